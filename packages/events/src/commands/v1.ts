@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { AttributeValue, ChangeId, ModifiedProperty, ObjectId, Timestamp } from '../common.ts';
+
+/** `provisioning.commands.v1` — what the mapper decided Salesforce should become, keyed by Entra user id. */
+export const CommandAction = z.enum(['create', 'update', 'disable', 'reactivate', 'skip']);
+export type CommandAction = z.infer<typeof CommandAction>;
+
+export const Reason = z.object({
+  /** Stable, machine-readable (`in-scope`, `unassigned`, `soft-deleted`, `role-conflict`, …). */
+  code: z.string().min(1),
+  message: z.string(),
+});
+export type Reason = z.infer<typeof Reason>;
+
+export const ProvisioningCommandV1 = z.object({
+  commandId: z.string().min(1),
+  changeId: ChangeId,
+  userId: ObjectId,
+  action: CommandAction,
+  /** The desired Salesforce fields (for create: all; for update: the changed ones). */
+  fields: z.record(z.string(), AttributeValue),
+  modifiedProperties: z.array(ModifiedProperty),
+  /** How the writer finds an existing Salesforce user before creating one. */
+  matching: z.object({ attribute: z.string().min(1), value: z.string() }).nullable(),
+  reasons: z.array(Reason),
+  /** The Salesforce user this Entra user is linked to, when the mapper knows it. */
+  salesforceId: z.string().nullable().optional(),
+  /** Preview only: the writer reports what it would do, and writes nothing. */
+  dryRun: z.boolean().default(false),
+  /** `sync` for the continuous flow; `on-demand` when an admin provisioned one user. */
+  origin: z.enum(['sync', 'on-demand']).default('sync'),
+  issuedAt: Timestamp,
+});
+export type ProvisioningCommandV1 = z.infer<typeof ProvisioningCommandV1>;

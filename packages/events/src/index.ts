@@ -1,0 +1,25 @@
+export {
+  CLOUDEVENTS_SPECVERSION,
+  type CloudEventAttributes,
+  childTraceparent,
+  cloudEventHeaders,
+  parseTraceparent,
+} from './cloudevents.ts';
+export {
+  CommandAction,
+  ProvisioningCommandV1,
+  Reason,
+} from './commands/v1.ts';
+export { AttributeValue, ChangeId, ModifiedProperty, ObjectId, Timestamp } from './common.ts';
+export {
+  AssignmentChanged,
+  DirectoryEventV1,
+  MembershipChanged,
+  RoleRef,
+  SyncMarker,
+  UserRemoved,
+  UserUpserted,
+} from './directory/v1.ts';
+export { topicJsonSchema } from './json-schema.ts';
+export { ProvisioningResultV1, ResultError, ResultStatus } from './results/v1.ts';
+export { deadLetterTopic, keyOf, retryTopic, TOPIC_SCHEMAS, TOPICS, type TopicName } from './topics.ts';
