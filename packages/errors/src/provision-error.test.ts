@@ -29,7 +29,7 @@ describe('ProvisionError', () => {
 describe('docs/errors.md', () => {
   it('lists exactly the codes of the catalogue', () => {
     const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-    const documented = new Set([...doc.matchAll(/^\| `(PRV_[A-Z_]+)` \|/gm)].map((m) => m[1]));
+    const documented = new Set([...doc.matchAll(/^\| `(PRV_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]));
     expect([...documented].sort()).toEqual(Object.keys(ERROR_CATALOGUE).sort());
   });
 });

@@ -1,0 +1,2 @@
+export { type ConfigSpec, type Env, type LoadedConfig, loadConfig, redactConfig, secretNames } from './load-config.ts';
+export { bool, brokerList, logLevel, port, positiveInt, urlOf } from './types.ts';

@@ -1,0 +1,9 @@
+// Preloaded with `node --import @provision/telemetry/preload src/main.ts` so OpenTelemetry patches
+// kafkajs before the service imports it. Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+import { startTracing } from './tracing.ts';
+
+const tracing = await startTracing({
+  service: process.env.OTEL_SERVICE_NAME ?? 'provision',
+  otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
+if (tracing.enabled) process.once('beforeExit', () => void tracing.shutdown());

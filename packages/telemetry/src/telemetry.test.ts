@@ -1,0 +1,46 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { counter, createLogger, createMetrics, startTracing } from './index.ts';
+
+function capture() {
+  const stream = new PassThrough();
+  const lines: Record<string, unknown>[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+  });
+  return { stream, lines };
+}
+
+describe('createLogger', () => {
+  it('writes JSON lines with the service and redacts secrets at any depth', async () => {
+    const { stream, lines } = capture();
+    const log = createLogger({ service: 'writer', destination: stream, redact: ['SALESFORCE_PASSWORD'] });
+    log
+      .child({ userId: 'u1' })
+      .info(
+        { config: { SALESFORCE_PASSWORD: 'hunter2', SALESFORCE_USERNAME: 'a@b.c' }, auth: { securityToken: 'tok' } },
+        'started',
+      );
+    await new Promise((r) => setImmediate(r));
+    expect(lines[0]).toMatchObject({ service: 'writer', userId: 'u1', level: 'info', msg: 'started' });
+    expect(JSON.stringify(lines[0])).not.toMatch(/hunter2|tok"/);
+    expect(lines[0]).toMatchObject({ config: { SALESFORCE_PASSWORD: '[redacted]', SALESFORCE_USERNAME: 'a@b.c' } });
+  });
+});
+
+describe('createMetrics', () => {
+  it('exposes counters in the Prometheus text format with the service label', async () => {
+    const registry = createMetrics('mapper');
+    counter(registry, 'provision_commands_total', 'Commands emitted', ['action']).inc({ action: 'create' }, 3);
+    const text = await registry.metrics();
+    expect(text).toMatch(/provision_commands_total\{action="create",service="mapper"\} 3/);
+    expect(text).toMatch(/process_resident_memory_bytes/);
+  });
+});
+
+describe('startTracing', () => {
+  it('stays off and loads nothing without an endpoint', async () => {
+    const tracing = await startTracing({ service: 'x' });
+    expect(tracing.enabled).toBe(false);
+  });
+});
