@@ -9,4 +9,6 @@ export {
   histogram,
   type Registry,
 } from './metrics.ts';
+export { createOpsServer, type OpsOptions, registerOpsRoutes } from './ops-server.ts';
+export { onShutdown } from './shutdown.ts';
 export { startTracing, type Tracing, type TracingSettings } from './tracing.ts';

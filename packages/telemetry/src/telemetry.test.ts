@@ -44,3 +44,19 @@ describe('startTracing', () => {
     expect(tracing.enabled).toBe(false);
   });
 });
+
+describe('ops routes', () => {
+  it('answer liveness, readiness as it changes, and metrics', async () => {
+    const { createOpsServer } = await import('./index.ts');
+    let ready = false;
+    const app = createOpsServer({ ready: () => ready, metrics: createMetrics('writer') });
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+    expect((await app.inject('/readyz')).statusCode).toBe(503);
+    ready = true;
+    expect((await app.inject('/readyz')).json()).toEqual({ status: 'ready' });
+    const metrics = await app.inject('/metrics');
+    expect(metrics.headers['content-type']).toMatch(/text\/plain/);
+    expect(metrics.body).toMatch(/process_cpu_user_seconds_total/);
+    await app.close();
+  });
+});

@@ -31,7 +31,9 @@ export async function startTracing(settings: TracingSettings): Promise<Tracing> 
     processor = new SimpleSpanProcessor({ exporter: settings.exporter });
   } else {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    processor = new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${settings.otlpEndpoint}/v1/traces` }) });
+    processor = new BatchSpanProcessor({
+      exporter: new OTLPTraceExporter({ url: `${settings.otlpEndpoint}/v1/traces` }),
+    });
   }
   const sdk = new NodeSDK({
     serviceName: settings.service,
