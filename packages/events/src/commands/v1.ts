@@ -9,6 +9,10 @@ export const Reason = z.object({
   /** Stable, machine-readable (`in-scope`, `unassigned`, `soft-deleted`, `role-conflict`, …). */
   code: z.string().min(1),
   message: z.string(),
+  /** `info` explains, `warning` flags a value Salesforce would likely refuse, `error` blocks the user. */
+  severity: z.enum(['info', 'warning', 'error']).optional(),
+  /** The Salesforce field concerned, when there is one. */
+  field: z.string().optional(),
 });
 export type Reason = z.infer<typeof Reason>;
 
@@ -23,6 +27,10 @@ export const ProvisioningCommandV1 = z.object({
   /** How the writer finds an existing Salesforce user before creating one. */
   matching: z.object({ attribute: z.string().min(1), value: z.string() }).nullable(),
   reasons: z.array(Reason),
+  /** Permission sets to assign and to remove (Provision removes only what it granted). */
+  permissionSets: z
+    .object({ add: z.array(z.string()), remove: z.array(z.string()) })
+    .default({ add: [], remove: [] }),
   /** The Salesforce user this Entra user is linked to, when the mapper knows it. */
   salesforceId: z.string().nullable().optional(),
   /** Preview only: the writer reports what it would do, and writes nothing. */
