@@ -1,0 +1,79 @@
+import type { ProvisioningCommandV1 } from '@provision/events';
+import type { GuardCounter } from '../domain/deactivation-guard.ts';
+import type { UserPicture } from '../domain/picture.ts';
+import type { CommandSink, PictureStore } from '../ports.ts';
+
+/** In-memory pictures, for tests; `failOnSave` injects a store failure. */
+export class InMemoryPictureStore implements PictureStore {
+  readonly pictures = new Map<string, UserPicture>();
+  readonly partitions = new Map<number, Set<string>>();
+  readonly fullSyncs = new Map<number, string>();
+  failOnSave = false;
+
+  async load(userIds: readonly string[]): Promise<Map<string, UserPicture>> {
+    const out = new Map<string, UserPicture>();
+    for (const id of userIds) {
+      const p = this.pictures.get(id);
+      if (p) out.set(id, structuredClone(p));
+    }
+    return out;
+  }
+
+  async save(pictures: readonly UserPicture[], partition: number): Promise<void> {
+    if (this.failOnSave) throw new Error('store unavailable (injected)');
+    const ids = this.partitions.get(partition) ?? new Set();
+    for (const p of pictures) {
+      this.pictures.set(p.id, structuredClone(p));
+      ids.add(p.id);
+    }
+    this.partitions.set(partition, ids);
+  }
+
+  async *usersOf(partition: number, chunkSize: number): AsyncIterable<string[]> {
+    const ids = [...(this.partitions.get(partition) ?? [])];
+    for (let i = 0; i < ids.length; i += chunkSize) yield ids.slice(i, i + chunkSize);
+  }
+
+  async fullSyncOf(partition: number): Promise<string | null> {
+    return this.fullSyncs.get(partition) ?? null;
+  }
+
+  async setFullSync(partition: number, syncId: string | null): Promise<void> {
+    if (syncId === null) this.fullSyncs.delete(partition);
+    else this.fullSyncs.set(partition, syncId);
+  }
+}
+
+export class InMemoryCommandSink implements CommandSink {
+  readonly commands: ProvisioningCommandV1[] = [];
+  failNext = 0;
+
+  async publish(commands: readonly ProvisioningCommandV1[]): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('broker unavailable (injected)');
+    }
+    this.commands.push(...commands);
+  }
+}
+
+export class InMemoryGuardCounter implements GuardCounter {
+  private count = 0;
+  private readonly held = new Set<string>();
+
+  async add(n: number): Promise<number> {
+    this.count += n;
+    return this.count;
+  }
+  async stage(userIds: readonly string[]): Promise<void> {
+    for (const id of userIds) this.held.add(id);
+  }
+  async staged(): Promise<string[]> {
+    return [...this.held];
+  }
+  async release(): Promise<string[]> {
+    const ids = [...this.held];
+    this.held.clear();
+    return ids;
+  }
+}

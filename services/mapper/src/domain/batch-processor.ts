@@ -1,0 +1,124 @@
+import type { DirectoryEventV1, ProvisioningCommandV1, SyncMarker } from '@provision/events';
+import type { DecideOptions, MappingConfig } from '@provision/mapping';
+import type { CommandSink, DirectoryBatch, PictureStore } from '../ports.ts';
+import { admitDeactivations, type GuardCounter, type GuardPolicy } from './deactivation-guard.ts';
+import { type CommandContext, decideUser } from './decide-user.ts';
+import { applyFact, emptyPicture, type UserPicture } from './picture.ts';
+
+export interface ProcessorDeps {
+  store: PictureStore;
+  sink: CommandSink;
+  guard: GuardCounter;
+  guardPolicy: GuardPolicy;
+  config: MappingConfig;
+  context: Omit<CommandContext, 'origin'>;
+  decideOptions?: DecideOptions;
+  /** Told about each command emitted (metrics, logs). */
+  onCommand?: (command: ProvisioningCommandV1) => void;
+  onFullSync?: (event: { partition: number; syncId: string; phase: 'started' | 'completed'; vanished: number }) => void;
+}
+
+const CHUNK = 500;
+
+/**
+ * Applies a batch of directory facts to the users' pictures and decides for each user they touch,
+ * once per batch. During a full sync, decisions wait for the partition's `sync.completed`: by then
+ * the user's attributes, groups and assignments have all arrived, so each user gets one command
+ * (create with its profile) instead of a skip followed by a create — and the users the sync did not
+ * see are known to have vanished.
+ */
+export function createBatchProcessor(deps: ProcessorDeps) {
+  async function decideAndEmit(pictures: UserPicture[], origin: CommandContext['origin']): Promise<UserPicture[]> {
+    const ctx = { ...deps.context, origin };
+    const decided = pictures.map((p) => decideUser(p, deps.config, ctx, deps.decideOptions));
+    const disabling = decided.filter((d) => d.decision.action === 'disable').map((d) => d.picture.id);
+    const { staged } = await admitDeactivations(disabling, deps.guardPolicy, deps.guard);
+    const held = new Set(staged);
+    const commands: ProvisioningCommandV1[] = [];
+    const next = decided.map((d, i) => {
+      if (!held.has(d.picture.id)) {
+        if (d.command) commands.push(d.command);
+        return d.picture;
+      }
+      // Staged: Salesforce is left as is and the picture unchanged, so the user is decided again on release.
+      const original = pictures[i]!;
+      commands.push({
+        ...d.command!,
+        action: 'skip',
+        fields: {},
+        reasons: [
+          ...d.command!.reasons,
+          {
+            code: 'deactivation-guard',
+            severity: 'warning',
+            message: `Deactivation held back: more than ${deps.guardPolicy.threshold} deactivations within ${Math.round(deps.guardPolicy.windowMs / 60000)} min (StagedDelete). An admin must allow it.`,
+          },
+        ],
+      });
+      return original;
+    });
+    if (commands.length > 0) await deps.sink.publish(commands);
+    for (const c of commands) deps.onCommand?.(c);
+    return next;
+  }
+
+  async function completeFullSync(partition: number, marker: SyncMarker): Promise<number> {
+    let vanished = 0;
+    for await (const ids of deps.store.usersOf(partition, CHUNK)) {
+      const loaded = await deps.store.load(ids);
+      const pictures = [...loaded.values()].map((p) => {
+        if (p.known && p.removal === null && p.lastSeenSyncId !== marker.syncId) {
+          // Not seen by a full sync: deleted (or moved out of reach) while we were not looking.
+          vanished++;
+          return { ...p, removal: 'hard' as const, changeId: marker.eventId };
+        }
+        return p;
+      });
+      await deps.store.save(await decideAndEmit(pictures, 'sync'), partition);
+    }
+    return vanished;
+  }
+
+  async function applySegment(partition: number, facts: readonly UserFact[], fullSyncId: string | null): Promise<void> {
+    if (facts.length === 0) return;
+    const pictures = await deps.store.load([...new Set(facts.map((f) => f.userId))]);
+    for (const fact of facts) {
+      pictures.set(fact.userId, applyFact(pictures.get(fact.userId) ?? emptyPicture(fact.userId), fact, fullSyncId));
+    }
+    const touched = [...pictures.values()];
+    await deps.store.save(fullSyncId === null ? await decideAndEmit(touched, 'sync') : touched, partition);
+  }
+
+  return async function process(batch: DirectoryBatch): Promise<void> {
+    const { partition } = batch;
+    let fullSyncId = await deps.store.fullSyncOf(partition);
+    let segment: UserFact[] = [];
+    for (const event of batch.events) {
+      if (!isMarker(event)) {
+        segment.push(event);
+        continue;
+      }
+      // Facts before a marker are settled before the marker takes effect.
+      await applySegment(partition, segment, fullSyncId);
+      segment = [];
+      if (event.mode !== 'full') continue;
+      if (event.type === 'sync.started') {
+        fullSyncId = event.syncId;
+        await deps.store.setFullSync(partition, fullSyncId);
+        deps.onFullSync?.({ partition, syncId: event.syncId, phase: 'started', vanished: 0 });
+      } else if (event.syncId === fullSyncId) {
+        const vanished = await completeFullSync(partition, event);
+        fullSyncId = null;
+        await deps.store.setFullSync(partition, null);
+        deps.onFullSync?.({ partition, syncId: event.syncId, phase: 'completed', vanished });
+      }
+    }
+    await applySegment(partition, segment, fullSyncId);
+  };
+}
+
+type UserFact = Exclude<DirectoryEventV1, SyncMarker>;
+
+function isMarker(event: DirectoryEventV1): event is SyncMarker {
+  return event.type === 'sync.started' || event.type === 'sync.completed';
+}

@@ -1,0 +1,120 @@
+import type { ProvisioningCommandV1 } from '@provision/events';
+import { type DecideOptions, type Decision, decide, type MappingConfig, type SalesforceUser } from '@provision/mapping';
+import { assignmentsOf, toEntraUser, type UserPicture } from './picture.ts';
+
+export interface CommandContext {
+  newId: () => string;
+  now: () => Date;
+  dryRun: boolean;
+  origin: 'sync' | 'on-demand';
+}
+
+export interface UserDecision {
+  decision: Decision;
+  /** The command to emit, or null when Salesforce already is what Entra wants. */
+  command: ProvisioningCommandV1 | null;
+  /** The picture with what was commanded recorded. */
+  picture: UserPicture;
+}
+
+/**
+ * Decides for one user and turns the decision into a command. The mapper compares with what it
+ * last commanded (it never reads Salesforce; the writer compares with the real record), so it
+ * emits only when the desired Salesforce state changed. A skip is emitted once per new reason, so
+ * the provisioning log says why a user was left alone without repeating it on every event.
+ */
+export function decideUser(
+  picture: UserPicture,
+  config: MappingConfig,
+  ctx: CommandContext,
+  options: DecideOptions = {},
+): UserDecision {
+  const decision = decide(toEntraUser(picture), assignmentsOf(picture), picture.commanded, config, {
+    ...options,
+    granted: picture.granted,
+  });
+  if (decision.action === 'skip') {
+    const signature = decision.reasons.map((r) => r.code).join(',');
+    // "Nothing changed" after a command is the normal quiet state: it is not worth a log line.
+    const quiet = decision.reasons.some((r) => r.code === 'no-changes' || r.code === 'already-disabled');
+    if (quiet || signature === picture.lastSkip)
+      return { decision, command: null, picture: { ...picture, lastSkip: quiet ? picture.lastSkip : signature } };
+    return { decision, command: toCommand(picture, decision, ctx), picture: { ...picture, lastSkip: signature } };
+  }
+  return {
+    decision,
+    command: toCommand(picture, decision, ctx),
+    picture: {
+      ...picture,
+      commanded: commanded(picture.commanded, decision),
+      granted: granted(picture, decision),
+      lastSkip: null,
+    },
+  };
+}
+
+function toCommand(picture: UserPicture, decision: Decision, ctx: CommandContext): ProvisioningCommandV1 {
+  return {
+    commandId: ctx.newId(),
+    changeId: picture.changeId ?? ctx.newId(),
+    userId: picture.id,
+    action: decision.action,
+    fields: plain(decision.fields),
+    modifiedProperties: decision.modifiedProperties.map((p) => ({
+      name: p.name,
+      oldValue: plainValue(p.oldValue),
+      newValue: plainValue(p.newValue),
+    })),
+    matching: decision.matchingKey,
+    reasons: decision.reasons.map((r) => ({
+      code: r.code,
+      message: r.message,
+      severity: r.severity,
+      ...(r.field ? { field: r.field } : {}),
+    })),
+    permissionSets: { add: [...decision.permissionSets.add], remove: [...decision.permissionSets.remove] },
+    salesforceId: picture.commanded?.Id || null,
+    dryRun: ctx.dryRun,
+    origin: ctx.origin,
+    issuedAt: ctx.now().toISOString(),
+  };
+}
+
+/** What Salesforce will be once the writer carries the decision out. */
+function commanded(current: SalesforceUser | null, decision: Decision): SalesforceUser {
+  const base: SalesforceUser = current ?? { Id: '', IsActive: true };
+  const permissionSets = new Set(base.PermissionSets ?? []);
+  for (const p of decision.permissionSets.add) permissionSets.add(p);
+  for (const p of decision.permissionSets.remove) permissionSets.delete(p);
+  return {
+    ...base,
+    ...decision.fields,
+    IsActive:
+      decision.action === 'disable'
+        ? false
+        : ((decision.fields['IsActive'] as boolean | undefined) ??
+          (decision.action === 'reactivate' ? true : base.IsActive)),
+    PermissionSets: [...permissionSets].sort(),
+  } as SalesforceUser;
+}
+
+function granted(picture: UserPicture, decision: Decision): UserPicture['granted'] {
+  const sets = new Set(picture.granted.permissionSets);
+  for (const p of decision.permissionSets.add) sets.add(p);
+  for (const p of decision.permissionSets.remove) sets.delete(p);
+  const role = decision.fields['UserRoleName'];
+  return {
+    permissionSets: [...sets].sort(),
+    userRole: role === undefined ? picture.granted.userRole : typeof role === 'string' ? role : null,
+  };
+}
+
+type Plain = string | number | boolean | null | string[];
+function plainValue(v: unknown): Plain {
+  if (v === undefined) return null;
+  if (Array.isArray(v)) return v.map(String);
+  return v as Plain;
+}
+function plain(fields: Readonly<Record<string, unknown>>): Record<string, Plain> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, plainValue(v)]));
+}

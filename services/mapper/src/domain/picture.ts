@@ -1,0 +1,117 @@
+import type { DirectoryEventV1, RoleRef } from '@provision/events';
+import type { AppRoleAssignment, EntraUser, SalesforceUser } from '@provision/mapping';
+
+type Attributes = Record<string, string | number | boolean | null | string[]>;
+
+/**
+ * The mapper's picture of one Entra user, rebuilt from `entra.directory.v1` alone (Redis holds it
+ * only as a cache: a full sync rebuilds it). Plain JSON, so it is stored as one Redis value.
+ */
+export interface UserPicture {
+  id: string;
+  attributes: Attributes;
+  /** Whether Graph ever gave the user's attributes (a membership can arrive before the user). */
+  known: boolean;
+  removal: 'soft' | 'hard' | null;
+  /** Direct groups → the app roles each group holds. */
+  groups: Record<string, RoleRef[]>;
+  /** The user's own app-role assignments, by assignment id. */
+  direct: Record<string, RoleRef>;
+  /** The last full sync that saw this user. */
+  lastSeenSyncId: string | null;
+  /** What the mapper last commanded Salesforce to be; null before the first command. */
+  commanded: SalesforceUser | null;
+  /** Reason codes of the last skip, so a skip is logged once per change, not on every event. */
+  lastSkip: string | null;
+  /** What Provision granted (permission sets, role), so it only ever removes its own grants. */
+  granted: { permissionSets: string[]; userRole: string | null };
+  /** The change (directory event id) that last touched this user. */
+  changeId: string | null;
+}
+
+export function emptyPicture(id: string): UserPicture {
+  return {
+    id,
+    attributes: {},
+    known: false,
+    removal: null,
+    groups: {},
+    direct: {},
+    lastSeenSyncId: null,
+    commanded: null,
+    lastSkip: null,
+    granted: { permissionSets: [], userRole: null },
+    changeId: null,
+  };
+}
+
+type UserFact = Exclude<DirectoryEventV1, { type: 'sync.started' | 'sync.completed' }>;
+
+/**
+ * Applies one directory fact. Facts are sets, not increments, so applying a redelivered fact
+ * again leaves the same picture (at least once stays correct).
+ */
+export function applyFact(picture: UserPicture, fact: UserFact, fullSyncId: string | null): UserPicture {
+  const next: UserPicture = { ...picture, changeId: fact.eventId };
+  if (fullSyncId !== null && fact.syncId === fullSyncId) next.lastSeenSyncId = fullSyncId;
+  switch (fact.type) {
+    case 'user.upserted':
+      next.attributes = fact.complete ? { ...fact.attributes } : { ...picture.attributes, ...fact.attributes };
+      next.known = true;
+      next.removal = null;
+      return next;
+    case 'user.removed':
+      next.removal = fact.removal;
+      return next;
+    case 'membership.changed': {
+      const groups = { ...picture.groups };
+      if (fact.change === 'added') groups[fact.groupId] = fact.groupRoles;
+      else delete groups[fact.groupId];
+      next.groups = groups;
+      return next;
+    }
+    case 'assignment.changed': {
+      if (fact.principalType === 'User') {
+        const direct = { ...picture.direct };
+        if (fact.change === 'added') direct[fact.assignmentId] = fact.role;
+        else delete direct[fact.assignmentId];
+        next.direct = direct;
+        return next;
+      }
+      // A group's assignment fanned out to this member: the user is (or was) in that group.
+      const roles = (picture.groups[fact.principalId] ?? []).filter((r) => r.appRoleId !== fact.role.appRoleId);
+      if (fact.change === 'added') roles.push(fact.role);
+      next.groups = { ...picture.groups, [fact.principalId]: roles };
+      return next;
+    }
+  }
+}
+
+/** The user as `decide()` reads it. */
+export function toEntraUser(picture: UserPicture): EntraUser {
+  return {
+    id: picture.id,
+    attributes: picture.attributes,
+    isSoftDeleted: picture.removal !== null,
+    memberOf: Object.keys(picture.groups),
+  };
+}
+
+/** The user's direct assignments and those of its direct groups. */
+export function assignmentsOf(picture: UserPicture): AppRoleAssignment[] {
+  const direct = Object.values(picture.direct).map((role) => ({
+    principalId: picture.id,
+    principalType: 'User' as const,
+    appRoleId: role.appRoleId,
+    roleValue: role.roleValue,
+  }));
+  const viaGroups = Object.entries(picture.groups).flatMap(([groupId, roles]) =>
+    roles.map((role) => ({
+      principalId: groupId,
+      principalType: 'Group' as const,
+      appRoleId: role.appRoleId,
+      roleValue: role.roleValue,
+    })),
+  );
+  return [...direct, ...viaGroups];
+}

@@ -1,0 +1,32 @@
+import type { DirectoryEventV1, ProvisioningCommandV1 } from '@provision/events';
+import type { UserPicture } from './domain/picture.ts';
+
+/** Pictures of users, by partition of `entra.directory.v1` (Redis in production). */
+export interface PictureStore {
+  load(userIds: readonly string[]): Promise<Map<string, UserPicture>>;
+  /** Saves pictures and records which partition each user's facts arrive in. */
+  save(pictures: readonly UserPicture[], partition: number): Promise<void>;
+  /** Every user seen in a partition, in chunks. */
+  usersOf(partition: number, chunkSize: number): AsyncIterable<string[]>;
+  /** The full sync in progress in a partition (between its markers), if any. */
+  fullSyncOf(partition: number): Promise<string | null>;
+  setFullSync(partition: number, syncId: string | null): Promise<void>;
+}
+
+/** Where commands go (`provisioning.commands.v1`). */
+export interface CommandSink {
+  publish(commands: readonly ProvisioningCommandV1[]): Promise<void>;
+}
+
+/** A batch of directory events from one partition, in offset order. */
+export interface DirectoryBatch {
+  partition: number;
+  events: readonly DirectoryEventV1[];
+}
+
+/** The stream of directory events (`entra.directory.v1`); the batch is committed when the handler resolves. */
+export interface DirectoryFeed {
+  start(handler: (batch: DirectoryBatch) => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+  ready(): boolean;
+}
