@@ -18,6 +18,16 @@ export {
   ExpressionSyntaxError,
   type ExpressionSyntaxErrorDetails,
 } from './errors.ts';
+export {
+  type AttributeSource,
+  type AttributeValue,
+  type EvaluateOptions,
+  type EvaluationResult,
+  type ExpressionValue,
+  evaluateExpression,
+  IGNORED,
+} from './evaluator.ts';
 export { parseExpression } from './parser.ts';
 export { printExpression } from './printer.ts';
+export { referencedAttributes } from './referenced-attributes.ts';
 export { FUNCTION_SIGNATURES, type FunctionSignature, type ParameterSignature } from './signatures.ts';

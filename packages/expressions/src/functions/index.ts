@@ -1,0 +1,13 @@
+import type { FunctionImplementation } from '../context.ts';
+import { LOGIC_FUNCTIONS } from './logic.ts';
+import { MULTI_VALUED_FUNCTIONS } from './multi-valued.ts';
+import { REPLACE_FUNCTIONS } from './replace.ts';
+import { STRING_FUNCTIONS } from './strings.ts';
+
+/** Every implemented function, by canonical name. */
+export const FUNCTIONS: ReadonlyMap<string, FunctionImplementation> = new Map([
+  ...LOGIC_FUNCTIONS,
+  ...MULTI_VALUED_FUNCTIONS,
+  ...REPLACE_FUNCTIONS,
+  ...STRING_FUNCTIONS,
+]);
