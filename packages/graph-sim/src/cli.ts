@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+import { startGraphSim } from './server.ts';
+
+// `node packages/graph-sim/src/cli.ts [--port 0] [--users N] [--seed S]`: prints one JSON line with the
+// address and credentials, then serves until SIGINT/SIGTERM.
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'public-host': { type: 'string', default: 'localhost' },
+    users: { type: 'string', default: '50' },
+    groups: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    'cert-dir': { type: 'string' },
+    'client-secret': { type: 'string' },
+    'allow-http-webhooks': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+const int = (name: string, raw: string | undefined): number | undefined => {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    process.stderr.write(`graph-sim: --${name} must be a non-negative integer, got '${raw}'\n`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const sim = await startGraphSim({
+  port: int('port', values.port) ?? 0,
+  host: values.host,
+  publicHost: values['public-host'],
+  users: int('users', values.users) ?? 50,
+  ...(values.groups === undefined ? {} : { groups: int('groups', values.groups) ?? 0 }),
+  seed: int('seed', values.seed) ?? 1,
+  ...(values['cert-dir'] === undefined ? {} : { certDir: values['cert-dir'] }),
+  ...(values['client-secret'] === undefined ? {} : { clientSecret: values['client-secret'] }),
+  allowHttpNotificationUrl: values['allow-http-webhooks'],
+  trustInProcess: true,
+});
+
+process.stdout.write(
+  `${JSON.stringify({
+    url: sim.url,
+    authorityHost: sim.authorityHost,
+    tenantId: sim.tenantId,
+    clientId: sim.clientId,
+    clientSecret: sim.clientSecret,
+    caCertPath: sim.caCertPath,
+    servicePrincipalId: sim.servicePrincipalId,
+    applicationId: sim.applicationId,
+  })}\n`,
+);
+
+const stop = async () => {
+  await sim.close();
+  process.exit(0);
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

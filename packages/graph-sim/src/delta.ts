@@ -1,0 +1,177 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { graphErrors } from './graph-error.ts';
+import { type DirectoryObject, ObjectStore } from './tenant/object-store.ts';
+import {
+  expandExtensionAttributes,
+  GROUP_DEFAULT_SELECT,
+  GROUP_PROPERTIES,
+  USER_DEFAULT_SELECT,
+  USER_PROPERTIES,
+} from './tenant/schema.ts';
+import type { Tenant } from './tenant/tenant.ts';
+
+/** What a state token carries. Encoded, signed, and opaque to clients. */
+export interface DeltaState {
+  /** Object kind. */
+  readonly k: 'user' | 'group';
+  /** `$select` of the initial request, or null for the default. */
+  readonly s: readonly string[] | null;
+  /** Changes after this sequence number are reported (0 = initial round). */
+  readonly f: number;
+  /** Upper bound of the round in progress (skip tokens only). */
+  readonly u?: number;
+  /** Position in the change log (skip tokens only). */
+  readonly p?: number;
+  /** When the round or the token was issued (ms since epoch). */
+  readonly t: number;
+  /** Token generation: bumping it invalidates every outstanding token. */
+  readonly g: number;
+}
+
+/** Signs and checks state tokens; a token from another simulator, or tampered with, is unknown. */
+export class DeltaTokenCodec {
+  readonly #key: Buffer;
+
+  constructor(key: Buffer) {
+    this.#key = key;
+  }
+
+  encode(state: DeltaState): string {
+    const body = Buffer.from(JSON.stringify(state)).toString('base64url');
+    return `${body}.${this.#sign(body)}`;
+  }
+
+  /** The state, or undefined when the token is not one of ours. */
+  decode(token: string): DeltaState | undefined {
+    const [body, signature, extra] = token.split('.');
+    if (!body || !signature || extra !== undefined) return undefined;
+    const expected = Buffer.from(this.#sign(body));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+    try {
+      return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as DeltaState;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #sign(body: string): string {
+    return createHmac('sha256', this.#key).update(body).digest('base64url').slice(0, 32);
+  }
+}
+
+/** Validates `$select` for a delta or a read; unknown properties get Graph's error. */
+export function parseSelect(kind: 'user' | 'group', raw: unknown): string[] | null {
+  if (raw === undefined) return null;
+  if (typeof raw !== 'string' || raw.trim() === '') throw graphErrors.badRequest('Invalid $select value.');
+  const known = kind === 'user' ? USER_PROPERTIES : GROUP_PROPERTIES;
+  const names = raw.split(',').map((name) => name.trim());
+  for (const name of names) {
+    const allowed = known.has(name) || (kind === 'group' && (name === 'members' || name === 'owners'));
+    if (!allowed) {
+      throw graphErrors.badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.${kind}'.`);
+    }
+  }
+  return [...new Set(names)];
+}
+
+export interface DeltaPage {
+  readonly value: Record<string, unknown>[];
+  /** State for `@odata.nextLink` when the round goes on. */
+  readonly next?: DeltaState;
+  /** State for `@odata.deltaLink` when the round is complete. */
+  readonly delta?: DeltaState;
+}
+
+export interface DeltaPageOptions {
+  readonly pageSize: number;
+  readonly minimal: boolean;
+}
+
+/** Computes one page of a delta round by scanning the change log from the state's position. */
+export function deltaPage(tenant: Tenant, state: DeltaState, options: DeltaPageOptions): DeltaPage {
+  const store = tenant.store(state.k);
+  const until = state.u ?? tenant.currentSeq;
+  let position = state.p ?? store.logIndexAfter(state.f);
+  const value: Record<string, unknown>[] = [];
+  while (value.length < options.pageSize) {
+    const entry = store.logAt(position);
+    if (!entry || entry.seq > until) break;
+    position++;
+    const item = renderChange(tenant, store, entry.id, entry.seq, state, until, options.minimal);
+    if (item) value.push(item);
+  }
+  const entry = store.logAt(position);
+  if (entry && entry.seq <= until) return { value, next: { ...state, u: until, p: position } };
+  return { value, delta: { k: state.k, s: state.s, f: until, t: Date.now(), g: state.g } };
+}
+
+function renderChange(
+  tenant: Tenant,
+  store: ObjectStore,
+  id: string,
+  seq: number,
+  state: DeltaState,
+  until: number,
+  minimal: boolean,
+): Record<string, unknown> | undefined {
+  const initial = state.f === 0;
+  const tombstone = store.tombstones.get(id);
+  if (tombstone) {
+    if (tombstone.seq !== seq || initial) return undefined;
+    return { id, '@removed': { reason: 'deleted' } };
+  }
+  const object = store.objects.get(id);
+  // Only the object's latest change inside the round reports it, so it appears once.
+  if (!object || object.lastSeq !== seq) return undefined;
+  if (object.deletedDateTime !== null) return initial ? undefined : { id, '@removed': { reason: 'changed' } };
+  const fresh = initial || object.createdSeq > state.f;
+  const tracksMembers = store.kind === 'group' && (state.s === null || state.s.includes('members'));
+  const selected = (state.s ?? (store.kind === 'user' ? USER_DEFAULT_SELECT : GROUP_DEFAULT_SELECT)).filter(
+    (name) => name !== 'id' && name !== 'members' && name !== 'owners',
+  );
+  const memberChanges = tracksMembers && !fresh ? membersSince(object, state.f, until) : [];
+  if (!fresh) {
+    const tracked = state.s === null ? Object.keys(object.props).concat([...(object.propSeq?.keys() ?? [])]) : selected;
+    const propertyChanged = tracked.some((name) => ObjectStore.propertySeq(object, name) > state.f);
+    if (!propertyChanged && memberChanges.length === 0) return undefined;
+  }
+  const out: Record<string, unknown> = {};
+  for (const name of selected) {
+    const changed = fresh || ObjectStore.propertySeq(object, name) > state.f;
+    if (minimal && !changed) continue;
+    const value = object.props[name];
+    if (value === undefined) {
+      if (!fresh && changed) out[name] = null;
+      continue;
+    }
+    out[name] = name === 'onPremisesExtensionAttributes' ? expandExtensionAttributes(value) : value;
+  }
+  out['id'] = id;
+  if (tracksMembers) {
+    const members = fresh
+      ? [...(object.members ?? [])].map((memberId) => memberRef(tenant, memberId, false))
+      : memberChanges.map((change) => memberRef(tenant, change.memberId, change.removed));
+    if (members.length > 0) out['members@delta'] = members;
+  }
+  return out;
+}
+
+/** Membership changes in (since, until], the last change per member winning. */
+function membersSince(group: DirectoryObject, since: number, until: number): { memberId: string; removed: boolean }[] {
+  const latest = new Map<string, boolean>();
+  for (const change of group.memberLog ?? []) {
+    if (change.seq > since && change.seq <= until) latest.set(change.memberId, change.removed);
+  }
+  return [...latest].map(([memberId, removed]) => ({ memberId, removed }));
+}
+
+function memberRef(tenant: Tenant, memberId: string, removed: boolean): Record<string, unknown> {
+  const isGroup = tenant.groups.objects.has(memberId) || tenant.groups.tombstones.has(memberId);
+  const ref: Record<string, unknown> = {
+    '@odata.type': isGroup ? '#microsoft.graph.group' : '#microsoft.graph.user',
+    id: memberId,
+  };
+  if (removed) ref['@removed'] = { reason: 'deleted' };
+  return ref;
+}

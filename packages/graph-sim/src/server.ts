@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { SimAdmin } from './admin.ts';
+import { openIdConfiguration, TokenService } from './auth.ts';
+import { ensureCertificates, trustCertificate } from './certificates.ts';
+import { DeltaTokenCodec } from './delta.ts';
+import { FaultPlan, type ThrottlePolicy } from './faults.ts';
+import { errorEnvelope, GraphHttpError, graphErrors, newRequestId } from './graph-error.ts';
+import { guidFrom, seededRandom } from './ids.ts';
+import { registerAdminRoutes } from './routes/admin-routes.ts';
+import { registerAppRoutes } from './routes/app-routes.ts';
+import { registerBatchRoutes } from './routes/batch-routes.ts';
+import type { SimContext, SimSettings } from './routes/context.ts';
+import { registerDeltaRoutes } from './routes/delta-routes.ts';
+import { registerDirectoryRoutes } from './routes/directory-routes.ts';
+import { registerSubscriptionRoutes } from './routes/subscription-routes.ts';
+import { salesforceAppRoles } from './seed.ts';
+import { DEFAULT_DELIVERY_RETRY, type DeliveryRetry, SubscriptionService } from './subscriptions.ts';
+import { Tenant } from './tenant/tenant.ts';
+
+export interface GraphSimOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** Address to listen on (default 127.0.0.1). */
+  readonly host?: string;
+  /** Host name clients use, in URLs and the certificate (default localhost). */
+  readonly publicHost?: string;
+  /** Synthetic users to seed at start (default 0). */
+  readonly users?: number;
+  /** Groups to seed at start (default: derived from `users`). */
+  readonly groups?: number;
+  /** Seed number: same seed, same tenant ids, users and groups (default 1). */
+  readonly seed?: number;
+  /** Where the CA is kept; an existing CA there is reused (default: a new temporary directory). */
+  readonly certDir?: string;
+  /** Client secret of the calling app (default: random). */
+  readonly clientSecret?: string;
+  /** Add the CA to this process's trust store so in-process clients accept it (default true). */
+  readonly trustInProcess?: boolean;
+  readonly deltaPageSize?: number;
+  readonly deltaTokenTtlMs?: number;
+  readonly tokenLifetimeSeconds?: number;
+  readonly throttle?: ThrottlePolicy;
+  readonly notificationRetry?: Partial<DeliveryRetry>;
+  /** Accept `http://` notification URLs (Graph requires https). Default false. */
+  readonly allowHttpNotificationUrl?: boolean;
+  readonly logger?: boolean;
+}
+
+/** What the command prints and a test needs to connect. */
+export interface GraphSimConnection {
+  /** Graph base URL, e.g. `https://localhost:PORT` (the client adds `/v1.0`). */
+  readonly url: string;
+  /** `authorityHost` for `@azure/identity` (use with `disableInstanceDiscovery: true`). */
+  readonly authorityHost: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** PEM file of the simulator's CA, for `NODE_EXTRA_CA_CERTS`. */
+  readonly caCertPath: string;
+  /** Object id of the Salesforce enterprise application's service principal. */
+  readonly servicePrincipalId: string;
+  /** Object id of the Salesforce application (where app roles are published). */
+  readonly applicationId: string;
+}
+
+export interface GraphSim extends GraphSimConnection {
+  /** The CA certificate (PEM). */
+  readonly caCert: string;
+  /** appId of the Salesforce application. */
+  readonly appId: string;
+  readonly admin: SimAdmin;
+  readonly tenant: Tenant;
+  close(): Promise<void>;
+}
+
+/** Starts a simulated tenant behind Graph over HTTPS. */
+export async function startGraphSim(options: GraphSimOptions = {}): Promise<GraphSim> {
+  const seed = options.seed ?? 1;
+  const publicHost = options.publicHost ?? 'localhost';
+  const random = seededRandom(seed ^ 0x5eed);
+  const tenantId = guidFrom(random);
+  const clientId = guidFrom(random);
+  const application = {
+    id: guidFrom(random),
+    appId: guidFrom(random),
+    displayName: 'Salesforce',
+    appRoles: salesforceAppRoles(),
+  };
+  const servicePrincipal = {
+    id: guidFrom(random),
+    appId: application.appId,
+    displayName: 'Salesforce',
+    appRoleAssignmentRequired: true,
+  };
+  const tenant = new Tenant({ tenantId, domain: 'contoso.onmicrosoft.com', application, servicePrincipal });
+  const clientSecret =
+    options.clientSecret ?? `${randomBytes(3).toString('hex')}~${randomBytes(24).toString('base64url')}`;
+  const tokens = new TokenService({
+    key: randomBytes(32),
+    tenantId,
+    client: { clientId, clientSecret, displayName: 'Provision' },
+    lifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
+  });
+  const settings: SimSettings = {
+    deltaPageSize: options.deltaPageSize ?? 200,
+    deltaTokenTtlMs: options.deltaTokenTtlMs ?? 7 * 24 * 60 * 60 * 1000,
+    deltaGeneration: 1,
+  };
+  const faults = new FaultPlan();
+  faults.policy = options.throttle;
+  const subscriptions = new SubscriptionService({
+    tenant,
+    clientId,
+    retry: { ...DEFAULT_DELIVERY_RETRY, ...options.notificationRetry },
+    allowHttp: options.allowHttpNotificationUrl ?? false,
+  });
+  const ctx: SimContext = {
+    tenant,
+    tokens,
+    codec: new DeltaTokenCodec(randomBytes(32)),
+    faults,
+    subscriptions,
+    settings,
+  };
+  const admin = new SimAdmin({ tenant, faults, subscriptions, settings, tokens });
+  if ((options.users ?? 0) > 0 || options.groups) {
+    admin.seed({
+      users: options.users ?? 0,
+      seed,
+      ...(options.groups === undefined ? {} : { groups: options.groups }),
+    });
+  }
+
+  const certDir = options.certDir ?? (await mkdtemp(join(tmpdir(), 'graph-sim-')));
+  const hosts = [...new Set([publicHost, 'localhost', '127.0.0.1'])];
+  const certs = await ensureCertificates(certDir, hosts);
+  if (options.trustInProcess ?? true) trustCertificate(certs.caCert);
+
+  const app = Fastify({
+    https: { key: certs.key, cert: certs.cert },
+    logger: options.logger ?? false,
+    bodyLimit: 4 * 1024 * 1024,
+    forceCloseConnections: true,
+  });
+  buildApp(app, ctx, admin);
+  await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `https://${publicHost}:${port}`;
+
+  return {
+    url,
+    authorityHost: url,
+    tenantId,
+    clientId,
+    clientSecret,
+    caCertPath: certs.caCertPath,
+    caCert: certs.caCert,
+    servicePrincipalId: servicePrincipal.id,
+    applicationId: application.id,
+    appId: application.appId,
+    admin,
+    tenant,
+    async close() {
+      subscriptions.close();
+      await app.close();
+    },
+  };
+}
+
+function buildApp(app: FastifyInstance, ctx: SimContext, admin: SimAdmin): void {
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    defaultJson(request, String(body), done);
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, new URLSearchParams(String(body)));
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const requestId = newRequestId();
+    reply.header('request-id', requestId);
+    reply.header('client-request-id', String(request.headers['client-request-id'] ?? requestId));
+    const route = request.routeOptions.url ?? request.url.split('?')[0] ?? request.url;
+    ctx.faults.count(`${request.method} ${route}`);
+    ctx.faults.count('total');
+    if (!request.url.startsWith('/v1.0/')) return;
+    ctx.tokens.verify(request.headers.authorization);
+    const fault = ctx.faults.take(request.method, request.url, ['throttle', 'error', 'latency']);
+    if (fault?.kind === 'latency') await delay(fault.ms);
+    if (fault?.kind === 'throttle') throw graphErrors.tooManyRequests(fault.retryAfterSeconds);
+    if (fault?.kind === 'error')
+      throw new GraphHttpError(fault.status, fault.code, fault.message ?? 'Injected failure.');
+    if (!request.url.startsWith('/v1.0/$batch')) {
+      const wait = ctx.faults.overPolicy(Date.now());
+      if (wait !== undefined) throw graphErrors.tooManyRequests(wait);
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | GraphHttpError, request, reply) => {
+    let status: number;
+    let code: string;
+    let message: string;
+    if (error instanceof GraphHttpError) {
+      ({ status, code, message } = error);
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+    } else if (error.statusCode === 413) {
+      [status, code, message] = [413, 'RequestEntityTooLarge', 'The request body is too large.'];
+    } else if (error.statusCode === 415) {
+      [status, code, message] = [
+        415,
+        'UnsupportedMediaType',
+        `Unsupported content type '${request.headers['content-type'] ?? ''}'.`,
+      ];
+    } else if (error.statusCode !== undefined && error.statusCode < 500) {
+      status = 400;
+      code = 'BadRequest';
+      message = error.code?.startsWith('FST_ERR_CTP')
+        ? 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.'
+        : error.message;
+    } else {
+      request.log.error({ err: error }, 'graph-sim internal error');
+      [status, code, message] = [500, 'UnknownError', 'An internal server error occurred.'];
+    }
+    const requestId = String(reply.getHeader('request-id') ?? newRequestId());
+    const clientRequestId = request.headers['client-request-id'];
+    reply
+      .code(status)
+      .type('application/json')
+      .send(errorEnvelope(code, message, requestId, typeof clientRequestId === 'string' ? clientRequestId : undefined));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const segment = path.split('/').filter(Boolean).pop() ?? '';
+    const graph = path.startsWith('/v1.0/');
+    reply
+      .code(graph ? 400 : 404)
+      .type('application/json')
+      .send(
+        errorEnvelope(
+          graph ? 'BadRequest' : 'NotFound',
+          `Resource not found for the segment '${segment}'.`,
+          newRequestId(),
+          undefined,
+        ),
+      );
+  });
+
+  // Entra ID: OpenID configuration and the token endpoint, on the same host (the `authorityHost`).
+  app.get('/:tenant/v2.0/.well-known/openid-configuration', async (request, reply) => {
+    const { tenant } = request.params as { tenant: string };
+    if (tenant.toLowerCase() !== ctx.tokens.tenantId) {
+      reply.code(400);
+      return {
+        error: 'invalid_tenant',
+        error_description: `AADSTS90002: Tenant '${tenant}' not found.`,
+        error_codes: [90002],
+      };
+    }
+    return openIdConfiguration(`https://${request.headers.host ?? 'localhost'}`, ctx.tokens.tenantId);
+  });
+  app.post('/:tenant/oauth2/v2.0/token', async (request, reply) => {
+    const { tenant } = request.params as { tenant: string };
+    const form = request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
+    const result = ctx.tokens.grant(tenant, form);
+    reply.code(result.status).header('cache-control', 'no-store, no-cache');
+    return result.body;
+  });
+
+  registerDeltaRoutes(app, ctx);
+  registerDirectoryRoutes(app, ctx);
+  registerAppRoutes(app, ctx);
+  registerSubscriptionRoutes(app, ctx);
+  registerBatchRoutes(app);
+  registerAdminRoutes(app, admin);
+}
