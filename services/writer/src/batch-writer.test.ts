@@ -1,0 +1,282 @@
+import { ProvisioningResultV1 } from '@provision/events';
+import { describe, expect, it } from 'vitest';
+import { JobHaltedError, writeBatch } from './batch-writer.ts';
+import { SalesforceCallError } from './domain/errors.ts';
+import { aCommand } from './fakes/commands.ts';
+import { InMemoryDirectory } from './fakes/in-memory-directory.ts';
+import { CountingBudget, InMemoryLinkStore, VirtualClock } from './fakes/in-memory-stores.ts';
+
+function setup(options: { dryRun?: boolean } = {}) {
+  const directory = new InMemoryDirectory();
+  const links = new InMemoryLinkStore();
+  const budget = new CountingBudget();
+  const clock = new VirtualClock();
+  const deps = { directory, links, budget, clock, random: () => 0, ...options };
+  return { directory, links, budget, clock, deps };
+}
+
+describe('writeBatch', () => {
+  it('creates 450 new users with one query and three Collections calls of at most 200, and links them', async () => {
+    const { directory, links, budget, deps } = setup();
+    const commands = Array.from({ length: 450 }, () => aCommand());
+    const results = await writeBatch(commands, deps);
+
+    expect(directory.calls).toEqual([
+      { operation: 'query', size: 450 },
+      { operation: 'create', size: 200 },
+      { operation: 'create', size: 200 },
+      { operation: 'create', size: 50 },
+    ]);
+    expect(budget.spent).toBe(4);
+    expect(directory.users.size).toBe(450);
+    expect(results.map((r) => [r.status, r.linkedBy])).toEqual(commands.map(() => ['success', 'created']));
+    expect(results.map((r) => r.commandId)).toEqual(commands.map((c) => c.commandId));
+    for (const r of results) expect(links.links.get(r.userId)).toBe(r.salesforceId);
+    expect(() => results.map((r) => ProvisioningResultV1.parse(r))).not.toThrow();
+  });
+
+  it('turns a create for an existing user into an update of only the fields that differ (linkedBy matched)', async () => {
+    const { directory, links, deps } = setup();
+    const command = aCommand({ n: 7 });
+    const id = directory.seed({
+      ...command.fields,
+      Username: 'USER7@contoso.com',
+      Title: 'x',
+      LastName: 'Old',
+      IsActive: false,
+    });
+    const [result] = await writeBatch([command], deps);
+
+    expect(result).toMatchObject({ status: 'success', linkedBy: 'matched', salesforceId: id, error: null });
+    expect(result?.modifiedProperties).toEqual([
+      { name: 'LastName', oldValue: 'Old', newValue: 'Number7' },
+      { name: 'IsActive', oldValue: false, newValue: true },
+    ]);
+    expect(directory.count('create')).toBe(0);
+    expect(directory.users.get(id)).toMatchObject({ LastName: 'Number7', IsActive: true });
+    expect(links.links.get('entra-7')).toBe(id);
+  });
+
+  it('writes nothing when Salesforce already holds the desired state', async () => {
+    const { directory, deps } = setup();
+    const command = aCommand({ n: 8 });
+    directory.seed({ ...command.fields, UserPermissionsMarketingUser: false });
+    const [result] = await writeBatch(
+      [{ ...command, fields: { ...command.fields, UserPermissionsMarketingUser: 'False' } }],
+      deps,
+    );
+    expect(result).toMatchObject({ status: 'success', linkedBy: 'matched', modifiedProperties: [] });
+    expect(directory.count('update')).toBe(0);
+  });
+
+  it('finds a linked user by its stored link, even after its Username changed', async () => {
+    const { directory, links, deps } = setup();
+    const id = directory.seed({ Username: 'old@contoso.com', LastName: 'A', IsActive: true });
+    links.links.set('entra-9', id);
+    const command = aCommand({
+      n: 9,
+      action: 'update',
+      fields: { Username: 'new@contoso.com' },
+      matching: { attribute: 'Username', value: 'new@contoso.com' },
+    });
+    const [result] = await writeBatch([command], deps);
+    expect(result).toMatchObject({ status: 'success', linkedBy: 'link', salesforceId: id });
+    expect(result?.modifiedProperties).toEqual([
+      { name: 'Username', oldValue: 'old@contoso.com', newValue: 'new@contoso.com' },
+    ]);
+    expect(directory.calls.map((c) => c.operation)).toEqual(['query', 'update']);
+  });
+
+  it('disables and reactivates through IsActive', async () => {
+    const { directory, links, deps } = setup();
+    const id = directory.seed({ Username: 'user10@contoso.com', LastName: 'A', IsActive: true });
+    links.links.set('entra-10', id);
+    const [disabled] = await writeBatch([aCommand({ n: 10, action: 'disable', fields: {} })], deps);
+    expect(disabled).toMatchObject({
+      status: 'success',
+      modifiedProperties: [{ name: 'IsActive', oldValue: true, newValue: false }],
+    });
+    expect(directory.users.get(id)?.['IsActive']).toBe(false);
+    const [reactivated] = await writeBatch(
+      [aCommand({ n: 10, action: 'reactivate', fields: { LastName: 'B' } })],
+      deps,
+    );
+    expect(reactivated?.status).toBe('success');
+    expect(directory.users.get(id)).toMatchObject({ IsActive: true, LastName: 'B' });
+  });
+
+  it('skips an update or disable for a user Salesforce does not have, and creates when the update carries every required field', async () => {
+    const { directory, deps } = setup();
+    const results = await writeBatch(
+      [
+        aCommand({ n: 11, action: 'update', fields: { LastName: 'X' } }),
+        aCommand({ n: 12, action: 'disable', fields: { IsActive: false } }),
+        aCommand({ n: 13, action: 'update' }),
+      ],
+      deps,
+    );
+    expect(results.map((r) => [r.status, r.error?.code ?? null, r.linkedBy])).toEqual([
+      ['skipped', 'SalesforceUserNotFound', 'none'],
+      ['skipped', 'SalesforceUserNotFound', 'none'],
+      ['success', null, 'created'],
+    ]);
+    expect(results[0]?.error?.recommendedAction).toMatch(/full sync/);
+    expect(directory.users.size).toBe(1);
+  });
+
+  it('answers skip commands with their reasons and no Salesforce call', async () => {
+    const { directory, budget, deps } = setup();
+    const [result] = await writeBatch(
+      [aCommand({ action: 'skip', reasons: [{ code: 'role-conflict', message: 'two roles' }] })],
+      deps,
+    );
+    expect(result).toMatchObject({
+      status: 'skipped',
+      error: { code: 'EntrySynchronizationSkipped', message: 'role-conflict: two roles' },
+    });
+    expect(directory.calls).toEqual([]);
+    expect(budget.spent).toBe(0);
+  });
+
+  it('classifies refusals per record: duplicate username elsewhere, licence limit, with a recommended action', async () => {
+    const { directory, deps } = setup();
+    directory.takenElsewhere.add('user21@contoso.com');
+    directory.licenceLimit = 1;
+    const results = await writeBatch([aCommand({ n: 20 }), aCommand({ n: 21 }), aCommand({ n: 22 })], deps);
+    expect(results.map((r) => [r.status, r.error?.code ?? null])).toEqual([
+      ['success', null],
+      ['failure', 'SalesforceDuplicateUserName'],
+      ['failure', 'SalesforceLicenseLimitExceeded'],
+    ]);
+    expect(results[1]?.error).toMatchObject({
+      retriable: false,
+      fields: ['Username'],
+      recommendedAction: expect.stringMatching(/unique across all Salesforce orgs/),
+    });
+    expect(directory.count('create')).toBe(1);
+  });
+
+  it('previews in dry run: no write, status skipped, the matched Id and the diff against the real record', async () => {
+    const { directory, links, deps } = setup({ dryRun: true });
+    const existing = aCommand({ n: 30 });
+    const id = directory.seed({ ...existing.fields, LastName: 'Before' });
+    const results = await writeBatch([existing, aCommand({ n: 31 })], deps);
+    expect(results[0]).toMatchObject({
+      status: 'skipped',
+      dryRun: true,
+      salesforceId: id,
+      linkedBy: 'matched',
+      modifiedProperties: [{ name: 'LastName', oldValue: 'Before', newValue: 'Number30' }],
+    });
+    expect(results[1]).toMatchObject({ status: 'skipped', dryRun: true, salesforceId: null, linkedBy: 'none' });
+    expect(results[1]?.modifiedProperties.length).toBeGreaterThan(5);
+    expect(directory.calls.map((c) => c.operation)).toEqual(['query']);
+    expect(directory.users.get(id)?.['LastName']).toBe('Before');
+    expect(links.links.size).toBe(0);
+  });
+
+  it('never creates a second user when the create answer is lost: the retry finds it by Username', async () => {
+    const { directory, deps, clock } = setup();
+    directory.loseNextAnswer('create');
+    const commands = [aCommand({ n: 40 }), aCommand({ n: 41 })];
+    const results = await writeBatch(commands, deps);
+    expect(directory.users.size).toBe(2);
+    expect(results.map((r) => [r.status, r.linkedBy, r.attempt])).toEqual([
+      ['success', 'matched', 2],
+      ['success', 'matched', 2],
+    ]);
+    expect(clock.sleeps).toHaveLength(1);
+  });
+
+  it('never creates a second user when a batch is processed again after a crash, even with Redis lost', async () => {
+    const { directory, deps } = setup();
+    const commands = [aCommand({ n: 50 }), aCommand({ n: 51 })];
+    await writeBatch(commands, deps);
+    const again = await writeBatch(commands, { ...deps, links: new InMemoryLinkStore() });
+    expect(directory.users.size).toBe(2);
+    expect(again.map((r) => [r.status, r.linkedBy, r.modifiedProperties])).toEqual([
+      ['success', 'matched', []],
+      ['success', 'matched', []],
+    ]);
+  });
+
+  it('retries a record Salesforce could not lock, and reports the attempt', async () => {
+    const { directory, deps } = setup();
+    directory.failRecords((f) => f['Username'] === 'user60@contoso.com', {
+      code: 'SalesforceUnableToLockRow',
+      salesforceCode: 'UNABLE_TO_LOCK_ROW',
+      message: 'unable to obtain exclusive access to this record',
+      fields: [],
+      retriable: true,
+    });
+    const results = await writeBatch([aCommand({ n: 60 }), aCommand({ n: 61 })], deps);
+    expect(results.map((r) => [r.status, r.attempt])).toEqual([
+      ['success', 2],
+      ['success', 1],
+    ]);
+    expect(directory.users.size).toBe(2);
+  });
+
+  it('fails the commands with the last error once a transient failure outlasts the retry policy', async () => {
+    const { directory, deps } = setup();
+    const unavailable = () =>
+      new SalesforceCallError(
+        { code: 'SalesforceRequestFailed', message: 'Service Unavailable', fields: [], retriable: true },
+        { status: 503 },
+      );
+    for (let i = 0; i < 5; i++) directory.failNextCall('query', unavailable());
+    const [result] = await writeBatch([aCommand({ n: 70 })], deps);
+    expect(result).toMatchObject({
+      status: 'failure',
+      attempt: 5,
+      error: { code: 'SalesforceRequestFailed', retriable: true },
+    });
+  });
+
+  it('halts on a job-level refusal, keeping the results already finished', async () => {
+    const { directory, deps } = setup();
+    const more = Array.from({ length: 250 }, () => aCommand());
+    const limit = new SalesforceCallError(
+      {
+        code: 'SalesforceRequestLimitExceeded',
+        salesforceCode: 'REQUEST_LIMIT_EXCEEDED',
+        message: 'TotalRequests Limit exceeded.',
+        fields: [],
+        retriable: false,
+      },
+      { status: 403 },
+    );
+    let calls = 0;
+    const original = directory.createUsers.bind(directory);
+    directory.createUsers = async (records) => {
+      if (++calls === 2) throw limit;
+      return original(records);
+    };
+    const halted = await writeBatch(more, deps).catch((e: unknown) => e);
+    expect(halted).toBeInstanceOf(JobHaltedError);
+    expect((halted as JobHaltedError).finished.size).toBe(200);
+    expect([...(halted as JobHaltedError).finished.values()].every((r) => r.status === 'success')).toBe(true);
+  });
+
+  it('keeps one user’s commands in order when both are in one batch', async () => {
+    const { directory, deps } = setup();
+    const create = aCommand({ n: 80 });
+    const update = aCommand({ n: 80, action: 'update', fields: { LastName: 'Later' } });
+    const results = await writeBatch([create, update], deps);
+    expect(results.map((r) => [r.action, r.status, r.linkedBy])).toEqual([
+      ['create', 'success', 'created'],
+      ['update', 'success', 'link'],
+    ]);
+    expect([...directory.users.values()][0]?.['LastName']).toBe('Later');
+  });
+
+  it('reports several Salesforce users with one matching value as DuplicateTargetEntries', async () => {
+    const { directory, deps } = setup();
+    const command = aCommand({ n: 90, matching: { attribute: 'FederationIdentifier', value: 'fed-90' } });
+    directory.seed({ Username: 'a@x.com', FederationIdentifier: 'fed-90' });
+    directory.seed({ Username: 'b@x.com', FederationIdentifier: 'fed-90' });
+    const [result] = await writeBatch([command], deps);
+    expect(result).toMatchObject({ status: 'failure', error: { code: 'DuplicateTargetEntries' } });
+    expect(directory.count('create')).toBe(0);
+  });
+});

@@ -1,0 +1,424 @@
+import type { ProvisioningCommandV1, ProvisioningResultV1, ResultError } from '@provision/events';
+import { nextDelay, type RetryPolicy, SALESFORCE_POLICY } from '@provision/retry';
+import { asCallError, type SalesforceCallError } from './domain/errors.ts';
+import { type ApiOperation, NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
+import { desiredFields, type LinkedBy, type Plan, planCommand, type Resolution } from './domain/plan.ts';
+import type {
+  Clock,
+  Fields,
+  LinkStore,
+  RateBudget,
+  SalesforceDirectory,
+  SalesforceFailure,
+  SalesforceUser,
+} from './domain/ports.ts';
+import { recommendedActionFor } from './domain/recommended-actions.ts';
+import { resultOf, roundsOf } from './domain/result.ts';
+
+export interface BatchWriterDeps {
+  readonly directory: SalesforceDirectory;
+  readonly links: LinkStore;
+  readonly budget: RateBudget;
+  readonly clock: Clock;
+  /** `WRITER_DRY_RUN`: every command is a preview. */
+  readonly dryRun?: boolean;
+  /** Records per sObject Collections call; Salesforce accepts at most 200. */
+  readonly recordsPerCall?: number;
+  /** Values per SOQL `IN (…)` query. */
+  readonly valuesPerQuery?: number;
+  readonly retryPolicy?: RetryPolicy;
+  readonly random?: () => number;
+  readonly observer?: WriterObserver;
+}
+
+/**
+ * Salesforce refused the job as a whole (credentials, API allocation, API access). The results of
+ * the commands already finished are kept; the others stay unanswered (their offsets uncommitted).
+ */
+export class JobHaltedError extends Error {
+  override readonly cause: SalesforceCallError;
+  readonly finished: ReadonlyMap<ProvisioningCommandV1, ProvisioningResultV1>;
+
+  constructor(cause: SalesforceCallError, finished: ReadonlyMap<ProvisioningCommandV1, ProvisioningResultV1>) {
+    super(`Salesforce refused the job: ${cause.failure.code}: ${cause.message}`);
+    this.name = 'JobHaltedError';
+    this.cause = cause;
+    this.finished = finished;
+  }
+}
+
+const MAX_RECORDS_PER_CALL = 200;
+// Fields read back on every user: the writer needs them to decide and to report.
+const ALWAYS_READ = ['Username', 'IsActive'];
+// Salesforce stores these lower-cased; matching on them is case-insensitive.
+const CASE_INSENSITIVE = new Set(['Username', 'Email']);
+
+function matchKey(attribute: string, value: string): string {
+  return CASE_INSENSITIVE.has(attribute) ? value.toLowerCase() : value;
+}
+
+/** The attribute and value an unlinked user is matched with: the command's, else its Username. */
+export function matchingOf(command: ProvisioningCommandV1): { attribute: string; value: string } | null {
+  if (command.matching && command.matching.value !== '') return command.matching;
+  const username = command.fields['Username'];
+  return typeof username === 'string' && username !== '' ? { attribute: 'Username', value: username } : null;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function failureToError(failure: SalesforceFailure): ResultError {
+  return {
+    code: failure.code,
+    message: failure.message,
+    retriable: failure.retriable,
+    fields: [...failure.fields],
+    recommendedAction: recommendedActionFor(failure.code, failure.salesforceCode),
+  };
+}
+
+/**
+ * Writes one batch of commands to Salesforce and answers each with exactly one result, in input
+ * order. Per round (each user at most once, so a user's commands stay ordered):
+ *
+ * 1. stored links (one Redis read), then the linked users and the unlinked users' matching values
+ *    (one SOQL query per `valuesPerQuery` values);
+ * 2. a plan per command (pure: create, update of the differing fields, nothing, skip);
+ * 3. creates and updates in sObject Collections calls of at most 200 records; links are stored as
+ *    soon as Salesforce answers, before any result is emitted or offset committed.
+ *
+ * A transient request failure retries the unfinished commands from step 1 (so a create whose answer
+ * was lost is found by its link or its Username, never created twice); a transient record failure
+ * (`UNABLE_TO_LOCK_ROW`) retries that record. A job-level refusal throws `JobHaltedError`.
+ */
+export async function writeBatch(
+  commands: readonly ProvisioningCommandV1[],
+  deps: BatchWriterDeps,
+): Promise<ProvisioningResultV1[]> {
+  const run = new BatchRun(deps);
+  for (const round of roundsOf(commands)) await run.round(round);
+  return commands.map((c) => {
+    const result = run.finished.get(c);
+    if (!result) throw new Error(`no result for command ${c.commandId}`);
+    return result;
+  });
+}
+
+interface Pending {
+  readonly command: ProvisioningCommandV1;
+  readonly startedAt: number;
+}
+
+interface Retry extends Pending {
+  readonly failure: SalesforceFailure;
+}
+
+class BatchRun {
+  readonly finished = new Map<ProvisioningCommandV1, ProvisioningResultV1>();
+  private readonly deps: BatchWriterDeps;
+  private readonly observer: WriterObserver;
+  private readonly recordsPerCall: number;
+  private readonly valuesPerQuery: number;
+  private readonly policy: RetryPolicy;
+
+  constructor(deps: BatchWriterDeps) {
+    this.deps = deps;
+    this.observer = deps.observer ?? NO_OBSERVER;
+    this.recordsPerCall = Math.min(MAX_RECORDS_PER_CALL, deps.recordsPerCall ?? MAX_RECORDS_PER_CALL);
+    this.valuesPerQuery = deps.valuesPerQuery ?? 500;
+    this.policy = deps.retryPolicy ?? SALESFORCE_POLICY;
+  }
+
+  async round(commands: readonly ProvisioningCommandV1[]): Promise<void> {
+    const startedAt = this.deps.clock.now();
+    let pending: Pending[] = commands.map((command) => ({ command, startedAt }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      let retryRecords: Retry[] = [];
+      let requestFailure: SalesforceCallError | undefined;
+      try {
+        retryRecords = await this.attempt(pending, attempt);
+      } catch (error) {
+        requestFailure = asCallError(error);
+        if (requestFailure.jobLevel) throw new JobHaltedError(requestFailure, this.finished);
+      }
+      const unfinished = pending.filter((p) => !this.finished.has(p.command));
+      if (unfinished.length === 0) return;
+      const decision = nextDelay({
+        attempt,
+        status: requestFailure?.status,
+        headers: requestFailure?.headers ?? {},
+        retriable: requestFailure ? requestFailure.failure.retriable : true,
+        policy: this.policy,
+        now: () => this.deps.clock.now(),
+        ...(this.deps.random ? { random: this.deps.random } : {}),
+      });
+      if (!decision.retry) {
+        const failures = new Map(retryRecords.map((r) => [r.command, r.failure]));
+        for (const p of unfinished) {
+          const failure = requestFailure?.failure ?? failures.get(p.command);
+          this.finish(p, attempt, {
+            status: 'failure',
+            salesforceId: null,
+            linkedBy: 'none',
+            error: failure ? failureToError(failure) : null,
+          });
+        }
+        return;
+      }
+      await this.deps.clock.sleep(decision.delayMs);
+      pending = unfinished;
+    }
+  }
+
+  /** One pass over the pending commands; returns those whose record failed transiently. */
+  private async attempt(pending: readonly Pending[], attempt: number): Promise<Retry[]> {
+    const active = pending.filter((p) => {
+      if (p.command.action !== 'skip') return true;
+      this.finishPlan(p, attempt, planCommand(p.command, { kind: 'none' }));
+      return false;
+    });
+    if (active.length === 0) return [];
+    const resolutions = await this.resolve(active.map((p) => p.command));
+    const plans = active.map((p) => ({
+      p,
+      plan: planCommand(p.command, resolutions.get(p.command) ?? { kind: 'none' }),
+    }));
+
+    // Matched users are linked at once: the link is true whatever happens next.
+    const matched = new Map<string, string>();
+    for (const { p, plan } of plans) {
+      if (
+        (plan.kind === 'update' || plan.kind === 'noop') &&
+        plan.linkedBy === 'matched' &&
+        !this.isDryRun(p.command)
+      ) {
+        matched.set(p.command.userId, plan.salesforceId);
+      }
+    }
+    if (matched.size > 0) await this.deps.links.setMany(matched);
+
+    const creates: { p: Pending; fields: Fields; plan: Plan & { kind: 'create' } }[] = [];
+    const updates: { p: Pending; plan: Plan & { kind: 'update' } }[] = [];
+    for (const { p, plan } of plans) {
+      if (this.isDryRun(p.command)) this.finishDryRun(p, attempt, plan);
+      else if (plan.kind === 'create') creates.push({ p, fields: plan.fields, plan });
+      else if (plan.kind === 'update') updates.push({ p, plan });
+      else this.finishPlan(p, attempt, plan);
+    }
+
+    const retry: Retry[] = [];
+    for (const chunk of chunks(creates, this.recordsPerCall)) {
+      const outcomes = await this.call('create', chunk.length, () =>
+        this.deps.directory.createUsers(chunk.map((c) => c.fields)),
+      );
+      const links = new Map<string, string>();
+      chunk.forEach((c, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) links.set(c.p.command.userId, outcome.id);
+      });
+      if (links.size > 0) await this.deps.links.setMany(links);
+      chunk.forEach((c, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) {
+          this.finish(c.p, attempt, {
+            status: 'success',
+            salesforceId: outcome.id,
+            linkedBy: 'created',
+            modified: c.plan.modified,
+          });
+        } else this.recordFailure(c.p, attempt, outcome, null, 'none', retry);
+      });
+    }
+    for (const chunk of chunks(updates, this.recordsPerCall)) {
+      const outcomes = await this.call('update', chunk.length, () =>
+        this.deps.directory.updateUsers(chunk.map((u) => ({ id: u.plan.salesforceId, fields: u.plan.fields }))),
+      );
+      chunk.forEach((u, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) {
+          this.finish(u.p, attempt, {
+            status: 'success',
+            salesforceId: u.plan.salesforceId,
+            linkedBy: u.plan.linkedBy,
+            modified: u.plan.modified,
+          });
+        } else this.recordFailure(u.p, attempt, outcome, u.plan.salesforceId, u.plan.linkedBy, retry);
+      });
+    }
+    return retry;
+  }
+
+  private recordFailure(
+    p: Pending,
+    attempt: number,
+    outcome: { ok: false; failure: SalesforceFailure } | undefined,
+    salesforceId: string | null,
+    linkedBy: LinkedBy,
+    retry: Retry[],
+  ): void {
+    const failure: SalesforceFailure = outcome?.failure ?? {
+      code: 'SalesforceRequestFailed',
+      message: 'Salesforce returned no result for this record',
+      fields: [],
+      retriable: true,
+    };
+    if (failure.retriable) retry.push({ ...p, failure });
+    else this.finish(p, attempt, { status: 'failure', salesforceId, linkedBy, error: failureToError(failure) });
+  }
+
+  /** Links first, then the matching attribute: the Salesforce user of each command, if any. */
+  private async resolve(commands: readonly ProvisioningCommandV1[]): Promise<Map<ProvisioningCommandV1, Resolution>> {
+    const out = new Map<ProvisioningCommandV1, Resolution>();
+    const stored = await this.deps.links.getMany([...new Set(commands.map((c) => c.userId))]);
+    const fieldNames = new Set(ALWAYS_READ);
+    for (const c of commands) {
+      for (const f of Object.keys(desiredFields(c))) fieldNames.add(f);
+      const m = matchingOf(c);
+      if (m) fieldNames.add(m.attribute);
+    }
+    const fields = [...fieldNames];
+
+    const linkOf = (c: ProvisioningCommandV1) => stored.get(c.userId) ?? c.salesforceId ?? undefined;
+    const linkedIds = [...new Set(commands.map(linkOf).filter((id): id is string => id !== undefined))];
+    const byId = new Map<string, SalesforceUser>();
+    for (const users of await this.query('Id', linkedIds, fields)) byId.set(users.id, users);
+
+    const stale: string[] = [];
+    const toMatch = new Map<string, ProvisioningCommandV1[]>();
+    for (const c of commands) {
+      const id = linkOf(c);
+      const user = id === undefined ? undefined : byId.get(id);
+      if (user) {
+        out.set(c, { kind: 'linked', user });
+        continue;
+      }
+      // A link to a user Salesforce no longer has (another org, a sandbox refresh): match again.
+      if (id !== undefined && stored.has(c.userId)) stale.push(c.userId);
+      const m = matchingOf(c);
+      if (!m) {
+        out.set(c, { kind: 'unmatchable', missing: c.matching?.attribute ?? 'Username' });
+        continue;
+      }
+      toMatch.set(m.attribute, [...(toMatch.get(m.attribute) ?? []), c]);
+    }
+    if (stale.length > 0) await this.deps.links.deleteMany(stale);
+
+    for (const [attribute, group] of toMatch) {
+      const values = [...new Set(group.map((c) => matchingOf(c)?.value ?? ''))];
+      const found = new Map<string, SalesforceUser[]>();
+      for (const user of await this.query(attribute, values, fields)) {
+        const value = user.fields[attribute];
+        if (typeof value !== 'string') continue;
+        const key = matchKey(attribute, value);
+        found.set(key, [...(found.get(key) ?? []), user]);
+      }
+      for (const c of group) {
+        const users = found.get(matchKey(attribute, matchingOf(c)?.value ?? '')) ?? [];
+        if (users.length === 1 && users[0]) out.set(c, { kind: 'matched', user: users[0] });
+        else if (users.length > 1) out.set(c, { kind: 'ambiguous', ids: users.map((u) => u.id) });
+        else out.set(c, { kind: 'none' });
+      }
+    }
+    return out;
+  }
+
+  private async query(
+    attribute: string,
+    values: readonly string[],
+    fields: readonly string[],
+  ): Promise<SalesforceUser[]> {
+    const out: SalesforceUser[] = [];
+    for (const chunk of chunks(values, this.valuesPerQuery)) {
+      out.push(
+        ...(await this.call('query', chunk.length, () => this.deps.directory.findUsers(attribute, chunk, fields))),
+      );
+    }
+    return out;
+  }
+
+  /** One Salesforce API call: one unit of the shared budget, observed. */
+  private async call<T>(operation: ApiOperation, size: number, fn: () => Promise<T>): Promise<T> {
+    await this.deps.budget.spend(1);
+    this.observer.batch(operation, size);
+    try {
+      const value = await fn();
+      this.observer.apiCall(operation, 'ok');
+      return value;
+    } catch (error) {
+      this.observer.apiCall(operation, 'error');
+      throw asCallError(error);
+    }
+  }
+
+  private isDryRun(command: ProvisioningCommandV1): boolean {
+    return command.dryRun || this.deps.dryRun === true;
+  }
+
+  private finishPlan(p: Pending, attempt: number, plan: Plan): void {
+    if (plan.kind === 'done') {
+      this.finish(p, attempt, {
+        status: plan.status,
+        salesforceId: plan.salesforceId,
+        linkedBy: plan.linkedBy,
+        error: plan.error,
+      });
+    } else if (plan.kind === 'noop') {
+      this.finish(p, attempt, { status: 'success', salesforceId: plan.salesforceId, linkedBy: plan.linkedBy });
+    }
+  }
+
+  /** A preview: `skipped` (nothing written), with what would be linked and modified. */
+  private finishDryRun(p: Pending, attempt: number, plan: Plan): void {
+    const base = { status: 'skipped' as const, dryRun: true };
+    if (plan.kind === 'create')
+      this.finish(p, attempt, { ...base, salesforceId: null, linkedBy: 'none', modified: plan.modified });
+    else if (plan.kind === 'update') {
+      this.finish(p, attempt, {
+        ...base,
+        salesforceId: plan.salesforceId,
+        linkedBy: plan.linkedBy,
+        modified: plan.modified,
+      });
+    } else if (plan.kind === 'noop')
+      this.finish(p, attempt, { ...base, salesforceId: plan.salesforceId, linkedBy: plan.linkedBy });
+    else {
+      this.finish(p, attempt, {
+        ...base,
+        status: plan.status,
+        salesforceId: plan.salesforceId,
+        linkedBy: plan.linkedBy,
+        error: plan.error,
+      });
+    }
+  }
+
+  private finish(
+    p: Pending,
+    attempt: number,
+    facts: {
+      status: ProvisioningResultV1['status'];
+      salesforceId: string | null;
+      linkedBy: LinkedBy;
+      error?: ResultError | null;
+      modified?: ProvisioningResultV1['modifiedProperties'];
+      dryRun?: boolean;
+    },
+  ): void {
+    const result = resultOf(p.command, {
+      status: facts.status,
+      salesforceId: facts.salesforceId,
+      linkedBy: facts.linkedBy,
+      error: facts.error ?? null,
+      modifiedProperties: facts.modified ?? [],
+      dryRun: facts.dryRun ?? this.isDryRun(p.command),
+      attempt,
+      startedAt: p.startedAt,
+      completedAt: this.deps.clock.now(),
+    });
+    this.finished.set(p.command, result);
+    this.observer.result(result, p.command.issuedAt);
+  }
+}

@@ -1,0 +1,18 @@
+import type { ProvisioningResultV1 } from '@provision/events';
+
+export type ApiOperation = 'query' | 'create' | 'update';
+
+/** What the writer reports as it works; the metrics adapter turns it into Prometheus series. */
+export interface WriterObserver {
+  apiCall(operation: ApiOperation, outcome: 'ok' | 'error'): void;
+  batch(operation: ApiOperation, size: number): void;
+  result(result: ProvisioningResultV1, issuedAt: string): void;
+  quarantine(active: boolean): void;
+}
+
+export const NO_OBSERVER: WriterObserver = {
+  apiCall: () => {},
+  batch: () => {},
+  result: () => {},
+  quarantine: () => {},
+};

@@ -1,0 +1,83 @@
+import type { AttributeValue } from '@provision/events';
+
+/** A Salesforce field value as the writer carries it (`ProfileName` is a profile name, not an Id). */
+export type FieldValue = AttributeValue;
+export type Fields = Readonly<Record<string, FieldValue>>;
+
+/** A Salesforce user as the writer sees it: its Id and the fields it asked for. */
+export interface SalesforceUser {
+  readonly id: string;
+  readonly fields: Fields;
+}
+
+/** What Salesforce said about one record or one request, already classified. */
+export interface SalesforceFailure {
+  /** Entra-style code (`SalesforceDuplicateUserName`, `SalesforceLicenseLimitExceeded`, …). */
+  readonly code: string;
+  /** Salesforce's own code (`DUPLICATE_USERNAME`, `UNABLE_TO_LOCK_ROW`, …), when known. */
+  readonly salesforceCode?: string | undefined;
+  readonly message: string;
+  readonly fields: readonly string[];
+  readonly retriable: boolean;
+}
+
+/** The outcome of one record of a Collections call, in request order. */
+export type SaveOutcome =
+  | { readonly ok: true; readonly id: string }
+  | { readonly ok: false; readonly failure: SalesforceFailure };
+
+/** An update of one Salesforce user: only the fields to change. */
+export interface UserUpdate {
+  readonly id: string;
+  readonly fields: Fields;
+}
+
+/**
+ * The writer's view of a Salesforce org. Each method is one API call (the adapter may split a
+ * long query, never a write); requests that fail as a whole throw a `SalesforceCallError`.
+ */
+export interface SalesforceDirectory {
+  /**
+   * The users whose `attribute` (`Id`, `Username`, `FederationIdentifier`, …) is one of `values`,
+   * with `fields` read back (`ProfileName` as the profile's name).
+   */
+  findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<SalesforceUser[]>;
+  /** Creates up to 200 users in one sObject Collections call. */
+  createUsers(records: readonly Fields[]): Promise<SaveOutcome[]>;
+  /** Updates up to 200 users in one sObject Collections call. */
+  updateUsers(updates: readonly UserUpdate[]): Promise<SaveOutcome[]>;
+}
+
+/** Entra user id → Salesforce user Id. Redis in production; rebuilt by matching when lost. */
+export interface LinkStore {
+  getMany(userIds: readonly string[]): Promise<Map<string, string>>;
+  setMany(links: ReadonlyMap<string, string>): Promise<void>;
+  deleteMany(userIds: readonly string[]): Promise<void>;
+}
+
+/** The Salesforce API budget shared by every writer replica. */
+export interface RateBudget {
+  /** Resolves once `units` calls may be made; waits (never fails) while the budget is spent. */
+  spend(units?: number): Promise<void>;
+}
+
+/** What the rest of Provision (audit, dashboard) reads about the writer's quarantine. */
+export interface QuarantineState {
+  readonly reason: string;
+  readonly code: string;
+  readonly since: string;
+  readonly consecutiveFailures: number;
+  readonly nextAttemptAt: string;
+}
+
+export interface QuarantineStore {
+  set(state: QuarantineState): Promise<void>;
+  clear(): Promise<void>;
+  get(): Promise<QuarantineState | null>;
+}
+
+/** Time, injected so that retry and linger logic is tested without sleeping. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}

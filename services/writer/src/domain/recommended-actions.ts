@@ -1,0 +1,46 @@
+/**
+ * What an admin can do about each error the writer reports, by Entra-style code (reference
+ * §1.4, §2.10). Codes not listed get a generic hint naming the Salesforce code.
+ */
+const ACTIONS: Readonly<Record<string, string>> = {
+  SalesforceDuplicateUserName:
+    'Usernames are unique across all Salesforce orgs: change the Username mapping (e.g. append a suffix) or remove the user from the other org. Retried on the next change.',
+  SalesforceLicenseLimitExceeded:
+    'No Salesforce licence is available: buy licences, deactivate unused users, or review who is assigned to the app.',
+  SalesforceRequiredFieldMissing:
+    'A required Salesforce field (e.g. Email, Alias, LastName) has no value: populate it in Entra or exclude such users with a scoping filter.',
+  SalesforceInvalidPicklistValue:
+    'A value is not allowed by the Salesforce picklist (locale, language, time zone, encoding): fix the attribute mapping or enable the value in Salesforce.',
+  SalesforceProfileNotFound:
+    'The app role names a profile that does not exist in Salesforce: re-import the profiles as app roles or fix the role assignment.',
+  SalesforceDuplicateNickname:
+    'CommunityNickname must be unique in the org: map it from a unique attribute or leave it to Salesforce.',
+  SalesforceFieldTooLong:
+    'A value is longer than the Salesforce field allows: shorten it in Entra or truncate it in the mapping (e.g. Mid()).',
+  SalesforceInvalidEmail: 'The email address is not valid for Salesforce: fix the mail attribute in Entra.',
+  SalesforceInvalidField:
+    'The mapping writes a field Salesforce does not know or does not let the integration user write: fix the attribute mapping.',
+  SalesforceInsufficientAccess:
+    'The integration user lacks permission: give its profile "API Enabled" and "Manage Users" directly (not via a permission set).',
+  SalesforceAuthenticationFailed:
+    'Salesforce refused the credentials: check the username, password and security token (or the connected app) and update the writer settings.',
+  SalesforceRequestLimitExceeded:
+    "The org's API request allocation is spent: wait for the rolling 24-hour window, buy more calls, or lower SALESFORCE_API_BUDGET_PER_MINUTE.",
+  SalesforceApiDisabled:
+    'API access is disabled for the org or the integration user: enable "API Enabled" on its profile.',
+  SalesforceUnableToLockRow: 'Salesforce kept the record locked by another transaction; retried automatically.',
+  SalesforceRequestFailed:
+    'Salesforce could not be reached or answered with a server error; retried automatically on the next change.',
+  SalesforceUserNotFound:
+    'No Salesforce user is linked to or matches this Entra user, so there is nothing to update: restart provisioning (full sync) to create it, or check the matching attribute.',
+  DuplicateTargetEntries:
+    'Several Salesforce users have the same matching attribute value: make the value unique in Salesforce (matching attributes must be unique).',
+};
+
+/** The recommended action for an error code, falling back to one that names the code. */
+export function recommendedActionFor(code: string, salesforceCode?: string): string {
+  return (
+    ACTIONS[code] ??
+    `Salesforce refused the change${salesforceCode ? ` (${salesforceCode})` : ''}: check the message and the attribute mapping.`
+  );
+}

@@ -1,0 +1,155 @@
+import { SalesforceCallError } from '../domain/errors.ts';
+import { REQUIRED_ON_CREATE } from '../domain/plan.ts';
+import type {
+  Fields,
+  SalesforceDirectory,
+  SalesforceFailure,
+  SalesforceUser,
+  SaveOutcome,
+  UserUpdate,
+} from '../domain/ports.ts';
+
+type Operation = 'query' | 'create' | 'update';
+
+const CASE_INSENSITIVE = new Set(['Username', 'Email']);
+const same = (attribute: string, a: unknown, b: string) =>
+  typeof a === 'string' && (CASE_INSENSITIVE.has(attribute) ? a.toLowerCase() === b.toLowerCase() : a === b);
+
+/**
+ * A Salesforce org in memory, for the writer's unit tests: users, global username uniqueness
+ * (`takenElsewhere`), a licence limit, and failure injection per call or per record.
+ */
+export class InMemoryDirectory implements SalesforceDirectory {
+  readonly users = new Map<string, Record<string, unknown>>();
+  readonly calls: { operation: Operation; size: number }[] = [];
+  /** Usernames that exist in another org (Salesforce usernames are global). */
+  readonly takenElsewhere = new Set<string>();
+  licenceLimit = Number.POSITIVE_INFINITY;
+  private nextId = 1;
+  private readonly callFailures: { operation: Operation; error: SalesforceCallError; afterWrite: boolean }[] = [];
+  private readonly recordFailures: { match: (fields: Fields) => boolean; failure: SalesforceFailure; times: number }[] =
+    [];
+
+  /** Seeds an existing user; returns its Id. */
+  seed(fields: Record<string, unknown>): string {
+    const id = this.newId();
+    this.users.set(id, { IsActive: true, ...fields });
+    return id;
+  }
+
+  /** The next call of `operation` throws `error` (before touching anything). */
+  failNextCall(operation: Operation, error: SalesforceCallError): void {
+    this.callFailures.push({ operation, error, afterWrite: false });
+  }
+
+  /** The next call of `operation` does its work, then its answer is lost (a network error). */
+  loseNextAnswer(operation: Operation): void {
+    const error = new SalesforceCallError(
+      { code: 'SalesforceRequestFailed', message: 'socket hang up', fields: [], retriable: true },
+      { jobLevel: false },
+    );
+    this.callFailures.push({ operation, error, afterWrite: true });
+  }
+
+  /** Records matching `match` fail with `failure`, `times` times. */
+  failRecords(match: (fields: Fields) => boolean, failure: SalesforceFailure, times = 1): void {
+    this.recordFailures.push({ match, failure, times });
+  }
+
+  count(operation: Operation): number {
+    return this.calls.filter((c) => c.operation === operation).length;
+  }
+
+  async findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<SalesforceUser[]> {
+    this.begin('query', values.length);
+    const out: SalesforceUser[] = [];
+    for (const [id, user] of this.users) {
+      const value = attribute === 'Id' ? id : user[attribute];
+      if (!values.some((v) => (attribute === 'Id' ? v === id : same(attribute, value, v)))) continue;
+      out.push({ id, fields: Object.fromEntries(fields.map((f) => [f, (user[f] ?? null) as never])) });
+    }
+    return out;
+  }
+
+  async createUsers(records: readonly Fields[]): Promise<SaveOutcome[]> {
+    const fail = this.begin('create', records.length);
+    const outcomes = records.map((r) => this.createOne(r));
+    if (fail) throw fail;
+    return outcomes;
+  }
+
+  async updateUsers(updates: readonly UserUpdate[]): Promise<SaveOutcome[]> {
+    const fail = this.begin('update', updates.length);
+    const outcomes = updates.map((u) => this.updateOne(u));
+    if (fail) throw fail;
+    return outcomes;
+  }
+
+  private createOne(fields: Fields): SaveOutcome {
+    const injected = this.injected(fields);
+    if (injected) return injected;
+    const missing = REQUIRED_ON_CREATE.filter((f) => fields[f] === undefined || fields[f] === null || fields[f] === '');
+    if (missing.length > 0) {
+      return this.refuse(
+        'SalesforceRequiredFieldMissing',
+        'REQUIRED_FIELD_MISSING',
+        `Required fields are missing: [${missing.join(', ')}]`,
+        missing,
+      );
+    }
+    const username = String(fields['Username']).toLowerCase();
+    const local = [...this.users.values()].some((u) => String(u['Username']).toLowerCase() === username);
+    if (local || this.takenElsewhere.has(username)) {
+      return this.refuse('SalesforceDuplicateUserName', 'DUPLICATE_USERNAME', 'Duplicate Username.', ['Username']);
+    }
+    if (fields['IsActive'] !== false && this.activeCount() >= this.licenceLimit) {
+      return this.refuse('SalesforceLicenseLimitExceeded', 'LICENSE_LIMIT_EXCEEDED', 'License Limit Exceeded', []);
+    }
+    const id = this.newId();
+    this.users.set(id, { IsActive: true, ...fields, Username: username });
+    return { ok: true, id };
+  }
+
+  private updateOne(update: UserUpdate): SaveOutcome {
+    const injected = this.injected(update.fields);
+    if (injected) return injected;
+    const user = this.users.get(update.id);
+    if (!user)
+      return this.refuse('SalesforceRequestFailed', 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [
+        'Id',
+      ]);
+    if (update.fields['IsActive'] === true && user['IsActive'] === false && this.activeCount() >= this.licenceLimit) {
+      return this.refuse('SalesforceLicenseLimitExceeded', 'LICENSE_LIMIT_EXCEEDED', 'License Limit Exceeded', []);
+    }
+    Object.assign(user, update.fields);
+    return { ok: true, id: update.id };
+  }
+
+  private injected(fields: Fields): SaveOutcome | undefined {
+    const rule = this.recordFailures.find((r) => r.times > 0 && r.match(fields));
+    if (!rule) return undefined;
+    rule.times--;
+    return { ok: false, failure: rule.failure };
+  }
+
+  private refuse(code: string, salesforceCode: string, message: string, fields: string[]): SaveOutcome {
+    return { ok: false, failure: { code, salesforceCode, message, fields, retriable: false } };
+  }
+
+  private begin(operation: Operation, size: number): SalesforceCallError | undefined {
+    this.calls.push({ operation, size });
+    const index = this.callFailures.findIndex((f) => f.operation === operation);
+    if (index < 0) return undefined;
+    const [failure] = this.callFailures.splice(index, 1);
+    if (failure && !failure.afterWrite) throw failure.error;
+    return failure?.error;
+  }
+
+  private activeCount(): number {
+    return [...this.users.values()].filter((u) => u['IsActive'] !== false).length;
+  }
+
+  private newId(): string {
+    return `005${String(this.nextId++).padStart(12, '0')}AAA`;
+  }
+}
