@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { registerExprCommand } from './commands/expr.ts';
+import { registerMappingCommand } from './commands/mapping.ts';
+import { CliExit, type CliIo, EXIT } from './io.ts';
+
+/** The `provision` command with every subcommand; one `register…Command` per file in `commands/`. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('provision')
+    .description('Provision: Entra ID to Salesforce provisioning, from the command line')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+  registerExprCommand(program, io);
+  registerMappingCommand(program, io);
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and resolves to the exit code; never calls process.exit. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CliExit) {
+      if (e.message) io.stderr(`${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof CommanderError) {
+      // Help and version are successes; every usage error is "bad input".
+      return e.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,155 @@
+import { isProvisionError } from '@provision/errors';
+import { describe, expect, it } from 'vitest';
+import { formatProblem, type LocatedProblem, loadMappingConfig, parseMappingConfig } from './parse-config.ts';
+
+const minimal = (extra = '') => `version: 1
+mappings:
+  - target: Username
+    source: userPrincipalName
+    matchingPrecedence: 1
+${extra}`;
+
+function problems(text: string): LocatedProblem[] {
+  const result = parseMappingConfig(text);
+  if (result.ok) throw new Error('expected the configuration to be invalid');
+  return [...result.problems];
+}
+const lines = (text: string) => problems(text).map(formatProblem);
+
+describe('parseMappingConfig', () => {
+  it('accepts a minimal configuration and applies the defaults', () => {
+    const result = parseMappingConfig(minimal());
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      scope: 'assignedUsersAndGroups',
+      scopingFilters: [],
+      deprovisioning: { action: 'deactivate' },
+      validatePicklists: true,
+      roleRules: [],
+      permissionSetRules: [],
+    });
+    expect(result.config.mappings[0]?.apply).toBe('always');
+    expect(Object.isFrozen(result.config.mappings[0])).toBe(true);
+  });
+
+  it('reads JSON as well as YAML', () => {
+    const json = JSON.stringify({
+      version: 1,
+      mappings: [{ target: 'Username', source: 'userPrincipalName', matchingPrecedence: 1 }],
+    });
+    expect(parseMappingConfig(json).ok).toBe(true);
+  });
+
+  it('names the path, line and column of an expression that does not parse', () => {
+    const text = minimal(`  - target: Alias
+    expression: Mid([userPrincipalName], 1, 8
+`);
+    expect(lines(text)).toEqual([
+      'mappings[1].expression (line 7): Expected "," or ")" at column 30 but found end of expression',
+    ]);
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    const text = `version: 2
+scope: some
+mappings:
+  - target: Username
+    source: userPrincipalName
+    constant: x
+  - target: username
+    expression: Foo(
+  - target: Bad-Name
+    sorce: mail
+scopingFilters:
+  - clauses:
+      - { attribute: department, operator: STARTS_WITH, value: S }
+      - { attribute: employeeId, operator: Greater_Than, value: "1.5" }
+      - { attribute: upn, operator: REGEX MATCH, value: "(" }
+      - { attribute: upn, operator: IS NULL, value: x }
+      - { attribute: upn, operator: EQUALS }
+`;
+    const found = problems(text).map((p) => `${p.location}: ${p.message}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'version: Invalid input: expected 1',
+        expect.stringMatching(/^scope: Invalid option/),
+        'mappings[0]: Use one of source, constant or expression, not source and constant',
+        'mappings[1].expression: Unknown function "Foo" at column 1',
+        'mappings[1].target: Duplicate target "username" (already mapped at mappings[0])',
+        'mappings[2].target: Expected a Salesforce field API name',
+        'mappings[2].sorce: Unknown key "sorce"',
+        'mappings[2]: A mapping needs a source, a constant, an expression or a default',
+        'mappings: No matching attribute: give at least one mapping a matchingPrecedence',
+        expect.stringMatching(/^scopingFilters\[0\]\.clauses\[0\]\.operator: Expected one of "&", "!&"/),
+        'scopingFilters[0].clauses[1].value: Greater_Than compares integers (0, 1, 2, …); "1.5" is not one',
+        expect.stringMatching(/^scopingFilters\[0\]\.clauses\[2\]\.value: Invalid regular expression/),
+        'scopingFilters[0].clauses[3].value: IS NULL takes no value',
+        'scopingFilters[0].clauses[4].value: EQUALS needs a value',
+      ]),
+    );
+  });
+
+  it('rejects picklist constants and defaults Salesforce would refuse, and suggests a value', () => {
+    const text = minimal(`  - target: TimeZoneSidKey
+    default: Europe/Pariss
+  - target: LocaleSidKey
+    constant: en-us
+validatePicklists: true
+`);
+    expect(lines(text)).toEqual([
+      'mappings[1].default (line 7): "Europe/Pariss" is not a Salesforce TimeZoneSidKey value (did you mean "Europe/Paris"?)',
+      'mappings[2].constant (line 9): Salesforce spells this LocaleSidKey value "en_US"',
+    ]);
+  });
+
+  it('skips the picklist check when validatePicklists is false', () => {
+    expect(
+      parseMappingConfig(minimal('  - { target: TimeZoneSidKey, default: Mars/Olympus }\nvalidatePicklists: false\n'))
+        .ok,
+    ).toBe(true);
+  });
+
+  it('rejects two matching attributes with the same precedence, and a constant one', () => {
+    const text = minimal(`  - { target: Email, source: mail, matchingPrecedence: 1 }
+  - { target: FederationIdentifier, constant: x, matchingPrecedence: 2 }
+`);
+    expect(lines(text)).toEqual([
+      'mappings[1].matchingPrecedence (line 6): Matching precedence 1 is already used by mappings[0]',
+      'mappings[2].matchingPrecedence (line 7): A matching attribute must come from the user, not a constant',
+    ]);
+  });
+
+  it('reports a YAML syntax error with its line', () => {
+    const [p] = problems('version: 1\nmappings: [\n');
+    expect(p?.location).toBe('(root)');
+    expect(p?.message).toMatch(/^YAML syntax error/);
+    expect(p?.line).toBeGreaterThan(1);
+  });
+
+  it('reports a document that is not a mapping at all', () => {
+    expect(lines('just text')[0]).toMatch(/^\(root\)/);
+  });
+
+  it('warns, without failing, that SingleAppRoleAssignment does not fit scope allUsers', () => {
+    const result = parseMappingConfig(
+      minimal(
+        '  - { target: ProfileName, expression: "SingleAppRoleAssignment([appRoleAssignments])" }\nscope: allUsers\n',
+      ),
+    );
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.warnings.map((w) => w.location)).toEqual(['mappings[1].expression']);
+  });
+});
+
+describe('loadMappingConfig', () => {
+  it('throws PRV_MAPPING_INVALID listing every problem', () => {
+    try {
+      loadMappingConfig('version: 1\nmappings: []\n');
+      expect.unreachable();
+    } catch (e) {
+      expect(isProvisionError(e) && e.code).toBe('PRV_MAPPING_INVALID');
+      expect((e as Error).message).toContain('mappings (line 2): Too small');
+    }
+  });
+});

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * The 14 scoping-filter operators Entra documents (reference §2.2), spelled as the portal and Graph
+ * spell them.
+ */
+export const SCOPING_OPERATORS = [
+  '&',
+  '!&',
+  'ENDS_WITH',
+  'EQUALS',
+  'NOT EQUALS',
+  'Greater_Than',
+  'Greater_Than_OR_EQUALS',
+  'Includes',
+  'IS TRUE',
+  'IS FALSE',
+  'IS NULL',
+  'IS NOT NULL',
+  'REGEX MATCH',
+  'NOT REGEX MATCH',
+] as const;
+export type ScopingOperator = (typeof SCOPING_OPERATORS)[number];
+
+/** Operators that take no value (the clause tests the attribute alone). */
+export const UNARY_OPERATORS: ReadonlySet<ScopingOperator> = new Set(['IS TRUE', 'IS FALSE', 'IS NULL', 'IS NOT NULL']);
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+// A constant or default is written to Salesforce as the field's type asks; numbers in YAML are
+// taken as their text (an admin writing `default: 8` means "8").
+const valueText = scalar.transform((v) => (typeof v === 'number' ? String(v) : v));
+
+export const ScopingClauseSchema = z.strictObject({
+  /** The Entra source attribute, e.g. `department`. */
+  attribute: z.string().min(1),
+  operator: z.enum(SCOPING_OPERATORS, {
+    error: () => `Expected one of ${SCOPING_OPERATORS.map((o) => `"${o}"`).join(', ')}`,
+  }),
+  /** The target operand; absent for IS TRUE / IS FALSE / IS NULL / IS NOT NULL. */
+  value: valueText.optional(),
+});
+
+export const ScopingFilterSchema = z.strictObject({
+  name: z.string().optional(),
+  /** All clauses of one filter must hold (AND). */
+  clauses: z.array(ScopingClauseSchema).min(1),
+});
+
+export const AttributeMappingSchema = z.strictObject({
+  /** The Salesforce field (or pseudo-field such as `ProfileName`). */
+  target: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'Expected a Salesforce field API name'),
+  /** Direct mapping: the Entra attribute copied as is. */
+  source: z.string().min(1).optional(),
+  /** Constant mapping. */
+  constant: valueText.optional(),
+  /** Expression mapping, in the Entra expression language. */
+  expression: z.string().min(1).max(10_000).optional(),
+  /** Used on create only, when the mapping yields null (or has no source at all). */
+  default: valueText.optional(),
+  /** `always` keeps the field in step; `onCreate` writes it only when the user is created. */
+  apply: z.enum(['always', 'onCreate']).default('always'),
+  /** Makes the mapping a matching attribute; lower values are tried first. */
+  matchingPrecedence: z.number().int().positive().optional(),
+  /** How values are written; inferred from the field name when absent (`Is*`, `UserPermissions*` → boolean). */
+  type: z.enum(['string', 'boolean', 'multi']).optional(),
+});
+
+export const RoleRuleSchema = z.strictObject({
+  /** Object id of the Entra group whose direct members get the role. */
+  group: z.string().min(1),
+  /** Name of the Salesforce role (UserRole.Name). */
+  role: z.string().min(1),
+});
+
+export const PermissionSetRuleSchema = z.strictObject({
+  group: z.string().min(1),
+  /** Names of the permission sets (PermissionSet.Name) granted to the group's direct members. */
+  permissionSets: z.array(z.string().min(1)).min(1),
+});
+
+export const MappingConfigSchema = z.strictObject({
+  version: z.literal(1),
+  /** Entra's "Sync only assigned users and groups" or "Sync all users and groups". */
+  scope: z.enum(['assignedUsersAndGroups', 'allUsers']).default('assignedUsersAndGroups'),
+  /** Filters are ORed: a user is in scope when every clause of at least one filter holds. None = no filtering. */
+  scopingFilters: z.array(ScopingFilterSchema).default([]),
+  deprovisioning: z
+    .strictObject({
+      /** deactivate: `IsActive = false` (frees the licence); freeze: `UserLogin.IsFrozen = true`; none: leave the user. */
+      action: z.enum(['deactivate', 'freeze', 'none']).default('deactivate'),
+    })
+    .default({ action: 'deactivate' }),
+  /** Check LocaleSidKey, LanguageLocaleKey, TimeZoneSidKey and EmailEncodingKey against Salesforce's values. */
+  validatePicklists: z.boolean().default(true),
+  mappings: z.array(AttributeMappingSchema).min(1),
+  /** Salesforce role from group membership; the first matching rule wins. */
+  roleRules: z.array(RoleRuleSchema).default([]),
+  /** Permission sets from group membership; every matching rule adds its sets. */
+  permissionSetRules: z.array(PermissionSetRuleSchema).default([]),
+});
+
+/** A validated mapping configuration. */
+export type MappingConfig = z.infer<typeof MappingConfigSchema>;
+/** The configuration as written (defaults not yet applied). */
+export type MappingConfigInput = z.input<typeof MappingConfigSchema>;
+export type AttributeMapping = z.infer<typeof AttributeMappingSchema>;
+export type ScopingFilter = z.infer<typeof ScopingFilterSchema>;
+export type ScopingClause = z.infer<typeof ScopingClauseSchema>;
+export type RoleRule = z.infer<typeof RoleRuleSchema>;
+export type PermissionSetRule = z.infer<typeof PermissionSetRuleSchema>;

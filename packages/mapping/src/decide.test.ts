@@ -1,0 +1,277 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadMappingConfig } from './config/parse-config.ts';
+import { decide } from './decide.ts';
+import { DEFAULT_MAPPING_YAML, defaultMappingConfig } from './default-mapping.ts';
+import { matchingKey } from './desired-state.ts';
+import {
+  ADMIN_ROLE_ID,
+  ADMINS_GROUP,
+  direct,
+  entraUser,
+  SALES_GROUP,
+  salesforceUser,
+  viaGroup,
+} from './test-fixtures.ts';
+import type { Decision } from './types.ts';
+
+const config = defaultMappingConfig();
+const standard = [direct('Standard User')];
+const codes = (d: Decision) => d.reasons.map((r) => r.code);
+/** The default mapping with top-level keys replaced by those of `extra` (YAML). */
+const withYaml = (extra: string) =>
+  loadMappingConfig(JSON.stringify({ ...parse(DEFAULT_MAPPING_YAML), ...parse(extra || '{}') }));
+
+describe('decide', () => {
+  it('creates an assigned user missing from Salesforce with every mapped field and the defaults', () => {
+    const d = decide(entraUser(), standard, null, config);
+    expect(d.action).toBe('create');
+    expect(d.fields).toEqual({
+      IsActive: true,
+      Alias: 'Ada.Love',
+      Email: 'ada.lovelace@contoso.com',
+      EmailEncodingKey: 'ISO-8859-1',
+      LanguageLocaleKey: 'en_US',
+      FirstName: 'Ada',
+      LastName: 'Lovelace',
+      LocaleSidKey: 'en_GB',
+      ProfileName: 'Standard User',
+      TimeZoneSidKey: 'America/Los_Angeles',
+      Username: 'Ada.Lovelace@contoso.com',
+      UserPermissionsCallCenterAutoLogin: false,
+      UserPermissionsMarketingUser: false,
+      UserPermissionsOfflineUser: false,
+    });
+    expect(d.modifiedProperties).toContainEqual({ name: 'ProfileName', oldValue: null, newValue: 'Standard User' });
+    expect(d.matchingKey).toEqual({ attribute: 'Username', value: 'Ada.Lovelace@contoso.com' });
+    expect(codes(d)).toEqual(['in-scope', 'role-resolved']);
+  });
+
+  it('applies a default on create when the source is empty (LastName ".")', () => {
+    const d = decide(entraUser({ attributes: { surname: null } }), standard, null, config);
+    expect(d.fields['LastName']).toBe('.');
+    expect(codes(d)).toContain('default-value-used');
+  });
+
+  it('updates only the fields that changed', () => {
+    const current = salesforceUser({ LastName: 'Byron', FirstName: 'Ada' });
+    const d = decide(entraUser(), standard, current, config);
+    expect(d.action).toBe('update');
+    expect(d.fields).toEqual({ LastName: 'Lovelace' });
+    expect(d.modifiedProperties).toEqual([{ name: 'LastName', oldValue: 'Byron', newValue: 'Lovelace' }]);
+  });
+
+  it('skips a user Salesforce already matches, ignoring case in Username and Email', () => {
+    const d = decide(entraUser(), standard, salesforceUser({ Username: 'ada.lovelace@contoso.com' }), config);
+    expect(d.action).toBe('skip');
+    expect(d.fields).toEqual({});
+    expect(codes(d)).toContain('no-changes');
+  });
+
+  it('never overwrites fields with no source, defaults or create-only mappings on update', () => {
+    const onCreate = withYaml('');
+    const current = salesforceUser({
+      TimeZoneSidKey: 'Europe/Paris',
+      EmailEncodingKey: 'UTF-8',
+      UserPermissionsMarketingUser: true,
+      LastName: 'Lovelace',
+    });
+    expect(decide(entraUser(), standard, current, onCreate).action).toBe('skip');
+
+    const createOnly = loadMappingConfig(
+      DEFAULT_MAPPING_YAML.replace(
+        '  - target: FirstName\n    source: givenName\n',
+        '  - target: FirstName\n    source: givenName\n    apply: onCreate\n',
+      ),
+    );
+    const d = decide(entraUser({ attributes: { givenName: 'Augusta' } }), standard, current, createOnly);
+    expect(d.action).toBe('skip');
+    expect(
+      decide(entraUser({ attributes: { givenName: 'Augusta' } }), standard, null, createOnly).fields['FirstName'],
+    ).toBe('Augusta');
+  });
+
+  it('does not clear a field whose source became empty (Entra provisions no nulls)', () => {
+    const d = decide(entraUser({ attributes: { givenName: null } }), standard, salesforceUser(), config);
+    expect(d.action).toBe('skip');
+  });
+
+  it('disables a user unassigned from the app', () => {
+    const d = decide(entraUser(), [], salesforceUser(), config);
+    expect(d.action).toBe('disable');
+    expect(d.fields).toEqual({ IsActive: false });
+    expect(d.modifiedProperties).toEqual([{ name: 'IsActive', oldValue: true, newValue: false }]);
+    expect(codes(d)).toEqual(['unassigned']);
+    expect(d.inScope).toBe(false);
+  });
+
+  it('disables a user soft-deleted in Entra, and one disabled in Entra', () => {
+    const deleted = decide(entraUser({ isSoftDeleted: true }), standard, salesforceUser(), config);
+    expect(deleted.action).toBe('disable');
+    expect(codes(deleted)).toEqual(['soft-deleted']);
+    const disabled = decide(entraUser({ attributes: { accountEnabled: false } }), standard, salesforceUser(), config);
+    expect(disabled.action).toBe('disable');
+    expect(codes(disabled)).toEqual(['account-disabled']);
+  });
+
+  it('reactivates a restored user, with the fields that changed meanwhile', () => {
+    const current = salesforceUser({ IsActive: false, LastName: 'Byron' });
+    const d = decide(entraUser(), standard, current, config);
+    expect(d.action).toBe('reactivate');
+    expect(d.fields).toEqual({ IsActive: true, LastName: 'Lovelace' });
+  });
+
+  it('changes the profile when the role changes', () => {
+    const d = decide(entraUser(), [direct('System Administrator', ADMIN_ROLE_ID)], salesforceUser(), config);
+    expect(d.action).toBe('update');
+    expect(d.fields).toEqual({ ProfileName: 'System Administrator' });
+    expect(d.modifiedProperties).toEqual([
+      { name: 'ProfileName', oldValue: 'Standard User', newValue: 'System Administrator' },
+    ]);
+  });
+
+  it('leaves a user with two distinct roles as is, with an error naming both', () => {
+    const user = entraUser({ memberOf: [SALES_GROUP, ADMINS_GROUP] });
+    const assignments = [
+      viaGroup(SALES_GROUP, 'Standard User'),
+      viaGroup(ADMINS_GROUP, 'System Administrator', ADMIN_ROLE_ID),
+    ];
+    for (const current of [null, salesforceUser()]) {
+      const d = decide(user, assignments, current, config);
+      expect(d.action).toBe('skip');
+      const conflict = d.reasons.find((r) => r.code === 'role-conflict');
+      expect(conflict?.severity).toBe('error');
+      expect(conflict?.message).toMatch(/"Standard User".*"System Administrator"/);
+    }
+  });
+
+  it('keeps a user holding only Default Access out of scope, with the reason', () => {
+    const created = decide(entraUser(), [direct(null)], null, config);
+    expect(created.action).toBe('skip');
+    expect(codes(created)).toEqual(['default-access', 'not-linked']);
+    expect(decide(entraUser(), [direct('Default Access')], salesforceUser(), config).action).toBe('disable');
+  });
+
+  it('disables a user a scoping filter now leaves out', () => {
+    const filtered = withYaml(`scopingFilters:
+  - clauses:
+      - { attribute: department, operator: EQUALS, value: Sales }
+`);
+    expect(decide(entraUser(), standard, salesforceUser(), filtered).action).toBe('skip');
+    const d = decide(entraUser({ attributes: { department: 'Marketing' } }), standard, salesforceUser(), filtered);
+    expect(d.action).toBe('disable');
+    expect(d.reasons[0]?.message).toContain('department EQUALS "Sales" (value: "Marketing")');
+  });
+
+  it('skips out-of-scope users that are already inactive or were never provisioned', () => {
+    expect(codes(decide(entraUser(), [], salesforceUser({ IsActive: false }), config))).toContain('already-disabled');
+    expect(codes(decide(entraUser(), [], null, config))).toContain('not-linked');
+  });
+
+  it('freezes instead of deactivating when configured, and unfreezes on return', () => {
+    const freeze = withYaml('deprovisioning:\n  action: freeze\n');
+    const d = decide(entraUser(), [], salesforceUser({ IsFrozen: false }), freeze);
+    expect(d.action).toBe('disable');
+    expect(d.fields).toEqual({ IsFrozen: true });
+    const back = decide(entraUser(), standard, salesforceUser({ IsFrozen: true }), freeze);
+    expect(back.action).toBe('reactivate');
+    expect(back.fields).toEqual({ IsFrozen: false });
+  });
+
+  it('leaves out-of-scope users alone with deprovisioning: none', () => {
+    const none = withYaml('deprovisioning:\n  action: none\n');
+    expect(codes(decide(entraUser(), [], salesforceUser(), none))).toContain('deprovisioning-skipped');
+  });
+
+  it('provisions every user with scope allUsers, giving the default profile to users without a role', () => {
+    const all = withYaml('scope: allUsers\n');
+    const d = decide(entraUser(), [], null, all);
+    expect(d.action).toBe('create');
+    expect(d.fields['ProfileName']).toBe('Chatter Free User');
+  });
+
+  it('skips, with an error, a user that has no matching attribute', () => {
+    const d = decide(entraUser({ attributes: { userPrincipalName: null } }), standard, null, config);
+    expect(d.action).toBe('skip');
+    expect(codes(d)).toContain('matching-attribute-missing');
+  });
+
+  it('warns about a locale Salesforce would refuse and falls back to the default on create', () => {
+    const d = decide(entraUser({ attributes: { preferredLanguage: 'xx-YY' } }), standard, null, config);
+    expect(d.fields['LocaleSidKey']).toBe('en_US');
+    expect(d.reasons).toContainEqual(
+      expect.objectContaining({ code: 'invalid-picklist-value', field: 'LocaleSidKey', severity: 'warning' }),
+    );
+    const update = decide(
+      entraUser({ attributes: { preferredLanguage: 'xx-YY' } }),
+      standard,
+      salesforceUser(),
+      config,
+    );
+    expect(update.action).toBe('skip');
+  });
+
+  it('respells a locale that differs only in case (Replace keeps "EN-US" upper case)', () => {
+    const d = decide(entraUser({ attributes: { preferredLanguage: 'EN-US' } }), standard, null, config);
+    expect(d.fields['LocaleSidKey']).toBe('en_US');
+    expect(codes(d)).toContain('picklist-value-normalized');
+  });
+
+  it('warns about required fields that will be missing on create', () => {
+    const d = decide(entraUser({ attributes: { mail: null } }), standard, null, config);
+    expect(d.action).toBe('create');
+    expect(d.reasons).toContainEqual(expect.objectContaining({ code: 'required-field-missing', field: 'Email' }));
+  });
+
+  it('sets the Salesforce role and permission sets from groups, and removes only what Provision granted', () => {
+    const rules = withYaml(`roleRules:
+  - { group: ${SALES_GROUP}, role: Sales Rep }
+permissionSetRules:
+  - { group: ${SALES_GROUP}, permissionSets: [Sales_Cloud, Reports] }
+  - { group: ${ADMINS_GROUP}, permissionSets: [Admin_Tools] }
+`);
+    const created = decide(entraUser(), standard, null, rules);
+    expect(created.fields['UserRoleName']).toBe('Sales Rep');
+    expect(created.permissionSets).toEqual({ add: ['Reports', 'Sales_Cloud'], remove: [] });
+
+    // Left the sales group: the role and sets Provision granted go, the manual one stays.
+    const current = salesforceUser({ UserRoleName: 'Sales Rep', PermissionSets: ['Sales_Cloud', 'Reports', 'Manual'] });
+    const left = entraUser({ memberOf: [] });
+    const granted = { userRole: 'Sales Rep', permissionSets: ['Sales_Cloud', 'Reports'] };
+    const d = decide(left, standard, current, rules, { granted });
+    expect(d.action).toBe('update');
+    expect(d.fields).toEqual({ UserRoleName: null });
+    expect(d.permissionSets).toEqual({ add: [], remove: ['Reports', 'Sales_Cloud'] });
+
+    // Without a record of grants, nothing is removed.
+    const unknown = decide(left, standard, current, rules);
+    expect(unknown.action).toBe('skip');
+  });
+
+  it('is deterministic: the same inputs give the same decision', () => {
+    const a = decide(entraUser(), standard, salesforceUser({ LastName: 'x' }), config);
+    const b = decide(entraUser(), standard, salesforceUser({ LastName: 'x' }), config);
+    expect(a).toEqual(b);
+  });
+
+  it('exposes the matching key for the writer', () => {
+    expect(matchingKey(entraUser(), config)).toEqual({ attribute: 'Username', value: 'Ada.Lovelace@contoso.com' });
+  });
+
+  const name = fc.string({ minLength: 1, maxLength: 8, unit: fc.constantFrom('a', 'B', 'c', 'D', ' ') });
+  const maybe = fc.option(name, { nil: null });
+  it('property: an update carries only changed fields, and applying it leaves nothing to do', () => {
+    fc.assert(
+      fc.property(name, maybe, maybe, maybe, fc.boolean(), (given, surname, currentFirst, currentLast, active) => {
+        const user = entraUser({ attributes: { givenName: given, surname } });
+        const current = salesforceUser({ FirstName: currentFirst, LastName: currentLast, IsActive: active });
+        const d = decide(user, standard, current, config);
+        expect(['update', 'skip', 'reactivate']).toContain(d.action);
+        for (const [field, value] of Object.entries(d.fields)) expect(current[field]).not.toEqual(value);
+        const after = salesforceUser({ ...current, ...d.fields });
+        expect(decide(user, standard, after, config).action).toBe('skip');
+      }),
+    );
+  });
+});

@@ -1,0 +1,141 @@
+import type { MappingConfig } from './config/schema.ts';
+import { desiredState, matchingKey } from './desired-state.ts';
+import { diffFields, modifiedProperties, sameValue } from './diff.ts';
+import type {
+  AppRoleAssignment,
+  DecideOptions,
+  Decision,
+  DecisionAction,
+  DesiredState,
+  EntraUser,
+  MatchingKey,
+  PermissionSetChanges,
+  Reason,
+  SalesforceFieldValue,
+  SalesforceUser,
+} from './types.ts';
+
+/**
+ * The whole provisioning decision for one user: what to do in Salesforce and why. Pure and
+ * deterministic (given `options.expression` for `Now()`, `Guid()` and `RandomString()`).
+ *
+ * - in scope, not in Salesforce → `create` with every field (defaults applied);
+ * - in scope, active → `update` with the changed fields only, or `skip` when nothing changed
+ *   (fields applied on create only, and defaults, are never compared);
+ * - in scope, deactivated or frozen → `reactivate`, with the changed fields;
+ * - out of scope (unassigned, Default Access only, filtered out, disabled or soft-deleted in Entra)
+ *   and active → `disable` (IsActive = false, or IsFrozen = true with `deprovisioning: freeze`);
+ *   already inactive or never provisioned → `skip`;
+ * - two distinct roles → `skip` with a `role-conflict` error: the user is left as is until an admin
+ *   fixes the assignments (disabling someone for an admin's mistake would lock them out).
+ */
+export function decide(
+  user: EntraUser,
+  assignments: readonly AppRoleAssignment[],
+  current: SalesforceUser | null,
+  config: MappingConfig,
+  options: DecideOptions = {},
+): Decision {
+  const desired = desiredState(user, assignments, config, options);
+  const key = matchingKey(user, config, options);
+  const blocked = desired.reasons.some((r) => r.code === 'role-conflict');
+  if (blocked) return result('skip', {}, current, desired, key, noGrants, []);
+  if (!desired.inScope) return deprovision(current, config, desired, key);
+  if (current === null) {
+    if (key === null) {
+      return result('skip', {}, null, desired, null, noGrants, [
+        {
+          code: 'matching-attribute-missing',
+          severity: 'error',
+          message: 'No matching attribute has a value, so the user can be neither matched nor created (ImportSkipped)',
+        },
+      ]);
+    }
+    return result('create', desired.createFields, null, desired, key, { add: desired.permissionSets, remove: [] }, []);
+  }
+  const fields = diffFields(desired.updateFields, current);
+  const granted = options.granted ?? {};
+  if (desired.updateFields['UserRoleName'] === undefined && granted.userRole) {
+    // Additive rules: Provision clears a role only when it is the one Provision set.
+    if (sameValue('UserRoleName', granted.userRole, current['UserRoleName'])) fields['UserRoleName'] = null;
+  }
+  const grants = permissionSetChanges(desired.permissionSets, current, granted.permissionSets ?? []);
+  if (current.IsActive === false || current.IsFrozen === true) {
+    if (current.IsActive === false) fields['IsActive'] = true;
+    if (current.IsFrozen === true) fields['IsFrozen'] = false;
+    return result('reactivate', fields, current, desired, key, grants, []);
+  }
+  if (Object.keys(fields).length === 0 && grants.add.length === 0 && grants.remove.length === 0) {
+    return result('skip', {}, current, desired, key, grants, [
+      { code: 'no-changes', severity: 'info', message: 'Salesforce already matches Entra' },
+    ]);
+  }
+  return result('update', fields, current, desired, key, grants, []);
+}
+
+function deprovision(
+  current: SalesforceUser | null,
+  config: MappingConfig,
+  desired: DesiredState,
+  key: MatchingKey | null,
+): Decision {
+  if (current === null) {
+    return result('skip', {}, null, desired, key, noGrants, [
+      { code: 'not-linked', severity: 'info', message: 'Out of scope and not in Salesforce: nothing to do' },
+    ]);
+  }
+  const action = config.deprovisioning.action;
+  if (action === 'none') {
+    return result('skip', {}, current, desired, key, noGrants, [
+      {
+        code: 'deprovisioning-skipped',
+        severity: 'info',
+        message: 'Out of scope, but the configuration leaves out-of-scope users as they are (deprovisioning: none)',
+      },
+    ]);
+  }
+  const inactive = current.IsActive === false || (action === 'freeze' && current.IsFrozen === true);
+  if (inactive) {
+    return result('skip', {}, current, desired, key, noGrants, [
+      { code: 'already-disabled', severity: 'info', message: 'Out of scope and already inactive in Salesforce' },
+    ]);
+  }
+  const fields: Record<string, SalesforceFieldValue> = action === 'freeze' ? { IsFrozen: true } : { IsActive: false };
+  return result('disable', fields, current, desired, key, noGrants, []);
+}
+
+/** Adds what the rules grant and Salesforce lacks; removes what Provision granted and the rules no longer grant. */
+function permissionSetChanges(
+  desired: readonly string[],
+  current: SalesforceUser,
+  granted: readonly string[],
+): PermissionSetChanges {
+  const has = current.PermissionSets === undefined ? undefined : new Set(current.PermissionSets);
+  const want = new Set(desired);
+  return {
+    add: desired.filter((p) => !has?.has(p)),
+    remove: [...new Set(granted)].filter((p) => !want.has(p) && (has === undefined || has.has(p))).sort(),
+  };
+}
+
+const noGrants: PermissionSetChanges = { add: [], remove: [] };
+
+function result(
+  action: DecisionAction,
+  fields: Readonly<Record<string, SalesforceFieldValue>>,
+  current: SalesforceUser | null,
+  desired: DesiredState,
+  key: MatchingKey | null,
+  permissionSets: PermissionSetChanges,
+  extra: readonly Reason[],
+): Decision {
+  return {
+    action,
+    fields,
+    modifiedProperties: modifiedProperties(fields, current),
+    permissionSets,
+    reasons: [...desired.reasons, ...extra],
+    inScope: desired.inScope,
+    matchingKey: key,
+  };
+}

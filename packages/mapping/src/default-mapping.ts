@@ -1,0 +1,106 @@
+import { loadMappingConfig } from './config/parse-config.ts';
+import type { MappingConfig } from './config/schema.ts';
+
+/**
+ * The default configuration: Entra's Salesforce default mapping, as an admin reads it in
+ * `packages/mapping/config/default-mapping.yaml`. Embedded so the services need no file; a test
+ * keeps the two identical.
+ */
+export const DEFAULT_MAPPING_YAML = `# Provision mapping configuration: Entra ID users -> Salesforce users.
+#
+# This is the Salesforce gallery app's default mapping in Entra ("Synchronize Azure Active Directory
+# Users to salesforce.com", Graph objectMapping sample). Copy it, edit it, and check it with
+#   pnpm provision mapping check <file>
+#
+# Each mapping writes one Salesforce field (target) from one of:
+#   source: <Entra attribute>      copied as is
+#   constant: <value>              always this value
+#   expression: <Entra expression> the attribute-mapping expression language
+#   (none of them)                 Entra's mapping type "None": only the default, on create
+# default:  used on create only, when the mapping yields null (Entra never writes null).
+# apply:    always (default) | onCreate (written when the user is created, never updated).
+# matchingPrecedence: makes the mapping a matching attribute; 1 is tried first.
+version: 1
+
+# assignedUsersAndGroups: users assigned to the app, directly or through a group they are a direct
+# member of (nested groups are not expanded). allUsers: every user (app roles then don't apply).
+scope: assignedUsersAndGroups
+
+# Scoping filters are ORed; the clauses of one filter are ANDed. Operators: EQUALS, NOT EQUALS,
+# Includes, ENDS_WITH, REGEX MATCH, NOT REGEX MATCH (case-sensitive), IS TRUE, IS FALSE, IS NULL,
+# IS NOT NULL, Greater_Than, Greater_Than_OR_EQUALS (integers), & and !& (the attribute occurs / does
+# not occur in the value). Every operator but IS NULL is false on an empty attribute.
+scopingFilters: []
+#  - name: Sales and support
+#    clauses:
+#      - { attribute: department, operator: REGEX MATCH, value: "^(Sales|Support)$" }
+#      - { attribute: accountEnabled, operator: IS TRUE }
+
+# What happens to a user who leaves the scope (unassigned, filtered out, disabled or deleted in
+# Entra): deactivate (IsActive = false, frees the licence), freeze (UserLogin.IsFrozen = true, keeps
+# the licence) or none (leave the Salesforce user as is; Entra's SkipOutOfScopeDeletions).
+deprovisioning:
+  action: deactivate
+
+# Check LocaleSidKey, LanguageLocaleKey, TimeZoneSidKey and EmailEncodingKey against Salesforce's
+# values before writing them.
+validatePicklists: true
+
+mappings:
+  - target: IsActive
+    expression: Not([IsSoftDeleted])
+    default: "True"
+  - target: Alias
+    expression: Mid([userPrincipalName], 1, 8)
+  - target: Email
+    source: mail
+  - target: EmailEncodingKey
+    default: ISO-8859-1
+  - target: LanguageLocaleKey
+    default: en_US
+  - target: FirstName
+    source: givenName
+  - target: LastName
+    source: surname
+    default: "."
+  - target: LocaleSidKey
+    expression: Replace([preferredLanguage], "-", , , "_", , )
+    default: en_US
+  # The user's app role (a Salesforce profile imported into Entra). "Default Access" is not a
+  # profile: users holding only it are out of scope.
+  - target: ProfileName
+    expression: SingleAppRoleAssignment([appRoleAssignments])
+    default: Chatter Free User
+  - target: TimeZoneSidKey
+    default: America/Los_Angeles
+  - target: Username
+    source: userPrincipalName
+    matchingPrecedence: 1
+  - target: UserPermissionsCallCenterAutoLogin
+    default: "False"
+  - target: UserPermissionsMarketingUser
+    default: "False"
+  - target: UserPermissionsOfflineUser
+    default: "False"
+  # Not in Entra's default mapping; must be unique in the org (DUPLICATE_COMM_NICKNAME otherwise).
+  # - target: CommunityNickname
+  #   source: mailNickname
+  #   apply: onCreate
+# Salesforce role (UserRole.Name) from group membership: the first rule whose group the user is a
+# direct member of wins. Provision clears only a role it set itself.
+roleRules: []
+#  - { group: 00000000-0000-0000-0000-000000000000, role: Sales Rep }
+
+# Permission sets (PermissionSet.Name) from group membership: every matching rule adds its sets.
+# Provision removes only assignments it made itself.
+permissionSetRules: []
+#  - { group: 00000000-0000-0000-0000-000000000000, permissionSets: [Sales_Cloud_User] }
+`;
+
+let cached: MappingConfig | undefined;
+
+/** The default configuration, validated (and frozen). */
+export function defaultMappingConfig(): MappingConfig {
+  cached ??= loadMappingConfig(DEFAULT_MAPPING_YAML);
+  return cached;
+}

@@ -1,0 +1,68 @@
+export { attributeOf } from './attributes.ts';
+export {
+  formatPath,
+  formatProblem,
+  type LocatedProblem,
+  loadMappingConfig,
+  type ParseConfigResult,
+  parseMappingConfig,
+} from './config/parse-config.ts';
+export {
+  type AttributeMapping,
+  type MappingConfig,
+  type MappingConfigInput,
+  MappingConfigSchema,
+  type PermissionSetRule,
+  type RoleRule,
+  SCOPING_OPERATORS,
+  type ScopingClause,
+  type ScopingFilter,
+  type ScopingOperator,
+} from './config/schema.ts';
+export { type ConfigProblem, describeExpressionError } from './config/semantic-checks.ts';
+export { decide } from './decide.ts';
+export { DEFAULT_MAPPING_YAML, defaultMappingConfig } from './default-mapping.ts';
+export {
+  desiredState,
+  expressionSource,
+  matchingKey,
+  matchingKeys,
+  type ScopeVerdict,
+  scopeOf,
+} from './desired-state.ts';
+export { CASE_INSENSITIVE_FIELDS, diffFields, sameValue } from './diff.ts';
+export { FIELD_MAX_LENGTHS, REQUIRED_ON_CREATE } from './field-checks.ts';
+export {
+  DEFAULT_ACCESS_ROLE_ID,
+  effectiveAssignments,
+  isDefaultAccess,
+  type RoleResolution,
+  resolveRole,
+} from './roles.ts';
+export {
+  checkPicklistValue,
+  EMAIL_ENCODING_KEYS,
+  LANGUAGE_LOCALE_KEYS,
+  LOCALE_SID_KEYS,
+  PICKLIST_FIELDS,
+  type PicklistCheck,
+  TIME_ZONE_SID_KEYS,
+} from './salesforce-picklists.ts';
+export { describeClause, evaluateClause, evaluateScopingFilters, type ScopingResult } from './scoping.ts';
+export {
+  type AppRoleAssignment,
+  type DecideOptions,
+  type Decision,
+  type DecisionAction,
+  type DesiredState,
+  type EntraAttributeValue,
+  type EntraUser,
+  type MatchingKey,
+  type ModifiedProperty,
+  type PermissionSetChanges,
+  REASON_CODES,
+  type Reason,
+  type ReasonCode,
+  type SalesforceFieldValue,
+  type SalesforceUser,
+} from './types.ts';

@@ -1,0 +1,146 @@
+/**
+ * The inputs and outputs of a provisioning decision. Plain data, so the mapper can keep them in
+ * Redis and the writer can read them off Kafka.
+ */
+
+/** A Graph attribute value: single- or multi-valued, possibly absent. */
+export type EntraAttributeValue = string | readonly string[] | boolean | number | null | undefined;
+
+/**
+ * The mapper's picture of one Entra user.
+ *
+ * `attributes` holds the user's Graph properties as Graph returns them (`userPrincipalName`, `mail`,
+ * `givenName`, `surname`, `displayName`, `accountEnabled`, `department`, `preferredLanguage`, …);
+ * names are matched case-insensitively, as Entra does.
+ */
+export interface EntraUser {
+  /** The Entra object id. */
+  readonly id: string;
+  readonly attributes: Readonly<Record<string, EntraAttributeValue>>;
+  /** True while the user is in Entra's deleted items (soft-deleted, restorable). */
+  readonly isSoftDeleted?: boolean;
+  /** Ids of the groups the user is a *direct* member of (nested groups are not expanded, as in Entra). */
+  readonly memberOf: readonly string[];
+}
+
+/** One app-role assignment to the Salesforce enterprise application. */
+export interface AppRoleAssignment {
+  /** The user's own id, or the id of a group the user belongs to. */
+  readonly principalId: string;
+  readonly principalType: 'User' | 'Group';
+  readonly appRoleId: string;
+  /** The role's value (the Salesforce profile name, e.g. "Standard User"); null or "Default Access" for default access. */
+  readonly roleValue: string | null;
+  /** For messages only (the group's or user's display name). */
+  readonly principalDisplayName?: string;
+}
+
+/** A value Provision writes to (or reads from) a Salesforce field. */
+export type SalesforceFieldValue = string | boolean | number | readonly string[] | null;
+
+/**
+ * The Salesforce user linked (or matched) to the Entra user, as the writer reads it. Besides real
+ * `User` fields it uses the same pseudo-fields decide() emits: `ProfileName` (Profile.Name),
+ * `UserRoleName` (UserRole.Name), `IsFrozen` (UserLogin.IsFrozen) and `PermissionSets` (the names
+ * of the permission sets assigned to the user). A field missing from the picture counts as null.
+ */
+export interface SalesforceUser {
+  readonly Id: string;
+  readonly IsActive: boolean;
+  readonly IsFrozen?: boolean;
+  readonly PermissionSets?: readonly string[];
+  readonly [field: string]: SalesforceFieldValue | undefined;
+}
+
+export type DecisionAction = 'create' | 'update' | 'disable' | 'reactivate' | 'skip';
+
+/** Why a decision was taken. `code` is stable and machine-readable (kebab-case); `message` is for people. */
+export interface Reason {
+  readonly code: ReasonCode;
+  readonly message: string;
+  /** `info` explains, `warning` flags a value Salesforce would likely refuse, `error` blocks the user. */
+  readonly severity: 'info' | 'warning' | 'error';
+  /** The Salesforce field concerned, when there is one. */
+  readonly field?: string;
+}
+
+/** Every reason code decide() and desiredState() can give. */
+export const REASON_CODES = [
+  'in-scope',
+  'unassigned',
+  'default-access',
+  'role-resolved',
+  'role-conflict',
+  'scoping-filter',
+  'soft-deleted',
+  'account-disabled',
+  'not-linked',
+  'already-disabled',
+  'no-changes',
+  'deprovisioning-skipped',
+  'matching-attribute-missing',
+  'expression-failed',
+  'value-dropped',
+  'default-value-used',
+  'invalid-picklist-value',
+  'picklist-value-normalized',
+  'invalid-value',
+  'required-field-missing',
+  'value-too-long',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** One changed property, as Entra's provisioning log shows it. */
+export interface ModifiedProperty {
+  readonly name: string;
+  readonly oldValue: SalesforceFieldValue;
+  readonly newValue: SalesforceFieldValue;
+}
+
+/** How the writer finds an existing Salesforce user before creating one. */
+export interface MatchingKey {
+  /** The Salesforce field to query (`Username` in the default mapping). */
+  readonly attribute: string;
+  readonly value: string;
+}
+
+/** Permission-set assignments to add and remove (only ones Provision granted are ever removed). */
+export interface PermissionSetChanges {
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+}
+
+/** The whole provisioning decision for one user. */
+export interface Decision {
+  readonly action: DecisionAction;
+  /** What to write: every field on create; only the changed ones on update/reactivate; the disabling field on disable. */
+  readonly fields: Readonly<Record<string, SalesforceFieldValue>>;
+  readonly modifiedProperties: readonly ModifiedProperty[];
+  readonly permissionSets: PermissionSetChanges;
+  readonly reasons: readonly Reason[];
+  readonly inScope: boolean;
+  /** The key to match an unlinked user with, in precedence order's first available; null when none has a value. */
+  readonly matchingKey: MatchingKey | null;
+}
+
+/** What Provision wants the Salesforce user to look like, before comparing with Salesforce. */
+export interface DesiredState {
+  readonly inScope: boolean;
+  /** The resolved app role (Salesforce profile name), or null. */
+  readonly role: string | null;
+  /** The fields of a create: every mapping, defaults applied. */
+  readonly createFields: Readonly<Record<string, SalesforceFieldValue>>;
+  /** The fields kept in step on update: mappings applied always, no defaults (Entra applies defaults on create only). */
+  readonly updateFields: Readonly<Record<string, SalesforceFieldValue>>;
+  /** Permission sets the group rules grant this user. */
+  readonly permissionSets: readonly string[];
+  readonly reasons: readonly Reason[];
+}
+
+/** Options of decide() and desiredState(); all optional. */
+export interface DecideOptions {
+  /** Injected sources for `Now()`, `Guid()` and `RandomString()`, so a decision is reproducible. */
+  readonly expression?: { now?: () => Date; newGuid?: () => string; random?: () => number };
+  /** What Provision granted before (kept by the mapper), so it removes only its own grants. */
+  readonly granted?: { readonly permissionSets?: readonly string[]; readonly userRole?: string | null };
+}
