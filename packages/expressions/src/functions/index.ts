@@ -1,4 +1,5 @@
 import type { FunctionImplementation } from '../context.ts';
+import { DATE_FUNCTIONS } from './dates.ts';
 import { LOGIC_FUNCTIONS } from './logic.ts';
 import { MULTI_VALUED_FUNCTIONS } from './multi-valued.ts';
 import { REPLACE_FUNCTIONS } from './replace.ts';
@@ -6,6 +7,7 @@ import { STRING_FUNCTIONS } from './strings.ts';
 
 /** Every implemented function, by canonical name. */
 export const FUNCTIONS: ReadonlyMap<string, FunctionImplementation> = new Map([
+  ...DATE_FUNCTIONS,
   ...LOGIC_FUNCTIONS,
   ...MULTI_VALUED_FUNCTIONS,
   ...REPLACE_FUNCTIONS,
