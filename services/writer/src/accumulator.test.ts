@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { Accumulator } from './accumulator.ts';
+
+describe('Accumulator', () => {
+  it('merges submissions that arrive within the linger into one flush, answering each caller in order', async () => {
+    const flushes: number[][] = [];
+    const acc = new Accumulator<number, string>({
+      maxBatch: 100,
+      lingerMs: 20,
+      flush: async (items) => {
+        flushes.push(items);
+        return items.map((i) => `r${i}`);
+      },
+    });
+    const [a, b] = await Promise.all([acc.submit([1, 2]), acc.submit([3])]);
+    expect(a).toEqual(['r1', 'r2']);
+    expect(b).toEqual(['r3']);
+    expect(flushes).toEqual([[1, 2, 3]]);
+  });
+
+  it('flushes at once when full, and never more than maxBatch per flush', async () => {
+    const flushes: number[] = [];
+    const acc = new Accumulator<number, number>({
+      maxBatch: 3,
+      lingerMs: 60_000,
+      flush: async (items) => {
+        flushes.push(items.length);
+        return items;
+      },
+    });
+    const answers = await acc.submit([1, 2, 3, 4, 5, 6]);
+    expect(answers).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(flushes).toEqual([3, 3]);
+  });
+
+  it('runs one flush at a time and rejects the callers of a failed flush only', async () => {
+    let active = 0;
+    let maxActive = 0;
+    let calls = 0;
+    const acc = new Accumulator<number, number>({
+      maxBatch: 2,
+      lingerMs: 1,
+      flush: async (items) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((r) => setImmediate(r));
+        active--;
+        if (++calls === 1) throw new Error('boom');
+        return items;
+      },
+    });
+    const first = acc.submit([1, 2]);
+    const second = acc.submit([3, 4]);
+    await expect(first).rejects.toThrow('boom');
+    await expect(second).resolves.toEqual([3, 4]);
+    expect(maxActive).toBe(1);
+  });
+});

@@ -1,0 +1,129 @@
+import type { ProvisioningResultV1 } from '@provision/events';
+import { describe, expect, it } from 'vitest';
+import { buildService, type CommandSource, type ResultSink } from './app.ts';
+import { SalesforceCallError } from './domain/errors.ts';
+import { aCommand } from './fakes/commands.ts';
+import { InMemoryDirectory } from './fakes/in-memory-directory.ts';
+import { CountingBudget, InMemoryLinkStore, InMemoryQuarantineStore, VirtualClock } from './fakes/in-memory-stores.ts';
+
+class FakeSource implements CommandSource {
+  started = false;
+  async start() {
+    this.started = true;
+  }
+  async stop() {
+    this.started = false;
+  }
+  isReady() {
+    return this.started;
+  }
+}
+
+class FakeSink implements ResultSink {
+  readonly published: { result: ProvisioningResultV1; traceparent?: string | undefined }[] = [];
+  async publish(results: readonly { result: ProvisioningResultV1; traceparent?: string | undefined }[]) {
+    this.published.push(...results);
+  }
+}
+
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+
+function setup() {
+  const directory = new InMemoryDirectory();
+  const sink = new FakeSink();
+  const store = new InMemoryQuarantineStore();
+  const clock = new VirtualClock();
+  const service = buildService({
+    source: new FakeSource(),
+    sink,
+    directory,
+    links: new InMemoryLinkStore(),
+    budget: new CountingBudget(),
+    quarantineStore: store,
+    clock,
+    logger: silent,
+    settings: {
+      dryRun: false,
+      maxBatch: 1000,
+      lingerMs: 5,
+      valuesPerQuery: 500,
+      quarantine: { threshold: 2, baseDelayMs: 60_000, maxDelayMs: 3_600_000, retryDelayMs: 1_000 },
+    },
+  });
+  return { directory, sink, store, clock, service };
+}
+
+const limitExceeded = () =>
+  new SalesforceCallError(
+    {
+      code: 'SalesforceRequestLimitExceeded',
+      salesforceCode: 'REQUEST_LIMIT_EXCEEDED',
+      message: 'TotalRequests Limit exceeded.',
+      fields: [],
+      retriable: false,
+    },
+    { status: 403 },
+  );
+
+describe('writer service', () => {
+  it('merges the batches of several partitions into one flush and publishes one result per command with its trace', async () => {
+    const { directory, sink, service } = setup();
+    const a = [aCommand(), aCommand()].map((command) => ({
+      command,
+      traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+    }));
+    const b = [aCommand()].map((command) => ({ command }));
+    const [answersA, answersB] = await Promise.all([service.handle(a), service.handle(b)]);
+    expect([...answersA, ...answersB]).toEqual([{ status: 'done' }, { status: 'done' }, { status: 'done' }]);
+    expect(directory.calls.map((c) => [c.operation, c.size])).toEqual([
+      ['query', 3],
+      ['create', 3],
+    ]);
+    expect(sink.published.map((p) => p.result.commandId).sort()).toEqual(
+      [...a, ...b].map((d) => d.command.commandId).sort(),
+    );
+    expect(sink.published[0]?.traceparent).toMatch(/^00-a{32}/);
+  });
+
+  it('republishes the same result for a redelivered command without writing again', async () => {
+    const { directory, sink, service } = setup();
+    const delivery = { command: aCommand() };
+    await service.handle([delivery]);
+    await service.handle([delivery]);
+    expect(directory.count('create')).toBe(1);
+    expect(directory.calls).toHaveLength(2);
+    expect(sink.published.map((p) => p.result)).toEqual([sink.published[0]?.result, sink.published[0]?.result]);
+  });
+
+  it('quarantines after repeated job-level refusals, pauses without calling Salesforce, and lifts on the first success', async () => {
+    const { directory, sink, store, clock, service } = setup();
+    const delivery = { command: aCommand() };
+    directory.failNextCall('query', limitExceeded());
+    directory.failNextCall('query', limitExceeded());
+
+    expect(await service.handle([delivery])).toEqual([{ status: 'retry', delayMs: 1_000, reason: expect.any(String) }]);
+    expect(store.state).toBeNull();
+
+    expect(await service.handle([delivery])).toEqual([
+      { status: 'retry', delayMs: 60_000, reason: expect.any(String) },
+    ]);
+    expect(store.state).toMatchObject({
+      code: 'SalesforceRequestLimitExceeded',
+      consecutiveFailures: 2,
+      since: new Date(clock.now()).toISOString(),
+    });
+    expect(service.quarantine()).not.toBeNull();
+
+    const calls = directory.calls.length;
+    clock.time += 59_000;
+    expect(await service.handle([delivery])).toEqual([{ status: 'retry', delayMs: 1_000, reason: expect.any(String) }]);
+    expect(directory.calls.length).toBe(calls);
+    expect(sink.published).toEqual([]);
+
+    clock.time += 1_000;
+    expect(await service.handle([delivery])).toEqual([{ status: 'done' }]);
+    expect(store.state).toBeNull();
+    expect(service.quarantine()).toBeNull();
+    expect(sink.published.map((p) => p.result.status)).toEqual(['success']);
+  });
+});

@@ -1,0 +1,153 @@
+import type { ProvisioningCommandV1, ProvisioningResultV1 } from '@provision/events';
+import type { Logger } from '@provision/telemetry';
+import { Accumulator } from './accumulator.ts';
+import type { BatchWriterDeps } from './batch-writer.ts';
+import { NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
+import type {
+  Clock,
+  LinkStore,
+  QuarantineState,
+  QuarantineStore,
+  RateBudget,
+  SalesforceDirectory,
+} from './domain/ports.ts';
+import { type GuardedAnswer, QuarantineGuard, type QuarantineSettings } from './quarantine.ts';
+
+export type { SalesforceDirectory } from './domain/ports.ts';
+
+/** The answer to one consumed command: finished (commit it), or try it again later (keep it uncommitted). */
+export type CommandAnswer =
+  | { readonly status: 'done' }
+  | { readonly status: 'retry'; readonly delayMs: number; readonly reason: string };
+
+/** A consumed command with the trace context it arrived with. */
+export interface Delivery {
+  readonly command: ProvisioningCommandV1;
+  readonly traceparent?: string | undefined;
+}
+
+/** Where commands come from: Kafka in production (batch mode, commit after the answer). */
+export interface CommandSource {
+  start(handler: (deliveries: readonly Delivery[]) => Promise<CommandAnswer[]>): Promise<void>;
+  stop(): Promise<void>;
+  isReady(): boolean;
+}
+
+/** Where results go: `provisioning.results.v1`, keyed by the Entra user id. */
+export interface ResultSink {
+  publish(results: readonly { result: ProvisioningResultV1; traceparent?: string | undefined }[]): Promise<void>;
+}
+
+export interface WriterSettings {
+  /** `WRITER_DRY_RUN`: preview every command. */
+  readonly dryRun: boolean;
+  /** Most commands per flush (one query per `valuesPerQuery` of them, one write call per 200). */
+  readonly maxBatch: number;
+  /** How long the first command of a flush waits for others. */
+  readonly lingerMs: number;
+  readonly valuesPerQuery: number;
+  readonly quarantine: QuarantineSettings;
+}
+
+export interface WriterDeps {
+  readonly source: CommandSource;
+  readonly sink: ResultSink;
+  readonly directory: SalesforceDirectory;
+  readonly links: LinkStore;
+  readonly budget: RateBudget;
+  readonly quarantineStore: QuarantineStore;
+  readonly clock: Clock;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  readonly observer?: WriterObserver;
+  readonly settings: WriterSettings;
+}
+
+export interface WriterService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  ready(): boolean;
+  /** Answers a batch of consumed commands (what the source calls; exposed for tests). */
+  handle(deliveries: readonly Delivery[]): Promise<CommandAnswer[]>;
+  quarantine(): QuarantineState | null;
+}
+
+// Results kept per process so that a batch redelivered after a failed publish republishes the same
+// result instead of writing again (Salesforce would say "nothing to do" and lose the diff).
+const RECENT_RESULTS = 20_000;
+
+/**
+ * The writer: commands in, Salesforce writes, one result per command out. Batches from several
+ * partitions are merged (up to `maxBatch`, waiting at most `lingerMs`), written by the quarantine
+ * guard, and each result is published before its command is answered `done`, so the offset is
+ * committed only after the result is on Kafka (at least once: a crash in between republishes it).
+ */
+export function buildService(deps: WriterDeps): WriterService {
+  const observer = deps.observer ?? NO_OBSERVER;
+  const batchDeps: BatchWriterDeps = {
+    directory: deps.directory,
+    links: deps.links,
+    budget: deps.budget,
+    clock: deps.clock,
+    dryRun: deps.settings.dryRun,
+    valuesPerQuery: deps.settings.valuesPerQuery,
+    observer,
+  };
+  const guard = new QuarantineGuard({
+    ...batchDeps,
+    store: deps.quarantineStore,
+    logger: deps.logger,
+    settings: deps.settings.quarantine,
+  });
+  const accumulator = new Accumulator<ProvisioningCommandV1, GuardedAnswer>({
+    maxBatch: deps.settings.maxBatch,
+    lingerMs: deps.settings.lingerMs,
+    flush: (commands) => guard.run(commands),
+  });
+  const recent = new Map<string, ProvisioningResultV1>();
+  const remember = (result: ProvisioningResultV1) => {
+    recent.delete(result.commandId);
+    recent.set(result.commandId, result);
+    if (recent.size > RECENT_RESULTS) recent.delete(recent.keys().next().value as string);
+  };
+
+  async function handle(deliveries: readonly Delivery[]): Promise<CommandAnswer[]> {
+    const fresh = deliveries.filter((d) => !recent.has(d.command.commandId));
+    const answers = await accumulator.submit(fresh.map((d) => d.command));
+    const byCommand = new Map(fresh.map((d, i) => [d, answers[i]]));
+    const toPublish: { result: ProvisioningResultV1; traceparent?: string | undefined }[] = [];
+    const out: CommandAnswer[] = deliveries.map((d) => {
+      const answer = byCommand.get(d);
+      const result = answer ? answer.result : recent.get(d.command.commandId);
+      if (!result) {
+        const wait = answer?.retryInMs ?? 0;
+        return {
+          status: 'retry',
+          delayMs: Math.max(1, wait),
+          reason: 'Salesforce refused the job; retrying after a backoff',
+        };
+      }
+      toPublish.push({ result, traceparent: d.traceparent });
+      return { status: 'done' };
+    });
+    await deps.sink.publish(toPublish);
+    for (const { result } of toPublish) remember(result);
+    return out;
+  }
+
+  return {
+    async start() {
+      const state = await deps.quarantineStore.get().catch(() => null);
+      if (state)
+        deps.logger.warn(
+          { quarantine: state },
+          'a writer reported a quarantine; probing Salesforce with the next batch',
+        );
+      await deps.source.start(handle);
+      deps.logger.info({ dryRun: deps.settings.dryRun, maxBatch: deps.settings.maxBatch }, 'writer consuming commands');
+    },
+    stop: () => deps.source.stop(),
+    ready: () => deps.source.isReady(),
+    handle,
+    quarantine: () => guard.quarantine(),
+  };
+}
