@@ -108,6 +108,32 @@ async function ensureFormatted(paths: InfraPaths, libs: string, log: (line: stri
  * a Metadata request. Fails with the tail of `server.log` when the broker exits or never answers.
  */
 export async function startLocalKafka(paths: InfraPaths, log: (line: string) => void): Promise<LocalKafkaState> {
+  await mkdir(paths.kafkaDir, { recursive: true });
+  // Two `up`s at once (two test processes, say): one starts the broker, the other waits for it.
+  const lock = join(paths.kafkaDir, 'start.lock');
+  for (;;) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
+        await rm(lock, { force: true });
+        continue;
+      }
+      log(`infra: another process (pid ${holder}) is starting Kafka; waiting`);
+      await poll(() => !existsSync(lock), START_TIMEOUT_MS + 60_000, 250);
+    }
+  }
+  try {
+    return await startUnlocked(paths, log);
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+async function startUnlocked(paths: InfraPaths, log: (line: string) => void): Promise<LocalKafkaState> {
   const before = await localKafkaState(paths);
   if (before.answering) {
     log(

@@ -1,0 +1,30 @@
+export {
+  createKafkaClient,
+  type EnsureTopicsResult,
+  type KafkaClient,
+  type KafkaClientOptions,
+  parseBrokers,
+} from './client.ts';
+export type {
+  Assignment,
+  BatchConsumerOptions,
+  ConsumerLag,
+  ConsumerOptions,
+  ConsumerRunner,
+  ConsumerState,
+  SingleConsumerOptions,
+} from './consumer/runner.ts';
+export { type CloudEventAttributes, decodeHeaders, isTraceparent, messageHeaders, newTraceparent } from './headers.ts';
+export { type Outcome, outcome } from './outcome.ts';
+export type { Delivery, EventProducer, OutgoingEvent } from './producer.ts';
+export { type StopOnSignalsOptions, stopOnSignals } from './shutdown.ts';
+export { dlqTopicFor, isDlqTopic, type TopicSpec } from './topics.ts';
+export {
+  type BatchContext,
+  type EventSchema,
+  type HandlerContext,
+  type Headers,
+  type Logger,
+  type MessageMeta,
+  silentLogger,
+} from './types.ts';

@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where a container engine answers. */
+export type ContainerRuntime = { socketPath: string } | { host: string; port: number };
+
+function candidates(env: NodeJS.ProcessEnv): ContainerRuntime[] {
+  const dockerHost = env['DOCKER_HOST'];
+  if (dockerHost) {
+    if (dockerHost.startsWith('unix://')) return [{ socketPath: dockerHost.slice('unix://'.length) }];
+    const tcp = /^tcp:\/\/([^:]+):(\d+)/.exec(dockerHost);
+    return tcp ? [{ host: tcp[1]!, port: Number(tcp[2]) }] : [];
+  }
+  const runtimeDir = env['XDG_RUNTIME_DIR'];
+  const sockets = [
+    '/var/run/docker.sock',
+    join(homedir(), '.docker/run/docker.sock'),
+    join(homedir(), '.docker/desktop/docker.sock'),
+    join(homedir(), '.colima/default/docker.sock'),
+    ...(runtimeDir ? [join(runtimeDir, 'docker.sock'), join(runtimeDir, 'podman/podman.sock')] : []),
+    '/run/podman/podman.sock',
+  ];
+  return sockets.filter((path) => existsSync(path)).map((socketPath) => ({ socketPath }));
+}
+
+function pings(runtime: ContainerRuntime, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ ...runtime, path: '/_ping', method: 'GET', timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/**
+ * A container engine that answers `GET /_ping`, or undefined. Quick when there is none: only
+ * sockets that exist are asked, each with a short timeout. A docker CLI without an engine (as on
+ * machines that only have the client) finds nothing. `PROVISION_TESTKIT_CONTAINERS=never` skips
+ * the look.
+ */
+export async function detectContainerRuntime(
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 500,
+): Promise<ContainerRuntime | undefined> {
+  if (env['PROVISION_TESTKIT_CONTAINERS'] === 'never') return undefined;
+  for (const runtime of candidates(env)) {
+    if (await pings(runtime, timeoutMs)) return runtime;
+  }
+  return undefined;
+}

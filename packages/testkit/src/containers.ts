@@ -1,0 +1,105 @@
+import { createServer } from 'node:net';
+import { KAFKA_VERSION } from '@provision/infra';
+
+/** Settings of servers started in containers, and how to stop them. */
+export interface ContainerSettings {
+  KAFKA_BROKERS?: string;
+  REDIS_URL?: string;
+  DATABASE_URL?: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/**
+ * Starts the asked-for servers with testcontainers (imported only here, only when an engine was
+ * found: it is heavy). Kafka runs the `apache/kafka` image of the version the local infrastructure
+ * runs, KRaft single node, advertised on a host port chosen beforehand so clients can reach it.
+ */
+export async function startContainers(which: {
+  kafka: boolean;
+  redis: boolean;
+  postgres: boolean;
+}): Promise<ContainerSettings> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const started: { stop(): Promise<unknown> }[] = [];
+  const settings: Omit<ContainerSettings, 'stop'> = {};
+  const tasks: Promise<void>[] = [];
+  if (which.kafka) {
+    tasks.push(
+      (async () => {
+        const port = await freePort();
+        const container = await new GenericContainer(`apache/kafka:${KAFKA_VERSION}`)
+          .withExposedPorts({ container: 9092, host: port })
+          .withEnvironment({
+            KAFKA_NODE_ID: '1',
+            KAFKA_PROCESS_ROLES: 'broker,controller',
+            KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
+            KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://127.0.0.1:${port}`,
+            KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+            KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+            KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+            KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS: '1',
+            KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+            KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+            KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: '1',
+            KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: '1',
+            KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+            KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS: '1000',
+            KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
+          })
+          .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
+          .start();
+        started.push(container);
+        settings.KAFKA_BROKERS = `127.0.0.1:${port}`;
+      })(),
+    );
+  }
+  if (which.redis) {
+    tasks.push(
+      (async () => {
+        const container = await new GenericContainer('redis:7-alpine')
+          .withExposedPorts(6379)
+          .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
+          .start();
+        started.push(container);
+        settings.REDIS_URL = `redis://${container.getHost()}:${container.getMappedPort(6379)}`;
+      })(),
+    );
+  }
+  if (which.postgres) {
+    tasks.push(
+      (async () => {
+        const container = await new GenericContainer('postgres:16-alpine')
+          .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
+          .withExposedPorts(5432)
+          .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+          .start();
+        started.push(container);
+        settings.DATABASE_URL = `postgres://postgres@${container.getHost()}:${container.getMappedPort(5432)}/postgres`;
+      })(),
+    );
+  }
+  const results = await Promise.allSettled(tasks);
+  const stop = async () => {
+    await Promise.allSettled(started.map((c) => c.stop()));
+  };
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  return { ...settings, stop };
+}
