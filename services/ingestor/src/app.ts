@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Log } from './domain/log.ts';
+import { type OnDemandResult, provisionOnDemand } from './domain/on-demand.ts';
+import type {
+  Clock,
+  DirectoryEventSink,
+  DirectorySource,
+  IdSource,
+  IngestorMetrics,
+  SubscriptionGateway,
+  SubscriptionStore,
+  SyncState,
+} from './domain/ports.ts';
+import { RoundScheduler } from './domain/round-scheduler.ts';
+import { SubscriptionKeeper } from './domain/subscription-keeper.ts';
+import { type RoundDeps, type RoundResult, runSyncRound } from './domain/sync-round.ts';
+import { registerApiRoutes } from './http/api-routes.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { registerWebhookRoutes } from './http/webhook-routes.ts';
+
+export type { RoundResult } from './domain/sync-round.ts';
+
+export interface WebhookSettings {
+  /** Public base URL of this service, as Graph reaches it (`…/webhooks/graph` is appended). */
+  readonly publicUrl: string;
+  readonly gateway: SubscriptionGateway;
+  readonly store: SubscriptionStore;
+  /** Subscription lifetime and renewal margin (defaults: 2 days, renew with 1 day left). */
+  readonly lifetimeMs?: number;
+  readonly renewBeforeMs?: number;
+}
+
+export interface IngestorDeps {
+  readonly source: DirectorySource;
+  readonly state: SyncState;
+  readonly sink: DirectoryEventSink;
+  readonly metrics: IngestorMetrics;
+  readonly log: Log;
+  /** Polling backstop between rounds. */
+  readonly syncIntervalMs: number;
+  /** The secret notifications must carry; without it every notification is rejected. */
+  readonly clientState?: string;
+  /** Subscriptions are created only with these (when `WEBHOOK_PUBLIC_URL` is set). */
+  readonly webhook?: WebhookSettings;
+  readonly clock?: Clock;
+  readonly ids?: IdSource;
+}
+
+export interface IngestorService {
+  /** Webhook and API routes; the composition root adds the ops routes and listens. */
+  readonly http: FastifyInstance;
+  /** Creates subscriptions (the HTTP server must already listen: Graph validates the URL), starts the first round and the timers. */
+  start(): Promise<void>;
+  /** Stops the timers and waits for the round in flight (which stops at its next page). */
+  stop(): Promise<void>;
+  ready(): boolean;
+  /** Asks for a round (coalesced with any in flight). */
+  requestRound(reason: string): void;
+  /** Resolves when no round runs or waits. */
+  idle(): Promise<void>;
+  /** The last round that completed. */
+  lastRound(): RoundResult | undefined;
+  provisionOnDemand(userId: string): Promise<OnDemandResult>;
+}
+
+/** Builds the ingestor from its ports. Nothing happens until `start()`. */
+export function buildService(deps: IngestorDeps): IngestorService {
+  const clock = deps.clock ?? { now: () => new Date() };
+  const ids = deps.ids ?? { eventId: () => randomUUID() };
+  const stopping = new AbortController();
+  const roundDeps: RoundDeps = { ...deps, clock, ids, signal: stopping.signal };
+  let last: RoundResult | undefined;
+  let started = false;
+  const timers: NodeJS.Timeout[] = [];
+
+  const scheduler = new RoundScheduler(async (reasons) => {
+    deps.log.debug({ reasons }, 'sync round starting');
+    last = await runSyncRound(roundDeps);
+  }, deps.log);
+
+  const keeper = deps.webhook
+    ? new SubscriptionKeeper({
+        gateway: deps.webhook.gateway,
+        store: deps.webhook.store,
+        clock,
+        log: deps.log,
+        notificationUrl: new URL('webhooks/graph', withSlash(deps.webhook.publicUrl)).toString(),
+        lifecycleNotificationUrl: new URL('webhooks/graph/lifecycle', withSlash(deps.webhook.publicUrl)).toString(),
+        clientState: deps.clientState ?? '',
+        ...(deps.webhook.lifetimeMs === undefined ? {} : { lifetimeMs: deps.webhook.lifetimeMs }),
+        ...(deps.webhook.renewBeforeMs === undefined ? {} : { renewBeforeMs: deps.webhook.renewBeforeMs }),
+      })
+    : undefined;
+
+  const http = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  installErrorHandler(http, deps.log);
+  registerWebhookRoutes(http, {
+    clientState: deps.clientState,
+    metrics: deps.metrics,
+    log: deps.log,
+    onChanges: () => scheduler.request('notification'),
+    onLifecycle: (event, subscriptionId) => {
+      deps.log.info({ lifecycleEvent: event, subscriptionId }, 'lifecycle notification');
+      if (event === 'missed') return scheduler.request('missed');
+      if (!keeper) return;
+      const work =
+        event === 'reauthorizationRequired'
+          ? keeper.reauthorize(subscriptionId)
+          : keeper.recreate(subscriptionId).then(() => scheduler.request('subscriptionRemoved'));
+      work.catch((error: unknown) =>
+        deps.log.error({ err: error, lifecycleEvent: event }, 'lifecycle handling failed'),
+      );
+    },
+  });
+  const onDemand = (userId: string) => provisionOnDemand(roundDeps, userId);
+  registerApiRoutes(http, { provisionOnDemand: onDemand });
+
+  const keepSubscriptions = async () => {
+    if (!keeper) return;
+    try {
+      if (keeper.subscriptions.size < 2) await keeper.ensure();
+      else await keeper.renewDue();
+    } catch (error) {
+      deps.log.error({ err: error }, 'could not create or renew subscriptions; retrying later');
+    }
+  };
+
+  return {
+    http,
+    async start() {
+      await keepSubscriptions();
+      scheduler.request('start');
+      timers.push(setInterval(() => scheduler.request('interval'), deps.syncIntervalMs));
+      if (keeper) {
+        const every = Math.min(60 * 60 * 1000, Math.max(1000, (deps.webhook?.renewBeforeMs ?? 86_400_000) / 4));
+        timers.push(setInterval(() => void keepSubscriptions(), every));
+      }
+      for (const timer of timers) timer.unref();
+      started = true;
+    },
+    async stop() {
+      started = false;
+      for (const timer of timers) clearInterval(timer);
+      stopping.abort();
+      await scheduler.stop();
+    },
+    ready: () => started,
+    requestRound: (reason) => scheduler.request(reason),
+    idle: () => scheduler.idle(),
+    lastRound: () => last,
+    provisionOnDemand: onDemand,
+  };
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

@@ -1,0 +1,53 @@
+import {
+  brokerList,
+  type Env,
+  type LoadedConfig,
+  loadConfig,
+  logLevel,
+  port,
+  positiveInt,
+  urlOf,
+} from '@provision/config';
+import { z } from 'zod';
+
+const schema = z
+  .object({
+    KAFKA_BROKERS: brokerList(),
+    REDIS_URL: urlOf('redis:', 'rediss:'),
+    REDIS_PREFIX: z.string().default('provision:'),
+    TOPIC_PREFIX: z.string().default(''),
+    KAFKA_PARTITIONS: positiveInt().default(6),
+    HTTP_PORT: port().default(8080),
+    LOG_LEVEL: logLevel().default('info'),
+    /** Graph's root; the simulator's URL in tests and the demo. */
+    GRAPH_BASE_URL: urlOf('https:').default('https://graph.microsoft.com'),
+    /** Where tokens come from; the simulator serves its own token endpoint. */
+    GRAPH_AUTHORITY_HOST: urlOf('https:').default('https://login.microsoftonline.com'),
+    GRAPH_TENANT_ID: z.string().min(1),
+    GRAPH_CLIENT_ID: z.string().min(1),
+    GRAPH_CLIENT_SECRET: z.string().min(1),
+    /** Object id of the enterprise application's service principal whose assignments are read. */
+    GRAPH_SERVICE_PRINCIPAL_ID: z.string().min(1),
+    /** Polling backstop between incremental rounds (change notifications trigger rounds sooner). */
+    SYNC_INTERVAL_MS: positiveInt().default(300_000),
+    /** Public https base URL of this service; subscriptions are created only when it is set. */
+    WEBHOOK_PUBLIC_URL: urlOf('https:', 'http:').optional(),
+    /** Shared secret Graph echoes in every notification (at most 128 characters). */
+    WEBHOOK_CLIENT_STATE: z.string().min(16, 'expected at least 16 characters').max(128).optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (config.WEBHOOK_PUBLIC_URL !== undefined && config.WEBHOOK_CLIENT_STATE === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_CLIENT_STATE'],
+        message: 'is required when WEBHOOK_PUBLIC_URL is set',
+      });
+    }
+  });
+
+export type IngestorConfig = LoadedConfig<typeof schema>;
+
+/** The ingestor's configuration, validated all at once (one `PRV_CONFIG_INVALID` naming every problem). */
+export function readConfig(env: Env = process.env): IngestorConfig {
+  return loadConfig({ schema, secrets: ['GRAPH_CLIENT_SECRET', 'WEBHOOK_CLIENT_STATE'] }, env);
+}

@@ -1,0 +1,93 @@
+import type { DirectoryEventV1, SyncMarker } from '@provision/events';
+import type { Clock, DirectoryEventSink, IdSource, IngestorMetrics } from './ports.ts';
+
+/** Facts published per call: bounds memory when a big group fans out. */
+export const PUBLISH_CHUNK = 500;
+
+export type Fact = Exclude<DirectoryEventV1, SyncMarker>;
+
+/** A fact without the fields every fact shares. */
+export type FactBody = DistributiveOmit<Fact, 'eventId' | 'syncId' | 'observedAt'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface EmitterDeps {
+  readonly sink: DirectoryEventSink;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly metrics: IngestorMetrics;
+}
+
+/**
+ * Publishes one round's facts under its sync id. With `lazyStart` (incremental rounds) the
+ * `sync.started` marker goes out only before the first fact, so a round that found nothing leaves
+ * no trace on the topic.
+ */
+export class RoundEmitter {
+  readonly syncId: string;
+  readonly mode: 'full' | 'incremental';
+  readonly counts: Record<string, number> = {};
+  readonly #deps: EmitterDeps;
+  #started = false;
+
+  constructor(deps: EmitterDeps, syncId: string, mode: 'full' | 'incremental') {
+    this.#deps = deps;
+    this.syncId = syncId;
+    this.mode = mode;
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    await this.#marker('sync.started');
+    this.#started = true;
+  }
+
+  /** Publishes facts in order, in chunks; resolves when the broker has them all. */
+  async emit(bodies: readonly FactBody[], options: { markers?: boolean } = {}): Promise<void> {
+    if (bodies.length === 0) return;
+    if (options.markers !== false) await this.start();
+    for (let i = 0; i < bodies.length; i += PUBLISH_CHUNK) {
+      const chunk = bodies.slice(i, i + PUBLISH_CHUNK).map((body) => this.#fact(body));
+      await this.#deps.sink.publish(chunk);
+      const byType = new Map<string, number>();
+      for (const event of chunk) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
+      for (const [type, count] of byType) this.#deps.metrics.published(type, count);
+    }
+  }
+
+  /** Adds to one of the counts `sync.completed` reports. */
+  count(name: string, n = 1): void {
+    this.counts[name] = (this.counts[name] ?? 0) + n;
+  }
+
+  /** Writes `sync.completed` (when the round started) with the counts. */
+  async complete(): Promise<void> {
+    if (!this.#started) return;
+    await this.#marker('sync.completed', { ...this.counts });
+  }
+
+  #fact(body: FactBody): Fact {
+    return {
+      eventId: this.#deps.ids.eventId(),
+      syncId: this.syncId,
+      observedAt: this.#deps.clock.now().toISOString(),
+      ...body,
+    } as Fact;
+  }
+
+  async #marker(type: SyncMarker['type'], counts?: Record<string, number>): Promise<void> {
+    const marker: SyncMarker = {
+      eventId: this.#deps.ids.eventId(),
+      type,
+      syncId: this.syncId,
+      mode: this.mode,
+      at: this.#deps.clock.now().toISOString(),
+      ...(counts ? { counts } : {}),
+    };
+    await this.#deps.sink.publishMarker(marker);
+    this.#deps.metrics.published(type, 1);
+  }
+}

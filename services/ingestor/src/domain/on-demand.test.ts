@@ -1,0 +1,63 @@
+import { isProvisionError } from '@provision/errors';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { FakeDirectory } from '../testing/fake-directory.ts';
+import { ManualClock, MemorySink, MemorySyncState, RecordingMetrics, sequentialIds } from '../testing/fakes.ts';
+import { silentLog } from './log.ts';
+import { provisionOnDemand } from './on-demand.ts';
+import type { RoundDeps } from './sync-round.ts';
+
+let directory: FakeDirectory;
+let sink: MemorySink;
+let deps: RoundDeps;
+
+beforeEach(() => {
+  directory = new FakeDirectory();
+  directory.roles = [{ id: 'r1', value: 'Standard User' }];
+  sink = new MemorySink();
+  deps = {
+    source: directory,
+    state: new MemorySyncState(),
+    sink,
+    clock: new ManualClock(),
+    ids: sequentialIds(),
+    metrics: new RecordingMetrics(),
+    log: silentLog,
+  };
+});
+
+describe('provisionOnDemand', () => {
+  it('publishes the user, its memberships and the assignments reaching it, without markers', async () => {
+    directory.upsertUser('u1', { displayName: 'Adele' });
+    directory.upsertUser('u2', { displayName: 'Ben' });
+    directory.createGroup('g1', ['u1', 'u2']);
+    directory.createGroup('g2', ['u2']);
+    directory.assign('a1', 'Group', 'g1', 'r1');
+    directory.assign('a2', 'User', 'u1', 'r1');
+    directory.assign('a3', 'User', 'u2', 'r1');
+    directory.assign('a4', 'Group', 'g2', 'r1');
+
+    const result = await provisionOnDemand(deps, 'u1');
+
+    expect(result.syncId).toBe('on-demand-2026-11-26T11:00:00.000Z');
+    expect(sink.markers()).toEqual([]);
+    expect(sink.events.map((e) => e.type)).toEqual([
+      'user.upserted',
+      'membership.changed',
+      'assignment.changed',
+      'assignment.changed',
+    ]);
+    expect(sink.events.every((e) => 'userId' in e && e.userId === 'u1' && e.syncId === result.syncId)).toBe(true);
+    expect(sink.events[1]).toMatchObject({
+      groupId: 'g1',
+      change: 'added',
+      groupRoles: [{ roleValue: 'Standard User' }],
+    });
+    expect(result.published).toEqual({ 'user.upserted': 1, 'membership.changed': 1, 'assignment.changed': 2 });
+  });
+
+  it('fails with PRV_NOT_FOUND for a user that does not exist', async () => {
+    const error = await provisionOnDemand(deps, 'nobody').catch((e: unknown) => e);
+    expect(isProvisionError(error) && error.code).toBe('PRV_NOT_FOUND');
+    expect(sink.events).toEqual([]);
+  });
+});

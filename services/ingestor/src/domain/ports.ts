@@ -1,0 +1,149 @@
+import type { DirectoryEventV1, SyncMarker } from '@provision/events';
+
+/** One page of a delta round; the last page carries the cursor of the next round. */
+export interface DeltaPage<T> {
+  readonly items: readonly T[];
+  /** `@odata.deltaLink` of the round, on its last page only. */
+  readonly deltaLink?: string;
+}
+
+/** A user as one delta page reports it. */
+export interface UserDelta {
+  readonly id: string;
+  /** Graph `@removed.reason`: `changed` = soft-deleted (restorable), `deleted` = gone for good. */
+  readonly removed?: 'changed' | 'deleted';
+  /** The properties as Graph returned them (without `id` and annotations). */
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+export interface MemberDelta {
+  readonly id: string;
+  /** Nested groups and other object kinds are not expanded (as Entra provisioning). */
+  readonly kind: 'user' | 'group' | 'other';
+  readonly removed: boolean;
+}
+
+/** A group as one delta page reports it: a chunk of its `members@delta`, or its removal. */
+export interface GroupDelta {
+  readonly id: string;
+  readonly removed?: 'changed' | 'deleted';
+  readonly members: readonly MemberDelta[];
+}
+
+/** An app role assignment of the application's service principal. */
+export interface Assignment {
+  readonly id: string;
+  readonly principalId: string;
+  readonly principalType: 'User' | 'Group' | 'ServicePrincipal';
+  readonly appRoleId: string;
+}
+
+export interface AppRole {
+  readonly id: string;
+  /** The role's `value`; null for roles without one. */
+  readonly value: string | null;
+}
+
+/**
+ * What the ingestor reads from the directory. A cursor Graph no longer knows makes a delta throw a
+ * `ProvisionError` with code `PRV_GRAPH_DELTA_EXPIRED`.
+ */
+export interface DirectorySource {
+  /** Users delta from `cursor` (a deltaLink), or from scratch when undefined; page by page. */
+  usersDelta(cursor: string | undefined): AsyncIterable<DeltaPage<UserDelta>>;
+  /** Groups delta with members from `cursor`, or from scratch; page by page. */
+  groupsDelta(cursor: string | undefined): AsyncIterable<DeltaPage<GroupDelta>>;
+  /** Every assignment of the service principal (`appRoleAssignedTo`), page by page. */
+  assignments(): AsyncIterable<readonly Assignment[]>;
+  /** The service principal's app roles. */
+  appRoles(): Promise<readonly AppRole[]>;
+  /** One user's properties (the same set the delta selects); undefined when it does not exist. */
+  user(id: string): Promise<Readonly<Record<string, unknown>> | undefined>;
+  /** Ids of the groups the user is a direct member of. */
+  userGroups(id: string): Promise<readonly string[]>;
+}
+
+/**
+ * What the ingestor remembers between rounds (Redis): delta cursors, each group's members (to fan
+ * group facts out per user) and the last assignment snapshot (assignments cannot be delta-tracked).
+ * All of it can be rebuilt by a full sync.
+ */
+export interface SyncState {
+  cursors(): Promise<{ users?: string; groups?: string }>;
+  /** Stores both cursors together, after the round's facts are published. */
+  saveCursors(cursors: { users: string; groups: string }): Promise<void>;
+  clearCursors(): Promise<void>;
+
+  /** Current members of a group in the index. */
+  groupMembers(groupId: string): Promise<readonly string[]>;
+  addMembers(groupId: string, userIds: readonly string[]): Promise<void>;
+  removeMembers(groupId: string, userIds: readonly string[]): Promise<void>;
+  /** Forgets a group; returns who its members were. */
+  dropGroup(groupId: string): Promise<readonly string[]>;
+  /** Every group the index knows. */
+  knownGroups(): Promise<readonly string[]>;
+  /** Full sync: collects a group's members as the round sees them, apart from the live index. */
+  stageMembers(syncId: string, groupId: string, userIds: readonly string[]): Promise<void>;
+  /** Full sync: members in the index that the round did not see (staged set of a group). */
+  staleMembers(syncId: string, groupId: string): Promise<readonly string[]>;
+  /** Full sync: replaces the group's members by the staged ones. */
+  commitStaged(syncId: string, groupId: string): Promise<void>;
+
+  assignmentSnapshot(): Promise<ReadonlyMap<string, Assignment>>;
+  /** Applies a diff to the snapshot, after its facts are published. */
+  updateAssignmentSnapshot(added: readonly Assignment[], removedIds: readonly string[]): Promise<void>;
+}
+
+/** Where directory facts go (`entra.directory.v1`, keyed by user id). */
+export interface DirectoryEventSink {
+  /** Publishes facts in order; resolves once the broker acknowledged all of them. */
+  publish(events: readonly DirectoryEventV1[]): Promise<void>;
+  /** Writes a marker to every partition of the topic. */
+  publishMarker(marker: SyncMarker): Promise<void>;
+}
+
+/** A change-notification subscription as Graph returns it. */
+export interface SubscriptionInfo {
+  readonly id: string;
+  readonly resource: string;
+  readonly expirationDateTime: string;
+}
+
+export interface NewSubscription {
+  readonly resource: string;
+  readonly changeType: string;
+  readonly notificationUrl: string;
+  readonly lifecycleNotificationUrl: string;
+  readonly clientState: string;
+  readonly expirationDateTime: string;
+}
+
+/** Graph's `/subscriptions`. */
+export interface SubscriptionGateway {
+  create(subscription: NewSubscription): Promise<SubscriptionInfo>;
+  renew(id: string, expirationDateTime: string): Promise<SubscriptionInfo>;
+  reauthorize(id: string): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+/** Remembers our subscription ids across restarts (Redis). */
+export interface SubscriptionStore {
+  load(): Promise<Record<string, string>>;
+  save(resource: string, id: string): Promise<void>;
+}
+
+/** What the ingestor counts. */
+export interface IngestorMetrics {
+  published(type: string, count: number): void;
+  round(mode: 'full' | 'incremental', outcome: 'ok' | 'failed', seconds: number): void;
+  notification(kind: 'change' | 'lifecycle', outcome: 'accepted' | 'rejected', count: number): void;
+}
+
+/** Time and ids, injected so tests control them. */
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdSource {
+  eventId(): string;
+}

@@ -1,0 +1,202 @@
+import type { DirectoryEventV1, SyncMarker } from '@provision/events';
+import type {
+  Assignment,
+  Clock,
+  DirectoryEventSink,
+  IdSource,
+  IngestorMetrics,
+  NewSubscription,
+  SubscriptionGateway,
+  SubscriptionInfo,
+  SubscriptionStore,
+  SyncState,
+} from '../domain/ports.ts';
+
+/** `SyncState` in memory, as the Redis adapter keeps it. */
+export class MemorySyncState implements SyncState {
+  cursorMap: { users?: string; groups?: string } = {};
+  readonly members = new Map<string, Set<string>>();
+  readonly staged = new Map<string, Set<string>>();
+  readonly snapshot = new Map<string, Assignment>();
+  #failSave: unknown;
+
+  /** The next `saveCursors` throws. */
+  failNextSave(error: unknown): void {
+    this.#failSave = error;
+  }
+
+  async cursors() {
+    return { ...this.cursorMap };
+  }
+  async saveCursors(cursors: { users: string; groups: string }) {
+    if (this.#failSave !== undefined) {
+      const error = this.#failSave;
+      this.#failSave = undefined;
+      throw error;
+    }
+    this.cursorMap = { ...cursors };
+  }
+  async clearCursors() {
+    this.cursorMap = {};
+  }
+  async groupMembers(groupId: string) {
+    return [...(this.members.get(groupId) ?? [])];
+  }
+  async addMembers(groupId: string, userIds: readonly string[]) {
+    const set = this.members.get(groupId) ?? new Set();
+    for (const id of userIds) set.add(id);
+    this.members.set(groupId, set);
+  }
+  async removeMembers(groupId: string, userIds: readonly string[]) {
+    for (const id of userIds) this.members.get(groupId)?.delete(id);
+  }
+  async dropGroup(groupId: string) {
+    const members = [...(this.members.get(groupId) ?? [])];
+    this.members.delete(groupId);
+    return members;
+  }
+  async knownGroups() {
+    return [...this.members.keys()];
+  }
+  async stageMembers(syncId: string, groupId: string, userIds: readonly string[]) {
+    const key = `${syncId}/${groupId}`;
+    const set = this.staged.get(key) ?? new Set();
+    for (const id of userIds) set.add(id);
+    this.staged.set(key, set);
+  }
+  async staleMembers(syncId: string, groupId: string) {
+    const staged = this.staged.get(`${syncId}/${groupId}`) ?? new Set();
+    return [...(this.members.get(groupId) ?? [])].filter((id) => !staged.has(id));
+  }
+  async commitStaged(syncId: string, groupId: string) {
+    const key = `${syncId}/${groupId}`;
+    this.members.set(groupId, this.staged.get(key) ?? new Set());
+    this.staged.delete(key);
+  }
+  async assignmentSnapshot() {
+    return new Map(this.snapshot);
+  }
+  async updateAssignmentSnapshot(added: readonly Assignment[], removedIds: readonly string[]) {
+    for (const id of removedIds) this.snapshot.delete(id);
+    for (const a of added) this.snapshot.set(a.id, a);
+  }
+}
+
+/** A topic in memory: facts in publish order, markers once per partition. */
+export class MemorySink implements DirectoryEventSink {
+  readonly events: DirectoryEventV1[] = [];
+  readonly partitions: number;
+  #failAfter: number | undefined;
+
+  constructor(partitions = 3) {
+    this.partitions = partitions;
+  }
+
+  /** Accepts `n` more publish calls, then throws on the next one. */
+  failAfter(n: number): void {
+    this.#failAfter = n;
+  }
+
+  async publish(events: readonly DirectoryEventV1[]) {
+    this.#check();
+    this.events.push(...events);
+  }
+  async publishMarker(marker: SyncMarker) {
+    this.#check();
+    for (let p = 0; p < this.partitions; p++) this.events.push({ ...marker });
+  }
+
+  /** Facts only (markers left out). */
+  facts(): Exclude<DirectoryEventV1, SyncMarker>[] {
+    return this.events.filter((e): e is Exclude<DirectoryEventV1, SyncMarker> => !e.type.startsWith('sync.'));
+  }
+  markers(): SyncMarker[] {
+    return this.events.filter((e): e is SyncMarker => e.type.startsWith('sync.'));
+  }
+  clear(): void {
+    this.events.length = 0;
+  }
+
+  #check(): void {
+    if (this.#failAfter === undefined) return;
+    if (this.#failAfter === 0) {
+      this.#failAfter = undefined;
+      throw new Error('broker unavailable');
+    }
+    this.#failAfter--;
+  }
+}
+
+export class FakeSubscriptionGateway implements SubscriptionGateway {
+  readonly live = new Map<string, SubscriptionInfo & NewSubscription>();
+  readonly log: string[] = [];
+  readonly failing = new Set<'create' | 'renew' | 'reauthorize'>();
+  #next = 1;
+
+  async create(subscription: NewSubscription) {
+    this.log.push(`create ${subscription.resource}`);
+    if (this.failing.has('create')) throw new Error('create refused');
+    const sub = { ...subscription, id: `sub-${this.#next++}` };
+    this.live.set(sub.id, sub);
+    return { id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime };
+  }
+  async renew(id: string, expirationDateTime: string) {
+    this.log.push(`renew ${id}`);
+    const sub = this.live.get(id);
+    if (!sub || this.failing.has('renew')) throw new Error(`no subscription ${id}`);
+    this.live.set(id, { ...sub, expirationDateTime });
+    return { id, resource: sub.resource, expirationDateTime };
+  }
+  async reauthorize(id: string) {
+    this.log.push(`reauthorize ${id}`);
+    if (!this.live.has(id) || this.failing.has('reauthorize')) throw new Error(`cannot reauthorize ${id}`);
+  }
+  async delete(id: string) {
+    this.live.delete(id);
+  }
+}
+
+export class MemorySubscriptionStore implements SubscriptionStore {
+  readonly ids: Record<string, string> = {};
+  async load() {
+    return { ...this.ids };
+  }
+  async save(resource: string, id: string) {
+    this.ids[resource] = id;
+  }
+}
+
+export class RecordingMetrics implements IngestorMetrics {
+  readonly publishedByType = new Map<string, number>();
+  readonly rounds: { mode: string; outcome: string }[] = [];
+  readonly notifications = new Map<string, number>();
+  published(type: string, count: number) {
+    this.publishedByType.set(type, (this.publishedByType.get(type) ?? 0) + count);
+  }
+  round(mode: 'full' | 'incremental', outcome: 'ok' | 'failed') {
+    this.rounds.push({ mode, outcome });
+  }
+  notification(kind: string, outcome: string, count: number) {
+    const key = `${kind}:${outcome}`;
+    this.notifications.set(key, (this.notifications.get(key) ?? 0) + count);
+  }
+}
+
+/** A clock that moves only when told. */
+export class ManualClock implements Clock {
+  #now: number;
+  constructor(start = Date.parse('2026-11-26T11:00:00.000Z')) {
+    this.#now = start;
+  }
+  now(): Date {
+    return new Date(this.#now);
+  }
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+}
+
+export function sequentialIds(): IdSource {
+  let n = 0;
+  return { eventId: () => `evt-${++n}` };
+}
