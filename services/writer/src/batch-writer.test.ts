@@ -203,7 +203,7 @@ describe('writeBatch', () => {
   it('retries a record Salesforce could not lock, and reports the attempt', async () => {
     const { directory, deps } = setup();
     directory.failRecords((f) => f['Username'] === 'user60@contoso.com', {
-      code: 'SalesforceUnableToLockRow',
+      code: 'SalesforceRecordLocked',
       salesforceCode: 'UNABLE_TO_LOCK_ROW',
       message: 'unable to obtain exclusive access to this record',
       fields: [],

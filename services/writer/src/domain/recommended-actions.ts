@@ -11,11 +11,11 @@ const ACTIONS: Readonly<Record<string, string>> = {
     'A required Salesforce field (e.g. Email, Alias, LastName) has no value: populate it in Entra or exclude such users with a scoping filter.',
   SalesforceInvalidPicklistValue:
     'A value is not allowed by the Salesforce picklist (locale, language, time zone, encoding): fix the attribute mapping or enable the value in Salesforce.',
-  SalesforceProfileNotFound:
+  SalesforceUnknownProfile:
     'The app role names a profile that does not exist in Salesforce: re-import the profiles as app roles or fix the role assignment.',
-  SalesforceDuplicateNickname:
-    'CommunityNickname must be unique in the org: map it from a unique attribute or leave it to Salesforce.',
-  SalesforceFieldTooLong:
+  SalesforceDuplicateValue:
+    'A value that must be unique in the org (e.g. CommunityNickname) is taken: map it from a unique attribute or leave it to Salesforce.',
+  SalesforceValueTooLong:
     'A value is longer than the Salesforce field allows: shorten it in Entra or truncate it in the mapping (e.g. Mid()).',
   SalesforceInvalidEmail: 'The email address is not valid for Salesforce: fix the mail attribute in Entra.',
   SalesforceInvalidField:
@@ -28,7 +28,20 @@ const ACTIONS: Readonly<Record<string, string>> = {
     "The org's API request allocation is spent: wait for the rolling 24-hour window, buy more calls, or lower SALESFORCE_API_BUDGET_PER_MINUTE.",
   SalesforceApiDisabled:
     'API access is disabled for the org or the integration user: enable "API Enabled" on its profile.',
-  SalesforceUnableToLockRow: 'Salesforce kept the record locked by another transaction; retried automatically.',
+  SalesforceInvalidValue:
+    'Salesforce refused a value (e.g. a Username that is not an email address, a bad reference): fix the attribute mapping.',
+  SalesforceEntityCannotBeSaved:
+    'Salesforce automation (a validation rule, trigger or flow) refused the save: check the message and the org configuration.',
+  SalesforceRecordNotFound:
+    'The linked Salesforce user no longer exists: restart provisioning (full sync) to match or create it again.',
+  SalesforceRecordLocked:
+    'Salesforce kept the record locked by another transaction; retried automatically, then on the next change.',
+  SalesforceRolledBack: 'Rolled back because another record of the same call failed; retried on the next change.',
+  SalesforceSessionExpired: 'The Salesforce session expired and could not be renewed; check the credentials.',
+  SalesforceServiceUnavailable:
+    'Salesforce answered with a server error; retried automatically, then on the next change.',
+  SalesforceNetworkError:
+    'Salesforce could not be reached; retried automatically, then on the next change. Check SALESFORCE_LOGIN_URL and the network.',
   SalesforceRequestFailed:
     'Salesforce could not be reached or answered with a server error; retried automatically on the next change.',
   SalesforceUserNotFound:

@@ -1,0 +1,97 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Clock, LinkStore, QuarantineState, QuarantineStore, RateBudget } from '../domain/ports.ts';
+
+/**
+ * Links in Redis: `<prefix>link:<entraUserId>` → Salesforce user Id. No expiry: a lost link is
+ * found again by the matching query (Redis holds only what can be rebuilt).
+ */
+export class RedisLinkStore implements LinkStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  private key(userId: string): string {
+    return `${this.prefix}link:${userId}`;
+  }
+
+  async getMany(userIds: readonly string[]): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map();
+    const values = await this.redis.mget(...userIds.map((id) => this.key(id)));
+    const out = new Map<string, string>();
+    userIds.forEach((id, i) => {
+      const value = values[i];
+      if (typeof value === 'string') out.set(id, value);
+    });
+    return out;
+  }
+
+  async setMany(links: ReadonlyMap<string, string>): Promise<void> {
+    if (links.size === 0) return;
+    await this.redis.mset(Object.fromEntries([...links].map(([id, sfId]) => [this.key(id), sfId])));
+  }
+
+  async deleteMany(userIds: readonly string[]): Promise<void> {
+    if (userIds.length > 0) await this.redis.del(...userIds.map((id) => this.key(id)));
+  }
+}
+
+/**
+ * The Salesforce API budget of every writer replica, one fixed one-minute window in Redis
+ * (`<prefix>writer:budget:*`, rate-limiter-flexible). `spend` waits for the next window when the
+ * budget is spent; it never fails for lack of budget.
+ */
+export class RedisRateBudget implements RateBudget {
+  private readonly limiter: RateLimiterRedis;
+  private readonly clock: Clock;
+
+  constructor(redis: Redis, options: { prefix: string; perMinute: number; clock: Clock }) {
+    this.limiter = new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: `${options.prefix}writer:budget`,
+      points: options.perMinute,
+      duration: 60,
+    });
+    this.clock = options.clock;
+  }
+
+  async spend(units = 1): Promise<void> {
+    for (;;) {
+      try {
+        await this.limiter.consume('salesforce', units);
+        return;
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        await this.clock.sleep(Math.max(10, rejection.msBeforeNext));
+      }
+    }
+  }
+}
+
+/** The quarantine as the audit dashboard reads it: `<prefix>writer:quarantine`, JSON. */
+export class RedisQuarantineStore implements QuarantineStore {
+  private readonly redis: Redis;
+  private readonly key: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.key = `${prefix}writer:quarantine`;
+  }
+
+  async set(state: QuarantineState): Promise<void> {
+    await this.redis.set(this.key, JSON.stringify(state));
+  }
+
+  async clear(): Promise<void> {
+    await this.redis.del(this.key);
+  }
+
+  async get(): Promise<QuarantineState | null> {
+    const raw = await this.redis.get(this.key);
+    return raw === null ? null : (JSON.parse(raw) as QuarantineState);
+  }
+}

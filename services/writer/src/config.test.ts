@@ -1,0 +1,46 @@
+import { redactConfig } from '@provision/config';
+import { describe, expect, it } from 'vitest';
+import { readConfig } from './config.ts';
+
+const env = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  SALESFORCE_LOGIN_URL: 'https://login.salesforce.com',
+  SALESFORCE_USERNAME: 'integration@acme.com',
+  SALESFORCE_PASSWORD: 'hunter2',
+  SALESFORCE_SECURITY_TOKEN: 'tok',
+};
+
+describe('readConfig', () => {
+  it('applies the defaults: password auth, API 62.0, batches of 1000 lingering 50 ms, no dry run', () => {
+    expect(readConfig(env)).toMatchObject({
+      SALESFORCE_AUTH: 'password',
+      SALESFORCE_API_VERSION: '62.0',
+      WRITER_MAX_BATCH: 1000,
+      WRITER_LINGER_MS: 50,
+      WRITER_DRY_RUN: false,
+      REDIS_PREFIX: 'provision:',
+    });
+  });
+
+  it('reports what each auth mode lacks together with other problems, in one message', () => {
+    const run = (extra: Record<string, string | undefined>) => () =>
+      readConfig({ ...env, SALESFORCE_USERNAME: undefined, SALESFORCE_PASSWORD: undefined, ...extra });
+    expect(run({ KAFKA_BROKERS: 'nope' })).toThrow(
+      /KAFKA_BROKERS[\s\S]*SALESFORCE_USERNAME: is required when SALESFORCE_AUTH=password[\s\S]*SALESFORCE_PASSWORD: is required/,
+    );
+    expect(run({ SALESFORCE_AUTH: 'jwt', SALESFORCE_CLIENT_ID: 'cid' })).toThrow(
+      /SALESFORCE_USERNAME: is required when SALESFORCE_AUTH=jwt[\s\S]*SALESFORCE_PRIVATE_KEY_FILE: is required/,
+    );
+    expect(
+      run({ SALESFORCE_AUTH: 'client_credentials', SALESFORCE_CLIENT_ID: 'cid', SALESFORCE_CLIENT_SECRET: 's' }),
+    ).not.toThrow();
+  });
+
+  it('keeps secrets out of the loggable copy', () => {
+    expect(redactConfig(readConfig(env))).toMatchObject({
+      SALESFORCE_PASSWORD: '[redacted]',
+      SALESFORCE_SECURITY_TOKEN: '[redacted]',
+    });
+  });
+});

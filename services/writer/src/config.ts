@@ -1,0 +1,78 @@
+import { bool, brokerList, type LoadedConfig, loadConfig, logLevel, port, positiveInt, urlOf } from '@provision/config';
+import { z } from 'zod';
+
+const AUTH_MODES = ['password', 'jwt', 'client_credentials'] as const;
+
+/** Which variables each `SALESFORCE_AUTH` mode needs. */
+const REQUIRED_BY_AUTH: Readonly<Record<(typeof AUTH_MODES)[number], readonly string[]>> = {
+  // SOAP login() (or the OAuth password grant when a client id and secret are given). The token is
+  // optional: an org that trusts the caller's IP range needs none.
+  password: ['SALESFORCE_USERNAME', 'SALESFORCE_PASSWORD'],
+  jwt: ['SALESFORCE_CLIENT_ID', 'SALESFORCE_USERNAME', 'SALESFORCE_PRIVATE_KEY_FILE'],
+  client_credentials: ['SALESFORCE_CLIENT_ID', 'SALESFORCE_CLIENT_SECRET'],
+};
+
+const base = z.object({
+  KAFKA_BROKERS: brokerList(),
+  REDIS_URL: urlOf('redis:', 'rediss:'),
+  REDIS_PREFIX: z.string().default('provision:'),
+  TOPIC_PREFIX: z.string().default(''),
+  KAFKA_PARTITIONS: positiveInt().default(6),
+  HTTP_PORT: port().default(8080),
+  LOG_LEVEL: logLevel().default('info'),
+
+  SALESFORCE_LOGIN_URL: urlOf('https:', 'http:'),
+  SALESFORCE_INSTANCE_URL: urlOf('https:', 'http:').optional(),
+  SALESFORCE_AUTH: z.enum(AUTH_MODES).default('password'),
+  SALESFORCE_USERNAME: z.string().optional(),
+  SALESFORCE_PASSWORD: z.string().optional(),
+  SALESFORCE_SECURITY_TOKEN: z.string().optional(),
+  SALESFORCE_CLIENT_ID: z.string().optional(),
+  SALESFORCE_CLIENT_SECRET: z.string().optional(),
+  SALESFORCE_PRIVATE_KEY_FILE: z.string().optional(),
+  SALESFORCE_API_VERSION: z
+    .string()
+    .regex(/^\d{2,3}\.0$/, 'expected an API version such as 62.0')
+    .default('62.0'),
+  /** Salesforce API calls per minute for all writer replicas together. */
+  SALESFORCE_API_BUDGET_PER_MINUTE: positiveInt().default(250),
+
+  WRITER_DRY_RUN: bool().default(false),
+  WRITER_MAX_BATCH: positiveInt().default(1000),
+  WRITER_LINGER_MS: z.coerce.number().int().nonnegative().default(50),
+  WRITER_VALUES_PER_QUERY: positiveInt().default(500),
+  WRITER_PARTITIONS_CONCURRENTLY: positiveInt().default(6),
+  WRITER_SESSION_TIMEOUT_MS: positiveInt().default(90_000),
+  WRITER_QUARANTINE_THRESHOLD: positiveInt().default(3),
+  WRITER_QUARANTINE_BASE_DELAY_MS: positiveInt().default(60_000),
+  WRITER_QUARANTINE_MAX_DELAY_MS: positiveInt().default(3_600_000),
+  WRITER_RETRY_DELAY_MS: positiveInt().default(5_000),
+});
+
+type Raw = Partial<Record<string, unknown>>;
+
+// One refinement per (mode, variable), each run even when other variables are malformed, so that
+// every problem is reported in one message.
+const schema = Object.entries(REQUIRED_BY_AUTH)
+  .flatMap(([mode, names]) => names.map((name) => ({ mode, name })))
+  .reduce(
+    (s, { mode, name }) =>
+      s.refine((v: Raw) => (v['SALESFORCE_AUTH'] ?? 'password') !== mode || typeof v[name] === 'string', {
+        path: [name],
+        message: `is required when SALESFORCE_AUTH=${mode}`,
+        when: () => true,
+      }),
+    base,
+  );
+
+const spec = {
+  schema,
+  secrets: ['SALESFORCE_PASSWORD', 'SALESFORCE_SECURITY_TOKEN', 'SALESFORCE_CLIENT_SECRET'] as const,
+};
+
+export type WriterConfig = LoadedConfig<typeof schema>;
+
+/** The writer's configuration, validated all at once and frozen (the only reader of `process.env`). */
+export function readConfig(env: Readonly<Record<string, string | undefined>> = process.env): WriterConfig {
+  return loadConfig(spec, env);
+}
