@@ -1,0 +1,357 @@
+import type { ProvisioningCommandV1, ProvisioningResultV1, SyncMarker } from '@provision/events';
+import pg from 'pg';
+import type { FailureItem } from '../domain/digest.ts';
+import { type LogRecord, upnFromMatching } from '../domain/log-entry.ts';
+import type { Cursor, LogQuery } from '../domain/log-query.ts';
+import { type SyncRun, type SyncStatus, syncStateOf } from '../domain/sync-status.ts';
+import type { AuditLogStore, DeadLetterInput, DeadLetterRecord } from '../ports.ts';
+import { whereOf } from './log-where.ts';
+import { migrate } from './pg-migrate.ts';
+
+type Row = Record<string, unknown>;
+
+const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v == null ? null : String(v));
+
+/** The cycle a command belongs to: the latest sync round that had started when it was issued. */
+const CYCLE_OF = `(SELECT sync_id FROM sync_runs WHERE started_at <= $ISSUED::timestamptz ORDER BY started_at DESC LIMIT 1)`;
+
+const UPSERT_COMMAND = `
+INSERT INTO provisioning_log (
+  command_id, change_id, user_id, action, cycle_id, user_principal_name, matching_attribute, matching_value,
+  fields, command_modified, reasons, origin, issued_at, dry_run, salesforce_id, has_command, activity_at)
+VALUES ($1, $2, $3, $4, ${CYCLE_OF.replace('$ISSUED', '$13')}, $5, $6, $7, $8, $9, $10, $11, $13, $12, $14, true, $13)
+ON CONFLICT (command_id) DO UPDATE SET
+  change_id = EXCLUDED.change_id,
+  cycle_id = COALESCE(provisioning_log.cycle_id, EXCLUDED.cycle_id),
+  user_principal_name = EXCLUDED.user_principal_name,
+  matching_attribute = EXCLUDED.matching_attribute,
+  matching_value = EXCLUDED.matching_value,
+  fields = EXCLUDED.fields,
+  command_modified = EXCLUDED.command_modified,
+  reasons = EXCLUDED.reasons,
+  origin = EXCLUDED.origin,
+  issued_at = EXCLUDED.issued_at,
+  salesforce_id = COALESCE(provisioning_log.salesforce_id, EXCLUDED.salesforce_id),
+  has_command = true,
+  -- the result's action is what was done; the command's is what was asked: keep the result's
+  action = CASE WHEN provisioning_log.has_result THEN provisioning_log.action ELSE EXCLUDED.action END,
+  activity_at = CASE WHEN provisioning_log.has_result THEN provisioning_log.activity_at ELSE EXCLUDED.activity_at END`;
+
+// A redelivered result changes nothing; a later attempt of the same command replaces an earlier one.
+const UPSERT_RESULT = `
+INSERT INTO provisioning_log (
+  command_id, change_id, user_id, action, status, salesforce_id, linked_by, error_code, error_message,
+  error_retriable, error_fields, recommended_action, result_modified, dry_run, attempt, started_at,
+  completed_at, duration_ms, has_result, activity_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, true, $17)
+ON CONFLICT (command_id) DO UPDATE SET
+  action = EXCLUDED.action, status = EXCLUDED.status,
+  salesforce_id = COALESCE(EXCLUDED.salesforce_id, provisioning_log.salesforce_id),
+  linked_by = EXCLUDED.linked_by, error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message,
+  error_retriable = EXCLUDED.error_retriable, error_fields = EXCLUDED.error_fields,
+  recommended_action = EXCLUDED.recommended_action, result_modified = EXCLUDED.result_modified,
+  dry_run = EXCLUDED.dry_run, attempt = EXCLUDED.attempt, started_at = EXCLUDED.started_at,
+  completed_at = EXCLUDED.completed_at, duration_ms = EXCLUDED.duration_ms, has_result = true,
+  activity_at = EXCLUDED.activity_at,
+  notified_at = CASE WHEN EXCLUDED.status = 'failure' THEN NULL ELSE provisioning_log.notified_at END
+WHERE provisioning_log.attempt IS NULL OR EXCLUDED.attempt > provisioning_log.attempt`;
+
+const json = (v: unknown) => JSON.stringify(v);
+
+/** Options of the PostgreSQL store. */
+export interface PgStoreOptions {
+  connectionString: string;
+  /** Every table lives in this schema; tests use one of their own. */
+  schema: string;
+  /** Pool size; the audit needs few connections. */
+  max?: number;
+}
+
+/** `AuditLogStore` on PostgreSQL (`pg`), in its own schema. */
+export class PgAuditLogStore implements AuditLogStore {
+  readonly pool: pg.Pool;
+  readonly schema: string;
+
+  constructor(options: PgStoreOptions) {
+    this.schema = options.schema;
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.max ?? 5,
+      options: `-c search_path="${options.schema}"`,
+    });
+  }
+
+  async migrate(): Promise<void> {
+    await migrate(this.pool, this.schema);
+  }
+
+  async recordCommand(c: ProvisioningCommandV1): Promise<void> {
+    await this.pool.query(UPSERT_COMMAND, [
+      c.commandId,
+      c.changeId,
+      c.userId,
+      c.action,
+      upnFromMatching(c.matching),
+      c.matching?.attribute ?? null,
+      c.matching?.value ?? null,
+      json(c.fields),
+      json(c.modifiedProperties),
+      json(c.reasons),
+      c.origin,
+      c.dryRun,
+      c.issuedAt,
+      c.salesforceId ?? null,
+    ]);
+  }
+
+  async recordResult(r: ProvisioningResultV1): Promise<void> {
+    await this.pool.query(UPSERT_RESULT, [
+      r.commandId,
+      r.changeId,
+      r.userId,
+      r.action,
+      r.status,
+      r.salesforceId,
+      r.linkedBy,
+      r.error?.code ?? null,
+      r.error?.message ?? null,
+      r.error?.retriable ?? null,
+      r.error ? json(r.error.fields) : null,
+      r.error?.recommendedAction ?? null,
+      json(r.modifiedProperties),
+      r.dryRun,
+      r.attempt,
+      r.startedAt,
+      r.completedAt,
+      r.durationMs,
+    ]);
+  }
+
+  async recordSyncMarker(m: SyncMarker, partition: number): Promise<void> {
+    // Markers come once per partition: the earliest start and the latest completion win.
+    const started = m.type === 'sync.started';
+    await this.pool.query(
+      `INSERT INTO sync_runs (sync_id, mode, started_at, completed_at, counts, started_partitions, completed_partitions)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (sync_id) DO UPDATE SET
+         started_at = LEAST(sync_runs.started_at, EXCLUDED.started_at),
+         completed_at = GREATEST(sync_runs.completed_at, EXCLUDED.completed_at),
+         counts = COALESCE(EXCLUDED.counts, sync_runs.counts),
+         started_partitions = ARRAY(SELECT DISTINCT unnest(sync_runs.started_partitions || EXCLUDED.started_partitions) ORDER BY 1),
+         completed_partitions = ARRAY(SELECT DISTINCT unnest(sync_runs.completed_partitions || EXCLUDED.completed_partitions) ORDER BY 1)`,
+      [
+        m.syncId,
+        m.mode,
+        started ? m.at : null,
+        started ? null : m.at,
+        m.counts ? json(m.counts) : null,
+        started ? [partition] : [],
+        started ? [] : [partition],
+      ],
+    );
+  }
+
+  async recordDeadLetter(d: DeadLetterInput): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO dead_letters (topic, source_topic, kafka_partition, kafka_offset, message_key, reason, error_code, headers, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING`,
+      [d.topic, d.sourceTopic, d.partition, d.offset, d.key, d.reason, d.errorCode, json(d.headers), d.payload],
+    );
+  }
+
+  async queryLogs(q: LogQuery): Promise<{ records: LogRecord[]; next: Cursor | null }> {
+    const { sql, params } = whereOf(q);
+    const { rows } = await this.pool.query(
+      `SELECT * FROM provisioning_log ${sql} ORDER BY activity_at DESC, command_id DESC LIMIT ${q.limit + 1}`,
+      params,
+    );
+    const records = rows.slice(0, q.limit).map(toRecord);
+    const last = records.at(-1);
+    const next = rows.length > q.limit && last ? { activityAt: last.activityAt, commandId: last.commandId } : null;
+    return { records, next };
+  }
+
+  async getLog(commandId: string): Promise<LogRecord | null> {
+    const { rows } = await this.pool.query('SELECT * FROM provisioning_log WHERE command_id = $1', [commandId]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async syncStatus(): Promise<Omit<SyncStatus, 'quarantine' | 'generatedAt'>> {
+    const runs = await this.pool.query(
+      `(SELECT *, 'full' AS which FROM sync_runs WHERE mode = 'full' ORDER BY started_at DESC NULLS LAST LIMIT 1)
+       UNION ALL
+       (SELECT *, 'latest' AS which FROM sync_runs ORDER BY started_at DESC NULLS LAST LIMIT 1)`,
+    );
+    const full = runs.rows.find((r) => r.which === 'full');
+    const latest = runs.rows.find((r) => r.which === 'latest');
+    const anyCompleted = await this.pool.query(
+      `SELECT EXISTS (SELECT 1 FROM sync_runs WHERE mode = 'full' AND completed_at IS NOT NULL) AS done`,
+    );
+    const since = full ? iso(full.started_at) : null;
+    // Rows since the full sync started: commands by issue time, results-only rows by completion.
+    const window = since === null ? 'TRUE' : `COALESCE(issued_at, completed_at) >= $1::timestamptz`;
+    const params = since === null ? [] : [since];
+    const [progress, byStatus, byAction, byError, last, dead] = await Promise.all([
+      this.pool.query(
+        `SELECT count(*) FILTER (WHERE has_command) AS issued,
+                count(*) FILTER (WHERE has_command AND has_result) AS received,
+                count(*) FILTER (WHERE has_command AND NOT has_result) AS pending
+         FROM provisioning_log WHERE ${window}`,
+        params,
+      ),
+      this.pool.query(`SELECT status AS k, count(*) AS n FROM provisioning_log WHERE ${window} GROUP BY 1`, params),
+      this.pool.query(`SELECT action AS k, count(*) AS n FROM provisioning_log WHERE ${window} GROUP BY 1`, params),
+      this.pool.query(
+        `SELECT error_code AS k, count(*) AS n FROM provisioning_log WHERE ${window} AND error_code IS NOT NULL GROUP BY 1`,
+        params,
+      ),
+      this.pool.query(
+        `SELECT command_id, change_id, user_id, action, status, completed_at FROM provisioning_log
+         WHERE has_result ORDER BY completed_at DESC, command_id DESC LIMIT 1`,
+      ),
+      this.pool.query('SELECT count(*) AS n, max(received_at) AS latest FROM dead_letters'),
+    ]);
+    const counts = (rows: Row[]) => Object.fromEntries(rows.map((r) => [String(r.k), Number(r.n)]));
+    const p = progress.rows[0] ?? {};
+    const l = last.rows[0];
+    return {
+      fullSync: full ? { ...toRun(full), state: syncStateOf(toRun(full)) } : { state: 'not-started' },
+      initialSyncCompleted: Boolean(anyCompleted.rows[0]?.done),
+      latestSync: latest ? toRun(latest) : null,
+      progress: {
+        since,
+        commandsIssued: Number(p.issued ?? 0),
+        resultsReceived: Number(p.received ?? 0),
+        pending: Number(p.pending ?? 0),
+      },
+      counts: { byStatus: counts(byStatus.rows), byAction: counts(byAction.rows), byErrorCode: counts(byError.rows) },
+      lastChange: l
+        ? {
+            commandId: l.command_id,
+            changeId: l.change_id,
+            userId: l.user_id,
+            action: l.action,
+            status: l.status,
+            completedAt: iso(l.completed_at) ?? '',
+          }
+        : null,
+      deadLetters: { total: Number(dead.rows[0]?.n ?? 0), latestAt: iso(dead.rows[0]?.latest) },
+    };
+  }
+
+  async listDeadLetters(limit: number): Promise<DeadLetterRecord[]> {
+    const { rows } = await this.pool.query('SELECT * FROM dead_letters ORDER BY received_at DESC, id DESC LIMIT $1', [
+      limit,
+    ]);
+    return rows.map((r) => ({
+      id: String(r.id),
+      topic: r.topic,
+      sourceTopic: r.source_topic,
+      partition: r.kafka_partition,
+      offset: r.kafka_offset,
+      key: r.message_key,
+      reason: r.reason,
+      errorCode: r.error_code,
+      headers: r.headers,
+      payload: r.payload,
+      receivedAt: iso(r.received_at) ?? '',
+    }));
+  }
+
+  async unnotifiedFailures(limit: number): Promise<FailureItem[]> {
+    const { rows } = await this.pool.query(
+      `SELECT command_id, user_id, user_principal_name, action, error_code, error_message, recommended_action, completed_at
+       FROM provisioning_log WHERE status = 'failure' AND notified_at IS NULL ORDER BY received_at, command_id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      commandId: r.command_id,
+      userId: r.user_id,
+      userPrincipalName: r.user_principal_name,
+      action: r.action,
+      errorCode: r.error_code ?? 'Unknown',
+      reason: r.error_message ?? '',
+      recommendedAction: r.recommended_action,
+      completedAt: iso(r.completed_at) ?? '',
+    }));
+  }
+
+  async markNotified(commandIds: readonly string[], at: Date): Promise<void> {
+    await this.pool.query('UPDATE provisioning_log SET notified_at = $2 WHERE command_id = ANY($1::text[])', [
+      [...commandIds],
+      at,
+    ]);
+  }
+
+  async deleteOlderThan(cutoff: Date): Promise<{ logs: number; deadLetters: number; syncs: number }> {
+    const logs = await this.pool.query('DELETE FROM provisioning_log WHERE activity_at < $1', [cutoff]);
+    const dead = await this.pool.query('DELETE FROM dead_letters WHERE received_at < $1', [cutoff]);
+    // Keep the latest full sync whatever its age: sync status reads it.
+    const syncs = await this.pool.query(
+      `DELETE FROM sync_runs WHERE COALESCE(completed_at, started_at, received_at) < $1
+       AND sync_id IS DISTINCT FROM (SELECT sync_id FROM sync_runs WHERE mode = 'full' ORDER BY started_at DESC NULLS LAST LIMIT 1)`,
+      [cutoff],
+    );
+    return { logs: logs.rowCount ?? 0, deadLetters: dead.rowCount ?? 0, syncs: syncs.rowCount ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function toRun(r: Row): SyncRun {
+  return {
+    syncId: String(r.sync_id),
+    mode: r.mode === 'full' ? 'full' : 'incremental',
+    startedAt: iso(r.started_at),
+    completedAt: iso(r.completed_at),
+    counts: (r.counts as Record<string, number> | null) ?? null,
+  };
+}
+
+function toRecord(r: Row): LogRecord {
+  const errorCode = r.error_code as string | null;
+  const commandModified = (r.command_modified as LogRecord['modifiedProperties']) ?? [];
+  const resultModified = r.result_modified as LogRecord['modifiedProperties'] | null;
+  return {
+    commandId: r.command_id as string,
+    changeId: r.change_id as string,
+    userId: r.user_id as string,
+    action: r.action as LogRecord['action'],
+    status: r.status as LogRecord['status'],
+    cycleId: (r.cycle_id as string | null) ?? null,
+    userPrincipalName: (r.user_principal_name as string | null) ?? null,
+    matching:
+      r.matching_attribute == null
+        ? null
+        : { attribute: r.matching_attribute as string, value: (r.matching_value as string) ?? '' },
+    salesforceId: (r.salesforce_id as string | null) ?? null,
+    linkedBy: (r.linked_by as LogRecord['linkedBy']) ?? null,
+    reasons: (r.reasons as LogRecord['reasons']) ?? [],
+    fields: (r.fields as Record<string, unknown>) ?? {},
+    // The writer's diff is what happened; without one (pending, or failed before writing) show
+    // what the mapper asked for.
+    modifiedProperties: resultModified && resultModified.length > 0 ? resultModified : commandModified,
+    error:
+      errorCode === null
+        ? null
+        : {
+            code: errorCode,
+            message: (r.error_message as string) ?? '',
+            retriable: Boolean(r.error_retriable),
+            fields: (r.error_fields as string[] | null) ?? [],
+            recommendedAction: (r.recommended_action as string | null) ?? null,
+          },
+    dryRun: Boolean(r.dry_run),
+    origin: (r.origin as LogRecord['origin']) ?? null,
+    attempt: (r.attempt as number | null) ?? null,
+    issuedAt: iso(r.issued_at),
+    startedAt: iso(r.started_at),
+    completedAt: iso(r.completed_at),
+    durationMs: (r.duration_ms as number | null) ?? null,
+    activityAt: iso(r.activity_at) ?? '',
+    hasCommand: Boolean(r.has_command),
+    hasResult: Boolean(r.has_result),
+  };
+}

@@ -1,0 +1,150 @@
+import { readFile } from 'node:fs/promises';
+import type { DirectoryEventV1, ProvisioningCommandV1, ProvisioningResultV1 } from '@provision/events';
+import { counter, type Logger, type Registry, registerOpsRoutes } from '@provision/telemetry';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type AlertSettings, sendFailureDigest } from './failure-notifier.ts';
+import { registerApiRoutes } from './http/api-routes.ts';
+import { registerErrorHandling } from './http/error-handler.ts';
+import type {
+  AuditEventSource,
+  AuditHandlers,
+  AuditLogStore,
+  Clock,
+  DeadLetterInput,
+  Mailer,
+  QuarantineReader,
+} from './ports.ts';
+
+export type { AuditEventSource, AuditHandlers, AuditLogStore, Clock, Mailer, QuarantineReader } from './ports.ts';
+
+/** Everything the audit service is built from. */
+export interface AuditDeps {
+  store: AuditLogStore;
+  events: AuditEventSource;
+  logger: Logger;
+  metrics: Registry;
+  /** Failure digests: both a mailer and recipients, or no email at all. */
+  alerts?: { mailer: Mailer; settings: AlertSettings; intervalMs: number } | null;
+  quarantine?: QuarantineReader | null;
+  clock?: Clock;
+  retentionDays: number;
+  /** How often old rows are deleted (default hourly). */
+  retentionIntervalMs?: number;
+}
+
+/** The running service: its HTTP app (API, dashboard, ops routes) and lifecycle. */
+export interface AuditService {
+  /** Migrates the database, then starts consuming and the periodic jobs. Does not listen. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Ready once the consumers have joined their groups. */
+  ready(): boolean;
+  http: FastifyInstance;
+  handlers: AuditHandlers;
+  /** Sends the pending failure digest now (the timer calls it every interval). */
+  flushDigest(): Promise<number>;
+  /** Deletes what is older than the retention period now (the timer calls it periodically). */
+  applyRetention(): Promise<{ logs: number; deadLetters: number; syncs: number }>;
+}
+
+const DASHBOARD = new URL('./http/dashboard.html', import.meta.url);
+
+/** Builds the audit service from its ports. No side effects until `start()`. */
+export function buildService(deps: AuditDeps): AuditService {
+  const clock = deps.clock ?? { now: () => new Date() };
+  const log = deps.logger;
+  const consumed = counter(deps.metrics, 'provision_audit_messages_total', 'Messages recorded by the audit', ['kind']);
+  const timers: NodeJS.Timeout[] = [];
+  let started = false;
+
+  const handlers: AuditHandlers = {
+    async command(c: ProvisioningCommandV1) {
+      await deps.store.recordCommand(c);
+      consumed.inc({ kind: 'command' });
+    },
+    async result(r: ProvisioningResultV1) {
+      await deps.store.recordResult(r);
+      consumed.inc({ kind: 'result' });
+    },
+    async directory(e: DirectoryEventV1, meta: { partition: number }) {
+      // Only the markers matter here: user facts are the mapper's business.
+      if (e.type !== 'sync.started' && e.type !== 'sync.completed') return;
+      await deps.store.recordSyncMarker(e, meta.partition);
+      consumed.inc({ kind: 'sync-marker' });
+    },
+    async deadLetter(d: DeadLetterInput) {
+      await deps.store.recordDeadLetter(d);
+      consumed.inc({ kind: 'dead-letter' });
+      log.warn({ topic: d.sourceTopic, key: d.key, code: d.errorCode, reason: d.reason }, 'dead letter recorded');
+    },
+  };
+
+  const http: FastifyInstance = Fastify({
+    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    // The dashboard polls every few seconds: request lines would drown the log.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  registerErrorHandling(http);
+  registerOpsRoutes(http, { ready: () => started && deps.events.ready(), metrics: deps.metrics });
+  registerApiRoutes(http, { store: deps.store, quarantine: deps.quarantine ?? null, clock });
+  http.get('/', async (_request, reply) =>
+    reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
+      .send(await readFile(DASHBOARD, 'utf8')),
+  );
+
+  const flushDigest = async () => {
+    if (!deps.alerts) return 0;
+    return sendFailureDigest(
+      { store: deps.store, mailer: deps.alerts.mailer, clock, logger: log },
+      deps.alerts.settings,
+    );
+  };
+  const applyRetention = async () => {
+    const cutoff = new Date(clock.now().getTime() - deps.retentionDays * 86_400_000);
+    const deleted = await deps.store.deleteOlderThan(cutoff);
+    if (deleted.logs + deleted.deadLetters + deleted.syncs > 0) log.info({ cutoff, ...deleted }, 'retention applied');
+    return deleted;
+  };
+  // A periodic job never overlaps itself and never crashes the service: it logs and tries again.
+  const every = (ms: number, name: string, job: () => Promise<unknown>) => {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      job()
+        .catch((err: unknown) => log.error({ err, job: name }, 'periodic job failed'))
+        .finally(() => {
+          running = false;
+        });
+    }, ms);
+    timer.unref();
+    timers.push(timer);
+  };
+
+  return {
+    http,
+    handlers,
+    flushDigest,
+    applyRetention,
+    ready: () => started && deps.events.ready(),
+    async start() {
+      await deps.store.migrate();
+      await deps.events.start(handlers);
+      if (deps.alerts) every(deps.alerts.intervalMs, 'failure-digest', flushDigest);
+      else log.info('failure emails are off (set SMTP_URL and ALERT_EMAIL_TO to turn them on)');
+      every(deps.retentionIntervalMs ?? 3_600_000, 'retention', applyRetention);
+      await applyRetention().catch((err: unknown) => log.error({ err }, 'retention failed'));
+      started = true;
+    },
+    async stop() {
+      started = false;
+      for (const t of timers.splice(0)) clearInterval(t);
+      await deps.events.stop();
+      await http.close();
+      // Report what failed in the last window rather than waiting for the next start.
+      await flushDigest().catch((err: unknown) => log.error({ err }, 'last failure digest failed'));
+    },
+  };
+}

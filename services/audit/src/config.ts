@@ -1,0 +1,48 @@
+import { brokerList, type Env, loadConfig, logLevel, port, positiveInt, urlOf } from '@provision/config';
+import { z } from 'zod';
+
+const emailList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
+  )
+  .refine((list) => list.length > 0 && list.every((a) => /^[^\s@]+@[^\s@]+$/.test(a)), {
+    message: 'expected a comma-separated list of email addresses',
+  });
+
+const schema = z
+  .object({
+    KAFKA_BROKERS: brokerList(),
+    KAFKA_PARTITIONS: positiveInt().default(6),
+    TOPIC_PREFIX: z.string().default(''),
+    DATABASE_URL: urlOf('postgres:', 'postgresql:'),
+    // Quoted into SQL as an identifier, so only a plain lower-case name is accepted.
+    DATABASE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier')
+      .default('provision'),
+    REDIS_URL: urlOf('redis:', 'rediss:').optional(),
+    REDIS_PREFIX: z.string().default('provision:'),
+    HTTP_PORT: port().default(8080),
+    LOG_LEVEL: logLevel().default('info'),
+    AUDIT_RETENTION_DAYS: positiveInt().default(30),
+    SMTP_URL: urlOf('smtp:', 'smtps:').optional(),
+    ALERT_EMAIL_TO: emailList.optional(),
+    ALERT_EMAIL_FROM: z.string().default('Provision <provision@localhost>'),
+    ALERT_DIGEST_INTERVAL_MS: positiveInt().default(60_000),
+  })
+  .refine((c) => (c.SMTP_URL === undefined) === (c.ALERT_EMAIL_TO === undefined), {
+    message: 'SMTP_URL and ALERT_EMAIL_TO go together: set both to send failure emails, or neither',
+    path: ['ALERT_EMAIL_TO'],
+  });
+
+/** The audit service's configuration, validated at once and frozen. */
+export type AuditConfig = ReturnType<typeof readConfig>;
+
+/** Reads and validates the environment; throws one `PRV_CONFIG_INVALID` naming every problem. */
+export function readConfig(env: Env = process.env) {
+  return loadConfig({ schema, secrets: ['SMTP_URL', 'DATABASE_URL'] }, env);
+}

@@ -1,0 +1,151 @@
+import { ProvisionError } from '@provision/errors';
+import { CommandAction } from '@provision/events';
+
+/** Statuses a log row can have. */
+export const LOG_STATUSES = ['success', 'failure', 'skipped', 'warning', 'pending'] as const;
+
+/** The position after the last row of a page: rows are ordered by (activityAt, commandId) descending. */
+export interface Cursor {
+  activityAt: string;
+  commandId: string;
+}
+
+/** A validated `GET /api/provisioning-logs` query. */
+export interface LogQuery {
+  status?: string[];
+  action?: string[];
+  userId?: string;
+  changeId?: string;
+  commandId?: string;
+  errorCode?: string;
+  cycleId?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: Cursor;
+  format: 'json' | 'csv';
+}
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 1000;
+export const DEFAULT_CSV_LIMIT = 10_000;
+export const MAX_CSV_LIMIT = 100_000;
+
+const KNOWN = new Set([
+  'status',
+  'action',
+  'userId',
+  'changeId',
+  'commandId',
+  'errorCode',
+  'cycleId',
+  'from',
+  'to',
+  'limit',
+  'cursor',
+  'format',
+]);
+
+function bad(parameter: string, message: string): ProvisionError {
+  return new ProvisionError('PRV_BAD_REQUEST', `Query parameter '${parameter}': ${message}`, {
+    details: { parameter },
+  });
+}
+
+function single(query: Record<string, unknown>, name: string): string | undefined {
+  const v = query[name];
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) throw bad(name, 'given more than once');
+  if (typeof v !== 'string' || v.trim() === '') throw bad(name, 'must not be empty');
+  if (v.length > 256) throw bad(name, 'is longer than 256 characters');
+  return v.trim();
+}
+
+function list(query: Record<string, unknown>, name: string, allowed: readonly string[]): string[] | undefined {
+  const raw = single(query, name);
+  if (raw === undefined) return undefined;
+  const values = [...new Set(raw.split(',').map((s) => s.trim()))];
+  const wrong = values.filter((v) => !allowed.includes(v));
+  if (wrong.length > 0) throw bad(name, `unknown value '${wrong.join("', '")}' (expected ${allowed.join(', ')})`);
+  return values;
+}
+
+function instant(query: Record<string, unknown>, name: string): string | undefined {
+  const raw = single(query, name);
+  if (raw === undefined) return undefined;
+  // Dates alone (2026-11-26) and full ISO-8601 timestamps with a zone are accepted.
+  const ok = /^\d{4}-\d{2}-\d{2}$/.test(raw) || /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/i.test(raw);
+  const ms = Date.parse(raw);
+  if (!ok || Number.isNaN(ms)) throw bad(name, `expected an ISO-8601 date or timestamp (got '${raw}')`);
+  return new Date(ms).toISOString();
+}
+
+/** Encodes the position after `row` as an opaque, URL-safe cursor. */
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.activityAt, cursor.commandId])).toString('base64url');
+}
+
+/** Decodes a cursor from `encodeCursor`; anything else is a 400 naming `cursor`. */
+export function decodeCursor(raw: string): Cursor {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      typeof v[0] === 'string' &&
+      typeof v[1] === 'string' &&
+      !Number.isNaN(Date.parse(v[0]))
+    ) {
+      return { activityAt: v[0], commandId: v[1] };
+    }
+  } catch {
+    // fall through to the one error below
+  }
+  throw bad('cursor', 'is not a cursor this API returned');
+}
+
+/**
+ * Validates the query string of `GET /api/provisioning-logs`. Unknown parameters are refused
+ * rather than ignored, so a typo (`stauts=failure`) never silently returns everything.
+ */
+export function parseLogQuery(query: Record<string, unknown>): LogQuery {
+  for (const name of Object.keys(query)) if (!KNOWN.has(name)) throw bad(name, 'is not a known parameter');
+  const format = list(query, 'format', ['json', 'csv'])?.[0] === 'csv' ? 'csv' : 'json';
+  const limitRaw = single(query, 'limit');
+  const max = format === 'csv' ? MAX_CSV_LIMIT : MAX_LIMIT;
+  let limit = format === 'csv' ? DEFAULT_CSV_LIMIT : DEFAULT_LIMIT;
+  if (limitRaw !== undefined) {
+    if (!/^\d+$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > max) {
+      throw bad('limit', `expected a whole number from 1 to ${max} (got '${limitRaw}')`);
+    }
+    limit = Number(limitRaw);
+  }
+  const from = instant(query, 'from');
+  const to = instant(query, 'to');
+  if (from !== undefined && to !== undefined && from > to) throw bad('from', 'is after to');
+  const cursorRaw = single(query, 'cursor');
+  const q: LogQuery = { limit, format };
+  const status = list(query, 'status', LOG_STATUSES);
+  const action = list(query, 'action', CommandAction.options);
+  if (status) q.status = status;
+  if (action) q.action = action;
+  for (const name of ['userId', 'changeId', 'commandId', 'errorCode', 'cycleId'] as const) {
+    const v = single(query, name);
+    if (v !== undefined) q[name] = v;
+  }
+  if (from) q.from = from;
+  if (to) q.to = to;
+  if (cursorRaw !== undefined) q.cursor = decodeCursor(cursorRaw);
+  return q;
+}
+
+/** Parses a bounded `limit` for the simpler lists (dead letters). */
+export function parseLimit(query: Record<string, unknown>, known: readonly string[], fallback = DEFAULT_LIMIT) {
+  for (const name of Object.keys(query)) if (!known.includes(name)) throw bad(name, 'is not a known parameter');
+  const raw = single(query, 'limit');
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_LIMIT) {
+    throw bad('limit', `expected a whole number from 1 to ${MAX_LIMIT} (got '${raw}')`);
+  }
+  return Number(raw);
+}

@@ -1,0 +1,35 @@
+import type { Logger } from '@provision/telemetry';
+import { buildDigest } from './domain/digest.ts';
+import type { AuditLogStore, Clock, Mailer } from './ports.ts';
+
+/** Who gets the failure digest. */
+export interface AlertSettings {
+  to: readonly string[];
+  from: string;
+  /** Link to the dashboard put at the end of each email. */
+  dashboardUrl?: string;
+}
+
+/** Most failures one email reports; the rest wait for the next window. */
+export const DIGEST_MAX_FAILURES = 500;
+
+/**
+ * Sends one digest of the failures no email has reported yet. Failures are marked only after the
+ * mail server accepted the message, so a failed send is retried with the next window's.
+ * Returns how many failures the email reported (0 when there was nothing to send).
+ */
+export async function sendFailureDigest(
+  deps: { store: AuditLogStore; mailer: Mailer; clock: Clock; logger: Logger },
+  alert: AlertSettings,
+): Promise<number> {
+  const failures = await deps.store.unnotifiedFailures(DIGEST_MAX_FAILURES);
+  const email = buildDigest(failures, alert.dashboardUrl);
+  if (email === null) return 0;
+  await deps.mailer.send({ from: alert.from, to: alert.to, subject: email.subject, text: email.text });
+  await deps.store.markNotified(
+    failures.map((f) => f.commandId),
+    deps.clock.now(),
+  );
+  deps.logger.info({ failures: failures.length, to: alert.to }, 'failure digest sent');
+  return failures.length;
+}

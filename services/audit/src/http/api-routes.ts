@@ -1,0 +1,71 @@
+import { ProvisionError } from '@provision/errors';
+import type { FastifyInstance } from 'fastify';
+import { toCsv } from '../domain/csv.ts';
+import { toLogEntry } from '../domain/log-entry.ts';
+import { encodeCursor, parseLimit, parseLogQuery } from '../domain/log-query.ts';
+import type { SyncStatus } from '../domain/sync-status.ts';
+import type { AuditLogStore, Clock, QuarantineReader } from '../ports.ts';
+
+/** What the API routes read from. */
+export interface ApiDeps {
+  store: AuditLogStore;
+  quarantine: QuarantineReader | null;
+  clock: Clock;
+}
+
+type Query = Record<string, unknown>;
+
+/** `/api/provisioning-logs`, `/api/provisioning-logs/:commandId`, `/api/sync-status`, `/api/dead-letters`. */
+export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get('/api/provisioning-logs', async (request, reply) => {
+    const query = parseLogQuery(request.query as Query);
+    const { records, next } = await deps.store.queryLogs(query);
+    const entries = records.map(toLogEntry);
+    const nextCursor = next === null ? null : encodeCursor(next);
+    if (query.format === 'csv') {
+      if (nextCursor !== null) reply.header('x-next-cursor', nextCursor);
+      const stamp = deps.clock.now().toISOString().replace(/[:.]/g, '-');
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="provisioning-logs-${stamp}.csv"`)
+        .send(toCsv(entries));
+    }
+    return { items: entries, nextCursor };
+  });
+
+  app.get('/api/provisioning-logs/:commandId', async (request) => {
+    const { commandId } = request.params as { commandId: string };
+    const record = await deps.store.getLog(commandId);
+    if (record === null) {
+      throw new ProvisionError('PRV_NOT_FOUND', `No provisioning log entry for command '${commandId}'`, {
+        details: { commandId },
+      });
+    }
+    return toLogEntry(record);
+  });
+
+  app.get('/api/sync-status', async (request): Promise<SyncStatus> => {
+    parseLimit(request.query as Query, []);
+    const [status, quarantine] = await Promise.all([deps.store.syncStatus(), readQuarantine(deps, request.log)]);
+    return { ...status, quarantine, generatedAt: deps.clock.now().toISOString() };
+  });
+
+  app.get('/api/dead-letters', async (request) => {
+    const limit = parseLimit(request.query as Query, ['limit']);
+    return { items: await deps.store.listDeadLetters(limit) };
+  });
+}
+
+// The quarantine flag is the writer's and optional: when Redis cannot answer, the status still does.
+async function readQuarantine(
+  deps: ApiDeps,
+  log: { warn(o: object, m: string): void },
+): Promise<Record<string, unknown> | null> {
+  if (deps.quarantine === null) return null;
+  try {
+    return await deps.quarantine.read();
+  } catch (err) {
+    log.warn({ err }, 'could not read the writer quarantine state');
+    return { unknown: true, error: (err as Error).message };
+  }
+}

@@ -1,0 +1,61 @@
+import { isProvisionError } from '@provision/errors';
+import { createKafkaClient } from '@provision/kafka';
+import { createLogger, createMetrics, onShutdown } from '@provision/telemetry';
+import { Redis } from 'ioredis';
+import { createKafkaEventSource } from './adapters/kafka-event-source.ts';
+import { PgAuditLogStore } from './adapters/pg-audit-log-store.ts';
+import { createRedisQuarantineReader } from './adapters/redis-quarantine-reader.ts';
+import { createSmtpMailer } from './adapters/smtp-mailer.ts';
+import { buildService } from './app.ts';
+import { readConfig } from './config.ts';
+
+let config: ReturnType<typeof readConfig>;
+try {
+  config = readConfig();
+} catch (error) {
+  process.stderr.write(`${isProvisionError(error) ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
+const logger = createLogger({ service: 'audit', level: config.LOG_LEVEL, redact: ['SMTP_URL', 'DATABASE_URL'] });
+const metrics = createMetrics('audit');
+const store = new PgAuditLogStore({ connectionString: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
+const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'provision-audit', logger });
+const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 }) : null;
+const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL) : null;
+
+const service = buildService({
+  store,
+  events: createKafkaEventSource({
+    kafka,
+    brokers: config.KAFKA_BROKERS,
+    topicPrefix: config.TOPIC_PREFIX,
+    partitions: config.KAFKA_PARTITIONS,
+    logger,
+  }),
+  logger,
+  metrics,
+  quarantine: redis ? createRedisQuarantineReader(redis, config.REDIS_PREFIX) : null,
+  alerts:
+    mailer && config.ALERT_EMAIL_TO
+      ? {
+          mailer,
+          settings: { to: config.ALERT_EMAIL_TO, from: config.ALERT_EMAIL_FROM },
+          intervalMs: config.ALERT_DIGEST_INTERVAL_MS,
+        }
+      : null,
+  retentionDays: config.AUDIT_RETENTION_DAYS,
+});
+
+onShutdown(logger, async () => {
+  await service.stop();
+  await kafka.close();
+  await store.close();
+  redis?.disconnect();
+  mailer?.close();
+});
+
+await service.start();
+await service.http.listen({ port: config.HTTP_PORT, host: '0.0.0.0' });
+const address = service.http.server.address();
+logger.info({ port: typeof address === 'object' && address ? address.port : config.HTTP_PORT }, 'started');

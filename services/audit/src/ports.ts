@@ -1,0 +1,80 @@
+import type { DirectoryEventV1, ProvisioningCommandV1, ProvisioningResultV1, SyncMarker } from '@provision/events';
+import type { FailureItem } from './domain/digest.ts';
+import type { LogRecord } from './domain/log-entry.ts';
+import type { Cursor, LogQuery } from './domain/log-query.ts';
+import type { SyncStatus } from './domain/sync-status.ts';
+
+/** A message read from a dead-letter topic, with the reason the driver gave. */
+export interface DeadLetterInput {
+  /** The dead-letter topic it was read from (without the test prefix). */
+  topic: string;
+  /** The topic the message was first published to. */
+  sourceTopic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  reason: string;
+  errorCode: string | null;
+  headers: Record<string, string>;
+  /** The original value as text (it may not be JSON: that can be why it is here). */
+  payload: string | null;
+}
+
+/** A stored dead letter. */
+export interface DeadLetterRecord extends DeadLetterInput {
+  id: string;
+  receivedAt: string;
+}
+
+/** The provisioning log's durable store. */
+export interface AuditLogStore {
+  /** Creates or upgrades the schema; safe to run from several replicas at once. */
+  migrate(): Promise<void>;
+  /** Upserts by commandId; a redelivered command changes nothing. */
+  recordCommand(command: ProvisioningCommandV1): Promise<void>;
+  /** Joins the result to its command by commandId (creating the row if the command is not here yet). */
+  recordResult(result: ProvisioningResultV1): Promise<void>;
+  recordSyncMarker(marker: SyncMarker, partition: number): Promise<void>;
+  recordDeadLetter(letter: DeadLetterInput): Promise<void>;
+  queryLogs(query: LogQuery): Promise<{ records: LogRecord[]; next: Cursor | null }>;
+  getLog(commandId: string): Promise<LogRecord | null>;
+  syncStatus(): Promise<Omit<SyncStatus, 'quarantine' | 'generatedAt'>>;
+  listDeadLetters(limit: number): Promise<DeadLetterRecord[]>;
+  /** Failures no digest has reported yet, oldest first. */
+  unnotifiedFailures(limit: number): Promise<FailureItem[]>;
+  markNotified(commandIds: readonly string[], at: Date): Promise<void>;
+  /** Deletes log rows, dead letters and sync runs older than `cutoff`; returns how many of each. */
+  deleteOlderThan(cutoff: Date): Promise<{ logs: number; deadLetters: number; syncs: number }>;
+  close(): Promise<void>;
+}
+
+/** What the audit does with each kind of message. */
+export interface AuditHandlers {
+  command(command: ProvisioningCommandV1): Promise<void>;
+  result(result: ProvisioningResultV1): Promise<void>;
+  directory(event: DirectoryEventV1, meta: { partition: number }): Promise<void>;
+  deadLetter(letter: DeadLetterInput): Promise<void>;
+}
+
+/** The Kafka side: delivers every consumed message to the handlers, committing after each succeeds. */
+export interface AuditEventSource {
+  start(handlers: AuditHandlers): Promise<void>;
+  stop(): Promise<void>;
+  /** True once the consumers have joined their group. */
+  ready(): boolean;
+}
+
+/** Sends one email. */
+export interface Mailer {
+  send(message: { from: string; to: readonly string[]; subject: string; text: string }): Promise<void>;
+}
+
+/** Reads the writer's quarantine state (a Redis key the writer owns), or null when not quarantined. */
+export interface QuarantineReader {
+  read(): Promise<Record<string, unknown> | null>;
+}
+
+/** Time, injected so the digest and retention are testable without waiting. */
+export interface Clock {
+  now(): Date;
+}
