@@ -1,8 +1,8 @@
-import { DEFAULT_MAPPING_YAML, formatProblem, type MappingConfig, parseMappingConfig } from '@provision/mapping';
+import type { MappingConfig } from '@provision/mapping';
 import type { Command } from 'commander';
 import { CliExit, type CliIo, EXIT } from '../io.ts';
 
-/** `provision mapping check <file>` and `provision mapping default`. */
+/** `provision mapping check <file>`, `provision mapping default` and `provision mapping decide <input>`. */
 export function registerMappingCommand(program: Command, io: CliIo): void {
   const mapping = program.command('mapping').description('work with mapping configurations (YAML or JSON)');
   mapping
@@ -11,6 +11,7 @@ export function registerMappingCommand(program: Command, io: CliIo): void {
     .argument('<file>', 'the mapping configuration, YAML or JSON')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, options: { json?: boolean }) => {
+      const { formatProblem, parseMappingConfig } = await mappingPackage();
       const text = await readOrExit(io, file);
       const result = parseMappingConfig(text);
       if (options.json) {
@@ -28,11 +29,45 @@ export function registerMappingCommand(program: Command, io: CliIo): void {
       if (!result.ok) throw new CliExit(EXIT.invalid);
     });
   mapping
+    .command('decide')
+    .description('print the provisioning decision for one user (a JSON file: {"user", "assignments", "current"})')
+    .argument(
+      '<input>',
+      'the user picture as JSON: user {id, attributes, memberOf, isSoftDeleted}, assignments, current',
+    )
+    .option('-c, --config <file>', 'the mapping configuration (default: the default mapping)')
+    .option('--now <iso-date>', 'the time Now() returns (default: the current time)')
+    .action(async (input: string, options: { config?: string; now?: string }) => {
+      const { decide, defaultMappingConfig } = await mappingPackage();
+      const { parseDecideInput } = await import('./mapping-decide.ts');
+      const config = options.config ? await loadConfigOrExit(io, options.config) : defaultMappingConfig();
+      const picture = parseDecideInput(await readOrExit(io, input), input);
+      const now = options.now === undefined ? undefined : new Date(options.now);
+      if (now && Number.isNaN(now.getTime()))
+        throw new CliExit(EXIT.invalid, `error: --now: "${options.now}" is not a date`);
+      const decision = decide(picture.user, picture.assignments, picture.current, config, {
+        ...(picture.granted ? { granted: picture.granted } : {}),
+        ...(now ? { expression: { now: () => now } } : {}),
+      });
+      io.stdout(`${JSON.stringify(decision, null, 2)}\n`);
+    });
+  mapping
     .command('default')
     .description("print the default mapping (Entra's Salesforce default) as YAML, to copy and edit")
-    .action(() => {
-      io.stdout(DEFAULT_MAPPING_YAML);
+    .action(async () => {
+      io.stdout((await mappingPackage()).DEFAULT_MAPPING_YAML);
     });
+}
+
+// Loaded on use, so that `provision expr` doesn't pay for the mapping engine at start.
+const mappingPackage = () => import('@provision/mapping');
+
+async function loadConfigOrExit(io: CliIo, file: string): Promise<MappingConfig> {
+  const { formatProblem, parseMappingConfig } = await mappingPackage();
+  const result = parseMappingConfig(await readOrExit(io, file));
+  if (result.ok) return result.config;
+  for (const p of result.problems) io.stderr(`${file}: ${formatProblem(p)}\n`);
+  throw new CliExit(EXIT.invalid, `error: ${file} is not a valid mapping configuration`);
 }
 
 async function readOrExit(io: CliIo, file: string): Promise<string> {
