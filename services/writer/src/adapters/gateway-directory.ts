@@ -1,0 +1,160 @@
+import {
+  type SalesforceError,
+  type SalesforceGateway,
+  SalesforceGatewayError,
+  type WriteResult,
+} from '@provision/salesforce';
+import { SalesforceCallError } from '../domain/errors.ts';
+import type {
+  Fields,
+  RateBudget,
+  SalesforceDirectory,
+  SalesforceFailure,
+  SalesforceUser,
+  SaveOutcome,
+  UserUpdate,
+} from '../domain/ports.ts';
+
+// The writer's pseudo-fields (names where Salesforce wants Ids) and the SOQL paths that read them back.
+const READ_AS: Readonly<Record<string, string>> = { ProfileName: 'Profile.Name', UserRoleName: 'UserRole.Name' };
+// Carried by commands but not User fields: never selected nor written here.
+const NOT_FIELDS = new Set(['PermissionSets']);
+
+/**
+ * Failures that hit the request, not a record: the gateway reports them on every record of the
+ * call, the writer wants them thrown (to retry the whole call, or to halt the job).
+ */
+const REQUEST_LEVEL = new Set([
+  'SalesforceNetworkError',
+  'SalesforceServiceUnavailable',
+  'SalesforceSessionExpired',
+  'SalesforceRequestLimitExceeded',
+  'SalesforceAuthenticationFailed',
+  'SalesforceApiDisabled',
+  'SalesforceMalformedRequest',
+]);
+
+function failureOf(error: SalesforceError): SalesforceFailure {
+  return {
+    code: error.code,
+    salesforceCode: error.salesforceCode,
+    message: error.message,
+    fields: [...error.fields],
+    retriable: error.retriable,
+  };
+}
+
+function callError(error: SalesforceError, cause?: unknown): SalesforceCallError {
+  const http = /^ERROR_HTTP_(\d{3})$/.exec(error.salesforceCode ?? '');
+  return new SalesforceCallError(failureOf(error), { status: http ? Number(http[1]) : undefined, cause });
+}
+
+function fieldValue(fields: Readonly<Record<string, unknown>>, name: string): Fields[string] {
+  const path = READ_AS[name] ?? name;
+  const value =
+    path in fields ? fields[path] : Object.entries(fields).find(([k]) => k.toLowerCase() === path.toLowerCase())?.[1];
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) return value.map(String);
+  return String(value);
+}
+
+export interface GatewayDirectoryOptions {
+  /** Charged for the requests a call made beyond the one the writer paid for (logins, profile lists, retries). */
+  readonly budget?: RateBudget;
+  /** `disable` also freezes the login (UserLogin.IsFrozen), through the gateway's deactivateUsers. */
+  readonly freezeOnDisable?: boolean;
+}
+
+/**
+ * The writer's `SalesforceDirectory` over `@provision/salesforce`'s gateway: maps `ProfileName`
+ * to `Profile.Name` when reading, turns failures the gateway reports on every record of a call
+ * into one thrown `SalesforceCallError`, and charges the shared budget for every HTTP request the
+ * gateway made.
+ */
+export class GatewayDirectory implements SalesforceDirectory {
+  private readonly gateway: SalesforceGateway;
+  private readonly options: GatewayDirectoryOptions;
+
+  constructor(gateway: SalesforceGateway, options: GatewayDirectoryOptions = {}) {
+    this.gateway = gateway;
+    this.options = options;
+  }
+
+  async findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<SalesforceUser[]> {
+    const select = [...new Set(fields.filter((f) => !NOT_FIELDS.has(f)).map((f) => READ_AS[f] ?? f))];
+    const users = await this.metered(async () => {
+      try {
+        return await this.gateway.findUsers(READ_AS[attribute] ?? attribute, values, { fields: select });
+      } catch (error) {
+        throw callError(SalesforceGatewayError.from(error).salesforce, error);
+      }
+    });
+    return users.map((u) => ({
+      id: u.id,
+      fields: Object.fromEntries(
+        [...fields, attribute].map((f) => [f, f === 'ProfileName' ? u.profileName : fieldValue(u.fields, f)]),
+      ),
+    }));
+  }
+
+  async createUsers(records: readonly Fields[]): Promise<SaveOutcome[]> {
+    const results = await this.metered(() => this.gateway.createUsers(records.map((r) => this.writable(r))));
+    return this.outcomes(results);
+  }
+
+  async updateUsers(updates: readonly UserUpdate[]): Promise<SaveOutcome[]> {
+    const freeze = (u: UserUpdate) =>
+      this.options.freezeOnDisable === true && u.fields['IsActive'] === false && Object.keys(u.fields).length === 1;
+    const plain = updates.filter((u) => !freeze(u));
+    const frozen = updates.filter(freeze);
+    const results = await this.metered(async () => {
+      const updated =
+        plain.length > 0
+          ? await this.gateway.updateUsers(plain.map((u) => ({ ...this.writable(u.fields), Id: u.id })))
+          : [];
+      const deactivated =
+        frozen.length > 0
+          ? await this.gateway.deactivateUsers(
+              frozen.map((u) => u.id),
+              { freeze: true },
+            )
+          : [];
+      const byUpdate = new Map<UserUpdate, WriteResult | undefined>([
+        ...plain.map((u, i) => [u, updated[i]] as const),
+        ...frozen.map((u, i) => [u, deactivated[i]] as const),
+      ]);
+      return updates.map((u) => byUpdate.get(u));
+    });
+    return this.outcomes(results);
+  }
+
+  private writable(fields: Fields): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(fields).filter(([k]) => !NOT_FIELDS.has(k)));
+  }
+
+  private outcomes(results: readonly (WriteResult | undefined)[]): SaveOutcome[] {
+    const failures = results.map((r) => (r && !r.ok ? r.error : undefined));
+    const first = failures[0];
+    if (first && REQUEST_LEVEL.has(first.code) && failures.every((f) => f?.code === first.code)) throw callError(first);
+    return results.map((r) => {
+      if (!r)
+        return {
+          ok: false,
+          failure: { code: 'SalesforceUnknown', message: 'no result for this record', fields: [], retriable: true },
+        };
+      return r.ok ? { ok: true, id: r.id } : { ok: false, failure: failureOf(r.error) };
+    });
+  }
+
+  /** Runs a gateway call and charges the budget for the requests it made beyond the first. */
+  private async metered<T>(call: () => Promise<T>): Promise<T> {
+    const before = this.gateway.usage().calls;
+    try {
+      return await call();
+    } finally {
+      const extra = this.gateway.usage().calls - before - 1;
+      if (extra > 0 && this.options.budget) await this.options.budget.spend(extra);
+    }
+  }
+}
