@@ -177,6 +177,8 @@ describe('decide', () => {
     const back = decide(entraUser(), standard, salesforceUser({ IsFrozen: true }), freeze);
     expect(back.action).toBe('reactivate');
     expect(back.fields).toEqual({ IsFrozen: false });
+    // Under deactivate, a freeze is an admin's: Provision leaves it.
+    expect(decide(entraUser(), standard, salesforceUser({ IsFrozen: true }), config).action).toBe('skip');
   });
 
   it('leaves out-of-scope users alone with deprovisioning: none', () => {
@@ -216,6 +218,22 @@ describe('decide', () => {
     const d = decide(entraUser({ attributes: { preferredLanguage: 'EN-US' } }), standard, null, config);
     expect(d.fields['LocaleSidKey']).toBe('en_US');
     expect(codes(d)).toContain('picklist-value-normalized');
+  });
+
+  it('drops a field IgnoreFlowIfNullOrEmpty ignores, and warns about an expression that fails, writing the rest', () => {
+    const custom = withYaml(`mappings:
+  - { target: Username, source: userPrincipalName, matchingPrecedence: 1 }
+  - { target: Department, expression: "IgnoreFlowIfNullOrEmpty([department])" }
+  - { target: Title, expression: 'IIF([country]="US", "Rep", "Agent")' }
+  - { target: LastName, source: surname }
+`);
+    const d = decide(entraUser({ attributes: { department: '' } }), standard, null, custom);
+    expect(d.action).toBe('create');
+    expect(d.fields).toEqual({ Username: 'Ada.Lovelace@contoso.com', LastName: 'Lovelace' });
+    expect(d.reasons).toContainEqual(expect.objectContaining({ code: 'value-dropped', field: 'Department' }));
+    expect(d.reasons).toContainEqual(
+      expect.objectContaining({ code: 'expression-failed', field: 'Title', severity: 'warning' }),
+    );
   });
 
   it('warns about required fields that will be missing on create', () => {

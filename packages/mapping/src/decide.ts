@@ -60,9 +60,11 @@ export function decide(
     if (sameValue('UserRoleName', granted.userRole, current['UserRoleName'])) fields['UserRoleName'] = null;
   }
   const grants = permissionSetChanges(desired.permissionSets, current, granted.permissionSets ?? []);
-  if (current.IsActive === false || current.IsFrozen === true) {
+  // A freeze is undone only under `deprovisioning: freeze`: otherwise it is an admin's, not Provision's.
+  const frozen = config.deprovisioning.action === 'freeze' && current.IsFrozen === true;
+  if (current.IsActive === false || frozen) {
     if (current.IsActive === false) fields['IsActive'] = true;
-    if (current.IsFrozen === true) fields['IsFrozen'] = false;
+    if (frozen) fields['IsFrozen'] = false;
     return result('reactivate', fields, current, desired, key, grants, []);
   }
   if (Object.keys(fields).length === 0 && grants.add.length === 0 && grants.remove.length === 0) {

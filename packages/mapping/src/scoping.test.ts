@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SCOPING_OPERATORS, type ScopingClause, type ScopingFilter, type ScopingOperator } from './config/schema.ts';
+import {
+  SCOPING_OPERATORS,
+  type ScopingClause,
+  ScopingClauseSchema,
+  type ScopingFilter,
+  type ScopingOperator,
+} from './config/schema.ts';
 import { evaluateClause, evaluateScopingFilters } from './scoping.ts';
 
 const clause = (attribute: string, operator: ScopingOperator, value?: string): ScopingClause =>
@@ -95,6 +101,15 @@ describe('scoping operators', () => {
 
   it('writes Booleans as .NET does ("True"/"False") for text operators', () => {
     expect(holds({ a: true }, 'EQUALS', 'True')).toBe(true);
+  });
+
+  it('reads a YAML Boolean or number operand as .NET text', () => {
+    const clauses = ScopingClauseSchema.array().parse([
+      { attribute: 'a', operator: 'EQUALS', value: true },
+      { attribute: 'a', operator: 'Greater_Than', value: 5 },
+    ]);
+    expect(clauses.map((c) => c.value)).toEqual(['True', '5']);
+    expect(evaluateClause(clauses[0] as ScopingClause, { a: true })).toBe(true);
   });
 });
 

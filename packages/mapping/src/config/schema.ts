@@ -36,8 +36,8 @@ export const ScopingClauseSchema = z.strictObject({
   operator: z.enum(SCOPING_OPERATORS, {
     error: () => `Expected one of ${SCOPING_OPERATORS.map((o) => `"${o}"`).join(', ')}`,
   }),
-  /** The target operand; absent for IS TRUE / IS FALSE / IS NULL / IS NOT NULL. */
-  value: valueText.optional(),
+  /** The target operand; absent for IS TRUE / IS FALSE / IS NULL / IS NOT NULL. Compared as text (YAML `true` is "True", as .NET writes it). */
+  value: scalar.transform((v) => (typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v))).optional(),
 });
 
 export const ScopingFilterSchema = z.strictObject({
