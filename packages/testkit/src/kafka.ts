@@ -1,5 +1,6 @@
 import { type Admin, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { infrastructure } from './infrastructure.ts';
+import { quietKafkajsTimeoutWarning } from './quiet-timeout-warning.ts';
 import { uniqueSuffix } from './unique.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -62,6 +63,7 @@ const decode = (topic: string, partition: number, m: import('kafkajs').KafkaMess
 
 /** A Kafka fixture on the test infrastructure; call `cleanup()` when the test ends. */
 export async function createKafkaFixture(): Promise<KafkaFixture> {
+  quietKafkajsTimeoutWarning();
   const { KAFKA_BROKERS } = await infrastructure();
   const prefix = `test-${uniqueSuffix()}`;
   const kafka = new Kafka({
