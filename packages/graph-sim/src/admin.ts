@@ -159,7 +159,7 @@ export class SimAdmin {
 
   /** Refuses every access token issued so far (clients must fetch a new one). */
   revokeAccessTokens(): void {
-    this.#tokens.notBefore = Math.floor(Date.now() / 1000) + 1;
+    this.#tokens.generation += 1;
   }
 
   updateSettings(

@@ -14,6 +14,8 @@ export interface AccessTokenClaims {
   tid: string;
   appid: string;
   roles: string[];
+  /** Revocation generation (simulator-specific claim). */
+  gen: number;
   iat: number;
   nbf: number;
   exp: number;
@@ -40,8 +42,8 @@ export class TokenService {
   readonly tenantId: string;
   readonly client: ClientRegistration;
   lifetimeSeconds: number;
-  /** Tokens issued before this instant are refused (an admin "revoke all"). */
-  notBefore = 0;
+  /** Bumped by an admin "revoke all": tokens carrying an older generation are refused. */
+  generation = 1;
   readonly #now: () => number;
 
   constructor(options: {
@@ -125,6 +127,7 @@ export class TokenService {
         'Application.ReadWrite.All',
         'AppRoleAssignment.ReadWrite.All',
       ],
+      gen: this.generation,
       iat: now,
       nbf: now,
       exp: now + this.lifetimeSeconds,
@@ -161,9 +164,9 @@ export class TokenService {
       throw graphErrors.unauthenticated('Access token validation failure.');
     }
     const now = Math.floor(this.#now() / 1000);
-    if (claims.exp <= now || claims.iat < this.notBefore) {
-      throw graphErrors.unauthenticated('Lifetime validation failed, the token is expired.');
-    }
+    if (claims.exp <= now) throw graphErrors.unauthenticated('Lifetime validation failed, the token is expired.');
+    if (claims.gen !== this.generation)
+      throw graphErrors.unauthenticated('Access token validation failure. The token has been revoked.');
     if (claims.aud !== GRAPH_RESOURCE && claims.aud !== '00000003-0000-0000-c000-000000000000') {
       throw graphErrors.unauthenticated('Access token validation failure. Invalid audience.');
     }

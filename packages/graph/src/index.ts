@@ -1,4 +1,33 @@
+export {
+  type AppRolePlan,
+  GraphAppRolePublisher,
+  isOwnedRole,
+  PROVISION_ROLE_NAMESPACE,
+  planAppRoles,
+  roleIdFor,
+} from './app-roles.ts';
+export { DEFAULT_ACCESS_ROLE_ID, GraphAppRoleAssignments } from './assignments.ts';
 export { AUTHORITY_HOST, createGraphClient, GRAPH_URL, type GraphConnection } from './client.ts';
 export { DEFAULT_GROUP_SELECT, DEFAULT_USER_SELECT, GraphDirectoryReader } from './delta-reader.ts';
 export { graphFailure, isDeltaExpired, retryAfterMs } from './errors.ts';
+export { InMemoryDirectory } from './fakes.ts';
+export {
+  type EnsureAction,
+  GraphSubscriptionManager,
+  type LifecycleAction,
+  MAX_DIRECTORY_SUBSCRIPTION_MINUTES,
+  type SubscriptionInfo,
+  type SubscriptionSpec,
+} from './subscriptions.ts';
 export type * from './types.ts';
+export {
+  answerValidation,
+  type ChangeNotice,
+  clientStateMatches,
+  type LifecycleEvent,
+  type LifecycleNotice,
+  type ParsedNotifications,
+  parseNotifications,
+  renewalDue,
+  type ValidationAnswer,
+} from './webhook.ts';

@@ -1,0 +1,174 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { isProvisionError } from '@provision/errors';
+import { ensureCertificates, type GraphSim, startGraphSim } from '@provision/graph-sim';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  answerValidation,
+  type ChangeNotice,
+  createGraphClient,
+  GraphSubscriptionManager,
+  type LifecycleNotice,
+  parseNotifications,
+  type SubscriptionSpec,
+} from '../src/index.ts';
+
+const CLIENT_STATE = 'a-secret-only-we-and-graph-know';
+
+async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A webhook like the ingestor's: answers validation, checks clientState, can be told to fail. */
+class Receiver {
+  changes: ChangeNotice[] = [];
+  lifecycle: LifecycleNotice[] = [];
+  failNext = 0;
+  wrongValidation = false;
+  attempts = 0;
+  server!: Server;
+  url = '';
+
+  async start(certDir: string): Promise<void> {
+    const certs = await ensureCertificates(certDir, ['localhost', '127.0.0.1']);
+    this.server = createServer({ key: certs.key, cert: certs.cert }, (request, response) => {
+      const query = new URL(request.url ?? '/', 'https://localhost').searchParams;
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const validation = answerValidation(query);
+        if (validation) {
+          response.writeHead(200, { 'content-type': validation.contentType });
+          response.end(this.wrongValidation ? 'nope' : validation.body);
+          return;
+        }
+        this.attempts++;
+        if (this.failNext > 0) {
+          this.failNext--;
+          response.writeHead(503).end();
+          return;
+        }
+        const parsed = parseNotifications(JSON.parse(Buffer.concat(chunks).toString('utf8')), CLIENT_STATE);
+        this.changes.push(...parsed.changes);
+        this.lifecycle.push(...parsed.lifecycle);
+        response.writeHead(202).end();
+      });
+    });
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `https://localhost:${(this.server.address() as AddressInfo).port}`;
+  }
+}
+
+describe('subscriptions and change notifications against graph-sim', () => {
+  let sim: GraphSim;
+  let manager: GraphSubscriptionManager;
+  const receiver = new Receiver();
+  let spec: SubscriptionSpec;
+
+  beforeAll(async () => {
+    sim = await startGraphSim({ users: 20, seed: 3, notificationRetry: { initialDelayMs: 20, maxDelayMs: 100 } });
+    await receiver.start(dirname(sim.caCertPath));
+    manager = new GraphSubscriptionManager(createGraphClient({ ...sim, graphUrl: sim.url }));
+    spec = {
+      resource: 'users',
+      notificationUrl: `${receiver.url}/graph/notifications`,
+      lifecycleNotificationUrl: `${receiver.url}/graph/lifecycle`,
+      clientState: CLIENT_STATE,
+    };
+  });
+  afterAll(async () => {
+    await sim?.close();
+    receiver.server?.close();
+  });
+  beforeEach(async () => {
+    for (const sub of await manager.list()) await manager.delete(sub.id);
+    receiver.changes = [];
+    receiver.lifecycle = [];
+  });
+
+  it('creates a subscription after the validation handshake and delivers user changes with clientState', async () => {
+    const { subscription, action } = await manager.ensure(spec, 60 * 60_000);
+    expect(action).toBe('created');
+    const user = [...sim.tenant.users.active()][0];
+    sim.admin.updateUser(user?.id ?? '', { jobTitle: 'Chief Notifier' });
+    const [notice] = await waitFor(() => receiver.changes.length > 0 && receiver.changes);
+    expect(notice).toMatchObject({
+      subscriptionId: subscription.id,
+      changeType: 'updated',
+      resourceKind: 'user',
+      id: user?.id,
+    });
+  });
+
+  it('retries a delivery while the receiver fails', async () => {
+    await manager.create(spec);
+    receiver.failNext = 2;
+    const before = receiver.attempts;
+    const user = [...sim.tenant.users.active()][1];
+    sim.admin.softDelete('user', user?.id ?? '');
+    await waitFor(() => receiver.changes.some((c) => c.id === user?.id));
+    expect(receiver.attempts - before).toBe(3);
+  });
+
+  it('fails to create a subscription when the endpoint does not echo the validation token', async () => {
+    receiver.wrongValidation = true;
+    try {
+      const error = await manager.create(spec).catch((e: unknown) => e);
+      expect(isProvisionError(error) && error.details).toMatchObject({ status: 400 });
+      expect(await manager.list()).toEqual([]);
+    } finally {
+      receiver.wrongValidation = false;
+    }
+  });
+
+  it('renews a subscription that is due, and leaves one that is not', async () => {
+    const created = await manager.create({ ...spec, lifetimeMinutes: 60 });
+    const kept = await manager.ensure(spec, 10 * 60_000);
+    expect(kept.action).toBe('unchanged');
+    const renewed = await manager.ensure(spec, 2 * 60 * 60_000);
+    expect(renewed.action).toBe('renewed');
+    expect(renewed.subscription.id).toBe(created.id);
+    expect(Date.parse(renewed.subscription.expirationDateTime)).toBeGreaterThan(Date.parse(created.expirationDateTime));
+  });
+
+  it('reauthorizes on reauthorizationRequired and recreates after subscriptionRemoved', async () => {
+    const created = await manager.create(spec);
+    sim.admin.lifecycle(created.id, 'reauthorizationRequired');
+    const [reauth] = await waitFor(() => receiver.lifecycle.length > 0 && receiver.lifecycle);
+    expect(await manager.handleLifecycle(reauth as LifecycleNotice, spec)).toBe('reauthorized');
+
+    sim.admin.lifecycle(created.id, 'subscriptionRemoved');
+    const removed = await waitFor(() => receiver.lifecycle.find((l) => l.lifecycleEvent === 'subscriptionRemoved'));
+    expect(await manager.list()).toEqual([]);
+    expect(await manager.handleLifecycle(removed, spec)).toBe('recreated');
+    expect(await manager.list()).toHaveLength(1);
+  });
+
+  it('refuses an expiry past the 41,760-minute limit and an http notification URL', async () => {
+    const client = createGraphClient({ ...sim, graphUrl: sim.url });
+    const tooLong = new Date(Date.now() + 41_761 * 60_000).toISOString();
+    const body = {
+      changeType: 'updated,deleted',
+      notificationUrl: spec.notificationUrl,
+      resource: 'users',
+      expirationDateTime: tooLong,
+    };
+    await expect(client.api('/subscriptions').post(body)).rejects.toMatchObject({ statusCode: 400 });
+    const plain = {
+      ...body,
+      expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+      notificationUrl: 'http://localhost/x',
+    };
+    await expect(client.api('/subscriptions').post(plain)).rejects.toMatchObject({ statusCode: 400 });
+  });
+});
