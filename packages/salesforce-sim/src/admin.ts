@@ -1,0 +1,230 @@
+import { type FaultConfig, faultConfigProblem } from './faults.ts';
+import { newSecurityToken, type Org, type OrgSettings, type Row } from './org.ts';
+import { addUser, assignPermissionSet, type OrgCredentials, type OrgSeed, seedOrg, type UserSeed } from './seed.ts';
+import type { SimState } from './state.ts';
+import { confirmEmail } from './users.ts';
+
+/** A refusal by the admin API: HTTP status and reason. */
+export class AdminError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'AdminError';
+    this.status = status;
+  }
+}
+
+export interface OrgSummary {
+  orgId: string;
+  name: string;
+  edition: string;
+  sandbox: boolean;
+  apiEnabled: boolean;
+  settings: OrgSettings;
+  apiUsage: { used: number; limit: number };
+  licences: { id: string; name: string; total: number; used: number }[];
+  profiles: { id: string; name: string; licence: string; apiEnabled: boolean; manageUsers: boolean }[];
+  roles: { id: string; name: string }[];
+  permissionSets: { id: string; name: string; label: string }[];
+  userCount: number;
+  activeUserCount: number;
+  pendingEmailChanges: number;
+}
+
+/** A user as the admin sees it: the record plus what the API does not show. */
+export type AdminUser = Row & { pendingEmail: string | null; frozen: boolean };
+
+export interface OrgChanges {
+  settings?: Partial<OrgSettings>;
+  apiEnabled?: boolean;
+  /** Sets the requests already counted in the current 24-hour window. */
+  apiUsed?: number;
+  /** Licence name → new total. */
+  licences?: Record<string, number>;
+}
+
+/** The admin operations, shared by the HTTP admin API and the programmatic helpers. */
+export class SimAdmin {
+  readonly #state: SimState;
+
+  constructor(state: SimState) {
+    this.#state = state;
+  }
+
+  org(orgId: string): Org {
+    const org = this.#state.registry.orgs.get(orgId);
+    if (!org) throw new AdminError(404, `no org '${orgId}'`);
+    return org;
+  }
+
+  /** Seeds a new org; returns its admin credentials and connected-app material. */
+  async createOrg(seed: OrgSeed = {}): Promise<OrgCredentials> {
+    try {
+      return await seedOrg(this.#state.registry, seed);
+    } catch (error) {
+      throw new AdminError(400, (error as Error).message);
+    }
+  }
+
+  listOrgs(): { orgId: string; name: string; userCount: number }[] {
+    return [...this.#state.registry.orgs.values()].map((o) => ({ orgId: o.id, name: o.name, userCount: o.users.size }));
+  }
+
+  summary(orgId: string): OrgSummary {
+    const org = this.org(orgId);
+    let active = 0;
+    for (const u of org.users.values()) if (u['IsActive'] === true) active++;
+    return {
+      orgId: org.id,
+      name: org.name,
+      edition: org.edition,
+      sandbox: org.isSandbox,
+      apiEnabled: org.apiEnabled,
+      settings: { ...org.settings },
+      apiUsage: org.apiUsage(),
+      licences: [...org.licences.values()].map((l) => ({
+        id: l.Id,
+        name: l.Name,
+        total: l.TotalLicenses,
+        used: l.UsedLicenses,
+      })),
+      profiles: [...org.profiles.values()].map((p) => ({
+        id: p['Id'] as string,
+        name: p['Name'] as string,
+        licence: org.licences.get(p['UserLicenseId'] as string)?.Name ?? '',
+        apiEnabled: p['PermissionsApiEnabled'] === true,
+        manageUsers: p['PermissionsManageUsers'] === true,
+      })),
+      roles: [...org.roles.values()].map((r) => ({ id: r['Id'] as string, name: r['Name'] as string })),
+      permissionSets: [...org.permissionSets.values()]
+        .filter((p) => p['IsOwnedByProfile'] !== true)
+        .map((p) => ({ id: p['Id'] as string, name: p['Name'] as string, label: p['Label'] as string })),
+      userCount: org.users.size,
+      activeUserCount: active,
+      pendingEmailChanges: org.pendingEmails.size,
+    };
+  }
+
+  updateOrg(orgId: string, changes: OrgChanges): OrgSummary {
+    const org = this.org(orgId);
+    const known = new Set(['settings', 'apiEnabled', 'apiUsed', 'licences']);
+    for (const key of Object.keys(changes)) if (!known.has(key)) throw new AdminError(400, `unknown change '${key}'`);
+    if (changes.settings) {
+      for (const [key, value] of Object.entries(changes.settings)) {
+        if (!(key in org.settings)) throw new AdminError(400, `unknown setting '${key}'`);
+        if (typeof value !== 'number' || value < 0) throw new AdminError(400, `setting '${key}' must be a number ≥ 0`);
+        (org.settings as unknown as Record<string, number>)[key] = value;
+      }
+    }
+    if (changes.apiEnabled !== undefined) org.apiEnabled = changes.apiEnabled === true;
+    if (changes.apiUsed !== undefined) {
+      org.apiUsage();
+      org.apiUsed = changes.apiUsed;
+    }
+    for (const [name, total] of Object.entries(changes.licences ?? {})) {
+      const licence = [...org.licences.values()].find((l) => l.Name.toLowerCase() === name.toLowerCase());
+      if (!licence) throw new AdminError(400, `no licence '${name}'`);
+      licence.TotalLicenses = total;
+    }
+    return this.summary(orgId);
+  }
+
+  /** The org's users, optionally only one username; each with its pending email and freeze flag. */
+  users(orgId: string, filter: { username?: string } = {}): AdminUser[] {
+    const org = this.org(orgId);
+    const out: AdminUser[] = [];
+    if (filter.username !== undefined) {
+      const holder = this.#state.registry.usernames.get(filter.username.toLowerCase());
+      if (holder?.org === org) out.push(this.user(orgId, holder.userId));
+      return out;
+    }
+    for (const id of org.users.keys()) out.push(this.user(orgId, id));
+    return out;
+  }
+
+  user(orgId: string, userId: string): AdminUser {
+    const org = this.org(orgId);
+    const user = org.users.get(userId);
+    if (!user) throw new AdminError(404, `no user '${userId}' in org '${orgId}'`);
+    return { ...user, pendingEmail: org.pendingEmails.get(userId) ?? null, frozen: org.frozen.has(userId) };
+  }
+
+  /** Adds users directly (existing users of the org); the org's rules still apply. Returns their ids. */
+  addUsers(orgId: string, users: UserSeed[]): string[] {
+    const org = this.org(orgId);
+    const roles = new Map([...org.roles.values()].map((r) => [String(r['Name']).toLowerCase(), r['Id'] as string]));
+    const permsets = new Map(
+      [...org.permissionSets.values()].map((p) => [String(p['Name']).toLowerCase(), p['Id'] as string]),
+    );
+    return users.map((u) => {
+      try {
+        return addUser(this.#state.registry, org, roles, permsets, u);
+      } catch (error) {
+        throw new AdminError(400, (error as Error).message);
+      }
+    });
+  }
+
+  assignPermissionSet(orgId: string, userId: string, name: string): string {
+    const org = this.org(orgId);
+    this.user(orgId, userId);
+    const ps = [...org.permissionSets.values()].find((p) => String(p['Name']).toLowerCase() === name.toLowerCase());
+    if (!ps) throw new AdminError(400, `no permission set '${name}'`);
+    return assignPermissionSet(org, userId, ps['Id'] as string);
+  }
+
+  /** Applies a pending email change, as the user clicking the verification link does. */
+  confirmEmailChange(orgId: string, userId: string): AdminUser {
+    const org = this.org(orgId);
+    this.user(orgId, userId);
+    if (!confirmEmail(org, userId)) throw new AdminError(409, `user '${userId}' has no pending email change`);
+    return this.user(orgId, userId);
+  }
+
+  /** Issues a new security token; the old one stops working at once. */
+  resetSecurityToken(orgId: string, userId: string): { securityToken: string } {
+    const org = this.org(orgId);
+    const credentials = org.credentials.get(userId);
+    if (!credentials) throw new AdminError(409, `user '${userId}' has no password`);
+    credentials.securityToken = newSecurityToken();
+    return { securityToken: credentials.securityToken };
+  }
+
+  /** Sets a user's password (and a fresh token unless one is given), so the user can log in. */
+  setPassword(orgId: string, userId: string, password: string, securityToken?: string): { securityToken: string } {
+    const org = this.org(orgId);
+    this.user(orgId, userId);
+    const token = securityToken ?? newSecurityToken();
+    org.credentials.set(userId, { password, securityToken: token });
+    return { securityToken: token };
+  }
+
+  /** Ends every session (of one org, or all): the next API call gets 401 INVALID_SESSION_ID. */
+  expireSessions(orgId?: string): { expired: number } {
+    return { expired: this.#state.registry.expireSessions(orgId ? this.org(orgId) : undefined) };
+  }
+
+  faults(): FaultConfig {
+    return structuredClone(this.#state.faults);
+  }
+
+  setFaults(config: FaultConfig): FaultConfig {
+    const problem = faultConfigProblem(config);
+    if (problem) throw new AdminError(400, problem);
+    this.#state.faults = structuredClone(config);
+    return this.faults();
+  }
+
+  clearFaults(): void {
+    this.#state.faults = {};
+  }
+
+  /** Requests received per endpoint (`METHOD /route/pattern`). */
+  requestCounts(): Record<string, number> {
+    return Object.fromEntries([...this.#state.requestCounts.entries()].sort());
+  }
+
+  resetRequestCounts(): void {
+    this.#state.requestCounts.clear();
+  }
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// `pnpm sim:salesforce [--port 0] [--https] [--org file.json]`: starts the simulator, prints one JSON
+// line with its address and credentials, and serves until stopped.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { OrgSeed } from './seed.ts';
+import { startSalesforceSim } from './server.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    https: { type: 'boolean', default: false },
+    org: { type: 'string' },
+    log: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`--port must be an integer 0..65535, got '${values.port}'\n`);
+  process.exit(2);
+}
+let org: OrgSeed | undefined;
+if (values.org) {
+  try {
+    org = JSON.parse(readFileSync(values.org, 'utf8')) as OrgSeed;
+  } catch (error) {
+    process.stderr.write(`--org ${values.org}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+const sim = await startSalesforceSim({
+  port,
+  host: values.host,
+  https: values.https,
+  logger: values.log,
+  ...(org ? { org } : {}),
+});
+// Key material goes to files so that the JSON line stays one line and tools can point at paths.
+const dir = mkdtempSync(join(tmpdir(), 'salesforce-sim-'));
+const privateKeyPath = join(dir, 'connected-app.key');
+const certificatePath = join(dir, 'connected-app.crt');
+if (sim.credentials.privateKey) writeFileSync(privateKeyPath, sim.credentials.privateKey, { mode: 0o600 });
+writeFileSync(certificatePath, sim.credentials.certificate);
+let caCertificatePath: string | undefined;
+if (sim.caCertificate) {
+  caCertificatePath = join(dir, 'server-ca.crt');
+  writeFileSync(caCertificatePath, sim.caCertificate);
+}
+const c = sim.credentials;
+process.stdout.write(
+  `${JSON.stringify({
+    url: sim.url,
+    loginUrl: sim.loginUrl,
+    username: c.username,
+    password: c.password,
+    securityToken: c.securityToken,
+    orgId: c.orgId,
+    userId: c.userId,
+    clientId: c.clientId,
+    clientSecret: c.clientSecret,
+    privateKeyPath: sim.credentials.privateKey ? privateKeyPath : undefined,
+    certificatePath,
+    tokenUrl: `${sim.loginUrl}/services/oauth2/token`,
+    jwtAudience: sim.loginUrl,
+    caCertificatePath,
+    adminUrl: `${sim.url}/__admin`,
+  })}\n`,
+);
+
+const stop = async () => {
+  await sim.close();
+  process.exit(0);
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

@@ -1,0 +1,7 @@
+export { AdminError, type AdminUser, type OrgChanges, type OrgSummary, SimAdmin } from './admin.ts';
+export type { RestError, SaveError, SaveResult } from './errors.ts';
+export type { FaultConfig } from './faults.ts';
+export type { OrgSettings } from './org.ts';
+export type { OrgCredentials, OrgSeed, PermissionFlags, UserSeed } from './seed.ts';
+export { buildSimApp, type SalesforceSim, type SalesforceSimOptions, startSalesforceSim } from './server.ts';
+export { parseSoql, type SoqlQuery, SoqlSyntaxError } from './soql.ts';

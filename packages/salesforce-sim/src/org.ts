@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { IdFactory } from './ids.ts';
+
+/** A stored record: canonical field names → values. Users keep only the fields that were set. */
+export type Row = Record<string, unknown>;
+
+export interface Licence {
+  readonly Id: string;
+  readonly Name: string;
+  readonly MasterLabel: string;
+  readonly LicenseDefinitionKey: string;
+  readonly Status: 'Active';
+  TotalLicenses: number;
+  /** Active users whose profile uses this licence; kept up to date by every write. */
+  UsedLicenses: number;
+}
+
+export interface ConnectedApp {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** PEM X.509 certificate the JWT bearer assertion must be signed for. */
+  readonly certificate: string;
+  /** The user the client-credentials flow runs as. */
+  runAsUserId: string | undefined;
+}
+
+export interface Credentials {
+  password: string;
+  securityToken: string;
+}
+
+export interface OrgSettings {
+  /** Total API requests allowed per rolling 24 hours (the daily allocation). */
+  apiDailyLimit: number;
+  /** Inactivity after which a session expires (Salesforce's default timeout is 2 hours). */
+  sessionSeconds: number;
+  /** Concurrent long-running requests allowed (25 in production and sandboxes, 5 in Developer Edition). */
+  concurrentLongRunningLimit: number;
+  /** A request counts as long-running after this long (20 s in Salesforce). */
+  longRunningThresholdMs: number;
+  /** Query page size when the client does not ask for one (Salesforce: 2,000). */
+  queryBatchSize: number;
+}
+
+/** One simulated org: its setup objects, users and limits. */
+export class Org {
+  readonly id: string;
+  readonly name: string;
+  readonly edition: string;
+  readonly isSandbox: boolean;
+  apiEnabled: boolean;
+  readonly ids: IdFactory;
+  readonly settings: OrgSettings;
+  readonly licences = new Map<string, Licence>();
+  readonly profiles = new Map<string, Row>();
+  readonly profilesByName = new Map<string, Row>();
+  readonly roles = new Map<string, Row>();
+  readonly permissionSets = new Map<string, Row>();
+  readonly assignments = new Map<string, Row>();
+  readonly assignmentsByUser = new Map<string, Set<string>>();
+  readonly users = new Map<string, Row>();
+  readonly nicknames = new Map<string, string>();
+  readonly credentials = new Map<string, Credentials>();
+  readonly pendingEmails = new Map<string, string>();
+  readonly frozen = new Set<string>();
+  readonly apps = new Map<string, ConnectedApp>();
+  /** Requests counted against the daily allocation, with the start of the current 24-hour window. */
+  apiUsed = 0;
+  apiWindowStart = Date.now();
+  /** Start times of in-flight API requests (for the long-running concurrency limit). */
+  readonly inFlight = new Set<{ readonly start: number }>();
+  adminUserId = '';
+
+  constructor(options: { name: string; edition: string; isSandbox: boolean; settings: OrgSettings }) {
+    this.ids = new IdFactory();
+    this.id = this.ids.next('00D');
+    this.name = options.name;
+    this.edition = options.edition;
+    this.isSandbox = options.isSandbox;
+    this.apiEnabled = true;
+    this.settings = options.settings;
+  }
+
+  /** The licence a profile consumes. */
+  licenceOfProfile(profileId: unknown): Licence | undefined {
+    const profile = typeof profileId === 'string' ? this.profiles.get(profileId) : undefined;
+    return profile ? this.licences.get(profile['UserLicenseId'] as string) : undefined;
+  }
+
+  /** Current usage of the daily allocation, rolling the 24-hour window when it has passed. */
+  apiUsage(now = Date.now()): { used: number; limit: number } {
+    if (now - this.apiWindowStart >= 86_400_000) {
+      this.apiUsed = 0;
+      this.apiWindowStart = now;
+    }
+    return { used: this.apiUsed, limit: this.settings.apiDailyLimit };
+  }
+}
+
+/** An API session, by its access token. */
+export interface Session {
+  readonly token: string;
+  readonly org: Org;
+  readonly userId: string;
+  lastUsed: number;
+}
+
+/** All orgs of one simulator and the state they share: the username registry, sessions, apps. */
+export class Registry {
+  readonly orgs = new Map<string, Org>();
+  /** Lower-cased Username → org and user: usernames are unique across all orgs. */
+  readonly usernames = new Map<string, { readonly org: Org; readonly userId: string }>();
+  readonly sessions = new Map<string, Session>();
+  readonly apps = new Map<string, { readonly org: Org; readonly app: ConnectedApp }>();
+
+  /** Opens a session for a user. */
+  openSession(org: Org, userId: string, now = Date.now()): Session {
+    const token = `${org.id.slice(0, 15)}!${randomBytes(48).toString('base64url')}`;
+    const session = { token, org, userId, lastUsed: now };
+    this.sessions.set(token, session);
+    return session;
+  }
+
+  /** The live session for a token, or undefined when unknown or idle past the org's timeout. */
+  session(token: string, now = Date.now()): Session | undefined {
+    const session = this.sessions.get(token);
+    if (!session) return undefined;
+    if (now - session.lastUsed > session.org.settings.sessionSeconds * 1000) {
+      this.sessions.delete(token);
+      return undefined;
+    }
+    session.lastUsed = now;
+    return session;
+  }
+
+  /** Ends every session (of one org, or of all). */
+  expireSessions(org?: Org): number {
+    let n = 0;
+    for (const [token, s] of this.sessions) {
+      if (!org || s.org === org) {
+        this.sessions.delete(token);
+        n++;
+      }
+    }
+    return n;
+  }
+}
+
+/** A fresh security token: 24 characters, letters and digits, as Salesforce issues them. */
+export function newSecurityToken(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(24);
+  let out = '';
+  for (const b of bytes) out += alphabet[b % alphabet.length];
+  return out;
+}

@@ -1,0 +1,251 @@
+import { EMAIL_ENCODING_KEYS, LANGUAGE_LOCALE_KEYS, LOCALE_SID_KEYS, TIME_ZONE_SID_KEYS } from './picklists.ts';
+
+/** The field types the simulator models, named as `describe` names them. */
+export type FieldType =
+  | 'id'
+  | 'string'
+  | 'email'
+  | 'phone'
+  | 'textarea'
+  | 'picklist'
+  | 'boolean'
+  | 'reference'
+  | 'datetime'
+  | 'int'
+  | 'double';
+
+export interface FieldDef {
+  readonly name: string;
+  readonly label: string;
+  readonly type: FieldType;
+  readonly length: number;
+  readonly nillable: boolean;
+  readonly createable: boolean;
+  readonly updateable: boolean;
+  /** Required on create (listed by REQUIRED_FIELD_MISSING when absent). */
+  readonly required?: boolean;
+  readonly picklist?: readonly string[];
+  readonly restrictedPicklist?: boolean;
+  readonly defaultPicklistValue?: string;
+  readonly referenceTo?: string;
+  readonly relationshipName?: string;
+}
+
+export interface ObjectDef {
+  readonly name: string;
+  readonly label: string;
+  readonly labelPlural: string;
+  readonly keyPrefix: string;
+  readonly createable: boolean;
+  readonly updateable: boolean;
+  readonly deletable: boolean;
+  readonly fields: readonly FieldDef[];
+  /** Lower-cased field name → field. */
+  readonly byName: ReadonlyMap<string, FieldDef>;
+  /** Lower-cased relationship name → reference field. */
+  readonly byRelationship: ReadonlyMap<string, FieldDef>;
+}
+
+type FieldSpec = Partial<FieldDef> & Pick<FieldDef, 'name' | 'type'>;
+
+const LENGTHS: Partial<Record<FieldType, number>> = { id: 18, reference: 18, boolean: 0, datetime: 0, int: 0 };
+
+function field(spec: FieldSpec): FieldDef {
+  const readOnly = spec.type === 'id';
+  return {
+    label: spec.name,
+    length: LENGTHS[spec.type] ?? 255,
+    nillable: spec.type !== 'boolean' && spec.type !== 'id' && !spec.required,
+    createable: !readOnly,
+    updateable: !readOnly,
+    ...spec,
+  };
+}
+
+function readOnly(spec: FieldSpec): FieldDef {
+  return field({ ...spec, createable: false, updateable: false });
+}
+
+function str(name: string, length: number, label = name, extra: Partial<FieldDef> = {}): FieldDef {
+  return field({ name, type: 'string', length, label, ...extra });
+}
+
+function bool(name: string, label = name, extra: Partial<FieldDef> = {}): FieldDef {
+  return field({ name, type: 'boolean', label, ...extra });
+}
+
+function ref(name: string, referenceTo: string, relationshipName: string, extra: Partial<FieldDef> = {}): FieldDef {
+  return field({ name, type: 'reference', referenceTo, relationshipName, label: `${relationshipName} ID`, ...extra });
+}
+
+function auditFields(): FieldDef[] {
+  return [
+    readOnly({ name: 'CreatedDate', type: 'datetime', label: 'Created Date' }),
+    readOnly({ name: 'CreatedById', type: 'reference', referenceTo: 'User', label: 'Created By ID' }),
+    readOnly({ name: 'LastModifiedDate', type: 'datetime', label: 'Last Modified Date' }),
+    readOnly({ name: 'LastModifiedById', type: 'reference', referenceTo: 'User', label: 'Last Modified By ID' }),
+    readOnly({ name: 'SystemModstamp', type: 'datetime', label: 'System Modstamp' }),
+  ];
+}
+
+function picklist(name: string, label: string, values: readonly string[], extra: Partial<FieldDef> = {}): FieldDef {
+  return field({ name, type: 'picklist', length: 40, label, picklist: values, restrictedPicklist: true, ...extra });
+}
+
+function object(
+  name: string,
+  keyPrefix: string,
+  fields: FieldDef[],
+  options: { label?: string; labelPlural?: string; createable?: boolean; updateable?: boolean } = {},
+): ObjectDef {
+  const byName = new Map(fields.map((f) => [f.name.toLowerCase(), f]));
+  const byRelationship = new Map(
+    fields.filter((f) => f.relationshipName).map((f) => [f.relationshipName!.toLowerCase(), f]),
+  );
+  return {
+    name,
+    label: options.label ?? name,
+    labelPlural: options.labelPlural ?? `${options.label ?? name}s`,
+    keyPrefix,
+    createable: options.createable ?? false,
+    updateable: options.updateable ?? false,
+    deletable: false,
+    fields,
+    byName,
+    byRelationship,
+  };
+}
+
+const PERMISSIONS = [
+  bool('PermissionsApiEnabled', 'API Enabled'),
+  bool('PermissionsManageUsers', 'Manage Users'),
+  bool('PermissionsManageInternalUsers', 'Manage Internal Users'),
+  bool('PermissionsViewSetup', 'View Setup and Configuration'),
+  bool('PermissionsViewAllData', 'View All Data'),
+  bool('PermissionsModifyAllData', 'Modify All Data'),
+];
+
+/** Lengths from the Salesforce Field Reference (reference §4.2); required fields from the observed error (§4.1). */
+export const USER = object(
+  'User',
+  '005',
+  [
+    field({ name: 'Id', type: 'id', label: 'User ID', nillable: false }),
+    str('Username', 80, 'Username', { required: true }),
+    str('LastName', 80, 'Last Name', { required: true }),
+    str('FirstName', 40, 'First Name'),
+    readOnly({ name: 'Name', type: 'string', length: 121, label: 'Full Name' }),
+    field({ name: 'Email', type: 'email', length: 128, label: 'Email', required: true }),
+    str('Alias', 8, 'Alias', { required: true }),
+    str('CommunityNickname', 40, 'Nickname'),
+    picklist('TimeZoneSidKey', 'Time Zone', TIME_ZONE_SID_KEYS, { required: true }),
+    picklist('LocaleSidKey', 'Locale', LOCALE_SID_KEYS, { required: true }),
+    picklist('EmailEncodingKey', 'Email Encoding', EMAIL_ENCODING_KEYS, { required: true }),
+    ref('ProfileId', 'Profile', 'Profile', { required: true, label: 'Profile ID' }),
+    picklist('LanguageLocaleKey', 'Language', LANGUAGE_LOCALE_KEYS, { required: true }),
+    ref('UserRoleId', 'UserRole', 'UserRole', { label: 'Role ID' }),
+    ref('ManagerId', 'User', 'Manager', { label: 'Manager ID' }),
+    bool('IsActive', 'Active'),
+    str('FederationIdentifier', 512, 'SAML Federation ID'),
+    str('Title', 80, 'Title'),
+    str('Department', 80, 'Department'),
+    str('Division', 80, 'Division'),
+    str('CompanyName', 80, 'Company Name'),
+    str('EmployeeNumber', 20, 'Employee Number'),
+    field({ name: 'Street', type: 'textarea', length: 255, label: 'Street' }),
+    str('City', 40, 'City'),
+    str('State', 80, 'State/Province'),
+    str('PostalCode', 20, 'Zip/Postal Code'),
+    str('Country', 80, 'Country'),
+    field({ name: 'Phone', type: 'phone', length: 40, label: 'Phone' }),
+    field({ name: 'MobilePhone', type: 'phone', length: 40, label: 'Mobile' }),
+    field({ name: 'Fax', type: 'phone', length: 40, label: 'Fax' }),
+    field({ name: 'Extension', type: 'phone', length: 40, label: 'Extension' }),
+    bool('UserPermissionsMarketingUser', 'Marketing User'),
+    bool('UserPermissionsOfflineUser', 'Offline User'),
+    bool('UserPermissionsCallCenterAutoLogin', 'Auto-login To Call Center'),
+    readOnly({
+      name: 'UserType',
+      type: 'picklist',
+      length: 40,
+      label: 'User Type',
+      picklist: ['Standard', 'PowerPartner', 'CSPLitePortal', 'CustomerSuccess', 'PowerCustomerSuccess', 'CsnOnly'],
+    }),
+    ...auditFields(),
+  ],
+  { label: 'User', createable: true, updateable: true },
+);
+
+export const PROFILE = object('Profile', '00e', [
+  field({ name: 'Id', type: 'id', label: 'Profile ID' }),
+  str('Name', 255, 'Name'),
+  str('Description', 255, 'Description'),
+  ref('UserLicenseId', 'UserLicense', 'UserLicense', { label: 'User License ID' }),
+  readOnly({ name: 'UserType', type: 'picklist', length: 40, label: 'User Type' }),
+  ...PERMISSIONS,
+  ...auditFields(),
+]);
+
+export const USER_LICENSE = object('UserLicense', '100', [
+  field({ name: 'Id', type: 'id', label: 'User License ID' }),
+  readOnly({ name: 'Name', type: 'string', length: 40, label: 'Name' }),
+  readOnly({ name: 'MasterLabel', type: 'string', length: 40, label: 'Master Label' }),
+  readOnly({ name: 'LicenseDefinitionKey', type: 'string', length: 40, label: 'License Definition Key' }),
+  readOnly({ name: 'Status', type: 'picklist', length: 40, label: 'Status' }),
+  readOnly({ name: 'TotalLicenses', type: 'int', label: 'Total Licenses' }),
+  readOnly({ name: 'UsedLicenses', type: 'int', label: 'Used Licenses' }),
+  ...auditFields(),
+]);
+
+export const PERMISSION_SET = object('PermissionSet', '0PS', [
+  field({ name: 'Id', type: 'id', label: 'Permission Set ID' }),
+  str('Name', 80, 'Name'),
+  str('Label', 80, 'Label'),
+  bool('IsOwnedByProfile', 'Is Owned By Profile'),
+  ref('ProfileId', 'Profile', 'Profile', { label: 'Profile ID' }),
+  ...PERMISSIONS,
+  ...auditFields(),
+]);
+
+export const PERMISSION_SET_ASSIGNMENT = object('PermissionSetAssignment', '0Pa', [
+  field({ name: 'Id', type: 'id', label: 'Permission Set Assignment ID' }),
+  ref('AssigneeId', 'User', 'Assignee', { label: 'Assignee ID' }),
+  ref('PermissionSetId', 'PermissionSet', 'PermissionSet', { label: 'Permission Set ID' }),
+  readOnly({ name: 'SystemModstamp', type: 'datetime', label: 'System Modstamp' }),
+]);
+
+export const USER_ROLE = object('UserRole', '00E', [
+  field({ name: 'Id', type: 'id', label: 'Role ID' }),
+  str('Name', 80, 'Name'),
+  str('DeveloperName', 80, 'Developer Name'),
+  ref('ParentRoleId', 'UserRole', 'ParentRole', { label: 'Parent Role ID' }),
+  readOnly({ name: 'LastModifiedDate', type: 'datetime', label: 'Last Modified Date' }),
+  readOnly({ name: 'SystemModstamp', type: 'datetime', label: 'System Modstamp' }),
+]);
+
+/** UserLogin carries the freeze flag (reference §4.5): update-able IsFrozen, API v29.0+. */
+export const USER_LOGIN = object(
+  'UserLogin',
+  '06c',
+  [
+    field({ name: 'Id', type: 'id', label: 'User Login ID' }),
+    readOnly({ name: 'UserId', type: 'reference', referenceTo: 'User', label: 'User ID' }),
+    bool('IsFrozen', 'Is Frozen'),
+    bool('IsPasswordLocked', 'Is Password Locked'),
+    readOnly({ name: 'LastModifiedDate', type: 'datetime', label: 'Last Modified Date' }),
+  ],
+  { label: 'User Login', updateable: true },
+);
+
+/** Every object the simulator can describe and query, by lower-cased name. */
+export const OBJECTS: ReadonlyMap<string, ObjectDef> = new Map(
+  [USER, PROFILE, USER_LICENSE, PERMISSION_SET, PERMISSION_SET_ASSIGNMENT, USER_ROLE, USER_LOGIN].map((o) => [
+    o.name.toLowerCase(),
+    o,
+  ]),
+);
+
+/** The object def for a name, case-insensitively, as Salesforce resolves sObject names. */
+export function objectDef(name: string): ObjectDef | undefined {
+  return OBJECTS.get(name.toLowerCase());
+}

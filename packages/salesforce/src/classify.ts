@@ -1,0 +1,197 @@
+import type { SalesforceError } from './types.ts';
+
+/**
+ * Stable codes for everything Salesforce can answer. The first three are the Entra provisioning
+ * service's own codes (reference §1.4); the others follow the same naming.
+ */
+export const SALESFORCE_ERROR_CODES = {
+  SalesforceDuplicateUserName: { retriable: false, summary: 'The Username is taken, in this or another org.' },
+  SalesforceLicenseLimitExceeded: { retriable: false, summary: 'No licence of the profile’s user licence is left.' },
+  SalesforceRequiredFieldMissing: { retriable: false, summary: 'A required User field is missing.' },
+  SalesforceInvalidPicklistValue: { retriable: false, summary: 'A value is not in a restricted picklist.' },
+  SalesforceValueTooLong: { retriable: false, summary: 'A value exceeds the field’s maximum length.' },
+  SalesforceInvalidEmail: { retriable: false, summary: 'An email address is malformed.' },
+  SalesforceInvalidValue: {
+    retriable: false,
+    summary: 'A value is not acceptable (e.g. a non-email Username, a bad id).',
+  },
+  SalesforceDuplicateValue: { retriable: false, summary: 'A unique value (e.g. the nickname) is taken.' },
+  SalesforceInvalidField: { retriable: false, summary: 'A field does not exist or cannot be written.' },
+  SalesforceUnknownProfile: { retriable: false, summary: 'ProfileName names no profile of the org.' },
+  SalesforceRecordNotFound: { retriable: false, summary: 'The record does not exist.' },
+  SalesforceEntityCannotBeSaved: {
+    retriable: false,
+    summary: 'Salesforce automation (trigger, rule) refused the save.',
+  },
+  SalesforceInsufficientAccess: { retriable: false, summary: 'The integration user lacks a permission.' },
+  SalesforceAuthenticationFailed: { retriable: false, summary: 'Salesforce refused the credentials.' },
+  SalesforceApiDisabled: { retriable: false, summary: 'API access is disabled for the org or the user.' },
+  SalesforceMalformedRequest: { retriable: false, summary: 'Salesforce could not parse the request.' },
+  SalesforceRolledBack: {
+    retriable: true,
+    summary: 'Rolled back because another record of an all-or-none call failed.',
+  },
+  SalesforceRecordLocked: { retriable: true, summary: 'The record was locked by another transaction.' },
+  SalesforceRequestLimitExceeded: {
+    retriable: true,
+    summary: 'The org’s API allocation or concurrency limit is reached.',
+  },
+  SalesforceSessionExpired: { retriable: true, summary: 'The session expired or is invalid.' },
+  SalesforceServiceUnavailable: { retriable: true, summary: 'Salesforce answered with a server error.' },
+  SalesforceNetworkError: {
+    retriable: true,
+    summary: 'Salesforce could not be reached (connection failed or dropped).',
+  },
+  SalesforceUnknown: { retriable: false, summary: 'An error not otherwise classified.' },
+} as const satisfies Record<string, { retriable: boolean; summary: string }>;
+
+export type SalesforceErrorCode = keyof typeof SALESFORCE_ERROR_CODES;
+
+const BY_SALESFORCE_CODE: Record<string, SalesforceErrorCode> = {
+  DUPLICATE_USERNAME: 'SalesforceDuplicateUserName',
+  LICENSE_LIMIT_EXCEEDED: 'SalesforceLicenseLimitExceeded',
+  REQUIRED_FIELD_MISSING: 'SalesforceRequiredFieldMissing',
+  INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: 'SalesforceInvalidPicklistValue',
+  STRING_TOO_LONG: 'SalesforceValueTooLong',
+  INVALID_EMAIL_ADDRESS: 'SalesforceInvalidEmail',
+  FIELD_INTEGRITY_EXCEPTION: 'SalesforceInvalidValue',
+  MALFORMED_ID: 'SalesforceInvalidValue',
+  INVALID_CROSS_REFERENCE_KEY: 'SalesforceInvalidValue',
+  INVALID_ID_FIELD: 'SalesforceInvalidValue',
+  INVALID_TYPE_ON_FIELD_IN_RECORD: 'SalesforceInvalidValue',
+  MISSING_ARGUMENT: 'SalesforceInvalidValue',
+  FIELD_CUSTOM_VALIDATION_EXCEPTION: 'SalesforceEntityCannotBeSaved',
+  CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY: 'SalesforceEntityCannotBeSaved',
+  DUPLICATE_COMM_NICKNAME: 'SalesforceDuplicateValue',
+  DUPLICATE_VALUE: 'SalesforceDuplicateValue',
+  INVALID_FIELD: 'SalesforceInvalidField',
+  INVALID_FIELD_FOR_INSERT_UPDATE: 'SalesforceInvalidField',
+  NOT_FOUND: 'SalesforceRecordNotFound',
+  ENTITY_IS_DELETED: 'SalesforceRecordNotFound',
+  INSUFFICIENT_ACCESS: 'SalesforceInsufficientAccess',
+  INSUFFICIENT_ACCESS_OR_READONLY: 'SalesforceInsufficientAccess',
+  INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY: 'SalesforceInsufficientAccess',
+  INVALID_LOGIN: 'SalesforceAuthenticationFailed',
+  LOGIN_MUST_USE_SECURITY_TOKEN: 'SalesforceAuthenticationFailed',
+  INVALID_OPERATION_WITH_EXPIRED_PASSWORD: 'SalesforceAuthenticationFailed',
+  invalid_grant: 'SalesforceAuthenticationFailed',
+  invalid_client: 'SalesforceAuthenticationFailed',
+  invalid_client_id: 'SalesforceAuthenticationFailed',
+  unsupported_grant_type: 'SalesforceAuthenticationFailed',
+  API_DISABLED_FOR_ORG: 'SalesforceApiDisabled',
+  API_CURRENTLY_DISABLED: 'SalesforceApiDisabled',
+  MALFORMED_QUERY: 'SalesforceMalformedRequest',
+  INVALID_QUERY_FILTER_OPERATOR: 'SalesforceMalformedRequest',
+  INVALID_QUERY_LOCATOR: 'SalesforceMalformedRequest',
+  INVALID_TYPE: 'SalesforceMalformedRequest',
+  INVALID_TYPE_FOR_OPERATION: 'SalesforceMalformedRequest',
+  JSON_PARSER_ERROR: 'SalesforceMalformedRequest',
+  EXCEEDED_ID_LIMIT: 'SalesforceMalformedRequest',
+  METHOD_NOT_ALLOWED: 'SalesforceMalformedRequest',
+  UNSUPPORTED_API_VERSION: 'SalesforceMalformedRequest',
+  ALL_OR_NONE_OPERATION_ROLLED_BACK: 'SalesforceRolledBack',
+  UNABLE_TO_LOCK_ROW: 'SalesforceRecordLocked',
+  REQUEST_LIMIT_EXCEEDED: 'SalesforceRequestLimitExceeded',
+  INVALID_SESSION_ID: 'SalesforceSessionExpired',
+  SERVER_UNAVAILABLE: 'SalesforceServiceUnavailable',
+  UNKNOWN_EXCEPTION: 'SalesforceServiceUnavailable',
+};
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETDOWN',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+type Loose = Record<string, unknown>;
+
+function asObject(value: unknown): Loose | undefined {
+  return typeof value === 'object' && value !== null ? (value as Loose) : undefined;
+}
+
+function fieldsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((f): f is string => typeof f === 'string') : [];
+}
+
+function make(code: SalesforceErrorCode, message: string, fields: readonly string[], salesforceCode?: string) {
+  const error: SalesforceError = {
+    code,
+    retriable: SALESFORCE_ERROR_CODES[code].retriable,
+    message,
+    fields: [...fields],
+    ...(salesforceCode ? { salesforceCode } : {}),
+  };
+  return error;
+}
+
+function fromSalesforceCode(sfCode: string, message: string, fields: readonly string[]): SalesforceError {
+  const http = /^ERROR_HTTP_(\d{3})$/.exec(sfCode);
+  if (http) {
+    const status = Number(http[1]);
+    if (status === 429) return make('SalesforceRequestLimitExceeded', message, fields, sfCode);
+    if (status === 401) return make('SalesforceSessionExpired', message, fields, sfCode);
+    if (status >= 500 || status === 420) return make('SalesforceServiceUnavailable', message, fields, sfCode);
+  }
+  return make(BY_SALESFORCE_CODE[sfCode] ?? 'SalesforceUnknown', message, fields, sfCode);
+}
+
+function networkCode(error: Loose): string | undefined {
+  for (let e: Loose | undefined = error, depth = 0; e && depth < 4; e = asObject(e['cause']), depth++) {
+    const code = e['code'];
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+  }
+  if (error['name'] === 'TypeError' && error['message'] === 'fetch failed') return 'fetch failed';
+  if (error['name'] === 'AbortError' || error['message'] === 'Request Timeout') return 'timeout';
+  return undefined;
+}
+
+/**
+ * Classifies anything Salesforce or jsforce produced: a SaveResult error (`statusCode`), a REST
+ * error (`errorCode`), a jsforce HttpApiError, an OAuth error (`invalid_grant`), a SOAP login fault
+ * (`INVALID_LOGIN: …`), or a network failure. Pure: it never looks anything up.
+ */
+export function classifySalesforceError(error: unknown): SalesforceError {
+  if (Array.isArray(error) && error.length > 0) return classifySalesforceError(error[0]);
+  const e = asObject(error);
+  if (!e) return make('SalesforceUnknown', String(error), []);
+  const message = typeof e['message'] === 'string' ? e['message'] : String(error);
+  if (typeof e['statusCode'] === 'string') return fromSalesforceCode(e['statusCode'], message, fieldsOf(e['fields']));
+  const data = asObject(e['data']);
+  if (typeof e['errorCode'] === 'string') {
+    if (e['errorCode'] === 'MULTIPLE_API_ERRORS' && Array.isArray(e['data']))
+      return classifySalesforceError(e['data'][0]);
+    return fromSalesforceCode(e['errorCode'], message, fieldsOf(e['fields'] ?? data?.['fields']));
+  }
+  const network = networkCode(e);
+  if (network) return make('SalesforceNetworkError', message, [], network);
+  const name = typeof e['name'] === 'string' ? e['name'] : '';
+  if (BY_SALESFORCE_CODE[name]) return fromSalesforceCode(name, message, []);
+  // SOAP faults arrive as `CODE: message` (jsforce throws the faultstring).
+  const fault = /^([A-Z][A-Z_]+): /.exec(message);
+  if (fault) return fromSalesforceCode(fault[1]!, message, []);
+  if (/password has expired/i.test(message))
+    return make('SalesforceAuthenticationFailed', message, [], 'PASSWORD_EXPIRED');
+  return make('SalesforceUnknown', message, []);
+}
+
+/** Builds a classified error with a code of our own (e.g. an unknown ProfileName found before any call). */
+export function salesforceError(
+  code: SalesforceErrorCode,
+  message: string,
+  fields: readonly string[] = [],
+): SalesforceError {
+  return make(code, message, fields);
+}

@@ -1,0 +1,254 @@
+import { salesforceError } from './classify.ts';
+import { SalesforceGatewayError } from './gateway-error.ts';
+import type {
+  ApiUsage,
+  ConnectionReport,
+  DeactivateOptions,
+  SalesforceError,
+  SalesforceGateway,
+  SalesforceProfile,
+  SalesforceUser,
+  SalesforceUserInput,
+  SalesforceUserUpdate,
+  WriteResult,
+} from './types.ts';
+
+/** A profile of the fake org and how many licences its user licence has. */
+export interface InMemoryProfile {
+  readonly name: string;
+  readonly licence?: string;
+  readonly total?: number;
+}
+
+type Rec = Record<string, unknown>;
+type Method = 'testConnection' | 'listProfiles' | 'findUsers' | 'createUsers' | 'updateUsers' | 'deactivateUsers';
+
+const REQUIRED = [
+  'Username',
+  'LastName',
+  'Email',
+  'Alias',
+  'TimeZoneSidKey',
+  'LocaleSidKey',
+  'EmailEncodingKey',
+  'ProfileId',
+  'LanguageLocaleKey',
+];
+
+/**
+ * An in-memory SalesforceGateway for unit tests of the writer: users, profiles with licences, the
+ * rules that matter to provisioning (required fields, unique usernames, licences), and failure
+ * injection — whole calls (`failNext`) or single records (`failRecords`). One call = one API call.
+ */
+export class InMemorySalesforceGateway implements SalesforceGateway {
+  /** Users by id (inspect in assertions). */
+  readonly users = new Map<string, Rec>();
+  /** Usernames taken in other orgs: creating one fails with SalesforceDuplicateUserName. */
+  readonly takenUsernames: Set<string>;
+  /** Calls made, by method. */
+  readonly callLog: Method[] = [];
+  readonly #profiles: SalesforceProfile[];
+  readonly #failures: { method: Method | 'any'; error: SalesforceError; times: number }[] = [];
+  #recordFailure: ((record: Rec, method: Method) => SalesforceError | undefined) | undefined;
+  #report: ConnectionReport;
+  #next = 1;
+
+  constructor(
+    options: {
+      profiles?: readonly InMemoryProfile[];
+      takenUsernames?: readonly string[];
+      report?: Partial<ConnectionReport>;
+    } = {},
+  ) {
+    const profiles = options.profiles ?? [
+      { name: 'System Administrator', licence: 'Salesforce', total: 10 },
+      { name: 'Standard User', licence: 'Salesforce', total: 10 },
+      { name: 'Chatter Free User', licence: 'Chatter Free', total: 5000 },
+    ];
+    this.#profiles = profiles.map((p, i) => ({
+      id: `00e${String(i).padStart(15, '0')}`,
+      name: p.name,
+      userLicense: p.licence ?? p.name,
+      userType: 'Standard',
+      licencesTotal: p.total ?? 1000,
+      licencesUsed: 0,
+      licencesRemaining: p.total ?? 1000,
+    }));
+    this.takenUsernames = new Set((options.takenUsernames ?? []).map((u) => u.toLowerCase()));
+    this.#report = {
+      ok: true,
+      reachable: true,
+      credentialsValid: true,
+      apiEnabled: true,
+      manageUsers: true,
+      manageUsersOnProfile: true,
+      missing: [],
+      ...options.report,
+    };
+  }
+
+  /** The next `times` calls of `method` (or of any method) fail as a whole with `error`. */
+  failNext(method: Method | 'any', error: SalesforceError, times = 1): void {
+    this.#failures.push({ method, error, times });
+  }
+
+  /** Fails single records: the function returns the error for a record, or undefined to let it through. */
+  failRecords(fn: ((record: Rec, method: Method) => SalesforceError | undefined) | undefined): void {
+    this.#recordFailure = fn;
+  }
+
+  /** Replaces what testConnection reports. */
+  setConnectionReport(report: ConnectionReport): void {
+    this.#report = report;
+  }
+
+  usage(): ApiUsage {
+    return { calls: this.callLog.length };
+  }
+
+  async close(): Promise<void> {}
+
+  #enter(method: Method): SalesforceError | undefined {
+    this.callLog.push(method);
+    const i = this.#failures.findIndex((f) => f.method === method || f.method === 'any');
+    if (i === -1) return undefined;
+    const failure = this.#failures[i]!;
+    if (--failure.times <= 0) this.#failures.splice(i, 1);
+    return failure.error;
+  }
+
+  #licence(profileId: unknown): SalesforceProfile | undefined {
+    return this.#profiles.find((p) => p.id === profileId);
+  }
+
+  #usedLicences(licence: string): number {
+    let n = 0;
+    for (const u of this.users.values()) {
+      if (u['IsActive'] !== false && this.#licence(u['ProfileId'])?.userLicense === licence) n++;
+    }
+    return n;
+  }
+
+  async testConnection(): Promise<ConnectionReport> {
+    const failure = this.#enter('testConnection');
+    if (failure) return { ...this.#report, ok: false, error: failure, missing: [failure.message] };
+    return this.#report;
+  }
+
+  async listProfiles(): Promise<SalesforceProfile[]> {
+    const failure = this.#enter('listProfiles');
+    if (failure) throw new SalesforceGatewayError(failure);
+    return this.#profiles.map((p) => {
+      const used = this.#usedLicences(p.userLicense);
+      return { ...p, licencesUsed: used, licencesRemaining: Math.max(0, p.licencesTotal - used) };
+    });
+  }
+
+  async findUsers(matchingAttribute: string, values: readonly string[]): Promise<SalesforceUser[]> {
+    const failure = this.#enter('findUsers');
+    if (failure) throw new SalesforceGatewayError(failure);
+    const wanted = new Set(values.map((v) => v.toLowerCase()));
+    const out: SalesforceUser[] = [];
+    for (const u of this.users.values()) {
+      const value = u[matchingAttribute];
+      if (typeof value === 'string' && wanted.has(value.toLowerCase())) {
+        const profile = this.#licence(u['ProfileId']);
+        out.push({
+          id: String(u['Id']),
+          username: String(u['Username']),
+          isActive: u['IsActive'] !== false,
+          profileId: (u['ProfileId'] as string | undefined) ?? null,
+          profileName: profile?.name ?? null,
+          fields: { ...u, 'Profile.Name': profile?.name ?? null },
+        });
+      }
+    }
+    return out;
+  }
+
+  #resolve(record: SalesforceUserInput): Rec | SalesforceError {
+    const { ProfileName, ...rest } = record;
+    if (ProfileName === undefined) return { ...rest };
+    const profile = this.#profiles.find((p) => p.name.toLowerCase() === String(ProfileName).toLowerCase());
+    if (!profile)
+      return salesforceError('SalesforceUnknownProfile', `No profile named '${ProfileName}' in the org`, [
+        'ProfileName',
+      ]);
+    return { ...rest, ProfileId: profile.id };
+  }
+
+  #check(next: Rec, selfId?: string): SalesforceError | undefined {
+    const missing = REQUIRED.filter((f) => next[f] === undefined || next[f] === null || next[f] === '');
+    if (missing.length > 0) {
+      return salesforceError(
+        'SalesforceRequiredFieldMissing',
+        `Required fields are missing: [${missing.join(', ')}]`,
+        missing,
+      );
+    }
+    const username = String(next['Username']).toLowerCase();
+    const clash = [...this.users.values()].some(
+      (u) => u['Id'] !== selfId && String(u['Username']).toLowerCase() === username,
+    );
+    if (clash || this.takenUsernames.has(username)) {
+      return salesforceError('SalesforceDuplicateUserName', 'Duplicate Username.', ['Username']);
+    }
+    return undefined;
+  }
+
+  #fail(error: SalesforceError, id?: string): WriteResult {
+    return { ok: false, ...(id ? { id } : {}), error, errors: [error] };
+  }
+
+  async createUsers(records: readonly SalesforceUserInput[]): Promise<WriteResult[]> {
+    const failure = this.#enter('createUsers');
+    if (failure) return records.map(() => this.#fail(failure));
+    return records.map((record) => {
+      const resolved = this.#resolve(record);
+      if ('code' in resolved && 'retriable' in resolved) return this.#fail(resolved as SalesforceError);
+      const injected = this.#recordFailure?.(resolved, 'createUsers');
+      if (injected) return this.#fail(injected);
+      const problem = this.#check(resolved);
+      if (problem) return this.#fail(problem);
+      const profile = this.#licence(resolved['ProfileId']);
+      if (
+        resolved['IsActive'] !== false &&
+        profile &&
+        this.#usedLicences(profile.userLicense) >= profile.licencesTotal
+      ) {
+        return this.#fail(
+          salesforceError('SalesforceLicenseLimitExceeded', `License Limit Exceeded - ${profile.userLicense}`),
+        );
+      }
+      const id = `005${String(this.#next++).padStart(15, '0')}`;
+      this.users.set(id, { IsActive: true, ...resolved, Id: id });
+      return { ok: true, id };
+    });
+  }
+
+  async updateUsers(records: readonly SalesforceUserUpdate[]): Promise<WriteResult[]> {
+    const failure = this.#enter('updateUsers');
+    if (failure) return records.map((r) => this.#fail(failure, r.Id));
+    return records.map((record) => this.#update(record));
+  }
+
+  #update(record: SalesforceUserUpdate): WriteResult {
+    const resolved = this.#resolve(record);
+    if ('code' in resolved && 'retriable' in resolved) return this.#fail(resolved as SalesforceError, record.Id);
+    const current = this.users.get(record.Id);
+    if (!current) return this.#fail(salesforceError('SalesforceInvalidValue', 'invalid cross reference id'), record.Id);
+    const injected = this.#recordFailure?.(resolved, 'updateUsers');
+    if (injected) return this.#fail(injected, record.Id);
+    const next = { ...current, ...resolved };
+    const problem = this.#check(next, record.Id);
+    if (problem) return this.#fail(problem, record.Id);
+    this.users.set(record.Id, next);
+    return { ok: true, id: record.Id };
+  }
+
+  async deactivateUsers(ids: readonly string[], options: DeactivateOptions = {}): Promise<WriteResult[]> {
+    const failure = this.#enter('deactivateUsers');
+    if (failure) return ids.map((id) => this.#fail(failure, id));
+    return ids.map((Id) => this.#update({ Id, IsActive: false, ...(options.freeze ? { IsFrozen: true } : {}) }));
+  }
+}

@@ -1,0 +1,32 @@
+export {
+  DEFAULT_API_VERSION,
+  jwtAudience,
+  PRODUCTION_LOGIN_URL,
+  resolveLoginUrl,
+  SANDBOX_LOGIN_URL,
+  type SalesforceAuth,
+  type SalesforceConnectionOptions,
+  signJwtAssertion,
+} from './auth.ts';
+export {
+  classifySalesforceError,
+  SALESFORCE_ERROR_CODES,
+  type SalesforceErrorCode,
+  salesforceError,
+} from './classify.ts';
+export { SalesforceGatewayError } from './gateway-error.ts';
+export { type InMemoryProfile, InMemorySalesforceGateway } from './in-memory-gateway.ts';
+export { DEFAULT_USER_FIELDS, JsforceSalesforceGateway } from './jsforce-gateway.ts';
+export { chunkInQueries, soqlString } from './soql.ts';
+export type {
+  ApiUsage,
+  ConnectionReport,
+  DeactivateOptions,
+  SalesforceError,
+  SalesforceGateway,
+  SalesforceProfile,
+  SalesforceUser,
+  SalesforceUserInput,
+  SalesforceUserUpdate,
+  WriteResult,
+} from './types.ts';

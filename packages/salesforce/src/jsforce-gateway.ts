@@ -1,0 +1,450 @@
+import { Connection } from 'jsforce';
+import {
+  DEFAULT_API_VERSION,
+  jwtAudience,
+  resolveLoginUrl,
+  type SalesforceConnectionOptions,
+  signJwtAssertion,
+} from './auth.ts';
+import { classifySalesforceError, salesforceError } from './classify.ts';
+import { SalesforceGatewayError } from './gateway-error.ts';
+import { chunkInQueries, isFieldPath, soqlString } from './soql.ts';
+import type {
+  ApiUsage,
+  ConnectionReport,
+  DeactivateOptions,
+  SalesforceError,
+  SalesforceGateway,
+  SalesforceProfile,
+  SalesforceUser,
+  SalesforceUserInput,
+  SalesforceUserUpdate,
+  WriteResult,
+} from './types.ts';
+import { toWriteResult } from './write-results.ts';
+
+/** User fields `findUsers` returns by default: the Entra connector's mapped fields and what matching needs. */
+export const DEFAULT_USER_FIELDS: readonly string[] = [
+  'Id',
+  'Username',
+  'Email',
+  'Alias',
+  'FirstName',
+  'LastName',
+  'CommunityNickname',
+  'IsActive',
+  'ProfileId',
+  'Profile.Name',
+  'UserRoleId',
+  'TimeZoneSidKey',
+  'LocaleSidKey',
+  'EmailEncodingKey',
+  'LanguageLocaleKey',
+  'FederationIdentifier',
+  'Title',
+  'Department',
+  'CompanyName',
+  'UserPermissionsMarketingUser',
+  'UserPermissionsOfflineUser',
+  'UserPermissionsCallCenterAutoLogin',
+];
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const MAX_BATCH = 200;
+
+type Rec = Record<string, unknown>;
+type Transportish = { httpRequest: (...args: never[]) => { stream(): NodeJS.EventEmitter } };
+
+/** Flattens nested relationship objects into `Profile.Name` keys and drops `attributes`. */
+function flatten(record: Rec, prefix = '', out: Rec = {}): Rec {
+  for (const [key, value] of Object.entries(record)) {
+    if (key === 'attributes') continue;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      flatten(value as Rec, `${prefix}${key}.`, out);
+    else out[`${prefix}${key}`] = value;
+  }
+  return out;
+}
+
+function uniqueFields(fields: readonly string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const f of fields) {
+    if (!isFieldPath(f)) throw new RangeError(`'${f}' is not a SOQL field name`);
+    if (!seen.has(f.toLowerCase())) seen.set(f.toLowerCase(), f);
+  }
+  return [...seen.values()];
+}
+
+/**
+ * The SalesforceGateway on jsforce 3: logs in lazily (SOAP password + token, JWT bearer or client
+ * credentials), re-authenticates when a session expires, batches writes through sObject Collections
+ * and counts every HTTP request it makes.
+ */
+export class JsforceSalesforceGateway implements SalesforceGateway {
+  readonly #options: SalesforceConnectionOptions;
+  readonly #loginUrl: string;
+  readonly #batchSize: number;
+  readonly #maxQueryLength: number;
+  #conn: Connection | undefined;
+  #connecting: Promise<Connection> | undefined;
+  #calls = 0;
+  #profiles: Map<string, SalesforceProfile> | undefined;
+
+  constructor(options: SalesforceConnectionOptions) {
+    this.#options = options;
+    this.#loginUrl = resolveLoginUrl(options);
+    this.#batchSize = Math.min(MAX_BATCH, Math.max(1, options.batchSize ?? MAX_BATCH));
+    this.#maxQueryLength = options.maxQueryLength ?? 12_000;
+  }
+
+  /** The login URL in use. */
+  get loginUrl(): string {
+    return this.#loginUrl;
+  }
+
+  usage(): ApiUsage {
+    const api = this.#conn?.limitInfo.apiUsage;
+    return { calls: this.#calls, ...(api ? { used: api.used, limit: api.limit } : {}) };
+  }
+
+  async close(): Promise<void> {
+    // The session is left to expire: logging out would end it for every other user of the credentials.
+    this.#conn = undefined;
+    this.#connecting = undefined;
+  }
+
+  #countRequests(transport: Transportish): void {
+    const original = transport.httpRequest.bind(transport) as (...args: unknown[]) => {
+      stream(): NodeJS.EventEmitter;
+    };
+    (transport as { httpRequest: unknown }).httpRequest = (...args: unknown[]) => {
+      this.#calls++;
+      const pending = original(...args);
+      // jsforce retries idempotent requests by itself; each retry is another request to Salesforce.
+      pending.stream().on('retry', () => {
+        this.#calls++;
+      });
+      return pending;
+    };
+  }
+
+  #newConnection(): Connection {
+    const auth = this.#options.auth;
+    const version = this.#options.version ?? DEFAULT_API_VERSION;
+    const oauth2 =
+      auth.kind === 'client-credentials'
+        ? { loginUrl: this.#loginUrl, clientId: auth.clientId, clientSecret: auth.clientSecret }
+        : auth.kind === 'jwt'
+          ? { loginUrl: this.#loginUrl, clientId: auth.clientId }
+          : { loginUrl: this.#loginUrl };
+    const conn = new Connection({
+      loginUrl: this.#loginUrl,
+      version,
+      oauth2,
+      // OAuth flows without refresh tokens re-authorize when a session expires (jsforce #896, #1357).
+      ...(auth.kind === 'password'
+        ? {}
+        : {
+            refreshFn: (c: Connection, callback: (err: Error | null | undefined, token?: string) => void) => {
+              this.#authenticate(c).then(
+                () => callback(null, c.accessToken ?? undefined),
+                (error: Error) => callback(error),
+              );
+            },
+          }),
+    });
+    this.#countRequests(conn._transport as unknown as Transportish);
+    this.#countRequests(conn.oauth2._transport as unknown as Transportish);
+    return conn;
+  }
+
+  async #authenticate(conn: Connection): Promise<void> {
+    const auth = this.#options.auth;
+    switch (auth.kind) {
+      case 'password':
+        await conn.login(auth.username, auth.password + (auth.securityToken ?? ''));
+        return;
+      case 'jwt': {
+        const assertion = signJwtAssertion({
+          clientId: auth.clientId,
+          username: auth.username,
+          audience: jwtAudience(this.#options, this.#loginUrl),
+          privateKey: auth.privateKey,
+        });
+        await conn.authorize({ grant_type: JWT_BEARER, assertion });
+        return;
+      }
+      case 'client-credentials':
+        await conn.authorize({ grant_type: 'client_credentials' });
+        return;
+    }
+  }
+
+  async #connection(): Promise<Connection> {
+    if (this.#conn) return this.#conn;
+    this.#connecting ??= (async () => {
+      const conn = this.#newConnection();
+      try {
+        await this.#authenticate(conn);
+      } catch (error) {
+        this.#connecting = undefined;
+        throw SalesforceGatewayError.from(error);
+      }
+      this.#conn = conn;
+      return conn;
+    })();
+    return this.#connecting;
+  }
+
+  async #queryAll(soql: string): Promise<Rec[]> {
+    const conn = await this.#connection();
+    try {
+      const records: Rec[] = [];
+      let page = await conn.query<Rec>(soql);
+      records.push(...page.records);
+      while (!page.done && page.nextRecordsUrl) {
+        page = await conn.queryMore<Rec>(page.nextRecordsUrl);
+        records.push(...page.records);
+      }
+      return records;
+    } catch (error) {
+      throw SalesforceGatewayError.from(error);
+    }
+  }
+
+  async listProfiles(): Promise<SalesforceProfile[]> {
+    const rows = await this.#queryAll(
+      'SELECT Id, Name, UserType, UserLicense.Name, UserLicense.TotalLicenses, UserLicense.UsedLicenses FROM Profile ORDER BY Name',
+    );
+    const profiles = rows.map((row): SalesforceProfile => {
+      const r = flatten(row);
+      const total = Number(r['UserLicense.TotalLicenses'] ?? 0);
+      const used = Number(r['UserLicense.UsedLicenses'] ?? 0);
+      return {
+        id: String(r['Id']),
+        name: String(r['Name']),
+        userLicense: String(r['UserLicense.Name'] ?? ''),
+        userType: (r['UserType'] as string | null | undefined) ?? null,
+        licencesTotal: total,
+        licencesUsed: used,
+        licencesRemaining: Math.max(0, total - used),
+      };
+    });
+    this.#profiles = new Map(profiles.map((p) => [p.name.toLowerCase(), p]));
+    return profiles;
+  }
+
+  async findUsers(
+    matchingAttribute: string,
+    values: readonly string[],
+    options: { readonly fields?: readonly string[] } = {},
+  ): Promise<SalesforceUser[]> {
+    if (!isFieldPath(matchingAttribute)) throw new RangeError(`'${matchingAttribute}' is not a SOQL field name`);
+    const wanted = values.filter((v) => typeof v === 'string' && v !== '');
+    if (wanted.length === 0) return [];
+    const fields = uniqueFields([...DEFAULT_USER_FIELDS, ...(options.fields ?? []), matchingAttribute]);
+    const statements = chunkInQueries(
+      `SELECT ${fields.join(', ')} FROM User`,
+      matchingAttribute,
+      wanted,
+      this.#maxQueryLength,
+    );
+    const users: SalesforceUser[] = [];
+    for (const soql of statements) {
+      for (const row of await this.#queryAll(soql)) {
+        const f = flatten(row);
+        users.push({
+          id: String(f['Id']),
+          username: String(f['Username']),
+          isActive: f['IsActive'] === true,
+          profileId: (f['ProfileId'] as string | null | undefined) ?? null,
+          profileName: (f['Profile.Name'] as string | null | undefined) ?? null,
+          fields: f,
+        });
+      }
+    }
+    return users;
+  }
+
+  /** Replaces ProfileName with ProfileId; an unknown name fails that record before any write. */
+  async #resolveProfiles(records: readonly SalesforceUserInput[]): Promise<(Rec | SalesforceError)[]> {
+    const names = records.map((r) => r.ProfileName).filter((n): n is string => typeof n === 'string');
+    if (names.length > 0 && (!this.#profiles || names.some((n) => !this.#profiles!.has(n.toLowerCase())))) {
+      await this.listProfiles();
+    }
+    return records.map((record) => {
+      const { ProfileName, ...rest } = record;
+      if (ProfileName === undefined) return { ...rest };
+      const profile = this.#profiles!.get(String(ProfileName).toLowerCase());
+      if (!profile) {
+        return salesforceError('SalesforceUnknownProfile', `No profile named '${ProfileName}' in the org`, [
+          'ProfileName',
+        ]);
+      }
+      return { ...rest, ProfileId: profile.id };
+    });
+  }
+
+  async #write(
+    kind: 'create' | 'update',
+    records: readonly SalesforceUserInput[],
+    type = 'User',
+  ): Promise<WriteResult[]> {
+    if (records.length === 0) return [];
+    const prepared = type === 'User' ? await this.#resolveProfiles(records) : records.map((r) => ({ ...r }));
+    const results: (WriteResult | undefined)[] = prepared.map((p, i) =>
+      'code' in p && 'retriable' in p
+        ? { ok: false, error: p as SalesforceError, errors: [p as SalesforceError], ...idOf(records[i]) }
+        : undefined,
+    );
+    const pending = prepared.flatMap((p, i) => (results[i] ? [] : [{ index: i, record: p as Rec }]));
+    let conn: Connection;
+    try {
+      conn = await this.#connection();
+    } catch (error) {
+      const classified = SalesforceGatewayError.from(error).salesforce;
+      for (const p of pending)
+        results[p.index] = { ok: false, error: classified, errors: [classified], ...idOf(records[p.index]) };
+      return results as WriteResult[];
+    }
+    for (let start = 0; start < pending.length; start += this.#batchSize) {
+      const chunk = pending.slice(start, start + this.#batchSize);
+      const body = chunk.map((p) => p.record);
+      try {
+        const saved =
+          kind === 'create'
+            ? await conn.create(type, body, { allOrNone: false })
+            : await conn.update(type, body as (Rec & { Id: string })[], { allOrNone: false });
+        chunk.forEach((p, i) => {
+          results[p.index] = toWriteResult(saved[i], records[p.index]);
+        });
+      } catch (error) {
+        const classified = classifySalesforceError(error);
+        for (const p of chunk)
+          results[p.index] = { ok: false, error: classified, errors: [classified], ...idOf(records[p.index]) };
+      }
+    }
+    return results as WriteResult[];
+  }
+
+  createUsers(records: readonly SalesforceUserInput[]): Promise<WriteResult[]> {
+    return this.#write('create', records);
+  }
+
+  updateUsers(records: readonly SalesforceUserUpdate[]): Promise<WriteResult[]> {
+    return this.#write('update', records);
+  }
+
+  async deactivateUsers(ids: readonly string[], options: DeactivateOptions = {}): Promise<WriteResult[]> {
+    const frozen = new Map<string, WriteResult>();
+    if (options.freeze && ids.length > 0) {
+      // Freeze first: the login stops at once even when deactivation is refused (reference §4.5).
+      let logins: Rec[] = [];
+      let failure: SalesforceError | undefined;
+      try {
+        for (const soql of chunkInQueries('SELECT Id, UserId FROM UserLogin', 'UserId', ids, this.#maxQueryLength)) {
+          logins = logins.concat(await this.#queryAll(soql));
+        }
+      } catch (error) {
+        failure = SalesforceGatewayError.from(error).salesforce;
+      }
+      const loginResults = failure
+        ? []
+        : await this.#write(
+            'update',
+            logins.map((l) => ({ Id: String(l['Id']), IsFrozen: true })),
+            'UserLogin',
+          );
+      for (const [i, l] of logins.entries()) frozen.set(String(l['UserId']).slice(0, 15), loginResults[i]!);
+      if (failure)
+        for (const id of ids) frozen.set(id.slice(0, 15), { ok: false, id, error: failure, errors: [failure] });
+    }
+    const results = await this.updateUsers(ids.map((Id) => ({ Id, IsActive: false })));
+    return results.map((r, i) => {
+      const freeze = frozen.get(ids[i]!.slice(0, 15));
+      if (!options.freeze || !r.ok || freeze?.ok) return r;
+      const error = freeze
+        ? (freeze as Extract<WriteResult, { ok: false }>).error
+        : salesforceError('SalesforceRecordNotFound', `No UserLogin for user ${ids[i]}`);
+      return { ok: false, id: ids[i]!, error, errors: [error] };
+    });
+  }
+
+  async testConnection(): Promise<ConnectionReport> {
+    const missing: string[] = [];
+    let conn: Connection;
+    try {
+      conn = await this.#connection();
+    } catch (error) {
+      const e = SalesforceGatewayError.from(error).salesforce;
+      const reachable = e.code !== 'SalesforceNetworkError';
+      const credentialsValid = reachable && e.code !== 'SalesforceAuthenticationFailed';
+      const apiEnabled = credentialsValid && e.code !== 'SalesforceApiDisabled';
+      if (!reachable) missing.push(`Salesforce is not reachable at ${this.#loginUrl}: ${e.message}`);
+      else if (!credentialsValid) missing.push(`Valid credentials: ${e.message}`);
+      else if (!apiEnabled)
+        missing.push(`API access ("API Enabled" on the profile, and an edition with API access): ${e.message}`);
+      else missing.push(`A working connection: ${e.message}`);
+      return {
+        ok: false,
+        reachable,
+        credentialsValid,
+        apiEnabled,
+        manageUsers: false,
+        manageUsersOnProfile: false,
+        missing,
+        error: e,
+      };
+    }
+    const userId = conn.userInfo?.id ?? '';
+    const base = {
+      reachable: true,
+      credentialsValid: true,
+      orgId: conn.userInfo?.organizationId ?? '',
+      instanceUrl: conn.instanceUrl,
+    };
+    try {
+      const [me] = await this.#queryAll(
+        `SELECT Id, Username, Profile.Name, Profile.PermissionsApiEnabled, Profile.PermissionsManageUsers FROM User WHERE Id = ${soqlString(userId)}`,
+      );
+      const sets = await this.#queryAll(
+        'SELECT PermissionSet.Name, PermissionSet.PermissionsApiEnabled, PermissionSet.PermissionsManageUsers ' +
+          `FROM PermissionSetAssignment WHERE AssigneeId = ${soqlString(userId)} AND PermissionSet.IsOwnedByProfile = false`,
+      );
+      const f = flatten(me ?? {});
+      const flat = sets.map((s) => flatten(s));
+      const profileName = (f['Profile.Name'] as string | undefined) ?? null;
+      const manageUsersOnProfile = f['Profile.PermissionsManageUsers'] === true;
+      const viaSets = flat
+        .filter((s) => s['PermissionSet.PermissionsManageUsers'] === true)
+        .map((s) => String(s['PermissionSet.Name']));
+      const manageUsers = manageUsersOnProfile || viaSets.length > 0;
+      if (!manageUsers) {
+        missing.push(`"Manage Users" for ${String(f['Username'])}: grant it on the profile '${profileName}'`);
+      }
+      return {
+        ok: manageUsers,
+        ...base,
+        apiEnabled: true,
+        manageUsers,
+        manageUsersOnProfile,
+        user: { id: userId, username: String(f['Username'] ?? ''), profileName },
+        missing,
+      };
+    } catch (error) {
+      const e = SalesforceGatewayError.from(error).salesforce;
+      const apiEnabled = e.code !== 'SalesforceApiDisabled';
+      missing.push(
+        apiEnabled
+          ? `Reading the integration user's permissions: ${e.message}`
+          : `API access ("API Enabled" on the profile): ${e.message}`,
+      );
+      return { ok: false, ...base, apiEnabled, manageUsers: false, manageUsersOnProfile: false, missing, error: e };
+    }
+  }
+}
+
+function idOf(record: SalesforceUserInput | undefined): { id?: string } {
+  const id = record?.['Id'];
+  return typeof id === 'string' ? { id } : {};
+}

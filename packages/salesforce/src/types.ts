@@ -1,0 +1,109 @@
+import type { SalesforceErrorCode } from './classify.ts';
+
+/** A classified Salesforce error: a stable code, whether retrying can help, the message and fields. */
+export interface SalesforceError {
+  readonly code: SalesforceErrorCode;
+  readonly retriable: boolean;
+  readonly message: string;
+  readonly fields: readonly string[];
+  /** Salesforce's own code (e.g. `DUPLICATE_USERNAME`), the HTTP status, or the network error code. */
+  readonly salesforceCode?: string;
+}
+
+/** The result of writing one record, in the order the records were given. */
+export type WriteResult =
+  | { readonly ok: true; readonly id: string }
+  | {
+      readonly ok: false;
+      /** The record's id when Salesforce knows it (updates). */
+      readonly id?: string;
+      /** The error that explains the failure (never ALL_OR_NONE_OPERATION_ROLLED_BACK unless alone). */
+      readonly error: SalesforceError;
+      readonly errors: readonly SalesforceError[];
+    };
+
+/** A User record to create: API field names, with `ProfileName` accepted instead of `ProfileId`. */
+export type SalesforceUserInput = Readonly<Record<string, unknown>> & { readonly ProfileName?: string };
+
+/** A User record to update: `Id` plus the fields to change. */
+export type SalesforceUserUpdate = SalesforceUserInput & { readonly Id: string };
+
+/** A user found by `findUsers`. */
+export interface SalesforceUser {
+  readonly id: string;
+  readonly username: string;
+  readonly isActive: boolean;
+  readonly profileId: string | null;
+  readonly profileName: string | null;
+  /** Every selected field by API name (relationship fields flattened, e.g. `Profile.Name`). */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** A profile with its user licence and how many of those licences are left. */
+export interface SalesforceProfile {
+  readonly id: string;
+  readonly name: string;
+  readonly userLicense: string;
+  readonly userType: string | null;
+  readonly licencesTotal: number;
+  readonly licencesUsed: number;
+  readonly licencesRemaining: number;
+}
+
+/** What `testConnection` found, naming exactly what is missing. */
+export interface ConnectionReport {
+  /** True when everything provisioning needs is in place. */
+  readonly ok: boolean;
+  readonly reachable: boolean;
+  readonly credentialsValid: boolean;
+  readonly apiEnabled: boolean;
+  /** Manage Users held through the profile or a permission set. */
+  readonly manageUsers: boolean;
+  /** Manage Users granted on the profile itself (what the Entra tutorial asks for). */
+  readonly manageUsersOnProfile: boolean;
+  readonly orgId?: string;
+  readonly user?: { readonly id: string; readonly username: string; readonly profileName: string | null };
+  readonly instanceUrl?: string;
+  /** Human-readable, one item per missing prerequisite. Empty when `ok`. */
+  readonly missing: readonly string[];
+  readonly error?: SalesforceError;
+}
+
+/** API usage: calls this gateway made, and the org's daily usage from `Sforce-Limit-Info`. */
+export interface ApiUsage {
+  /** HTTP requests this gateway sent (logins, queries, writes, retries included). */
+  readonly calls: number;
+  /** The org's requests in the current 24 hours, as of the last response. */
+  readonly used?: number;
+  /** The org's daily allocation. */
+  readonly limit?: number;
+}
+
+/** Options for `deactivateUsers`. */
+export interface DeactivateOptions {
+  /** Also freeze the login (UserLogin.IsFrozen = true), e.g. when deactivation alone is not enough. */
+  readonly freeze?: boolean;
+}
+
+/**
+ * The one port through which Provision reaches Salesforce. Writes return one classified result per
+ * record, in order; whole-call failures (network, session, limits) are classified on every record.
+ */
+export interface SalesforceGateway {
+  /** Connects and checks what provisioning needs: reachable, credentials, API access, Manage Users. */
+  testConnection(): Promise<ConnectionReport>;
+  /** The org's profiles with licence usage (cached for `ProfileName` resolution). */
+  listProfiles(): Promise<SalesforceProfile[]>;
+  /** Users whose `matchingAttribute` equals one of `values` (case-insensitive, as SOQL compares). */
+  findUsers(
+    matchingAttribute: string,
+    values: readonly string[],
+    options?: { readonly fields?: readonly string[] },
+  ): Promise<SalesforceUser[]>;
+  createUsers(records: readonly SalesforceUserInput[]): Promise<WriteResult[]>;
+  updateUsers(records: readonly SalesforceUserUpdate[]): Promise<WriteResult[]>;
+  /** Sets IsActive = false (frees the licence); optionally freezes the login as well. */
+  deactivateUsers(ids: readonly string[], options?: DeactivateOptions): Promise<WriteResult[]>;
+  usage(): ApiUsage;
+  close(): Promise<void>;
+}
