@@ -4,8 +4,8 @@ import type { UserPicture } from './domain/picture.ts';
 /** Pictures of users, by partition of `entra.directory.v1` (Redis in production). */
 export interface PictureStore {
   load(userIds: readonly string[]): Promise<Map<string, UserPicture>>;
-  /** Saves pictures and records which partition each user's facts arrive in. */
-  save(pictures: readonly UserPicture[], partition: number): Promise<void>;
+  /** Saves pictures and records which partition each user's facts arrive in (when given). */
+  save(pictures: readonly UserPicture[], partition?: number): Promise<void>;
   /** Every user seen in a partition, in chunks. */
   usersOf(partition: number, chunkSize: number): AsyncIterable<string[]>;
   /** The full sync in progress in a partition (between its markers), if any. */
@@ -15,13 +15,19 @@ export interface PictureStore {
 
 /** Where commands go (`provisioning.commands.v1`). */
 export interface CommandSink {
-  publish(commands: readonly ProvisioningCommandV1[]): Promise<void>;
+  /** `traceOf(changeId)` gives the trace context of the directory event that caused a command. */
+  publish(
+    commands: readonly ProvisioningCommandV1[],
+    traceOf?: (changeId: string) => string | undefined,
+  ): Promise<void>;
 }
 
 /** A batch of directory events from one partition, in offset order. */
 export interface DirectoryBatch {
   partition: number;
   events: readonly DirectoryEventV1[];
+  /** The W3C trace context of an event, by event id, so a trace follows a change to Salesforce. */
+  traceOf?: (eventId: string) => string | undefined;
 }
 
 /** The stream of directory events (`entra.directory.v1`); the batch is committed when the handler resolves. */

@@ -19,13 +19,12 @@ export class InMemoryPictureStore implements PictureStore {
     return out;
   }
 
-  async save(pictures: readonly UserPicture[], partition: number): Promise<void> {
+  async save(pictures: readonly UserPicture[], partition?: number): Promise<void> {
     if (this.failOnSave) throw new Error('store unavailable (injected)');
+    for (const p of pictures) this.pictures.set(p.id, structuredClone(p));
+    if (partition === undefined) return;
     const ids = this.partitions.get(partition) ?? new Set();
-    for (const p of pictures) {
-      this.pictures.set(p.id, structuredClone(p));
-      ids.add(p.id);
-    }
+    for (const p of pictures) ids.add(p.id);
     this.partitions.set(partition, ids);
   }
 

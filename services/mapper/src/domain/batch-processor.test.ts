@@ -59,12 +59,13 @@ describe('mapper batch processor', () => {
   let store: InMemoryPictureStore;
   let sink: InMemoryCommandSink;
   let guard: InMemoryGuardCounter;
-  let process: ReturnType<typeof createBatchProcessor>;
+  let processor: ReturnType<typeof createBatchProcessor>;
+  const process = (batch: Parameters<typeof processor.process>[0]) => processor.process(batch);
   const setup = (threshold = 0) => {
     store = new InMemoryPictureStore();
     sink = new InMemoryCommandSink();
     guard = new InMemoryGuardCounter();
-    process = createBatchProcessor({
+    processor = createBatchProcessor({
       store,
       sink,
       guard,
@@ -172,6 +173,10 @@ describe('mapper batch processor', () => {
     expect(disables).toHaveLength(2);
     expect(held.map((c) => c.action)).toEqual(['skip', 'skip']);
     expect((await guard.staged()).sort()).toEqual(held.map((c) => c.userId).sort());
+    sink.commands.length = 0;
+    expect(await processor.releaseStaged()).toBe(2);
+    expect(sink.commands.map((c) => c.action)).toEqual(['disable', 'disable']);
+    expect(await guard.staged()).toEqual([]);
   });
 
   it('loses nothing when publishing fails: the batch can be processed again', async () => {

@@ -28,11 +28,16 @@ const CHUNK = 500;
  * see are known to have vanished.
  */
 export function createBatchProcessor(deps: ProcessorDeps) {
-  async function decideAndEmit(pictures: UserPicture[], origin: CommandContext['origin']): Promise<UserPicture[]> {
+  async function decideAndEmit(
+    pictures: UserPicture[],
+    origin: CommandContext['origin'],
+    traceOf?: (eventId: string) => string | undefined,
+    guardPolicy: GuardPolicy = deps.guardPolicy,
+  ): Promise<UserPicture[]> {
     const ctx = { ...deps.context, origin };
     const decided = pictures.map((p) => decideUser(p, deps.config, ctx, deps.decideOptions));
     const disabling = decided.filter((d) => d.decision.action === 'disable').map((d) => d.picture.id);
-    const { staged } = await admitDeactivations(disabling, deps.guardPolicy, deps.guard);
+    const { staged } = await admitDeactivations(disabling, guardPolicy, deps.guard);
     const held = new Set(staged);
     const commands: ProvisioningCommandV1[] = [];
     const next = decided.map((d, i) => {
@@ -57,7 +62,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
       });
       return original;
     });
-    if (commands.length > 0) await deps.sink.publish(commands);
+    if (commands.length > 0) await deps.sink.publish(commands, traceOf);
     for (const c of commands) deps.onCommand?.(c);
     return next;
   }
@@ -79,17 +84,32 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     return vanished;
   }
 
-  async function applySegment(partition: number, facts: readonly UserFact[], fullSyncId: string | null): Promise<void> {
+  async function applySegment(
+    partition: number,
+    facts: readonly UserFact[],
+    fullSyncId: string | null,
+    traceOf?: (eventId: string) => string | undefined,
+  ): Promise<void> {
     if (facts.length === 0) return;
     const pictures = await deps.store.load([...new Set(facts.map((f) => f.userId))]);
     for (const fact of facts) {
       pictures.set(fact.userId, applyFact(pictures.get(fact.userId) ?? emptyPicture(fact.userId), fact, fullSyncId));
     }
     const touched = [...pictures.values()];
-    await deps.store.save(fullSyncId === null ? await decideAndEmit(touched, 'sync') : touched, partition);
+    await deps.store.save(fullSyncId === null ? await decideAndEmit(touched, 'sync', traceOf) : touched, partition);
   }
 
-  return async function process(batch: DirectoryBatch): Promise<void> {
+  /** Decides again for the users the guard staged, without the guard: an admin allowed it. */
+  async function releaseStaged(): Promise<number> {
+    const ids = await deps.guard.release();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const pictures = [...(await deps.store.load(ids.slice(i, i + CHUNK))).values()];
+      await deps.store.save(await decideAndEmit(pictures, 'sync', undefined, { threshold: 0, windowMs: 1 }));
+    }
+    return ids.length;
+  }
+
+  async function process(batch: DirectoryBatch): Promise<void> {
     const { partition } = batch;
     let fullSyncId = await deps.store.fullSyncOf(partition);
     let segment: UserFact[] = [];
@@ -99,7 +119,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
         continue;
       }
       // Facts before a marker are settled before the marker takes effect.
-      await applySegment(partition, segment, fullSyncId);
+      await applySegment(partition, segment, fullSyncId, batch.traceOf);
       segment = [];
       if (event.mode !== 'full') continue;
       if (event.type === 'sync.started') {
@@ -113,8 +133,10 @@ export function createBatchProcessor(deps: ProcessorDeps) {
         deps.onFullSync?.({ partition, syncId: event.syncId, phase: 'completed', vanished });
       }
     }
-    await applySegment(partition, segment, fullSyncId);
-  };
+    await applySegment(partition, segment, fullSyncId, batch.traceOf);
+  }
+
+  return { process, releaseStaged };
 }
 
 type UserFact = Exclude<DirectoryEventV1, SyncMarker>;

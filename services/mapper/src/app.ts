@@ -1,0 +1,56 @@
+import type { DecideOptions, MappingConfig } from '@provision/mapping';
+import { counter, type Logger, type Registry } from '@provision/telemetry';
+import { createBatchProcessor } from './domain/batch-processor.ts';
+import type { GuardCounter, GuardPolicy } from './domain/deactivation-guard.ts';
+import type { CommandSink, DirectoryFeed, PictureStore } from './ports.ts';
+
+export interface MapperDeps {
+  feed: DirectoryFeed;
+  store: PictureStore;
+  sink: CommandSink;
+  guard: GuardCounter;
+  guardPolicy: GuardPolicy;
+  mapping: MappingConfig;
+  dryRun: boolean;
+  logger: Logger;
+  metrics: Registry;
+  newId: () => string;
+  now?: () => Date;
+  decideOptions?: DecideOptions;
+}
+
+/** The mapper, built from its ports; nothing runs until `start()`. */
+export function buildService(deps: MapperDeps) {
+  const commands = counter(deps.metrics, 'provision_mapper_commands_total', 'Commands emitted', ['action']);
+  const syncs = counter(deps.metrics, 'provision_mapper_full_sync_partitions_total', 'Full-sync partitions completed');
+  const processor = createBatchProcessor({
+    store: deps.store,
+    sink: deps.sink,
+    guard: deps.guard,
+    guardPolicy: deps.guardPolicy,
+    config: deps.mapping,
+    context: { newId: deps.newId, now: deps.now ?? (() => new Date()), dryRun: deps.dryRun },
+    ...(deps.decideOptions ? { decideOptions: deps.decideOptions } : {}),
+    onCommand: (c) => {
+      commands.inc({ action: c.action });
+      if (c.reasons.some((r) => r.code === 'deactivation-guard')) {
+        deps.logger.warn({ userId: c.userId, changeId: c.changeId }, 'deactivation held back by the guard');
+      }
+    },
+    onFullSync: (e) => {
+      if (e.phase === 'completed') syncs.inc();
+      deps.logger.info(e, `full sync ${e.phase} in partition ${e.partition}`);
+    },
+  });
+  return {
+    start: () => deps.feed.start((batch) => processor.process(batch)),
+    stop: () => deps.feed.stop(),
+    ready: () => deps.feed.ready(),
+    /** Users whose deactivation the guard holds back. */
+    staged: () => deps.guard.staged(),
+    /** An admin allows the held-back deactivations. */
+    releaseStaged: () => processor.releaseStaged(),
+  };
+}
+
+export type MapperService = ReturnType<typeof buildService>;

@@ -1,0 +1,26 @@
+import { bool, brokerList, type Env, loadConfig, logLevel, port, positiveInt, urlOf } from '@provision/config';
+import { z } from 'zod';
+
+const schema = z.object({
+  KAFKA_BROKERS: brokerList(),
+  KAFKA_PARTITIONS: positiveInt().default(6),
+  TOPIC_PREFIX: z.string().default(''),
+  REDIS_URL: urlOf('redis:', 'rediss:'),
+  REDIS_PREFIX: z.string().default('provision:'),
+  HTTP_PORT: port().default(8082),
+  LOG_LEVEL: logLevel().default('info'),
+  /** A mapping file (YAML or JSON); the Salesforce default mapping when unset. */
+  MAPPING_FILE: z.string().optional(),
+  /** Every command is a preview: the writer reports what it would do and writes nothing. */
+  DRY_RUN: bool().default(false),
+  /** Deactivations allowed per window before the rest are staged; 0 turns the guard off (Entra's default is 500). */
+  DEACTIVATION_GUARD_THRESHOLD: z.coerce.number().int().min(0).default(500),
+  DEACTIVATION_GUARD_WINDOW_MS: positiveInt().default(3_600_000),
+});
+
+export type MapperConfig = Readonly<z.infer<typeof schema>>;
+
+/** The mapper's configuration; the only reader of `process.env`. */
+export function readConfig(env: Env = process.env): MapperConfig {
+  return loadConfig({ schema }, env);
+}

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { isProvisionError } from '@provision/errors';
+import { TOPICS } from '@provision/events';
+import { createKafkaClient } from '@provision/kafka';
+import { defaultMappingConfig, formatProblem, parseMappingConfig } from '@provision/mapping';
+import { createLogger, createMetrics, createOpsServer, onShutdown } from '@provision/telemetry';
+import { Redis } from 'ioredis';
+import { kafkaCommandSink, kafkaDirectoryFeed } from './adapters/kafka.ts';
+import { RedisGuardCounter, RedisPictureStore } from './adapters/redis-store.ts';
+import { buildService } from './app.ts';
+import { readConfig } from './config.ts';
+
+async function loadMapping(file: string | undefined) {
+  if (!file) return defaultMappingConfig();
+  const parsed = parseMappingConfig(await readFile(file, 'utf8'));
+  if (!parsed.ok)
+    throw new Error(
+      `Invalid mapping file ${file}:\n${parsed.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`,
+    );
+  return parsed.config;
+}
+
+try {
+  const config = readConfig();
+  const logger = createLogger({ service: 'mapper', level: config.LOG_LEVEL });
+  const metrics = createMetrics('mapper');
+  const mapping = await loadMapping(config.MAPPING_FILE);
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'provision-mapper', logger });
+  const topic = (name: string) => `${config.TOPIC_PREFIX}${name}`;
+  await kafka.ensureTopics(
+    [TOPICS.directory, TOPICS.commands].map((t) => ({ topic: topic(t), partitions: config.KAFKA_PARTITIONS })),
+  );
+  const producer = await kafka.producer({ source: '/provision/mapper' });
+  const service = buildService({
+    feed: kafkaDirectoryFeed(kafka, {
+      topic: topic(TOPICS.directory),
+      groupId: `${config.TOPIC_PREFIX}provision-mapper`,
+      logger,
+    }),
+    store: new RedisPictureStore(redis, config.REDIS_PREFIX),
+    sink: kafkaCommandSink(producer, topic(TOPICS.commands)),
+    guard: new RedisGuardCounter(redis, config.REDIS_PREFIX),
+    guardPolicy: { threshold: config.DEACTIVATION_GUARD_THRESHOLD, windowMs: config.DEACTIVATION_GUARD_WINDOW_MS },
+    mapping,
+    dryRun: config.DRY_RUN,
+    logger,
+    metrics,
+    newId: randomUUID,
+  });
+  const http = createOpsServer({ ready: service.ready, metrics });
+  http.get('/api/deactivation-guard', async () => ({ staged: await service.staged() }));
+  http.post('/api/deactivation-guard/release', async () => ({ released: await service.releaseStaged() }));
+  await service.start();
+  await http.listen({ port: config.HTTP_PORT, host: '0.0.0.0' });
+  const address = http.server.address();
+  logger.info({ port: typeof address === 'object' && address ? address.port : config.HTTP_PORT }, 'started');
+  onShutdown(logger, async () => {
+    await http.close();
+    await service.stop();
+    await kafka.close();
+    redis.disconnect();
+  });
+} catch (error) {
+  console.error(isProvisionError(error) ? error.message : error);
+  process.exit(1);
+}

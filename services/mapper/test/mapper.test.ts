@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { type DirectoryEventV1, ProvisioningCommandV1, TOPICS } from '@provision/events';
+import { createKafkaClient, type KafkaClient } from '@provision/kafka';
+import { defaultMappingConfig } from '@provision/mapping';
+import { createLogger, createMetrics } from '@provision/telemetry';
+import { test } from '@provision/testkit/vitest';
+import { Redis } from 'ioredis';
+import { afterEach, expect } from 'vitest';
+import { kafkaCommandSink, kafkaDirectoryFeed } from '../src/adapters/kafka.ts';
+import { RedisGuardCounter, RedisPictureStore } from '../src/adapters/redis-store.ts';
+import { buildService, type MapperService } from '../src/app.ts';
+
+const at = new Date().toISOString();
+const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function startMapper(brokers: string, redisUrl: string, prefix: string, redisPrefix: string) {
+  const logger = createLogger({ service: 'mapper', level: 'warn' });
+  const kafka: KafkaClient = createKafkaClient({ brokers, clientId: `${prefix}mapper` });
+  const topics = { directory: `${prefix}${TOPICS.directory}`, commands: `${prefix}${TOPICS.commands}` };
+  await kafka.ensureTopics(Object.values(topics).map((topic) => ({ topic, partitions: 3 })));
+  const redis = new Redis(redisUrl);
+  const producer = await kafka.producer({ source: '/provision/mapper' });
+  const service: MapperService = buildService({
+    feed: kafkaDirectoryFeed(kafka, { topic: topics.directory, groupId: `${prefix}mapper`, logger }),
+    store: new RedisPictureStore(redis, redisPrefix),
+    sink: kafkaCommandSink(producer, topics.commands),
+    guard: new RedisGuardCounter(redis, redisPrefix),
+    guardPolicy: { threshold: 0, windowMs: 60_000 },
+    mapping: defaultMappingConfig(),
+    dryRun: false,
+    logger,
+    metrics: createMetrics('mapper'),
+    newId: randomUUID,
+  });
+  await service.start();
+  cleanups.push(async () => {
+    await service.stop();
+    await kafka.close();
+    redis.disconnect();
+  });
+  return { kafka, topics, service };
+}
+
+test('turns directory facts on Kafka into keyed commands that carry the trace and CloudEvents headers', async ({
+  kafka,
+  redis,
+}) => {
+  const prefix = `${kafka.prefix}.`;
+  const { kafka: client, topics } = await startMapper(kafka.brokers, redis.url, prefix, redis.prefix);
+  const producer = await client.producer({ source: '/test/ingestor' });
+  const userId = randomUUID();
+  const events: DirectoryEventV1[] = [
+    {
+      type: 'user.upserted',
+      eventId: randomUUID(),
+      syncId: 'incr-1',
+      observedAt: at,
+      userId,
+      complete: true,
+      attributes: {
+        userPrincipalName: 'megan.bowen@contoso.com',
+        mail: 'megan.bowen@contoso.com',
+        givenName: 'Megan',
+        surname: 'Bowen',
+        accountEnabled: true,
+      },
+    },
+    {
+      type: 'assignment.changed',
+      eventId: randomUUID(),
+      syncId: 'incr-1',
+      observedAt: at,
+      userId,
+      assignmentId: 'a1',
+      principalType: 'User',
+      principalId: userId,
+      role: { appRoleId: 'r1', roleValue: 'Standard User' },
+      change: 'added',
+    },
+  ];
+  await producer.send(
+    events.map((value) => ({
+      topic: topics.directory,
+      key: userId,
+      value,
+      type: 'com.provision.entra.directory.v1',
+      traceparent,
+    })),
+  );
+
+  const [message] = await kafka.waitForMessages(topics.commands, 1, { timeout: 30_000 });
+  expect(message?.key).toBe(userId);
+  const command = ProvisioningCommandV1.parse(JSON.parse(message!.value!));
+  expect(command).toMatchObject({
+    action: 'create',
+    userId,
+    fields: { Username: 'megan.bowen@contoso.com', ProfileName: 'Standard User' },
+  });
+  expect(message?.headers).toMatchObject({
+    ce_type: 'com.provision.provisioning.command.v1',
+    ce_id: command.commandId,
+    ce_specversion: '1.0',
+  });
+  expect(message?.headers.traceparent?.split('-')[1]).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+  await producer.disconnect();
+});
