@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { clientStateMatches as sameSecret } from '@provision/graph';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Log } from '../domain/log.ts';
 import type { IngestorMetrics } from '../domain/ports.ts';
@@ -28,9 +28,9 @@ export interface WebhookOptions {
  * once; the work (a delta round) happens after.
  */
 export function registerWebhookRoutes(app: FastifyInstance, options: WebhookOptions): void {
-  const expected = options.clientState === undefined ? undefined : digest(options.clientState);
-  const clientStateMatches = (value: unknown): boolean =>
-    expected !== undefined && typeof value === 'string' && timingSafeEqual(digest(value), expected);
+  const { clientState } = options;
+  // Constant time, whatever the lengths (both sides hashed first).
+  const clientStateMatches = (value: unknown): boolean => clientState !== undefined && sameSecret(clientState, value);
 
   const answerValidation = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = (request.query as Record<string, unknown> | undefined)?.['validationToken'];
@@ -90,10 +90,6 @@ export function registerWebhookRoutes(app: FastifyInstance, options: WebhookOpti
     }
     return reply;
   });
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

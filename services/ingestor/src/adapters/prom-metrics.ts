@@ -1,0 +1,29 @@
+import { counter, histogram, type Registry } from '@provision/telemetry';
+import type { IngestorMetrics } from '../domain/ports.ts';
+
+/** The ingestor's Prometheus metrics. */
+export function promMetrics(registry: Registry): IngestorMetrics {
+  const published = counter(registry, 'ingestor_events_published_total', 'Directory events published, by type', [
+    'type',
+  ]);
+  const rounds = histogram(
+    registry,
+    'ingestor_round_duration_seconds',
+    'Sync round duration, by mode and outcome',
+    ['mode', 'outcome'],
+    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+  );
+  const notifications = counter(
+    registry,
+    'ingestor_notifications_total',
+    'Graph notifications received, by kind and outcome (rejected = wrong clientState or malformed)',
+    ['kind', 'outcome'],
+  );
+  return {
+    published: (type, count) => published.inc({ type }, count),
+    round: (mode, outcome, seconds) => rounds.observe({ mode, outcome }, seconds),
+    notification: (kind, outcome, count) => {
+      if (count > 0) notifications.inc({ kind, outcome }, count);
+    },
+  };
+}

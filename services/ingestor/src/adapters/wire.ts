@@ -1,0 +1,78 @@
+import { TOPICS } from '@provision/events';
+import { createGraphClient, GraphSubscriptionManager } from '@provision/graph';
+import { createKafkaClient } from '@provision/kafka';
+import type { Logger, Registry } from '@provision/telemetry';
+import { Redis } from 'ioredis';
+import { buildService, type IngestorService } from '../app.ts';
+import type { IngestorConfig } from '../config.ts';
+import { GraphDirectorySource } from './graph-directory-source.ts';
+import { GraphSubscriptionGateway } from './graph-subscription-gateway.ts';
+import { KafkaDirectorySink } from './kafka-directory-sink.ts';
+import { promMetrics } from './prom-metrics.ts';
+import { RedisSyncState } from './redis-sync-state.ts';
+
+export interface Ingestor {
+  readonly service: IngestorService;
+  /** Closes the adapters (after `service.stop()`). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the real adapters from the configuration (Graph, Kafka, Redis) and the service over
+ * them. Connects the producer and ensures the topic; starts nothing.
+ */
+export async function createIngestor(
+  config: IngestorConfig,
+  telemetry: { logger: Logger; metrics: Registry },
+): Promise<Ingestor> {
+  const { logger } = telemetry;
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'provision-ingestor', logger });
+  try {
+    const topic = `${config.TOPIC_PREFIX}${TOPICS.directory}`;
+    await kafka.ensureTopics([{ topic, partitions: config.KAFKA_PARTITIONS }]);
+    const partitions = (await kafka.partitionCount(topic)) ?? config.KAFKA_PARTITIONS;
+    const producer = await kafka.producer({ source: '/provision/ingestor' });
+    const client = createGraphClient({
+      tenantId: config.GRAPH_TENANT_ID,
+      clientId: config.GRAPH_CLIENT_ID,
+      clientSecret: config.GRAPH_CLIENT_SECRET,
+      authorityHost: config.GRAPH_AUTHORITY_HOST,
+      graphUrl: config.GRAPH_BASE_URL,
+    });
+    const state = new RedisSyncState(redis, config.REDIS_PREFIX);
+    const service = buildService({
+      source: new GraphDirectorySource({
+        client,
+        servicePrincipalId: config.GRAPH_SERVICE_PRINCIPAL_ID,
+        fallbackUserGroups: (userId) => state.groupsOf(userId),
+      }),
+      state,
+      sink: new KafkaDirectorySink({ producer, topic, partitions }),
+      metrics: promMetrics(telemetry.metrics),
+      log: logger,
+      syncIntervalMs: config.SYNC_INTERVAL_MS,
+      ...(config.WEBHOOK_CLIENT_STATE ? { clientState: config.WEBHOOK_CLIENT_STATE } : {}),
+      ...(config.WEBHOOK_PUBLIC_URL
+        ? {
+            webhook: {
+              publicUrl: config.WEBHOOK_PUBLIC_URL,
+              gateway: new GraphSubscriptionGateway(new GraphSubscriptionManager(client)),
+              store: state,
+            },
+          }
+        : {}),
+    });
+    return {
+      service,
+      async close() {
+        await kafka.close();
+        redis.disconnect();
+      },
+    };
+  } catch (error) {
+    await kafka.close();
+    redis.disconnect();
+    throw error;
+  }
+}
