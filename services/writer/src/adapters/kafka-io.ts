@@ -1,0 +1,84 @@
+import { ProvisioningCommandV1, TOPIC_SCHEMAS, TOPICS } from '@provision/events';
+import { type ConsumerRunner, type EventSchema, type KafkaClient, type Logger, outcome } from '@provision/kafka';
+import type { CommandSource, ResultSink } from '../app.ts';
+
+export interface KafkaCommandSourceOptions {
+  readonly client: KafkaClient;
+  readonly groupId: string;
+  readonly topic: string;
+  /** Most commands of one partition per handler call. */
+  readonly batchSize: number;
+  readonly partitionsConcurrently: number;
+  readonly sessionTimeoutMs: number;
+  readonly logger?: Logger;
+  readonly onOutcome?: (topic: string, status: string) => void;
+}
+
+// The writer decides itself when to give up on a command (it answers every command with a result;
+// only a job-level refusal or an unreachable Redis/Kafka asks for a retry), so the driver's retry
+// budget must outlast a quarantine instead of dead-lettering commands Salesforce never refused.
+const RETRY_FOREVER = { maxAttempts: 100_000, maxDelayMs: 60_000 };
+
+/**
+ * Commands from `provisioning.commands.v1` through `@provision/kafka`'s batch mode: validated
+ * (invalid messages are dead-lettered by the driver), handed over a partition chunk at a time, and
+ * committed only once answered `done`.
+ */
+export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandSource {
+  let runner: ConsumerRunner | undefined;
+  return {
+    async start(handler) {
+      runner = options.client.consumer<ProvisioningCommandV1>({
+        groupId: options.groupId,
+        topics: [options.topic],
+        schema: ProvisioningCommandV1 as EventSchema<ProvisioningCommandV1>,
+        batchSize: options.batchSize,
+        partitionsConcurrently: options.partitionsConcurrently,
+        sessionTimeoutMs: options.sessionTimeoutMs,
+        rebalanceTimeoutMs: options.sessionTimeoutMs,
+        retry: RETRY_FOREVER,
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+        batchHandler: async (commands, ctx) => {
+          const answers = await handler(
+            commands.map((command, i) => ({ command, traceparent: ctx.messages[i]?.traceparent })),
+          );
+          return answers.map((a) =>
+            a.status === 'done' ? outcome.done() : outcome.retry(a.reason, { delayMs: a.delayMs }),
+          );
+        },
+      });
+      await runner.start();
+    },
+    async stop() {
+      await runner?.stop();
+    },
+    isReady: () => runner?.isReady() ?? false,
+  };
+}
+
+/** Results to `provisioning.results.v1`, keyed by the Entra user id, carrying the command's trace. */
+export function kafkaResultSink(
+  producer: { send: import('@provision/kafka').EventProducer['send'] },
+  topic: string,
+): ResultSink {
+  const type = TOPIC_SCHEMAS[TOPICS.results].cloudEventType;
+  return {
+    async publish(results) {
+      if (results.length === 0) return;
+      await producer.send(
+        results.map(({ result, traceparent }) => ({
+          topic,
+          key: result.userId,
+          value: result,
+          type,
+          // One id per command's result: a republished result is recognisably the same event.
+          id: `result:${result.commandId}`,
+          time: result.completedAt,
+          subject: result.userId,
+          ...(traceparent ? { traceparent } : {}),
+        })),
+      );
+    },
+  };
+}

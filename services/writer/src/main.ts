@@ -1,0 +1,85 @@
+import type { AddressInfo } from 'node:net';
+import { secretNames } from '@provision/config';
+import { TOPICS } from '@provision/events';
+import { createKafkaClient } from '@provision/kafka';
+import { JsforceSalesforceGateway } from '@provision/salesforce';
+import { createLogger, createMetrics, createOpsServer, onShutdown } from '@provision/telemetry';
+import { Redis } from 'ioredis';
+import { GatewayDirectory } from './adapters/gateway-directory.ts';
+import { kafkaCommandSource, kafkaResultSink } from './adapters/kafka-io.ts';
+import { prometheusObserver } from './adapters/prometheus-observer.ts';
+import { RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from './adapters/redis-stores.ts';
+import { salesforceOptions } from './adapters/salesforce-options.ts';
+import { systemClock } from './adapters/system-clock.ts';
+import { buildService } from './app.ts';
+import { readConfig, type WriterConfig } from './config.ts';
+
+let config: WriterConfig;
+try {
+  config = readConfig();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
+
+const logger = createLogger({ service: 'writer', level: config.LOG_LEVEL, redact: secretNames(config) });
+const metrics = createMetrics('writer');
+const redis = new Redis(config.REDIS_URL);
+const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'provision-writer', logger });
+const commandsTopic = `${config.TOPIC_PREFIX}${TOPICS.commands}`;
+const resultsTopic = `${config.TOPIC_PREFIX}${TOPICS.results}`;
+await kafka.ensureTopics(
+  [commandsTopic, resultsTopic].map((topic) => ({ topic, partitions: config.KAFKA_PARTITIONS })),
+);
+const producer = await kafka.producer({ source: 'provision/writer' });
+
+const gateway = new JsforceSalesforceGateway(salesforceOptions(config));
+const budget = new RedisRateBudget(redis, {
+  prefix: config.REDIS_PREFIX,
+  perMinute: config.SALESFORCE_API_BUDGET_PER_MINUTE,
+  clock: systemClock,
+});
+const service = buildService({
+  source: kafkaCommandSource({
+    client: kafka,
+    groupId: `${config.TOPIC_PREFIX}provision-writer`,
+    topic: commandsTopic,
+    batchSize: config.WRITER_MAX_BATCH,
+    partitionsConcurrently: config.WRITER_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: config.WRITER_SESSION_TIMEOUT_MS,
+    logger,
+  }),
+  sink: kafkaResultSink(producer, resultsTopic),
+  directory: new GatewayDirectory(gateway, { budget }),
+  links: new RedisLinkStore(redis, config.REDIS_PREFIX),
+  budget,
+  quarantineStore: new RedisQuarantineStore(redis, config.REDIS_PREFIX),
+  clock: systemClock,
+  logger,
+  observer: prometheusObserver(metrics),
+  settings: {
+    dryRun: config.WRITER_DRY_RUN,
+    maxBatch: config.WRITER_MAX_BATCH,
+    lingerMs: config.WRITER_LINGER_MS,
+    valuesPerQuery: config.WRITER_VALUES_PER_QUERY,
+    quarantine: {
+      threshold: config.WRITER_QUARANTINE_THRESHOLD,
+      baseDelayMs: config.WRITER_QUARANTINE_BASE_DELAY_MS,
+      maxDelayMs: config.WRITER_QUARANTINE_MAX_DELAY_MS,
+      retryDelayMs: config.WRITER_RETRY_DELAY_MS,
+    },
+  },
+});
+
+const ops = createOpsServer({ ready: () => service.ready(), metrics });
+await ops.listen({ port: config.HTTP_PORT, host: '0.0.0.0' });
+onShutdown(logger, async () => {
+  await service.stop();
+  await ops.close();
+  await producer.disconnect();
+  await kafka.close();
+  await gateway.close();
+  redis.disconnect();
+});
+await service.start();
+logger.info({ port: (ops.server.address() as AddressInfo).port, commandsTopic, resultsTopic }, 'started');
