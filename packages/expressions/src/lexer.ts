@@ -113,11 +113,13 @@ export function tokenize(text: string): Token[] {
       tokens.push({ kind: ch, text: ch, column });
       i++;
     } else {
+      // Quotes copied from a word processor or a rendered web page are the usual culprit.
+      const hint = /[\u2018\u2019\u201c\u201d]/.test(ch) ? '; use straight double quotes (") around strings' : '';
       fail(
         column,
         'an attribute, a string, a number or a function',
         describeChar(text, i),
-        `Unexpected ${describeChar(text, i)} at column ${column}`,
+        `Unexpected ${describeChar(text, i)} at column ${column}${hint}`,
       );
     }
   }

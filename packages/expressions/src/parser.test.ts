@@ -143,6 +143,15 @@ describe('parseExpression errors', () => {
 
   it('reports unknown functions and bare names', () => {
     expect(syntaxError('Foo([a])').message).toBe('Unknown function "Foo" at column 1');
+    expect(syntaxError('IFF([a]="x", "y", "z")').message).toBe(
+      'Unknown function "IFF" at column 1; did you mean "IIF"?',
+    );
+    expect(syntaxError('Append([a], ToLowr([b]))').message).toBe(
+      'Unknown function "ToLowr" at column 13; did you mean "ToLower"?',
+    );
+    expect(syntaxError('Append([a], \u201cx\u201d)').message).toBe(
+      'Unexpected "\u201c" at column 13; use straight double quotes (") around strings',
+    );
     expect(syntaxError('Append(mail, "x")').message).toContain('Unknown name "mail" at column 8');
     expect(syntaxError('Append([a], Guid)').message).toBe('Expected "(" after Guid at column 17 but found ")"');
   });

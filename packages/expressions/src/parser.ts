@@ -8,7 +8,7 @@ import {
 } from './ast.ts';
 import { ExpressionSyntaxError } from './errors.ts';
 import { describeToken, type Token, tokenize } from './lexer.ts';
-import { type FunctionSignature, findEnum, findSignature } from './signatures.ts';
+import { FUNCTION_SIGNATURES, type FunctionSignature, findEnum, findSignature } from './signatures.ts';
 
 /** Deeper nesting than this is refused rather than risking the stack. */
 export const MAX_NESTING_DEPTH = 200;
@@ -133,7 +133,12 @@ class Parser {
   private call(nameToken: Token, depth: number): CallNode {
     const signature = findSignature(nameToken.text);
     if (!signature) {
-      this.fail(nameToken, 'a known function', `Unknown function "${nameToken.text}" at column ${nameToken.column}`);
+      const suggestion = suggestFunction(nameToken.text);
+      this.fail(
+        nameToken,
+        'a known function',
+        `Unknown function "${nameToken.text}" at column ${nameToken.column}${suggestion ? `; did you mean ${suggestion}?` : ''}`,
+      );
     }
     this.next(); // (
     const args: ArgumentAst[] = [];
@@ -224,4 +229,27 @@ function checkArguments(
       );
     }
   });
+}
+
+// Edit distance, to suggest the function an admin probably meant ("Substr" → "Mid" is beyond it).
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function suggestFunction(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  let best: { name: string; score: number } | undefined;
+  for (const signature of FUNCTION_SIGNATURES) {
+    const score = distance(lower, signature.name.toLowerCase());
+    if (score <= (lower.length <= 4 ? 1 : 2) && (!best || score < best.score)) best = { name: signature.name, score };
+  }
+  return best && `"${best.name}"`;
 }
