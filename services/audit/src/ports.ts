@@ -16,8 +16,10 @@ export interface DeadLetterInput {
   reason: string;
   errorCode: string | null;
   headers: Record<string, string>;
-  /** The original value as text (it may not be JSON: that can be why it is here). */
+  /** The original value (it may not be JSON: that can be why it is here). */
   payload: string | null;
+  /** `utf8` when the value was text, `base64` when it was other bytes. */
+  payloadEncoding: 'utf8' | 'base64';
 }
 
 /** A stored dead letter. */

@@ -58,18 +58,20 @@ export function createDeadLetterConsumer(options: {
           const headers: Record<string, string> = {};
           for (const [name, value] of Object.entries(message.headers ?? {})) {
             const last = Array.isArray(value) ? value.at(-1) : value;
-            if (last !== undefined) headers[name] = last.toString();
+            if (last !== undefined) headers[clean(name)] = clean(last.toString());
           }
+          const payload = payloadOf(message.value);
           await handler({
             topic: unprefixed(topic),
             sourceTopic: unprefixed(headers.dlq_source_topic ?? topic.replace(/\.dlq(\.v\d+)?$/, '$1')),
             partition,
             offset: message.offset,
-            key: message.key?.toString('utf8') ?? null,
+            key: message.key ? clean(message.key.toString('utf8')) : null,
             reason: headers.dlq_reason ?? 'no reason given',
             errorCode: headers.dlq_reason_code ?? null,
             headers,
-            payload: message.value?.toString('utf8') ?? null,
+            payload: payload.text,
+            payloadEncoding: payload.encoding,
           });
         },
       });
@@ -81,4 +83,23 @@ export function createDeadLetterConsumer(options: {
     },
     ready: () => joined,
   };
+}
+
+// PostgreSQL text cannot hold NUL, and a dead letter can be any bytes.
+function clean(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD');
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The value as text when it is UTF-8 without NUL, else as base64, so no byte is lost. */
+export function payloadOf(value: Buffer | null): { text: string | null; encoding: 'utf8' | 'base64' } {
+  if (value === null) return { text: null, encoding: 'utf8' };
+  try {
+    const text = utf8.decode(value);
+    if (!text.includes('\u0000')) return { text, encoding: 'utf8' };
+  } catch {
+    // not UTF-8
+  }
+  return { text: value.toString('base64'), encoding: 'base64' };
 }

@@ -46,7 +46,8 @@ export function createKafkaEventSource(options: KafkaEventSourceOptions): AuditE
           ? ProvisioningResultV1.safeParse(value)
           : DirectoryEventV1.safeParse(value);
     if (!parsed.success) {
-      return outcome.deadLetter(`value does not match the ${topic} schema: ${parsed.error.message}`, {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      return outcome.deadLetter(`value does not match the ${topic} schema: ${problems}`, {
         code: 'PRV_EVENT_INVALID',
       });
     }

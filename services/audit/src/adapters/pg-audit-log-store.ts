@@ -149,13 +149,34 @@ export class PgAuditLogStore implements AuditLogStore {
         started ? [] : [partition],
       ],
     );
+    // Markers and commands travel on different topics, so a command can be logged before the
+    // marker of its cycle: claim the commands issued since this round started.
+    if (started) {
+      await this.pool.query(
+        `UPDATE provisioning_log SET cycle_id = $1
+         WHERE issued_at >= $2::timestamptz AND cycle_id IS DISTINCT FROM $1
+           AND (cycle_id IS NULL OR cycle_id IN (SELECT sync_id FROM sync_runs WHERE started_at < $2::timestamptz))`,
+        [m.syncId, m.at],
+      );
+    }
   }
 
   async recordDeadLetter(d: DeadLetterInput): Promise<void> {
     await this.pool.query(
-      `INSERT INTO dead_letters (topic, source_topic, kafka_partition, kafka_offset, message_key, reason, error_code, headers, payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING`,
-      [d.topic, d.sourceTopic, d.partition, d.offset, d.key, d.reason, d.errorCode, json(d.headers), d.payload],
+      `INSERT INTO dead_letters (topic, source_topic, kafka_partition, kafka_offset, message_key, reason, error_code, headers, payload, payload_encoding)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING`,
+      [
+        d.topic,
+        d.sourceTopic,
+        d.partition,
+        d.offset,
+        d.key,
+        d.reason,
+        d.errorCode,
+        json(d.headers),
+        d.payload,
+        d.payloadEncoding,
+      ],
     );
   }
 
@@ -254,6 +275,7 @@ export class PgAuditLogStore implements AuditLogStore {
       errorCode: r.error_code,
       headers: r.headers,
       payload: r.payload,
+      payloadEncoding: r.payload_encoding === 'base64' ? 'base64' : 'utf8',
       receivedAt: iso(r.received_at) ?? '',
     }));
   }

@@ -1,0 +1,175 @@
+import { createLogger, createMetrics } from '@provision/telemetry';
+import { describe, expect, it } from 'vitest';
+import { buildService } from './app.ts';
+import { FakeClock, FakeMailer, FakeQuarantine, InMemoryAuditLogStore, InMemoryEventSource } from './fakes.ts';
+import { commandForFailure, fixtures } from './testing/fixtures.ts';
+
+function setup(options: { alerts?: boolean } = {}) {
+  const store = new InMemoryAuditLogStore();
+  const events = new InMemoryEventSource();
+  const mailer = new FakeMailer();
+  const quarantine = new FakeQuarantine();
+  const clock = new FakeClock(new Date('2026-11-26T12:00:00.000Z'));
+  const service = buildService({
+    store,
+    events,
+    logger: createLogger({ service: 'audit', level: 'silent' }),
+    metrics: createMetrics('audit'),
+    quarantine,
+    clock,
+    retentionDays: 30,
+    alerts: options.alerts
+      ? { mailer, settings: { to: ['admin@contoso.com'], from: 'provision@contoso.com' }, intervalMs: 60_000 }
+      : null,
+  });
+  return { store, events, mailer, quarantine, clock, service };
+}
+
+describe('audit service (in-memory ports)', () => {
+  it('is ready only after start, once its consumers joined', async () => {
+    const { service, store } = setup();
+    expect((await service.http.inject('/readyz')).statusCode).toBe(503);
+    await service.start();
+    expect(store.migrated).toBe(true);
+    expect((await service.http.inject('/readyz')).statusCode).toBe(200);
+    await service.stop();
+    expect(service.ready()).toBe(false);
+  });
+
+  it('joins a result that arrived before its command, and logs it as Entra shows it', async () => {
+    const { service, events } = setup();
+    await service.start();
+    await events.deliverResult(fixtures.resultFailure());
+    await events.deliverCommand(commandForFailure());
+    const res = await service.http.inject(`/api/provisioning-logs/${fixtures.resultFailure().commandId}`);
+    expect(res.statusCode).toBe(200);
+    const entry = res.json();
+    expect(entry).toMatchObject({
+      status: 'failure',
+      provisioningAction: 'create',
+      sourceIdentity: { id: '8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5968', userPrincipalName: 'megan.bowen@contoso.com' },
+      errorInfo: { errorCode: 'SalesforceDuplicateUserName', retriable: false, fields: ['Username'] },
+      activityDateTime: '2026-11-26T11:00:01.700Z',
+      modifiedProperties: [{ displayName: 'Username', oldValue: null, newValue: 'megan.bowen@contoso.com' }],
+    });
+    expect(entry.errorInfo.recommendedAction).toMatch(/unique across all Salesforce orgs/);
+    expect(entry.provisioningSteps.map((s: { provisioningStepType: string }) => s.provisioningStepType)).toEqual([
+      'import',
+      'scoping',
+      'matching',
+      'processing',
+      'export',
+    ]);
+    expect(entry.provisioningSteps.at(-1)).toMatchObject({
+      status: 'failure',
+      description: /^SalesforceDuplicateUserName/,
+    });
+  });
+
+  it('answers 400 naming the bad parameter and 404 for an unknown command or route', async () => {
+    const { service } = setup();
+    await service.start();
+    const bad = await service.http.inject('/api/provisioning-logs?status=broken');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'PRV_BAD_REQUEST', details: { parameter: 'status' } });
+    expect(bad.json().error.message).toMatch(/'status'/);
+    const missing = await service.http.inject('/api/provisioning-logs/nope');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('PRV_NOT_FOUND');
+    expect((await service.http.inject('/api/nothing-here')).statusCode).toBe(404);
+    expect((await service.http.inject('/api/dead-letters?limit=x')).json().error.details).toEqual({
+      parameter: 'limit',
+    });
+  });
+
+  it('answers 500 without leaking internals when the store fails unexpectedly', async () => {
+    const { service, store } = setup();
+    await service.start();
+    store.failNext(new Error('connection refused to 10.0.0.5'));
+    const res = await service.http.inject('/api/provisioning-logs');
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toMatch(/10\.0\.0\.5/);
+  });
+
+  it('reports sync progress, counts, the last change and the writer quarantine', async () => {
+    const { service, events, quarantine } = setup();
+    await service.start();
+    await events.deliverDirectory(fixtures.syncStarted(), 0);
+    await events.deliverDirectory(fixtures.syncStarted(), 1);
+    await events.deliverCommand(fixtures.commandCreate());
+    await events.deliverCommand(commandForFailure());
+    await events.deliverCommand({ ...fixtures.commandDisable(), issuedAt: '2026-11-26T11:00:03.000Z' });
+    await events.deliverResult(fixtures.resultSuccess());
+    await events.deliverResult(fixtures.resultFailure());
+    quarantine.state = { reason: 'EncounteredQuarantineException', since: '2026-11-26T11:30:00Z' };
+    let status = (await service.http.inject('/api/sync-status')).json();
+    expect(status).toMatchObject({
+      fullSync: { state: 'in-progress', syncId: 'full-2026-11-26T11:00:00Z', startedAt: '2026-11-26T11:00:00.000Z' },
+      initialSyncCompleted: false,
+      progress: { since: '2026-11-26T11:00:00.000Z', commandsIssued: 3, resultsReceived: 2, pending: 1 },
+      counts: {
+        byStatus: { success: 1, failure: 1, pending: 1 },
+        byAction: { create: 2, disable: 1 },
+        byErrorCode: { SalesforceDuplicateUserName: 1 },
+      },
+      lastChange: { commandId: fixtures.resultFailure().commandId, status: 'failure' },
+      quarantine: { reason: 'EncounteredQuarantineException' },
+      generatedAt: '2026-11-26T12:00:00.000Z',
+    });
+    await events.deliverDirectory(fixtures.syncCompleted(), 0);
+    quarantine.failNext(new Error('redis down'));
+    status = (await service.http.inject('/api/sync-status')).json();
+    expect(status.fullSync).toMatchObject({ state: 'completed', counts: { users: 1000 } });
+    expect(status.initialSyncCompleted).toBe(true);
+    expect(status.quarantine).toMatchObject({ unknown: true });
+  });
+
+  it('serves a dashboard page that reads the API', async () => {
+    const { service } = setup();
+    const res = await service.http.inject('/');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    for (const path of ['/api/sync-status', '/api/provisioning-logs?status=failure', '/api/dead-letters']) {
+      expect(res.body).toContain(path);
+    }
+  });
+
+  it('emails one digest per window and retries a digest the mail server refused', async () => {
+    const { service, events, mailer } = setup({ alerts: true });
+    await service.start();
+    await events.deliverCommand(commandForFailure());
+    await events.deliverResult(fixtures.resultFailure());
+    await events.deliverResult(fixtures.resultSuccess());
+    mailer.failNext(new Error('421 try later'));
+    await expect(service.flushDigest()).rejects.toThrow(/421/);
+    expect(await service.flushDigest()).toBe(1);
+    expect(mailer.sent).toHaveLength(1);
+    expect(mailer.sent[0]).toMatchObject({ to: ['admin@contoso.com'], from: 'provision@contoso.com' });
+    expect(mailer.sent[0]?.subject).toMatch(/1 provisioning failure \(SalesforceDuplicateUserName ×1\)/);
+    expect(mailer.sent[0]?.text).toContain('megan.bowen@contoso.com');
+    // Reported once: a redelivered result or the next window sends nothing new.
+    await events.deliverResult(fixtures.resultFailure());
+    expect(await service.flushDigest()).toBe(0);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('sends no email when email is not configured', async () => {
+    const { service, events, mailer } = setup({ alerts: false });
+    await service.start();
+    await events.deliverResult(fixtures.resultFailure());
+    expect(await service.flushDigest()).toBe(0);
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('deletes entries older than the retention period', async () => {
+    const { service, events, store, clock } = setup();
+    await service.start();
+    await events.deliverCommand(fixtures.commandCreate());
+    await events.deliverResult(fixtures.resultSuccess());
+    clock.advance(29 * 86_400_000);
+    expect((await service.applyRetention()).logs).toBe(0);
+    clock.advance(2 * 86_400_000);
+    expect((await service.applyRetention()).logs).toBe(1);
+    expect(store.rows.size).toBe(0);
+  });
+});
