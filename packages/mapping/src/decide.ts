@@ -22,7 +22,7 @@ import type {
  * - in scope, not in Salesforce → `create` with every field (defaults applied);
  * - in scope, active → `update` with the changed fields only, or `skip` when nothing changed
  *   (fields applied on create only, and defaults, are never compared);
- * - in scope, deactivated or frozen → `reactivate`, with the changed fields;
+ * - in scope, deactivated (or frozen, under `deprovisioning: freeze`) → `reactivate`, with the changed fields;
  * - out of scope (unassigned, Default Access only, filtered out, disabled or soft-deleted in Entra)
  *   and active → `disable` (IsActive = false, or IsFrozen = true with `deprovisioning: freeze`);
  *   already inactive or never provisioned → `skip`;

@@ -49,6 +49,7 @@ export {
   TIME_ZONE_SID_KEYS,
 } from './salesforce-picklists.ts';
 export { describeClause, evaluateClause, evaluateScopingFilters, type ScopingResult } from './scoping.ts';
+export { sourceAttributes } from './source-attributes.ts';
 export {
   type AppRoleAssignment,
   type DecideOptions,
