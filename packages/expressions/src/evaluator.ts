@@ -16,7 +16,8 @@ export type AttributeSource = Readonly<Record<string, AttributeValue>>;
 export type ExpressionValue = string | string[] | boolean | null;
 
 /** IgnoreFlowIfNullOrEmpty matched: the target attribute is dropped from the flow. */
-export const IGNORED: unique symbol = Symbol('IgnoreFlowIfNullOrEmpty');
+// Symbol.for, so that two copies of the package agree on the marker.
+export const IGNORED: unique symbol = Symbol.for('provision.expressions.IgnoreFlowIfNullOrEmpty');
 
 export type EvaluationResult = ExpressionValue | typeof IGNORED;
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expressionArbitrary } from './arbitraries.ts';
 import { ExpressionSyntaxError } from './errors.ts';
+import { tokenize } from './lexer.ts';
 import { parseExpression } from './parser.ts';
 import { printExpression } from './printer.ts';
 
@@ -22,6 +23,22 @@ describe('printExpression (property)', () => {
         expect(printExpression(parseExpression(text))).toBe(text);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('ignores white space between tokens', () => {
+    const whitespace = fc
+      .array(fc.constantFrom(' ', '\t', '\n', '\r\n', '\u00a0'), { maxLength: 3 })
+      .map((w) => w.join(''));
+    fc.assert(
+      fc.property(expressionArbitrary({ anyNames: true }), fc.infiniteStream(whitespace), (ast, spaces) => {
+        const text = printExpression(ast);
+        const tokens = tokenize(text);
+        const pieces = tokens.slice(0, -1).map((t, i) => text.slice(t.column - 1, tokens[i + 1]!.column - 1).trimEnd());
+        const spaced = pieces.map((piece) => spaces.next().value + piece).join('') + spaces.next().value;
+        expect(parseExpression(spaced)).toEqual(ast);
+      }),
+      { numRuns: 150 },
     );
   });
 

@@ -23,12 +23,23 @@ function regex(ctx: CallContext): RegExp {
 
 function groupName(ctx: CallContext, re: RegExp): string {
   const name = toText(ctx.arg(REGEX_GROUP_NAME), 'regexGroupName') ?? '';
-  // A throwaway match tells which named groups the pattern defines.
-  const probe = new RegExp(`${re.source}|(?<__probe__>)`, re.flags.replace('g', '')).exec('');
-  if (!probe?.groups || !Object.hasOwn(probe.groups, name)) {
+  if (!groupNamesOf(re).has(name)) {
     ctx.fail(`regexGroupName "${name}" is not a named group of regexPattern "${re.source}"`);
   }
   return name;
+}
+
+const groupNames = new WeakMap<RegExp, ReadonlySet<string>>();
+
+// The named groups a pattern defines, read from a throwaway match of an always-matching variant.
+function groupNamesOf(re: RegExp): ReadonlySet<string> {
+  let names = groupNames.get(re);
+  if (!names) {
+    const probe = new RegExp(`${re.source}|(?<__probe__>)`, re.flags.replace('g', '')).exec('');
+    names = new Set(Object.keys(probe?.groups ?? {}).filter((n) => n !== '__probe__'));
+    groupNames.set(re, names);
+  }
+  return names;
 }
 
 function replaceGroup(text: string, re: RegExp, name: string, replacement: string): string {
