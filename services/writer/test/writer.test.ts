@@ -1,0 +1,149 @@
+import { createKafkaClient } from '@provision/kafka';
+import { type SalesforceSim, startSalesforceSim } from '@provision/salesforce-sim';
+import { waitFor } from '@provision/testkit';
+import { test } from '@provision/testkit/vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { createCommand, createTopics, publishCommands, readResults, startWriter } from './harness.ts';
+
+let sim: SalesforceSim;
+
+beforeAll(async () => {
+  sim = await startSalesforceSim();
+});
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+const usersOf = (domain: string) =>
+  sim.admin.users(sim.orgId).filter((u) => String(u['Username']).endsWith(`@${domain}`));
+
+describe('writer against Kafka, Redis and salesforce-sim', () => {
+  test('creates 1,000 users in Collections calls of 200, with few API calls in all', async ({ kafka, redis }) => {
+    const topics = await createTopics(kafka);
+    const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'test' });
+    const domain = `bulk-${kafka.prefix}.example.com`;
+    const commands = Array.from({ length: 1000 }, (_, i) =>
+      createCommand(i, { domain, userId: `${kafka.prefix}-bulk-${i}` }),
+    );
+    await publishCommands(client, topics.commands, commands);
+    await client.close();
+    sim.admin.resetRequestCounts();
+
+    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer') });
+    try {
+      const results = await readResults(kafka, topics.results, 1000);
+      expect(results).toHaveLength(1000);
+      expect(results.every((r) => r.status === 'success' && r.linkedBy === 'created')).toBe(true);
+      expect(usersOf(domain)).toHaveLength(1000);
+
+      const counts = sim.admin.requestCounts();
+      const creates = Object.entries(counts)
+        .filter(([k]) => k.startsWith('POST') && k.includes('/composite/sobjects'))
+        .reduce((n, [, v]) => n + v, 0);
+      const total = Object.values(counts).reduce((n, v) => n + v, 0);
+      // 1,000 records at 200 per call; the linger merges the three partitions' batches.
+      expect(creates).toBe(5);
+      // 1 login + 1 profile list + the matching queries + 5 creates. A GET query's URI is capped
+      // (~15,000 characters), so ~40-character usernames take one query per ~300 users: 11 calls in
+      // all. (Composite requests bundling 5 queries into one call would bring it to 8.)
+      const queries = counts['GET /services/data/:version/query'] ?? 0;
+      expect(queries).toBeLessThanOrEqual(5);
+      expect(total).toBeLessThanOrEqual(11);
+    } finally {
+      await writer.stop();
+    }
+  });
+
+  test('matches an existing user, and classifies a username taken in another org and a spent licence', async ({
+    kafka,
+    redis,
+  }) => {
+    const topics = await createTopics(kafka);
+    const domain = `mixed-${kafka.prefix}.example.com`;
+    const existing = createCommand(1, { domain, profile: 'Standard User', userId: `${kafka.prefix}-1` });
+    const [existingId] = sim.admin.addUsers(sim.orgId, [{ ...existing.fields, LastName: 'Before', IsActive: true }]);
+    const other = await sim.admin.createOrg({ name: 'Other org', users: [] });
+    const duplicate = createCommand(2, { domain, userId: `${kafka.prefix}-2` });
+    sim.admin.addUsers(other.orgId, [{ ...duplicate.fields, ProfileName: 'Standard User' }]);
+    const licence = sim.admin.summary(sim.orgId).licences.find((l) => l.name === 'Salesforce');
+    sim.admin.updateOrg(sim.orgId, { licences: { Salesforce: licence?.used ?? 0 } });
+    const overLicence = createCommand(3, { domain, profile: 'Standard User', userId: `${kafka.prefix}-3` });
+
+    const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'test' });
+    await publishCommands(client, topics.commands, [existing, duplicate, overLicence]);
+    await client.close();
+    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer') });
+    try {
+      const results = await readResults(kafka, topics.results, 3);
+      const byUser = new Map(results.map((r) => [r.userId, r]));
+      expect(byUser.get(existing.userId)).toMatchObject({
+        status: 'success',
+        linkedBy: 'matched',
+        salesforceId: existingId,
+        modifiedProperties: [{ name: 'LastName', oldValue: 'Before', newValue: 'Number1' }],
+      });
+      expect(byUser.get(duplicate.userId)).toMatchObject({
+        status: 'failure',
+        error: { code: 'SalesforceDuplicateUserName', fields: ['Username'], recommendedAction: expect.any(String) },
+      });
+      expect(byUser.get(overLicence.userId)).toMatchObject({
+        status: 'failure',
+        error: { code: 'SalesforceLicenseLimitExceeded', retriable: false },
+      });
+      expect(usersOf(domain)).toHaveLength(1);
+      expect(await writer.redis.get(`${redis.prefix}link:${existing.userId}`)).toBe(existingId);
+    } finally {
+      await writer.stop();
+      sim.admin.updateOrg(sim.orgId, { licences: { Salesforce: licence?.total ?? 100 } });
+    }
+  });
+
+  test('a writer that crashed after Salesforce answered but before committing creates no second user on redelivery', async ({
+    kafka,
+    redis,
+  }) => {
+    const topics = await createTopics(kafka);
+    const domain = `crash-${kafka.prefix}.example.com`;
+    const commands = Array.from({ length: 30 }, (_, i) =>
+      createCommand(i, { domain, userId: `${kafka.prefix}-c${i}` }),
+    );
+    const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'test' });
+    await publishCommands(client, topics.commands, commands);
+    await client.close();
+    const groupId = kafka.groupId('writer');
+
+    // First life: Salesforce creates the users, then the process "dies" before any result or offset
+    // commit (its result publishing never succeeds), and Redis is lost too.
+    let publishAttempts = 0;
+    const first = await startWriter({
+      kafka,
+      redis,
+      sim,
+      topics,
+      groupId,
+      sink: () => ({
+        publish: async () => {
+          publishAttempts++;
+          throw new Error('killed before the results were published');
+        },
+      }),
+    });
+    await waitFor(() => usersOf(domain).length === 30 && publishAttempts > 0, { timeout: 20_000 });
+    await first.stop();
+    expect(await kafka.committedOffset(groupId, topics.commands, 0)).toBe('-1');
+    await redis.cleanup();
+
+    // Second life: every command is redelivered; each user is found by Username, none is created again.
+    const second = await startWriter({ kafka, redis, sim, topics, groupId });
+    try {
+      const results = await readResults(kafka, topics.results, 30);
+      expect(results).toHaveLength(30);
+      expect(results.every((r) => r.status === 'success' && r.linkedBy === 'matched')).toBe(true);
+      expect(usersOf(domain)).toHaveLength(30);
+      await waitFor(async () => (await kafka.committedOffset(groupId, topics.commands, 0)) !== '-1');
+    } finally {
+      await second.stop();
+    }
+  });
+});
