@@ -29,7 +29,10 @@ export interface CallNode {
   readonly args: readonly ArgumentAst[];
 }
 
-/** An optional argument left empty, as in `Replace([a], "-", , , "_", , )`. Only ever an argument. */
+/**
+ * An optional argument left empty, as in `Replace([a], "-", , , "_", , )`. Only ever an argument,
+ * and never the only one: `F()` parses as a call without arguments.
+ */
 export interface OmittedNode {
   readonly type: 'omitted';
 }

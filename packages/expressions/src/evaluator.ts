@@ -43,6 +43,11 @@ export interface EvaluateOptions {
  * IgnoreFlowIfNullOrEmpty drops the attribute. Numbers are returned as strings and dates as
  * `M/d/yyyy h:mm:ss tt` in UTC.
  *
+ * Absent attributes (and `undefined`) read as null. Multi-valued attributes: string functions
+ * transform each value; Join, Count, Item, RemoveDuplicates, SingleAppRoleAssignment and
+ * AppRoleAssignmentsComplex take all values; anywhere a single value is needed, a one-value list
+ * stands for its value, an empty list for null, and a longer list is an evaluation error.
+ *
  * @throws ExpressionSyntaxError when given text that does not parse.
  * @throws ExpressionEvaluationError when the expression cannot be evaluated on this source;
  *   `details.function` and `details.column` say where. Nothing else is thrown.
