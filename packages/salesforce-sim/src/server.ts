@@ -93,17 +93,25 @@ export function buildSimApp(
     if (request.url.startsWith('/__admin')) return;
     state.countRequest(`${request.method} ${request.routeOptions.url ?? '(unmatched)'}`);
     const fault = decideFault(state.faults, request.url);
-    if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    const delay = () => new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault.kind === 'drop') {
+      await delay();
       reply.hijack();
       request.raw.socket.destroy();
       return reply;
     }
     if (fault.kind === 'error') {
+      await delay();
       if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
       return restError(reply, fault.status, fault.errorCode, fault.message);
     }
-    if (request.routeOptions.config.rest) return authenticate(state, request, reply);
+    if (request.routeOptions.config.rest) {
+      const refused = authenticate(state, request, reply);
+      if (refused) return refused;
+    }
+    // Latency counts as processing time: the request is in flight (and may become long-running).
+    if (fault.delayMs > 0) await delay();
+    return undefined;
   });
 
   app.addHook('onResponse', async (request) => {

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { classifySalesforceError } from './classify.ts';
+
+describe('classifySalesforceError', () => {
+  it('maps the Entra-documented causes to the Entra codes', () => {
+    expect(
+      classifySalesforceError({
+        statusCode: 'DUPLICATE_USERNAME',
+        message: 'Duplicate Username.',
+        fields: ['Username'],
+      }),
+    ).toEqual({
+      code: 'SalesforceDuplicateUserName',
+      retriable: false,
+      message: 'Duplicate Username.',
+      fields: ['Username'],
+      salesforceCode: 'DUPLICATE_USERNAME',
+    });
+    expect(classifySalesforceError({ statusCode: 'LICENSE_LIMIT_EXCEEDED', message: 'x', fields: [] }).code).toBe(
+      'SalesforceLicenseLimitExceeded',
+    );
+    expect(
+      classifySalesforceError({ statusCode: 'REQUIRED_FIELD_MISSING', message: 'x', fields: ['Alias'] }),
+    ).toMatchObject({
+      code: 'SalesforceRequiredFieldMissing',
+      fields: ['Alias'],
+    });
+  });
+
+  it('gives each other cause its own code and retriable flag', () => {
+    const cases: [unknown, string, boolean][] = [
+      [
+        { statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', message: 'x' },
+        'SalesforceInvalidPicklistValue',
+        false,
+      ],
+      [{ statusCode: 'STRING_TOO_LONG', message: 'x' }, 'SalesforceValueTooLong', false],
+      [
+        { errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' },
+        'SalesforceRequestLimitExceeded',
+        true,
+      ],
+      [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }, 'SalesforceSessionExpired', true],
+      [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'x' }, 'SalesforceRolledBack', true],
+      [{ statusCode: 'UNABLE_TO_LOCK_ROW', message: 'x' }, 'SalesforceRecordLocked', true],
+      [{ errorCode: 'SERVER_UNAVAILABLE', message: 'x' }, 'SalesforceServiceUnavailable', true],
+      [{ errorCode: 'ERROR_HTTP_502', message: '<html>' }, 'SalesforceServiceUnavailable', true],
+      [{ errorCode: 'ERROR_HTTP_429', message: '' }, 'SalesforceRequestLimitExceeded', true],
+      [{ errorCode: 'MALFORMED_QUERY', message: 'x' }, 'SalesforceMalformedRequest', false],
+      [{ statusCode: 'SOMETHING_NEW', message: 'x' }, 'SalesforceUnknown', false],
+    ];
+    for (const [input, code, retriable] of cases) {
+      expect(classifySalesforceError(input)).toMatchObject({ code, retriable });
+    }
+  });
+
+  it('reads jsforce errors: HttpApiError data, OAuth error names, SOAP faultstrings, network failures', () => {
+    const httpApiError = Object.assign(new Error('bad value'), {
+      name: 'STRING_TOO_LONG',
+      errorCode: 'STRING_TOO_LONG',
+      data: { message: 'bad value', errorCode: 'STRING_TOO_LONG', fields: ['Alias'] },
+    });
+    expect(classifySalesforceError(httpApiError)).toMatchObject({ code: 'SalesforceValueTooLong', fields: ['Alias'] });
+    const oauth = Object.assign(new Error('invalid assertion'), { name: 'invalid_grant' });
+    expect(classifySalesforceError(oauth)).toMatchObject({ code: 'SalesforceAuthenticationFailed', retriable: false });
+    expect(
+      classifySalesforceError(
+        new Error('INVALID_LOGIN: Invalid username, password, security token; or user locked out.'),
+      ),
+    ).toMatchObject({ code: 'SalesforceAuthenticationFailed', salesforceCode: 'INVALID_LOGIN' });
+    expect(classifySalesforceError(new Error('API_CURRENTLY_DISABLED: API is disabled for this User'))).toMatchObject({
+      code: 'SalesforceApiDisabled',
+    });
+    const network = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+    });
+    expect(classifySalesforceError(network)).toMatchObject({
+      code: 'SalesforceNetworkError',
+      retriable: true,
+      salesforceCode: 'ECONNREFUSED',
+    });
+    expect(classifySalesforceError('weird')).toMatchObject({ code: 'SalesforceUnknown', message: 'weird' });
+  });
+
+  it('takes the first error of an error array and of MULTIPLE_API_ERRORS', () => {
+    expect(classifySalesforceError([{ errorCode: 'INVALID_FIELD', message: 'No such column' }]).code).toBe(
+      'SalesforceInvalidField',
+    );
+    expect(
+      classifySalesforceError({
+        errorCode: 'MULTIPLE_API_ERRORS',
+        message: 'x',
+        data: [{ errorCode: 'NOT_FOUND', message: 'y' }],
+      }).code,
+    ).toBe('SalesforceRecordNotFound');
+  });
+});
