@@ -1,5 +1,5 @@
 import { createLogger, createMetrics } from '@provision/telemetry';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildService } from './app.ts';
 import { FakeClock, FakeMailer, FakeQuarantine, InMemoryAuditLogStore, InMemoryEventSource } from './fakes.ts';
 import { commandForFailure, fixtures } from './testing/fixtures.ts';
@@ -24,6 +24,10 @@ function setup(options: { alerts?: boolean } = {}) {
   });
   return { store, events, mailer, quarantine, clock, service };
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('audit service (in-memory ports)', () => {
   it('is ready only after start, once its consumers joined', async () => {
@@ -151,6 +155,18 @@ describe('audit service (in-memory ports)', () => {
     await events.deliverResult(fixtures.resultFailure());
     expect(await service.flushDigest()).toBe(0);
     expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('sends the digest by itself once per interval', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { service, events, mailer } = setup({ alerts: true });
+    await service.start();
+    await events.deliverResult(fixtures.resultFailure());
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(mailer.sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.waitFor(() => expect(mailer.sent).toHaveLength(1));
+    await service.stop();
   });
 
   it('sends no email when email is not configured', async () => {

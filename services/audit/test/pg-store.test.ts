@@ -1,0 +1,127 @@
+import { test } from '@provision/testkit/vitest';
+import { expect } from 'vitest';
+import { PgAuditLogStore } from '../src/adapters/pg-audit-log-store.ts';
+import { commandForFailure, fixtures } from '../src/testing/fixtures.ts';
+
+test('migrations run once, even from two replicas starting together', async ({ postgres }) => {
+  const a = new PgAuditLogStore({ connectionString: postgres.serverUrl, schema: postgres.schema });
+  const b = new PgAuditLogStore({ connectionString: postgres.serverUrl, schema: postgres.schema });
+  try {
+    await Promise.all([a.migrate(), b.migrate()]);
+    await a.migrate();
+    const { rows } = await a.pool.query('SELECT name FROM schema_migrations ORDER BY name');
+    expect(rows.map((r) => r.name)).toEqual(['001_provisioning_log.sql', '002_dead_letter_payload_encoding.sql']);
+    const tables = await a.pool.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
+      [postgres.schema],
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'dead_letters',
+      'provisioning_log',
+      'schema_migrations',
+      'sync_runs',
+    ]);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test('a redelivered or older result never overwrites a later attempt, and a redelivered command keeps the result', async ({
+  postgres,
+}) => {
+  const store = new PgAuditLogStore({ connectionString: postgres.serverUrl, schema: postgres.schema });
+  try {
+    await store.migrate();
+    const failed = fixtures.resultFailure();
+    const retried = {
+      ...failed,
+      attempt: 2,
+      status: 'success' as const,
+      error: null,
+      salesforceId: '005000000000002AAA',
+      linkedBy: 'created' as const,
+      completedAt: '2026-11-26T11:10:00.000Z',
+    };
+    await store.recordResult(retried);
+    await store.recordResult(failed);
+    await store.recordCommand(commandForFailure());
+    await store.recordCommand(commandForFailure());
+    const row = await store.getLog(failed.commandId);
+    expect(row).toMatchObject({
+      status: 'success',
+      attempt: 2,
+      error: null,
+      salesforceId: '005000000000002AAA',
+      activityAt: '2026-11-26T11:10:00.000Z',
+      issuedAt: '2026-11-26T11:00:01.300Z',
+      userPrincipalName: 'megan.bowen@contoso.com',
+      hasCommand: true,
+      hasResult: true,
+    });
+    expect((await store.queryLogs({ limit: 10, format: 'json' })).records).toHaveLength(1);
+    expect(await store.unnotifiedFailures(10)).toEqual([]);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a command logged before its sync marker is claimed by that cycle when the marker arrives', async ({
+  postgres,
+}) => {
+  const store = new PgAuditLogStore({ connectionString: postgres.serverUrl, schema: postgres.schema });
+  try {
+    await store.migrate();
+    await store.recordCommand(fixtures.commandCreate());
+    expect((await store.getLog(fixtures.commandCreate().commandId))?.cycleId).toBeNull();
+    await store.recordSyncMarker(fixtures.syncStarted(), 0);
+    await store.recordSyncMarker(fixtures.syncStarted(), 1);
+    expect((await store.getLog(fixtures.commandCreate().commandId))?.cycleId).toBe('full-2026-11-26T11:00:00Z');
+    const later = {
+      ...fixtures.syncStarted(),
+      syncId: 'incr-1',
+      mode: 'incremental' as const,
+      at: '2026-11-26T11:01:00.000Z',
+    };
+    await store.recordSyncMarker(later, 0);
+    // Issued before the incremental round started: it stays in the full sync.
+    expect((await store.getLog(fixtures.commandCreate().commandId))?.cycleId).toBe('full-2026-11-26T11:00:00Z');
+    const status = await store.syncStatus();
+    expect(status.fullSync).toMatchObject({ state: 'in-progress', syncId: 'full-2026-11-26T11:00:00Z' });
+    expect(status.latestSync).toMatchObject({ syncId: 'incr-1', mode: 'incremental' });
+  } finally {
+    await store.close();
+  }
+});
+
+test('retention deletes log rows and dead letters older than the cutoff, keeping the latest full sync', async ({
+  postgres,
+}) => {
+  const store = new PgAuditLogStore({ connectionString: postgres.serverUrl, schema: postgres.schema });
+  try {
+    await store.migrate();
+    await store.recordSyncMarker(fixtures.syncStarted(), 0);
+    await store.recordCommand(fixtures.commandCreate());
+    await store.recordResult(fixtures.resultSuccess());
+    await store.recordCommand({ ...fixtures.commandDisable(), issuedAt: '2026-12-20T00:00:00.000Z' });
+    await store.recordDeadLetter({
+      topic: 'provisioning.commands.dlq.v1',
+      sourceTopic: 'provisioning.commands.v1',
+      partition: 0,
+      offset: '7',
+      key: 'u',
+      reason: 'value is not JSON',
+      errorCode: 'PRV_EVENT_UNDECODABLE',
+      headers: {},
+      payload: '{',
+      payloadEncoding: 'utf8',
+    });
+    await store.pool.query(`UPDATE dead_letters SET received_at = '2026-11-01T00:00:00Z'`);
+    const deleted = await store.deleteOlderThan(new Date('2026-12-01T00:00:00Z'));
+    expect(deleted).toEqual({ logs: 1, deadLetters: 1, syncs: 0 });
+    const left = await store.queryLogs({ limit: 10, format: 'json' });
+    expect(left.records.map((r) => r.commandId)).toEqual([fixtures.commandDisable().commandId]);
+    expect((await store.syncStatus()).fullSync).toMatchObject({ syncId: 'full-2026-11-26T11:00:00Z' });
+  } finally {
+    await store.close();
+  }
+});
