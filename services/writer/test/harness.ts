@@ -8,7 +8,7 @@ import { GatewayDirectory } from '../src/adapters/gateway-directory.ts';
 import { kafkaCommandSource, kafkaResultSink } from '../src/adapters/kafka-io.ts';
 import { RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from '../src/adapters/redis-stores.ts';
 import { systemClock } from '../src/adapters/system-clock.ts';
-import { buildService, type ResultSink, type WriterService } from '../src/app.ts';
+import { buildService, type ResultSink, type WriterService, type WriterSettings } from '../src/app.ts';
 
 /** The topics of one test. */
 export async function createTopics(kafka: KafkaFixture): Promise<{ commands: string; results: string }> {
@@ -91,6 +91,7 @@ export async function startWriter(options: {
   groupId: string;
   /** Wraps the real sink (to make it fail). */
   sink?: (real: ResultSink) => ResultSink;
+  quarantine?: WriterSettings['quarantine'];
 }): Promise<RunningWriter> {
   const client = createKafkaClient({ brokers: options.kafka.brokers, clientId: 'writer-test' });
   const producer = await client.producer({ source: 'provision/writer' });
@@ -129,7 +130,7 @@ export async function startWriter(options: {
       maxBatch: 1000,
       lingerMs: 50,
       valuesPerQuery: 500,
-      quarantine: { threshold: 3, baseDelayMs: 60_000, maxDelayMs: 600_000, retryDelayMs: 1_000 },
+      quarantine: options.quarantine ?? { threshold: 3, baseDelayMs: 60_000, maxDelayMs: 600_000, retryDelayMs: 1_000 },
     },
   });
   await service.start();

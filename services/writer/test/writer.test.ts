@@ -147,3 +147,46 @@ describe('writer against Kafka, Redis and salesforce-sim', () => {
     }
   });
 });
+
+describe('writer quarantine', () => {
+  test('quarantines while Salesforce refuses the job, publishes the state in Redis, and resumes losing nothing', async ({
+    kafka,
+    redis,
+  }) => {
+    const topics = await createTopics(kafka);
+    const domain = `quarantine-${kafka.prefix}.example.com`;
+    const commands = Array.from({ length: 5 }, (_, i) => createCommand(i, { domain, userId: `${kafka.prefix}-q${i}` }));
+    const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'test' });
+    await publishCommands(client, topics.commands, commands);
+    await client.close();
+    const { settings } = sim.admin.summary(sim.orgId);
+    sim.admin.updateOrg(sim.orgId, { apiUsed: settings.apiDailyLimit });
+    const groupId = kafka.groupId('writer');
+    const writer = await startWriter({
+      kafka,
+      redis,
+      sim,
+      topics,
+      groupId,
+      quarantine: { threshold: 2, baseDelayMs: 300, maxDelayMs: 600, retryDelayMs: 50 },
+    });
+    try {
+      const state = await waitFor(async () => {
+        const raw = await writer.redis.get(`${redis.prefix}writer:quarantine`);
+        return raw ? (JSON.parse(raw) as { code: string; since: string }) : undefined;
+      });
+      expect(state).toMatchObject({ code: 'SalesforceRequestLimitExceeded', since: expect.any(String) });
+      expect(writer.service.quarantine()).not.toBeNull();
+      expect(usersOf(domain)).toHaveLength(0);
+
+      sim.admin.updateOrg(sim.orgId, { apiUsed: 0 });
+      const results = await readResults(kafka, topics.results, 5);
+      expect(results.map((r) => r.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
+      expect(usersOf(domain)).toHaveLength(5);
+      await waitFor(async () => (await writer.redis.get(`${redis.prefix}writer:quarantine`)) === null);
+    } finally {
+      sim.admin.updateOrg(sim.orgId, { apiUsed: 0 });
+      await writer.stop();
+    }
+  });
+});
