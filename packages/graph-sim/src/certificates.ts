@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,7 +28,9 @@ export async function ensureCertificates(dir: string, hosts: readonly string[]):
     ca = { cert: await readFile(caCertPath, 'utf8'), key: await readFile(caKeyPath, 'utf8') };
   } else {
     const now = Date.now();
-    const generated = await generate([{ name: 'commonName', value: 'Provision graph-sim local CA' }], {
+    // A unique subject per CA: a trust store holding two CAs with one name fails signature checks.
+    const name = `Provision graph-sim local CA ${randomBytes(4).toString('hex')}`;
+    const generated = await generate([{ name: 'commonName', value: name }], {
       keyType: 'ec',
       curve: 'P-256',
       algorithm: 'sha256',

@@ -19,7 +19,7 @@ export class FaultPlan {
   readonly #faults: Fault[] = [];
   readonly counts = new Map<string, number>();
   policy: ThrottlePolicy | undefined;
-  #windowStart = 0;
+  #windowStart = Number.NEGATIVE_INFINITY;
   #windowCount = 0;
 
   add(fault: Fault): void {

@@ -35,3 +35,8 @@ function formatGuid(bytes: Uint8Array, version: number): string {
 
 /** The GUID pattern Graph accepts for object ids. */
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A timestamp as Graph writes directory dates: ISO 8601 UTC without fractional seconds. */
+export function graphTimestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}

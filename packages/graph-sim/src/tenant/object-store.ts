@@ -1,3 +1,5 @@
+import { graphTimestamp } from '../ids.ts';
+
 /**
  * One kind of directory object (users or groups) with change tracking by sequence number.
  *
@@ -127,7 +129,7 @@ export class ObjectStore {
   }
 
   softDelete(object: DirectoryObject, now: Date): void {
-    object.deletedDateTime = now.toISOString();
+    object.deletedDateTime = graphTimestamp(now);
     object.lastSeq = this.#touch(object.id);
   }
 
@@ -159,7 +161,10 @@ export class ObjectStore {
 
 function compact(props: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(props)) if (value !== null && value !== undefined) out[key] = value;
+  for (const key in props) {
+    const value = props[key];
+    if (value !== null && value !== undefined) out[key] = value;
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GraphHttpError, graphErrors } from '../graph-error.ts';
-import { GUID_PATTERN } from '../ids.ts';
+import { GUID_PATTERN, graphTimestamp } from '../ids.ts';
 import { type DirectoryObject, ObjectStore } from './object-store.ts';
 
 /** The app role id Graph uses for an assignment without a specific role ("Default Access" in the portal). */
@@ -65,6 +65,8 @@ export class Tenant {
   readonly application: Application;
   readonly servicePrincipal: ServicePrincipal;
   readonly assignments = new Map<string, AppRoleAssignment>();
+  /** Assignment ids by principal, so duplicate checks and deletions do not scan every assignment. */
+  readonly #assignmentsByPrincipal = new Map<string, Set<string>>();
   readonly #upns = new Map<string, string>();
   readonly #listeners = new Set<(change: DirectoryChange) => void>();
   #seq = 0;
@@ -108,7 +110,7 @@ export class Tenant {
     if (!upn.includes('@'))
       throw graphErrors.badRequest("Invalid value specified for property 'userPrincipalName' of resource 'User'.");
     this.#claimUpn(upn, id);
-    const user = this.users.create(id, { ...props, createdDateTime: this.#now().toISOString() });
+    const user = this.users.create(id, { ...props, createdDateTime: graphTimestamp(this.#now()) });
     this.#emit('user', id, 'updated');
     return user;
   }
@@ -147,7 +149,7 @@ export class Tenant {
   // --- groups --------------------------------------------------------------------------------
 
   createGroup(id: string, props: Record<string, unknown>, memberIds: Iterable<string> = []): DirectoryObject {
-    const group = this.groups.create(id, { ...props, createdDateTime: this.#now().toISOString() });
+    const group = this.groups.create(id, { ...props, createdDateTime: graphTimestamp(this.#now()) });
     // Members present at creation are part of the created state, not later membership changes.
     for (const memberId of memberIds) if (this.#isPrincipal(memberId)) group.members?.add(memberId);
     this.#emit('group', id, 'updated');
@@ -240,9 +242,8 @@ export class Tenant {
         if (group.deletedDateTime === null) this.#emit('group', group.id, 'updated');
       }
     }
-    for (const [assignmentId, assignment] of this.assignments) {
-      if (assignment.principalId === object.id) this.assignments.delete(assignmentId);
-    }
+    for (const assignmentId of this.#assignmentsByPrincipal.get(object.id) ?? []) this.assignments.delete(assignmentId);
+    this.#assignmentsByPrincipal.delete(object.id);
     if (kind === 'user') this.#upns.delete(String(object.props['userPrincipalName']).toLowerCase());
     this.store(kind).hardDelete(object);
     this.#emit(kind, object.id, 'deleted');
@@ -308,15 +309,16 @@ export class Tenant {
         );
       }
     }
-    for (const existing of this.assignments.values()) {
-      if (existing.principalId === principalId && existing.appRoleId === appRoleId) {
+    const held = this.#assignmentsByPrincipal.get(principalId) ?? new Set<string>();
+    for (const existingId of held) {
+      if (this.assignments.get(existingId)?.appRoleId === appRoleId) {
         throw graphErrors.badRequest('Permission being assigned already exists on the object');
       }
     }
     const assignment: AppRoleAssignment = {
       id: assignmentId(principalId),
       appRoleId,
-      createdDateTime: this.#now().toISOString(),
+      createdDateTime: graphTimestamp(this.#now()),
       principalDisplayName: String(principal.props['displayName'] ?? ''),
       principalId,
       principalType,
@@ -324,11 +326,16 @@ export class Tenant {
       resourceId: this.servicePrincipal.id,
     };
     this.assignments.set(assignment.id, assignment);
+    held.add(assignment.id);
+    this.#assignmentsByPrincipal.set(principalId, held);
     return assignment;
   }
 
   unassign(assignmentId: string): void {
-    if (!this.assignments.delete(assignmentId)) throw graphErrors.notFound(assignmentId);
+    const assignment = this.assignments.get(assignmentId);
+    if (!assignment) throw graphErrors.notFound(assignmentId);
+    this.assignments.delete(assignmentId);
+    this.#assignmentsByPrincipal.get(assignment.principalId)?.delete(assignmentId);
   }
 }
 

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { type DeltaState, DeltaTokenCodec, deltaPage, parseSelect } from './delta.ts';
+import { testTenant } from './test-tenant.ts';
+
+const codec = new DeltaTokenCodec(Buffer.alloc(32, 7));
+
+function round(tenant: ReturnType<typeof testTenant>, state: DeltaState, pageSize = 100, minimal = false) {
+  const value: Record<string, unknown>[] = [];
+  let current: DeltaState | undefined = state;
+  let pages = 0;
+  for (;;) {
+    const page = deltaPage(tenant, current, { pageSize, minimal });
+    pages++;
+    value.push(...page.value);
+    if (page.delta) return { value, delta: page.delta, pages };
+    current = page.next;
+    if (!current) throw new Error('page without next or delta');
+  }
+}
+
+const initial = (kind: 'user' | 'group', s: string[] | null = null): DeltaState => ({
+  k: kind,
+  s,
+  f: 0,
+  t: Date.now(),
+  g: 1,
+});
+
+describe('DeltaTokenCodec', () => {
+  it('round-trips a state and refuses tampered or foreign tokens', () => {
+    const token = codec.encode(initial('user'));
+    expect(codec.decode(token)).toMatchObject({ k: 'user', f: 0 });
+    const [body, signature] = token.split('.') as [string, string];
+    const forged = Buffer.from(JSON.stringify({ ...initial('user'), f: 99 })).toString('base64url');
+    expect(codec.decode(`${forged}.${signature}`)).toBeUndefined();
+    expect(codec.decode(`${body}.${signature}x`)).toBeUndefined();
+    expect(new DeltaTokenCodec(Buffer.alloc(32, 8)).decode(token)).toBeUndefined();
+    expect(codec.decode('no-dot')).toBeUndefined();
+  });
+});
+
+describe('parseSelect', () => {
+  it('accepts known properties (and members on groups) and names the unknown one', () => {
+    expect(parseSelect('user', 'displayName, mail,displayName')).toEqual(['displayName', 'mail']);
+    expect(parseSelect('group', 'displayName,members')).toEqual(['displayName', 'members']);
+    expect(() => parseSelect('user', 'members')).toThrow(
+      "Could not find a property named 'members' on type 'microsoft.graph.user'.",
+    );
+    expect(parseSelect('user', undefined)).toBeNull();
+  });
+});
+
+describe('deltaPage', () => {
+  it('pages a full round, then reports only changes with removals by reason', () => {
+    const tenant = testTenant();
+    for (let i = 0; i < 25; i++)
+      tenant.createUser(`u${i}`, { userPrincipalName: `u${i}@x`, displayName: `U${i}`, jobTitle: 'A' });
+    const full = round(tenant, initial('user', ['displayName', 'jobTitle']), 10);
+    expect(full.pages).toBe(3);
+    expect(full.value).toHaveLength(25);
+    tenant.updateUser('u1', { jobTitle: 'B' });
+    tenant.updateUser('u1', { jobTitle: 'C' });
+    tenant.delete('user', 'u2');
+    tenant.delete('user', 'u3');
+    tenant.purge('u3');
+    tenant.createUser('u99', { userPrincipalName: 'u99@x', displayName: 'New' });
+    const later = round(tenant, full.delta);
+    expect(later.value).toEqual([
+      { id: 'u1', displayName: 'U1', jobTitle: 'C' },
+      { id: 'u2', '@removed': { reason: 'changed' } },
+      { id: 'u3', '@removed': { reason: 'deleted' } },
+      { id: 'u99', displayName: 'New' },
+    ]);
+    expect(round(tenant, later.delta).value).toEqual([]);
+  });
+
+  it('with return=minimal returns only changed properties, null for cleared ones', () => {
+    const tenant = testTenant();
+    tenant.createUser('u1', { userPrincipalName: 'u1@x', displayName: 'One', mobilePhone: '1', city: 'Oslo' });
+    const full = round(tenant, initial('user', ['displayName', 'mobilePhone', 'city']));
+    tenant.updateUser('u1', { mobilePhone: null, city: 'Bergen' });
+    expect(round(tenant, full.delta, 100, true).value).toEqual([{ id: 'u1', mobilePhone: null, city: 'Bergen' }]);
+    expect(round(tenant, full.delta, 100, false).value).toEqual([
+      { id: 'u1', displayName: 'One', mobilePhone: null, city: 'Bergen' },
+    ]);
+  });
+
+  it('reports members@delta: all members first, then changes with removals', () => {
+    const tenant = testTenant();
+    for (const id of ['a', 'b', 'c']) tenant.createUser(id, { userPrincipalName: `${id}@x` });
+    tenant.createGroup('g', { displayName: 'G', securityEnabled: true, groupTypes: [] }, ['a', 'b']);
+    const full = round(tenant, initial('group', ['displayName', 'members']));
+    expect(full.value).toEqual([
+      {
+        id: 'g',
+        displayName: 'G',
+        'members@delta': [
+          { '@odata.type': '#microsoft.graph.user', id: 'a' },
+          { '@odata.type': '#microsoft.graph.user', id: 'b' },
+        ],
+      },
+    ]);
+    tenant.removeMember('g', 'a');
+    tenant.addMember('g', 'c');
+    expect(round(tenant, full.delta).value).toEqual([
+      {
+        id: 'g',
+        displayName: 'G',
+        'members@delta': [
+          { '@odata.type': '#microsoft.graph.user', id: 'a', '@removed': { reason: 'deleted' } },
+          { '@odata.type': '#microsoft.graph.user', id: 'c' },
+        ],
+      },
+    ]);
+  });
+});
