@@ -22,8 +22,11 @@ import { registerWebhookRoutes } from './http/webhook-routes.ts';
 export type { RoundResult } from './domain/sync-round.ts';
 
 export interface WebhookSettings {
-  /** Public base URL of this service, as Graph reaches it (`…/webhooks/graph` is appended). */
-  readonly publicUrl: string;
+  /**
+   * Public base URL of this service, as Graph reaches it (`…/webhooks/graph` is appended); read
+   * at `start()`, so a test listening on port 0 can pass a function of the port it got.
+   */
+  readonly publicUrl: string | (() => string);
   readonly gateway: SubscriptionGateway;
   readonly store: SubscriptionStore;
   /** Subscription lifetime and renewal margin (defaults: 2 days, renew with 1 day left). */
@@ -79,19 +82,21 @@ export function buildService(deps: IngestorDeps): IngestorService {
     last = await runSyncRound(roundDeps);
   }, deps.log);
 
-  const keeper = deps.webhook
-    ? new SubscriptionKeeper({
-        gateway: deps.webhook.gateway,
-        store: deps.webhook.store,
-        clock,
-        log: deps.log,
-        notificationUrl: new URL('webhooks/graph', withSlash(deps.webhook.publicUrl)).toString(),
-        lifecycleNotificationUrl: new URL('webhooks/graph/lifecycle', withSlash(deps.webhook.publicUrl)).toString(),
-        clientState: deps.clientState ?? '',
-        ...(deps.webhook.lifetimeMs === undefined ? {} : { lifetimeMs: deps.webhook.lifetimeMs }),
-        ...(deps.webhook.renewBeforeMs === undefined ? {} : { renewBeforeMs: deps.webhook.renewBeforeMs }),
-      })
-    : undefined;
+  let keeper: SubscriptionKeeper | undefined;
+  const makeKeeper = (webhook: WebhookSettings): SubscriptionKeeper => {
+    const base = withSlash(typeof webhook.publicUrl === 'function' ? webhook.publicUrl() : webhook.publicUrl);
+    return new SubscriptionKeeper({
+      gateway: webhook.gateway,
+      store: webhook.store,
+      clock,
+      log: deps.log,
+      notificationUrl: new URL('webhooks/graph', base).toString(),
+      lifecycleNotificationUrl: new URL('webhooks/graph/lifecycle', base).toString(),
+      clientState: deps.clientState ?? '',
+      ...(webhook.lifetimeMs === undefined ? {} : { lifetimeMs: webhook.lifetimeMs }),
+      ...(webhook.renewBeforeMs === undefined ? {} : { renewBeforeMs: webhook.renewBeforeMs }),
+    });
+  };
 
   const http = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   installErrorHandler(http, deps.log);
@@ -129,6 +134,7 @@ export function buildService(deps: IngestorDeps): IngestorService {
   return {
     http,
     async start() {
+      if (deps.webhook) keeper ??= makeKeeper(deps.webhook);
       await keepSubscriptions();
       scheduler.request('start');
       timers.push(setInterval(() => scheduler.request('interval'), deps.syncIntervalMs));

@@ -24,6 +24,10 @@ export interface Ingestor {
 export async function createIngestor(
   config: IngestorConfig,
   telemetry: { logger: Logger; metrics: Registry },
+  options: {
+    /** Overrides `WEBHOOK_PUBLIC_URL`, read at start (tests that listen on port 0). */
+    webhookPublicUrl?: () => string;
+  } = {},
 ): Promise<Ingestor> {
   const { logger } = telemetry;
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
@@ -53,10 +57,10 @@ export async function createIngestor(
       log: logger,
       syncIntervalMs: config.SYNC_INTERVAL_MS,
       ...(config.WEBHOOK_CLIENT_STATE ? { clientState: config.WEBHOOK_CLIENT_STATE } : {}),
-      ...(config.WEBHOOK_PUBLIC_URL
+      ...(config.WEBHOOK_PUBLIC_URL || options.webhookPublicUrl
         ? {
             webhook: {
-              publicUrl: config.WEBHOOK_PUBLIC_URL,
+              publicUrl: options.webhookPublicUrl ?? config.WEBHOOK_PUBLIC_URL ?? '',
               gateway: new GraphSubscriptionGateway(new GraphSubscriptionManager(client)),
               store: state,
             },

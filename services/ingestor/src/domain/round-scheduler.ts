@@ -53,7 +53,11 @@ export class RoundScheduler {
   #start(reasons: readonly string[]): void {
     this.#rounds++;
     this.#running = this.#run(reasons)
-      .catch((error: unknown) => this.#log.error({ err: error, reasons }, 'sync round failed'))
+      .catch((error: unknown) => {
+        // A round cut short by stop() is expected; it is redone from the stored cursors next start.
+        if (this.#stopped) this.#log.info({ reasons }, 'sync round interrupted by shutdown');
+        else this.#log.error({ err: error, reasons }, 'sync round failed');
+      })
       .finally(() => {
         const next = this.#pending;
         this.#pending = undefined;
