@@ -280,3 +280,28 @@ describe('writeBatch', () => {
     expect(directory.count('create')).toBe(0);
   });
 });
+
+describe('writeBatch with what the directory cannot write', () => {
+  it('leaves out unsupported fields and reports a warning naming them and the permission sets', async () => {
+    const directory = Object.assign(new InMemoryDirectory(), { unsupportedFields: new Set(['UserRoleName']) });
+    const deps = { directory, links: new InMemoryLinkStore(), budget: new CountingBudget(), clock: new VirtualClock() };
+    const command = aCommand({ n: 100 });
+    const [result] = await writeBatch(
+      [
+        {
+          ...command,
+          fields: { ...command.fields, UserRoleName: 'Sales Rep' },
+          permissionSets: { add: ['Sales_Cloud_User'], remove: [] },
+        },
+      ],
+      deps,
+    );
+    expect(result).toMatchObject({
+      status: 'warning',
+      linkedBy: 'created',
+      error: { code: 'SalesforcePartiallyApplied', fields: ['UserRoleName', 'PermissionSets'] },
+    });
+    expect(result?.error?.message).toMatch(/UserRoleName[\s\S]*Sales_Cloud_User/);
+    expect([...directory.users.values()][0]).not.toHaveProperty('UserRoleName');
+  });
+});

@@ -98,13 +98,68 @@ export async function writeBatch(
   commands: readonly ProvisioningCommandV1[],
   deps: BatchWriterDeps,
 ): Promise<ProvisioningResultV1[]> {
+  const unsupported = deps.directory.unsupportedFields ?? new Set<string>();
+  const effective = commands.map((c) => withoutFields(c, unsupported));
   const run = new BatchRun(deps);
-  for (const round of roundsOf(commands)) await run.round(round);
-  return commands.map((c) => {
-    const result = run.finished.get(c);
+  try {
+    for (const round of roundsOf(effective)) await run.round(round);
+  } catch (error) {
+    if (!(error instanceof JobHaltedError)) throw error;
+    const finished = new Map<ProvisioningCommandV1, ProvisioningResultV1>();
+    commands.forEach((c, i) => {
+      const result = run.finished.get(effective[i] as ProvisioningCommandV1);
+      if (result) finished.set(c, withWarnings(c, result, unsupported));
+    });
+    throw new JobHaltedError(error.cause, finished);
+  }
+  return commands.map((c, i) => {
+    const result = run.finished.get(effective[i] as ProvisioningCommandV1);
     if (!result) throw new Error(`no result for command ${c.commandId}`);
-    return result;
+    return withWarnings(c, result, unsupported);
   });
+}
+
+/** The command without the fields the directory cannot write (they would fail the whole record). */
+function withoutFields(command: ProvisioningCommandV1, unsupported: ReadonlySet<string>): ProvisioningCommandV1 {
+  if (!Object.keys(command.fields).some((f) => unsupported.has(f))) return command;
+  return {
+    ...command,
+    fields: Object.fromEntries(Object.entries(command.fields).filter(([f]) => !unsupported.has(f))),
+  };
+}
+
+/**
+ * A success that left part of the command undone — fields the directory cannot write, permission
+ * set changes (not managed by the writer yet) — is a `warning`, as Entra's log says when a user was
+ * provisioned with caveats.
+ */
+function withWarnings(
+  command: ProvisioningCommandV1,
+  result: ProvisioningResultV1,
+  unsupported: ReadonlySet<string>,
+): ProvisioningResultV1 {
+  if (result.status !== 'success') return result;
+  const fields = Object.keys(command.fields).filter((f) => unsupported.has(f));
+  const sets = command.permissionSets ?? { add: [], remove: [] };
+  const notes: string[] = [];
+  if (fields.length > 0) notes.push(`not written: ${fields.join(', ')} (not supported by the Salesforce gateway yet)`);
+  if (sets.add.length + sets.remove.length > 0) {
+    notes.push(
+      `permission sets not changed (add: ${sets.add.join(', ') || '-'}; remove: ${sets.remove.join(', ') || '-'}): the writer does not manage permission sets yet`,
+    );
+  }
+  if (notes.length === 0) return result;
+  return {
+    ...result,
+    status: 'warning',
+    error: {
+      code: 'SalesforcePartiallyApplied',
+      message: `The user was provisioned, but ${notes.join('; ')}`,
+      retriable: false,
+      fields: [...fields, ...(sets.add.length + sets.remove.length > 0 ? ['PermissionSets'] : [])],
+      recommendedAction: recommendedActionFor('SalesforcePartiallyApplied'),
+    },
+  };
 }
 
 interface Pending {

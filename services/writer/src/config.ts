@@ -38,6 +38,8 @@ const base = z.object({
   SALESFORCE_API_BUDGET_PER_MINUTE: positiveInt().default(250),
 
   WRITER_DRY_RUN: bool().default(false),
+  /** `disable` also freezes the login (UserLogin.IsFrozen). */
+  WRITER_FREEZE_ON_DISABLE: bool().default(false),
   WRITER_MAX_BATCH: positiveInt().default(1000),
   WRITER_LINGER_MS: z.coerce.number().int().nonnegative().default(50),
   WRITER_VALUES_PER_QUERY: positiveInt().default(500),

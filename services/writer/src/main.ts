@@ -50,7 +50,7 @@ const service = buildService({
     logger,
   }),
   sink: kafkaResultSink(producer, resultsTopic),
-  directory: new GatewayDirectory(gateway, { budget }),
+  directory: new GatewayDirectory(gateway, { budget, freezeOnDisable: config.WRITER_FREEZE_ON_DISABLE }),
   links: new RedisLinkStore(redis, config.REDIS_PREFIX),
   budget,
   quarantineStore: new RedisQuarantineStore(redis, config.REDIS_PREFIX),
@@ -82,4 +82,13 @@ onShutdown(logger, async () => {
   redis.disconnect();
 });
 await service.start();
+// What provisioning needs (API access, Manage Users on the profile), said once at start; failures
+// are not fatal: the quarantine takes over while Salesforce refuses the job.
+void gateway.testConnection().then(
+  (report) =>
+    report.ok
+      ? logger.info({ salesforce: { orgId: report.orgId, user: report.user?.username } }, 'Salesforce connection ready')
+      : logger.warn({ missing: report.missing, error: report.error }, 'Salesforce is not ready for provisioning'),
+  (err: unknown) => logger.warn({ err }, 'could not test the Salesforce connection'),
+);
 logger.info({ port: (ops.server.address() as AddressInfo).port, commandsTopic, resultsTopic }, 'started');

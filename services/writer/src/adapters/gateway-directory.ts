@@ -15,10 +15,11 @@ import type {
   UserUpdate,
 } from '../domain/ports.ts';
 
-// The writer's pseudo-fields (names where Salesforce wants Ids) and the SOQL paths that read them back.
-const READ_AS: Readonly<Record<string, string>> = { ProfileName: 'Profile.Name', UserRoleName: 'UserRole.Name' };
-// Carried by commands but not User fields: never selected nor written here.
-const NOT_FIELDS = new Set(['PermissionSets']);
+// The writer's pseudo-field (a name where Salesforce wants an Id) and the SOQL path that reads it back.
+const READ_AS: Readonly<Record<string, string>> = { ProfileName: 'Profile.Name' };
+// Carried by commands but not writable through the gateway (it resolves profile names, not role
+// names; permission sets are not User fields): never selected nor written here.
+const NOT_FIELDS: ReadonlySet<string> = new Set(['PermissionSets', 'UserRoleName']);
 
 /**
  * Failures that hit the request, not a record: the gateway reports them on every record of the
@@ -75,6 +76,7 @@ export interface GatewayDirectoryOptions {
 export class GatewayDirectory implements SalesforceDirectory {
   private readonly gateway: SalesforceGateway;
   private readonly options: GatewayDirectoryOptions;
+  readonly unsupportedFields: ReadonlySet<string> = NOT_FIELDS;
 
   constructor(gateway: SalesforceGateway, options: GatewayDirectoryOptions = {}) {
     this.gateway = gateway;

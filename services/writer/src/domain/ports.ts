@@ -46,6 +46,8 @@ export interface SalesforceDirectory {
   createUsers(records: readonly Fields[]): Promise<SaveOutcome[]>;
   /** Updates up to 200 users in one sObject Collections call. */
   updateUsers(updates: readonly UserUpdate[]): Promise<SaveOutcome[]>;
+  /** Command fields this directory cannot write (e.g. `UserRoleName`): left out, and the result is a warning. */
+  readonly unsupportedFields?: ReadonlySet<string>;
 }
 
 /** Entra user id → Salesforce user Id. Redis in production; rebuilt by matching when lost. */

@@ -46,6 +46,8 @@ const ACTIONS: Readonly<Record<string, string>> = {
     'Salesforce could not be reached or answered with a server error; retried automatically on the next change.',
   SalesforceUserNotFound:
     'No Salesforce user is linked to or matches this Entra user, so there is nothing to update: restart provisioning (full sync) to create it, or check the matching attribute.',
+  SalesforcePartiallyApplied:
+    'The user is provisioned; the parts named in the message were not applied. Set them in Salesforce, or remove the role/permission-set rules from the mapping until the writer supports them.',
   DuplicateTargetEntries:
     'Several Salesforce users have the same matching attribute value: make the value unique in Salesforce (matching attributes must be unique).',
 };
