@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { DirectoryEventV1, ProvisioningCommandV1, ProvisioningResultV1, type SyncMarker } from '@provision/events';
 
 const dir = new URL('../../../../packages/events/fixtures/', import.meta.url);
-const valueOf = (name: string): unknown => JSON.parse(readFileSync(new URL(`${name}.v1.json`, dir), 'utf8')).value;
+const fixtureValue = (name: string): unknown => JSON.parse(readFileSync(new URL(`${name}.v1.json`, dir), 'utf8')).value;
 
 /** The golden fixtures of `@provision/events`, parsed with their schemas. */
 export const fixtures = {
-  commandCreate: () => ProvisioningCommandV1.parse(valueOf('command-create')),
-  commandDisable: () => ProvisioningCommandV1.parse(valueOf('command-disable')),
-  resultSuccess: () => ProvisioningResultV1.parse(valueOf('result-success')),
-  resultFailure: () => ProvisioningResultV1.parse(valueOf('result-failure')),
-  syncStarted: () => DirectoryEventV1.parse(valueOf('sync-started')) as SyncMarker,
-  syncCompleted: () => DirectoryEventV1.parse(valueOf('sync-completed')) as SyncMarker,
+  commandCreate: () => ProvisioningCommandV1.parse(fixtureValue('command-create')),
+  commandDisable: () => ProvisioningCommandV1.parse(fixtureValue('command-disable')),
+  resultSuccess: () => ProvisioningResultV1.parse(fixtureValue('result-success')),
+  resultFailure: () => ProvisioningResultV1.parse(fixtureValue('result-failure')),
+  syncStarted: () => DirectoryEventV1.parse(fixtureValue('sync-started')) as SyncMarker,
+  syncCompleted: () => DirectoryEventV1.parse(fixtureValue('sync-completed')) as SyncMarker,
 };
 
 /** The command the failure fixture answers (the fixtures ship only its result). */
