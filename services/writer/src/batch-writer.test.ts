@@ -87,6 +87,21 @@ describe('writeBatch', () => {
     expect(directory.calls.map((c) => c.operation)).toEqual(['query', 'update']);
   });
 
+  it('finds a user whose Username changed while its link was lost, by the old Username', async () => {
+    const { directory, deps } = setup();
+    const id = directory.seed({ ...aCommand({ n: 95 }).fields });
+    const renamed = aCommand({
+      n: 96,
+      userId: 'entra-95',
+      action: 'reactivate',
+      modifiedProperties: [{ name: 'Username', oldValue: 'user95@contoso.com', newValue: 'user96@contoso.com' }],
+    });
+    const [result] = await writeBatch([renamed], deps);
+    expect(result).toMatchObject({ status: 'success', linkedBy: 'matched', salesforceId: id });
+    expect(directory.users.size).toBe(1);
+    expect(directory.users.get(id)?.['Username']).toBe('user96@contoso.com');
+  });
+
   it('disables and reactivates through IsActive', async () => {
     const { directory, links, deps } = setup();
     const id = directory.seed({ Username: 'user10@contoso.com', LastName: 'A', IsActive: true });

@@ -64,6 +64,15 @@ export function matchingOf(command: ProvisioningCommandV1): { attribute: string;
   return typeof username === 'string' && username !== '' ? { attribute: 'Username', value: username } : null;
 }
 
+/**
+ * The value the matching attribute had before this change (`modifiedProperties` old value): a user
+ * whose Username changed while its link was lost is still found under the old one.
+ */
+function previousValueOf(command: ProvisioningCommandV1, attribute: string): string | undefined {
+  const old = command.modifiedProperties.find((p) => p.name === attribute)?.oldValue;
+  return typeof old === 'string' && old !== '' ? old : undefined;
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -362,7 +371,11 @@ class BatchRun {
     if (stale.length > 0) await this.deps.links.deleteMany(stale);
 
     for (const [attribute, group] of toMatch) {
-      const values = [...new Set(group.map((c) => matchingOf(c)?.value ?? ''))];
+      const values = [
+        ...new Set(
+          group.flatMap((c) => [matchingOf(c)?.value ?? '', previousValueOf(c, attribute) ?? ''].filter(Boolean)),
+        ),
+      ];
       const found = new Map<string, SalesforceUser[]>();
       for (const user of await this.query(attribute, values, fields)) {
         const value = user.fields[attribute];
@@ -371,7 +384,11 @@ class BatchRun {
         found.set(key, [...(found.get(key) ?? []), user]);
       }
       for (const c of group) {
-        const users = found.get(matchKey(attribute, matchingOf(c)?.value ?? '')) ?? [];
+        const previous = previousValueOf(c, attribute);
+        const users =
+          found.get(matchKey(attribute, matchingOf(c)?.value ?? '')) ??
+          (previous === undefined ? undefined : found.get(matchKey(attribute, previous))) ??
+          [];
         if (users.length === 1 && users[0]) out.set(c, { kind: 'matched', user: users[0] });
         else if (users.length > 1) out.set(c, { kind: 'ambiguous', ids: users.map((u) => u.id) });
         else out.set(c, { kind: 'none' });
