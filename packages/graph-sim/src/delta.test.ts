@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DeltaState, DeltaTokenCodec, deltaPage, parseSelect } from './delta.ts';
+import { type DeltaState, DeltaTokenCodec, deltaPage, parseIdFilter, parseSelect } from './delta.ts';
 import { testTenant } from './test-tenant.ts';
 
 const codec = new DeltaTokenCodec(Buffer.alloc(32, 7));
@@ -112,5 +112,27 @@ describe('deltaPage', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('parseIdFilter', () => {
+  it("accepts up to 50 `id eq '…'` clauses joined by or, and nothing else", () => {
+    const a = '0a0a0a0a-0000-4000-8000-000000000001';
+    const b = '0a0a0a0a-0000-4000-8000-000000000002';
+    expect(parseIdFilter(`id eq '${a}' or id eq '${b.toUpperCase()}'`)).toEqual([a, b]);
+    expect(parseIdFilter(undefined)).toBeUndefined();
+    expect(() => parseIdFilter("displayName eq 'x'")).toThrow();
+    const many = Array.from({ length: 51 }, () => `id eq '${a}'`).join(' or ');
+    expect(() => parseIdFilter(many)).toThrow('maximum of 50');
+  });
+
+  it('restricts a round, and the rounds after it, to the filtered ids', () => {
+    const tenant = testTenant();
+    const ids = ['0a0a0a0a-0000-4000-8000-000000000001', '0a0a0a0a-0000-4000-8000-000000000002'] as const;
+    for (const id of ids) tenant.createUser(id, { userPrincipalName: `${id}@x`, displayName: id });
+    const full = round(tenant, { ...initial('user', ['displayName']), i: [ids[0]] });
+    expect(full.value.map((v) => v['id'])).toEqual([ids[0]]);
+    tenant.updateUser(ids[1], { displayName: 'changed' });
+    expect(round(tenant, full.delta).value).toEqual([]);
   });
 });

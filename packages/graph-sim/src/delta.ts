@@ -26,6 +26,29 @@ export interface DeltaState {
   readonly t: number;
   /** Token generation: bumping it invalidates every outstanding token. */
   readonly g: number;
+  /** Object ids of `$filter=id eq '…' or …`, when the round is restricted to them. */
+  readonly i?: readonly string[];
+}
+
+/** Graph accepts at most 50 ids in a delta `$filter`. */
+export const MAX_FILTER_IDS = 50;
+
+/** Parses the one `$filter` delta supports for users and groups: `id eq '…' or id eq '…'` (at most 50). */
+export function parseIdFilter(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const ids: string[] = [];
+  for (const clause of raw.split(/\s+or\s+/i)) {
+    const match = /^\s*id\s+eq\s+'([0-9a-f-]{36})'\s*$/i.exec(clause);
+    if (!match?.[1])
+      throw graphErrors.unsupportedQuery(
+        `Unsupported or invalid query filter clause specified for property 'id' of resource 'directoryObject'.`,
+      );
+    ids.push(match[1].toLowerCase());
+  }
+  if (ids.length > MAX_FILTER_IDS) {
+    throw graphErrors.unsupportedQuery(`The number of ids in the filter exceeds the maximum of ${MAX_FILTER_IDS}.`);
+  }
+  return ids;
 }
 
 /** Signs and checks state tokens; a token from another simulator, or tampered with, is unknown. */
@@ -98,12 +121,21 @@ export function deltaPage(tenant: Tenant, state: DeltaState, options: DeltaPageO
     const entry = store.logAt(position);
     if (!entry || entry.seq > until) break;
     position++;
+    if (state.i && !state.i.includes(entry.id)) continue;
     const item = renderChange(tenant, store, entry.id, entry.seq, state, until, options.minimal);
     if (item) value.push(item);
   }
   const entry = store.logAt(position);
   if (entry && entry.seq <= until) return { value, next: { ...state, u: until, p: position } };
-  return { value, delta: { k: state.k, s: state.s, f: until, t: Date.now(), g: state.g } };
+  const delta: DeltaState = {
+    k: state.k,
+    s: state.s,
+    f: until,
+    t: Date.now(),
+    g: state.g,
+    ...(state.i ? { i: state.i } : {}),
+  };
+  return { value, delta };
 }
 
 function renderChange(

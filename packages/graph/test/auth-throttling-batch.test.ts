@@ -48,6 +48,46 @@ describe('authentication, throttling and $batch through the Graph client and @az
     expect(isProvisionError(error) && error.retriable).toBe(false);
   });
 
+  it('expires access tokens, and the client then fetches a new one', async () => {
+    sim.admin.updateSettings({ tokenLifetimeSeconds: 1 });
+    try {
+      const response = await fetch(`${sim.authorityHost}/${sim.tenantId}/oauth2/v2.0/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          client_id: sim.clientId,
+          client_secret: sim.clientSecret,
+          grant_type: 'client_credentials',
+          scope: 'https://graph.microsoft.com/.default',
+        }),
+      });
+      const { access_token: token, expires_in: expiresIn } = (await response.json()) as {
+        access_token: string;
+        expires_in: number;
+      };
+      expect(expiresIn).toBe(1);
+      const use = () => fetch(`${sim.url}/v1.0/users?$top=1`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await use()).status).toBe(200);
+      let refused: Response | undefined;
+      const deadline = Date.now() + 5000;
+      while (!refused && Date.now() < deadline) {
+        const attempt = await use();
+        if (attempt.status === 401) refused = attempt;
+        else await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      if (!refused) throw new Error('the expired token was never refused');
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('expired');
+
+      sim.admin.resetRequestCounts();
+      const reader = new GraphDirectoryReader(createGraphClient({ ...sim, graphUrl: sim.url }));
+      await drain(reader.users());
+      await drain(reader.users());
+      // A token this short-lived is inside MSAL's refresh window, so every call fetches a fresh one.
+      expect(sim.admin.requestCounts()['POST /:tenant/oauth2/v2.0/token']).toBe(2);
+    } finally {
+      sim.admin.updateSettings({ tokenLifetimeSeconds: 3599 });
+    }
+  });
+
   it('honours Retry-After on 429 and then succeeds', async () => {
     const assignments = new GraphAppRoleAssignments(
       createGraphClient({ ...sim, graphUrl: sim.url }),

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type DeltaState, deltaPage, parseSelect } from '../delta.ts';
+import { type DeltaState, deltaPage, parseIdFilter, parseSelect } from '../delta.ts';
 import { GraphHttpError, graphErrors } from '../graph-error.ts';
 import { origin, queryString, rejectOptions, type SimContext } from './context.ts';
 
@@ -15,7 +15,7 @@ export function registerDeltaRoutes(app: FastifyInstance, ctx: SimContext): void
 
 function delta(kind: 'user' | 'group', ctx: SimContext, request: FastifyRequest, reply: FastifyReply) {
   const query = request.query;
-  rejectOptions(query, ['$expand', '$orderby', '$filter', '$search', '$count']);
+  rejectOptions(query, ['$expand', '$orderby', '$search', '$count']);
   const base = `${origin(request)}/v1.0/${kind}s/delta`;
   if (ctx.faults.take('GET', request.url, ['deltaReset'])?.kind === 'deltaReset') {
     reply.header('location', `${base}?$deltatoken=`);
@@ -26,6 +26,7 @@ function delta(kind: 'user' | 'group', ctx: SimContext, request: FastifyRequest,
     );
   }
   const selectRaw = queryString(query, '$select');
+  const filter = parseIdFilter(queryString(query, '$filter'));
   const skipToken = queryString(query, '$skiptoken');
   const deltaToken = queryString(query, '$deltatoken');
   const minimal = /(^|[,;\s])return=minimal\b/i.test(String(request.headers['prefer'] ?? ''));
@@ -37,7 +38,14 @@ function delta(kind: 'user' | 'group', ctx: SimContext, request: FastifyRequest,
     state = checked(ctx, kind, skipToken);
   } else if (deltaToken === 'latest') {
     const s = parseSelect(kind, selectRaw);
-    const latest: DeltaState = { k: kind, s, f: ctx.tenant.currentSeq, t: Date.now(), g: ctx.settings.deltaGeneration };
+    const latest: DeltaState = {
+      k: kind,
+      s,
+      f: ctx.tenant.currentSeq,
+      t: Date.now(),
+      g: ctx.settings.deltaGeneration,
+      ...(filter ? { i: filter } : {}),
+    };
     return send(reply, kind, s, [], undefined, `${base}?$deltatoken=${ctx.codec.encode(latest)}`, minimal);
   } else if (deltaToken !== undefined && deltaToken !== '') {
     state = checked(ctx, kind, deltaToken);
@@ -45,6 +53,7 @@ function delta(kind: 'user' | 'group', ctx: SimContext, request: FastifyRequest,
     if (selectRaw !== undefined) state = { ...state, s: parseSelect(kind, selectRaw) };
   } else {
     state = { k: kind, s: parseSelect(kind, selectRaw), f: 0, t: Date.now(), g: ctx.settings.deltaGeneration };
+    if (filter) state = { ...state, i: filter };
   }
   const page = deltaPage(ctx.tenant, state, { pageSize: ctx.settings.deltaPageSize, minimal });
   const next = page.next ? `${base}?$skiptoken=${ctx.codec.encode(page.next)}` : undefined;
