@@ -95,6 +95,23 @@ describe('writer service', () => {
     expect(sink.published.map((p) => p.result)).toEqual([sink.published[0]?.result, sink.published[0]?.result]);
   });
 
+  it('republishes the very results of a batch whose publishing failed, without a second write', async () => {
+    const { directory, sink, service } = setup();
+    const delivery = { command: aCommand() };
+    const publish = sink.publish.bind(sink);
+    let failures = 1;
+    sink.publish = async (results) => {
+      if (failures-- > 0) throw new Error('Kafka unavailable');
+      return publish(results);
+    };
+    await expect(service.handle([delivery])).rejects.toThrow('Kafka unavailable');
+    expect(await service.handle([delivery])).toEqual([{ status: 'done' }]);
+    expect(directory.count('create')).toBe(1);
+    expect(sink.published.map((p) => [p.result.linkedBy, p.result.modifiedProperties.length > 0])).toEqual([
+      ['created', true],
+    ]);
+  });
+
   it('quarantines after repeated job-level refusals, pauses without calling Salesforce, and lifts on the first success', async () => {
     const { directory, sink, store, clock, service } = setup();
     const delivery = { command: aCommand() };

@@ -71,8 +71,9 @@ export interface WriterService {
   quarantine(): QuarantineState | null;
 }
 
-// Results kept per process so that a batch redelivered after a failed publish republishes the same
-// result instead of writing again (Salesforce would say "nothing to do" and lose the diff).
+// Results kept per process so that a command retried after a failed publish, or redelivered to this
+// process, gets the same result again instead of a second write (which would find nothing to do and
+// lose the diff).
 const RECENT_RESULTS = 20_000;
 
 /**
@@ -129,8 +130,10 @@ export function buildService(deps: WriterDeps): WriterService {
       toPublish.push({ result, traceparent: d.traceparent });
       return { status: 'done' };
     });
-    await deps.sink.publish(toPublish);
+    // Remembered before publishing: if publishing fails, the retry republishes these very results
+    // (with their diff) instead of writing again and reporting "nothing to do".
     for (const { result } of toPublish) remember(result);
+    await deps.sink.publish(toPublish);
     return out;
   }
 
