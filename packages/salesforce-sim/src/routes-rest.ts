@@ -1,16 +1,18 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NOT_FOUND_MESSAGE, RestRequestError, type SaveError, type SaveResult } from './errors.ts';
+import type { FastifyInstance } from 'fastify';
+import { assertWritable, collectionBody, writeCollection } from './collections.ts';
+import { NOT_FOUND_MESSAGE, RestRequestError, type SaveError } from './errors.ts';
 import { to18 } from './ids.ts';
-import type { Org, Row, Session } from './org.ts';
-import { fieldValue, projectRow, rowById, runQuery } from './query.ts';
+import type { Row, Session } from './org.ts';
+import { fieldValue, rowById } from './query.ts';
+import { base, sessionOf } from './rest-common.ts';
+import { registerQueryRoutes } from './routes-query.ts';
 import { OBJECTS, type ObjectDef, objectDef } from './schema.ts';
 import type { SimState } from './state.ts';
-import { createUser, normalizeRecord, type Undo, updateUser } from './users.ts';
+import { createUser, normalizeRecord, updateUser } from './users.ts';
 
 /** REST API versions served: 31.0 (oldest still supported) to 66.0. */
 export const MIN_VERSION = 31;
 export const MAX_VERSION = 66;
-export const MAX_COLLECTION_RECORDS = 200;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,15 +41,6 @@ export function versionsList(): { label: string; url: string; version: string }[
     out.push({ label: versionLabel(v), url: `/services/data/v${v}.0`, version: `${v}.0` });
   }
   return out;
-}
-
-function sessionOf(request: FastifyRequest): Session {
-  if (!request.session) throw new RestRequestError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
-  return request.session;
-}
-
-function base(request: FastifyRequest): string {
-  return `/services/data/${(request.params as { version: string }).version}`;
 }
 
 function objectOr404(name: string): ObjectDef {
@@ -112,153 +105,6 @@ function describeObject(def: ObjectDef, b: string): Row {
 
 function toRestErrors(errors: readonly SaveError[]): Row[] {
   return errors.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields }));
-}
-
-function assertWritable(def: ObjectDef, operation: 'insert' | 'update'): void {
-  const allowed = operation === 'insert' ? def.createable : def.updateable;
-  if (!allowed) {
-    throw new RestRequestError(
-      400,
-      'INVALID_TYPE_FOR_OPERATION',
-      `entity type ${def.name} does not support ${operation}`,
-    );
-  }
-}
-
-const ROLLED_BACK: SaveError = {
-  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-  message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
-  fields: [],
-};
-
-interface CollectionBody {
-  allOrNone: boolean;
-  records: Record<string, unknown>[];
-}
-
-function collectionBody(body: unknown): CollectionBody {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new RestRequestError(
-      400,
-      'JSON_PARSER_ERROR',
-      'Cannot deserialize instance of SObjectCollection from START_ARRAY',
-    );
-  }
-  const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b)) {
-    if (key !== 'allOrNone' && key !== 'records') {
-      throw new RestRequestError(400, 'JSON_PARSER_ERROR', `Unrecognized field "${key}"`);
-    }
-  }
-  if (b['allOrNone'] !== undefined && typeof b['allOrNone'] !== 'boolean') {
-    throw new RestRequestError(400, 'JSON_PARSER_ERROR', 'Cannot deserialize instance of boolean for allOrNone');
-  }
-  const records = b['records'];
-  if (!Array.isArray(records) || records.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
-    throw new RestRequestError(400, 'JSON_PARSER_ERROR', 'Cannot deserialize instance of List<SObject> for records');
-  }
-  if (records.length > MAX_COLLECTION_RECORDS) {
-    throw new RestRequestError(
-      400,
-      'EXCEEDED_ID_LIMIT',
-      `record limit reached. cannot submit more than ${MAX_COLLECTION_RECORDS} records into this call`,
-      [],
-    );
-  }
-  return { allOrNone: b['allOrNone'] === true, records };
-}
-
-function recordType(record: Record<string, unknown>): ObjectDef {
-  const type = (record['attributes'] as { type?: unknown } | undefined)?.type;
-  if (typeof type !== 'string' || type === '') {
-    throw new RestRequestError(400, 'INVALID_TYPE', 'Must send a concrete entity type.', []);
-  }
-  const def = objectDef(type);
-  if (!def) throw new RestRequestError(400, 'INVALID_TYPE', `sObject type '${type}' is not supported.`, []);
-  return def;
-}
-
-/** Runs a Collections write: each record in order, all rolled back when allOrNone and any failed. */
-function writeCollection(
-  state: SimState,
-  session: Session,
-  body: CollectionBody,
-  operation: 'insert' | 'update',
-): SaveResult[] {
-  const prepared = body.records.map((record) => {
-    const def = recordType(record);
-    assertWritable(def, operation);
-    const { id, Id, ...rest } = record as Record<string, unknown>;
-    const values = normalizeRecord(def, rest);
-    if (operation === 'insert' && (id !== undefined || Id !== undefined)) values['Id'] = Id ?? id;
-    return { def, id: Id ?? id, values };
-  });
-  const org = session.org;
-  const undos: Undo[] = [];
-  const results: SaveResult[] = [];
-  let failed = false;
-  for (const p of prepared) {
-    const outcome =
-      operation === 'insert'
-        ? p.values['Id'] !== undefined
-          ? {
-              ok: false as const,
-              errors: [
-                {
-                  statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
-                  message: 'cannot specify Id in an insert call',
-                  fields: ['Id'],
-                },
-              ],
-            }
-          : createUser(state.registry, org, p.values, session.userId)
-        : updateUser(state.registry, org, p.id, p.values, session.userId);
-    if (outcome.ok) {
-      undos.push(outcome.undo);
-      results.push({ id: outcome.id, success: true, errors: [] });
-    } else {
-      failed = true;
-      const updateId = typeof p.id === 'string' ? (to18(p.id) ?? p.id) : undefined;
-      results.push({
-        ...(operation === 'update' && updateId ? { id: updateId } : {}),
-        success: false,
-        errors: outcome.errors,
-      });
-    }
-  }
-  if (failed && body.allOrNone) {
-    for (const undo of undos.reverse()) undo();
-    return results.map((r, i) =>
-      r.success
-        ? { ...(operation === 'update' ? { id: r.id } : {}), success: false, errors: [ROLLED_BACK] }
-        : (results[i] as SaveResult),
-    );
-  }
-  return results;
-}
-
-function queryBatchSize(request: FastifyRequest, org: Org): number {
-  const header = request.headers['sforce-query-options'];
-  const m = typeof header === 'string' ? /batchSize\s*=\s*(\d+)/i.exec(header) : null;
-  if (!m) return org.settings.queryBatchSize;
-  return Math.min(2000, Math.max(200, Number(m[1])));
-}
-
-function page(state: SimState, cursorId: string, offset: number, b: string): Row {
-  const cursor = state.cursor(cursorId)!;
-  const end = Math.min(offset + cursor.batchSize, cursor.rows.length);
-  const records: Row[] = [];
-  for (let i = offset; i < end; i++) {
-    records.push(projectRow(cursor.org, cursor.object, cursor.rows[i]!, cursor.select, b));
-  }
-  const done = end >= cursor.rows.length;
-  if (done) state.closeCursor(cursorId);
-  return {
-    totalSize: cursor.rows.length,
-    done,
-    ...(done ? {} : { nextRecordsUrl: `${b}/query/${cursorId}-${end}` }),
-    records,
-  };
 }
 
 /** Registers the REST API: versions, resources, limits, sObjects, Collections, query. */
@@ -394,36 +240,5 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   app.patch(`${v}/composite/sobjects`, rest, async (request) =>
     writeCollection(state, sessionOf(request), collectionBody(request.body), 'update'),
   );
-
-  const query = async (request: FastifyRequest, reply: FastifyReply) => {
-    const session = sessionOf(request);
-    const q = (request.query as { q?: unknown }).q;
-    if (typeof q !== 'string' || q.trim() === '') {
-      throw new RestRequestError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-    }
-    const prepared = runQuery(state.registry, session.org, q);
-    if (prepared.select === 'count') return reply.send({ totalSize: prepared.rows.length, done: true, records: [] });
-    const cursorId = state.openCursor({
-      org: session.org,
-      object: prepared.object,
-      select: prepared.select,
-      rows: prepared.rows,
-      batchSize: queryBatchSize(request, session.org),
-    });
-    return reply.send(page(state, cursorId, 0, base(request)));
-  };
-  const queryMore = async (request: FastifyRequest) => {
-    const session = sessionOf(request);
-    const locator = (request.params as { locator: string }).locator;
-    const m = /^(01g[A-Za-z0-9_-]+)-(\d+)$/.exec(locator);
-    const cursor = m ? state.cursor(m[1]!) : undefined;
-    if (!m || !cursor || cursor.org !== session.org || Number(m[2]) > cursor.rows.length) {
-      throw new RestRequestError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
-    }
-    return page(state, m[1]!, Number(m[2]), base(request));
-  };
-  app.get(`${v}/query`, rest, query);
-  app.get(`${v}/queryAll`, rest, query);
-  app.get(`${v}/query/:locator`, rest, queryMore);
-  app.get(`${v}/queryAll/:locator`, rest, queryMore);
+  registerQueryRoutes(app, state);
 }

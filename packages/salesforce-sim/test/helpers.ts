@@ -37,7 +37,7 @@ export function userRecord(sim: SalesforceSim, overrides: Record<string, unknown
 }
 
 /** Calls a function expected to throw and returns what it threw. */
-export async function caught(fn: () => Promise<unknown>): Promise<Error & Record<string, unknown>> {
+export async function caught(fn: () => PromiseLike<unknown>): Promise<Error & Record<string, unknown>> {
   try {
     await fn();
   } catch (error) {

@@ -120,8 +120,8 @@ describe.each([{ https: false }, { https: true }])('REST API through jsforce (ht
     for (const name of ['TimeZoneSidKey', 'LocaleSidKey', 'LanguageLocaleKey', 'EmailEncodingKey']) {
       expect(field(name)).toMatchObject({ type: 'picklist', restrictedPicklist: true });
     }
-    expect(field('LocaleSidKey').picklistValues.map((p) => p.value)).toContain('en_US');
-    expect(field('EmailEncodingKey').picklistValues.map((p) => p.value)).toEqual(
+    expect(field('LocaleSidKey').picklistValues!.map((p) => p.value)).toContain('en_US');
+    expect(field('EmailEncodingKey').picklistValues!.map((p) => p.value)).toEqual(
       expect.arrayContaining(['UTF-8', 'ISO-8859-1']),
     );
     expect(field('Username')).toMatchObject({ length: 80, nillable: false });
@@ -188,8 +188,8 @@ describe.each([{ https: false }, { https: true }])('REST API through jsforce (ht
   it('counts API usage in /limits and in Sforce-Limit-Info on every response', async () => {
     const limits = await conn.limits();
     const seen = conn.limitInfo.apiUsage!;
-    expect(limits.DailyApiRequests.Max).toBe(seen.limit);
-    expect(limits.DailyApiRequests.Remaining).toBe(seen.limit - seen.used);
+    expect(limits.DailyApiRequests!.Max).toBe(seen.limit);
+    expect(limits.DailyApiRequests!.Remaining).toBe(seen.limit - seen.used);
     await caught(() => conn.query('SELECT Nope FROM User'));
     expect(conn.limitInfo.apiUsage!.used).toBe(seen.used + 1);
   });
@@ -212,5 +212,55 @@ describe.each([{ https: false }, { https: true }])('REST API through jsforce (ht
     });
     const reactivate = await conn.sobject('User').update([{ Id: first!.id!, IsActive: true }]);
     expect(reactivate[0]).toMatchObject({ success: false, errors: [{ statusCode: 'LICENSE_LIMIT_EXCEEDED' }] });
+  });
+});
+
+describe('Composite query subrequests', () => {
+  let sim: SalesforceSim;
+  let conn: Connection;
+
+  beforeAll(async () => {
+    sim = await startSim();
+    conn = await adminConnection(sim);
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('answers each subrequest in order with its own status, as one API call', async () => {
+    const before = sim.admin.summary(sim.orgId).apiUsage.used;
+    const answer = await conn.requestPost<{
+      compositeResponse: { httpStatusCode: number; referenceId: string; body: unknown }[];
+    }>('/composite', {
+      compositeRequest: [
+        {
+          method: 'GET',
+          url: `/services/data/v62.0/query?q=${encodeURIComponent("SELECT Name FROM Profile WHERE Name = 'Standard User'")}`,
+          referenceId: 'a',
+        },
+        {
+          method: 'GET',
+          url: `/services/data/v62.0/query?q=${encodeURIComponent('SELECT Nope FROM User')}`,
+          referenceId: 'b',
+        },
+      ],
+    });
+    expect(answer.compositeResponse).toMatchObject([
+      {
+        httpStatusCode: 200,
+        referenceId: 'a',
+        body: { totalSize: 1, done: true, records: [{ Name: 'Standard User' }] },
+      },
+      { httpStatusCode: 400, referenceId: 'b', body: [{ errorCode: 'INVALID_FIELD' }] },
+    ]);
+    expect(sim.admin.summary(sim.orgId).apiUsage.used).toBe(before + 1);
+  });
+
+  it('refuses more than 25 subrequests', async () => {
+    const sub = { method: 'GET', url: '/services/data/v62.0/query?q=SELECT+Id+FROM+User', referenceId: 'x' };
+    const error = await caught(() =>
+      conn.requestPost('/composite', { compositeRequest: Array.from({ length: 26 }, () => sub) }),
+    );
+    expect(error.name).toBe('LIMIT_EXCEEDED');
   });
 });

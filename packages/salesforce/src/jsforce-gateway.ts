@@ -50,6 +50,22 @@ export const DEFAULT_USER_FIELDS: readonly string[] = [
 ];
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const COMPOSITE_SUBREQUESTS = 25;
+/** Encoded length of one statement inside a Composite subrequest (SOQL allows 100,000 characters). */
+const COMPOSITE_QUERY_LENGTH = 90_000;
+
+interface QueryPage {
+  done: boolean;
+  nextRecordsUrl?: string;
+  records: Rec[];
+}
+interface CompositeAnswer {
+  compositeResponse: { body: unknown; httpStatusCode: number; referenceId: string }[];
+}
+
+function isClassified(value: unknown): value is SalesforceError {
+  return typeof value === 'object' && value !== null && 'code' in value && 'retriable' in value && 'fields' in value;
+}
 const MAX_BATCH = 200;
 
 type Rec = Record<string, unknown>;
@@ -212,6 +228,35 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     }
   }
 
+  /** Runs statements as GET query subrequests of Composite calls, following nextRecordsUrl. */
+  async #compositeQueries(statements: readonly string[]): Promise<Rec[]> {
+    const conn = await this.#connection();
+    const version = this.#options.version ?? DEFAULT_API_VERSION;
+    const rows: Rec[] = [];
+    try {
+      for (let start = 0; start < statements.length; start += COMPOSITE_SUBREQUESTS) {
+        const compositeRequest = statements.slice(start, start + COMPOSITE_SUBREQUESTS).map((soql, i) => ({
+          method: 'GET',
+          url: `/services/data/v${version}/query?q=${encodeURIComponent(soql)}`,
+          referenceId: `q${start + i}`,
+        }));
+        const answer = await conn.requestPost<CompositeAnswer>('/composite', { allOrNone: false, compositeRequest });
+        for (const sub of answer.compositeResponse) {
+          if (sub.httpStatusCode >= 400) throw classifySalesforceError(sub.body);
+          let page = sub.body as QueryPage;
+          rows.push(...page.records);
+          while (!page.done && page.nextRecordsUrl) {
+            page = await conn.queryMore<Rec>(page.nextRecordsUrl);
+            rows.push(...page.records);
+          }
+        }
+      }
+    } catch (error) {
+      throw isClassified(error) ? new SalesforceGatewayError(error) : SalesforceGatewayError.from(error);
+    }
+    return rows;
+  }
+
   async listProfiles(): Promise<SalesforceProfile[]> {
     const rows = await this.#queryAll(
       'SELECT Id, Name, UserType, UserLicense.Name, UserLicense.TotalLicenses, UserLicense.UsedLicenses FROM Profile ORDER BY Name',
@@ -243,27 +288,25 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     const wanted = values.filter((v) => typeof v === 'string' && v !== '');
     if (wanted.length === 0) return [];
     const fields = uniqueFields([...DEFAULT_USER_FIELDS, ...(options.fields ?? []), matchingAttribute]);
-    const statements = chunkInQueries(
-      `SELECT ${fields.join(', ')} FROM User`,
-      matchingAttribute,
-      wanted,
-      this.#maxQueryLength,
-    );
-    const users: SalesforceUser[] = [];
-    for (const soql of statements) {
-      for (const row of await this.#queryAll(soql)) {
-        const f = flatten(row);
-        users.push({
-          id: String(f['Id']),
-          username: String(f['Username']),
-          isActive: f['IsActive'] === true,
-          profileId: (f['ProfileId'] as string | null | undefined) ?? null,
-          profileName: (f['Profile.Name'] as string | null | undefined) ?? null,
-          fields: f,
-        });
-      }
-    }
-    return users;
+    const prefix = `SELECT ${fields.join(', ')} FROM User`;
+    const statements = chunkInQueries(prefix, matchingAttribute, wanted, this.#maxQueryLength);
+    // One URI holds at most 16 KB, so long lists go as query subrequests of Composite calls
+    // (25 statements of up to ~100,000 characters per call), as Salesforce KB 000386264 advises.
+    const rows =
+      statements.length <= 1
+        ? await this.#queryAll(statements[0]!)
+        : await this.#compositeQueries(chunkInQueries(prefix, matchingAttribute, wanted, COMPOSITE_QUERY_LENGTH));
+    return rows.map((row) => {
+      const f = flatten(row);
+      return {
+        id: String(f['Id']),
+        username: String(f['Username']),
+        isActive: f['IsActive'] === true,
+        profileId: (f['ProfileId'] as string | null | undefined) ?? null,
+        profileName: (f['Profile.Name'] as string | null | undefined) ?? null,
+        fields: f,
+      };
+    });
   }
 
   /** Replaces ProfileName with ProfileId; an unknown name fails that record before any write. */

@@ -20,7 +20,7 @@ describe('chunkInQueries', () => {
           const statements = chunkInQueries('SELECT Id FROM User', 'Username', values, max);
           for (const s of statements) expect(encodeURIComponent(s).length).toBeLessThanOrEqual(max);
           // Parsed back with the simulator's SOQL parser, the statements carry each value once, unaltered.
-          const sent = statements.flatMap((s) => (parseSoql(s).where as { values: string[] }).values);
+          const sent = statements.flatMap((s) => (parseSoql(s).where as unknown as { values: string[] }).values);
           expect(new Set(sent.map((v) => v.toLowerCase()))).toEqual(new Set(values.map((v) => v.toLowerCase())));
           expect(sent).toHaveLength(new Set(values.map((v) => v.toLowerCase())).size);
         },

@@ -54,17 +54,32 @@ describe.each([{ https: false }, { https: true }])('gateway writes through jsfor
     expect(sim.admin.requestCounts()['POST /services/data/:version/composite/sobjects']).toBe(before + 3);
   });
 
-  it('finds users in batched queries that stay under the URI limit, case-insensitively', async () => {
+  it('finds many users in one Composite call of query subrequests, case-insensitively', async () => {
     const records = Array.from({ length: 600 }, () => newUser());
     await gateway.createUsers(records);
-    const before = sim.admin.requestCounts()['GET /services/data/:version/query'] ?? 0;
+    const counts = () => sim.admin.requestCounts();
+    const before = counts();
     const found = await gateway.findUsers(
       'Username',
       records.map((r) => String(r['Username']).toUpperCase()),
     );
     expect(found).toHaveLength(600);
-    const queries = (sim.admin.requestCounts()['GET /services/data/:version/query'] ?? 0) - before;
-    expect(queries).toBeGreaterThan(1);
-    expect(queries).toBeLessThanOrEqual(4);
+    const composite = 'POST /services/data/:version/composite';
+    expect((counts()[composite] ?? 0) - (before[composite] ?? 0)).toBe(1);
+  });
+
+  it('finds a few users with one GET query', async () => {
+    const records = [newUser(), newUser()];
+    await gateway.createUsers(records);
+    const query = 'GET /services/data/:version/query';
+    const before = sim.admin.requestCounts()[query] ?? 0;
+    const found = await gateway.findUsers(
+      'Email',
+      records.map((r) => String(r['Email'])),
+      { fields: ['Title'] },
+    );
+    expect(found.map((u) => u.fields['Email']).sort()).toEqual(records.map((r) => r['Email']).sort());
+    expect(found[0]!.fields).toHaveProperty('Title', null);
+    expect(sim.admin.requestCounts()[query]).toBe(before + 1);
   });
 });

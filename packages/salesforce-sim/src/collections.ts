@@ -1,0 +1,131 @@
+import { RestRequestError, type SaveError, type SaveResult } from './errors.ts';
+import { to18 } from './ids.ts';
+import type { Session } from './org.ts';
+import { type ObjectDef, objectDef } from './schema.ts';
+import type { SimState } from './state.ts';
+import { createUser, normalizeRecord, type Undo, updateUser } from './users.ts';
+
+export const MAX_COLLECTION_RECORDS = 200;
+
+export function assertWritable(def: ObjectDef, operation: 'insert' | 'update'): void {
+  const allowed = operation === 'insert' ? def.createable : def.updateable;
+  if (!allowed) {
+    throw new RestRequestError(
+      400,
+      'INVALID_TYPE_FOR_OPERATION',
+      `entity type ${def.name} does not support ${operation}`,
+    );
+  }
+}
+
+const ROLLED_BACK: SaveError = {
+  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+  message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+  fields: [],
+};
+
+interface CollectionBody {
+  allOrNone: boolean;
+  records: Record<string, unknown>[];
+}
+
+export function collectionBody(body: unknown): CollectionBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new RestRequestError(
+      400,
+      'JSON_PARSER_ERROR',
+      'Cannot deserialize instance of SObjectCollection from START_ARRAY',
+    );
+  }
+  const b = body as Record<string, unknown>;
+  for (const key of Object.keys(b)) {
+    if (key !== 'allOrNone' && key !== 'records') {
+      throw new RestRequestError(400, 'JSON_PARSER_ERROR', `Unrecognized field "${key}"`);
+    }
+  }
+  if (b['allOrNone'] !== undefined && typeof b['allOrNone'] !== 'boolean') {
+    throw new RestRequestError(400, 'JSON_PARSER_ERROR', 'Cannot deserialize instance of boolean for allOrNone');
+  }
+  const records = b['records'];
+  if (!Array.isArray(records) || records.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
+    throw new RestRequestError(400, 'JSON_PARSER_ERROR', 'Cannot deserialize instance of List<SObject> for records');
+  }
+  if (records.length > MAX_COLLECTION_RECORDS) {
+    throw new RestRequestError(
+      400,
+      'EXCEEDED_ID_LIMIT',
+      `record limit reached. cannot submit more than ${MAX_COLLECTION_RECORDS} records into this call`,
+      [],
+    );
+  }
+  return { allOrNone: b['allOrNone'] === true, records };
+}
+
+function recordType(record: Record<string, unknown>): ObjectDef {
+  const type = (record['attributes'] as { type?: unknown } | undefined)?.type;
+  if (typeof type !== 'string' || type === '') {
+    throw new RestRequestError(400, 'INVALID_TYPE', 'Must send a concrete entity type.', []);
+  }
+  const def = objectDef(type);
+  if (!def) throw new RestRequestError(400, 'INVALID_TYPE', `sObject type '${type}' is not supported.`, []);
+  return def;
+}
+
+/** Runs a Collections write: each record in order, all rolled back when allOrNone and any failed. */
+export function writeCollection(
+  state: SimState,
+  session: Session,
+  body: CollectionBody,
+  operation: 'insert' | 'update',
+): SaveResult[] {
+  const prepared = body.records.map((record) => {
+    const def = recordType(record);
+    assertWritable(def, operation);
+    const { id, Id, ...rest } = record as Record<string, unknown>;
+    const values = normalizeRecord(def, rest);
+    if (operation === 'insert' && (id !== undefined || Id !== undefined)) values['Id'] = Id ?? id;
+    return { def, id: Id ?? id, values };
+  });
+  const org = session.org;
+  const undos: Undo[] = [];
+  const results: SaveResult[] = [];
+  let failed = false;
+  for (const p of prepared) {
+    const outcome =
+      operation === 'insert'
+        ? p.values['Id'] !== undefined
+          ? {
+              ok: false as const,
+              errors: [
+                {
+                  statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+                  message: 'cannot specify Id in an insert call',
+                  fields: ['Id'],
+                },
+              ],
+            }
+          : createUser(state.registry, org, p.values, session.userId)
+        : updateUser(state.registry, org, p.id, p.values, session.userId);
+    if (outcome.ok) {
+      undos.push(outcome.undo);
+      results.push({ id: outcome.id, success: true, errors: [] });
+    } else {
+      failed = true;
+      const updateId = typeof p.id === 'string' ? (to18(p.id) ?? p.id) : undefined;
+      results.push({
+        ...(operation === 'update' && updateId ? { id: updateId } : {}),
+        success: false,
+        errors: outcome.errors,
+      });
+    }
+  }
+  if (failed && body.allOrNone) {
+    for (const undo of undos.reverse()) undo();
+    return results.map((r, i) =>
+      r.success
+        ? { ...(operation === 'update' ? { id: r.id } : {}), success: false, errors: [ROLLED_BACK] }
+        : (results[i] as SaveResult),
+    );
+  }
+  return results;
+}
