@@ -1,3 +1,4 @@
+import { Script } from 'node:vm';
 import { createLogger, createMetrics } from '@provision/telemetry';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildService } from './app.ts';
@@ -136,6 +137,10 @@ describe('audit service (in-memory ports)', () => {
     for (const path of ['/api/sync-status', '/api/provisioning-logs?status=failure', '/api/dead-letters']) {
       expect(res.body).toContain(path);
     }
+    // No browser here: at least the page's script must compile.
+    const script = /<script>([\s\S]*?)<\/script>/.exec(res.body)?.[1] ?? '';
+    expect(script.length).toBeGreaterThan(1000);
+    expect(() => new Script(script)).not.toThrow();
   });
 
   it('emails one digest per window and retries a digest the mail server refused', async () => {

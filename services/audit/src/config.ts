@@ -33,6 +33,8 @@ const schema = z
     ALERT_EMAIL_TO: emailList.optional(),
     ALERT_EMAIL_FROM: z.string().default('Provision <provision@localhost>'),
     ALERT_DIGEST_INTERVAL_MS: positiveInt().default(60_000),
+    /** Where admins reach the dashboard; linked from the failure emails. */
+    AUDIT_PUBLIC_URL: urlOf('http:', 'https:').optional(),
   })
   .refine((c) => (c.SMTP_URL === undefined) === (c.ALERT_EMAIL_TO === undefined), {
     message: 'SMTP_URL and ALERT_EMAIL_TO go together: set both to send failure emails, or neither',

@@ -40,7 +40,11 @@ const service = buildService({
     mailer && config.ALERT_EMAIL_TO
       ? {
           mailer,
-          settings: { to: config.ALERT_EMAIL_TO, from: config.ALERT_EMAIL_FROM },
+          settings: {
+            to: config.ALERT_EMAIL_TO,
+            from: config.ALERT_EMAIL_FROM,
+            ...(config.AUDIT_PUBLIC_URL ? { dashboardUrl: config.AUDIT_PUBLIC_URL } : {}),
+          },
           intervalMs: config.ALERT_DIGEST_INTERVAL_MS,
         }
       : null,

@@ -41,7 +41,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
         details: { commandId },
       });
     }
-    return toLogEntry(record);
+    // The detail view also shows the Salesforce fields the mapper asked for.
+    return { ...toLogEntry(record), desiredFields: record.fields };
   });
 
   app.get('/api/sync-status', async (request): Promise<SyncStatus> => {

@@ -1,0 +1,22 @@
+import { test } from '@provision/testkit/vitest';
+import { Redis } from 'ioredis';
+import { expect } from 'vitest';
+import { createRedisQuarantineReader } from '../src/adapters/redis-quarantine-reader.ts';
+
+test('reads the writer quarantine flag from Redis whatever shape the writer stores', async ({ redis }) => {
+  const client = new Redis(redis.url);
+  try {
+    const reader = createRedisQuarantineReader(client, redis.prefix);
+    const key = redis.key('writer:quarantine');
+    expect(await reader.read()).toBeNull();
+    await client.set(key, JSON.stringify({ reason: 'EncounteredQuarantineException', since: '2026-11-26T11:30:00Z' }));
+    expect(await reader.read()).toEqual({ reason: 'EncounteredQuarantineException', since: '2026-11-26T11:30:00Z' });
+    await client.set(key, 'TooManyFailures');
+    expect(await reader.read()).toEqual({ reason: 'TooManyFailures' });
+    await client.del(key);
+    await client.hset(key, { reason: 'SalesforceAuthFailed', failures: '12' });
+    expect(await reader.read()).toEqual({ reason: 'SalesforceAuthFailed', failures: '12' });
+  } finally {
+    client.disconnect();
+  }
+});
