@@ -36,6 +36,8 @@ describe('writer against Kafka, Redis and salesforce-sim', () => {
       expect(results).toHaveLength(1000);
       expect(results.every((r) => r.status === 'success' && r.linkedBy === 'created')).toBe(true);
       expect(usersOf(domain)).toHaveLength(1000);
+      // From the flush starting to each result: the writer's share of the 2-second p99 budget.
+      expect(Math.max(...results.map((r) => r.durationMs))).toBeLessThan(2_000);
 
       const counts = sim.admin.requestCounts();
       const creates = Object.entries(counts)
