@@ -59,7 +59,14 @@ onShutdown(logger, async () => {
   mailer?.close();
 });
 
-await service.start();
+// Listen first so /healthz answers (and /readyz says "not ready") while migrations run and the
+// consumers join.
 await service.http.listen({ port: config.HTTP_PORT, host: '0.0.0.0' });
 const address = service.http.server.address();
 logger.info({ port: typeof address === 'object' && address ? address.port : config.HTTP_PORT }, 'started');
+try {
+  await service.start();
+} catch (err) {
+  logger.fatal({ err }, 'could not start');
+  process.exit(1);
+}
