@@ -4,12 +4,18 @@ import { testTenant } from './test-tenant.ts';
 
 const codec = new DeltaTokenCodec(Buffer.alloc(32, 7));
 
-function round(tenant: ReturnType<typeof testTenant>, state: DeltaState, pageSize = 100, minimal = false) {
+function round(
+  tenant: ReturnType<typeof testTenant>,
+  state: DeltaState,
+  pageSize = 100,
+  minimal = false,
+  membersPerItem?: number,
+) {
   const value: Record<string, unknown>[] = [];
   let current: DeltaState | undefined = state;
   let pages = 0;
   for (;;) {
-    const page = deltaPage(tenant, current, { pageSize, minimal });
+    const page = deltaPage(tenant, current, { pageSize, minimal, ...(membersPerItem ? { membersPerItem } : {}) });
     pages++;
     value.push(...page.value);
     if (page.delta) return { value, delta: page.delta, pages };
@@ -112,6 +118,23 @@ describe('deltaPage', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('members of a large group', () => {
+  it('span several pages, the group repeated with the next members each time', () => {
+    const tenant = testTenant();
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    for (const id of ids) tenant.createUser(id, { userPrincipalName: `${id}@x` });
+    tenant.createGroup('g', { displayName: 'G' }, ids);
+    tenant.createGroup('h', { displayName: 'H' }, ['a']);
+    const full = round(tenant, initial('group', ['displayName', 'members']), 100, false, 2);
+    expect(full.pages).toBe(3);
+    expect(full.value.map((item) => item['id'])).toEqual(['g', 'g', 'g', 'h']);
+    const members = full.value
+      .filter((item) => item['id'] === 'g')
+      .flatMap((item) => (item['members@delta'] as { id: string }[]).map((m) => m.id));
+    expect(members).toEqual(ids);
   });
 });
 

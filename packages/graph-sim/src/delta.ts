@@ -26,6 +26,8 @@ export interface DeltaState {
   readonly t: number;
   /** Token generation: bumping it invalidates every outstanding token. */
   readonly g: number;
+  /** Offset into the members of the group at position `p`, when its `members@delta` spans pages. */
+  readonly m?: number;
   /** Object ids of `$filter=id eq '…' or …`, when the round is restricted to them. */
   readonly i?: readonly string[];
 }
@@ -109,24 +111,46 @@ export interface DeltaPage {
 export interface DeltaPageOptions {
   readonly pageSize: number;
   readonly minimal: boolean;
+  /**
+   * Most `members@delta` entries in one item; a larger group is returned again on the following
+   * pages with the rest (Graph pages through the members of large groups the same way).
+   */
+  readonly membersPerItem?: number;
 }
+
+/** Default split of a large group's `members@delta`. */
+export const MEMBERS_PER_ITEM = 1000;
 
 /** Computes one page of a delta round by scanning the change log from the state's position. */
 export function deltaPage(tenant: Tenant, state: DeltaState, options: DeltaPageOptions): DeltaPage {
   const store = tenant.store(state.k);
   const until = state.u ?? tenant.currentSeq;
   let position = state.p ?? store.logIndexAfter(state.f);
+  let memberOffset = state.m ?? 0;
+  const chunk = { offset: 0, size: options.membersPerItem ?? MEMBERS_PER_ITEM, more: false };
   const value: Record<string, unknown>[] = [];
+  const { m: _m, ...base } = state;
   while (value.length < options.pageSize) {
     const entry = store.logAt(position);
     if (!entry || entry.seq > until) break;
-    position++;
-    if (state.i && !state.i.includes(entry.id)) continue;
-    const item = renderChange(tenant, store, entry.id, entry.seq, state, until, options.minimal);
+    if (state.i && !state.i.includes(entry.id)) {
+      position++;
+      continue;
+    }
+    chunk.offset = memberOffset;
+    chunk.more = false;
+    const item = renderChange(tenant, store, entry.id, entry.seq, state, until, options.minimal, chunk);
     if (item) value.push(item);
+    if (chunk.more) {
+      // The rest of this group's members follow on the next page, in the same item again.
+      memberOffset += chunk.size;
+      return { value, next: { ...base, u: until, p: position, m: memberOffset } };
+    }
+    position++;
+    memberOffset = 0;
   }
   const entry = store.logAt(position);
-  if (entry && entry.seq <= until) return { value, next: { ...state, u: until, p: position } };
+  if (entry && entry.seq <= until) return { value, next: { ...base, u: until, p: position } };
   const delta: DeltaState = {
     k: state.k,
     s: state.s,
@@ -146,6 +170,7 @@ function renderChange(
   state: DeltaState,
   until: number,
   minimal: boolean,
+  chunk: { offset: number; size: number; more: boolean },
 ): Record<string, unknown> | undefined {
   const initial = state.f === 0;
   const tombstone = store.tombstones.get(id);
@@ -181,10 +206,10 @@ function renderChange(
   }
   out['id'] = id;
   if (tracksMembers) {
-    const members = fresh
-      ? [...(object.members ?? [])].map((memberId) => memberRef(tenant, memberId, false))
-      : memberChanges.map((change) => memberRef(tenant, change.memberId, change.removed));
-    if (members.length > 0) out['members@delta'] = members;
+    const all = fresh ? [...(object.members ?? [])].map((memberId) => ({ memberId, removed: false })) : memberChanges;
+    const members = all.slice(chunk.offset, chunk.offset + chunk.size);
+    chunk.more = chunk.offset + chunk.size < all.length;
+    if (members.length > 0) out['members@delta'] = members.map((m) => memberRef(tenant, m.memberId, m.removed));
   }
   return out;
 }

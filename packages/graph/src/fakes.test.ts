@@ -1,6 +1,6 @@
 import { isProvisionError } from '@provision/errors';
 import { describe, expect, it } from 'vitest';
-import { InMemoryDirectory } from './fakes.ts';
+import { InMemoryAppRoles, InMemoryDirectory, InMemorySubscriptions } from './fakes.ts';
 import type { DeltaPage } from './types.ts';
 
 async function round<T>(pages: AsyncIterable<DeltaPage<T>>): Promise<{ changes: T[]; cursor?: string }> {
@@ -37,5 +37,35 @@ describe('InMemoryDirectory', () => {
     expect(isProvisionError(error) && error.code).toBe('PRV_GRAPH_DELTA_EXPIRED');
     directory.failNext();
     await expect(directory.assign('u1', 'r1')).rejects.toThrow('injected failure');
+  });
+});
+
+describe('InMemorySubscriptions', () => {
+  it('creates, renews when due and recreates after removal, like the Graph adapter', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const subs = new InMemorySubscriptions({ now: () => now });
+    const spec = { resource: 'users', notificationUrl: 'https://x/n', clientState: 's', lifetimeMinutes: 60 };
+    const created = await subs.ensure(spec, 10 * 60_000);
+    expect(created.action).toBe('created');
+    expect((await subs.ensure(spec, 10 * 60_000)).action).toBe('unchanged');
+    now += 55 * 60_000;
+    expect((await subs.ensure(spec, 10 * 60_000)).action).toBe('renewed');
+    subs.remove(created.subscription.id);
+    const notice = {
+      subscriptionId: created.subscription.id,
+      lifecycleEvent: 'subscriptionRemoved',
+      subscriptionExpirationDateTime: null,
+    };
+    expect(await subs.handleLifecycle(notice, spec)).toBe('recreated');
+    expect(await subs.list()).toHaveLength(1);
+  });
+});
+
+describe('InMemoryAppRoles', () => {
+  it('publishes through the same plan as the Graph adapter', async () => {
+    const roles = new InMemoryAppRoles();
+    expect((await roles.publish([{ value: 'Standard User' }])).added).toEqual(['Standard User']);
+    expect((await roles.publish([])).removed).toEqual(['Standard User']);
+    expect(await roles.roles()).toEqual([]);
   });
 });

@@ -1,18 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { ProvisionError } from '@provision/errors';
+import { planAppRoles } from './app-roles.ts';
+import {
+  type EnsureAction,
+  ensureSubscription,
+  handleLifecycleNotice,
+  type LifecycleAction,
+  type SubscriptionInfo,
+  type SubscriptionManager,
+  type SubscriptionSpec,
+  subscriptionExpiry,
+} from './subscriptions.ts';
 import type {
+  AppRole,
   AppRoleAssignment,
   AppRoleAssignments,
+  AppRolePublisher,
   DeltaCursor,
   DeltaPage,
   DeltaReadOptions,
+  DesiredRole,
   DirectoryGroup,
   DirectoryReader,
   DirectoryUser,
   GroupChange,
   MemberRef,
+  PublishResult,
   UserChange,
 } from './types.ts';
+import type { LifecycleNotice } from './webhook.ts';
 
 type Entry =
   | { seq: number; kind: 'users'; id: string; removed?: 'changed' | 'deleted' }
@@ -193,6 +209,127 @@ export class InMemoryDirectory implements DirectoryReader, AppRoleAssignments {
       yield { changes: changes.slice(i, i + this.pageSize), fullSync };
     const lastStart = changes.length === 0 ? 0 : Math.floor((changes.length - 1) / this.pageSize) * this.pageSize;
     yield { changes: changes.slice(lastStart), cursor: `memory:${kind}:${until}:${this.#generation}`, fullSync };
+  }
+
+  #maybeFail(): void {
+    const failure = this.#failures.shift();
+    if (failure) throw failure;
+  }
+}
+
+/** An in-memory `AppRolePublisher` with Graph's rule that a role must be disabled before removal. */
+export class InMemoryAppRoles implements AppRolePublisher {
+  appRoles: AppRole[];
+  #failures: Error[] = [];
+
+  constructor(initial: readonly AppRole[] = []) {
+    this.appRoles = [...initial];
+  }
+
+  failNext(error: Error = new ProvisionError('PRV_GRAPH_REQUEST_FAILED', 'injected failure')): void {
+    this.#failures.push(error);
+  }
+
+  async roles(): Promise<readonly AppRole[]> {
+    const failure = this.#failures.shift();
+    if (failure) throw failure;
+    return this.appRoles;
+  }
+
+  async publish(desired: readonly DesiredRole[]): Promise<PublishResult> {
+    const plan = planAppRoles(await this.roles(), desired);
+    for (const step of plan.steps) {
+      for (const old of this.appRoles) {
+        if (old.isEnabled && !step.some((role) => role.id === old.id)) {
+          throw new ProvisionError('PRV_GRAPH_REQUEST_FAILED', 'CannotDeleteOrUpdateEnabledEntitlement', {
+            retriable: false,
+            details: { status: 400 },
+          });
+        }
+      }
+      this.appRoles = [...step];
+    }
+    return { roles: this.appRoles, added: plan.added, updated: plan.updated, removed: plan.removed };
+  }
+}
+
+/** An in-memory `SubscriptionManager`: no validation handshake; `remove()` and `failNext()` for tests. */
+export class InMemorySubscriptions implements SubscriptionManager {
+  readonly subscriptions = new Map<string, SubscriptionInfo>();
+  readonly #now: () => number;
+  #failures: Error[] = [];
+
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  failNext(error: Error = new ProvisionError('PRV_GRAPH_REQUEST_FAILED', 'injected failure')): void {
+    this.#failures.push(error);
+  }
+
+  /** What Graph does before a `subscriptionRemoved` lifecycle notification. */
+  remove(id: string): void {
+    this.subscriptions.delete(id);
+  }
+
+  async list(): Promise<SubscriptionInfo[]> {
+    this.#maybeFail();
+    const now = this.#now();
+    for (const [id, sub] of this.subscriptions)
+      if (Date.parse(sub.expirationDateTime) <= now) this.subscriptions.delete(id);
+    return [...this.subscriptions.values()];
+  }
+
+  async create(spec: SubscriptionSpec): Promise<SubscriptionInfo> {
+    this.#maybeFail();
+    const sub: SubscriptionInfo = {
+      id: randomUUID(),
+      resource: spec.resource,
+      changeType: spec.changeType ?? 'updated,deleted',
+      notificationUrl: spec.notificationUrl,
+      lifecycleNotificationUrl: spec.lifecycleNotificationUrl ?? null,
+      expirationDateTime: subscriptionExpiry(this.#now(), spec.lifetimeMinutes),
+    };
+    this.subscriptions.set(sub.id, sub);
+    return sub;
+  }
+
+  async renew(id: string, lifetimeMinutes?: number): Promise<SubscriptionInfo> {
+    this.#maybeFail();
+    const sub = this.subscriptions.get(id);
+    if (!sub)
+      throw new ProvisionError('PRV_GRAPH_REQUEST_FAILED', `subscription ${id} not found`, {
+        retriable: false,
+        details: { status: 404 },
+      });
+    const renewed = { ...sub, expirationDateTime: subscriptionExpiry(this.#now(), lifetimeMinutes) };
+    this.subscriptions.set(id, renewed);
+    return renewed;
+  }
+
+  async reauthorize(id: string): Promise<void> {
+    this.#maybeFail();
+    if (!this.subscriptions.has(id))
+      throw new ProvisionError('PRV_GRAPH_REQUEST_FAILED', `subscription ${id} not found`, {
+        retriable: false,
+        details: { status: 404 },
+      });
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#maybeFail();
+    this.subscriptions.delete(id);
+  }
+
+  ensure(
+    spec: SubscriptionSpec,
+    renewWithinMs: number,
+  ): Promise<{ subscription: SubscriptionInfo; action: EnsureAction }> {
+    return ensureSubscription(this, spec, renewWithinMs, this.#now());
+  }
+
+  handleLifecycle(notice: LifecycleNotice, spec: SubscriptionSpec): Promise<LifecycleAction> {
+    return handleLifecycleNotice(this, notice, spec);
   }
 
   #maybeFail(): void {

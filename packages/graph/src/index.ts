@@ -10,14 +10,18 @@ export { DEFAULT_ACCESS_ROLE_ID, GraphAppRoleAssignments } from './assignments.t
 export { AUTHORITY_HOST, createGraphClient, GRAPH_URL, type GraphConnection } from './client.ts';
 export { DEFAULT_GROUP_SELECT, DEFAULT_USER_SELECT, GraphDirectoryReader } from './delta-reader.ts';
 export { graphFailure, isDeltaExpired, retryAfterMs } from './errors.ts';
-export { InMemoryDirectory } from './fakes.ts';
+export { InMemoryAppRoles, InMemoryDirectory, InMemorySubscriptions } from './fakes.ts';
 export {
   type EnsureAction,
+  ensureSubscription,
   GraphSubscriptionManager,
+  handleLifecycleNotice,
   type LifecycleAction,
   MAX_DIRECTORY_SUBSCRIPTION_MINUTES,
   type SubscriptionInfo,
+  type SubscriptionManager,
   type SubscriptionSpec,
+  subscriptionExpiry,
 } from './subscriptions.ts';
 export type * from './types.ts';
 export {

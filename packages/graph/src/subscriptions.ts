@@ -30,8 +30,90 @@ export interface SubscriptionInfo {
 export type EnsureAction = 'created' | 'renewed' | 'unchanged';
 export type LifecycleAction = 'reauthorized' | 'recreated' | 'resync' | 'ignored';
 
+/** The subscription port: Graph's operations plus keeping one alive (`GraphSubscriptionManager`, `InMemorySubscriptions`). */
+export interface SubscriptionManager {
+  list(): Promise<SubscriptionInfo[]>;
+  /** Creates a subscription; Graph first validates `notificationUrl` (and the lifecycle URL). */
+  create(spec: SubscriptionSpec): Promise<SubscriptionInfo>;
+  renew(id: string, lifetimeMinutes?: number): Promise<SubscriptionInfo>;
+  reauthorize(id: string): Promise<void>;
+  delete(id: string): Promise<void>;
+  /**
+   * Makes sure a subscription for `spec` exists and lives longer than `renewWithinMs`: reuses the
+   * one with the same resource and notification URL, renews it when due, creates it when missing
+   * (or when renewal finds it gone).
+   */
+  ensure(
+    spec: SubscriptionSpec,
+    renewWithinMs: number,
+  ): Promise<{ subscription: SubscriptionInfo; action: EnsureAction }>;
+  /**
+   * Acts on a lifecycle notification: `reauthorizationRequired` → reauthorize (renew if that fails);
+   * `subscriptionRemoved` → create again; `missed` → nothing here. Every action but `ignored` means
+   * the caller should run a delta round to catch up.
+   */
+  handleLifecycle(notice: LifecycleNotice, spec: SubscriptionSpec): Promise<LifecycleAction>;
+}
+
+type SubscriptionOps = Pick<SubscriptionManager, 'list' | 'create' | 'renew' | 'reauthorize'>;
+
+/** `SubscriptionManager.ensure` over the basic operations (shared by the adapter and the fake). */
+export async function ensureSubscription(
+  ops: SubscriptionOps,
+  spec: SubscriptionSpec,
+  renewWithinMs: number,
+  now: number,
+): Promise<{ subscription: SubscriptionInfo; action: EnsureAction }> {
+  const existing = (await ops.list()).find(
+    (sub) => sub.resource.toLowerCase() === spec.resource.toLowerCase() && sub.notificationUrl === spec.notificationUrl,
+  );
+  if (!existing) return { subscription: await ops.create(spec), action: 'created' };
+  if (!renewalDue(existing.expirationDateTime, now, renewWithinMs))
+    return { subscription: existing, action: 'unchanged' };
+  try {
+    return { subscription: await ops.renew(existing.id, spec.lifetimeMinutes), action: 'renewed' };
+  } catch (error) {
+    if (isProvisionError(error) && error.details['status'] === 404)
+      return { subscription: await ops.create(spec), action: 'created' };
+    throw error;
+  }
+}
+
+/** `SubscriptionManager.handleLifecycle` over the basic operations. */
+export async function handleLifecycleNotice(
+  ops: SubscriptionOps,
+  notice: LifecycleNotice,
+  spec: SubscriptionSpec,
+): Promise<LifecycleAction> {
+  switch (notice.lifecycleEvent) {
+    case 'reauthorizationRequired':
+      try {
+        await ops.reauthorize(notice.subscriptionId);
+      } catch {
+        await ops.renew(notice.subscriptionId, spec.lifetimeMinutes);
+      }
+      return 'reauthorized';
+    case 'subscriptionRemoved':
+      await ops.create(spec);
+      return 'recreated';
+    case 'missed':
+      return 'resync';
+    default:
+      return 'ignored';
+  }
+}
+
+/** The expiry to ask for: `lifetimeMinutes` from now, at most just under Graph's limit. */
+export function subscriptionExpiry(now: number, lifetimeMinutes: number | undefined): string {
+  const minutes = Math.min(
+    lifetimeMinutes ?? MAX_DIRECTORY_SUBSCRIPTION_MINUTES - 60,
+    MAX_DIRECTORY_SUBSCRIPTION_MINUTES - 1,
+  );
+  return new Date(now + minutes * 60_000).toISOString();
+}
+
 /** Keeps Graph subscriptions alive: create, renew before expiry, reauthorize, recreate after removal. */
-export class GraphSubscriptionManager {
+export class GraphSubscriptionManager implements SubscriptionManager {
   readonly #client: Client;
   readonly #now: () => number;
 
@@ -91,53 +173,15 @@ export class GraphSubscriptionManager {
     }
   }
 
-  /**
-   * Makes sure a subscription for `spec` exists and lives longer than `renewWithinMs`: reuses the
-   * one with the same resource and notification URL, renews it when due, creates it when missing
-   * (or when renewal finds it gone).
-   */
-  async ensure(
+  ensure(
     spec: SubscriptionSpec,
     renewWithinMs: number,
   ): Promise<{ subscription: SubscriptionInfo; action: EnsureAction }> {
-    const existing = (await this.list()).find(
-      (sub) =>
-        sub.resource.toLowerCase() === spec.resource.toLowerCase() && sub.notificationUrl === spec.notificationUrl,
-    );
-    if (!existing) return { subscription: await this.create(spec), action: 'created' };
-    if (!renewalDue(existing.expirationDateTime, this.#now(), renewWithinMs))
-      return { subscription: existing, action: 'unchanged' };
-    try {
-      return { subscription: await this.renew(existing.id, spec.lifetimeMinutes), action: 'renewed' };
-    } catch (error) {
-      if (isProvisionError(error) && error.details['status'] === 404)
-        return { subscription: await this.create(spec), action: 'created' };
-      throw error;
-    }
+    return ensureSubscription(this, spec, renewWithinMs, this.#now());
   }
 
-  /**
-   * Acts on a lifecycle notification: `reauthorizationRequired` → reauthorize (renew if that fails);
-   * `subscriptionRemoved` → create again; `missed` → nothing here. Every action but `ignored` means
-   * the caller should run a delta round to catch up.
-   */
-  async handleLifecycle(notice: LifecycleNotice, spec: SubscriptionSpec): Promise<LifecycleAction> {
-    switch (notice.lifecycleEvent) {
-      case 'reauthorizationRequired':
-        try {
-          await this.reauthorize(notice.subscriptionId);
-        } catch {
-          await this.renew(notice.subscriptionId, spec.lifetimeMinutes);
-        }
-        return 'reauthorized';
-      case 'subscriptionRemoved':
-        await this.create(spec);
-        return 'recreated';
-      case 'missed':
-        return 'resync';
-      default:
-        return 'ignored';
-    }
+  handleLifecycle(notice: LifecycleNotice, spec: SubscriptionSpec): Promise<LifecycleAction> {
+    return handleLifecycleNotice(this, notice, spec);
   }
 
   #expiry(lifetimeMinutes: number | undefined): string {

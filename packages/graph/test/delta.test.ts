@@ -123,4 +123,23 @@ describe('GraphDirectoryReader against graph-sim over HTTPS', () => {
       membersRemoved: [{ id: leaving, type: 'user' }],
     });
   });
+
+  it('reports a deleted security group as deleted and a deleted Microsoft 365 group as changed', async () => {
+    const start = await reader.latestCursor('groups');
+    const unified = sim.admin.createGroup({
+      displayName: 'Sales Team Site',
+      groupTypes: ['Unified'],
+      mailEnabled: true,
+    });
+    const security = sim.admin.createGroup({ displayName: 'sg-Temp', groupTypes: [] });
+    const middle = await collect(reader.groups({ cursor: start }));
+    expect(middle.changes.map((c) => c.id).sort()).toEqual([unified['id'], security['id']].sort());
+    sim.admin.softDelete('group', String(unified['id']));
+    sim.admin.softDelete('group', String(security['id']));
+    const after = await collect(reader.groups({ cursor: middle.cursor }));
+    expect(after.changes).toEqual([
+      { kind: 'removed', id: unified['id'], reason: 'changed' },
+      { kind: 'removed', id: security['id'], reason: 'deleted' },
+    ]);
+  });
 });
