@@ -60,8 +60,9 @@ test('runs as a process: logs its port, gets ready, serves the API and stops on 
   try {
     const started = await waitFor(() => lines.find((l) => l.msg === 'started'), { timeout: 30_000 });
     const base = `http://127.0.0.1:${started.port}`;
-    expect(lines.some((l) => String(l.msg).startsWith('failure emails are off'))).toBe(true);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
     await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, { timeout: 20_000 });
+    expect(lines.some((l) => String(l.msg).startsWith('failure emails are off'))).toBe(true);
     const logs = await fetch(`${base}/api/provisioning-logs`);
     expect(await logs.json()).toEqual({ items: [], nextCursor: null });
     expect((await fetch(`${base}/`)).headers.get('content-type')).toMatch(/text\/html/);
