@@ -1,0 +1,4 @@
+export { type Pipeline, type PipelineOptions, startPipeline } from './pipeline.ts';
+export { freePort, type ServiceName, type ServiceProcess, startService } from './processes.ts';
+export { fetchSyncStatus, type SyncStatusView, waitForInitialSync } from './progress.ts';
+export { importProfilesAsRoles, type Simulators, startSimulators } from './simulators.ts';

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { up } from '@provision/infra';
+import { freePort, ROOT, type ServiceName, type ServiceProcess, startService } from './processes.ts';
+import { type SimulatorOptions, type Simulators, startSimulators } from './simulators.ts';
+
+export interface PipelineOptions extends Partial<SimulatorOptions> {
+  /** Isolates this run's topics, consumer groups, Redis keys and audit schema. */
+  runId?: string;
+  logDir?: string;
+  /** Polling backstop of the ingestor (notifications drive it otherwise). */
+  syncIntervalMs?: number;
+  partitions?: number;
+  logLevel?: string;
+  /** Extra environment per service (e.g. WRITER_DRY_RUN). */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Called as each stage comes up. */
+  onStep?: (message: string) => void;
+}
+
+export interface Pipeline {
+  readonly runId: string;
+  readonly sims: Simulators;
+  readonly services: Record<ServiceName, ServiceProcess>;
+  /** The audit service's HTTP API and dashboard. */
+  readonly auditUrl: string;
+  readonly ingestorUrl: string;
+  readonly logDir: string;
+  /** Stops a service (gracefully, or with SIGKILL as a crash) and starts it again with the same settings. */
+  restart(name: ServiceName, signal?: 'SIGTERM' | 'SIGKILL'): Promise<ServiceProcess>;
+  stopService(name: ServiceName, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  startService(name: ServiceName): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+const ORDER: ServiceName[] = ['audit', 'writer', 'mapper', 'ingestor'];
+
+/**
+ * The whole flow as processes: the infrastructure (the local Kafka broker, Redis, PostgreSQL — or
+ * `KAFKA_BROKERS`, `REDIS_URL`, `DATABASE_URL`), both simulators, and the four services, each a
+ * separate Node process with its own configuration, as they run in production.
+ */
+export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
+  const step = options.onStep ?? (() => undefined);
+  const runId = options.runId ?? `run${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const logDir = options.logDir ?? join(ROOT, '.infra', 'runs', runId);
+  step('infrastructure: Kafka, Redis, PostgreSQL');
+  const infra = await up({ log: () => undefined });
+  step('simulators: Microsoft Graph and Salesforce');
+  const sims = await startSimulators({
+    users: options.users ?? 1000,
+    seed: options.seed ?? 1,
+    existingShare: options.existingShare ?? 0.1,
+    ...(options.licences === undefined ? {} : { licences: options.licences }),
+  });
+  const { graph, salesforce } = sims;
+  const ports = Object.fromEntries(await Promise.all(ORDER.map(async (n) => [n, await freePort()] as const))) as Record<
+    ServiceName,
+    number
+  >;
+  const common = {
+    KAFKA_BROKERS: infra.KAFKA_BROKERS,
+    REDIS_URL: infra.REDIS_URL,
+    REDIS_PREFIX: `${runId}:`,
+    TOPIC_PREFIX: `${runId}.`,
+    KAFKA_PARTITIONS: String(options.partitions ?? 6),
+    LOG_LEVEL: options.logLevel ?? 'info',
+    NODE_EXTRA_CA_CERTS: graph.caCertPath,
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  };
+  const envs: Record<ServiceName, Record<string, string>> = {
+    audit: {
+      ...common,
+      DATABASE_URL: infra.DATABASE_URL,
+      DATABASE_SCHEMA: `audit_${runId}`.toLowerCase().replace(/[^a-z0-9_]/g, '_'),
+      ...options.env?.audit,
+    },
+    writer: {
+      ...common,
+      SALESFORCE_AUTH: 'password',
+      SALESFORCE_LOGIN_URL: salesforce.loginUrl,
+      SALESFORCE_USERNAME: salesforce.credentials.username,
+      SALESFORCE_PASSWORD: salesforce.credentials.password,
+      SALESFORCE_SECURITY_TOKEN: salesforce.credentials.securityToken,
+      SALESFORCE_API_BUDGET_PER_MINUTE: '2000',
+      ...options.env?.writer,
+    },
+    mapper: { ...common, ...options.env?.mapper },
+    ingestor: {
+      ...common,
+      GRAPH_BASE_URL: graph.url,
+      GRAPH_AUTHORITY_HOST: graph.authorityHost,
+      GRAPH_TENANT_ID: graph.tenantId,
+      GRAPH_CLIENT_ID: graph.clientId,
+      GRAPH_CLIENT_SECRET: graph.clientSecret,
+      GRAPH_SERVICE_PRINCIPAL_ID: graph.servicePrincipalId,
+      SYNC_INTERVAL_MS: String(options.syncIntervalMs ?? 300_000),
+      WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${ports.ingestor}/webhooks/graph`,
+      WEBHOOK_CLIENT_STATE: randomBytes(24).toString('base64url'),
+      ...options.env?.ingestor,
+    },
+  };
+  const services = {} as Record<ServiceName, ServiceProcess>;
+  const start = async (name: ServiceName) => {
+    services[name] = await startService(name, envs[name], { logDir, port: ports[name] });
+    return services[name];
+  };
+  try {
+    for (const name of ORDER) {
+      step(`service: ${name}`);
+      await start(name);
+    }
+  } catch (error) {
+    await Promise.allSettled(Object.values(services).map((s) => s.stop()));
+    await sims.close();
+    throw error;
+  }
+  return {
+    runId,
+    sims,
+    services,
+    auditUrl: `http://127.0.0.1:${ports.audit}`,
+    ingestorUrl: `http://127.0.0.1:${ports.ingestor}`,
+    logDir,
+    startService: start,
+    async stopService(name, signal = 'SIGTERM') {
+      await services[name].stop(signal);
+    },
+    async restart(name, signal = 'SIGTERM') {
+      await services[name].stop(signal);
+      return start(name);
+    },
+    async stop() {
+      // Upstream first, so nothing new flows into a stage that is stopping.
+      for (const name of [...ORDER].reverse()) await services[name].stop().catch(() => undefined);
+      await sims.close();
+    },
+  };
+}
