@@ -147,6 +147,14 @@ describe('graph-sim answers hostile and malformed requests with the Graph error 
     expect(client).toMatchObject({ status: 400, body: { error: 'unauthorized_client', error_codes: [700016] } });
   });
 
+  it("lists a user's groups through memberOf", async () => {
+    const group = [...sim.tenant.groups.active()].find((g) => (g.members?.size ?? 0) > 0);
+    const member = [...(group?.members ?? [])][0];
+    const { status, body } = await call(`/v1.0/users/${member}/memberOf/microsoft.graph.group?$select=id&$top=999`);
+    expect(status).toBe(200);
+    expect(body.value).toContainEqual({ '@odata.type': '#microsoft.graph.group', id: group?.id });
+  });
+
   it('is still serving after all that', async () => {
     const { status, body } = await call('/v1.0/users?$top=5');
     expect(status).toBe(200);

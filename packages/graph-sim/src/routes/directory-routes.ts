@@ -59,6 +59,19 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: SimContext): 
     }
     return list(ctx, request, 'member', members.values(), `directoryObjects`);
   });
+  // A user's groups (direct membership; directory roles and administrative units are not modelled).
+  const memberOf = async (request: FastifyRequest) => {
+    const user = find(ctx, 'user', idOf(request));
+    const groups = [...tenant.groups.active()].filter((group) => group.members?.has(user.id));
+    const body = list(ctx, request, 'group', groups.values(), 'directoryObjects');
+    body['value'] = (body['value'] as Record<string, unknown>[]).map((group) => ({
+      '@odata.type': '#microsoft.graph.group',
+      ...group,
+    }));
+    return body;
+  };
+  app.get('/v1.0/users/:id/memberOf', memberOf);
+  app.get('/v1.0/users/:id/memberOf/microsoft.graph.group', memberOf);
   app.post('/v1.0/groups/:id/members/$ref', async (request, reply) => {
     const ref = jsonObject(request.body)['@odata.id'];
     const memberId = typeof ref === 'string' ? /([0-9a-f-]{36})\/?$/i.exec(ref)?.[1] : undefined;
