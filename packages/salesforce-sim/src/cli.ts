@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm sim:salesforce [--port 0] [--https] [--org file.json]`: starts the simulator, prints one JSON
 // line with its address and credentials, and serves until stopped.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,6 +75,7 @@ process.stdout.write(
 
 const stop = async () => {
   await sim.close();
+  rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 };
 process.once('SIGINT', stop);

@@ -67,12 +67,24 @@ const ESCAPES: Record<string, string> = {
   '%': '\uE000%',
 };
 
+// Sticky expressions match at an offset without copying the rest of the statement (IN lists are long).
+const DATE = /\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2}))?/y;
+const NUMBER = /-?\d+(\.\d+)?/y;
+const IDENT = /[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/y;
+const OPERATOR = /<=|>=|!=|<>|=|<|>/y;
+const SPACE = /\s/;
+
+function match(re: RegExp, text: string, at: number): RegExpExecArray | null {
+  re.lastIndex = at;
+  return re.exec(text);
+}
+
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (/\s/.test(c)) {
+    if (SPACE.test(c)) {
       i++;
       continue;
     }
@@ -102,25 +114,25 @@ function tokenize(text: string): Token[] {
       tokens.push({ type: 'string', value, pos: start });
       continue;
     }
-    const date = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2}))?/.exec(text.slice(i));
+    const date = match(DATE, text, i);
     if (date) {
       tokens.push({ type: 'date', value: date[0], pos: start });
       i += date[0].length;
       continue;
     }
-    const num = /^-?\d+(\.\d+)?/.exec(text.slice(i));
+    const num = match(NUMBER, text, i);
     if (num) {
       tokens.push({ type: 'number', value: num[0], pos: start });
       i += num[0].length;
       continue;
     }
-    const ident = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(text.slice(i));
+    const ident = match(IDENT, text, i);
     if (ident) {
       tokens.push({ type: 'ident', value: ident[0], pos: start });
       i += ident[0].length;
       continue;
     }
-    const op = /^(<=|>=|!=|<>|=|<|>)/.exec(text.slice(i));
+    const op = match(OPERATOR, text, i);
     if (op) {
       tokens.push({ type: 'op', value: op[0] === '<>' ? '!=' : op[0], pos: start });
       i += op[0].length;

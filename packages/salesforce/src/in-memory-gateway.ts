@@ -83,6 +83,7 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
       manageUsers: true,
       manageUsersOnProfile: true,
       missing: [],
+      notes: [],
       ...options.report,
     };
   }

@@ -7,8 +7,10 @@ import {
   signJwtAssertion,
 } from './auth.ts';
 import { classifySalesforceError, salesforceError } from './classify.ts';
+import { checkConnection } from './connection-check.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
-import { chunkInQueries, isFieldPath, soqlString } from './soql.ts';
+import { flatten } from './records.ts';
+import { chunkInQueries, isFieldPath } from './soql.ts';
 import type {
   ApiUsage,
   ConnectionReport,
@@ -70,17 +72,6 @@ const MAX_BATCH = 200;
 
 type Rec = Record<string, unknown>;
 type Transportish = { httpRequest: (...args: never[]) => { stream(): NodeJS.EventEmitter } };
-
-/** Flattens nested relationship objects into `Profile.Name` keys and drops `attributes`. */
-function flatten(record: Rec, prefix = '', out: Rec = {}): Rec {
-  for (const [key, value] of Object.entries(record)) {
-    if (key === 'attributes') continue;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value))
-      flatten(value as Rec, `${prefix}${key}.`, out);
-    else out[`${prefix}${key}`] = value;
-  }
-  return out;
-}
 
 function uniqueFields(fields: readonly string[]): string[] {
   const seen = new Map<string, string>();
@@ -414,76 +405,18 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
   }
 
   async testConnection(): Promise<ConnectionReport> {
-    const missing: string[] = [];
-    let conn: Connection;
-    try {
-      conn = await this.#connection();
-    } catch (error) {
-      const e = SalesforceGatewayError.from(error).salesforce;
-      const reachable = e.code !== 'SalesforceNetworkError';
-      const credentialsValid = reachable && e.code !== 'SalesforceAuthenticationFailed';
-      const apiEnabled = credentialsValid && e.code !== 'SalesforceApiDisabled';
-      if (!reachable) missing.push(`Salesforce is not reachable at ${this.#loginUrl}: ${e.message}`);
-      else if (!credentialsValid) missing.push(`Valid credentials: ${e.message}`);
-      else if (!apiEnabled)
-        missing.push(`API access ("API Enabled" on the profile, and an edition with API access): ${e.message}`);
-      else missing.push(`A working connection: ${e.message}`);
-      return {
-        ok: false,
-        reachable,
-        credentialsValid,
-        apiEnabled,
-        manageUsers: false,
-        manageUsersOnProfile: false,
-        missing,
-        error: e,
-      };
-    }
-    const userId = conn.userInfo?.id ?? '';
-    const base = {
-      reachable: true,
-      credentialsValid: true,
-      orgId: conn.userInfo?.organizationId ?? '',
-      instanceUrl: conn.instanceUrl,
-    };
-    try {
-      const [me] = await this.#queryAll(
-        `SELECT Id, Username, Profile.Name, Profile.PermissionsApiEnabled, Profile.PermissionsManageUsers FROM User WHERE Id = ${soqlString(userId)}`,
-      );
-      const sets = await this.#queryAll(
-        'SELECT PermissionSet.Name, PermissionSet.PermissionsApiEnabled, PermissionSet.PermissionsManageUsers ' +
-          `FROM PermissionSetAssignment WHERE AssigneeId = ${soqlString(userId)} AND PermissionSet.IsOwnedByProfile = false`,
-      );
-      const f = flatten(me ?? {});
-      const flat = sets.map((s) => flatten(s));
-      const profileName = (f['Profile.Name'] as string | undefined) ?? null;
-      const manageUsersOnProfile = f['Profile.PermissionsManageUsers'] === true;
-      const viaSets = flat
-        .filter((s) => s['PermissionSet.PermissionsManageUsers'] === true)
-        .map((s) => String(s['PermissionSet.Name']));
-      const manageUsers = manageUsersOnProfile || viaSets.length > 0;
-      if (!manageUsers) {
-        missing.push(`"Manage Users" for ${String(f['Username'])}: grant it on the profile '${profileName}'`);
-      }
-      return {
-        ok: manageUsers,
-        ...base,
-        apiEnabled: true,
-        manageUsers,
-        manageUsersOnProfile,
-        user: { id: userId, username: String(f['Username'] ?? ''), profileName },
-        missing,
-      };
-    } catch (error) {
-      const e = SalesforceGatewayError.from(error).salesforce;
-      const apiEnabled = e.code !== 'SalesforceApiDisabled';
-      missing.push(
-        apiEnabled
-          ? `Reading the integration user's permissions: ${e.message}`
-          : `API access ("API Enabled" on the profile): ${e.message}`,
-      );
-      return { ok: false, ...base, apiEnabled, manageUsers: false, manageUsersOnProfile: false, missing, error: e };
-    }
+    return checkConnection({
+      loginUrl: this.#loginUrl,
+      connect: async () => {
+        const conn = await this.#connection();
+        return {
+          userId: conn.userInfo?.id ?? '',
+          orgId: conn.userInfo?.organizationId ?? '',
+          instanceUrl: conn.instanceUrl,
+        };
+      },
+      query: (soql) => this.#queryAll(soql),
+    });
   }
 }
 

@@ -66,6 +66,8 @@ export interface ConnectionReport {
   readonly instanceUrl?: string;
   /** Human-readable, one item per missing prerequisite. Empty when `ok`. */
   readonly missing: readonly string[];
+  /** Advice that does not block provisioning (e.g. Manage Users granted only through a permission set). */
+  readonly notes: readonly string[];
   readonly error?: SalesforceError;
 }
 
