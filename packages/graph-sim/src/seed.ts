@@ -233,7 +233,7 @@ export function seedTenant(tenant: Tenant, options: SeedOptions): SeedResult {
     byDepartment.set(department, list);
   }
 
-  const groupCount = options.groups ?? Math.min(departments.length + 2, Math.max(2, Math.ceil(options.users / 50)));
+  const groupCount = options.groups ?? Math.min(departments.length + 2, Math.max(4, Math.ceil(options.users / 50)));
   const groupIds: string[] = [];
   for (let g = 0; g < groupCount; g++) {
     const id = guidFrom(random);
@@ -280,8 +280,10 @@ export function seedTenant(tenant: Tenant, options: SeedOptions): SeedResult {
     const role = random() < 0.05 ? DEFAULT_ACCESS_ROLE_ID : roleFor(user?.props['department'] as string | undefined);
     assignmentIds.push(tenant.assign(id, role).id);
   }
-  for (const id of groupIds) {
-    if (random() >= share) continue;
+  for (const [index, id] of groupIds.entries()) {
+    // The first group is always assigned and the last never, so every tenant has both kinds.
+    const assign = index === 0 || (index < groupIds.length - 1 && random() < share);
+    if (!assign) continue;
     const group = tenant.groups.objects.get(id);
     const department = String(group?.props['description'] ?? '').replace(/ team$/, '');
     assignmentIds.push(tenant.assign(id, roleFor(department)).id);
