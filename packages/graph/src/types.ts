@@ -75,7 +75,11 @@ export interface GroupUpsert {
 export type UserChange = UserUpsert | Removal;
 export type GroupChange = GroupUpsert | Removal;
 
-/** One page of a delta round. `cursor` is set on the last page only: store it after the round is processed. */
+/**
+ * One page of a delta round. `cursor` is set on the last page only: store it after the round is
+ * processed. An object may appear more than once in a round (Graph "replays", and a large group's
+ * members come in several items, each with the next part of `membersAdded`): merge by id.
+ */
 export interface DeltaPage<T> {
   readonly changes: readonly T[];
   /** The cursor for the next round (Graph's deltaLink), present on the last page of a round. */
