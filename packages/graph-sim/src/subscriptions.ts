@@ -72,6 +72,8 @@ export class SubscriptionService {
   readonly #allowHttp: boolean;
   readonly #clientId: string;
   readonly #queue = new Map<string, Record<string, unknown>[]>();
+  /** Notifications held while a subscription waits for reauthorization (Graph drops them after 4 h). */
+  readonly #held = new Map<string, { since: number; items: Record<string, unknown>[] }>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly deliveries: DeliveryRecord[] = [];
   #flushTimer: NodeJS.Timeout | undefined;
@@ -176,18 +178,28 @@ export class SubscriptionService {
       sub.notificationUrl = url;
     }
     if (input['expirationDateTime'] !== undefined) sub.expirationDateTime = this.#expiry(input['expirationDateTime']);
-    sub.paused = false;
+    this.#resume(sub);
     return this.get(id);
   }
 
   reauthorize(id: string): void {
     this.get(id);
-    this.#subscriptions.get(id)!.paused = false;
+    this.#resume(this.#subscriptions.get(id)!);
+  }
+
+  /** Ends a pause: what was held (and is not too old) goes out now. */
+  #resume(sub: Subscription & { paused: boolean }): void {
+    sub.paused = false;
+    const held = this.#held.get(sub.id);
+    this.#held.delete(sub.id);
+    if (!held || held.items.length === 0 || Date.now() - held.since > this.#retry.maxAgeMs) return;
+    this.#enqueue(sub.notificationUrl, held.items);
   }
 
   delete(id: string): void {
     this.get(id);
     this.#subscriptions.delete(id);
+    this.#held.delete(id);
   }
 
   /** Sends a lifecycle notification now (admin API); `subscriptionRemoved` also removes it, `reauthorizationRequired` pauses it. */
@@ -202,8 +214,14 @@ export class SubscriptionService {
       clientState: sub.clientState,
       lifecycleEvent: event,
     };
-    if (event === 'subscriptionRemoved') this.#subscriptions.delete(id);
-    if (event === 'reauthorizationRequired') sub.paused = true;
+    if (event === 'subscriptionRemoved') {
+      this.#subscriptions.delete(id);
+      this.#held.delete(id);
+    }
+    if (event === 'reauthorizationRequired' && !sub.paused) {
+      sub.paused = true;
+      this.#held.set(sub.id, { since: Date.now(), items: [] });
+    }
     this.#send({ url: sub.lifecycleNotificationUrl, items: [item], firstAttempt: Date.now(), attempt: 0 }, 'lifecycle');
   }
 
@@ -217,7 +235,7 @@ export class SubscriptionService {
   #onChange(change: DirectoryChange): void {
     this.#expire();
     for (const sub of this.#subscriptions.values()) {
-      if (sub.paused || !sub.changeType.split(',').includes(change.changeType)) continue;
+      if (!sub.changeType.split(',').includes(change.changeType)) continue;
       const match = RESOURCE.exec(sub.resource);
       if (!match) continue;
       const [, collection, id] = match;
@@ -240,12 +258,21 @@ export class SubscriptionService {
           sequenceNumber: change.seq,
         },
       };
-      const list = this.#queue.get(sub.notificationUrl) ?? [];
-      list.push(item);
-      this.#queue.set(sub.notificationUrl, list);
+      const held = sub.paused ? this.#held.get(sub.id) : undefined;
+      if (held) {
+        if (Date.now() - held.since <= this.#retry.maxAgeMs) held.items.push(item);
+      } else {
+        this.#enqueue(sub.notificationUrl, [item]);
+      }
     }
+  }
+
+  #enqueue(url: string, items: Record<string, unknown>[]): void {
+    const list = this.#queue.get(url) ?? [];
+    list.push(...items);
+    this.#queue.set(url, list);
     // Changes made together (a seed, a batch) go out in few POSTs, as Graph batches them.
-    if (this.#queue.size > 0 && !this.#flushTimer) this.#flushTimer = setTimeout(() => this.#flush(), 50);
+    if (!this.#flushTimer) this.#flushTimer = setTimeout(() => this.#flush(), 50);
   }
 
   #flush(): void {

@@ -145,7 +145,11 @@ describe('subscriptions and change notifications against graph-sim', () => {
     const created = await manager.create(spec);
     sim.admin.lifecycle(created.id, 'reauthorizationRequired');
     const [reauth] = await waitFor(() => receiver.lifecycle.length > 0 && receiver.lifecycle);
+    // Changes while the subscription waits for reauthorization are held, then delivered.
+    const user = [...sim.tenant.users.active()][2];
+    sim.admin.updateUser(user?.id ?? '', { jobTitle: 'Changed while paused' });
     expect(await manager.handleLifecycle(reauth as LifecycleNotice, spec)).toBe('reauthorized');
+    await waitFor(() => receiver.changes.some((c) => c.id === user?.id));
 
     sim.admin.lifecycle(created.id, 'subscriptionRemoved');
     const removed = await waitFor(() => receiver.lifecycle.find((l) => l.lifecycleEvent === 'subscriptionRemoved'));
