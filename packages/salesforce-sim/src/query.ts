@@ -161,7 +161,9 @@ function checkLiteral(text: string, ref: FieldRef, field: FieldDef, value: Liter
   if (field.type === 'boolean' && typeof value !== 'boolean') fail('boolean', false);
   if (TEXT_TYPES.has(field.type) && typeof value !== 'string') fail(field.type === 'id' ? 'id' : 'string', true);
   if ((field.type === 'int' || field.type === 'double') && typeof value !== 'number') fail('double', false);
-  if (field.type === 'datetime' && (typeof value !== 'object' || value === null)) fail('dateTime', false);
+  if (field.type === 'datetime' && (typeof value !== 'object' || Number.isNaN(Date.parse(value.date)))) {
+    fail('dateTime', false);
+  }
 }
 
 /** Normalises a stored value or literal so that SOQL comparisons behave (case-insensitive text, 15/18 ids). */

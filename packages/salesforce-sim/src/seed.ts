@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { type ConnectedApp, newSecurityToken, Org, type OrgSettings, type Registry, type Row } from './org.ts';
 import { PERMISSION_SET, PERMISSION_SET_ASSIGNMENT, PROFILE, USER, USER_LICENSE, USER_ROLE } from './schema.ts';
 import { createSigningMaterial } from './tls.ts';
@@ -253,6 +253,11 @@ export async function seedOrg(registry: Registry, seed: OrgSeed = {}): Promise<O
     const material = await createSigningMaterial(`${orgSlug} connected app`);
     certificate = material.certificate;
     privateKey = material.privateKey;
+  }
+  try {
+    createPublicKey(certificate);
+  } catch (error) {
+    throw new Error(`connectedApp.certificate is not a PEM certificate or public key: ${(error as Error).message}`);
   }
   const runAs = appSeed.runAs ? registry.usernames.get(appSeed.runAs.toLowerCase()) : undefined;
   if (appSeed.runAs && runAs?.org !== org)

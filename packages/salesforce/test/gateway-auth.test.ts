@@ -119,11 +119,9 @@ describe.each([{ https: false }, { https: true }])(
       expect(report).toMatchObject({ ok: false, apiEnabled: true, manageUsers: false });
       expect(report.missing).toEqual([`"Manage Users" for ${username}: grant it on the profile 'Standard User'`]);
       sim.admin.assignPermissionSet(sim.orgId, id!, 'Provisioning_Integration');
-      expect(await gateway.testConnection()).toMatchObject({
-        ok: true,
-        manageUsers: true,
-        manageUsersOnProfile: false,
-      });
+      const after = await gateway.testConnection();
+      expect(after).toMatchObject({ ok: true, manageUsers: true, manageUsersOnProfile: false, missing: [] });
+      expect(after.notes).toEqual([expect.stringMatching(/permission set Provisioning_Integration/)]);
     });
 
     it('refuses the client-credentials flow on the generic login hosts (My Domain needed)', () => {
