@@ -99,8 +99,8 @@ describe('audit service (in-memory ports)', () => {
   it('reports sync progress, counts, the last change and the writer quarantine', async () => {
     const { service, events, quarantine } = setup();
     await service.start();
-    await events.deliverDirectory(fixtures.syncStarted(), 0);
-    await events.deliverDirectory(fixtures.syncStarted(), 1);
+    await events.deliverMarker(fixtures.syncStarted(), 0);
+    await events.deliverMarker(fixtures.syncStarted(), 1);
     await events.deliverCommand(fixtures.commandCreate());
     await events.deliverCommand(commandForFailure());
     await events.deliverCommand({ ...fixtures.commandDisable(), issuedAt: '2026-11-26T11:00:03.000Z' });
@@ -121,7 +121,7 @@ describe('audit service (in-memory ports)', () => {
       quarantine: { reason: 'EncounteredQuarantineException' },
       generatedAt: '2026-11-26T12:00:00.000Z',
     });
-    await events.deliverDirectory(fixtures.syncCompleted(), 0);
+    await events.deliverMarker(fixtures.syncCompleted(), 0);
     quarantine.failNext(new Error('redis down'));
     status = (await service.http.inject('/api/sync-status')).json();
     expect(status.fullSync).toMatchObject({ state: 'completed', counts: { users: 1000 } });

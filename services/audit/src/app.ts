@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import type { DirectoryEventV1, ProvisioningCommandV1, ProvisioningResultV1 } from '@provision/events';
 import { counter, type Logger, type Registry, registerOpsRoutes } from '@provision/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type AlertSettings, sendFailureDigest } from './failure-notifier.ts';
@@ -8,6 +7,7 @@ import { registerErrorHandling } from './http/error-handler.ts';
 import type {
   AuditEventSource,
   AuditHandlers,
+  AuditItem,
   AuditLogStore,
   Clock,
   DeadLetterInput,
@@ -15,7 +15,15 @@ import type {
   QuarantineReader,
 } from './ports.ts';
 
-export type { AuditEventSource, AuditHandlers, AuditLogStore, Clock, Mailer, QuarantineReader } from './ports.ts';
+export type {
+  AuditEventSource,
+  AuditHandlers,
+  AuditItem,
+  AuditLogStore,
+  Clock,
+  Mailer,
+  QuarantineReader,
+} from './ports.ts';
 
 /** Everything the audit service is built from. */
 export interface AuditDeps {
@@ -58,19 +66,9 @@ export function buildService(deps: AuditDeps): AuditService {
   let started = false;
 
   const handlers: AuditHandlers = {
-    async command(c: ProvisioningCommandV1) {
-      await deps.store.recordCommand(c);
-      consumed.inc({ kind: 'command' });
-    },
-    async result(r: ProvisioningResultV1) {
-      await deps.store.recordResult(r);
-      consumed.inc({ kind: 'result' });
-    },
-    async directory(e: DirectoryEventV1, meta: { partition: number }) {
-      // Only the markers matter here: user facts are the mapper's business.
-      if (e.type !== 'sync.started' && e.type !== 'sync.completed') return;
-      await deps.store.recordSyncMarker(e, meta.partition);
-      consumed.inc({ kind: 'sync-marker' });
+    async record(items: readonly AuditItem[]) {
+      await deps.store.record(items);
+      for (const item of items) consumed.inc({ kind: item.kind });
     },
     async deadLetter(d: DeadLetterInput) {
       await deps.store.recordDeadLetter(d);

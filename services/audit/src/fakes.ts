@@ -6,6 +6,7 @@ import { type SyncRun, type SyncStatus, syncStateOf } from './domain/sync-status
 import type {
   AuditEventSource,
   AuditHandlers,
+  AuditItem,
   AuditLogStore,
   Clock,
   DeadLetterInput,
@@ -124,6 +125,15 @@ export class InMemoryAuditLogStore extends FailureSwitch implements AuditLogStor
     if (this.deadLetters.some((x) => x.topic === d.topic && x.partition === d.partition && x.offset === d.offset))
       return;
     this.deadLetters.push({ ...d, id: String(this.deadLetters.length + 1), receivedAt: new Date().toISOString() });
+  }
+
+  async record(items: readonly AuditItem[]) {
+    this.check();
+    for (const item of items) {
+      if (item.kind === 'command') await this.recordCommand(item.command);
+      else if (item.kind === 'result') await this.recordResult(item.result);
+      else await this.recordSyncMarker(item.marker);
+    }
   }
 
   async queryLogs(q: LogQuery): Promise<{ records: LogRecord[]; next: Cursor | null }> {
@@ -303,10 +313,9 @@ export class InMemoryEventSource extends FailureSwitch implements AuditEventSour
     if (!this.handlers) throw new Error('event source not started');
     return this.handlers;
   }
-  deliverCommand = (c: ProvisioningCommandV1) => this.h.command(c);
-  deliverResult = (r: ProvisioningResultV1) => this.h.result(r);
-  deliverDirectory = (e: Parameters<AuditHandlers['directory']>[0], partition = 0) =>
-    this.h.directory(e, { partition });
+  deliverCommand = (command: ProvisioningCommandV1) => this.h.record([{ kind: 'command', command }]);
+  deliverResult = (result: ProvisioningResultV1) => this.h.record([{ kind: 'result', result }]);
+  deliverMarker = (marker: SyncMarker, partition = 0) => this.h.record([{ kind: 'sync-marker', marker, partition }]);
   deliverDeadLetter = (d: DeadLetterInput) => this.h.deadLetter(d);
 }
 

@@ -1,4 +1,4 @@
-import type { DirectoryEventV1, ProvisioningCommandV1, ProvisioningResultV1, SyncMarker } from '@provision/events';
+import type { ProvisioningCommandV1, ProvisioningResultV1, SyncMarker } from '@provision/events';
 import type { FailureItem } from './domain/digest.ts';
 import type { LogRecord } from './domain/log-entry.ts';
 import type { Cursor, LogQuery } from './domain/log-query.ts';
@@ -28,6 +28,12 @@ export interface DeadLetterRecord extends DeadLetterInput {
   receivedAt: string;
 }
 
+/** One thing to record in the log, as a batch handler collects them. */
+export type AuditItem =
+  | { kind: 'command'; command: ProvisioningCommandV1 }
+  | { kind: 'result'; result: ProvisioningResultV1 }
+  | { kind: 'sync-marker'; marker: SyncMarker; partition: number };
+
 /** The provisioning log's durable store. */
 export interface AuditLogStore {
   /** Creates or upgrades the schema; safe to run from several replicas at once. */
@@ -38,6 +44,8 @@ export interface AuditLogStore {
   recordResult(result: ProvisioningResultV1): Promise<void>;
   recordSyncMarker(marker: SyncMarker, partition: number): Promise<void>;
   recordDeadLetter(letter: DeadLetterInput): Promise<void>;
+  /** Records a batch in one transaction: all or nothing. */
+  record(items: readonly AuditItem[]): Promise<void>;
   queryLogs(query: LogQuery): Promise<{ records: LogRecord[]; next: Cursor | null }>;
   getLog(commandId: string): Promise<LogRecord | null>;
   syncStatus(): Promise<Omit<SyncStatus, 'quarantine' | 'generatedAt'>>;
@@ -50,11 +58,10 @@ export interface AuditLogStore {
   close(): Promise<void>;
 }
 
-/** What the audit does with each kind of message. */
+/** What the audit does with what it consumes. */
 export interface AuditHandlers {
-  command(command: ProvisioningCommandV1): Promise<void>;
-  result(result: ProvisioningResultV1): Promise<void>;
-  directory(event: DirectoryEventV1, meta: { partition: number }): Promise<void>;
+  /** Commands, results and sync markers, a partition's batch at a time. */
+  record(items: readonly AuditItem[]): Promise<void>;
   deadLetter(letter: DeadLetterInput): Promise<void>;
 }
 

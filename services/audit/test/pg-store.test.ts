@@ -10,7 +10,11 @@ test('migrations run once, even from two replicas starting together', async ({ p
     await Promise.all([a.migrate(), b.migrate()]);
     await a.migrate();
     const { rows } = await a.pool.query('SELECT name FROM schema_migrations ORDER BY name');
-    expect(rows.map((r) => r.name)).toEqual(['001_provisioning_log.sql', '002_dead_letter_payload_encoding.sql']);
+    expect(rows.map((r) => r.name)).toEqual([
+      '001_provisioning_log.sql',
+      '002_dead_letter_payload_encoding.sql',
+      '003_bigint_counters.sql',
+    ]);
     const tables = await a.pool.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
       [postgres.schema],
@@ -121,6 +125,48 @@ test('retention deletes log rows and dead letters older than the cutoff, keeping
     const left = await store.queryLogs({ limit: 10, format: 'json' });
     expect(left.records.map((r) => r.commandId)).toEqual([fixtures.commandDisable().commandId]);
     expect((await store.syncStatus()).fullSync).toMatchObject({ syncId: 'full-2026-11-26T11:00:00Z' });
+  } finally {
+    await store.close();
+  }
+});
+
+test('a batch is written in one transaction: all of it, or none of it', async ({ postgres }) => {
+  const store = new PgAuditLogStore({ connectionString: postgres.serverUrl, schema: postgres.schema });
+  try {
+    await store.migrate();
+    const command = fixtures.commandCreate();
+    await store.record([
+      { kind: 'result', result: fixtures.resultSuccess() },
+      { kind: 'sync-marker', marker: fixtures.syncStarted(), partition: 0 },
+      { kind: 'command', command },
+    ]);
+    expect(await store.getLog(command.commandId)).toMatchObject({
+      status: 'success',
+      hasCommand: true,
+      cycleId: 'full-2026-11-26T11:00:00Z',
+    });
+    // Values PostgreSQL's types could refuse are stored: NULs in text, counters past integer.
+    const odd = {
+      ...fixtures.resultFailure(),
+      durationMs: 2 ** 40,
+      error: { ...fixtures.resultFailure().error!, message: 'bad\u0000byte' },
+    };
+    await store.record([{ kind: 'result', result: odd }]);
+    expect(await store.getLog(odd.commandId)).toMatchObject({
+      durationMs: 2 ** 40,
+      error: { message: 'bad\uFFFDbyte' },
+    });
+    // A row that fails takes the whole batch with it.
+    await store.pool.query('ALTER TABLE sync_runs RENAME TO sync_runs_gone');
+    const poison = { ...fixtures.commandDisable(), commandId: 'c-rolled-back' };
+    await expect(
+      store.record([
+        { kind: 'command', command: poison },
+        { kind: 'sync-marker', marker: fixtures.syncCompleted(), partition: 0 },
+      ]),
+    ).rejects.toThrow(/sync_runs/);
+    await store.pool.query('ALTER TABLE sync_runs_gone RENAME TO sync_runs');
+    expect(await store.getLog(poison.commandId)).toBeNull();
   } finally {
     await store.close();
   }

@@ -6,9 +6,10 @@ import {
   TOPICS,
   type TopicName,
 } from '@provision/events';
-import { type ConsumerRunner, type HandlerContext, type KafkaClient, type Outcome, outcome } from '@provision/kafka';
+import { type BatchContext, type ConsumerRunner, type KafkaClient, type Outcome, outcome } from '@provision/kafka';
 import type { Logger } from '@provision/telemetry';
-import type { AuditEventSource, AuditHandlers } from '../ports.ts';
+import type { z } from 'zod';
+import type { AuditEventSource, AuditHandlers, AuditItem } from '../ports.ts';
 import { createDeadLetterConsumer, type DeadLetterConsumer } from './dead-letter-consumer.ts';
 
 /** Settings of the audit's Kafka side. */
@@ -19,17 +20,46 @@ export interface KafkaEventSourceOptions {
   topicPrefix: string;
   partitions: number;
   logger: Logger;
+  /** Most messages written in one transaction (default 200). */
+  batchSize?: number;
 }
 
 const CONSUMED: readonly TopicName[] = [TOPICS.commands, TOPICS.results, TOPICS.directory];
 
 // The driver takes one schema per consumer; this one consumer reads three topics, so the value
-// passes through and is validated against its own topic's schema in the handler.
+// passes through and is validated against its own topic's schema below.
 const passThrough = { safeParse: (value: unknown) => ({ success: true as const, data: value }) };
 
+function problems(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+/** The item a message records, a reason to skip it, or why it is poison. */
+export function toItem(
+  topic: TopicName | undefined,
+  value: unknown,
+  partition: number,
+): { item: AuditItem } | { skip: string } | { invalid: string } {
+  if (topic === TOPICS.commands) {
+    const parsed = ProvisioningCommandV1.safeParse(value);
+    return parsed.success ? { item: { kind: 'command', command: parsed.data } } : { invalid: problems(parsed.error) };
+  }
+  if (topic === TOPICS.results) {
+    const parsed = ProvisioningResultV1.safeParse(value);
+    return parsed.success ? { item: { kind: 'result', result: parsed.data } } : { invalid: problems(parsed.error) };
+  }
+  const parsed = DirectoryEventV1.safeParse(value);
+  if (!parsed.success) return { invalid: problems(parsed.error) };
+  const e = parsed.data;
+  // Only the markers matter here: user facts are the mapper's business.
+  if (e.type !== 'sync.started' && e.type !== 'sync.completed') return { skip: 'not a sync marker' };
+  return { item: { kind: 'sync-marker', marker: e, partition } };
+}
+
 /**
- * Consumes commands, results and directory sync markers through `@provision/kafka` (one group,
- * commit after the row is written), and the three dead-letter topics through a raw consumer.
+ * Consumes commands, results and directory sync markers through `@provision/kafka` (one group; a
+ * partition's batch is written in one transaction, then committed), and the three dead-letter
+ * topics through a raw consumer.
  */
 export function createKafkaEventSource(options: KafkaEventSourceOptions): AuditEventSource {
   const { kafka, topicPrefix: prefix } = options;
@@ -37,24 +67,40 @@ export function createKafkaEventSource(options: KafkaEventSourceOptions): AuditE
   let runner: ConsumerRunner | undefined;
   let dlq: DeadLetterConsumer | undefined;
 
-  async function handle(handlers: AuditHandlers, value: unknown, ctx: HandlerContext): Promise<Outcome> {
+  async function handle(handlers: AuditHandlers, values: unknown[], ctx: BatchContext): Promise<Outcome[]> {
     const topic = topicOf.get(ctx.topic);
-    const parsed =
-      topic === TOPICS.commands
-        ? ProvisioningCommandV1.safeParse(value)
-        : topic === TOPICS.results
-          ? ProvisioningResultV1.safeParse(value)
-          : DirectoryEventV1.safeParse(value);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      return outcome.deadLetter(`value does not match the ${topic} schema: ${problems}`, {
-        code: 'PRV_EVENT_INVALID',
-      });
+    const outcomes: Outcome[] = [];
+    const items: AuditItem[] = [];
+    const pending: number[] = [];
+    for (const [i, value] of values.entries()) {
+      const r = toItem(topic, value, ctx.partition);
+      if ('invalid' in r) {
+        outcomes[i] = outcome.deadLetter(`value does not match the ${topic} schema: ${r.invalid}`, {
+          code: 'PRV_EVENT_INVALID',
+        });
+      } else if ('skip' in r) {
+        outcomes[i] = outcome.skipped(r.skip);
+      } else {
+        items.push(r.item);
+        pending.push(i);
+      }
     }
-    if (topic === TOPICS.commands) await handlers.command(parsed.data as ProvisioningCommandV1);
-    else if (topic === TOPICS.results) await handlers.result(parsed.data as ProvisioningResultV1);
-    else await handlers.directory(parsed.data as DirectoryEventV1, { partition: ctx.partition });
-    return outcome.done();
+    try {
+      await handlers.record(items);
+      for (const i of pending) outcomes[i] = outcome.done();
+    } catch {
+      // One bad row must not hold back the batch: write them one by one, and retry (then
+      // dead-letter) only those that still fail.
+      for (const [n, i] of pending.entries()) {
+        try {
+          await handlers.record([items[n] as AuditItem]);
+          outcomes[i] = outcome.done();
+        } catch (error) {
+          outcomes[i] = outcome.retry(`could not write the log: ${(error as Error).message}`, { error });
+        }
+      }
+    }
+    return outcomes;
   }
 
   return {
@@ -69,8 +115,9 @@ export function createKafkaEventSource(options: KafkaEventSourceOptions): AuditE
         // A log row is worth waiting for: PostgreSQL down for minutes must not dead-letter valid events.
         retry: { maxAttempts: 30, maxDelayMs: 30_000 },
         partitionsConcurrently: 3,
+        batchSize: options.batchSize ?? 200,
         logger: options.logger,
-        handler: (value, ctx) => handle(handlers, value, ctx),
+        batchHandler: (values, ctx) => handle(handlers, values, ctx),
       });
       await runner.start();
       dlq = createDeadLetterConsumer({

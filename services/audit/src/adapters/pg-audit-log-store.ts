@@ -1,62 +1,17 @@
 import type { ProvisioningCommandV1, ProvisioningResultV1, SyncMarker } from '@provision/events';
 import pg from 'pg';
 import type { FailureItem } from '../domain/digest.ts';
-import { type LogRecord, upnFromMatching } from '../domain/log-entry.ts';
+import type { LogRecord } from '../domain/log-entry.ts';
 import type { Cursor, LogQuery } from '../domain/log-query.ts';
 import { type SyncRun, type SyncStatus, syncStateOf } from '../domain/sync-status.ts';
-import type { AuditLogStore, DeadLetterInput, DeadLetterRecord } from '../ports.ts';
+import type { AuditItem, AuditLogStore, DeadLetterInput, DeadLetterRecord } from '../ports.ts';
 import { whereOf } from './log-where.ts';
+import { byCommandId, writeCommand, writeDeadLetter, writeResult, writeSyncMarker } from './pg-log-writes.ts';
 import { migrate } from './pg-migrate.ts';
 
 type Row = Record<string, unknown>;
 
 const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v == null ? null : String(v));
-
-/** The cycle a command belongs to: the latest sync round that had started when it was issued. */
-const CYCLE_OF = `(SELECT sync_id FROM sync_runs WHERE started_at <= $ISSUED::timestamptz ORDER BY started_at DESC LIMIT 1)`;
-
-const UPSERT_COMMAND = `
-INSERT INTO provisioning_log (
-  command_id, change_id, user_id, action, cycle_id, user_principal_name, matching_attribute, matching_value,
-  fields, command_modified, reasons, origin, issued_at, dry_run, salesforce_id, has_command, activity_at)
-VALUES ($1, $2, $3, $4, ${CYCLE_OF.replace('$ISSUED', '$13')}, $5, $6, $7, $8, $9, $10, $11, $13, $12, $14, true, $13)
-ON CONFLICT (command_id) DO UPDATE SET
-  change_id = EXCLUDED.change_id,
-  cycle_id = COALESCE(provisioning_log.cycle_id, EXCLUDED.cycle_id),
-  user_principal_name = EXCLUDED.user_principal_name,
-  matching_attribute = EXCLUDED.matching_attribute,
-  matching_value = EXCLUDED.matching_value,
-  fields = EXCLUDED.fields,
-  command_modified = EXCLUDED.command_modified,
-  reasons = EXCLUDED.reasons,
-  origin = EXCLUDED.origin,
-  issued_at = EXCLUDED.issued_at,
-  salesforce_id = COALESCE(provisioning_log.salesforce_id, EXCLUDED.salesforce_id),
-  has_command = true,
-  -- the result's action is what was done; the command's is what was asked: keep the result's
-  action = CASE WHEN provisioning_log.has_result THEN provisioning_log.action ELSE EXCLUDED.action END,
-  activity_at = CASE WHEN provisioning_log.has_result THEN provisioning_log.activity_at ELSE EXCLUDED.activity_at END`;
-
-// A redelivered result changes nothing; a later attempt of the same command replaces an earlier one.
-const UPSERT_RESULT = `
-INSERT INTO provisioning_log (
-  command_id, change_id, user_id, action, status, salesforce_id, linked_by, error_code, error_message,
-  error_retriable, error_fields, recommended_action, result_modified, dry_run, attempt, started_at,
-  completed_at, duration_ms, has_result, activity_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, true, $17)
-ON CONFLICT (command_id) DO UPDATE SET
-  action = EXCLUDED.action, status = EXCLUDED.status,
-  salesforce_id = COALESCE(EXCLUDED.salesforce_id, provisioning_log.salesforce_id),
-  linked_by = EXCLUDED.linked_by, error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message,
-  error_retriable = EXCLUDED.error_retriable, error_fields = EXCLUDED.error_fields,
-  recommended_action = EXCLUDED.recommended_action, result_modified = EXCLUDED.result_modified,
-  dry_run = EXCLUDED.dry_run, attempt = EXCLUDED.attempt, started_at = EXCLUDED.started_at,
-  completed_at = EXCLUDED.completed_at, duration_ms = EXCLUDED.duration_ms, has_result = true,
-  activity_at = EXCLUDED.activity_at,
-  notified_at = CASE WHEN EXCLUDED.status = 'failure' THEN NULL ELSE provisioning_log.notified_at END
-WHERE provisioning_log.attempt IS NULL OR EXCLUDED.attempt > provisioning_log.attempt`;
-
-const json = (v: unknown) => JSON.stringify(v);
 
 /** Options of the PostgreSQL store. */
 export interface PgStoreOptions {
@@ -86,98 +41,40 @@ export class PgAuditLogStore implements AuditLogStore {
   }
 
   async recordCommand(c: ProvisioningCommandV1): Promise<void> {
-    await this.pool.query(UPSERT_COMMAND, [
-      c.commandId,
-      c.changeId,
-      c.userId,
-      c.action,
-      upnFromMatching(c.matching),
-      c.matching?.attribute ?? null,
-      c.matching?.value ?? null,
-      json(c.fields),
-      json(c.modifiedProperties),
-      json(c.reasons),
-      c.origin,
-      c.dryRun,
-      c.issuedAt,
-      c.salesforceId ?? null,
-    ]);
+    await writeCommand(this.pool, c);
   }
 
   async recordResult(r: ProvisioningResultV1): Promise<void> {
-    await this.pool.query(UPSERT_RESULT, [
-      r.commandId,
-      r.changeId,
-      r.userId,
-      r.action,
-      r.status,
-      r.salesforceId,
-      r.linkedBy,
-      r.error?.code ?? null,
-      r.error?.message ?? null,
-      r.error?.retriable ?? null,
-      r.error ? json(r.error.fields) : null,
-      r.error?.recommendedAction ?? null,
-      json(r.modifiedProperties),
-      r.dryRun,
-      r.attempt,
-      r.startedAt,
-      r.completedAt,
-      r.durationMs,
-    ]);
+    await writeResult(this.pool, r);
   }
 
   async recordSyncMarker(m: SyncMarker, partition: number): Promise<void> {
-    // Markers come once per partition: the earliest start and the latest completion win.
-    const started = m.type === 'sync.started';
-    await this.pool.query(
-      `INSERT INTO sync_runs (sync_id, mode, started_at, completed_at, counts, started_partitions, completed_partitions)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (sync_id) DO UPDATE SET
-         started_at = LEAST(sync_runs.started_at, EXCLUDED.started_at),
-         completed_at = GREATEST(sync_runs.completed_at, EXCLUDED.completed_at),
-         counts = COALESCE(EXCLUDED.counts, sync_runs.counts),
-         started_partitions = ARRAY(SELECT DISTINCT unnest(sync_runs.started_partitions || EXCLUDED.started_partitions) ORDER BY 1),
-         completed_partitions = ARRAY(SELECT DISTINCT unnest(sync_runs.completed_partitions || EXCLUDED.completed_partitions) ORDER BY 1)`,
-      [
-        m.syncId,
-        m.mode,
-        started ? m.at : null,
-        started ? null : m.at,
-        m.counts ? json(m.counts) : null,
-        started ? [partition] : [],
-        started ? [] : [partition],
-      ],
-    );
-    // Markers and commands travel on different topics, so a command can be logged before the
-    // marker of its cycle: claim the commands issued since this round started.
-    if (started) {
-      await this.pool.query(
-        `UPDATE provisioning_log SET cycle_id = $1
-         WHERE issued_at >= $2::timestamptz AND cycle_id IS DISTINCT FROM $1
-           AND (cycle_id IS NULL OR cycle_id IN (SELECT sync_id FROM sync_runs WHERE started_at < $2::timestamptz))`,
-        [m.syncId, m.at],
-      );
-    }
+    await writeSyncMarker(this.pool, m, partition);
   }
 
   async recordDeadLetter(d: DeadLetterInput): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO dead_letters (topic, source_topic, kafka_partition, kafka_offset, message_key, reason, error_code, headers, payload, payload_encoding)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING`,
-      [
-        d.topic,
-        d.sourceTopic,
-        d.partition,
-        d.offset,
-        d.key,
-        d.reason,
-        d.errorCode,
-        json(d.headers),
-        d.payload,
-        d.payloadEncoding,
-      ],
-    );
+    await writeDeadLetter(this.pool, d);
+  }
+
+  async record(items: readonly AuditItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // One commit for a whole batch; rows locked in commandId order so that two batches touching
+      // the same users (a command batch and a result batch) never deadlock.
+      for (const item of [...items].sort(byCommandId)) {
+        if (item.kind === 'command') await writeCommand(client, item.command);
+        else if (item.kind === 'result') await writeResult(client, item.result);
+        else await writeSyncMarker(client, item.marker, item.partition);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async queryLogs(q: LogQuery): Promise<{ records: LogRecord[]; next: Cursor | null }> {
@@ -367,11 +264,11 @@ function toRecord(r: Row): LogRecord {
           },
     dryRun: Boolean(r.dry_run),
     origin: (r.origin as LogRecord['origin']) ?? null,
-    attempt: (r.attempt as number | null) ?? null,
+    attempt: r.attempt == null ? null : Number(r.attempt),
     issuedAt: iso(r.issued_at),
     startedAt: iso(r.started_at),
     completedAt: iso(r.completed_at),
-    durationMs: (r.duration_ms as number | null) ?? null,
+    durationMs: r.duration_ms == null ? null : Number(r.duration_ms),
     activityAt: iso(r.activity_at) ?? '',
     hasCommand: Boolean(r.has_command),
     hasResult: Boolean(r.has_result),

@@ -46,7 +46,7 @@ describe('dashboard', () => {
       retentionDays: 30,
     });
     await service.start();
-    await events.deliverDirectory(fixtures.syncStarted());
+    await events.deliverMarker(fixtures.syncStarted());
     await events.deliverCommand(fixtures.commandCreate());
     await events.deliverCommand(commandForFailure());
     await events.deliverResult(fixtures.resultFailure());
