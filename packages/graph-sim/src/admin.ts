@@ -136,7 +136,16 @@ export class SimAdmin {
   }
 
   setThrottlePolicy(policy: ThrottlePolicy | undefined): void {
-    this.#faults.policy = policy;
+    if (policy !== undefined) {
+      const { requests, windowSeconds } = policy;
+      if (!Number.isInteger(requests) || requests < 0 || typeof windowSeconds !== 'number' || !(windowSeconds > 0)) {
+        throw graphErrors.badRequest(
+          'A throttling policy needs requests (an integer of at least 0) and windowSeconds (> 0).',
+        );
+      }
+    }
+    this.#faults.policy =
+      policy === undefined ? undefined : { requests: policy.requests, windowSeconds: policy.windowSeconds };
   }
 
   clearFaults(): void {

@@ -23,8 +23,32 @@ export class FaultPlan {
   #windowCount = 0;
 
   add(fault: Fault): void {
-    if (!Number.isInteger(fault.count) || fault.count < 1)
-      throw new GraphHttpError(400, 'BadRequest', 'count must be a positive integer');
+    const bad = (message: string) => new GraphHttpError(400, 'BadRequest', message);
+    if (typeof fault !== 'object' || fault === null) throw bad('A fault must be a JSON object.');
+    if (!Number.isInteger(fault.count) || fault.count < 1) throw bad('count must be a positive integer');
+    if (fault.path !== undefined && typeof fault.path !== 'string') throw bad('path must be a string');
+    if (fault.method !== undefined && typeof fault.method !== 'string') throw bad('method must be a string');
+    switch (fault.kind) {
+      case 'throttle':
+        if (typeof fault.retryAfterSeconds !== 'number' || !(fault.retryAfterSeconds >= 0)) {
+          throw bad('retryAfterSeconds must be a number of at least 0');
+        }
+        break;
+      case 'error':
+        if (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599) {
+          throw bad('status must be an HTTP error status (400-599)');
+        }
+        if (typeof fault.code !== 'string' || fault.code === '') throw bad('code must be a non-empty string');
+        break;
+      case 'latency':
+        if (typeof fault.ms !== 'number' || !(fault.ms >= 0 && fault.ms <= 120_000))
+          throw bad('ms must be a number from 0 to 120000');
+        break;
+      case 'deltaReset':
+        break;
+      default:
+        throw bad('kind must be throttle, error, latency or deltaReset');
+    }
     this.#faults.push({ ...fault });
   }
 

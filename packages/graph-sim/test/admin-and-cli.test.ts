@@ -55,6 +55,12 @@ describe('graph-sim admin API over HTTPS', () => {
     expect(
       (await admin('POST', '/faults', { kind: 'error', status: 503, code: 'serviceNotAvailable', count: 1 })).status,
     ).toBe(204);
+    for (const garbage of [{ kind: 'error', status: 'x', count: 1 }, { kind: 'nope', count: 1 }, [1, 2]]) {
+      const refused = await admin('POST', '/faults', garbage);
+      expect(refused).toMatchObject({ status: 400, body: { error: { code: 'BadRequest' } } });
+    }
+    expect((await admin('PUT', '/throttle', { requests: -1, windowSeconds: 0 })).status).toBe(400);
+    expect((await admin('POST', '/seed', { users: 'many' })).status).toBe(400);
     const counts = (await admin('GET', '/requests')).body ?? {};
     expect(counts['POST /__admin/users']).toBe(1);
     expect(counts['total']).toBeGreaterThan(5);

@@ -21,8 +21,8 @@ export function registerAdminRoutes(app: FastifyInstance, admin: SimAdmin): void
     const input = body(request);
     const users = Number(input['users'] ?? 0);
     const seed = Number(input['seed'] ?? 1);
-    if (!Number.isInteger(users) || users < 0 || users > 1_000_000 || !Number.isInteger(seed)) {
-      throw graphErrors.badRequest('users (0..1000000) and seed must be integers.');
+    if (!Number.isInteger(users) || users < 0 || users > 200_000 || !Number.isInteger(seed)) {
+      throw graphErrors.badRequest('users (0..200000) and seed must be integers.');
     }
     const groups = input['groups'] === undefined ? undefined : Number(input['groups']);
     return admin.seed({ users, seed, ...(groups === undefined ? {} : { groups }) });
