@@ -18,6 +18,7 @@ async function provision(...args: string[]) {
       stderr += t;
     },
     readFile: (path) => readFile(path, 'utf8'),
+    env: {},
   });
   return { code, stdout, stderr };
 }

@@ -1,6 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerExprCommand } from './commands/expr.ts';
+import { registerGuardCommand } from './commands/guard.ts';
+import { registerLogsCommand } from './commands/logs.ts';
 import { registerMappingCommand } from './commands/mapping.ts';
+import { registerProvisionUserCommand } from './commands/provision-user.ts';
+import { registerRolesCommand } from './commands/roles.ts';
+import { registerSalesforceCommand } from './commands/salesforce.ts';
 import { CliExit, type CliIo, EXIT } from './io.ts';
 
 /** The `provision` command with every subcommand; one `register…Command` per file in `commands/`. */
@@ -12,6 +17,11 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerExprCommand(program, io);
   registerMappingCommand(program, io);
+  registerSalesforceCommand(program, io);
+  registerRolesCommand(program, io);
+  registerProvisionUserCommand(program, io);
+  registerLogsCommand(program, io);
+  registerGuardCommand(program, io);
   return program;
 }
 

@@ -1,0 +1,55 @@
+import { CliExit, EXIT } from './io.ts';
+
+/** An answer from one of Provision's services. */
+export interface ServiceAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly text: string;
+  readonly headers: Headers;
+}
+
+/**
+ * Calls a service's HTTP API. A service that cannot be reached is a failure (exit 1) naming the
+ * service, the URL and what to check; the caller decides what a non-2xx answer means.
+ */
+export async function callService(
+  service: string,
+  url: string,
+  init: { method?: 'GET' | 'POST'; body?: unknown; timeoutMs?: number } = {},
+): Promise<ServiceAnswer> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new CliExit(
+      EXIT.failed,
+      `error: cannot reach the ${service} at ${url} (${why}): is it running, and is the URL right?`,
+    );
+  }
+  const text = await response.text();
+  let body: unknown = text;
+  if ((response.headers.get('content-type') ?? '').includes('json')) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  return { status: response.status, body, text, headers: response.headers };
+}
+
+/** The message of a service's error answer (`{code, message}` or `{error: {code, message}}`), for display. */
+export function errorMessage(answer: ServiceAnswer): string {
+  const body = answer.body as { code?: unknown; message?: unknown; error?: { code?: unknown; message?: unknown } };
+  const e = typeof body === 'object' && body !== null ? (body.error ?? body) : undefined;
+  if (e && typeof e.message === 'string')
+    return `${answer.status} ${typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message}`;
+  return `${answer.status} ${answer.text.slice(0, 200)}`;
+}
