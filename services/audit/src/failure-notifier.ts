@@ -22,14 +22,11 @@ export async function sendFailureDigest(
   deps: { store: AuditLogStore; mailer: Mailer; clock: Clock; logger: Logger },
   alert: AlertSettings,
 ): Promise<number> {
-  const failures = await deps.store.unnotifiedFailures(DIGEST_MAX_FAILURES);
-  const email = buildDigest(failures, alert.dashboardUrl);
-  if (email === null) return 0;
-  await deps.mailer.send({ from: alert.from, to: alert.to, subject: email.subject, text: email.text });
-  await deps.store.markNotified(
-    failures.map((f) => f.commandId),
-    deps.clock.now(),
-  );
-  deps.logger.info({ failures: failures.length, to: alert.to }, 'failure digest sent');
-  return failures.length;
+  const reported = await deps.store.reportFailures(DIGEST_MAX_FAILURES, deps.clock.now(), async (failures) => {
+    const email = buildDigest(failures, alert.dashboardUrl);
+    if (email === null) return;
+    await deps.mailer.send({ from: alert.from, to: alert.to, subject: email.subject, text: email.text });
+  });
+  if (reported > 0) deps.logger.info({ failures: reported, to: alert.to }, 'failure digest sent');
+  return reported;
 }

@@ -238,12 +238,15 @@ export class InMemoryAuditLogStore extends FailureSwitch implements AuditLogStor
       }));
   }
 
-  async markNotified(commandIds: readonly string[], at: Date) {
-    this.check();
-    for (const id of commandIds) {
-      const r = this.rows.get(id);
+  async reportFailures(limit: number, at: Date, send: (failures: FailureItem[]) => Promise<void>) {
+    const failures = await this.unnotifiedFailures(limit);
+    if (failures.length === 0) return 0;
+    await send(failures);
+    for (const f of failures) {
+      const r = this.rows.get(f.commandId);
       if (r) r.notifiedAt = at.toISOString();
     }
+    return failures.length;
   }
 
   async deleteOlderThan(cutoff: Date) {

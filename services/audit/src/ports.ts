@@ -52,7 +52,12 @@ export interface AuditLogStore {
   listDeadLetters(limit: number): Promise<DeadLetterRecord[]>;
   /** Failures no digest has reported yet, oldest first. */
   unnotifiedFailures(limit: number): Promise<FailureItem[]>;
-  markNotified(commandIds: readonly string[], at: Date): Promise<void>;
+  /**
+   * Hands up to `limit` unreported failures to `send` and marks them reported at `at` once it
+   * resolved; if it throws, nothing is marked. Replicas never report the same failure twice.
+   * Returns how many were reported.
+   */
+  reportFailures(limit: number, at: Date, send: (failures: FailureItem[]) => Promise<void>): Promise<number>;
   /** Deletes log rows, dead letters and sync runs older than `cutoff`; returns how many of each. */
   deleteOlderThan(cutoff: Date): Promise<{ logs: number; deadLetters: number; syncs: number }>;
   close(): Promise<void>;

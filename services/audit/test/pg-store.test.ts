@@ -1,3 +1,4 @@
+import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { expect } from 'vitest';
 import { PgAuditLogStore } from '../src/adapters/pg-audit-log-store.ts';
@@ -169,5 +170,43 @@ test('a batch is written in one transaction: all of it, or none of it', async ({
     expect(await store.getLog(poison.commandId)).toBeNull();
   } finally {
     await store.close();
+  }
+});
+
+test('two replicas reporting failures at once never report one twice', async ({ postgres }) => {
+  const a = new PgAuditLogStore({ connectionString: postgres.serverUrl, schema: postgres.schema });
+  const b = new PgAuditLogStore({ connectionString: postgres.serverUrl, schema: postgres.schema });
+  try {
+    await a.migrate();
+    for (let i = 0; i < 10; i++) {
+      await a.recordResult({ ...fixtures.resultFailure(), commandId: `c-${i}`, userId: `u-${i}` });
+    }
+    const reported: string[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Replica A holds 4 failures while its email is on the way; replica B takes the other 6.
+    const first = a.reportFailures(4, new Date(), async (failures) => {
+      reported.push(...failures.map((f) => f.commandId));
+      await held;
+    });
+    await waitFor(() => reported.length === 4);
+    const second = await b.reportFailures(100, new Date(), async (failures) => {
+      reported.push(...failures.map((f) => f.commandId));
+    });
+    release();
+    expect([await first, second]).toEqual([4, 6]);
+    expect(new Set(reported).size).toBe(10);
+    // A send that fails marks nothing.
+    await a.recordResult({ ...fixtures.resultFailure(), commandId: 'c-late', userId: 'u-late' });
+    await expect(
+      a.reportFailures(10, new Date(), async () => {
+        throw new Error('421 try later');
+      }),
+    ).rejects.toThrow(/421/);
+    expect((await a.unnotifiedFailures(10)).map((f) => f.commandId)).toEqual(['c-late']);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
   }
 });

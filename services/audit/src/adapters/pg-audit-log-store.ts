@@ -178,28 +178,31 @@ export class PgAuditLogStore implements AuditLogStore {
   }
 
   async unnotifiedFailures(limit: number): Promise<FailureItem[]> {
-    const { rows } = await this.pool.query(
-      `SELECT command_id, user_id, user_principal_name, action, error_code, error_message, recommended_action, completed_at
-       FROM provisioning_log WHERE status = 'failure' AND notified_at IS NULL ORDER BY received_at, command_id LIMIT $1`,
-      [limit],
-    );
-    return rows.map((r) => ({
-      commandId: r.command_id,
-      userId: r.user_id,
-      userPrincipalName: r.user_principal_name,
-      action: r.action,
-      errorCode: r.error_code ?? 'Unknown',
-      reason: r.error_message ?? '',
-      recommendedAction: r.recommended_action,
-      completedAt: iso(r.completed_at) ?? '',
-    }));
+    const { rows } = await this.pool.query(`${UNNOTIFIED} LIMIT $1`, [limit]);
+    return rows.map(toFailure);
   }
 
-  async markNotified(commandIds: readonly string[], at: Date): Promise<void> {
-    await this.pool.query('UPDATE provisioning_log SET notified_at = $2 WHERE command_id = ANY($1::text[])', [
-      [...commandIds],
-      at,
-    ]);
+  async reportFailures(limit: number, at: Date, send: (failures: FailureItem[]) => Promise<void>): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Rows another replica is reporting right now are skipped, not waited for or sent twice.
+      const { rows } = await client.query(`${UNNOTIFIED} LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit]);
+      if (rows.length > 0) {
+        await send(rows.map(toFailure));
+        await client.query('UPDATE provisioning_log SET notified_at = $2 WHERE command_id = ANY($1::text[])', [
+          rows.map((r) => r.command_id),
+          at,
+        ]);
+      }
+      await client.query('COMMIT');
+      return rows.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async deleteOlderThan(cutoff: Date): Promise<{ logs: number; deadLetters: number; syncs: number }> {
@@ -217,6 +220,23 @@ export class PgAuditLogStore implements AuditLogStore {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+const UNNOTIFIED = `SELECT command_id, user_id, user_principal_name, action, error_code, error_message,
+  recommended_action, completed_at FROM provisioning_log
+  WHERE status = 'failure' AND notified_at IS NULL ORDER BY received_at, command_id`;
+
+function toFailure(r: Row): FailureItem {
+  return {
+    commandId: r.command_id as string,
+    userId: r.user_id as string,
+    userPrincipalName: (r.user_principal_name as string | null) ?? null,
+    action: r.action as string,
+    errorCode: (r.error_code as string | null) ?? 'Unknown',
+    reason: (r.error_message as string | null) ?? '',
+    recommendedAction: (r.recommended_action as string | null) ?? null,
+    completedAt: iso(r.completed_at) ?? '',
+  };
 }
 
 function toRun(r: Row): SyncRun {
