@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GraphSim, startGraphSim } from '../src/index.ts';
 
@@ -153,6 +154,66 @@ describe('graph-sim answers hostile and malformed requests with the Graph error 
     const { status, body } = await call(`/v1.0/users/${member}/memberOf/microsoft.graph.group?$select=id&$top=999`);
     expect(status).toBe(200);
     expect(body.value).toContainEqual({ '@odata.type': '#microsoft.graph.group', id: group?.id });
+  });
+
+  it('never answers 500 or a body without the envelope, whatever the request (property test)', async () => {
+    const user = [...sim.tenant.users.active()][0]?.id ?? '';
+    const group = [...sim.tenant.groups.active()][0]?.id ?? '';
+    const segment = fc.oneof(
+      fc.constantFrom(
+        'users',
+        'groups',
+        'delta',
+        'members',
+        '$ref',
+        'memberOf',
+        'directory',
+        'deletedItems',
+        'subscriptions',
+      ),
+      fc.constantFrom('servicePrincipals', 'appRoleAssignedTo', 'applications', '$batch', 'restore', user, group),
+      fc.constantFrom(sim.servicePrincipalId, sim.applicationId, 'microsoft.graph.delta', 'microsoft.graph.user'),
+      fc.string({ maxLength: 12 }).map(encodeURIComponent),
+    );
+    const query = fc.dictionary(
+      fc.constantFrom('$select', '$top', '$skiptoken', '$deltatoken', '$filter', '$expand', 'validationToken', 'x'),
+      fc.oneof(
+        fc.string({ maxLength: 30 }),
+        fc.constantFrom('displayName,members', '0', '1000', 'latest', "id eq 'x'"),
+      ),
+      { maxKeys: 3 },
+    );
+    const body = fc.oneof(
+      fc.constant(undefined),
+      fc.json({ maxDepth: 3 }),
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom(
+        '{"requests":[{"id":"1","method":"GET","url":"/users"}]}',
+        '{"appRoles":[{}]}',
+        '{"principalId":null}',
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'PUT'),
+        fc.array(segment, { minLength: 1, maxLength: 4 }),
+        query,
+        body,
+        async (method, segments, params, payload) => {
+          const search = new URLSearchParams(params).toString();
+          const path = `/v1.0/${segments.join('/')}${search ? `?${search}` : ''}`;
+          const init: RequestInit = { method };
+          if (payload !== undefined && method !== 'GET') {
+            init.body = payload;
+            init.headers = { 'content-type': 'application/json' };
+          }
+          const response = await call(path, init);
+          expect(response.status).toBeLessThan(500);
+          if (response.status >= 400) expect(typeof response.body.error?.code).toBe('string');
+        },
+      ),
+      { numRuns: 150, seed: 4 },
+    );
   });
 
   it('is still serving after all that', async () => {
