@@ -72,6 +72,21 @@ describe.each([{ https: false }, { https: true }])('REST API through jsforce (ht
     ]);
   });
 
+  it('takes ProfileId on the User, not a profile name', async () => {
+    const { ProfileId, ...rest } = userRecord(sim);
+    const error = await caught(() => conn.sobject('User').create({ ...rest, ProfileName: 'Standard User' }));
+    expect(error).toMatchObject({
+      name: 'INVALID_FIELD',
+      message: "No such column 'ProfileName' on sobject of type User",
+    });
+    const [result] = await conn.sobject('User').create([{ ...rest, ProfileId: '00e000000000000AAA' }]);
+    expect(result).toMatchObject({
+      success: false,
+      errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', fields: ['ProfileId'] }],
+    });
+    expect(ProfileId).toMatch(/^00e/);
+  });
+
   it('rolls every record back under allOrNone and says so on the good ones', async () => {
     const good = userRecord(sim);
     const results = await conn.sobject('User').create([good, userRecord(sim, { LastName: null })], { allOrNone: true });

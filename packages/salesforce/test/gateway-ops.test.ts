@@ -59,6 +59,20 @@ describe('gateway operations against the simulator', () => {
     });
   });
 
+  it('leaves a changed Email pending until confirmed: the update succeeds, the user keeps the old address', async () => {
+    const record = newUser();
+    const [created] = await gateway.createUsers([record]);
+    const id = created!.ok ? created!.id : '';
+    expect(await gateway.updateUsers([{ Id: id, Email: 'changed@provision-test.example.com' }])).toEqual([
+      { ok: true, id },
+    ]);
+    const [before] = await gateway.findUsers('Id', [id]);
+    expect(before!.fields['Email']).toBe(record['Email']);
+    sim.admin.confirmEmailChange(sim.orgId, id);
+    const [after] = await gateway.findUsers('Id', [id]);
+    expect(after!.fields['Email']).toBe('changed@provision-test.example.com');
+  });
+
   it('deactivates users, freeing their licences, and freezes them on request', async () => {
     const results = await gateway.createUsers([
       newUser({ ProfileName: 'Standard User' }),
