@@ -325,9 +325,15 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     type = 'User',
   ): Promise<WriteResult[]> {
     if (records.length === 0) return [];
-    const prepared = type === 'User' ? await this.#resolveProfiles(records) : records.map((r) => ({ ...r }));
+    const resolved = type === 'User' ? await this.#resolveProfiles(records) : records.map((r) => ({ ...r }));
+    // An update without an Id would make jsforce throw for the whole call; fail just that record.
+    const prepared = resolved.map((p) =>
+      kind === 'update' && !isClassified(p) && (typeof p['Id'] !== 'string' || p['Id'] === '')
+        ? salesforceError('SalesforceInvalidValue', 'Id not specified in an update call', ['Id'])
+        : p,
+    );
     const results: (WriteResult | undefined)[] = prepared.map((p, i) =>
-      'code' in p && 'retriable' in p
+      isClassified(p)
         ? { ok: false, error: p as SalesforceError, errors: [p as SalesforceError], ...idOf(records[i]) }
         : undefined,
     );

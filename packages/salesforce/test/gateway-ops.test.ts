@@ -46,7 +46,9 @@ describe('gateway operations against the simulator', () => {
     const results = await gateway.updateUsers([
       { Id: id, Title: 'Lead', ProfileName: 'Standard User' },
       { Id: '005000000000000AAA', Title: 'x' },
+      { Title: 'no id' } as never,
     ]);
+    expect(results[2]).toMatchObject({ ok: false, error: { code: 'SalesforceInvalidValue', fields: ['Id'] } });
     expect(results[0]).toEqual({ ok: true, id });
     expect(results[1]).toMatchObject({
       ok: false,
