@@ -16,6 +16,8 @@ export interface PipelineOptions extends Partial<SimulatorOptions> {
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Called as each stage comes up. */
   onStep?: (message: string) => void;
+  /** Shapes the tenant and the org after the simulators start and before any service does. */
+  prepare?: (sims: Simulators) => Promise<void> | void;
 }
 
 export interface Pipeline {
@@ -54,6 +56,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ...(options.licences === undefined ? {} : { licences: options.licences }),
   });
   const { graph, salesforce } = sims;
+  await options.prepare?.(sims);
   const ports = Object.fromEntries(await Promise.all(ORDER.map(async (n) => [n, await freePort()] as const))) as Record<
     ServiceName,
     number
@@ -94,8 +97,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       GRAPH_CLIENT_ID: graph.clientId,
       GRAPH_CLIENT_SECRET: graph.clientSecret,
       GRAPH_SERVICE_PRINCIPAL_ID: graph.servicePrincipalId,
-      SYNC_INTERVAL_MS: String(options.syncIntervalMs ?? 300_000),
-      WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${ports.ingestor}/webhooks/graph`,
+      SYNC_INTERVAL_MS: String(options.syncIntervalMs ?? 10_000),
+      WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${ports.ingestor}`,
       WEBHOOK_CLIENT_STATE: randomBytes(24).toString('base64url'),
       ...options.env?.ingestor,
     },

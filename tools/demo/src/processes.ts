@@ -32,7 +32,7 @@ export interface ServiceProcess {
 
 /**
  * Starts `services/<name>/src/main.ts` on this Node (24) with `env`, logs to `<logDir>/<name>.log`,
- * and resolves once it logs `started` (or rejects with the log's last lines if it exits first).
+ * and resolves once its `/readyz` answers 200 (or rejects with the log's last lines if it exits first).
  */
 export async function startService(
   name: ServiceName,
@@ -48,27 +48,33 @@ export async function startService(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const tail: string[] = [];
-  const started = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} did not start within ${options.timeoutMs ?? 60_000} ms:\n${tail.join('\n')}`)),
-      options.timeoutMs ?? 60_000,
-    );
-    const onLine = (line: string) => {
-      log.write(`${line}\n`);
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-      if (/"msg":"started"/.test(line)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', onLine);
+  const onLine = (line: string) => {
+    log.write(`${line}\n`);
+    tail.push(line);
+    if (tail.length > 20) tail.shift();
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
+  // Ready means /readyz answers 200: its consumers have joined their groups (whatever LOG_LEVEL says).
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const started = (async () => {
+    const deadline = Date.now() + timeoutMs;
+    let exitCode: number | null | undefined;
     void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code} before it started:\n${tail.join('\n')}`));
+      exitCode = code;
     });
-  });
+    while (Date.now() < deadline) {
+      if (exitCode !== undefined)
+        throw new Error(`${name} exited with ${exitCode} before it was ready:\n${tail.join('\n')}`);
+      const ready = await fetch(`http://127.0.0.1:${options.port}/readyz`, { signal: AbortSignal.timeout(1000) })
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ready) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${tail.join('\n')}`);
+  })();
   await started;
   return {
     name,

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { type Pipeline, type Simulators, startPipeline, waitForInitialSync } from '@provision/demo';
+import { waitFor } from '@provision/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOMAIN, logsOf, profileName, sfUser } from './helpers.ts';
+
+// A small tenant whose every user has a known fate, so the test can say exactly what Salesforce
+// must look like after the initial sync and after each change.
+const ids = Object.fromEntries(
+  [
+    'u1',
+    'u2',
+    'u3',
+    'u4',
+    'viaGroup',
+    'admin',
+    'unassigned',
+    'defaultAccess',
+    'existing',
+    'duplicate',
+    'platformA',
+    'platformB',
+    'salesGroup',
+  ].map((k) => [k, randomUUID()]),
+) as Record<string, string>;
+const upn = (key: string) => `${key.toLowerCase()}.${ids[key]!.slice(0, 6)}@${DOMAIN}`;
+
+function prepare(sims: Simulators): void {
+  const { graph, salesforce } = sims;
+  const user = (key: string, surname = 'Tester') =>
+    graph.admin.createUser(
+      {
+        userPrincipalName: upn(key),
+        mail: upn(key),
+        mailNickname: key,
+        givenName: key,
+        surname,
+        displayName: `${key} ${surname}`,
+        accountEnabled: true,
+        department: 'Sales',
+      },
+      ids[key],
+    );
+  for (const key of [
+    'u1',
+    'u2',
+    'u3',
+    'u4',
+    'viaGroup',
+    'admin',
+    'unassigned',
+    'defaultAccess',
+    'existing',
+    'duplicate',
+    'platformA',
+    'platformB',
+  ])
+    user(key);
+  graph.admin.createGroup(
+    { displayName: 'Sales team', mailNickname: 'sales', securityEnabled: true, mailEnabled: false },
+    [ids['viaGroup']!],
+    ids['salesGroup'],
+  );
+  for (const key of ['u1', 'u2', 'u3', 'u4', 'existing', 'duplicate']) graph.admin.assign(ids[key]!, 'Standard User');
+  graph.admin.assign(ids['salesGroup']!, 'Standard User');
+  graph.admin.assign(ids['admin']!, 'System Administrator');
+  graph.admin.assign(ids['defaultAccess']!, 'Default Access');
+  graph.admin.assign(ids['platformA']!, 'Standard Platform User');
+  graph.admin.assign(ids['platformB']!, 'Standard Platform User');
+
+  // Already in Salesforce, under another last name: matched and updated, never created twice.
+  salesforce.admin.addUsers(salesforce.orgId, [
+    {
+      Username: upn('existing'),
+      Email: upn('existing'),
+      LastName: 'Old',
+      Alias: 'exist',
+      TimeZoneSidKey: 'America/Los_Angeles',
+      LocaleSidKey: 'en_US',
+      LanguageLocaleKey: 'en_US',
+      EmailEncodingKey: 'UTF-8',
+      ProfileName: 'Standard User',
+    },
+  ]);
+  // Usernames are unique across all orgs: this one is taken in another org.
+  void salesforce.admin.createOrg({
+    name: 'Other org',
+    users: [
+      {
+        Username: upn('duplicate'),
+        Email: upn('duplicate'),
+        LastName: 'Elsewhere',
+        Alias: 'dup',
+        TimeZoneSidKey: 'America/Los_Angeles',
+        LocaleSidKey: 'en_US',
+        LanguageLocaleKey: 'en_US',
+        EmailEncodingKey: 'UTF-8',
+        ProfileName: 'Standard User',
+      },
+    ],
+  });
+  // One Salesforce Platform licence left: one of the two platform users gets it, the other cannot.
+  const platform = salesforce.admin.summary(salesforce.orgId).licences.find((l) => l.name === 'Salesforce Platform')!;
+  salesforce.admin.updateOrg(salesforce.orgId, { licences: { 'Salesforce Platform': platform.used + 1 } });
+}
+
+describe('the pipeline end to end (services as processes, real Kafka, Redis, PostgreSQL, both simulators)', () => {
+  let pipeline: Pipeline;
+  let sims: Simulators;
+  const waitSalesforce = (what: string, check: () => boolean) =>
+    waitFor(check, { timeout: 30_000, interval: 100, message: what });
+
+  beforeAll(async () => {
+    // App-role assignments cannot be delta-tracked nor notified by Graph: the poll (2 s here) finds them.
+    pipeline = await startPipeline({ users: 0, existingShare: 0, prepare, logLevel: 'warn', syncIntervalMs: 2000 });
+    sims = pipeline.sims;
+    await waitForInitialSync(pipeline.auditUrl, { timeoutMs: 120_000 });
+  }, 180_000);
+  afterAll(async () => {
+    await pipeline?.stop();
+  });
+
+  it('provisions exactly the assigned users, each with the profile of its role and the mapped fields', () => {
+    for (const key of ['u1', 'u2', 'u3', 'u4', 'viaGroup']) {
+      const u = sfUser(sims, upn(key));
+      expect(u, key).toMatchObject({
+        IsActive: true,
+        FirstName: key,
+        LastName: 'Tester',
+        Email: upn(key),
+        Alias: upn(key).slice(0, 8),
+      });
+      expect(profileName(sims, u?.['ProfileId'])).toBe('Standard User');
+    }
+    expect(profileName(sims, sfUser(sims, upn('admin'))?.['ProfileId'])).toBe('System Administrator');
+    expect(sfUser(sims, upn('unassigned'))).toBeUndefined();
+    expect(sfUser(sims, upn('defaultAccess'))).toBeUndefined();
+  });
+
+  it('matches the user that already existed instead of creating another, and brings its fields in step', async () => {
+    const matches = sims.salesforce.admin
+      .users(sims.salesforce.orgId)
+      .filter((u) => String(u['Username']).toLowerCase() === upn('existing'));
+    expect(matches).toHaveLength(1);
+    expect(matches[0]).toMatchObject({ LastName: 'Tester', IsActive: true });
+    const [entry] = await logsOf(pipeline, { userId: ids['existing']! });
+    expect(entry).toMatchObject({ status: 'success', targetIdentity: { linkedBy: 'matched' } });
+  });
+
+  it('logs why out-of-scope users were skipped', async () => {
+    const [unassigned] = await logsOf(pipeline, { userId: ids['unassigned']! });
+    expect(unassigned?.reasons.map((r) => r.code)).toContain('unassigned');
+    const [defaultAccess] = await logsOf(pipeline, { userId: ids['defaultAccess']! });
+    expect(defaultAccess?.reasons.map((r) => r.code)).toContain('default-access');
+  });
+
+  it('reports a username taken in another org and a licence past the limit with the Entra error codes', async () => {
+    const [duplicate] = await logsOf(pipeline, { userId: ids['duplicate']! });
+    expect(duplicate).toMatchObject({ status: 'failure', errorInfo: { errorCode: 'SalesforceDuplicateUserName' } });
+    const platform = [
+      ...(await logsOf(pipeline, { userId: ids['platformA']! })),
+      ...(await logsOf(pipeline, { userId: ids['platformB']! })),
+    ];
+    expect(platform.map((e) => e.status).sort()).toEqual(['failure', 'success']);
+    expect(platform.find((e) => e.status === 'failure')?.errorInfo?.errorCode).toBe('SalesforceLicenseLimitExceeded');
+  });
+
+  it('carries a name change to Salesforce', async () => {
+    sims.graph.admin.updateUser(ids['u1']!, { surname: 'Renamed' });
+    await waitSalesforce('LastName renamed', () => sfUser(sims, upn('u1'))?.['LastName'] === 'Renamed');
+  });
+
+  it('carries a role change to the Salesforce profile', async () => {
+    const assignment = [...sims.graph.tenant.visibleAssignments()].find((a) => a.principalId === ids['u2']);
+    sims.graph.admin.unassign(assignment!.id);
+    sims.graph.admin.assign(ids['u2']!, 'System Administrator');
+    await waitSalesforce(
+      'profile changed',
+      () => profileName(sims, sfUser(sims, upn('u2'))?.['ProfileId']) === 'System Administrator',
+    );
+    expect(sfUser(sims, upn('u2'))?.['IsActive']).toBe(true);
+  });
+
+  it('deactivates an unassigned user (Salesforce never deletes users)', async () => {
+    const assignment = [...sims.graph.tenant.visibleAssignments()].find((a) => a.principalId === ids['u3']);
+    sims.graph.admin.unassign(assignment!.id);
+    await waitSalesforce('u3 deactivated', () => sfUser(sims, upn('u3'))?.['IsActive'] === false);
+  });
+
+  it('deactivates a soft-deleted user and reactivates it when restored', async () => {
+    sims.graph.admin.softDelete('user', ids['u4']!);
+    await waitSalesforce('u4 deactivated', () => sfUser(sims, upn('u4'))?.['IsActive'] === false);
+    sims.graph.admin.restore(ids['u4']!);
+    await waitSalesforce('u4 reactivated', () => sfUser(sims, upn('u4'))?.['IsActive'] === true);
+    // The audit log has both, with their results (it may lag Salesforce by a moment).
+    await waitFor(
+      async () => {
+        const actions = (await logsOf(pipeline, { userId: ids['u4']! })).map((e) => `${e.action}:${e.status}`);
+        return actions.includes('disable:success') && actions.includes('reactivate:success');
+      },
+      { timeout: 10_000, message: 'audit shows disable and reactivate' },
+    );
+  });
+});
