@@ -35,14 +35,11 @@ const schema = z
     /** Shared secret Graph echoes in every notification (at most 128 characters). */
     WEBHOOK_CLIENT_STATE: z.string().min(16, 'expected at least 16 characters').max(128).optional(),
   })
-  .superRefine((config, ctx) => {
-    if (config.WEBHOOK_PUBLIC_URL !== undefined && config.WEBHOOK_CLIENT_STATE === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['WEBHOOK_CLIENT_STATE'],
-        message: 'is required when WEBHOOK_PUBLIC_URL is set',
-      });
-    }
+  .refine((config) => config.WEBHOOK_PUBLIC_URL === undefined || config.WEBHOOK_CLIENT_STATE !== undefined, {
+    path: ['WEBHOOK_CLIENT_STATE'],
+    message: 'is required when WEBHOOK_PUBLIC_URL is set',
+    // Checked even when other variables are wrong, so one message names every problem.
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   });
 
 export type IngestorConfig = LoadedConfig<typeof schema>;

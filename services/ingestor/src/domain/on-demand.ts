@@ -61,6 +61,7 @@ export async function provisionOnDemand(deps: RoundDeps, userId: string): Promis
   const syncId = `on-demand-${deps.clock.now().toISOString()}`;
   const out = new RoundEmitter(deps, syncId, 'incremental');
   await out.emit(facts, { markers: false });
+  await out.flush();
   const published: Record<string, number> = {};
   for (const fact of facts) published[fact.type] = (published[fact.type] ?? 0) + 1;
   return { syncId, userId, published };

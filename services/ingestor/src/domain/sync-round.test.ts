@@ -274,6 +274,34 @@ describe('an incremental round', () => {
     expect(await state.knownGroups()).toEqual(['g1']);
   });
 
+  it('keeps a deleted group and the assignment snapshot until their facts are published', async () => {
+    directory.deleteGroup('g1');
+    directory.unassign('a1');
+    sink.failAfter(1); // the started marker goes out, the facts do not
+    await expect(round()).rejects.toThrow('broker unavailable');
+    expect(await state.groupMembers('g1')).toEqual(['u1', 'u2']);
+    expect(state.snapshot.has('a1')).toBe(true);
+    await round();
+    expect(summary()).toEqual([
+      'member removed u1 g1 [Standard User]',
+      'member removed u2 g1 [Standard User]',
+      'assign removed u3 via User u3 System Administrator',
+    ]);
+  });
+
+  it('publishes a big round in few producer calls', async () => {
+    for (let i = 0; i < 1200; i++) directory.assign(`d${i}`, 'User', 'u1', ROLE_STD);
+    let calls = 0;
+    const publish = sink.publish.bind(sink);
+    sink.publish = async (events) => {
+      calls++;
+      return publish(events);
+    };
+    await round();
+    expect(sink.facts()).toHaveLength(1200);
+    expect(calls).toBe(3);
+  });
+
   it('reports a Graph failure without touching the cursors', async () => {
     const before = { ...state.cursorMap };
     directory.failNext('groupsDelta', new ProvisionError('PRV_GRAPH_REQUEST_FAILED', 'Graph 503'));

@@ -123,8 +123,14 @@ async function groupsRound(
 ): Promise<string> {
   const full = out.mode === 'full';
   const rolesOf = (groupId: string) => groupRoles.get(groupId) ?? [];
-  const membership = (groupId: string, userIds: readonly string[], change: 'added' | 'removed'): FactBody[] =>
-    userIds.map((userId) => ({ type: 'membership.changed', userId, groupId, change, groupRoles: rolesOf(groupId) }));
+  const membership = (groupId: string, userIds: readonly string[], change: 'added' | 'removed'): Iterable<FactBody> =>
+    lazyMap(userIds, (userId) => ({
+      type: 'membership.changed',
+      userId,
+      groupId,
+      change,
+      groupRoles: rolesOf(groupId),
+    }));
 
   const seen = new Set<string>();
   let deltaLink: string | undefined;
@@ -136,6 +142,7 @@ async function groupsRound(
         const members = await deps.state.groupMembers(group.id);
         await out.emit(membership(group.id, members, 'removed'));
         out.count('memberships', members.length);
+        await out.flush();
         await deps.state.dropGroup(group.id);
         seen.delete(group.id);
         out.count('groupsRemoved');
@@ -144,7 +151,8 @@ async function groupsRound(
       if (!seen.has(group.id)) out.count('groups');
       seen.add(group.id);
       const { added, removed } = userMembers(group);
-      await out.emit([...membership(group.id, added, 'added'), ...membership(group.id, removed, 'removed')]);
+      await out.emit(membership(group.id, added, 'added'));
+      await out.emit(membership(group.id, removed, 'removed'));
       out.count('memberships', added.length + removed.length);
       if (full) await deps.state.stageMembers(out.syncId, group.id, added);
       else {
@@ -163,6 +171,7 @@ async function groupsRound(
       const stale = await deps.state.staleMembers(out.syncId, groupId);
       await out.emit(membership(groupId, stale, 'removed'));
       out.count('memberships', stale.length);
+      await out.flush();
       await deps.state.commitStaged(out.syncId, groupId);
     }
     for (const groupId of await deps.state.knownGroups()) {
@@ -170,6 +179,7 @@ async function groupsRound(
       const members = await deps.state.groupMembers(groupId);
       await out.emit(membership(groupId, members, 'removed'));
       out.count('memberships', members.length);
+      await out.flush();
       await deps.state.dropGroup(groupId);
     }
   }
@@ -199,6 +209,7 @@ async function assignmentsRound(
   const toAdd = out.mode === 'full' ? [...current.values()] : diff.added;
   for (const assignment of toAdd) await fanOut(deps, out, assignment, 'added', roleOf);
   for (const assignment of diff.removed) await fanOut(deps, out, assignment, 'removed', roleOf);
+  await out.flush();
   await deps.state.updateAssignmentSnapshot(
     diff.added,
     diff.removed.filter((a) => !current.has(a.id)).map((a) => a.id),
@@ -217,17 +228,25 @@ async function fanOut(
     assignment.principalType === 'User'
       ? [assignment.principalId]
       : await deps.state.groupMembers(assignment.principalId);
-  const facts: FactBody[] = userIds.map((userId) => ({
-    type: 'assignment.changed',
-    userId,
-    assignmentId: assignment.id,
-    principalType: assignment.principalType === 'User' ? 'User' : 'Group',
-    principalId: assignment.principalId,
-    role: roleOf(assignment.appRoleId),
-    change,
-  }));
-  await out.emit(facts);
-  out.count('assignments', facts.length);
+  const role = roleOf(assignment.appRoleId);
+  const principalType = assignment.principalType === 'User' ? 'User' : 'Group';
+  await out.emit(
+    lazyMap(userIds, (userId) => ({
+      type: 'assignment.changed',
+      userId,
+      assignmentId: assignment.id,
+      principalType,
+      principalId: assignment.principalId,
+      role,
+      change,
+    })),
+  );
+  out.count('assignments', userIds.length);
+}
+
+/** Facts made one at a time as they are published, so a 100,000-member group never exists as 100,000 facts at once. */
+function* lazyMap<T>(items: readonly T[], make: (item: T) => FactBody): Iterable<FactBody> {
+  for (const item of items) yield make(item);
 }
 
 function noDeltaLink(kind: string): ProvisionError {

@@ -1,0 +1,52 @@
+import { isProvisionError } from '@provision/errors';
+import { describe, expect, it } from 'vitest';
+import { readConfig } from './config.ts';
+
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  GRAPH_TENANT_ID: 'tenant',
+  GRAPH_CLIENT_ID: 'client',
+  GRAPH_CLIENT_SECRET: 'very-secret',
+  GRAPH_SERVICE_PRINCIPAL_ID: 'sp',
+};
+
+describe('readConfig', () => {
+  it('applies the defaults: real Graph, 5-minute polling, no webhook', () => {
+    expect(readConfig(base)).toMatchObject({
+      GRAPH_BASE_URL: 'https://graph.microsoft.com',
+      GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+      SYNC_INTERVAL_MS: 300_000,
+      KAFKA_PARTITIONS: 6,
+      REDIS_PREFIX: 'provision:',
+      TOPIC_PREFIX: '',
+    });
+    expect(readConfig(base).WEBHOOK_PUBLIC_URL).toBeUndefined();
+  });
+
+  it('requires WEBHOOK_CLIENT_STATE when WEBHOOK_PUBLIC_URL is set, and reports every problem at once', () => {
+    let error: unknown;
+    try {
+      readConfig({
+        ...base,
+        WEBHOOK_PUBLIC_URL: 'https://ingestor.example.com',
+        GRAPH_BASE_URL: 'http://graph',
+        GRAPH_CLIENT_SECRET: '',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(isProvisionError(error) && error.code).toBe('PRV_CONFIG_INVALID');
+    const message = (error as Error).message;
+    expect(message).toMatch(/WEBHOOK_CLIENT_STATE: is required when WEBHOOK_PUBLIC_URL is set/);
+    expect(message).toMatch(/GRAPH_BASE_URL/);
+    expect(message).toMatch(/GRAPH_CLIENT_SECRET: is required/);
+  });
+
+  it('never shows the client state or the client secret in its messages', () => {
+    expect(() =>
+      readConfig({ ...base, WEBHOOK_PUBLIC_URL: 'https://x.example.com', WEBHOOK_CLIENT_STATE: 'short' }),
+    ).toThrow(/WEBHOOK_CLIENT_STATE: .*\[redacted\]/);
+    expect(() => readConfig({ ...base, WEBHOOK_CLIENT_STATE: 'short' })).not.toThrow(/short/);
+  });
+});
