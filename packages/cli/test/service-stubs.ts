@@ -1,0 +1,148 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+
+/** An audit log entry shaped as the audit service answers it (Entra's provisioningObjectSummary). */
+export function logEntry(overrides: Record<string, unknown> & { userId: string; commandId: string }) {
+  const { userId, commandId, upn, ...rest } = overrides as Record<string, unknown> & {
+    userId: string;
+    commandId: string;
+    upn?: string;
+  };
+  return {
+    id: commandId,
+    commandId,
+    changeId: `change-${commandId}`,
+    cycleId: null,
+    activityDateTime: '2026-11-26T10:00:00.000Z',
+    provisioningAction: 'create',
+    action: 'create',
+    status: 'success',
+    durationInMilliseconds: 420,
+    sourceIdentity: { id: userId, type: 'User', userPrincipalName: upn ?? null },
+    targetIdentity: { id: '005000000000001AAA', type: 'User', linkedBy: 'created' },
+    modifiedProperties: [],
+    provisioningSteps: [],
+    errorInfo: null,
+    reasons: [],
+    dryRun: false,
+    origin: 'on-demand',
+    attempt: 1,
+    issuedAt: null,
+    startedAt: null,
+    completedAt: null,
+    ...rest,
+  };
+}
+
+type Entry = ReturnType<typeof logEntry>;
+
+/**
+ * The three service APIs the CLI calls, as small fastify servers on port 0: the audit log
+ * (`GET /api/provisioning-logs`), the ingestor (`POST /api/provision-on-demand`) and the mapper's
+ * guard. On demand, the ingestor stub adds a pending entry; the audit answers it pending once, then
+ * with the scripted result — the order in which the real pipeline fills the log.
+ */
+export class ServiceStubs {
+  entries: Entry[] = [];
+  readonly auditQueries: Record<string, string>[] = [];
+  readonly onDemandRequests: string[] = [];
+  /** Entra users the ingestor knows, with the result their on-demand provisioning produces (null: no command). */
+  readonly directory = new Map<string, Partial<Entry> | null>();
+  staged: string[] = [];
+  releaseCalls = 0;
+  readonly #completions = new Map<string, Entry>();
+  readonly #apps: FastifyInstance[] = [];
+  auditUrl = '';
+  ingestorUrl = '';
+  mapperUrl = '';
+
+  async start(): Promise<this> {
+    const audit = Fastify();
+    audit.get('/api/provisioning-logs', async (request, reply) => {
+      const query = request.query as Record<string, string>;
+      this.auditQueries.push(query);
+      if (query['status'] === 'bogus') {
+        return reply.code(400).send({
+          error: {
+            code: 'PRV_BAD_REQUEST',
+            message: "status: 'bogus' is not one of success,failure",
+            retriable: false,
+          },
+        });
+      }
+      const who = query['userId']?.toLowerCase();
+      const matches = this.entries.filter(
+        (e) =>
+          who === undefined || e.sourceIdentity.id === who || e.sourceIdentity.userPrincipalName?.toLowerCase() === who,
+      );
+      const items = matches.slice(0, Number(query['limit'] ?? 50));
+      // A pending entry is seen pending once; the next read finds the result.
+      for (const item of items) {
+        const done = this.#completions.get(item.commandId);
+        if (done) {
+          this.#completions.delete(item.commandId);
+          this.entries = this.entries.map((e) => (e.commandId === item.commandId ? done : e));
+        }
+      }
+      if (query['format'] === 'csv') {
+        reply.header('content-type', 'text/csv; charset=utf-8').header('x-next-cursor', 'page-2');
+        return `activityDateTime,action,status\n${items.map((e) => `${e.activityDateTime},${e.action},${e.status}`).join('\n')}\n`;
+      }
+      return { items, nextCursor: items.length < matches.length ? 'next-page' : null };
+    });
+
+    const ingestor = Fastify();
+    ingestor.post('/api/provision-on-demand', async (request, reply) => {
+      const { userId } = request.body as { userId: string };
+      this.onDemandRequests.push(userId);
+      if (!this.directory.has(userId)) {
+        return reply
+          .code(404)
+          .send({ code: 'PRV_NOT_FOUND', message: `User ${userId} does not exist in the directory.` });
+      }
+      const result = this.directory.get(userId);
+      if (result) {
+        const commandId = `cmd-${this.onDemandRequests.length}`;
+        this.entries.unshift(
+          logEntry({
+            userId,
+            commandId,
+            status: 'pending',
+            targetIdentity: { id: null, type: 'User', linkedBy: null },
+          }),
+        );
+        this.#completions.set(commandId, logEntry({ userId, commandId, ...result }));
+      }
+      return {
+        syncId: 'on-demand-2026-11-26T10:00:00.000Z',
+        userId,
+        published: { 'user.upserted': 1, 'assignment.changed': 1 },
+      };
+    });
+
+    const mapper = Fastify();
+    mapper.get('/api/deactivation-guard', async () => ({ staged: this.staged }));
+    mapper.post('/api/deactivation-guard/release', async () => {
+      this.releaseCalls++;
+      const released = this.staged.length;
+      this.staged = [];
+      return { released };
+    });
+
+    const listen = async (app: FastifyInstance) => {
+      this.#apps.push(app);
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const address = app.server.address();
+      return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    };
+    [this.auditUrl, this.ingestorUrl, this.mapperUrl] = await Promise.all([
+      listen(audit),
+      listen(ingestor),
+      listen(mapper),
+    ]);
+    return this;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#apps.map((a) => a.close()));
+  }
+}
