@@ -125,7 +125,7 @@ export class Registry {
   session(token: string, now = Date.now()): Session | undefined {
     const session = this.sessions.get(token);
     if (!session) return undefined;
-    if (now - session.lastUsed > session.org.settings.sessionSeconds * 1000) {
+    if (now - session.lastUsed >= session.org.settings.sessionSeconds * 1000) {
       this.sessions.delete(token);
       return undefined;
     }
