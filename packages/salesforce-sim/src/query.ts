@@ -13,7 +13,7 @@ import {
 } from './soql.ts';
 
 /** A field path resolved against the schema: the references to follow, then the field. */
-interface ResolvedPath {
+export interface ResolvedPath {
   readonly hops: readonly FieldDef[];
   readonly field: FieldDef;
 }

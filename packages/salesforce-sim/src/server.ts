@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { AdminError, SimAdmin } from './admin.ts';
 import { NOT_FOUND_MESSAGE, RestRequestError } from './errors.ts';
 import { decideFault } from './faults.ts';
-import { Registry } from './org.ts';
+import { type Org, Registry } from './org.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { apiAccessProblem, registerAuthRoutes } from './routes-auth.ts';
 import { MAX_VERSION, MIN_VERSION, registerRestRoutes } from './routes-rest.ts';
@@ -46,7 +46,7 @@ interface InFlight {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    inFlight?: { org: import('./org.ts').Org; entry: InFlight };
+    inFlight?: { org: Org; entry: InFlight };
   }
 }
 

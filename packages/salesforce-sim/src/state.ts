@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { FaultConfig } from './faults.ts';
 import type { Org, Registry, Row } from './org.ts';
+import type { ResolvedPath } from './query.ts';
 import type { ObjectDef } from './schema.ts';
 
 /** An open query cursor: the matched rows, served page by page through `nextRecordsUrl`. */
 export interface Cursor {
   readonly org: Org;
   readonly object: ObjectDef;
-  readonly select: Parameters<typeof import('./query.ts').projectRow>[3];
+  readonly select: readonly ResolvedPath[];
   readonly rows: readonly Row[];
   readonly batchSize: number;
 }
