@@ -16,6 +16,8 @@ export interface PipelineOptions extends Partial<SimulatorOptions> {
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Called as each stage comes up. */
   onStep?: (message: string) => void;
+  /** How long a service may take to be ready (a restarted consumer waits for the dead member's session to expire). */
+  readyTimeoutMs?: number;
   /** Shapes the tenant and the org after the simulators start and before any service does. */
   prepare?: (sims: Simulators) => Promise<void> | void;
 }
@@ -105,7 +107,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   };
   const services = {} as Record<ServiceName, ServiceProcess>;
   const start = async (name: ServiceName) => {
-    services[name] = await startService(name, envs[name], { logDir, port: ports[name] });
+    services[name] = await startService(name, envs[name], {
+      logDir,
+      port: ports[name],
+      timeoutMs: options.readyTimeoutMs ?? 120_000,
+    });
     return services[name];
   };
   try {
