@@ -237,6 +237,37 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   app.post(`${v}/composite/sobjects`, rest, async (request) =>
     writeCollection(state, sessionOf(request), collectionBody(request.body), 'insert'),
   );
+  // Retrieve many: POST { ids, fields } (jsforce's retrieve() with an array); null for an unknown id.
+  app.post(`${v}/composite/sobjects/:type`, rest, async (request) => {
+    const session = sessionOf(request);
+    const def = objectOr404((request.params as { type: string }).type);
+    const body = request.body as { ids?: unknown; fields?: unknown } | null;
+    const ids = body?.ids;
+    const names = body?.fields;
+    if (!Array.isArray(ids) || !Array.isArray(names) || ![...ids, ...names].every((x) => typeof x === 'string')) {
+      throw new RestRequestError(400, 'JSON_PARSER_ERROR', 'ids and fields must be arrays of strings');
+    }
+    if (ids.length > 2000) {
+      throw new RestRequestError(
+        400,
+        'EXCEEDED_ID_LIMIT',
+        'record limit reached. cannot submit more than 2000 records into this call',
+      );
+    }
+    const fields = names.map((name: string) => {
+      const f = def.byName.get(name.toLowerCase());
+      if (!f) throw new RestRequestError(400, 'INVALID_FIELD', `No such column '${name}' on entity '${def.name}'`);
+      return f;
+    });
+    return ids.map((id: string) => {
+      const id18 = to18(id);
+      const row = id18 ? rowById(session.org, def.name, id18) : undefined;
+      if (!row) return null;
+      const out: Row = { attributes: { type: def.name, url: `${base(request)}/sobjects/${def.name}/${row['Id']}` } };
+      for (const f of fields) out[f.name] = fieldValue(row, f);
+      return out;
+    });
+  });
   app.patch(`${v}/composite/sobjects`, rest, async (request) =>
     writeCollection(state, sessionOf(request), collectionBody(request.body), 'update'),
   );

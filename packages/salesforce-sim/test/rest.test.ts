@@ -109,6 +109,19 @@ describe.each([{ https: false }, { https: true }])('REST API through jsforce (ht
     });
   });
 
+  it('retrieves many records in one call, null for unknown ids', async () => {
+    const [a] = await conn.sobject('User').create([userRecord(sim)]);
+    const records = await conn
+      .sobject('User')
+      .retrieve([a!.id!, '005000000000000AAA'], { fields: ['Username', 'IsActive'] });
+    expect(records[0]).toEqual({
+      attributes: expect.any(Object),
+      Username: expect.stringMatching(/@sim-test/),
+      IsActive: true,
+    });
+    expect(records[1]).toBeNull();
+  });
+
   it('refuses more than 200 records with EXCEEDED_ID_LIMIT', async () => {
     const records = Array.from({ length: 201 }, () => userRecord(sim));
     const error = await caught(() => conn.sobject('User').create(records));
