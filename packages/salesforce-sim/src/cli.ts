@@ -8,16 +8,25 @@ import { parseArgs } from 'node:util';
 import type { OrgSeed } from './seed.ts';
 import { startSalesforceSim } from './server.ts';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '0' },
-    host: { type: 'string', default: '127.0.0.1' },
-    https: { type: 'boolean', default: false },
-    org: { type: 'string' },
-    log: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
+// `pnpm run x -- --port 0` passes the `--` on; drop it.
+const argv = process.argv.slice(2);
+if (argv[0] === '--') argv.shift();
+const options = {
+  port: { type: 'string', default: '0' },
+  host: { type: 'string', default: '127.0.0.1' },
+  https: { type: 'boolean', default: false },
+  org: { type: 'string' },
+  log: { type: 'boolean', default: false },
+} as const;
+let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true }>>['values'];
+try {
+  ({ values } = parseArgs({ args: argv, options, strict: true }));
+} catch (error) {
+  process.stderr.write(
+    `${(error as Error).message}\nusage: sim:salesforce [--port 0] [--https] [--org file.json] [--host 127.0.0.1] [--log]\n`,
+  );
+  process.exit(2);
+}
 
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

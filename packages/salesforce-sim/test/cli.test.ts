@@ -36,7 +36,8 @@ describe('sim:salesforce command', () => {
   });
 
   it('prints one JSON line with the address and credentials, which log in through jsforce', async () => {
-    started = await startCli(['--port', '0']);
+    // A leading '--' is what `pnpm run sim:salesforce -- --port 0` passes on.
+    started = await startCli(['--', '--port', '0']);
     const { info } = started;
     expect(Object.keys(info)).toEqual(
       expect.arrayContaining([
