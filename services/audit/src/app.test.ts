@@ -116,6 +116,7 @@ describe('audit service (in-memory ports)', () => {
         byStatus: { success: 1, failure: 1, pending: 1 },
         byAction: { create: 2, disable: 1 },
         byErrorCode: { SalesforceDuplicateUserName: 1 },
+        byOutcome: { created: 1, failed: 1, pending: 1 },
       },
       lastChange: { commandId: fixtures.resultFailure().commandId, status: 'failure' },
       quarantine: { reason: 'EncounteredQuarantineException' },

@@ -2,7 +2,7 @@ import type { ProvisioningCommandV1, ProvisioningResultV1, SyncMarker } from '@p
 import type { FailureItem } from './domain/digest.ts';
 import { type LogRecord, upnFromMatching } from './domain/log-entry.ts';
 import type { Cursor, LogQuery } from './domain/log-query.ts';
-import { type SyncRun, type SyncStatus, syncStateOf } from './domain/sync-status.ts';
+import { outcomeOf, type SyncRun, type SyncStatus, syncStateOf } from './domain/sync-status.ts';
 import type {
   AuditEventSource,
   AuditHandlers,
@@ -201,6 +201,7 @@ export class InMemoryAuditLogStore extends FailureSwitch implements AuditLogStor
         byStatus: tally((r) => r.status),
         byAction: tally((r) => r.action),
         byErrorCode: tally((r) => r.error?.code),
+        byOutcome: tally(outcomeOf),
       },
       lastChange: l
         ? {

@@ -85,7 +85,12 @@ test('consumes commands, results and sync markers from Kafka into the log; the A
     expect(status).toMatchObject({
       fullSync: { state: 'in-progress' },
       progress: { commandsIssued: 3, resultsReceived: 2, pending: 1 },
-      counts: { byErrorCode: { SalesforceDuplicateUserName: 1 } },
+      counts: {
+        byErrorCode: { SalesforceDuplicateUserName: 1 },
+        byOutcome: { created: 1, failed: 1, pending: 1 },
+        byStatus: { success: 1, failure: 1, pending: 1 },
+        byAction: { create: 2, disable: 1 },
+      },
     });
     await h.publish(TOPICS.directory, [fixtures.syncCompleted()]);
     status = await waitFor(async () => {

@@ -109,7 +109,7 @@ export class PgAuditLogStore implements AuditLogStore {
     // Rows since the full sync started: commands by issue time, results-only rows by completion.
     const window = since === null ? 'TRUE' : `COALESCE(issued_at, completed_at) >= $1::timestamptz`;
     const params = since === null ? [] : [since];
-    const [progress, byStatus, byAction, byError, last, dead] = await Promise.all([
+    const [progress, byStatus, byAction, byError, byOutcome, last, dead] = await Promise.all([
       this.pool.query(
         `SELECT count(*) FILTER (WHERE has_command) AS issued,
                 count(*) FILTER (WHERE has_command AND has_result) AS received,
@@ -121,6 +121,19 @@ export class PgAuditLogStore implements AuditLogStore {
       this.pool.query(`SELECT action AS k, count(*) AS n FROM provisioning_log WHERE ${window} GROUP BY 1`, params),
       this.pool.query(
         `SELECT error_code AS k, count(*) AS n FROM provisioning_log WHERE ${window} AND error_code IS NOT NULL GROUP BY 1`,
+        params,
+      ),
+      this.pool.query(
+        `SELECT CASE
+           WHEN status = 'failure' THEN 'failed'
+           WHEN status IN ('skipped', 'pending') THEN status
+           WHEN action = 'create' AND linked_by = 'created' THEN 'created'
+           WHEN action = 'create' THEN 'matched'
+           WHEN action = 'disable' THEN 'deactivated'
+           WHEN action = 'reactivate' THEN 'reactivated'
+           WHEN action = 'skip' THEN 'skipped'
+           ELSE 'updated' END AS k, count(*) AS n
+         FROM provisioning_log WHERE ${window} GROUP BY 1`,
         params,
       ),
       this.pool.query(
@@ -142,7 +155,12 @@ export class PgAuditLogStore implements AuditLogStore {
         resultsReceived: Number(p.received ?? 0),
         pending: Number(p.pending ?? 0),
       },
-      counts: { byStatus: counts(byStatus.rows), byAction: counts(byAction.rows), byErrorCode: counts(byError.rows) },
+      counts: {
+        byStatus: counts(byStatus.rows),
+        byAction: counts(byAction.rows),
+        byErrorCode: counts(byError.rows),
+        byOutcome: counts(byOutcome.rows),
+      },
       lastChange: l
         ? {
             commandId: l.command_id,

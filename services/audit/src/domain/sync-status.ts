@@ -24,6 +24,8 @@ export interface SyncStatus {
     byStatus: Record<string, number>;
     byAction: Record<string, number>;
     byErrorCode: Record<string, number>;
+    /** What became of each user: created, matched, updated, deactivated, reactivated, failed, skipped, pending. */
+    byOutcome: Record<string, number>;
   };
   lastChange: {
     commandId: string;
@@ -42,4 +44,15 @@ export interface SyncStatus {
 export function syncStateOf(run: Pick<SyncRun, 'startedAt' | 'completedAt'>): SyncState {
   if (run.completedAt !== null) return 'completed';
   return run.startedAt === null ? 'not-started' : 'in-progress';
+}
+
+/** What became of one command, as the demo's summary and the dashboard count it. */
+export function outcomeOf(r: { status: string; action: string; linkedBy: string | null }): string {
+  if (r.status === 'failure') return 'failed';
+  if (r.status === 'skipped' || r.status === 'pending') return r.status;
+  if (r.action === 'create') return r.linkedBy === 'created' ? 'created' : 'matched';
+  if (r.action === 'disable') return 'deactivated';
+  if (r.action === 'reactivate') return 'reactivated';
+  if (r.action === 'skip') return 'skipped';
+  return 'updated';
 }
