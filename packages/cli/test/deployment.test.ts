@@ -1,0 +1,291 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SALESFORCE_PROFILES, startGraphSim } from '@provision/graph-sim';
+import { parseMappingConfig } from '@provision/mapping';
+import { startSalesforceSim } from '@provision/salesforce-sim';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { runInProcess } from './run-cli.ts';
+
+// No Docker engine runs here: these tests check what can be checked without one — the files parse,
+// every variable a deployment sets is one the service reads, and every variable a service requires
+// is set, by running each service's own readConfig on the deployment's environment.
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const SERVICES = ['ingestor', 'mapper', 'writer', 'audit'] as const;
+type Service = (typeof SERVICES)[number];
+type Env = Record<string, string>;
+// biome-ignore lint/suspicious/noExplicitAny: parsed manifests are walked by path; the assertions check their shape.
+type Doc = Record<string, any>;
+
+/** Read by Node or the image, not by a service's config.ts. */
+const RUNTIME = new Set(['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS']);
+
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+/** The variables of a service's config schema (the keys of its zod object, named as the variables). */
+function schemaVariables(service: Service): Set<string> {
+  const text = read(`services/${service}/src/config.ts`);
+  return new Set([...text.matchAll(/^\s{2,6}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!));
+}
+
+async function readConfigOf(service: Service): Promise<(env: Env) => unknown> {
+  const module = (await import(join(ROOT, `services/${service}/src/config.ts`))) as {
+    readConfig: (env: Env) => unknown;
+  };
+  return module.readConfig;
+}
+
+/** Compose's interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, $$. */
+function interpolate(value: string, env: Env): string {
+  return value.replace(
+    /\$\$|\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}/g,
+    (match, name?: string, op?: string, arg = '') => {
+      if (match === '$$') return '$';
+      const v = env[name!];
+      if (op === ':-') return v ? v : arg;
+      if (op === '-') return v ?? arg;
+      if (op === ':?' && !v) throw new Error(`${name}: ${arg}`);
+      return v ?? '';
+    },
+  );
+}
+
+function stringEnv(raw: Record<string, unknown>, env: Env = {}): Env {
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, interpolate(String(v ?? ''), env)]));
+}
+
+describe('docker-compose.yml', () => {
+  const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as Doc;
+  const services = compose['services'] as Record<string, Doc>;
+
+  it('parses and runs Kafka 4 (KRaft), Redis, PostgreSQL and the four services', () => {
+    expect(services['kafka']?.['image']).toMatch(/^apache\/kafka:4\./);
+    expect(services['kafka']?.['environment']?.['KAFKA_PROCESS_ROLES']).toBe('broker,controller');
+    expect(services['redis']?.['image']).toMatch(/^redis:/);
+    expect(services['postgres']?.['image']).toMatch(/^postgres:/);
+    for (const service of SERVICES) {
+      expect(services[service]?.['command']).toEqual([service]);
+      expect(services[service]?.['profiles']).toBeUndefined();
+    }
+    expect(services['graph-sim']?.['profiles']).toEqual(['sandbox']);
+    expect(services['salesforce-sim']?.['profiles']).toEqual(['sandbox']);
+  });
+
+  it.each(SERVICES)('sets only variables %s reads, and everything it requires (sandbox defaults)', async (service) => {
+    const env = stringEnv(services[service]?.['environment'] ?? {});
+    const known = schemaVariables(service);
+    expect(Object.keys(env).filter((name) => !known.has(name) && !RUNTIME.has(name))).toEqual([]);
+    const readConfig = await readConfigOf(service);
+    expect(() => readConfig(env)).not.toThrow();
+  });
+
+  it('with a real tenant’s .env, the services point at it and need nothing else', async () => {
+    const dotenv: Env = {
+      GRAPH_BASE_URL: 'https://graph.microsoft.com',
+      GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+      GRAPH_TENANT_ID: 'tenant',
+      GRAPH_CLIENT_ID: 'client',
+      GRAPH_CLIENT_SECRET: 'secret',
+      GRAPH_SERVICE_PRINCIPAL_ID: 'sp',
+      NODE_EXTRA_CA_CERTS: '',
+      WEBHOOK_PUBLIC_URL: '',
+      SALESFORCE_AUTH: 'jwt',
+      SALESFORCE_LOGIN_URL: 'https://acme.my.salesforce.com',
+      SALESFORCE_USERNAME: 'provisioning@acme.com',
+      SALESFORCE_CLIENT_ID: '3MVG9',
+      SALESFORCE_PRIVATE_KEY_FILE: '/run/secrets/salesforce.key',
+    };
+    const ingestor = stringEnv(services['ingestor']?.['environment'], dotenv);
+    expect(ingestor).toMatchObject({ GRAPH_BASE_URL: 'https://graph.microsoft.com', NODE_EXTRA_CA_CERTS: '' });
+    expect((await readConfigOf('ingestor'))(ingestor)).toMatchObject({ GRAPH_TENANT_ID: 'tenant' });
+    const writer = stringEnv(services['writer']?.['environment'], dotenv);
+    expect((await readConfigOf('writer'))(writer)).toMatchObject({ SALESFORCE_AUTH: 'jwt' });
+  });
+
+  it('sandbox: the Graph defaults are graph-sim’s seed-1 tenant, and its roles are all profiles of the org', async () => {
+    const graph = await startGraphSim({ users: 0, seed: 1, trustInProcess: false });
+    try {
+      const env = stringEnv(services['ingestor']?.['environment'] ?? {});
+      expect(env).toMatchObject({
+        GRAPH_TENANT_ID: graph.tenantId,
+        GRAPH_CLIENT_ID: graph.clientId,
+        GRAPH_SERVICE_PRINCIPAL_ID: graph.servicePrincipalId,
+      });
+      expect(stringEnv(services['roles-import']?.['environment'] ?? {})['GRAPH_APPLICATION_ID']).toBe(
+        graph.applicationId,
+      );
+    } finally {
+      await graph.close();
+    }
+    expect(services['graph-sim']?.['command']).toContain('--seed=1');
+    expect(services['graph-sim']?.['command']).toContain('--client-secret=sandbox-graph-client-secret');
+    const org = JSON.parse(compose['configs']['salesforce-org']['content']) as { profiles: { name: string }[] };
+    const profiles = org.profiles.map((p) => p.name);
+    for (const role of SALESFORCE_PROFILES) expect(profiles).toContain(role);
+  });
+
+  it('sandbox: the writer’s default credentials log in to the simulated org', async () => {
+    const org = JSON.parse(compose['configs']['salesforce-org']['content']);
+    const salesforce = await startSalesforceSim({ org });
+    try {
+      const writer = stringEnv(services['writer']?.['environment'] ?? {});
+      const r = await runInProcess(['salesforce', 'test-connection', '--json'], {
+        ...writer,
+        SALESFORCE_LOGIN_URL: salesforce.loginUrl,
+      });
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
+    } finally {
+      await salesforce.close();
+    }
+  });
+});
+
+describe('k8s/', () => {
+  const files = readdirSync(join(ROOT, 'k8s')).filter((f) => f.endsWith('.yaml'));
+  const docsOf = (file: string): Doc[] => {
+    const parsed = parseAllDocuments(read(`k8s/${file}`));
+    for (const d of parsed) expect(d.errors, file).toEqual([]);
+    return parsed.map((d) => d.toJS() as Doc).filter((d) => d !== null);
+  };
+  const all = files.flatMap((file) => docsOf(file).map((doc) => ({ file, doc })));
+  const ofKind = (kind: string) => all.filter((d) => d.doc['kind'] === kind).map((d) => d.doc);
+  const named = (kind: string, name: string) => ofKind(kind).find((d) => d['metadata']['name'] === name);
+  const kustomization = docsOf('kustomization.yaml')[0]!;
+
+  it('kustomization.yaml lists every manifest but the examples', () => {
+    const listed = [...(kustomization['resources'] as string[])].sort();
+    const manifests = files.filter((f) => f !== 'kustomization.yaml' && !f.includes('.example.')).sort();
+    expect(listed).toEqual(manifests);
+  });
+
+  it.each(SERVICES)(
+    '%s: a Deployment whose environment sets only what it reads and all it requires',
+    async (service) => {
+      const deployment = named('Deployment', `provision-${service}`);
+      expect(deployment).toBeDefined();
+      const container = deployment!['spec']['template']['spec']['containers'][0];
+      expect(container['args']).toEqual([service]);
+      const env: Env = {};
+      for (const source of container['envFrom'] as Doc[]) {
+        const ref = source['configMapRef'] ?? source['secretRef'];
+        const doc = named(source['configMapRef'] ? 'ConfigMap' : 'Secret', ref['name']);
+        expect(doc, `${service}: ${ref['name']}`).toBeDefined();
+        Object.assign(env, stringEnv(doc!['data'] ?? doc!['stringData'] ?? {}));
+      }
+      const known = schemaVariables(service);
+      expect(Object.keys(env).filter((name) => !known.has(name) && !RUNTIME.has(name))).toEqual([]);
+      const readConfig = await readConfigOf(service);
+      expect(() => readConfig(env)).not.toThrow();
+    },
+  );
+
+  it.each(SERVICES)(
+    '%s: probes on /healthz and /readyz, 256Mi memory limit, non-root, a Service and a PDB',
+    (service) => {
+      const spec = named('Deployment', `provision-${service}`)!['spec']['template']['spec'];
+      const container = spec['containers'][0];
+      expect(container['livenessProbe']['httpGet']['path']).toBe('/healthz');
+      expect(container['readinessProbe']['httpGet']['path']).toBe('/readyz');
+      expect(container['resources']['limits']['memory']).toBe('256Mi');
+      expect(container['resources']['requests']).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+      expect(spec['securityContext']['runAsNonRoot']).toBe(true);
+      expect(container['securityContext']['allowPrivilegeEscalation']).toBe(false);
+      expect(named('Service', `provision-${service}`)).toBeDefined();
+      expect(named('PodDisruptionBudget', `provision-${service}`)).toBeDefined();
+    },
+  );
+
+  it('autoscales the writer and the mapper on CPU, never past the partition count', () => {
+    const partitions = Number(named('ConfigMap', 'provision-common')!['data']['KAFKA_PARTITIONS']);
+    for (const service of ['writer', 'mapper']) {
+      const hpa = named('HorizontalPodAutoscaler', `provision-${service}`);
+      expect(hpa!['spec']['scaleTargetRef']).toMatchObject({ kind: 'Deployment', name: `provision-${service}` });
+      expect(hpa!['spec']['maxReplicas']).toBeLessThanOrEqual(partitions);
+      expect(hpa!['spec']['metrics'][0]['resource']['name']).toBe('cpu');
+      // The HPA owns the count; a replicas field would be reset on every apply.
+      expect(named('Deployment', `provision-${service}`)!['spec']['replicas']).toBeUndefined();
+    }
+    const keda = named('ScaledObject', 'provision-writer');
+    expect(keda!['spec']['maxReplicaCount']).toBeLessThanOrEqual(partitions);
+    expect(keda!['spec']['triggers'][0]).toMatchObject({
+      type: 'kafka',
+      metadata: { topic: 'provisioning.commands.v1' },
+    });
+  });
+
+  it('mounts a valid mapping where MAPPING_FILE points', () => {
+    const mapping = named('ConfigMap', 'provision-mapping')!['data']['mapping.yaml'];
+    const parsed = parseMappingConfig(mapping);
+    expect(parsed.ok ? [] : parsed.problems).toEqual([]);
+    const file = named('ConfigMap', 'provision-mapper')!['data']['MAPPING_FILE'];
+    const mount = named('Deployment', 'provision-mapper')!['spec']['template']['spec']['containers'][0][
+      'volumeMounts'
+    ].find((m: Doc) => m['name'] === 'mapping');
+    expect(file).toBe(`${mount['mountPath']}/mapping.yaml`);
+  });
+
+  it('keeps the Salesforce and Graph secrets in Secrets, not ConfigMaps', () => {
+    const secretNames = [
+      'GRAPH_CLIENT_SECRET',
+      'WEBHOOK_CLIENT_STATE',
+      'SALESFORCE_PASSWORD',
+      'SALESFORCE_SECURITY_TOKEN',
+      'SALESFORCE_CLIENT_SECRET',
+      'DATABASE_URL',
+      'SMTP_URL',
+    ];
+    for (const configMap of ofKind('ConfigMap')) {
+      expect(Object.keys(configMap['data']).filter((k) => secretNames.includes(k))).toEqual([]);
+    }
+    const secrets = ofKind('Secret').flatMap((s) => Object.keys(s['stringData']));
+    for (const name of secretNames) expect(secrets).toContain(name);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+
+  it('builds on node:24-slim with the project’s pnpm, installs production dependencies from the lockfile, runs as non-root', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-slim$/m);
+    const packageManager = JSON.parse(read('package.json'))['packageManager'] as string;
+    expect(dockerfile).toContain(`npm install --global --no-audit --no-fund ${packageManager}`);
+    expect(dockerfile).toMatch(/pnpm install --offline --frozen-lockfile --prod/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    for (const service of SERVICES) expect(read(`services/${service}/src/main.ts`).length).toBeGreaterThan(0);
+  });
+
+  it('its entrypoint refuses to start without a service, naming the choices', () => {
+    const script = /COPY --chmod=755 <<'SH' \/usr\/local\/bin\/provision-entrypoint\n([\s\S]*?)\nSH\n/.exec(
+      dockerfile,
+    )?.[1];
+    expect(script).toBeDefined();
+    const path = join(mkdtempSync(join(tmpdir(), 'provision-entrypoint-')), 'entrypoint.sh');
+    writeFileSync(path, script!);
+    const none = spawnSync('sh', [path], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('set SERVICE (ingestor, mapper, writer or audit)');
+    const unknown = spawnSync('sh', [path], {
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', SERVICE: 'mailer' },
+    });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("unknown service 'mailer'");
+  });
+
+  it('.dockerignore keeps node_modules, the toolchain, git and tests out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n');
+    for (const entry of ['**/node_modules', '.toolchain', '.git', '**/*.test.ts']) expect(ignored).toContain(entry);
+  });
+});
+
+describe('docs/operations.md', () => {
+  it.each(SERVICES)('documents every variable %s reads', (service) => {
+    const doc = read('docs/operations.md');
+    const missing = [...schemaVariables(service)].filter((name) => !doc.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+});
