@@ -72,6 +72,14 @@ describe('hostile and malformed requests', () => {
     },
   );
 
+  it('answers 431 past 16 KiB of URI and headers, as Salesforce does', async () => {
+    const long = `SELECT Id FROM User WHERE Username IN ('${'x'.repeat(17_000)}')`;
+    const response = await fetch(`${sim.url}${v}/query?q=${encodeURIComponent(long)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(431);
+  });
+
   it('answers malformed SOAP with a fault (HTTP 500, as SOAP faults are)', async () => {
     const soap = async (body: string) => {
       const response = await fetch(`${sim.url}/services/Soap/u/62.0`, {
