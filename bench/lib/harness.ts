@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+// The root package does not depend on the workspace packages, so they are imported by path.
+import { type Pipeline, type PipelineOptions, startPipeline } from '../../tools/demo/src/index.ts';
+import type { ServiceName } from '../../tools/demo/src/processes.ts';
+import { DEFAULT_SETTINGS } from '../../tools/infra/src/index.ts';
+
+export const SERVICES: ServiceName[] = ['ingestor', 'mapper', 'writer', 'audit'];
+
+/** A pipeline plus the wall-clock times at which each stage started coming up. */
+export interface BenchPipeline {
+  pipeline: Pipeline;
+  /** Date.now() when startPipeline was called, and when each step began (`infrastructure`, `simulators`, `service: x`). */
+  marks: Record<string, number>;
+  /** Current pid of each service process. */
+  pids(): Record<string, number | undefined>;
+  /** Stops the services and simulators, then removes this run's Redis keys, audit schema and topics. */
+  stop(): Promise<void>;
+}
+
+export async function startBenchPipeline(
+  options: PipelineOptions & { onStepAt?: (step: string, at: number) => void },
+): Promise<BenchPipeline> {
+  const marks: Record<string, number> = { start: Date.now() };
+  const pipeline = await startPipeline({
+    ...options,
+    onStep: (message) => {
+      const at = Date.now();
+      const step = message.split(':')[0] === 'service' ? message : message.split(':')[0]!;
+      marks[step] = at;
+      options.onStepAt?.(step, at);
+      options.onStep?.(message);
+    },
+  });
+  marks['ready'] = Date.now();
+  return {
+    pipeline,
+    marks,
+    pids: () => Object.fromEntries(SERVICES.map((n) => [n, pipeline.services[n]?.child.pid])),
+    async stop() {
+      await pipeline.stop();
+      cleanUp(pipeline.runId);
+    },
+  };
+}
+
+/** Best effort: a benchmark run leaves no Redis keys or audit schema behind (each 100,000-user run is large). */
+function cleanUp(runId: string): void {
+  const redisUrl = process.env['REDIS_URL'] ?? DEFAULT_SETTINGS.REDIS_URL;
+  const databaseUrl = process.env['DATABASE_URL'] ?? DEFAULT_SETTINGS.DATABASE_URL;
+  try {
+    execFileSync(
+      'sh',
+      [
+        '-c',
+        `redis-cli -u "$1" --scan --pattern "$2*" | xargs -r -n 1000 redis-cli -u "$1" unlink >/dev/null`,
+        'sh',
+        redisUrl,
+        `${runId}:`,
+      ],
+      { stdio: 'ignore' },
+    );
+  } catch {
+    // Leaving keys behind costs memory, not correctness.
+  }
+  try {
+    const schema = `audit_${runId}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+    execFileSync('psql', [databaseUrl, '-q', '-c', `DROP SCHEMA IF EXISTS ${schema} CASCADE`], { stdio: 'ignore' });
+  } catch {
+    // As above.
+  }
+}
+
+/** Parsed JSON lines of a service's log (pino), skipping anything else. */
+export function serviceLog(pipeline: Pipeline, name: ServiceName): Record<string, unknown>[] {
+  let text = '';
+  try {
+    text = readFileSync(join(pipeline.logDir, `${name}.log`), 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** `writer_salesforce_api_calls_total` from the writer's /metrics (its own count of the calls it made). */
+export async function writerCallMetrics(pipeline: Pipeline): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${pipeline.services.writer.port}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      const m = /^writer_salesforce_api_calls_total\{([^}]*)\}\s+([\d.e+]+)/.exec(line);
+      if (m) out[m[1]!] = Number(m[2]);
+    }
+  } catch {
+    // Reported as empty.
+  }
+  return out;
+}

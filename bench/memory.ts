@@ -1,0 +1,122 @@
+// Memory: resident set size (VmRSS) of each service process, sampled every 500 ms through the
+// initial sync of a large tenant and for a while after it (idle, incremental mode).
+import { fetchSyncStatus, waitForInitialSync } from '../tools/demo/src/index.ts';
+import { type BenchPipeline, SERVICES } from './lib/harness.ts';
+import type { ProcessSampler } from './lib/rss.ts';
+import { median, round } from './lib/stats.ts';
+
+export const MEMORY_TARGET_MB = 150;
+
+export interface ServiceMemory {
+  peakMB: number;
+  /** Seconds after the ingestor's spawn when the peak was sampled. */
+  peakAtS: number;
+  /** Median RSS while the sync ran. */
+  medianDuringSyncMB: number;
+  /** Median RSS over the idle window after the sync (the steady state). */
+  steadyMB: number;
+  /** RSS at the last sample. */
+  lastMB: number;
+  /** CPU time (user + system) the process used during the sync. */
+  cpuSecondsDuringSync: number;
+  pass: boolean;
+}
+
+export interface MemoryResult {
+  parameters: { users: number; seed: number; existingShare: number; sampleIntervalMs: number; idleSeconds: number };
+  syncSeconds: number;
+  /** Whether the initial sync completed within the time allowed (else the numbers cover a partial sync). */
+  completed: boolean;
+  error: string | null;
+  services: Record<string, ServiceMemory>;
+  /** The benchmark's own process (both simulators holding the tenant and the org), for reference only. */
+  simulatorsPeakMB: number;
+  fullSyncCounts: Record<string, number> | null;
+  statusAtEnd: unknown;
+  /** Every sample: ms since the ingestor's spawn, load, RSS MB per service. */
+  raw: { t: number; load: number; rss: Record<string, number | null> }[];
+  pass: boolean;
+}
+
+export async function measureMemory(
+  bp: BenchPipeline,
+  sampler: ProcessSampler,
+  options: { users: number; seed: number; existingShare: number; idleSeconds: number; timeoutMs: number },
+  log: (line: string) => void,
+): Promise<MemoryResult> {
+  const t0 = 0; // the sampler counts from the ingestor's spawn
+  const syncStart = sampler.now();
+  let completed = true;
+  let error: string | null = null;
+  let lastLine = '';
+  let lastLog = 0;
+  try {
+    await waitForInitialSync(bp.pipeline.auditUrl, {
+      timeoutMs: options.timeoutMs,
+      onProgress: (s) => {
+        const line = `memory: ${s.fullSync.state}, ${s.fullSync.counts?.['users'] ?? '…'} users read, ${s.progress.commandsIssued} decided, ${s.progress.resultsReceived} done`;
+        const rss = sampler.samples.at(-1)?.procs ?? {};
+        const mem = SERVICES.map((n) => `${n} ${rss[n]?.rssMB ?? '?'}`).join(', ');
+        // At most every 5 s, and every 30 s even when nothing moved (with the RSS).
+        if ((line !== lastLine && Date.now() - lastLog > 5000) || Date.now() - lastLog > 30_000) {
+          log(`${line} | RSS MB: ${mem}`);
+          lastLog = Date.now();
+          lastLine = line;
+        }
+      },
+    });
+  } catch (e) {
+    completed = false;
+    error = e instanceof Error ? e.message.slice(0, 2000) : String(e);
+    log(`memory: the sync did not complete: ${error.slice(0, 300)}`);
+  }
+  const syncEnd = sampler.now();
+  log(
+    `memory: sync ${completed ? 'done' : 'stopped'} after ${round((syncEnd - t0) / 1000)} s; idle sampling for ${options.idleSeconds} s`,
+  );
+  await new Promise((r) => setTimeout(r, options.idleSeconds * 1000));
+  const idleEnd = sampler.now();
+  const statusAtEnd = await fetchSyncStatus(bp.pipeline.auditUrl).catch((e: unknown) => String(e));
+
+  const services: Record<string, ServiceMemory> = {};
+  for (const name of SERVICES) {
+    const all = sampler.of(name);
+    const during = sampler.of(name, syncStart, syncEnd);
+    const idle = sampler.of(name, syncEnd, idleEnd);
+    const peak = all.reduce((a, b) => (b.s.rssMB > a.s.rssMB ? b : a), all[0]!);
+    const cpu = during.length > 1 ? during.at(-1)!.s.cpuSeconds - during[0]!.s.cpuSeconds : 0;
+    services[name] = {
+      peakMB: peak.s.rssMB,
+      peakAtS: round((peak.t - t0) / 1000),
+      medianDuringSyncMB: median(during.map((x) => x.s.rssMB)),
+      steadyMB: median(idle.map((x) => x.s.rssMB)),
+      lastMB: all.at(-1)!.s.rssMB,
+      cpuSecondsDuringSync: round(cpu),
+      pass: peak.s.rssMB < MEMORY_TARGET_MB,
+    };
+  }
+  const sims = sampler.of('simulators');
+  const status = typeof statusAtEnd === 'string' ? null : statusAtEnd;
+  return {
+    parameters: {
+      users: options.users,
+      seed: options.seed,
+      existingShare: options.existingShare,
+      sampleIntervalMs: 500,
+      idleSeconds: options.idleSeconds,
+    },
+    syncSeconds: round((syncEnd - t0) / 1000),
+    completed,
+    error,
+    services,
+    simulatorsPeakMB: Math.max(...sims.map((x) => x.s.rssMB)),
+    fullSyncCounts: status?.fullSync.counts ?? null,
+    statusAtEnd,
+    raw: sampler.samples.map((x) => ({
+      t: x.t - t0,
+      load: x.load,
+      rss: Object.fromEntries(Object.entries(x.procs).map(([k, v]) => [k, v?.rssMB ?? null])),
+    })),
+    pass: completed && Object.values(services).every((s) => s.pass),
+  };
+}

@@ -1,0 +1,295 @@
+// `./pnpmw bench [--only latency,initial-sync,api-calls,memory] [size flags]`: measures the
+// product's targets against the simulators and writes bench/results/<name>.json, prints the table
+// and refreshes the table in bench/README.md. `--help` lists the flags.
+import { parseArgs } from 'node:util';
+import { type ApiCallsResult, readApiCalls, startCounting } from './api-calls.ts';
+import { INITIAL_SYNC_TARGET_S, type InitialSyncResult, measureInitialSync } from './initial-sync.ts';
+import { LATENCY_TARGET_MS, type LatencyResult, measureLatency } from './latency.ts';
+import { type BenchPipeline, SERVICES, startBenchPipeline } from './lib/harness.ts';
+import { machineInfo } from './lib/machine.ts';
+import {
+  type ResultFile,
+  type Row,
+  readResults,
+  writeResult as saveResultFile,
+  textTable,
+  updateReadme,
+} from './lib/report.ts';
+import { ProcessSampler } from './lib/rss.ts';
+import { round } from './lib/stats.ts';
+import { MEMORY_TARGET_MB, type MemoryResult, measureMemory } from './memory.ts';
+
+const NAMES = ['latency', 'initial-sync', 'api-calls', 'memory'] as const;
+type Name = (typeof NAMES)[number];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    users: { type: 'string', default: '10000' },
+    seed: { type: 'string', default: '1' },
+    'existing-share': { type: 'string', default: '0.1' },
+    partitions: { type: 'string', default: '6' },
+    changes: { type: 'string', default: '200' },
+    rate: { type: 'string', default: '4' },
+    'role-probes': { type: 'string', default: '1' },
+    'probe-timeout': { type: 'string', default: '20000' },
+    'memory-users': { type: 'string', default: '100000' },
+    'memory-timeout': { type: 'string', default: '540000' },
+    idle: { type: 'string', default: '15' },
+    'sync-interval': { type: 'string', default: '300000' },
+    'node-options': { type: 'string' },
+    'no-readme': { type: 'boolean', default: false },
+    'no-save': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+
+if (values.help) {
+  console.log(`usage: ./pnpmw bench [flags]
+  --only NAME[,NAME]     ${NAMES.join(' | ')} (default: all)
+  --users N              tenant of the initial-sync, api-calls and latency run (10000)
+  --seed S               graph-sim seed (1)
+  --existing-share F     share of assigned users already in Salesforce (0.1)
+  --partitions N         Kafka partitions per topic (6)
+  --changes N            latency: changes in the stream (200)
+  --rate R               latency: mean changes per second, Poisson arrivals (4)
+  --role-probes N        latency: isolated app-role changes after the stream (1)
+  --probe-timeout MS     latency: how long an isolated role change is waited for (20000)
+  --memory-users N       memory: tenant size (100000)
+  --memory-timeout MS    memory: how long the 100,000-user sync may take (540000)
+  --idle S               memory: seconds sampled after the sync (15)
+  --sync-interval MS     the ingestor's polling backstop (300000; notifications drive it)
+  --node-options OPTS    NODE_OPTIONS for every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  --no-readme            do not rewrite the table in bench/README.md
+  --no-save              write nothing (profiling runs): print the results only`);
+  process.exit(0);
+}
+
+const num = (name: keyof typeof values): number => {
+  const n = Number(values[name]);
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`--${name} must be a number ≥ 0 (got '${values[name]}')`);
+    process.exit(2);
+  }
+  return n;
+};
+const only = new Set<Name>(
+  values.only
+    ? values.only.split(',').map((s) => {
+        const name = s.trim() as Name;
+        if (!NAMES.includes(name)) {
+          console.error(`--only takes ${NAMES.join(', ')} (got '${s}')`);
+          process.exit(2);
+        }
+        return name;
+      })
+    : NAMES,
+);
+const users = num('users');
+const seed = num('seed');
+const existingShare = num('existing-share');
+const partitions = num('partitions');
+const syncIntervalMs = num('sync-interval');
+const command = `./pnpmw bench ${process.argv.slice(2).join(' ')}`.trim();
+const started = Date.now();
+
+const say = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+const serviceEnv = values['node-options']
+  ? Object.fromEntries(SERVICES.map((n) => [n, { NODE_OPTIONS: values['node-options']! }]))
+  : undefined;
+
+/** Load over the samples of a run. */
+function loadOf(sampler: ProcessSampler): { min: number; mean: number; max: number } {
+  const loads = sampler.samples.map((s) => s.load);
+  return {
+    min: Math.min(...loads),
+    mean: round(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), 2),
+    max: Math.max(...loads),
+  };
+}
+
+async function withPipeline<T>(
+  tenantUsers: number,
+  work: (bp: BenchPipeline, sampler: ProcessSampler) => Promise<T>,
+): Promise<T> {
+  say(`starting the pipeline with ${tenantUsers} users`);
+  let sampler: ProcessSampler | undefined;
+  const bp = await startBenchPipeline({
+    users: tenantUsers,
+    seed,
+    existingShare,
+    partitions,
+    syncIntervalMs,
+    logLevel: 'info',
+    ...(serviceEnv ? { env: serviceEnv } : {}),
+    onStep: (m) => say(`  ${m}`),
+  });
+  sampler = new ProcessSampler(() => ({ ...bp.pids(), simulators: process.pid }), 500, bp.marks['service: ingestor']);
+  say(`pipeline up (run ${bp.pipeline.runId}, logs ${bp.pipeline.logDir})`);
+  try {
+    return await work(bp, sampler);
+  } finally {
+    sampler.stop();
+    await bp.stop().catch((e: unknown) => say(`stopping the pipeline failed: ${String(e)}`));
+  }
+}
+
+function rowsOfLatency(r: LatencyResult): Row[] {
+  const d = r.notified;
+  const ms = (v: number | null) => (v === null || !Number.isFinite(v) ? '∞' : `${Math.round(v)} ms`);
+  const rows: Row[] = [
+    {
+      benchmark: 'latency',
+      target: `p99 ≤ ${LATENCY_TARGET_MS / 1000} s (notified changes)`,
+      result: `p50 ${ms(d.p50)} · p95 ${ms(d.p95)} · p99 ${ms(d.p99)} · max ${ms(d.max)} (n=${d.n}, missed ${d.missed}; ${r.parameters.tenantUsers} users, ${r.parameters.ratePerSecond}/s)`,
+      pass: r.pass,
+    },
+  ];
+  const iso = r.roleIsolated;
+  if (r.roleInStream || iso.length > 0) {
+    const inStream = r.roleInStream
+      ? `in the stream p50 ${ms(r.roleInStream.p50)} · max ${ms(r.roleInStream.max)} (n=${r.roleInStream.n}, missed ${r.roleInStream.missed})`
+      : '';
+    const alone = iso.length
+      ? `alone: ${iso.map((p) => (p.latencyMs === null ? `not in Salesforce after ${p.timeoutMs / 1000} s` : ms(p.latencyMs))).join(', ')}`
+      : '';
+    rows.push({
+      benchmark: 'latency (app-role change)',
+      target: `≤ ${LATENCY_TARGET_MS / 1000} s`,
+      result: [inStream, alone].filter(Boolean).join('; '),
+      pass:
+        (r.roleInStream === null || (r.roleInStream.missed === 0 && r.roleInStream.max <= LATENCY_TARGET_MS)) &&
+        iso.every((p) => p.latencyMs !== null && p.latencyMs <= LATENCY_TARGET_MS),
+    });
+  }
+  return rows;
+}
+
+function rowsOfInitialSync(r: InitialSyncResult): Row[] {
+  const o = r.outcome;
+  return [
+    {
+      benchmark: 'initial-sync',
+      target: `${r.parameters.users.toLocaleString('en')} users ≤ ${INITIAL_SYNC_TARGET_S} s`,
+      result: `${r.seconds} s, ${r.usersPerSecond} users/s (created ${o.created}, matched ${o.matched}, skipped ${o.skipped}, failed ${o.failed}${o.pending ? `, pending ${o.pending}` : ''})`,
+      pass: r.pass,
+    },
+  ];
+}
+
+function rowsOfApiCalls(r: ApiCallsResult): Row[] {
+  return [
+    {
+      benchmark: 'api-calls',
+      target: '≤ 8 calls / 1,000 users created',
+      result: `${r.callsPer1000Created} / 1,000 created (${r.totalRequests} calls for ${r.usersCreated} created + ${r.usersMatched} matched)`,
+      pass: r.pass,
+    },
+  ];
+}
+
+function rowsOfMemory(r: MemoryResult): Row[] {
+  return SERVICES.map((name) => {
+    const s = r.services[name]!;
+    return {
+      benchmark: `memory (${name})`,
+      target: `RSS < ${MEMORY_TARGET_MB} MB at ${r.parameters.users.toLocaleString('en')} users`,
+      result: `peak ${s.peakMB} MB · during sync ${s.medianDuringSyncMB} MB · idle after ${s.steadyMB} MB${r.completed ? '' : ' (sync did not complete)'}`,
+      pass: s.pass && r.completed,
+    };
+  });
+}
+
+const written: string[] = [];
+const noSave = values['no-save'];
+const writeResult = (file: ResultFile): string => {
+  if (noSave) {
+    console.log(JSON.stringify({ ...file, result: '(not saved)' }, null, 2));
+    return '(not saved)';
+  }
+  return saveResultFile(file);
+};
+function save(
+  benchmark: Name,
+  sampler: ProcessSampler,
+  machine: ReturnType<typeof machineInfo>,
+  rows: Row[],
+  result: unknown,
+) {
+  const pass = rows.every((r) => r.pass);
+  written.push(writeResult({ benchmark, machine, load: loadOf(sampler), command, rows, pass, result }));
+  for (const row of rows) say(`${row.pass ? 'PASS' : 'MISS'} ${row.benchmark}: ${row.result}`);
+}
+
+if (only.has('initial-sync') || only.has('api-calls') || only.has('latency')) {
+  const machine = machineInfo();
+  await withPipeline(users, async (bp, sampler) => {
+    const counting = startCounting(bp.pipeline);
+    const sync = await measureInitialSync(
+      bp,
+      { users, seed, existingShare, partitions, timeoutMs: Math.max(300_000, users * 60) },
+      say,
+    );
+    const rssAt = Object.fromEntries(SERVICES.map((n) => [n, Math.max(...sampler.of(n).map((x) => x.s.rssMB))]));
+    if (only.has('initial-sync'))
+      save('initial-sync', sampler, machine, rowsOfInitialSync(sync), { ...sync, peakRssMB: rssAt });
+    if (only.has('api-calls')) {
+      const calls = await readApiCalls(bp.pipeline, counting, sync.outcome, { users, existingShare });
+      save('api-calls', sampler, machine, rowsOfApiCalls(calls), calls);
+    }
+    if (only.has('latency')) {
+      const latencyMachine = machineInfo();
+      const from = sampler.samples.length;
+      const latency = await measureLatency(
+        bp.pipeline,
+        {
+          changes: num('changes'),
+          ratePerSecond: num('rate'),
+          seed,
+          timeoutMs: 30_000,
+          roleProbes: num('role-probes'),
+          probeTimeoutMs: num('probe-timeout'),
+        },
+        say,
+      );
+      const loads = sampler.samples.slice(from).map((s) => s.load);
+      written.push(
+        writeResult({
+          benchmark: 'latency',
+          machine: latencyMachine,
+          load: {
+            min: Math.min(...loads),
+            mean: round(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), 2),
+            max: Math.max(...loads),
+          },
+          command,
+          rows: rowsOfLatency(latency),
+          pass: latency.pass,
+          result: { ...latency, syncIntervalMs },
+        }),
+      );
+      for (const row of rowsOfLatency(latency)) say(`${row.pass ? 'PASS' : 'MISS'} ${row.benchmark}: ${row.result}`);
+    }
+  });
+}
+
+if (only.has('memory')) {
+  const machine = machineInfo();
+  const memoryUsers = num('memory-users');
+  await withPipeline(memoryUsers, async (bp, sampler) => {
+    const memory = await measureMemory(
+      bp,
+      sampler,
+      { users: memoryUsers, seed, existingShare, idleSeconds: num('idle'), timeoutMs: num('memory-timeout') },
+      say,
+    );
+    save('memory', sampler, machine, rowsOfMemory(memory), memory);
+  });
+}
+
+const all = readResults();
+console.log(`\n${textTable(all)}\n`);
+if (!values['no-readme'] && !noSave && updateReadme(all)) say('bench/README.md table updated');
+say(`results: ${written.join(', ')}`);
+process.exit(0);
