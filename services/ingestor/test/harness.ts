@@ -76,6 +76,8 @@ export async function startHarness(
 
   const topic = `${topicPrefix}${TOPICS.directory}`;
   const received: Received[] = [];
+  // The reader's own group may rebalance under load and be handed a message again: keep one copy.
+  const seen = new Set<string>();
   const reader = createKafkaClient({ brokers: fixtures.kafka.brokers, clientId: 'ingestor-test-reader' });
   const runner = reader.consumer<DirectoryEventV1>({
     groupId: fixtures.kafka.groupId('reader'),
@@ -84,6 +86,9 @@ export async function startHarness(
     createDeadLetterTopics: false,
     maxWaitTimeMs: 100,
     handler: async (event, ctx) => {
+      const position = `${ctx.partition}:${ctx.offset}`;
+      if (seen.has(position)) return outcome.done();
+      seen.add(position);
       received.push({ event, partition: ctx.partition, key: ctx.key });
       return outcome.done();
     },
