@@ -9,8 +9,16 @@ test('reads the writer quarantine flag from Redis whatever shape the writer stor
     const reader = createRedisQuarantineReader(client, redis.prefix);
     const key = redis.key('writer:quarantine');
     expect(await reader.read()).toBeNull();
-    await client.set(key, JSON.stringify({ reason: 'EncounteredQuarantineException', since: '2026-11-26T11:30:00Z' }));
-    expect(await reader.read()).toEqual({ reason: 'EncounteredQuarantineException', since: '2026-11-26T11:30:00Z' });
+    // The writer's shape (services/writer RedisQuarantineStore).
+    const state = {
+      reason: 'Salesforce refused the credentials',
+      code: 'PRV_SALESFORCE_AUTH_FAILED',
+      since: '2026-11-26T11:30:00.000Z',
+      consecutiveFailures: 12,
+      nextAttemptAt: '2026-11-26T12:30:00.000Z',
+    };
+    await client.set(key, JSON.stringify(state));
+    expect(await reader.read()).toEqual(state);
     await client.set(key, 'TooManyFailures');
     expect(await reader.read()).toEqual({ reason: 'TooManyFailures' });
     await client.del(key);

@@ -62,7 +62,13 @@ describe('dashboard', () => {
       payload: '{',
       payloadEncoding: 'utf8',
     });
-    quarantine.state = { reason: 'EncounteredQuarantineException' };
+    quarantine.state = {
+      reason: 'Salesforce refused the credentials',
+      code: 'PRV_SALESFORCE_AUTH_FAILED',
+      since: '2026-11-26T11:30:00.000Z',
+      consecutiveFailures: 12,
+      nextAttemptAt: '2026-11-26T12:30:00.000Z',
+    };
 
     const page = (await service.http.inject('/')).body;
     const script = /<script>([\s\S]*?)<\/script>/.exec(page)?.[1] ?? '';
@@ -99,7 +105,9 @@ describe('dashboard', () => {
     expect(failures).toContain('Duplicate Username. The username already exists');
     expect(failures).toContain('Usernames are unique across all Salesforce orgs');
     expect(byId('quarantine').classList.contains('hidden')).toBe(false);
-    expect(byId('quarantine').textContent).toContain('EncounteredQuarantineException');
+    expect(byId('quarantine').textContent).toMatch(
+      /^Writer quarantined: Salesforce refused the credentials \(PRV_SALESFORCE_AUTH_FAILED\) since .+; 12 consecutive failures; next attempt /,
+    );
     expect(byId('dead-total').textContent).toBe('1 in total');
     expect(byId('dead-letters').text).toContain('value is not JSON');
   });
