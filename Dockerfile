@@ -21,14 +21,15 @@ WORKDIR /app
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm fetch --prod
 COPY . .
-# Production dependencies of what the image runs (and of their workspace packages), nothing else:
-# no test runner, no testcontainers, no type checker.
+# Production dependencies of what the image runs and of the workspace packages they use, nothing
+# else: --filter-prod follows only `dependencies`, so the test kit, vitest, testcontainers and the
+# type checker stay out.
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm install --offline --frozen-lockfile --prod \
-      --filter "./services/*..." \
-      --filter "@provision/cli..." \
-      --filter "@provision/graph-sim..." \
-      --filter "@provision/salesforce-sim..."
+      --filter-prod "@provision/ingestor..." --filter-prod "@provision/mapper..." \
+      --filter-prod "@provision/writer..." --filter-prod "@provision/audit..." \
+      --filter-prod "@provision/cli..." \
+      --filter-prod "@provision/graph-sim..." --filter-prod "@provision/salesforce-sim..."
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
