@@ -2,11 +2,16 @@ import type { DecideOptions, MappingConfig } from '@provision/mapping';
 import { counter, type Logger, type Registry } from '@provision/telemetry';
 import { createBatchProcessor } from './domain/batch-processor.ts';
 import type { GuardCounter, GuardPolicy } from './domain/deactivation-guard.ts';
-import type { CommandSink, DirectoryFeed, PictureStore } from './ports.ts';
+import { createResultRecorder, DEFAULT_RETRY, type RetryPolicy } from './domain/result-recorder.ts';
+import type { CommandSink, DirectoryFeed, FailureStore, PictureStore, ResultFeed } from './ports.ts';
 
 export interface MapperDeps {
   feed: DirectoryFeed;
+  /** The writer's results, to retry what failed; without it, failures wait for the user's next change. */
+  results?: ResultFeed;
   store: PictureStore;
+  failures: FailureStore;
+  retry?: RetryPolicy;
   sink: CommandSink;
   guard: GuardCounter;
   guardPolicy: GuardPolicy;
@@ -26,6 +31,7 @@ export function buildService(deps: MapperDeps) {
   const processor = createBatchProcessor({
     store: deps.store,
     sink: deps.sink,
+    failures: deps.failures,
     guard: deps.guard,
     guardPolicy: deps.guardPolicy,
     config: deps.mapping,
@@ -42,10 +48,17 @@ export function buildService(deps: MapperDeps) {
       deps.logger.info(e, `full sync ${e.phase} in partition ${e.partition}`);
     },
   });
+  const record = createResultRecorder({ failures: deps.failures, retry: deps.retry ?? DEFAULT_RETRY });
   return {
-    start: () => deps.feed.start((batch) => processor.process(batch)),
-    stop: () => deps.feed.stop(),
-    ready: () => deps.feed.ready(),
+    async start() {
+      await deps.results?.start(record);
+      await deps.feed.start((batch) => processor.process(batch));
+    },
+    async stop() {
+      await deps.feed.stop();
+      await deps.results?.stop();
+    },
+    ready: () => deps.feed.ready() && (deps.results?.ready() ?? true),
     /** Users whose deactivation the guard holds back. */
     staged: () => deps.guard.staged(),
     /** An admin allows the held-back deactivations. */

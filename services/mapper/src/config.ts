@@ -16,6 +16,9 @@ const schema = z.object({
   /** Deactivations allowed per window before the rest are staged; 0 turns the guard off (Entra's default is 500). */
   DEACTIVATION_GUARD_THRESHOLD: z.coerce.number().int().min(0).default(500),
   DEACTIVATION_GUARD_WINDOW_MS: positiveInt().default(3_600_000),
+  /** First retry of a user Salesforce refused; each next one waits 5 times longer, up to RETRY_MAX_MS. */
+  RETRY_BASE_MS: positiveInt().default(60_000),
+  RETRY_MAX_MS: positiveInt().default(6 * 3_600_000),
 });
 
 export type MapperConfig = Readonly<z.infer<typeof schema>>;

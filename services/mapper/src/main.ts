@@ -6,8 +6,8 @@ import { createKafkaClient } from '@provision/kafka';
 import { defaultMappingConfig, formatProblem, parseMappingConfig } from '@provision/mapping';
 import { createLogger, createMetrics, createOpsServer, onShutdown } from '@provision/telemetry';
 import { Redis } from 'ioredis';
-import { kafkaCommandSink, kafkaDirectoryFeed } from './adapters/kafka.ts';
-import { RedisGuardCounter, RedisPictureStore } from './adapters/redis-store.ts';
+import { kafkaCommandSink, kafkaDirectoryFeed, kafkaResultFeed } from './adapters/kafka.ts';
+import { RedisFailureStore, RedisGuardCounter, RedisPictureStore } from './adapters/redis-store.ts';
 import { buildService } from './app.ts';
 import { readConfig } from './config.ts';
 
@@ -39,7 +39,14 @@ try {
       groupId: `${config.TOPIC_PREFIX}provision-mapper`,
       logger,
     }),
+    results: kafkaResultFeed(kafka, {
+      topic: topic(TOPICS.results),
+      groupId: `${config.TOPIC_PREFIX}provision-mapper-results`,
+      logger,
+    }),
     store: new RedisPictureStore(redis, config.REDIS_PREFIX),
+    failures: new RedisFailureStore(redis, config.REDIS_PREFIX),
+    retry: { baseMs: config.RETRY_BASE_MS, factor: 5, maxMs: config.RETRY_MAX_MS },
     sink: kafkaCommandSink(producer, topic(TOPICS.commands)),
     guard: new RedisGuardCounter(redis, config.REDIS_PREFIX),
     guardPolicy: { threshold: config.DEACTIVATION_GUARD_THRESHOLD, windowMs: config.DEACTIVATION_GUARD_WINDOW_MS },

@@ -1,5 +1,5 @@
 import type { DirectoryEventV1, ProvisioningCommandV1 } from '@provision/events';
-import type { UserPicture } from './domain/picture.ts';
+import type { Failure, UserPicture } from './domain/picture.ts';
 
 /** Pictures of users, by partition of `entra.directory.v1` (Redis in production). */
 export interface PictureStore {
@@ -33,6 +33,43 @@ export interface DirectoryBatch {
 /** The stream of directory events (`entra.directory.v1`); the batch is committed when the handler resolves. */
 export interface DirectoryFeed {
   start(handler: (batch: DirectoryBatch) => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+  ready(): boolean;
+}
+
+/** A failed result to remember, in the partition of its user. */
+export interface FailedResult {
+  userId: string;
+  partition: number;
+  commandId: string;
+  code: string;
+  at: string;
+}
+
+/**
+ * Commands Salesforce refused, per user, and when to try each user again (Redis in production).
+ * Only a later success forgets a user's failures, so the backoff keeps growing for a user
+ * Salesforce keeps refusing.
+ */
+export interface FailureStore {
+  /** Remembers failures and schedules each user's retry `backoffMs(attempts)` from now. */
+  record(failures: readonly FailedResult[], backoffMs: (attempts: number) => number, nowMs: number): Promise<void>;
+  /** Forgets the failures of users whose latest command succeeded. */
+  succeeded(users: readonly { userId: string; partition: number }[]): Promise<void>;
+  load(userIds: readonly string[]): Promise<Map<string, Failure>>;
+  /** Users of a partition whose retry is due. */
+  due(partition: number, nowMs: number, limit: number): Promise<string[]>;
+  /** Takes users off the retry schedule (a new command is on its way, or none is needed). */
+  unschedule(partition: number, userIds: readonly string[]): Promise<void>;
+}
+
+/** The results of the writer (`provisioning.results.v1`), for retrying what failed. */
+export interface ResultFeed {
+  start(
+    handler: (
+      results: readonly { partition: number; result: import('@provision/events').ProvisioningResultV1 }[],
+    ) => Promise<void>,
+  ): Promise<void>;
   stop(): Promise<void>;
   ready(): boolean;
 }

@@ -112,7 +112,14 @@ describe('the pipeline end to end (services as processes, real Kafka, Redis, Pos
 
   beforeAll(async () => {
     // App-role assignments cannot be delta-tracked nor notified by Graph: the poll (2 s here) finds them.
-    pipeline = await startPipeline({ users: 0, existingShare: 0, prepare, logLevel: 'warn', syncIntervalMs: 2000 });
+    pipeline = await startPipeline({
+      users: 0,
+      existingShare: 0,
+      prepare,
+      logLevel: 'warn',
+      syncIntervalMs: 2000,
+      env: { mapper: { RETRY_BASE_MS: '1000' } },
+    });
     sims = pipeline.sims;
     await waitForInitialSync(pipeline.auditUrl, { timeoutMs: 120_000 });
   }, 180_000);
@@ -163,6 +170,21 @@ describe('the pipeline end to end (services as processes, real Kafka, Redis, Pos
     ];
     expect(platform.map((e) => e.status).sort()).toEqual(['failure', 'success']);
     expect(platform.find((e) => e.status === 'failure')?.errorInfo?.errorCode).toBe('SalesforceLicenseLimitExceeded');
+  });
+
+  it('retries the user refused for want of a licence once an admin frees one', async () => {
+    const platform = [
+      ...(await logsOf(pipeline, { userId: ids['platformA']! })),
+      ...(await logsOf(pipeline, { userId: ids['platformB']! })),
+    ];
+    const refused = platform.find((e) => e.status === 'failure')!.sourceIdentity;
+    const { salesforce } = sims;
+    const licence = salesforce.admin.summary(salesforce.orgId).licences.find((l) => l.name === 'Salesforce Platform')!;
+    salesforce.admin.updateOrg(salesforce.orgId, { licences: { 'Salesforce Platform': licence.total + 1 } });
+    await waitSalesforce(
+      'refused user created on retry',
+      () => sfUser(sims, String(refused.userPrincipalName))?.['IsActive'] === true,
+    );
   });
 
   it('carries a name change to Salesforce', async () => {

@@ -1,7 +1,7 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
 import type { GuardCounter } from '../domain/deactivation-guard.ts';
-import type { UserPicture } from '../domain/picture.ts';
-import type { CommandSink, PictureStore } from '../ports.ts';
+import type { Failure, UserPicture } from '../domain/picture.ts';
+import type { CommandSink, FailedResult, FailureStore, PictureStore } from '../ports.ts';
 
 /** In-memory pictures, for tests; `failOnSave` injects a store failure. */
 export class InMemoryPictureStore implements PictureStore {
@@ -74,5 +74,42 @@ export class InMemoryGuardCounter implements GuardCounter {
     const ids = [...this.held];
     this.held.clear();
     return ids;
+  }
+}
+
+export class InMemoryFailureStore implements FailureStore {
+  readonly failures = new Map<string, Failure>();
+  readonly schedule = new Map<number, Map<string, number>>();
+
+  async record(
+    failures: readonly FailedResult[],
+    backoffMs: (attempts: number) => number,
+    nowMs: number,
+  ): Promise<void> {
+    for (const f of failures) {
+      const attempts = (this.failures.get(f.userId)?.attempts ?? 0) + 1;
+      this.failures.set(f.userId, { commandId: f.commandId, code: f.code, attempts, at: f.at });
+      const due = this.schedule.get(f.partition) ?? new Map<string, number>();
+      due.set(f.userId, nowMs + backoffMs(attempts));
+      this.schedule.set(f.partition, due);
+    }
+  }
+  async succeeded(users: readonly { userId: string; partition: number }[]): Promise<void> {
+    for (const u of users) {
+      this.failures.delete(u.userId);
+      this.schedule.get(u.partition)?.delete(u.userId);
+    }
+  }
+  async load(userIds: readonly string[]): Promise<Map<string, Failure>> {
+    return new Map(userIds.flatMap((id) => (this.failures.has(id) ? [[id, this.failures.get(id)!] as const] : [])));
+  }
+  async due(partition: number, nowMs: number, limit: number): Promise<string[]> {
+    return [...(this.schedule.get(partition) ?? [])]
+      .filter(([, at]) => at <= nowMs)
+      .slice(0, limit)
+      .map(([id]) => id);
+  }
+  async unschedule(partition: number, userIds: readonly string[]): Promise<void> {
+    for (const id of userIds) this.schedule.get(partition)?.delete(id);
   }
 }

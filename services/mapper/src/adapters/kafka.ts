@@ -1,6 +1,12 @@
-import { type DirectoryEventV1, type ProvisioningCommandV1, TOPIC_SCHEMAS, TOPICS } from '@provision/events';
+import {
+  type DirectoryEventV1,
+  type ProvisioningCommandV1,
+  type ProvisioningResultV1,
+  TOPIC_SCHEMAS,
+  TOPICS,
+} from '@provision/events';
 import { type ConsumerRunner, type EventProducer, type KafkaClient, type Logger, outcome } from '@provision/kafka';
-import type { CommandSink, DirectoryBatch, DirectoryFeed } from '../ports.ts';
+import type { CommandSink, DirectoryBatch, DirectoryFeed, ResultFeed } from '../ports.ts';
 
 /** `entra.directory.v1` through the Kafka driver, a partition's batch at a time. */
 export function kafkaDirectoryFeed(
@@ -58,5 +64,33 @@ export function kafkaCommandSink(producer: EventProducer, topic: string): Comman
         }),
       );
     },
+  };
+}
+
+/** `provisioning.results.v1`, for retrying what Salesforce refused. */
+export function kafkaResultFeed(
+  client: KafkaClient,
+  options: { topic: string; groupId: string; logger: Logger },
+): ResultFeed {
+  let runner: ConsumerRunner | undefined;
+  return {
+    async start(handler) {
+      runner = client.consumer<ProvisioningResultV1>({
+        groupId: options.groupId,
+        topics: [options.topic],
+        schema: TOPIC_SCHEMAS[TOPICS.results].schema,
+        batchSize: 500,
+        logger: options.logger,
+        batchHandler: async (results, ctx) => {
+          await handler(results.map((result) => ({ partition: ctx.partition, result })));
+          return results.map(() => outcome.done());
+        },
+      });
+      await runner.start();
+    },
+    async stop() {
+      await runner?.stop();
+    },
+    ready: () => runner?.isReady() ?? false,
   };
 }

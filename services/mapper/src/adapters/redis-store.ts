@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { GuardCounter } from '../domain/deactivation-guard.ts';
-import type { UserPicture } from '../domain/picture.ts';
-import type { PictureStore } from '../ports.ts';
+import type { Failure, UserPicture } from '../domain/picture.ts';
+import type { FailedResult, FailureStore, PictureStore } from '../ports.ts';
 
 /**
  * Pictures as one JSON value per user, plus a set of user ids per partition (for the end of a full
@@ -92,5 +92,67 @@ export class RedisGuardCounter implements GuardCounter {
     const key = `${this.prefix}mapper:guard:staged`;
     const [[, ids] = []] = (await this.redis.multi().smembers(key).del(key).exec()) ?? [];
     return (ids as string[] | undefined) ?? [];
+  }
+}
+
+/** Failures per user (`mapper:failed:<id>`) and a retry schedule per partition (a sorted set by due time). */
+export class RedisFailureStore implements FailureStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  private key(userId: string): string {
+    return `${this.prefix}mapper:failed:${userId}`;
+  }
+  private schedule(partition: number): string {
+    return `${this.prefix}mapper:retry:${partition}`;
+  }
+
+  async record(
+    failures: readonly FailedResult[],
+    backoffMs: (attempts: number) => number,
+    nowMs: number,
+  ): Promise<void> {
+    const previous = await this.load(failures.map((f) => f.userId));
+    const tx = this.redis.multi();
+    for (const f of failures) {
+      const attempts = (previous.get(f.userId)?.attempts ?? 0) + 1;
+      const failure: Failure = { commandId: f.commandId, code: f.code, attempts, at: f.at };
+      previous.set(f.userId, failure);
+      tx.set(this.key(f.userId), JSON.stringify(failure));
+      tx.zadd(this.schedule(f.partition), nowMs + backoffMs(attempts), f.userId);
+    }
+    await tx.exec();
+  }
+
+  async succeeded(users: readonly { userId: string; partition: number }[]): Promise<void> {
+    const tx = this.redis.multi();
+    for (const u of users) {
+      tx.del(this.key(u.userId));
+      tx.zrem(this.schedule(u.partition), u.userId);
+    }
+    await tx.exec();
+  }
+
+  async load(userIds: readonly string[]): Promise<Map<string, Failure>> {
+    const out = new Map<string, Failure>();
+    if (userIds.length === 0) return out;
+    const values = await this.redis.mget(userIds.map((id) => this.key(id)));
+    values.forEach((v, i) => {
+      if (v !== null) out.set(userIds[i]!, JSON.parse(v) as Failure);
+    });
+    return out;
+  }
+
+  async due(partition: number, nowMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.schedule(partition), 0, nowMs, 'LIMIT', 0, limit);
+  }
+
+  async unschedule(partition: number, userIds: readonly string[]): Promise<void> {
+    if (userIds.length > 0) await this.redis.zrem(this.schedule(partition), ...userIds);
   }
 }

@@ -1,8 +1,14 @@
 import type { DirectoryEventV1 } from '@provision/events';
 import { defaultMappingConfig } from '@provision/mapping';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { InMemoryCommandSink, InMemoryGuardCounter, InMemoryPictureStore } from '../adapters/in-memory.ts';
+import {
+  InMemoryCommandSink,
+  InMemoryFailureStore,
+  InMemoryGuardCounter,
+  InMemoryPictureStore,
+} from '../adapters/in-memory.ts';
 import { createBatchProcessor } from './batch-processor.ts';
+import { createResultRecorder } from './result-recorder.ts';
 
 const at = '2026-11-26T11:00:00.000Z';
 let seq = 0;
@@ -59,15 +65,20 @@ describe('mapper batch processor', () => {
   let store: InMemoryPictureStore;
   let sink: InMemoryCommandSink;
   let guard: InMemoryGuardCounter;
+  let failures: InMemoryFailureStore;
+  let clock = 0;
   let processor: ReturnType<typeof createBatchProcessor>;
   const process = (batch: Parameters<typeof processor.process>[0]) => processor.process(batch);
   const setup = (threshold = 0) => {
     store = new InMemoryPictureStore();
     sink = new InMemoryCommandSink();
     guard = new InMemoryGuardCounter();
+    failures = new InMemoryFailureStore();
     processor = createBatchProcessor({
       store,
       sink,
+      failures,
+      now: () => clock,
       guard,
       guardPolicy: { threshold, windowMs: 600_000 },
       config: defaultMappingConfig(),
@@ -186,5 +197,93 @@ describe('mapper batch processor', () => {
     );
     await process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] });
     expect(sink.commands.map((c) => c.action)).toEqual(['create']);
+  });
+
+  describe('when Salesforce refuses a command', () => {
+    const result = (command: { commandId: string; userId: string; action: string }, status: 'failure' | 'success') => ({
+      partition: 0,
+      result: {
+        commandId: command.commandId,
+        changeId: 'c',
+        userId: command.userId,
+        action: command.action as 'create',
+        status,
+        salesforceId: null,
+        linkedBy: 'none' as const,
+        error:
+          status === 'failure'
+            ? { code: 'SalesforceLicenseLimitExceeded', message: 'no licence', retriable: false, fields: [] }
+            : null,
+        modifiedProperties: [],
+        dryRun: false,
+        attempt: 1,
+        startedAt: at,
+        completedAt: at,
+        durationMs: 1,
+      },
+    });
+    const record = () =>
+      createResultRecorder({ failures, retry: { baseMs: 1000, factor: 5, maxMs: 60_000 }, now: () => clock });
+
+    it('issues the same command again at the end of a later round, with a growing backoff', async () => {
+      clock = 0;
+      await process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] });
+      const first = sink.commands.at(-1)!;
+      await record()([result(first, 'failure')]);
+      await process({ partition: 0, events: [marker('sync.completed', 'r1', 'incremental')] });
+      expect(sink.commands).toHaveLength(1); // not due yet
+      clock = 1000;
+      await process({ partition: 0, events: [marker('sync.completed', 'r2', 'incremental')] });
+      const second = sink.commands.at(-1)!;
+      expect(second).toMatchObject({ action: 'create', userId: 'u1', fields: { Username: 'u1@contoso.com' } });
+      expect(second.commandId).not.toBe(first.commandId);
+      await record()([result(second, 'failure')]);
+      clock = 5999;
+      await process({ partition: 0, events: [marker('sync.completed', 'r3', 'incremental')] });
+      expect(sink.commands).toHaveLength(2); // the second retry waits 5 s
+      clock = 6000;
+      await process({ partition: 0, events: [marker('sync.completed', 'r4', 'incremental')] });
+      expect(sink.commands).toHaveLength(3);
+      await record()([result(sink.commands.at(-1)!, 'success')]);
+      expect(failures.failures.size).toBe(0);
+    });
+
+    it('asks again for a failed deactivation, not for nothing', async () => {
+      await process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] });
+      await record()([result(sink.commands.at(-1)!, 'success')]);
+      await process({ partition: 0, events: [assign('u1', 's2', STANDARD, 'removed')] });
+      const disable = sink.commands.at(-1)!;
+      expect(disable.action).toBe('disable');
+      await record()([result(disable, 'failure')]);
+      await process({ partition: 0, events: [upsert('u1', 's3', { department: 'Retail' })] });
+      expect(sink.commands.at(-1)).toMatchObject({ action: 'disable', fields: { IsActive: false } });
+    });
+
+    it('creates the user again when an update finds it missing in Salesforce', async () => {
+      await process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] });
+      await process({ partition: 0, events: [upsert('u1', 's2', { surname: 'Wilber' })] });
+      const update = sink.commands.at(-1)!;
+      const missing = result(update, 'success');
+      missing.result = {
+        ...missing.result,
+        status: 'skipped' as 'success',
+        error: { code: 'SalesforceUserNotFound', message: 'gone', retriable: false, fields: [] },
+      };
+      await record()([missing]);
+      await process({ partition: 0, events: [upsert('u1', 's3', { surname: 'Wilber' })] });
+      expect(sink.commands.at(-1)).toMatchObject({
+        action: 'create',
+        fields: { LastName: 'Wilber', Username: 'u1@contoso.com' },
+      });
+    });
+
+    it('ignores a failure of a command that a newer one superseded', async () => {
+      await process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] });
+      const create = sink.commands.at(-1)!;
+      await process({ partition: 0, events: [upsert('u1', 's2', { surname: 'Wilber' })] });
+      await record()([result(create, 'failure')]);
+      await process({ partition: 0, events: [upsert('u1', 's3', { surname: 'Wilber' })] });
+      expect(sink.commands.map((c) => c.action)).toEqual(['create', 'update']);
+    });
   });
 });

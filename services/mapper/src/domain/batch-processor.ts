@@ -1,13 +1,15 @@
 import type { DirectoryEventV1, ProvisioningCommandV1, SyncMarker } from '@provision/events';
 import type { DecideOptions, MappingConfig } from '@provision/mapping';
-import type { CommandSink, DirectoryBatch, PictureStore } from '../ports.ts';
+import type { CommandSink, DirectoryBatch, FailureStore, PictureStore } from '../ports.ts';
 import { admitDeactivations, type GuardCounter, type GuardPolicy } from './deactivation-guard.ts';
 import { type CommandContext, decideUser } from './decide-user.ts';
-import { applyFact, emptyPicture, type UserPicture } from './picture.ts';
+import { applyFact, emptyPicture, revertFailed, type UserPicture } from './picture.ts';
 
 export interface ProcessorDeps {
   store: PictureStore;
   sink: CommandSink;
+  failures: FailureStore;
+  now?: () => number;
   guard: GuardCounter;
   guardPolicy: GuardPolicy;
   config: MappingConfig;
@@ -33,9 +35,13 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     origin: CommandContext['origin'],
     traceOf?: (eventId: string) => string | undefined,
     guardPolicy: GuardPolicy = deps.guardPolicy,
+    partition?: number,
   ): Promise<UserPicture[]> {
     const ctx = { ...deps.context, origin };
-    const decided = pictures.map((p) => decideUser(p, deps.config, ctx, deps.decideOptions));
+    // What Salesforce refused is asked for again: the picture forgets it was commanded.
+    const failures = await deps.failures.load(pictures.map((p) => p.id));
+    const current = pictures.map((p) => revertFailed(p, failures.get(p.id)));
+    const decided = current.map((p) => decideUser(p, deps.config, ctx, deps.decideOptions));
     const disabling = decided.filter((d) => d.decision.action === 'disable').map((d) => d.picture.id);
     const { staged } = await admitDeactivations(disabling, guardPolicy, deps.guard);
     const held = new Set(staged);
@@ -46,7 +52,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
         return d.picture;
       }
       // Staged: Salesforce is left as is and the picture unchanged, so the user is decided again on release.
-      const original = pictures[i]!;
+      const original = current[i]!;
       commands.push({
         ...d.command!,
         action: 'skip',
@@ -64,6 +70,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     });
     if (commands.length > 0) await deps.sink.publish(commands, traceOf);
     for (const c of commands) deps.onCommand?.(c);
+    if (partition !== undefined && failures.size > 0) await deps.failures.unschedule(partition, [...failures.keys()]);
     return next;
   }
 
@@ -79,7 +86,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
         }
         return p;
       });
-      await deps.store.save(await decideAndEmit(pictures, 'sync'), partition);
+      await deps.store.save(await decideAndEmit(pictures, 'sync', undefined, deps.guardPolicy, partition), partition);
     }
     return vanished;
   }
@@ -96,7 +103,21 @@ export function createBatchProcessor(deps: ProcessorDeps) {
       pictures.set(fact.userId, applyFact(pictures.get(fact.userId) ?? emptyPicture(fact.userId), fact, fullSyncId));
     }
     const touched = [...pictures.values()];
-    await deps.store.save(fullSyncId === null ? await decideAndEmit(touched, 'sync', traceOf) : touched, partition);
+    await deps.store.save(
+      fullSyncId === null ? await decideAndEmit(touched, 'sync', traceOf, deps.guardPolicy, partition) : touched,
+      partition,
+    );
+  }
+
+  /** Decides again for the users of a partition whose failed command is due for a retry. */
+  async function retryDue(partition: number): Promise<number> {
+    const due = await deps.failures.due(partition, (deps.now ?? Date.now)(), CHUNK);
+    if (due.length === 0) return 0;
+    const pictures = [...(await deps.store.load(due)).values()];
+    await deps.store.save(await decideAndEmit(pictures, 'sync', undefined, deps.guardPolicy, partition), partition);
+    // Users whose picture is gone (a lost Redis) come back with the next full sync.
+    await deps.failures.unschedule(partition, due);
+    return due.length;
   }
 
   /** Decides again for the users the guard staged, without the guard: an admin allowed it. */
@@ -121,6 +142,8 @@ export function createBatchProcessor(deps: ProcessorDeps) {
       // Facts before a marker are settled before the marker takes effect.
       await applySegment(partition, segment, fullSyncId, batch.traceOf);
       segment = [];
+      // Each round's end is the moment to retry what Salesforce refused before (with backoff).
+      if (event.type === 'sync.completed' && fullSyncId === null) await retryDue(partition);
       if (event.mode !== 'full') continue;
       if (event.type === 'sync.started') {
         fullSyncId = event.syncId;
@@ -136,7 +159,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     await applySegment(partition, segment, fullSyncId, batch.traceOf);
   }
 
-  return { process, releaseStaged };
+  return { process, releaseStaged, retryDue };
 }
 
 type UserFact = Exclude<DirectoryEventV1, SyncMarker>;

@@ -41,12 +41,14 @@ export function decideUser(
       return { decision, command: null, picture: { ...picture, lastSkip: quiet ? picture.lastSkip : signature } };
     return { decision, command: toCommand(picture, decision, ctx), picture: { ...picture, lastSkip: signature } };
   }
+  const command = toCommand(picture, decision, ctx);
   return {
     decision,
-    command: toCommand(picture, decision, ctx),
+    command,
     picture: {
       ...picture,
       commanded: commanded(picture.commanded, decision),
+      pending: { commandId: command.commandId, before: picture.commanded },
       granted: granted(picture, decision),
       lastSkip: null,
     },

@@ -21,6 +21,11 @@ export interface UserPicture {
   lastSeenSyncId: string | null;
   /** What the mapper last commanded Salesforce to be; null before the first command. */
   commanded: SalesforceUser | null;
+  /**
+   * The last command that changes Salesforce, and what Salesforce was before it: when the writer
+   * reports it failed, the picture goes back to `before`, so the next decision issues it again.
+   */
+  pending?: { commandId: string; before: SalesforceUser | null } | null;
   /** Reason codes of the last skip, so a skip is logged once per change, not on every event. */
   lastSkip: string | null;
   /** What Provision granted (permission sets, role), so it only ever removes its own grants. */
@@ -39,6 +44,7 @@ export function emptyPicture(id: string): UserPicture {
     direct: {},
     lastSeenSyncId: null,
     commanded: null,
+    pending: null,
     lastSkip: null,
     granted: { permissionSets: [], userRole: null },
     changeId: null,
@@ -114,4 +120,27 @@ export function assignmentsOf(picture: UserPicture): AppRoleAssignment[] {
     })),
   );
   return [...direct, ...viaGroups];
+}
+
+/** The writer's code for an update or disable of a user it cannot find in Salesforce. */
+export const USER_NOT_FOUND = 'SalesforceUserNotFound';
+
+/** A failed command reported by the writer (`provisioning.results.v1`), kept until retried. */
+export interface Failure {
+  commandId: string;
+  code: string;
+  attempts: number;
+  at: string;
+}
+
+/**
+ * Undoes what the picture assumed of a command Salesforce refused, so the next decision asks for
+ * it again (Entra retries failed users in later cycles too). A failure of an older command than
+ * the pending one is already superseded.
+ */
+export function revertFailed(picture: UserPicture, failure: Failure | undefined): UserPicture {
+  if (!failure || picture.pending?.commandId !== failure.commandId) return picture;
+  // Salesforce has no such user (an earlier create failed, or it was removed there): start over.
+  const before = failure.code === USER_NOT_FOUND ? null : picture.pending.before;
+  return { ...picture, commanded: before, pending: null, lastSkip: null };
 }
