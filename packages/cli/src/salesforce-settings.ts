@@ -33,7 +33,10 @@ export function salesforceOptions(command: Command): Command {
     )
     .option('--sandbox', 'log in at https://test.salesforce.com when no URL is given')
     .option('--username <username>', 'the integration user (password, jwt) (env SALESFORCE_USERNAME)')
-    .option('--password <password>', 'its password (env SALESFORCE_PASSWORD)')
+    .option(
+      '--password <password>',
+      'its password (env SALESFORCE_PASSWORD; prefer the variable: flags show in process lists)',
+    )
     .option('--security-token <token>', 'its security token, appended to the password (env SALESFORCE_SECURITY_TOKEN)')
     .option('--client-id <id>', "the connected app's consumer key (jwt, client_credentials) (env SALESFORCE_CLIENT_ID)")
     .option(

@@ -41,6 +41,13 @@ describe('provision roles import', () => {
     expect(missing.length).toBeGreaterThan(0);
     expect(plan).toMatchObject({ dryRun: true, profiles: profileNames().length, removed: [] });
     expect([...plan.added].sort()).toEqual([...missing].sort());
+    // A role that already offers a profile is kept as it is (its id, description and assignments).
+    expect([...plan.kept].sort()).toEqual(
+      profileNames()
+        .filter((p) => roleValues().includes(p))
+        .sort(),
+    );
+    expect(plan.updated).toEqual([]);
     expect(graph.tenant.application.appRoles).toEqual(before);
   });
 

@@ -58,7 +58,8 @@ export function registerRolesCommand(program: Command, io: CliIo): void {
       }
       const desired = profiles
         .filter((p) => p.name !== DEFAULT_ACCESS)
-        .map((p) => ({ value: p.name, displayName: p.name, description: `Salesforce profile ${p.name}` }));
+        // No description: a role that already offers the profile keeps its own (and counts as kept).
+        .map((p) => ({ value: p.name, displayName: p.name }));
       const publisher = new GraphAppRolePublisher(createGraphClient(graph), applicationId);
       let outcome: { added: readonly string[]; updated: readonly string[]; removed: readonly string[] };
       try {
