@@ -25,6 +25,8 @@ export interface Harness {
   readonly received: Received[];
   /** Waits for a round (not one of `known`) to have its `sync.completed` on every partition; returns its sync id. */
   roundCompleted(mode: 'full' | 'incremental', known?: readonly string[]): Promise<string>;
+  /** Waits for the first fact matching `match` and for its round to complete; returns the round's sync id. */
+  roundWith(match: (event: DirectoryEventV1) => boolean): Promise<string>;
   /** Facts of one sync id. */
   facts(syncId: string): Received[];
   close(): Promise<void>;
@@ -118,6 +120,23 @@ export async function startHarness(
         },
         { timeout: 30_000, message: `a ${mode} round completed on every partition` },
       );
+    },
+    async roundWith(match) {
+      const fact = await waitFor(() => received.find((r) => !r.event.type.startsWith('sync.') && match(r.event)), {
+        timeout: 30_000,
+        message: 'a matching fact',
+      });
+      const syncId = fact.event.syncId;
+      await waitFor(
+        () =>
+          new Set(
+            markers('sync.completed', fact.event.syncId.startsWith('full') ? 'full' : 'incremental')
+              .filter((r) => r.event.syncId === syncId)
+              .map((r) => r.partition),
+          ).size === PARTITIONS,
+        { timeout: 30_000, message: `round ${syncId} completed on every partition` },
+      );
+      return syncId;
     },
     facts: (syncId) => received.filter((r) => r.event.syncId === syncId && !r.event.type.startsWith('sync.')),
     async close() {

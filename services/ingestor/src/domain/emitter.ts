@@ -18,9 +18,8 @@ export interface EmitterDeps {
 }
 
 /**
- * Publishes one round's facts under its sync id. With `lazyStart` (incremental rounds) the
- * `sync.started` marker goes out only before the first fact, so a round that found nothing leaves
- * no trace on the topic.
+ * Publishes one round's facts under its sync id, after its `sync.started` marker (sent by
+ * `start()`, or before the first fact at the latest) and before its `sync.completed`.
  */
 export class RoundEmitter {
   readonly syncId: string;
@@ -76,10 +75,14 @@ export class RoundEmitter {
     this.counts[name] = (this.counts[name] ?? 0) + n;
   }
 
-  /** Writes `sync.completed` (when the round started) with the counts. */
+  /**
+   * Writes `sync.completed` with the counts — after `sync.started`, written now if the round found
+   * nothing. Every round ends in every partition, even an idle one: the mapper retries what
+   * Salesforce refused at a round's end, and the audit shows when the directory was last read.
+   */
   async complete(): Promise<void> {
     await this.flush();
-    if (!this.#started) return;
+    if (!this.#started) await this.start();
     await this.#marker('sync.completed', { ...this.counts });
   }
 

@@ -78,6 +78,9 @@ async function round(
   const full = mode === 'full';
   const syncId = `${full ? 'full' : 'incr'}-${deps.clock.now().toISOString()}`;
   const out = new RoundEmitter(deps, syncId, mode);
+  // An incremental round is marked from its first fact on (so one whose cursor turns out expired
+  // leaves no marker behind), and at its end even when it found nothing: the mapper retries
+  // refused commands at a round's end.
   if (full) await out.start();
 
   // Assignments first: membership facts carry the group's current roles.
