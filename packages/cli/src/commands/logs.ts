@@ -33,7 +33,7 @@ export function registerLogsCommand(program: Command, io: CliIo): void {
   program
     .command('logs')
     .description('read the provisioning log (newest first) from the audit service')
-    .option('--audit-url <url>', 'the audit service, e.g. http://localhost:8083 (env AUDIT_URL, AUDIT_PUBLIC_URL)')
+    .option('--audit-url <url>', 'the audit service, e.g. http://localhost:8080 (env AUDIT_URL, AUDIT_PUBLIC_URL)')
     .option('--status <status>', 'success, failure, skipped, warning or pending (comma-separated)')
     .option('--action <action>', 'create, update, disable, reactivate or skip (comma-separated)')
     .option('--user <user>', 'one user: Entra object id or userPrincipalName')

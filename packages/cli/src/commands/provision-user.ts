@@ -28,8 +28,8 @@ export function registerProvisionUserCommand(program: Command, io: CliIo): void 
           'in the provisioning log and print it',
       )
       .argument('<user>', 'the Entra object id, or the userPrincipalName')
-      .option('--ingestor-url <url>', 'the ingestor, e.g. http://localhost:8080 (env INGESTOR_URL)')
-      .option('--audit-url <url>', 'the audit service, e.g. http://localhost:8083 (env AUDIT_URL, AUDIT_PUBLIC_URL)')
+      .option('--ingestor-url <url>', 'the ingestor, e.g. http://localhost:8081 (env INGESTOR_URL)')
+      .option('--audit-url <url>', 'the audit service, e.g. http://localhost:8080 (env AUDIT_URL, AUDIT_PUBLIC_URL)')
       .option('--timeout <seconds>', 'how long to wait for the result', '60')
       .option('--poll-interval <ms>', 'how often to read the provisioning log', '500')
       .option('--json', 'print the entries as JSON'),
