@@ -1,6 +1,7 @@
 import type { DirectoryEventV1 } from '@provision/events';
 import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
+import { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { partitionOf } from '../src/adapters/partition-keys.ts';
 import { type Harness, PARTITIONS, startHarness } from './harness.ts';
@@ -133,6 +134,36 @@ describe('ingestor against graph-sim, Kafka and Redis', () => {
         groupRoles: [expect.objectContaining({ appRoleId: assignment.appRoleId, roleValue: 'Read Only' })],
       });
     } finally {
+      await h.close();
+    }
+  });
+
+  test('a subscription Graph removed is recreated and notifications flow again', async ({ kafka, redis }) => {
+    const h = await startHarness({ kafka, redis }, { users: 6, seed: 21 });
+    const client = new Redis(redis.url);
+    try {
+      await h.roundCompleted('full');
+      const stored = () => client.hgetall(`${redis.prefix}ingestor:subscriptions`);
+      const before = await waitFor(async () => {
+        const ids = await stored();
+        return ids['users'] && ids['groups'] ? ids : undefined;
+      });
+      h.sim.admin.lifecycle(before['users']!, 'subscriptionRemoved');
+      const after = await waitFor(async () => {
+        const ids = await stored();
+        return ids['users'] !== before['users'] ? ids : undefined;
+      });
+      expect(after['groups']).toBe(before['groups']);
+      expect(h.sim.admin.state()['subscriptions']).toBe(2);
+
+      const [user] = [...h.sim.tenant.users.active()];
+      h.sim.admin.updateUser(user!.id, { displayName: 'Still Notified' });
+      const round = await h.roundWith(
+        (e) => e.type === 'user.upserted' && e.attributes['displayName'] === 'Still Notified',
+      );
+      expect(round).toMatch(/^incr-/);
+    } finally {
+      client.disconnect();
       await h.close();
     }
   });
