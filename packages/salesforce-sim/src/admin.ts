@@ -173,6 +173,19 @@ export class SimAdmin {
     return assignPermissionSet(org, userId, ps['Id'] as string);
   }
 
+  /** The names of the permission sets assigned to a user (explicit assignments), sorted. */
+  permissionSetsOf(orgId: string, userId: string): string[] {
+    const org = this.org(orgId);
+    this.user(orgId, userId);
+    const names: string[] = [];
+    for (const a of org.assignmentsByUser.get(userId) ?? []) {
+      const psId = org.assignments.get(a)?.['PermissionSetId'] as string | undefined;
+      const name = psId ? org.permissionSets.get(psId)?.['Name'] : undefined;
+      if (typeof name === 'string') names.push(name);
+    }
+    return names.sort();
+  }
+
   /** Applies a pending email change, as the user clicking the verification link does. */
   confirmEmailChange(orgId: string, userId: string): AdminUser {
     const org = this.org(orgId);

@@ -1,9 +1,10 @@
+import { createAssignment, deleteRecord } from './assignments.ts';
 import { RestRequestError, type SaveError, type SaveResult } from './errors.ts';
 import { to18 } from './ids.ts';
 import type { Session } from './org.ts';
 import { type ObjectDef, objectDef } from './schema.ts';
 import type { SimState } from './state.ts';
-import { createUser, normalizeRecord, type Undo, updateUser } from './users.ts';
+import { createUser, normalizeRecord, type Undo, updateUser, type WriteOutcome } from './users.ts';
 
 export const MAX_COLLECTION_RECORDS = 200;
 
@@ -104,7 +105,7 @@ export function writeCollection(
                 },
               ],
             }
-          : createUser(state.registry, org, p.values, session.userId)
+          : insertRecord(state, session, p.def, p.values)
         : updateUser(state.registry, org, p.id, p.values, session.userId);
     if (outcome.ok) {
       undos.push(outcome.undo);
@@ -128,4 +129,46 @@ export function writeCollection(
     );
   }
   return results;
+}
+
+/** Inserts one record of a createable object (User, PermissionSetAssignment). */
+export function insertRecord(
+  state: SimState,
+  session: Session,
+  def: ObjectDef,
+  values: Record<string, unknown>,
+): WriteOutcome {
+  if (def.name === 'PermissionSetAssignment') return createAssignment(session.org, values);
+  return createUser(state.registry, session.org, values, session.userId);
+}
+
+/**
+ * A Collections delete (`DELETE composite/sobjects?ids=…[&allOrNone=true]`): one result per id, in
+ * order; with allOrNone, every delete is undone when one fails.
+ */
+export function deleteCollection(session: Session, query: { ids?: unknown; allOrNone?: unknown }): SaveResult[] {
+  const raw = typeof query.ids === 'string' ? query.ids.split(',').filter((id) => id !== '') : [];
+  if (raw.length === 0) {
+    throw new RestRequestError(400, 'MISSING_ARGUMENT', 'ids parameter is required', []);
+  }
+  if (raw.length > MAX_COLLECTION_RECORDS) {
+    throw new RestRequestError(
+      400,
+      'EXCEEDED_ID_LIMIT',
+      `record limit reached. cannot submit more than ${MAX_COLLECTION_RECORDS} records into this call`,
+      [],
+    );
+  }
+  const allOrNone = query.allOrNone === 'true';
+  const outcomes = raw.map((id) => deleteRecord(session.org, id));
+  const failed = outcomes.some((o) => !o.success);
+  if (failed && allOrNone) {
+    for (const o of [...outcomes].reverse()) o.undo?.();
+    return outcomes.map((o) => (o.success ? { id: o.id ?? null, success: false, errors: [ROLLED_BACK] } : strip(o)));
+  }
+  return outcomes.map(strip);
+}
+
+function strip(o: SaveResult & { readonly undo?: () => void }): SaveResult {
+  return { id: o.id ?? null, success: o.success, errors: o.errors };
 }

@@ -56,6 +56,10 @@ export function registerAdminRoutes(app: FastifyInstance, admin: SimAdmin): void
     if (typeof name !== 'string') throw new AdminError(400, 'name is required');
     return reply.code(201).send({ id: admin.assignPermissionSet(orgId, userId, name) });
   });
+  app.get('/__admin/orgs/:orgId/users/:userId/permission-sets', async (request) => {
+    const { orgId, userId } = request.params as UserParams;
+    return admin.permissionSetsOf(orgId, userId);
+  });
   app.post('/__admin/sessions/expire', async (request) => {
     const { orgId } = body<{ orgId?: string }>(request.body);
     return admin.expireSessions(orgId);

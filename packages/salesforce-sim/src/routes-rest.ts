@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { assertWritable, collectionBody, writeCollection } from './collections.ts';
+import { removeAssignment } from './assignments.ts';
+import { assertWritable, collectionBody, deleteCollection, insertRecord, writeCollection } from './collections.ts';
 import { NOT_FOUND_MESSAGE, RestRequestError, type SaveError } from './errors.ts';
 import { to18 } from './ids.ts';
 import type { Row, Session } from './org.ts';
@@ -8,7 +9,7 @@ import { base, sessionOf } from './rest-common.ts';
 import { registerQueryRoutes } from './routes-query.ts';
 import { OBJECTS, type ObjectDef, objectDef } from './schema.ts';
 import type { SimState } from './state.ts';
-import { createUser, normalizeRecord, updateUser } from './users.ts';
+import { normalizeRecord, updateUser } from './users.ts';
 
 /** REST API versions served: 31.0 (oldest still supported) to 66.0. */
 export const MIN_VERSION = 31;
@@ -175,7 +176,7 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
     if (values['Id'] !== undefined) {
       throw new RestRequestError(400, 'INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']);
     }
-    const outcome = createUser(state.registry, session.org, values, session.userId);
+    const outcome = insertRecord(state, session, def, values);
     if (!outcome.ok) return reply.code(400).send(toRestErrors(outcome.errors));
     return reply.code(201).send({ id: outcome.id, success: true, errors: [] });
   });
@@ -223,9 +224,17 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   });
 
   // User has no delete() call (reference §4.1, §4.5): users are deactivated, never deleted.
+  // A PermissionSetAssignment is deleted to take a permission set away.
   app.delete(`${v}/sobjects/:type/:id`, rest, async (request, reply) => {
-    sessionOf(request);
-    objectOr404((request.params as { type: string }).type);
+    const session = sessionOf(request);
+    const { type, id } = request.params as { type: string; id: string };
+    const def = objectOr404(type);
+    if (def.deletable) {
+      const id18 = to18(id);
+      const row = id18?.startsWith(def.keyPrefix) ? removeAssignment(session.org, id18) : undefined;
+      if (!row) throw new RestRequestError(404, 'NOT_FOUND', NOT_FOUND_MESSAGE, []);
+      return reply.code(204).send();
+    }
     return reply
       .code(405)
       .header('allow', 'GET,HEAD,PATCH')
@@ -270,6 +279,9 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   });
   app.patch(`${v}/composite/sobjects`, rest, async (request) =>
     writeCollection(state, sessionOf(request), collectionBody(request.body), 'update'),
+  );
+  app.delete(`${v}/composite/sobjects`, rest, async (request) =>
+    deleteCollection(sessionOf(request), request.query as { ids?: unknown; allOrNone?: unknown }),
   );
   registerQueryRoutes(app, state);
 }

@@ -96,7 +96,13 @@ function object(
   name: string,
   keyPrefix: string,
   fields: FieldDef[],
-  options: { label?: string; labelPlural?: string; createable?: boolean; updateable?: boolean } = {},
+  options: {
+    label?: string;
+    labelPlural?: string;
+    createable?: boolean;
+    updateable?: boolean;
+    deletable?: boolean;
+  } = {},
 ): ObjectDef {
   const byName = new Map(fields.map((f) => [f.name.toLowerCase(), f]));
   const byRelationship = new Map(
@@ -109,7 +115,7 @@ function object(
     keyPrefix,
     createable: options.createable ?? false,
     updateable: options.updateable ?? false,
-    deletable: false,
+    deletable: options.deletable ?? false,
     fields,
     byName,
     byRelationship,
@@ -207,12 +213,22 @@ export const PERMISSION_SET = object('PermissionSet', '0PS', [
   ...auditFields(),
 ]);
 
-export const PERMISSION_SET_ASSIGNMENT = object('PermissionSetAssignment', '0Pa', [
-  field({ name: 'Id', type: 'id', label: 'Permission Set Assignment ID' }),
-  ref('AssigneeId', 'User', 'Assignee', { label: 'Assignee ID' }),
-  ref('PermissionSetId', 'PermissionSet', 'PermissionSet', { label: 'Permission Set ID' }),
-  readOnly({ name: 'SystemModstamp', type: 'datetime', label: 'System Modstamp' }),
-]);
+/** Assignments are created and deleted, never updated (the assignee and the set are fixed at insert). */
+export const PERMISSION_SET_ASSIGNMENT = object(
+  'PermissionSetAssignment',
+  '0Pa',
+  [
+    field({ name: 'Id', type: 'id', label: 'Permission Set Assignment ID' }),
+    ref('AssigneeId', 'User', 'Assignee', { label: 'Assignee ID', required: true, updateable: false }),
+    ref('PermissionSetId', 'PermissionSet', 'PermissionSet', {
+      label: 'Permission Set ID',
+      required: true,
+      updateable: false,
+    }),
+    readOnly({ name: 'SystemModstamp', type: 'datetime', label: 'System Modstamp' }),
+  ],
+  { label: 'Permission Set Assignment', createable: true, deletable: true },
+);
 
 export const USER_ROLE = object('UserRole', '00E', [
   field({ name: 'Id', type: 'id', label: 'Role ID' }),
