@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_POLICY, nextDelay } from '@provision/retry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Log } from './domain/log.ts';
 import { type OnDemandResult, provisionOnDemand } from './domain/on-demand.ts';
@@ -48,6 +49,8 @@ export interface IngestorDeps {
   readonly webhook?: WebhookSettings;
   readonly clock?: Clock;
   readonly ids?: IdSource;
+  /** Backoff before retrying a failed round (default 1 s doubling to 60 s, never past the poll interval). */
+  readonly roundRetry?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
 }
 
 export interface IngestorService {
@@ -77,9 +80,32 @@ export function buildService(deps: IngestorDeps): IngestorService {
   let started = false;
   const timers: NodeJS.Timeout[] = [];
 
+  // A failed round (Graph or Kafka unavailable) is retried with backoff rather than at the next
+  // poll, which may be minutes away; every failure in a row doubles the wait.
+  const retryPolicy = {
+    ...DEFAULT_POLICY,
+    maxAttempts: Number.MAX_SAFE_INTEGER,
+    initialDelayMs: deps.roundRetry?.initialDelayMs ?? 1000,
+    maxDelayMs: Math.min(deps.roundRetry?.maxDelayMs ?? 60_000, deps.syncIntervalMs),
+  };
+  let failures = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
   const scheduler = new RoundScheduler(async (reasons) => {
     deps.log.debug({ reasons }, 'sync round starting');
-    last = await runSyncRound(roundDeps);
+    try {
+      last = await runSyncRound(roundDeps);
+      failures = 0;
+    } catch (error) {
+      failures++;
+      const decision = nextDelay({ attempt: failures, policy: retryPolicy });
+      if (decision.retry && !stopping.signal.aborted) {
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(() => scheduler.request('retry'), decision.delayMs);
+        retryTimer.unref();
+        deps.log.warn({ failures, retryInMs: decision.delayMs }, 'sync round failed; retrying');
+      }
+      throw error;
+    }
   }, deps.log);
 
   let keeper: SubscriptionKeeper | undefined;
@@ -148,6 +174,7 @@ export function buildService(deps: IngestorDeps): IngestorService {
     async stop() {
       started = false;
       for (const timer of timers) clearInterval(timer);
+      clearTimeout(retryTimer);
       stopping.abort();
       await scheduler.stop();
     },
