@@ -8,4 +8,5 @@ const code = await runCli(process.argv.slice(2), {
   readFile: (path) => readFile(path, 'utf8'),
   env: process.env,
 });
-process.exitCode = code;
+// Exit once stdout is flushed, even if a connection that never answered is still pending.
+process.stdout.write('', () => process.exit(code));

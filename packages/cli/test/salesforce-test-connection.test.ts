@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OrgCredentials, OrgSeed, SalesforceSim } from '@provision/salesforce-sim';
@@ -146,6 +147,32 @@ describe('provision salesforce test-connection, password + security token', () =
     expect(r.stdout).toContain('✗ Salesforce reachable');
     expect(r.stdout).toContain(`Nothing accepts connections at ${url}`);
     expect(r.stdout).toContain('https://test.salesforce.com');
+  });
+  it('gives up on a login URL that accepts connections but never answers, and the process exits', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    try {
+      const r = await runCli([
+        'salesforce',
+        'test-connection',
+        '--login-url',
+        url,
+        '--username',
+        'a@b.c',
+        '--password',
+        'x',
+        '--timeout',
+        '1',
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain(`No answer from ${url}: no answer within 1 s`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });
 

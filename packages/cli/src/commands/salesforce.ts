@@ -1,7 +1,10 @@
+import type { ConnectionReport } from '@provision/salesforce';
 import type { Command } from 'commander';
 import { CliExit, type CliIo, EXIT, printJson } from '../io.ts';
 import { readSalesforceSettings, salesforceOptions } from '../salesforce-settings.ts';
 import { SettingsReader } from '../settings.ts';
+
+const TIMEOUT = { flag: '--timeout' } as const;
 
 interface TestConnectionOptions {
   readonly sandbox?: boolean;
@@ -24,19 +27,27 @@ export function registerSalesforceCommand(program: Command, io: CliIo): void {
       '--no-diagnose',
       'after a refused password + token login, do not try the password alone to tell which is wrong',
     )
+    .option('--timeout <seconds>', 'give up on an org that does not answer', '30')
     .option('--json', 'print the report as JSON')
     .action(async (options: TestConnectionOptions & Record<string, unknown>) => {
       const reader = new SettingsReader(options, io.env);
       const target = await readSalesforceSettings(reader, io, options);
+      const timeoutMs = reader.positive(TIMEOUT, 30) * 1000;
       reader.done();
       if (!target) throw new CliExit(EXIT.invalid, 'error: incomplete Salesforce settings');
       const { JsforceSalesforceGateway } = await import('@provision/salesforce');
       const { diagnoseConnection, renderDiagnosis } = await import('../connection-diagnosis.ts');
       const test = async (connection: typeof target.connection) => {
         const gateway = new JsforceSalesforceGateway(connection);
+        let timer: NodeJS.Timeout | undefined;
+        // An unroutable address never answers: report it as unreachable rather than wait for the OS.
+        const silence = new Promise<ConnectionReport>((resolve) => {
+          timer = setTimeout(() => resolve(noAnswer(timeoutMs)), timeoutMs);
+        });
         try {
-          return await gateway.testConnection();
+          return await Promise.race([gateway.testConnection(), silence]);
         } finally {
+          clearTimeout(timer);
           await gateway.close();
         }
       };
@@ -73,4 +84,19 @@ export function registerSalesforceCommand(program: Command, io: CliIo): void {
       }
       if (!diagnosis.ok) throw new CliExit(EXIT.failed);
     });
+}
+
+function noAnswer(timeoutMs: number): ConnectionReport {
+  const message = `no answer within ${timeoutMs / 1000} s`;
+  return {
+    ok: false,
+    reachable: false,
+    credentialsValid: false,
+    apiEnabled: false,
+    manageUsers: false,
+    manageUsersOnProfile: false,
+    missing: [message],
+    notes: [],
+    error: { code: 'SalesforceNetworkError', retriable: true, message, fields: [], salesforceCode: 'timeout' },
+  };
 }
