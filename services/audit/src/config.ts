@@ -1,4 +1,4 @@
-import { brokerList, type Env, loadConfig, logLevel, port, positiveInt, urlOf } from '@provision/config';
+import { type Env, loadConfig, positiveInt, serviceEnv, urlOf } from '@provision/config';
 import { z } from 'zod';
 
 const emailList = z
@@ -15,9 +15,7 @@ const emailList = z
 
 const schema = z
   .object({
-    KAFKA_BROKERS: brokerList(),
-    KAFKA_PARTITIONS: positiveInt().default(6),
-    TOPIC_PREFIX: z.string().default(''),
+    ...serviceEnv(),
     DATABASE_URL: urlOf('postgres:', 'postgresql:'),
     // Quoted into SQL as an identifier, so only a plain lower-case name is accepted.
     DATABASE_SCHEMA: z
@@ -26,8 +24,6 @@ const schema = z
       .default('provision'),
     REDIS_URL: urlOf('redis:', 'rediss:').optional(),
     REDIS_PREFIX: z.string().default('provision:'),
-    HTTP_PORT: port().default(8080),
-    LOG_LEVEL: logLevel().default('info'),
     AUDIT_RETENTION_DAYS: positiveInt().default(30),
     SMTP_URL: urlOf('smtp:', 'smtps:').optional(),
     ALERT_EMAIL_TO: emailList.optional(),

@@ -1,24 +1,10 @@
-import {
-  brokerList,
-  type Env,
-  type LoadedConfig,
-  loadConfig,
-  logLevel,
-  port,
-  positiveInt,
-  urlOf,
-} from '@provision/config';
+import { type Env, type LoadedConfig, loadConfig, positiveInt, redisEnv, serviceEnv, urlOf } from '@provision/config';
 import { z } from 'zod';
 
 const schema = z
   .object({
-    KAFKA_BROKERS: brokerList(),
-    REDIS_URL: urlOf('redis:', 'rediss:'),
-    REDIS_PREFIX: z.string().default('provision:'),
-    TOPIC_PREFIX: z.string().default(''),
-    KAFKA_PARTITIONS: positiveInt().default(6),
-    HTTP_PORT: port().default(8080),
-    LOG_LEVEL: logLevel().default('info'),
+    ...serviceEnv(),
+    ...redisEnv(),
     /** Graph's root; the simulator's URL in tests and the demo. */
     GRAPH_BASE_URL: urlOf('https:').default('https://graph.microsoft.com'),
     /** Where tokens come from; the simulator serves its own token endpoint. */

@@ -1,14 +1,9 @@
-import { bool, brokerList, type Env, loadConfig, logLevel, port, positiveInt, urlOf } from '@provision/config';
+import { bool, type Env, loadConfig, positiveInt, redisEnv, serviceEnv } from '@provision/config';
 import { z } from 'zod';
 
 const schema = z.object({
-  KAFKA_BROKERS: brokerList(),
-  KAFKA_PARTITIONS: positiveInt().default(6),
-  TOPIC_PREFIX: z.string().default(''),
-  REDIS_URL: urlOf('redis:', 'rediss:'),
-  REDIS_PREFIX: z.string().default('provision:'),
-  HTTP_PORT: port().default(8082),
-  LOG_LEVEL: logLevel().default('info'),
+  ...serviceEnv({ httpPort: 8082 }),
+  ...redisEnv(),
   /** A mapping file (YAML or JSON); the Salesforce default mapping when unset. */
   MAPPING_FILE: z.string().optional(),
   /** Every command is a preview: the writer reports what it would do and writes nothing. */

@@ -1,4 +1,4 @@
-import { bool, brokerList, type LoadedConfig, loadConfig, logLevel, port, positiveInt, urlOf } from '@provision/config';
+import { bool, type LoadedConfig, loadConfig, positiveInt, redisEnv, serviceEnv, urlOf } from '@provision/config';
 import { z } from 'zod';
 
 const AUTH_MODES = ['password', 'jwt', 'client_credentials'] as const;
@@ -13,13 +13,8 @@ const REQUIRED_BY_AUTH: Readonly<Record<(typeof AUTH_MODES)[number], readonly st
 };
 
 const base = z.object({
-  KAFKA_BROKERS: brokerList(),
-  REDIS_URL: urlOf('redis:', 'rediss:'),
-  REDIS_PREFIX: z.string().default('provision:'),
-  TOPIC_PREFIX: z.string().default(''),
-  KAFKA_PARTITIONS: positiveInt().default(6),
-  HTTP_PORT: port().default(8080),
-  LOG_LEVEL: logLevel().default('info'),
+  ...serviceEnv(),
+  ...redisEnv(),
 
   SALESFORCE_LOGIN_URL: urlOf('https:', 'http:'),
   SALESFORCE_INSTANCE_URL: urlOf('https:', 'http:').optional(),
