@@ -18,6 +18,11 @@ export const SALESFORCE_ERROR_CODES = {
   SalesforceDuplicateValue: { retriable: false, summary: 'A unique value (e.g. the nickname) is taken.' },
   SalesforceInvalidField: { retriable: false, summary: 'A field does not exist or cannot be written.' },
   SalesforceUnknownProfile: { retriable: false, summary: 'ProfileName names no profile of the org.' },
+  SalesforceUnknownRole: { retriable: false, summary: 'UserRoleName names no role (UserRole) of the org.' },
+  SalesforceUnknownPermissionSet: {
+    retriable: false,
+    summary: 'A permission set to assign names no (assignable) permission set of the org.',
+  },
   SalesforceRecordNotFound: { retriable: false, summary: 'The record does not exist.' },
   SalesforceEntityCannotBeSaved: {
     retriable: false,

@@ -2,8 +2,11 @@ import { salesforceError } from './classify.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
 import type {
   ApiUsage,
+  AssignPermissionSetsOptions,
   ConnectionReport,
   DeactivateOptions,
+  PermissionSetChange,
+  PermissionSetResult,
   SalesforceError,
   SalesforceGateway,
   SalesforceProfile,
@@ -21,7 +24,14 @@ export interface InMemoryProfile {
 }
 
 type Rec = Record<string, unknown>;
-type Method = 'testConnection' | 'listProfiles' | 'findUsers' | 'createUsers' | 'updateUsers' | 'deactivateUsers';
+type Method =
+  | 'testConnection'
+  | 'listProfiles'
+  | 'findUsers'
+  | 'createUsers'
+  | 'updateUsers'
+  | 'deactivateUsers'
+  | 'assignPermissionSets';
 
 const REQUIRED = [
   'Username',
@@ -47,6 +57,10 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
   readonly takenUsernames: Set<string>;
   /** Calls made, by method. */
   readonly callLog: Method[] = [];
+  /** Permission-set names assigned to each user id (inspect in assertions). */
+  readonly assignments = new Map<string, Set<string>>();
+  readonly #roles: { id: string; name: string }[];
+  readonly #permissionSets: string[];
   readonly #profiles: SalesforceProfile[];
   readonly #failures: { method: Method | 'any'; error: SalesforceError; times: number }[] = [];
   #recordFailure: ((record: Rec, method: Method) => SalesforceError | undefined) | undefined;
@@ -58,8 +72,17 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
       profiles?: readonly InMemoryProfile[];
       takenUsernames?: readonly string[];
       report?: Partial<ConnectionReport>;
+      /** UserRole names (default: CEO, Sales Manager, Sales Rep). */
+      roles?: readonly string[];
+      /** Assignable permission-set names (default: Provisioning_Integration, Sales_Cloud_User). */
+      permissionSets?: readonly string[];
     } = {},
   ) {
+    this.#roles = (options.roles ?? ['CEO', 'Sales Manager', 'Sales Rep']).map((name, i) => ({
+      id: `00E${String(i).padStart(15, '0')}`,
+      name,
+    }));
+    this.#permissionSets = [...(options.permissionSets ?? ['Provisioning_Integration', 'Sales_Cloud_User'])];
     const profiles = options.profiles ?? [
       { name: 'System Administrator', licence: 'Salesforce', total: 10 },
       { name: 'Standard User', licence: 'Salesforce', total: 10 },
@@ -160,7 +183,11 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
           isActive: u['IsActive'] !== false,
           profileId: (u['ProfileId'] as string | undefined) ?? null,
           profileName: profile?.name ?? null,
-          fields: { ...u, 'Profile.Name': profile?.name ?? null },
+          fields: {
+            ...u,
+            'Profile.Name': profile?.name ?? null,
+            'UserRole.Name': this.#roles.find((r) => r.id === u['UserRoleId'])?.name ?? null,
+          },
         });
       }
     }
@@ -168,14 +195,62 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
   }
 
   #resolve(record: SalesforceUserInput): Rec | SalesforceError {
-    const { ProfileName, ...rest } = record;
-    if (ProfileName === undefined) return { ...rest };
-    const profile = this.#profiles.find((p) => p.name.toLowerCase() === String(ProfileName).toLowerCase());
-    if (!profile)
-      return salesforceError('SalesforceUnknownProfile', `No profile named '${ProfileName}' in the org`, [
-        'ProfileName',
-      ]);
-    return { ...rest, ProfileId: profile.id };
+    const { ProfileName, UserRoleName, ...rest } = record;
+    const out: Rec = { ...rest };
+    if (ProfileName !== undefined) {
+      const profile = this.#profiles.find((p) => p.name.toLowerCase() === String(ProfileName).toLowerCase());
+      if (!profile)
+        return salesforceError('SalesforceUnknownProfile', `No profile named '${ProfileName}' in the org`, [
+          'ProfileName',
+        ]);
+      out['ProfileId'] = profile.id;
+    }
+    if (UserRoleName === null || UserRoleName === '') out['UserRoleId'] = null;
+    else if (UserRoleName !== undefined) {
+      const role = this.#roles.find((r) => r.name.toLowerCase() === String(UserRoleName).toLowerCase());
+      if (!role)
+        return salesforceError('SalesforceUnknownRole', `No role named '${UserRoleName}' in the org`, ['UserRoleName']);
+      out['UserRoleId'] = role.id;
+    }
+    return out;
+  }
+
+  async assignPermissionSets(
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<PermissionSetResult[]> {
+    const failure = this.#enter('assignPermissionSets');
+    if (failure) return changes.map((c) => ({ ok: false, userId: c.userId, error: failure, errors: [failure] }));
+    return changes.map((change): PermissionSetResult => {
+      const held = this.assignments.get(change.userId) ?? new Set<string>();
+      const before = [...held].sort();
+      const next = new Set(held);
+      const errors: SalesforceError[] = [];
+      if (!this.users.has(change.userId) && change.add.length > 0) {
+        errors.push(salesforceError('SalesforceInvalidValue', 'invalid cross reference id', ['AssigneeId']));
+      } else {
+        for (const name of change.add) {
+          const set = this.#permissionSets.find((p) => p.toLowerCase() === name.toLowerCase());
+          if (set) next.add(set);
+          else
+            errors.push(
+              salesforceError(
+                'SalesforceUnknownPermissionSet',
+                `No assignable permission set named '${name}' in the org`,
+                ['PermissionSets'],
+              ),
+            );
+        }
+      }
+      for (const name of change.remove) {
+        if (!change.add.some((a) => a.toLowerCase() === name.toLowerCase()))
+          for (const h of next) if (h.toLowerCase() === name.toLowerCase()) next.delete(h);
+      }
+      if (!options.dryRun) this.assignments.set(change.userId, next);
+      const after = [...next].sort();
+      if (errors.length === 0) return { ok: true, userId: change.userId, before, after };
+      return { ok: false, userId: change.userId, before, after, error: errors[0]!, errors };
+    });
   }
 
   #check(next: Rec, selfId?: string): SalesforceError | undefined {

@@ -20,8 +20,11 @@ export { DEFAULT_USER_FIELDS, JsforceSalesforceGateway } from './jsforce-gateway
 export { chunkInQueries, soqlString } from './soql.ts';
 export type {
   ApiUsage,
+  AssignPermissionSetsOptions,
   ConnectionReport,
   DeactivateOptions,
+  PermissionSetChange,
+  PermissionSetResult,
   SalesforceError,
   SalesforceGateway,
   SalesforceProfile,

@@ -9,12 +9,16 @@ import {
 import { classifySalesforceError, salesforceError } from './classify.ts';
 import { checkConnection } from './connection-check.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
+import { assignPermissionSets, type NamedSet } from './permission-sets.ts';
 import { flatten } from './records.ts';
 import { chunkInQueries, isFieldPath } from './soql.ts';
 import type {
   ApiUsage,
+  AssignPermissionSetsOptions,
   ConnectionReport,
   DeactivateOptions,
+  PermissionSetChange,
+  PermissionSetResult,
   SalesforceError,
   SalesforceGateway,
   SalesforceProfile,
@@ -96,6 +100,8 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
   #connecting: Promise<Connection> | undefined;
   #calls = 0;
   #profiles: Map<string, SalesforceProfile> | undefined;
+  #roles: Map<string, NamedSet> | undefined;
+  #permissionSets: Map<string, NamedSet> | undefined;
 
   constructor(options: SalesforceConnectionOptions) {
     this.#options = options;
@@ -248,6 +254,36 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     return rows;
   }
 
+  /** `prefix WHERE field IN (values)`: one GET when it fits in a URI, else Composite query subrequests. */
+  async #queryIn(prefix: string, field: string, values: readonly string[]): Promise<Rec[]> {
+    const statements = chunkInQueries(prefix, field, values, this.#maxQueryLength);
+    if (statements.length === 0) return [];
+    // One URI holds at most 16 KB, so long lists go as query subrequests of Composite calls
+    // (25 statements of up to ~100,000 characters per call), as Salesforce KB 000386264 advises.
+    return statements.length === 1
+      ? this.#queryAll(statements[0]!)
+      : this.#compositeQueries(chunkInQueries(prefix, field, values, COMPOSITE_QUERY_LENGTH));
+  }
+
+  /** Roles by lower-cased name: one SOQL query, cached like the profiles. */
+  async #loadRoles(): Promise<Map<string, NamedSet>> {
+    const rows = await this.#queryAll('SELECT Id, Name FROM UserRole');
+    this.#roles = new Map(
+      rows.map((r) => [String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) }]),
+    );
+    return this.#roles;
+  }
+
+  /** Assignable (not profile-owned) permission sets by lower-cased name: one query, cached. */
+  async #loadPermissionSets(refresh: boolean): Promise<Map<string, NamedSet>> {
+    if (this.#permissionSets && !refresh) return this.#permissionSets;
+    const rows = await this.#queryAll('SELECT Id, Name FROM PermissionSet WHERE IsOwnedByProfile = false');
+    this.#permissionSets = new Map(
+      rows.map((r) => [String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) }]),
+    );
+    return this.#permissionSets;
+  }
+
   async listProfiles(): Promise<SalesforceProfile[]> {
     const rows = await this.#queryAll(
       'SELECT Id, Name, UserType, UserLicense.Name, UserLicense.TotalLicenses, UserLicense.UsedLicenses FROM Profile ORDER BY Name',
@@ -279,14 +315,7 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     const wanted = values.filter((v) => typeof v === 'string' && v !== '');
     if (wanted.length === 0) return [];
     const fields = uniqueFields([...DEFAULT_USER_FIELDS, ...(options.fields ?? []), matchingAttribute]);
-    const prefix = `SELECT ${fields.join(', ')} FROM User`;
-    const statements = chunkInQueries(prefix, matchingAttribute, wanted, this.#maxQueryLength);
-    // One URI holds at most 16 KB, so long lists go as query subrequests of Composite calls
-    // (25 statements of up to ~100,000 characters per call), as Salesforce KB 000386264 advises.
-    const rows =
-      statements.length <= 1
-        ? await this.#queryAll(statements[0]!)
-        : await this.#compositeQueries(chunkInQueries(prefix, matchingAttribute, wanted, COMPOSITE_QUERY_LENGTH));
+    const rows = await this.#queryIn(`SELECT ${fields.join(', ')} FROM User`, matchingAttribute, wanted);
     return rows.map((row) => {
       const f = flatten(row);
       return {
@@ -300,22 +329,43 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     });
   }
 
-  /** Replaces ProfileName with ProfileId; an unknown name fails that record before any write. */
-  async #resolveProfiles(records: readonly SalesforceUserInput[]): Promise<(Rec | SalesforceError)[]> {
+  /**
+   * Replaces ProfileName with ProfileId and UserRoleName with UserRoleId (null clears the role), from
+   * lists cached and reloaded once when a name is unknown; an unknown name fails that record before
+   * any write.
+   */
+  async #resolveNames(records: readonly SalesforceUserInput[]): Promise<(Rec | SalesforceError)[]> {
     const names = records.map((r) => r.ProfileName).filter((n): n is string => typeof n === 'string');
     if (names.length > 0 && (!this.#profiles || names.some((n) => !this.#profiles!.has(n.toLowerCase())))) {
       await this.listProfiles();
     }
+    const roles = records.map((r) => r.UserRoleName).filter((n): n is string => typeof n === 'string' && n !== '');
+    if (roles.length > 0 && (!this.#roles || roles.some((n) => !this.#roles!.has(n.toLowerCase())))) {
+      await this.#loadRoles();
+    }
     return records.map((record) => {
-      const { ProfileName, ...rest } = record;
-      if (ProfileName === undefined) return { ...rest };
-      const profile = this.#profiles!.get(String(ProfileName).toLowerCase());
-      if (!profile) {
-        return salesforceError('SalesforceUnknownProfile', `No profile named '${ProfileName}' in the org`, [
-          'ProfileName',
-        ]);
+      const { ProfileName, UserRoleName, ...rest } = record;
+      const out: Rec = { ...rest };
+      if (ProfileName !== undefined) {
+        const profile = this.#profiles!.get(String(ProfileName).toLowerCase());
+        if (!profile) {
+          return salesforceError('SalesforceUnknownProfile', `No profile named '${ProfileName}' in the org`, [
+            'ProfileName',
+          ]);
+        }
+        out['ProfileId'] = profile.id;
       }
-      return { ...rest, ProfileId: profile.id };
+      if (UserRoleName === null || UserRoleName === '') out['UserRoleId'] = null;
+      else if (UserRoleName !== undefined) {
+        const role = this.#roles!.get(String(UserRoleName).toLowerCase());
+        if (!role) {
+          return salesforceError('SalesforceUnknownRole', `No role named '${UserRoleName}' in the org`, [
+            'UserRoleName',
+          ]);
+        }
+        out['UserRoleId'] = role.id;
+      }
+      return out;
     });
   }
 
@@ -325,7 +375,14 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     type = 'User',
   ): Promise<WriteResult[]> {
     if (records.length === 0) return [];
-    const resolved = type === 'User' ? await this.#resolveProfiles(records) : records.map((r) => ({ ...r }));
+    let resolved: (Rec | SalesforceError)[];
+    try {
+      resolved = type === 'User' ? await this.#resolveNames(records) : records.map((r) => ({ ...r }));
+    } catch (error) {
+      // The profile or role list could not be read: every record fails with that request's error.
+      const classified = SalesforceGatewayError.from(error).salesforce;
+      return records.map((r) => ({ ok: false, error: classified, errors: [classified], ...idOf(r) }));
+    }
     // An update without an Id would make jsforce throw for the whole call; fail just that record.
     const prepared = resolved.map((p) =>
       kind === 'update' && !isClassified(p) && (typeof p['Id'] !== 'string' || p['Id'] === '')
@@ -408,6 +465,29 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
         : salesforceError('SalesforceRecordNotFound', `No UserLogin for user ${ids[i]}`);
       return { ok: false, id: ids[i]!, error, errors: [error] };
     });
+  }
+
+  async assignPermissionSets(
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<PermissionSetResult[]> {
+    return assignPermissionSets(
+      {
+        batchSize: this.#batchSize,
+        queryIn: (prefix, field, values) => this.#queryIn(prefix, field, values),
+        permissionSets: (refresh) => this.#loadPermissionSets(refresh),
+        insert: async (records) => {
+          const conn = await this.#connection();
+          return conn.create('PermissionSetAssignment', [...records], { allOrNone: false });
+        },
+        remove: async (ids) => {
+          const conn = await this.#connection();
+          return conn.destroy('PermissionSetAssignment', [...ids], { allOrNone: false });
+        },
+      },
+      changes,
+      options,
+    );
   }
 
   async testConnection(): Promise<ConnectionReport> {

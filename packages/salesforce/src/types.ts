@@ -22,8 +22,14 @@ export type WriteResult =
       readonly errors: readonly SalesforceError[];
     };
 
-/** A User record to create: API field names, with `ProfileName` accepted instead of `ProfileId`. */
-export type SalesforceUserInput = Readonly<Record<string, unknown>> & { readonly ProfileName?: string };
+/**
+ * A User record to create: API field names, with `ProfileName` accepted instead of `ProfileId` and
+ * `UserRoleName` instead of `UserRoleId` (null clears the role).
+ */
+export type SalesforceUserInput = Readonly<Record<string, unknown>> & {
+  readonly ProfileName?: string;
+  readonly UserRoleName?: string | null;
+};
 
 /** A User record to update: `Id` plus the fields to change. */
 export type SalesforceUserUpdate = SalesforceUserInput & { readonly Id: string };
@@ -81,6 +87,45 @@ export interface ApiUsage {
   readonly limit?: number;
 }
 
+/** Permission sets (PermissionSet.Name) to assign to and take from one user. */
+export interface PermissionSetChange {
+  readonly userId: string;
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+  /**
+   * The user was created moments ago and holds no explicit assignment yet: its assignments are not
+   * queried (one call less per 200 users). An assignment that exists anyway is still harmless.
+   */
+  readonly newUser?: boolean;
+}
+
+/**
+ * What happened to one user's permission sets. `before`/`after` are the names of the sets the user
+ * holds through explicit assignments (profile-owned sets excluded), sorted; on failure `after` is
+ * what the user holds now (what could be applied was).
+ */
+export type PermissionSetResult =
+  | {
+      readonly ok: true;
+      readonly userId: string;
+      readonly before: readonly string[];
+      readonly after: readonly string[];
+    }
+  | {
+      readonly ok: false;
+      readonly userId: string;
+      readonly before?: readonly string[];
+      readonly after?: readonly string[];
+      readonly error: SalesforceError;
+      readonly errors: readonly SalesforceError[];
+    };
+
+/** Options for `assignPermissionSets`. */
+export interface AssignPermissionSetsOptions {
+  /** Resolve and read, write nothing: `after` is what the user would hold. */
+  readonly dryRun?: boolean;
+}
+
 /** Options for `deactivateUsers`. */
 export interface DeactivateOptions {
   /** Also freeze the login (UserLogin.IsFrozen = true), e.g. when deactivation alone is not enough. */
@@ -106,6 +151,15 @@ export interface SalesforceGateway {
   updateUsers(records: readonly SalesforceUserUpdate[]): Promise<WriteResult[]>;
   /** Sets IsActive = false (frees the licence); optionally freezes the login as well. */
   deactivateUsers(ids: readonly string[], options?: DeactivateOptions): Promise<WriteResult[]>;
+  /**
+   * Adds and removes permission-set assignments, one result per change in order. Adding a set the
+   * user holds and removing one it does not hold are no-ops; an unknown name to add fails that user
+   * (`SalesforceUnknownPermissionSet`) after the rest of its change was applied.
+   */
+  assignPermissionSets(
+    changes: readonly PermissionSetChange[],
+    options?: AssignPermissionSetsOptions,
+  ): Promise<PermissionSetResult[]>;
   usage(): ApiUsage;
   close(): Promise<void>;
 }

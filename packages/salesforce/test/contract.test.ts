@@ -86,6 +86,29 @@ describe.each([
     expect((await profile()).licencesRemaining).toBe(1);
   });
 
+  it('resolves role names and adds, keeps and removes permission sets by name', async () => {
+    const gateway = make();
+    const [created] = await gateway.createUsers([newUser({ UserRoleName: 'Sales Rep' })]);
+    const id = created?.ok ? created.id : '';
+    const [found] = await gateway.findUsers('Id', [id], { fields: ['UserRole.Name'] });
+    expect(found?.fields['UserRole.Name']).toBe('Sales Rep');
+    const [unknownRole] = await gateway.updateUsers([{ Id: id, UserRoleName: 'Nobody' }]);
+    expect(unknownRole).toMatchObject({ ok: false, error: { code: 'SalesforceUnknownRole' } });
+
+    const add = { userId: id, add: ['Provisioning_Integration'], remove: [] };
+    expect(await gateway.assignPermissionSets([add])).toEqual([
+      { ok: true, userId: id, before: [], after: ['Provisioning_Integration'] },
+    ]);
+    expect(await gateway.assignPermissionSets([add])).toEqual([
+      { ok: true, userId: id, before: ['Provisioning_Integration'], after: ['Provisioning_Integration'] },
+    ]);
+    const [unknownSet] = await gateway.assignPermissionSets([{ userId: id, add: ['No_Such_Set'], remove: [] }]);
+    expect(unknownSet).toMatchObject({ ok: false, error: { code: 'SalesforceUnknownPermissionSet' } });
+    expect(await gateway.assignPermissionSets([{ userId: id, add: [], remove: ['Provisioning_Integration'] }])).toEqual(
+      [{ ok: true, userId: id, before: ['Provisioning_Integration'], after: [] }],
+    );
+  });
+
   it('reports a working connection', async () => {
     expect(await make().testConnection()).toMatchObject({ ok: true, missing: [] });
   });
