@@ -297,7 +297,7 @@ describe('writeBatch', () => {
 });
 
 describe('writeBatch with what the directory cannot write', () => {
-  it('leaves out unsupported fields and reports a warning naming them and the permission sets', async () => {
+  it('leaves out unsupported fields with a warning naming them; the permission sets are still applied', async () => {
     const directory = Object.assign(new InMemoryDirectory(), { unsupportedFields: new Set(['UserRoleName']) });
     const deps = { directory, links: new InMemoryLinkStore(), budget: new CountingBudget(), clock: new VirtualClock() };
     const command = aCommand({ n: 100 });
@@ -314,9 +314,147 @@ describe('writeBatch with what the directory cannot write', () => {
     expect(result).toMatchObject({
       status: 'warning',
       linkedBy: 'created',
-      error: { code: 'SalesforcePartiallyApplied', fields: ['UserRoleName', 'PermissionSets'] },
+      error: { code: 'SalesforcePartiallyApplied', fields: ['UserRoleName'] },
     });
-    expect(result?.error?.message).toMatch(/UserRoleName[\s\S]*Sales_Cloud_User/);
+    expect(result?.error?.message).not.toMatch(/Sales_Cloud_User/);
     expect([...directory.users.values()][0]).not.toHaveProperty('UserRoleName');
+    expect(directory.assignments.get(result?.salesforceId ?? '')).toEqual(new Set(['Sales_Cloud_User']));
+  });
+});
+
+describe('writeBatch with roles and permission sets', () => {
+  const withSets = (n: number, add: string[], remove: string[] = [], extra: Record<string, string | null> = {}) => {
+    const command = aCommand({ n });
+    return { ...command, fields: { ...command.fields, ...extra }, permissionSets: { add, remove } };
+  };
+
+  it('creates the user with its role, then assigns its sets in one call as a new user, and reports both', async () => {
+    const { directory, deps, budget } = setup();
+    const commands = [
+      withSets(200, ['Sales_Cloud_User', 'Marketing_Tools'], [], { UserRoleName: 'Sales Rep' }),
+      withSets(201, ['Sales_Cloud_User']),
+      aCommand({ n: 202 }),
+    ];
+    const results = await writeBatch(commands, deps);
+    expect(results.map((r) => [r.status, r.linkedBy, r.error])).toEqual([
+      ['success', 'created', null],
+      ['success', 'created', null],
+      ['success', 'created', null],
+    ]);
+    expect(directory.calls.map((c) => [c.operation, c.size])).toEqual([
+      ['query', 3],
+      ['create', 3],
+      ['permissionSets', 2],
+    ]);
+    expect(budget.spent).toBe(3);
+    expect(directory.permissionSetCalls[0]?.every((c) => c.newUser)).toBe(true);
+    const [first, second, third] = results;
+    expect(directory.users.get(first?.salesforceId ?? '')).toMatchObject({ UserRoleName: 'Sales Rep' });
+    expect(first?.modifiedProperties).toContainEqual({ name: 'UserRoleName', newValue: 'Sales Rep' });
+    expect(first?.modifiedProperties).toContainEqual({
+      name: 'PermissionSets',
+      oldValue: [],
+      newValue: ['Marketing_Tools', 'Sales_Cloud_User'],
+    });
+    expect(directory.assignments.get(second?.salesforceId ?? '')).toEqual(new Set(['Sales_Cloud_User']));
+    expect(third?.modifiedProperties.map((p) => p.name)).not.toContain('PermissionSets');
+  });
+
+  it('applies a command that only changes permission sets to a linked user, removing only the one named', async () => {
+    const { directory, links, deps } = setup();
+    const base = aCommand({ n: 210 });
+    const id = directory.seed({ ...base.fields, Username: 'user210@contoso.com' });
+    directory.assignments.set(id, new Set(['Sales_Cloud_User', 'Marketing_Tools', 'Service_Cloud_User']));
+    await links.setMany(new Map([['entra-210', id]]));
+    const [result] = await writeBatch(
+      [{ ...base, action: 'update', fields: {}, permissionSets: { add: [], remove: ['Marketing_Tools'] } }],
+      deps,
+    );
+    expect(result).toMatchObject({ status: 'success', linkedBy: 'link', salesforceId: id, error: null });
+    expect(result?.modifiedProperties).toEqual([
+      {
+        name: 'PermissionSets',
+        oldValue: ['Marketing_Tools', 'Sales_Cloud_User', 'Service_Cloud_User'],
+        newValue: ['Sales_Cloud_User', 'Service_Cloud_User'],
+      },
+    ]);
+    expect(directory.count('update')).toBe(0);
+    expect(directory.permissionSetCalls[0]).toEqual([
+      { userId: id, add: [], remove: ['Marketing_Tools'], newUser: false },
+    ]);
+  });
+
+  it('fails a user whose set is unknown with that code, keeping its Salesforce id and what was done', async () => {
+    const { directory, deps } = setup();
+    const [result] = await writeBatch([withSets(220, ['No_Such_Set', 'Sales_Cloud_User'])], deps);
+    expect(result).toMatchObject({
+      status: 'failure',
+      linkedBy: 'created',
+      salesforceId: expect.stringMatching(/^005/),
+      error: { code: 'SalesforceUnknownPermissionSet', retriable: false, fields: ['PermissionSets'] },
+    });
+    expect(result?.modifiedProperties).toContainEqual({
+      name: 'PermissionSets',
+      oldValue: [],
+      newValue: ['Sales_Cloud_User'],
+    });
+    expect(directory.users.size).toBe(1);
+  });
+
+  it('retries the sets after a transient failure without creating the user again, still reporting it created', async () => {
+    const { directory, deps } = setup();
+    directory.failNextCall(
+      'permissionSets',
+      new SalesforceCallError(
+        { code: 'SalesforceServiceUnavailable', message: '503', fields: [], retriable: true },
+        { status: 503 },
+      ),
+    );
+    const [result] = await writeBatch([withSets(230, ['Sales_Cloud_User'])], deps);
+    expect(result).toMatchObject({ status: 'success', linkedBy: 'created', attempt: 2, error: null });
+    expect(result?.modifiedProperties.map((p) => p.name)).toContain('Username');
+    expect(result?.modifiedProperties).toContainEqual({
+      name: 'PermissionSets',
+      oldValue: [],
+      newValue: ['Sales_Cloud_User'],
+    });
+    expect(directory.count('create')).toBe(1);
+    expect(directory.users.size).toBe(1);
+    // The retry reads what the user holds: the first call may have been half applied.
+    expect(directory.permissionSetCalls.at(-1)?.[0]?.newUser).toBe(false);
+  });
+
+  it('previews role and set changes in a dry run without writing', async () => {
+    const { directory, links, deps } = setup({ dryRun: true });
+    const base = aCommand({ n: 240 });
+    const id = directory.seed({ ...base.fields, Username: 'user240@contoso.com', UserRoleName: 'CEO' });
+    directory.assignments.set(id, new Set(['Marketing_Tools']));
+    await links.setMany(new Map([['entra-240', id]]));
+    const results = await writeBatch(
+      [
+        {
+          ...base,
+          action: 'update',
+          fields: { UserRoleName: 'Sales Rep' },
+          permissionSets: { add: ['Sales_Cloud_User'], remove: ['Marketing_Tools'] },
+        },
+        withSets(241, ['Sales_Cloud_User']),
+      ],
+      deps,
+    );
+    expect(results[0]).toMatchObject({ status: 'skipped', dryRun: true, salesforceId: id });
+    expect(results[0]?.modifiedProperties).toEqual([
+      { name: 'UserRoleName', oldValue: 'CEO', newValue: 'Sales Rep' },
+      { name: 'PermissionSets', oldValue: ['Marketing_Tools'], newValue: ['Sales_Cloud_User'] },
+    ]);
+    expect(results[1]).toMatchObject({ status: 'skipped', dryRun: true, salesforceId: null });
+    expect(results[1]?.modifiedProperties).toContainEqual({
+      name: 'PermissionSets',
+      oldValue: [],
+      newValue: ['Sales_Cloud_User'],
+    });
+    expect(directory.assignments.get(id)).toEqual(new Set(['Marketing_Tools']));
+    expect(directory.users.get(id)).toMatchObject({ UserRoleName: 'CEO' });
+    expect(directory.count('create') + directory.count('update')).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
-import type { ProvisioningCommandV1, ProvisioningResultV1, ResultError } from '@provision/events';
+import type { ModifiedProperty, ProvisioningCommandV1, ProvisioningResultV1, ResultError } from '@provision/events';
 import { nextDelay, type RetryPolicy, SALESFORCE_POLICY } from '@provision/retry';
 import { asCallError, type SalesforceCallError } from './domain/errors.ts';
 import { type ApiOperation, NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
+import { hasSetChanges, setsOfNewUser, setsProperty } from './domain/permission-sets.ts';
 import { desiredFields, type LinkedBy, type Plan, planCommand, type Resolution } from './domain/plan.ts';
 import type {
   Clock,
@@ -138,9 +139,9 @@ function withoutFields(command: ProvisioningCommandV1, unsupported: ReadonlySet<
 }
 
 /**
- * A success that left part of the command undone — fields the directory cannot write, permission
- * set changes (not managed by the writer yet) — is a `warning`, as Entra's log says when a user was
- * provisioned with caveats.
+ * A success that left fields out because the directory cannot write them is a `warning`, as Entra's
+ * log says when a user was provisioned with caveats. (The gateway writes every field the mapper
+ * sends, `UserRoleName` included, and permission sets: this is for directories that cannot.)
  */
 function withWarnings(
   command: ProvisioningCommandV1,
@@ -149,23 +150,15 @@ function withWarnings(
 ): ProvisioningResultV1 {
   if (result.status !== 'success') return result;
   const fields = Object.keys(command.fields).filter((f) => unsupported.has(f));
-  const sets = command.permissionSets ?? { add: [], remove: [] };
-  const notes: string[] = [];
-  if (fields.length > 0) notes.push(`not written: ${fields.join(', ')} (not supported by the Salesforce gateway yet)`);
-  if (sets.add.length + sets.remove.length > 0) {
-    notes.push(
-      `permission sets not changed (add: ${sets.add.join(', ') || '-'}; remove: ${sets.remove.join(', ') || '-'}): the writer does not manage permission sets yet`,
-    );
-  }
-  if (notes.length === 0) return result;
+  if (fields.length === 0) return result;
   return {
     ...result,
     status: 'warning',
     error: {
       code: 'SalesforcePartiallyApplied',
-      message: `The user was provisioned, but ${notes.join('; ')}`,
+      message: `The user was provisioned, but not written: ${fields.join(', ')} (not supported by this Salesforce directory)`,
       retriable: false,
-      fields: [...fields, ...(sets.add.length + sets.remove.length > 0 ? ['PermissionSets'] : [])],
+      fields,
       recommendedAction: recommendedActionFor('SalesforcePartiallyApplied'),
     },
   };
@@ -180,8 +173,20 @@ interface Retry extends Pending {
   readonly failure: SalesforceFailure;
 }
 
+/** A command whose user Salesforce holds as wanted (created, updated or already so); its sets may remain. */
+interface Written {
+  readonly p: Pending;
+  readonly salesforceId: string;
+  readonly linkedBy: LinkedBy;
+  readonly modified: readonly ModifiedProperty[];
+  /** Created in this attempt: it holds no permission set yet. */
+  readonly newUser: boolean;
+}
+
 class BatchRun {
   readonly finished = new Map<ProvisioningCommandV1, ProvisioningResultV1>();
+  /** Users written in an earlier attempt whose permission sets are still to do (kept across retries). */
+  private readonly partial = new Map<ProvisioningCommandV1, Written>();
   private readonly deps: BatchWriterDeps;
   private readonly observer: WriterObserver;
   private readonly recordsPerCall: number;
@@ -223,11 +228,13 @@ class BatchRun {
         const failures = new Map(retryRecords.map((r) => [r.command, r.failure]));
         for (const p of unfinished) {
           const failure = requestFailure?.failure ?? failures.get(p.command);
+          const written = this.partial.get(p.command);
           this.finish(p, attempt, {
             status: 'failure',
-            salesforceId: null,
-            linkedBy: 'none',
+            salesforceId: written?.salesforceId ?? null,
+            linkedBy: written?.linkedBy ?? 'none',
             error: failure ? failureToError(failure) : null,
+            modified: [...(written?.modified ?? [])],
           });
         }
         return;
@@ -266,12 +273,19 @@ class BatchRun {
 
     const creates: { p: Pending; fields: Fields; plan: Plan & { kind: 'create' } }[] = [];
     const updates: { p: Pending; plan: Plan & { kind: 'update' } }[] = [];
+    const written: Written[] = [];
+    const previews: { p: Pending; plan: Plan & { kind: 'update' | 'noop' } }[] = [];
     for (const { p, plan } of plans) {
-      if (this.isDryRun(p.command)) this.finishDryRun(p, attempt, plan);
-      else if (plan.kind === 'create') creates.push({ p, fields: plan.fields, plan });
+      if (this.isDryRun(p.command)) {
+        if ((plan.kind === 'update' || plan.kind === 'noop') && hasSetChanges(p.command)) previews.push({ p, plan });
+        else this.finishDryRun(p, attempt, plan);
+      } else if (plan.kind === 'create') creates.push({ p, fields: plan.fields, plan });
       else if (plan.kind === 'update') updates.push({ p, plan });
+      else if (plan.kind === 'noop' && hasSetChanges(p.command))
+        written.push(this.written(p, plan.salesforceId, plan.linkedBy, [], false));
       else this.finishPlan(p, attempt, plan);
     }
+    await this.previewSets(previews, attempt);
 
     const retry: Retry[] = [];
     for (const chunk of chunks(creates, this.recordsPerCall)) {
@@ -286,14 +300,9 @@ class BatchRun {
       if (links.size > 0) await this.deps.links.setMany(links);
       chunk.forEach((c, i) => {
         const outcome = outcomes[i];
-        if (outcome?.ok) {
-          this.finish(c.p, attempt, {
-            status: 'success',
-            salesforceId: outcome.id,
-            linkedBy: 'created',
-            modified: c.plan.modified,
-          });
-        } else this.recordFailure(c.p, attempt, outcome, null, 'none', retry);
+        if (outcome?.ok)
+          this.writtenOrDone(written, attempt, this.written(c.p, outcome.id, 'created', c.plan.modified, true));
+        else this.recordFailure(c.p, attempt, outcome, null, 'none', retry);
       });
     }
     for (const chunk of chunks(updates, this.recordsPerCall)) {
@@ -302,17 +311,127 @@ class BatchRun {
       );
       chunk.forEach((u, i) => {
         const outcome = outcomes[i];
-        if (outcome?.ok) {
-          this.finish(u.p, attempt, {
-            status: 'success',
-            salesforceId: u.plan.salesforceId,
-            linkedBy: u.plan.linkedBy,
-            modified: u.plan.modified,
-          });
-        } else this.recordFailure(u.p, attempt, outcome, u.plan.salesforceId, u.plan.linkedBy, retry);
+        if (outcome?.ok)
+          this.writtenOrDone(
+            written,
+            attempt,
+            this.written(u.p, u.plan.salesforceId, u.plan.linkedBy, u.plan.modified, false),
+          );
+        else this.recordFailure(u.p, attempt, outcome, u.plan.salesforceId, u.plan.linkedBy, retry);
       });
     }
+    await this.assignSets(written, attempt, retry);
     return retry;
+  }
+
+  /** A written user without permission sets to change is finished at once; the others wait for their sets. */
+  private writtenOrDone(written: Written[], attempt: number, w: Written): void {
+    if (hasSetChanges(w.p.command)) written.push(w);
+    else this.finishWritten(w, attempt, [], null);
+  }
+
+  /** A written user, merged with what an earlier attempt already did for the same command. */
+  private written(
+    p: Pending,
+    salesforceId: string,
+    linkedBy: LinkedBy,
+    modified: readonly ModifiedProperty[],
+    newUser: boolean,
+  ): Written {
+    const earlier = this.partial.get(p.command);
+    // The sets of an earlier attempt may have been half applied: read them (newUser false).
+    const w: Written = earlier
+      ? { p, salesforceId, linkedBy: earlier.linkedBy, modified: [...earlier.modified, ...modified], newUser: false }
+      : { p, salesforceId, linkedBy, modified, newUser };
+    // Kept until its sets are done, so that a retry still reports how the user was written.
+    if (hasSetChanges(p.command)) this.partial.set(p.command, w);
+    return w;
+  }
+
+  /**
+   * After the users exist: their permission-set changes in one directory call. A transient failure
+   * keeps the written user (`partial`) and retries the sets; a refusal fails the command with the
+   * user's code, reporting what was done (the mapper retries failures, so the sets are tried again).
+   */
+  private async assignSets(written: readonly Written[], attempt: number, retry: Retry[]): Promise<void> {
+    const withSets = written.filter((w) => hasSetChanges(w.p.command));
+    if (withSets.length === 0) return;
+    const outcomes = await this.call('permissionSets', withSets.length, () =>
+      this.deps.directory.assignPermissionSets(
+        withSets.map((w) => ({
+          userId: w.salesforceId,
+          add: [...w.p.command.permissionSets.add],
+          remove: [...w.p.command.permissionSets.remove],
+          newUser: w.newUser,
+        })),
+        { dryRun: false },
+      ),
+    );
+    withSets.forEach((w, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) {
+        this.finishWritten(w, attempt, setsProperty(outcome.before, outcome.after), null);
+      } else if (outcome && !outcome.failure.retriable) {
+        this.finishWritten(w, attempt, setsProperty(outcome.before, outcome.after), outcome.failure);
+      } else {
+        retry.push({
+          ...w.p,
+          failure: outcome?.failure ?? {
+            code: 'SalesforceRequestFailed',
+            message: 'Salesforce returned no result for these permission sets',
+            fields: ['PermissionSets'],
+            retriable: true,
+          },
+        });
+      }
+    });
+  }
+
+  private finishWritten(
+    w: Written,
+    attempt: number,
+    sets: readonly ModifiedProperty[],
+    failure: SalesforceFailure | null,
+  ): void {
+    this.partial.delete(w.p.command);
+    this.finish(w.p, attempt, {
+      status: failure ? 'failure' : 'success',
+      salesforceId: w.salesforceId,
+      linkedBy: w.linkedBy,
+      modified: [...w.modified, ...sets],
+      error: failure ? failureToError(failure) : null,
+    });
+  }
+
+  /** Dry run of existing users with permission-set changes: read what they hold, write nothing. */
+  private async previewSets(
+    previews: readonly { p: Pending; plan: Plan & { kind: 'update' | 'noop' } }[],
+    attempt: number,
+  ): Promise<void> {
+    if (previews.length === 0) return;
+    const outcomes = await this.call('permissionSets', previews.length, () =>
+      this.deps.directory.assignPermissionSets(
+        previews.map(({ p, plan }) => ({
+          userId: plan.salesforceId,
+          add: [...p.command.permissionSets.add],
+          remove: [...p.command.permissionSets.remove],
+          newUser: false,
+        })),
+        { dryRun: true },
+      ),
+    );
+    previews.forEach(({ p, plan }, i) => {
+      const outcome = outcomes[i];
+      const failure = outcome && !outcome.ok ? outcome.failure : undefined;
+      this.finish(p, attempt, {
+        status: 'skipped',
+        dryRun: true,
+        salesforceId: plan.salesforceId,
+        linkedBy: plan.linkedBy,
+        modified: [...(plan.kind === 'update' ? plan.modified : []), ...setsProperty(outcome?.before, outcome?.after)],
+        error: failure ? failureToError(failure) : null,
+      });
+    });
   }
 
   private recordFailure(
@@ -445,9 +564,10 @@ class BatchRun {
   /** A preview: `skipped` (nothing written), with what would be linked and modified. */
   private finishDryRun(p: Pending, attempt: number, plan: Plan): void {
     const base = { status: 'skipped' as const, dryRun: true };
-    if (plan.kind === 'create')
-      this.finish(p, attempt, { ...base, salesforceId: null, linkedBy: 'none', modified: plan.modified });
-    else if (plan.kind === 'update') {
+    if (plan.kind === 'create') {
+      const modified = [...plan.modified, ...setsOfNewUser(p.command)];
+      this.finish(p, attempt, { ...base, salesforceId: null, linkedBy: 'none', modified });
+    } else if (plan.kind === 'update') {
       this.finish(p, attempt, {
         ...base,
         salesforceId: plan.salesforceId,

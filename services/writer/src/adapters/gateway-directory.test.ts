@@ -45,6 +45,53 @@ describe('GatewayDirectory', () => {
     });
   });
 
+  it('writes the role by name, reads it back for the diff, and assigns permission sets through the gateway', async () => {
+    const { gateway, deps } = setup();
+    const base = aCommand({ n: 30 });
+    const [created] = await writeBatch(
+      [
+        {
+          ...base,
+          fields: { ...base.fields, UserRoleName: 'Sales Rep' },
+          permissionSets: { add: ['Sales_Cloud_User'], remove: [] },
+        },
+      ],
+      deps,
+    );
+    expect(created).toMatchObject({ status: 'success', linkedBy: 'created', error: null });
+    const id = created?.salesforceId as string;
+    expect(gateway.users.get(id)).toMatchObject({ UserRoleId: expect.stringMatching(/^00E/) });
+    expect(gateway.assignments.get(id)).toEqual(new Set(['Sales_Cloud_User']));
+
+    const [same] = await writeBatch(
+      [aCommand({ n: 30, action: 'update', fields: { UserRoleName: 'Sales Rep' } })],
+      deps,
+    );
+    expect(same).toMatchObject({ status: 'success', modifiedProperties: [] });
+    const [cleared] = await writeBatch(
+      [
+        {
+          ...aCommand({ n: 30, action: 'update', fields: { UserRoleName: null } }),
+          permissionSets: { add: [], remove: ['Sales_Cloud_User'] },
+        },
+      ],
+      deps,
+    );
+    expect(cleared?.modifiedProperties).toEqual([
+      { name: 'UserRoleName', oldValue: 'Sales Rep', newValue: null },
+      { name: 'PermissionSets', oldValue: ['Sales_Cloud_User'], newValue: [] },
+    ]);
+    expect(gateway.users.get(id)?.['UserRoleId']).toBeNull();
+    const [unknown] = await writeBatch(
+      [aCommand({ n: 30, action: 'update', fields: { UserRoleName: 'Nobody' } })],
+      deps,
+    );
+    expect(unknown).toMatchObject({
+      status: 'failure',
+      error: { code: 'SalesforceUnknownRole', fields: ['UserRoleName'] },
+    });
+  });
+
   it('classifies a username taken in another org and a spent licence as the Entra codes', async () => {
     const { deps } = setup({ takenUsernames: ['user2@contoso.com'] });
     const results = await writeBatch(

@@ -7,6 +7,8 @@ import {
 import { SalesforceCallError } from '../domain/errors.ts';
 import type {
   Fields,
+  PermissionSetChange,
+  PermissionSetOutcome,
   RateBudget,
   SalesforceDirectory,
   SalesforceFailure,
@@ -15,11 +17,11 @@ import type {
   UserUpdate,
 } from '../domain/ports.ts';
 
-// The writer's pseudo-field (a name where Salesforce wants an Id) and the SOQL path that reads it back.
-const READ_AS: Readonly<Record<string, string>> = { ProfileName: 'Profile.Name' };
-// Carried by commands but not writable through the gateway (it resolves profile names, not role
-// names; permission sets are not User fields): never selected nor written here.
-const NOT_FIELDS: ReadonlySet<string> = new Set(['PermissionSets', 'UserRoleName']);
+// The writer's pseudo-fields (a name where Salesforce wants an Id; the gateway resolves them when
+// writing) and the SOQL paths that read them back.
+const READ_AS: Readonly<Record<string, string>> = { ProfileName: 'Profile.Name', UserRoleName: 'UserRole.Name' };
+// Permission sets are not User fields (they go through assignPermissionSets): never selected nor written.
+const NOT_FIELDS: ReadonlySet<string> = new Set(['PermissionSets']);
 
 /**
  * Failures that hit the request, not a record: the gateway reports them on every record of the
@@ -76,7 +78,7 @@ export interface GatewayDirectoryOptions {
 export class GatewayDirectory implements SalesforceDirectory {
   private readonly gateway: SalesforceGateway;
   private readonly options: GatewayDirectoryOptions;
-  readonly unsupportedFields: ReadonlySet<string> = NOT_FIELDS;
+  readonly unsupportedFields: ReadonlySet<string> = new Set<string>();
 
   constructor(gateway: SalesforceGateway, options: GatewayDirectoryOptions = {}) {
     this.gateway = gateway;
@@ -129,6 +131,27 @@ export class GatewayDirectory implements SalesforceDirectory {
       return updates.map((u) => byUpdate.get(u));
     });
     return this.outcomes(results);
+  }
+
+  async assignPermissionSets(
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<PermissionSetOutcome[]> {
+    if (changes.length === 0) return [];
+    const results = await this.metered(() => this.gateway.assignPermissionSets(changes, { dryRun: options.dryRun }));
+    const failures = results.map((r) => (r.ok ? undefined : r.error));
+    const first = failures[0];
+    if (first && REQUEST_LEVEL.has(first.code) && failures.every((f) => f?.code === first.code)) throw callError(first);
+    return results.map((r) =>
+      r.ok
+        ? { ok: true, before: r.before, after: r.after }
+        : {
+            ok: false,
+            failure: failureOf(r.error),
+            ...(r.before ? { before: r.before } : {}),
+            ...(r.after ? { after: r.after } : {}),
+          },
+    );
   }
 
   private writable(fields: Fields): Record<string, unknown> {

@@ -32,6 +32,26 @@ export interface UserUpdate {
   readonly fields: Fields;
 }
 
+/** Permission sets (names) to assign to and take from one Salesforce user. */
+export interface PermissionSetChange {
+  /** The Salesforce user Id. */
+  readonly userId: string;
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+  /** Created in this flush: it holds no assignment yet, so none needs reading. */
+  readonly newUser: boolean;
+}
+
+/** What one user's permission sets were and became (names, sorted), or why they could not change. */
+export type PermissionSetOutcome =
+  | { readonly ok: true; readonly before: readonly string[]; readonly after: readonly string[] }
+  | {
+      readonly ok: false;
+      readonly before?: readonly string[];
+      readonly after?: readonly string[];
+      readonly failure: SalesforceFailure;
+    };
+
 /**
  * The writer's view of a Salesforce org. Each method is one API call (the adapter may split a
  * long query, never a write); requests that fail as a whole throw a `SalesforceCallError`.
@@ -46,7 +66,15 @@ export interface SalesforceDirectory {
   createUsers(records: readonly Fields[]): Promise<SaveOutcome[]>;
   /** Updates up to 200 users in one sObject Collections call. */
   updateUsers(updates: readonly UserUpdate[]): Promise<SaveOutcome[]>;
-  /** Command fields this directory cannot write (e.g. `UserRoleName`): left out, and the result is a warning. */
+  /**
+   * Adds and removes permission-set assignments (a few API calls: the set list, the users'
+   * assignments, Collections inserts and deletes); `dryRun` reads only and reports what would be.
+   */
+  assignPermissionSets(
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<PermissionSetOutcome[]>;
+  /** Command fields this directory cannot write: left out, and the result is a warning. */
   readonly unsupportedFields?: ReadonlySet<string>;
 }
 

@@ -13,6 +13,10 @@ const ACTIONS: Readonly<Record<string, string>> = {
     'A value is not allowed by the Salesforce picklist (locale, language, time zone, encoding): fix the attribute mapping or enable the value in Salesforce.',
   SalesforceUnknownProfile:
     'The app role names a profile that does not exist in Salesforce: re-import the profiles as app roles or fix the role assignment.',
+  SalesforceUnknownRole:
+    'The role rules name a Salesforce role (UserRole.Name) that does not exist: create the role in Salesforce or fix roleRules in the mapping. Retried automatically.',
+  SalesforceUnknownPermissionSet:
+    'The permission-set rules name a permission set (PermissionSet.Name, not its label) that does not exist or belongs to a profile: create it in Salesforce or fix permissionSetRules. The user itself is provisioned; retried automatically.',
   SalesforceDuplicateValue:
     'A value that must be unique in the org (e.g. CommunityNickname) is taken: map it from a unique attribute or leave it to Salesforce.',
   SalesforceValueTooLong:
@@ -47,7 +51,7 @@ const ACTIONS: Readonly<Record<string, string>> = {
   SalesforceUserNotFound:
     'No Salesforce user is linked to or matches this Entra user, so there is nothing to update: restart provisioning (full sync) to create it, or check the matching attribute.',
   SalesforcePartiallyApplied:
-    'The user is provisioned; the parts named in the message were not applied. Set them in Salesforce, or remove the role/permission-set rules from the mapping until the writer supports them.',
+    'The user is provisioned; the fields named in the message cannot be written through this Salesforce connection. Set them in Salesforce, or remove their mappings.',
   DuplicateTargetEntries:
     'Several Salesforce users have the same matching attribute value: make the value unique in Salesforce (matching attributes must be unique).',
 };

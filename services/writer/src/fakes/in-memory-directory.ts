@@ -2,6 +2,8 @@ import { SalesforceCallError } from '../domain/errors.ts';
 import { REQUIRED_ON_CREATE } from '../domain/plan.ts';
 import type {
   Fields,
+  PermissionSetChange,
+  PermissionSetOutcome,
   SalesforceDirectory,
   SalesforceFailure,
   SalesforceUser,
@@ -9,7 +11,7 @@ import type {
   UserUpdate,
 } from '../domain/ports.ts';
 
-type Operation = 'query' | 'create' | 'update';
+type Operation = 'query' | 'create' | 'update' | 'permissionSets';
 
 const CASE_INSENSITIVE = new Set(['Username', 'Email']);
 const same = (attribute: string, a: unknown, b: string) =>
@@ -25,6 +27,12 @@ export class InMemoryDirectory implements SalesforceDirectory {
   /** Usernames that exist in another org (Salesforce usernames are global). */
   readonly takenElsewhere = new Set<string>();
   licenceLimit = Number.POSITIVE_INFINITY;
+  /** Permission sets the org has (names). */
+  readonly permissionSetNames = new Set(['Sales_Cloud_User', 'Marketing_Tools', 'Service_Cloud_User']);
+  /** Permission sets held by each user, by Salesforce Id. */
+  readonly assignments = new Map<string, Set<string>>();
+  /** The changes each assignPermissionSets call received. */
+  readonly permissionSetCalls: (readonly PermissionSetChange[])[] = [];
   private nextId = 1;
   private readonly callFailures: { operation: Operation; error: SalesforceCallError; afterWrite: boolean }[] = [];
   private readonly recordFailures: { match: (fields: Fields) => boolean; failure: SalesforceFailure; times: number }[] =
@@ -81,6 +89,40 @@ export class InMemoryDirectory implements SalesforceDirectory {
   async updateUsers(updates: readonly UserUpdate[]): Promise<SaveOutcome[]> {
     const fail = this.begin('update', updates.length);
     const outcomes = updates.map((u) => this.updateOne(u));
+    if (fail) throw fail;
+    return outcomes;
+  }
+
+  async assignPermissionSets(
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<PermissionSetOutcome[]> {
+    const fail = this.begin('permissionSets', changes.length);
+    this.permissionSetCalls.push(changes);
+    const outcomes = changes.map((change): PermissionSetOutcome => {
+      const injected = this.injected({ PermissionSets: [...change.add] });
+      if (injected && !injected.ok) return { ok: false, failure: injected.failure };
+      const held = this.assignments.get(change.userId) ?? new Set<string>();
+      const before = [...held].sort();
+      const next = new Set(held);
+      const unknown = change.add.filter((name) => !this.permissionSetNames.has(name));
+      for (const name of change.add) if (this.permissionSetNames.has(name)) next.add(name);
+      for (const name of change.remove) next.delete(name);
+      if (!options.dryRun) this.assignments.set(change.userId, next);
+      const after = [...next].sort();
+      if (unknown.length === 0) return { ok: true, before, after };
+      return {
+        ok: false,
+        before,
+        after,
+        failure: {
+          code: 'SalesforceUnknownPermissionSet',
+          message: `No assignable permission set named '${unknown[0]}' in the org`,
+          fields: ['PermissionSets'],
+          retriable: false,
+        },
+      };
+    });
     if (fail) throw fail;
     return outcomes;
   }
