@@ -1,3 +1,4 @@
+import { removeAssignment } from './assignments.ts';
 import { type FaultConfig, faultConfigProblem } from './faults.ts';
 import { newSecurityToken, type Org, type OrgSettings, type Row } from './org.ts';
 import { addUser, assignPermissionSet, type OrgCredentials, type OrgSeed, seedOrg, type UserSeed } from './seed.ts';
@@ -171,6 +172,29 @@ export class SimAdmin {
     const ps = [...org.permissionSets.values()].find((p) => String(p['Name']).toLowerCase() === name.toLowerCase());
     if (!ps) throw new AdminError(400, `no permission set '${name}'`);
     return assignPermissionSet(org, userId, ps['Id'] as string);
+  }
+
+  /** Deletes a permission set and its assignments (as an admin does in Setup). */
+  deletePermissionSet(orgId: string, name: string): void {
+    const org = this.org(orgId);
+    const ps = [...org.permissionSets.values()].find(
+      (p) => String(p['Name']).toLowerCase() === name.toLowerCase() && p['IsOwnedByProfile'] !== true,
+    );
+    if (!ps) throw new AdminError(404, `no permission set '${name}'`);
+    for (const [id, a] of org.assignments) if (a['PermissionSetId'] === ps['Id']) removeAssignment(org, id);
+    org.permissionSets.delete(ps['Id'] as string);
+  }
+
+  /** Deletes a role; as in Setup, a role that users hold or with subordinate roles cannot be deleted (409). */
+  deleteRole(orgId: string, name: string): void {
+    const org = this.org(orgId);
+    const role = [...org.roles.values()].find((r) => String(r['Name']).toLowerCase() === name.toLowerCase());
+    if (!role) throw new AdminError(404, `no role '${name}'`);
+    if ([...org.users.values()].some((u) => u['UserRoleId'] === role['Id']))
+      throw new AdminError(409, `role '${name}' is assigned to users`);
+    if ([...org.roles.values()].some((r) => r['ParentRoleId'] === role['Id']))
+      throw new AdminError(409, `role '${name}' has subordinate roles`);
+    org.roles.delete(role['Id'] as string);
   }
 
   /** The names of the permission sets assigned to a user (explicit assignments), sorted. */

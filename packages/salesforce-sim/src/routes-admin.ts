@@ -60,6 +60,16 @@ export function registerAdminRoutes(app: FastifyInstance, admin: SimAdmin): void
     const { orgId, userId } = request.params as UserParams;
     return admin.permissionSetsOf(orgId, userId);
   });
+  app.delete('/__admin/orgs/:orgId/permission-sets/:name', async (request, reply) => {
+    const { orgId, name } = request.params as { orgId: string; name: string };
+    admin.deletePermissionSet(orgId, name);
+    return reply.code(204).send();
+  });
+  app.delete('/__admin/orgs/:orgId/roles/:name', async (request, reply) => {
+    const { orgId, name } = request.params as { orgId: string; name: string };
+    admin.deleteRole(orgId, name);
+    return reply.code(204).send();
+  });
   app.post('/__admin/sessions/expire', async (request) => {
     const { orgId } = body<{ orgId?: string }>(request.body);
     return admin.expireSessions(orgId);

@@ -160,4 +160,17 @@ describe('roles and permission-set assignments through jsforce', () => {
     const tooMany = await caught(() => conn.destroy('PermissionSetAssignment', ids, { allOrNone: false }));
     expect(tooMany.name).toBe('EXCEEDED_ID_LIMIT');
   });
+
+  it('lets the admin API delete a permission set with its assignments, and refuses to delete a role in use', async () => {
+    const user = await newUser({ UserRoleId: salesRep });
+    sim.admin.assignPermissionSet(sim.orgId, user, 'Marketing_Tools');
+    const admin = `${sim.url}/__admin/orgs/${sim.orgId}`;
+    expect((await fetch(`${admin}/permission-sets/Marketing_Tools`, { method: 'DELETE' })).status).toBe(204);
+    expect(await (await fetch(`${admin}/users/${user}/permission-sets`)).json()).toEqual([]);
+    expect(sim.admin.summary(sim.orgId).permissionSets.map((p) => p.name)).not.toContain('Marketing_Tools');
+    expect((await fetch(`${admin}/roles/Sales%20Rep`, { method: 'DELETE' })).status).toBe(409);
+    // A role with subordinate roles cannot be deleted either.
+    expect((await fetch(`${admin}/roles/CEO`, { method: 'DELETE' })).status).toBe(409);
+    expect(sim.admin.summary(sim.orgId).roles.map((r) => r.name)).toContain('CEO');
+  });
 });

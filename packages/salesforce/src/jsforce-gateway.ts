@@ -421,7 +421,17 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
           results[p.index] = { ok: false, error: classified, errors: [classified], ...idOf(records[p.index]) };
       }
     }
+    if (type === 'User') this.#forgetStaleNames(results as WriteResult[]);
     return results as WriteResult[];
+  }
+
+  /** A cached profile or role that Salesforce no longer has (deleted since): reload the list next time. */
+  #forgetStaleNames(results: readonly WriteResult[]): void {
+    for (const r of results) {
+      if (r.ok || r.error.salesforceCode !== 'INVALID_CROSS_REFERENCE_KEY') continue;
+      if (r.error.fields.includes('ProfileId')) this.#profiles = undefined;
+      if (r.error.fields.includes('UserRoleId')) this.#roles = undefined;
+    }
   }
 
   createUsers(records: readonly SalesforceUserInput[]): Promise<WriteResult[]> {
@@ -476,6 +486,9 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
         batchSize: this.#batchSize,
         queryIn: (prefix, field, values) => this.#queryIn(prefix, field, values),
         permissionSets: (refresh) => this.#loadPermissionSets(refresh),
+        forgetPermissionSets: () => {
+          this.#permissionSets = undefined;
+        },
         insert: async (records) => {
           const conn = await this.#connection();
           return conn.create('PermissionSetAssignment', [...records], { allOrNone: false });

@@ -22,6 +22,8 @@ export interface AssignmentClient {
   queryIn(prefix: string, field: string, values: readonly string[]): Promise<Rec[]>;
   /** Assignable permission sets by lower-cased name; `refresh` reloads a cached list. */
   permissionSets(refresh: boolean): Promise<ReadonlyMap<string, NamedSet>>;
+  /** Drops the cached set list (a cached set turned out to be deleted). */
+  forgetPermissionSets(): void;
   /** One Collections insert of PermissionSetAssignments (≤ batchSize); raw SaveResults in order. */
   insert(records: readonly Rec[]): Promise<unknown[]>;
   /** One Collections delete (≤ batchSize ids); raw SaveResults in order. */
@@ -47,7 +49,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-function key18(id: string): string {
+function key15(id: string): string {
   return id.slice(0, 15);
 }
 
@@ -97,11 +99,11 @@ export async function assignPermissionSets(
         'AssigneeId',
         known,
       );
-      const byUser = new Map(active.map((s) => [key18(s.change.userId), s]));
+      const byUser = new Map(active.map((s) => [key15(s.change.userId), s]));
       for (const row of rows.map((r) => flatten(r))) {
         // Profile-owned sets come with the profile: not Provision's to add or remove.
         if (row['PermissionSet.IsOwnedByProfile'] === true) continue;
-        const state = byUser.get(key18(String(row['AssigneeId'])));
+        const state = byUser.get(key15(String(row['AssigneeId'])));
         const name = String(row['PermissionSet.Name'] ?? '');
         if (state && name !== '') state.held.set(name.toLowerCase(), { id: String(row['Id']), name });
       }
@@ -154,7 +156,15 @@ export async function assignPermissionSets(
       chunk.forEach((i, n) => {
         const outcome = saveOk(saved[n], HARMLESS_INSERT);
         if (outcome.ok) i.state.held.set(i.set.name.toLowerCase(), { id: outcome.id ?? '', name: i.set.name });
-        else i.state.errors.push(outcome.error);
+        else {
+          i.state.errors.push(outcome.error);
+          // The set was deleted since the list was cached: the next change reads the list again.
+          if (
+            outcome.error.salesforceCode === 'INVALID_CROSS_REFERENCE_KEY' &&
+            outcome.error.fields.includes('PermissionSetId')
+          )
+            client.forgetPermissionSets();
+        }
       });
     }
     for (const chunk of chunks(deletes, client.batchSize)) {

@@ -155,6 +155,44 @@ describe('gateway roles and permission sets through jsforce', () => {
     expect(Object.values(counts()).reduce((a, b) => a + b, 0)).toBe(Object.values(before).reduce((a, b) => a + b, 0));
   });
 
+  it('reads the set and role lists again after one was deleted since it was cached', async () => {
+    const extra = await sim.admin.createOrg({
+      name: 'Stale caches',
+      roles: [{ name: 'Temporary' }, { name: 'Lasting' }],
+      permissionSets: [{ name: 'Short_Lived' }, { name: 'Kept' }],
+    });
+    const stale = passwordGateway(sim, {
+      loginUrl: sim.loginUrl,
+      auth: {
+        kind: 'password',
+        username: extra.username,
+        password: extra.password,
+        securityToken: extra.securityToken,
+      },
+    });
+    try {
+      const [made] = await stale.createUsers([newUser({ UserRoleName: 'Lasting' })]);
+      const user = made?.ok ? made.id : '';
+      expect(await stale.assignPermissionSets([{ userId: user, add: ['Kept'], remove: [] }])).toMatchObject([
+        { ok: true },
+      ]);
+
+      sim.admin.deletePermissionSet(extra.orgId, 'Short_Lived');
+      sim.admin.deleteRole(extra.orgId, 'Temporary');
+      const [set] = await stale.assignPermissionSets([{ userId: user, add: ['Short_Lived'], remove: [] }]);
+      expect(set).toMatchObject({ ok: false, error: { code: 'SalesforceInvalidValue' } });
+      const [again] = await stale.assignPermissionSets([{ userId: user, add: ['Short_Lived'], remove: [] }]);
+      expect(again).toMatchObject({ ok: false, error: { code: 'SalesforceUnknownPermissionSet' } });
+
+      const [role] = await stale.updateUsers([{ Id: user, UserRoleName: 'Temporary' }]);
+      expect(role).toMatchObject({ ok: false, error: { code: 'SalesforceInvalidValue', fields: ['UserRoleId'] } });
+      const [roleAgain] = await stale.updateUsers([{ Id: user, UserRoleName: 'Temporary' }]);
+      expect(roleAgain).toMatchObject({ ok: false, error: { code: 'SalesforceUnknownRole' } });
+    } finally {
+      await stale.close();
+    }
+  });
+
   it('assigns to 450 new users in three Collections inserts and no assignment query', async () => {
     const results = await gateway.createUsers(Array.from({ length: 450 }, () => newUser()));
     const ids = results.map((r) => (r.ok ? r.id : ''));
