@@ -2,7 +2,7 @@
 // logged in and tested its connection), per 1,000 users created.
 import type { Pipeline } from '../tools/demo/src/index.ts';
 import type { Outcome } from './lib/audit.ts';
-import { writerCallMetrics } from './lib/harness.ts';
+import { scrapeMetrics } from './lib/harness.ts';
 import { round } from './lib/stats.ts';
 
 export const API_CALLS_TARGET = 8;
@@ -16,6 +16,8 @@ export interface ApiCallsResult {
   orgApiUsage: number;
   /** The writer's own count (`writer_salesforce_api_calls_total`), as a cross-check. */
   writerMetrics: Record<string, number>;
+  /** The writer's `writer_batch_size` histogram: records or values per call, by operation. */
+  writerBatchSizes: Record<string, { calls: number; mean: number }>;
   /** What was reset before the sync (the writer's log-in and connection test at start). */
   excludedAtStart: Record<string, number>;
   usersCreated: number;
@@ -49,7 +51,8 @@ export async function readApiCalls(
     requests,
     totalRequests,
     orgApiUsage: sf.admin.summary(sf.orgId).apiUsage.used - start.apiUsedAtStart,
-    writerMetrics: await writerCallMetrics(pipeline),
+    writerMetrics: await scrapeMetrics(pipeline, 'writer', 'writer_salesforce_api_calls_total'),
+    writerBatchSizes: batchSizes(await scrapeMetrics(pipeline, 'writer', 'writer_batch_size_')),
     excludedAtStart: start.excluded,
     usersCreated: outcome.created,
     usersMatched: outcome.matched,
@@ -57,4 +60,15 @@ export async function readApiCalls(
     callsPer1000Provisioned: per(outcome.created + outcome.matched),
     pass: callsPer1000Created <= API_CALLS_TARGET,
   };
+}
+
+function batchSizes(samples: Record<string, number>): Record<string, { calls: number; mean: number }> {
+  const out: Record<string, { calls: number; mean: number }> = {};
+  for (const [key, count] of Object.entries(samples)) {
+    const m = /^writer_batch_size_count\{operation="([^"]+)"/.exec(key);
+    if (!m) continue;
+    const sum = samples[key.replace('_count', '_sum')] ?? Number.NaN;
+    out[m[1]!] = { calls: count, mean: round(sum / count, 1) };
+  }
+  return out;
 }

@@ -31,6 +31,8 @@ export interface MemoryResult {
   services: Record<string, ServiceMemory>;
   /** The benchmark's own process (both simulators holding the tenant and the org), for reference only. */
   simulatorsPeakMB: number;
+  /** CPU seconds the benchmark's process (both simulators) used during the sync. */
+  simulatorsCpuSeconds: number;
   fullSyncCounts: Record<string, number> | null;
   statusAtEnd: unknown;
   /** Every sample: ms since the ingestor's spawn, load, RSS MB per service. */
@@ -110,6 +112,10 @@ export async function measureMemory(
     error,
     services,
     simulatorsPeakMB: Math.max(...sims.map((x) => x.s.rssMB)),
+    simulatorsCpuSeconds: round(
+      (sampler.of('simulators', syncStart, syncEnd).at(-1)?.s.cpuSeconds ?? 0) -
+        (sampler.of('simulators', syncStart, syncEnd)[0]?.s.cpuSeconds ?? 0),
+    ),
     fullSyncCounts: status?.fullSync.counts ?? null,
     statusAtEnd,
     raw: sampler.samples.map((x) => ({

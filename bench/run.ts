@@ -40,6 +40,7 @@ const { values } = parseArgs({
     'node-options': { type: 'string' },
     'no-readme': { type: 'boolean', default: false },
     'no-save': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -60,9 +61,10 @@ if (values.help) {
   --memory-timeout MS    memory: how long the 100,000-user sync may take (540000)
   --idle S               memory: seconds sampled after the sync (15)
   --sync-interval MS     the ingestor's polling backstop (300000; notifications drive it)
-  --node-options OPTS    NODE_OPTIONS for every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  --node-options=OPTS    NODE_OPTIONS for every service, e.g. --node-options="--cpu-prof --cpu-prof-dir=/tmp/prof"
   --no-readme            do not rewrite the table in bench/README.md
-  --no-save              write nothing (profiling runs): print the results only`);
+  --no-save              write nothing (profiling runs): print the results only
+  --keep                 keep the run's Redis keys and audit schema (audit_<run id>) to inspect them`);
   process.exit(0);
 }
 
@@ -124,6 +126,7 @@ async function withPipeline<T>(
     logLevel: 'info',
     ...(serviceEnv ? { env: serviceEnv } : {}),
     onStep: (m) => say(`  ${m}`),
+    keep: values.keep,
   });
   sampler = new ProcessSampler(() => ({ ...bp.pids(), simulators: process.pid }), 500, bp.marks['service: ingestor']);
   say(`pipeline up (run ${bp.pipeline.runId}, logs ${bp.pipeline.logDir})`);
@@ -195,7 +198,7 @@ function rowsOfMemory(r: MemoryResult): Row[] {
     return {
       benchmark: `memory (${name})`,
       target: `RSS < ${MEMORY_TARGET_MB} MB at ${r.parameters.users.toLocaleString('en')} users`,
-      result: `peak ${s.peakMB} MB · during sync ${s.medianDuringSyncMB} MB · idle after ${s.steadyMB} MB${r.completed ? '' : ' (sync did not complete)'}`,
+      result: `peak ${s.peakMB} MB · during sync ${s.medianDuringSyncMB} MB · idle after ${s.steadyMB} MB (sync ${r.syncSeconds} s${r.completed ? '' : ', not complete'})`,
       pass: s.pass && r.completed,
     };
   });
@@ -232,8 +235,16 @@ if (only.has('initial-sync') || only.has('api-calls') || only.has('latency')) {
       say,
     );
     const rssAt = Object.fromEntries(SERVICES.map((n) => [n, Math.max(...sampler.of(n).map((x) => x.s.rssMB))]));
+    // CPU time each process used from the pipeline being up to the end of the sync: what the sync
+    // costs whatever else the shared machine is doing.
+    const cpu = Object.fromEntries(
+      [...SERVICES, 'simulators'].map((n) => {
+        const xs = sampler.of(n);
+        return [n, xs.length > 1 ? round(xs.at(-1)!.s.cpuSeconds - xs[0]!.s.cpuSeconds) : null];
+      }),
+    );
     if (only.has('initial-sync'))
-      save('initial-sync', sampler, machine, rowsOfInitialSync(sync), { ...sync, peakRssMB: rssAt });
+      save('initial-sync', sampler, machine, rowsOfInitialSync(sync), { ...sync, peakRssMB: rssAt, cpuSeconds: cpu });
     if (only.has('api-calls')) {
       const calls = await readApiCalls(bp.pipeline, counting, sync.outcome, { users, existingShare });
       save('api-calls', sampler, machine, rowsOfApiCalls(calls), calls);

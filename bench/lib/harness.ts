@@ -15,12 +15,12 @@ export interface BenchPipeline {
   marks: Record<string, number>;
   /** Current pid of each service process. */
   pids(): Record<string, number | undefined>;
-  /** Stops the services and simulators, then removes this run's Redis keys, audit schema and topics. */
+  /** Stops the services and simulators, then removes this run's Redis keys and audit schema (unless `keep`). */
   stop(): Promise<void>;
 }
 
 export async function startBenchPipeline(
-  options: PipelineOptions & { onStepAt?: (step: string, at: number) => void },
+  options: PipelineOptions & { onStepAt?: (step: string, at: number) => void; keep?: boolean },
 ): Promise<BenchPipeline> {
   const marks: Record<string, number> = { start: Date.now() };
   const pipeline = await startPipeline({
@@ -40,7 +40,7 @@ export async function startBenchPipeline(
     pids: () => Object.fromEntries(SERVICES.map((n) => [n, pipeline.services[n]?.child.pid])),
     async stop() {
       await pipeline.stop();
-      cleanUp(pipeline.runId);
+      if (!options.keep) cleanUp(pipeline.runId);
     },
   };
 }
@@ -90,14 +90,24 @@ export function serviceLog(pipeline: Pipeline, name: ServiceName): Record<string
   });
 }
 
-/** `writer_salesforce_api_calls_total` from the writer's /metrics (its own count of the calls it made). */
-export async function writerCallMetrics(pipeline: Pipeline): Promise<Record<string, number>> {
+/** Samples of a service's Prometheus /metrics whose name starts with `prefix`, keyed `name{labels}`. */
+export async function scrapeMetrics(
+  pipeline: Pipeline,
+  name: ServiceName,
+  prefix: string,
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   try {
-    const text = await (await fetch(`http://127.0.0.1:${pipeline.services.writer.port}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${pipeline.services[name].port}/metrics`)).text();
     for (const line of text.split('\n')) {
-      const m = /^writer_salesforce_api_calls_total\{([^}]*)\}\s+([\d.e+]+)/.exec(line);
-      if (m) out[m[1]!] = Number(m[2]);
+      if (!line.startsWith(prefix)) continue;
+      const at = line.lastIndexOf(' ');
+      out[
+        line
+          .slice(0, at)
+          .replace(/service="[a-z]+",?/, '')
+          .replace(',}', '}')
+      ] = Number(line.slice(at + 1));
     }
   } catch {
     // Reported as empty.

@@ -1,4 +1,4 @@
-// Diagnostic preload, not part of the measurement: `--node-options "--import ./bench/lib/memory-probe.ts"`
+// Diagnostic preload, not part of the measurement: `--node-options="--import ./bench/lib/memory-probe.ts"`
 // with MEMORY_PROBE_DIR set makes every service append `process.memoryUsage()` (and V8 heap spaces)
 // every second to `<dir>/<service>-<pid>.jsonl`, to tell the V8 heap from the rest of the RSS.
 import { appendFileSync, mkdirSync } from 'node:fs';

@@ -45,13 +45,13 @@ export function readResults(): ResultFile[] {
 /** The results as a Markdown table (one or more rows per benchmark). */
 export function markdownTable(files: readonly ResultFile[]): string {
   const lines = [
-    '| benchmark | target | result | pass | run (UTC), load 1-min min/mean/max |',
+    '| benchmark | target | result | pass | run (UTC), commit, load 1-min min/mean/max |',
     '|---|---|---|---|---|',
   ];
   for (const f of files) {
     for (const row of f.rows) {
       lines.push(
-        `| ${row.benchmark} | ${row.target} | ${row.result} | ${row.pass ? '✅ pass' : '❌ miss'} | ${f.machine.date.slice(0, 16).replace('T', ' ')}, ${f.load.min}/${f.load.mean}/${f.load.max} |`,
+        `| ${row.benchmark} | ${row.target} | ${row.result} | ${row.pass ? '✅ pass' : '❌ miss'} | ${f.machine.date.slice(0, 16).replace('T', ' ')}, ${f.machine.git.commit.slice(0, 8)}${f.machine.git.dirtyFiles > 0 ? `+${f.machine.git.dirtyFiles}` : ''}, ${f.load.min}/${f.load.mean}/${f.load.max} |`,
       );
     }
   }
@@ -80,7 +80,7 @@ export function updateReadme(files: readonly ResultFile[]): boolean {
   if (a < 0 || b < a) return false;
   const machine = files[0]?.machine;
   const about = machine
-    ? `\n_${machine.cpuModel}, ${machine.cores} cores, ${Math.round(machine.memoryMiB / 1024)} GiB, Node ${machine.node}, commit ${machine.git.commit.slice(0, 8)}${machine.git.dirtyFiles > 0 ? ` + ${machine.git.dirtyFiles} uncommitted files of other engineers in the checkout` : ''}._\n`
+    ? `\n_${machine.cpuModel}, ${machine.cores} cores, ${Math.round(machine.memoryMiB / 1024)} GiB, Node ${machine.node}. Commit \`abcd1234+N\`: the code measured was that commit plus N files other engineers had not committed yet (several engineers work in this checkout)._\n`
     : '';
   writeFileSync(path, `${text.slice(0, a + START.length)}\n${markdownTable(files)}\n${about}${text.slice(b)}`);
   return true;
