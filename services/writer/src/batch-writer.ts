@@ -1,9 +1,10 @@
 import type { ModifiedProperty, ProvisioningCommandV1, ProvisioningResultV1, ResultError } from '@provision/events';
 import { nextDelay, type RetryPolicy, SALESFORCE_POLICY } from '@provision/retry';
+import { chunks, failureToError, withoutFields, withWarnings } from './domain/command-parts.ts';
 import { asCallError, type SalesforceCallError } from './domain/errors.ts';
 import { type ApiOperation, NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
 import { hasSetChanges, setsOfNewUser, setsProperty } from './domain/permission-sets.ts';
-import { desiredFields, type LinkedBy, type Plan, planCommand, type Resolution } from './domain/plan.ts';
+import { type LinkedBy, type Plan, planCommand } from './domain/plan.ts';
 import type {
   Clock,
   Fields,
@@ -13,8 +14,8 @@ import type {
   SalesforceFailure,
   SalesforceUser,
 } from './domain/ports.ts';
-import { recommendedActionFor } from './domain/recommended-actions.ts';
 import { resultOf, roundsOf } from './domain/result.ts';
+import { resolveUsers } from './resolve-users.ts';
 
 export interface BatchWriterDeps {
   readonly directory: SalesforceDirectory;
@@ -49,47 +50,6 @@ export class JobHaltedError extends Error {
 }
 
 const MAX_RECORDS_PER_CALL = 200;
-// Fields read back on every user: the writer needs them to decide and to report.
-const ALWAYS_READ = ['Username', 'IsActive'];
-// Salesforce stores these lower-cased; matching on them is case-insensitive.
-const CASE_INSENSITIVE = new Set(['Username', 'Email']);
-
-function matchKey(attribute: string, value: string): string {
-  return CASE_INSENSITIVE.has(attribute) ? value.toLowerCase() : value;
-}
-
-/** The attribute and value an unlinked user is matched with: the command's, else its Username. */
-export function matchingOf(command: ProvisioningCommandV1): { attribute: string; value: string } | null {
-  if (command.matching && command.matching.value !== '') return command.matching;
-  const username = command.fields['Username'];
-  return typeof username === 'string' && username !== '' ? { attribute: 'Username', value: username } : null;
-}
-
-/**
- * The value the matching attribute had before this change (`modifiedProperties` old value): a user
- * whose Username changed while its link was lost is still found under the old one.
- */
-function previousValueOf(command: ProvisioningCommandV1, attribute: string): string | undefined {
-  const old = command.modifiedProperties.find((p) => p.name === attribute)?.oldValue;
-  return typeof old === 'string' && old !== '' ? old : undefined;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-function failureToError(failure: SalesforceFailure): ResultError {
-  return {
-    code: failure.code,
-    message: failure.message,
-    retriable: failure.retriable,
-    fields: [...failure.fields],
-    recommendedAction: recommendedActionFor(failure.code, failure.salesforceCode),
-  };
-}
-
 /**
  * Writes one batch of commands to Salesforce and answers each with exactly one result, in input
  * order. Per round (each user at most once, so a user's commands stay ordered):
@@ -98,7 +58,8 @@ function failureToError(failure: SalesforceFailure): ResultError {
  *    (one SOQL query per `valuesPerQuery` values);
  * 2. a plan per command (pure: create, update of the differing fields, nothing, skip);
  * 3. creates and updates in sObject Collections calls of at most 200 records; links are stored as
- *    soon as Salesforce answers, before any result is emitted or offset committed.
+ *    soon as Salesforce answers, before any result is emitted or offset committed;
+ * 4. the permission-set changes of the users now written, in one directory call.
  *
  * A transient request failure retries the unfinished commands from step 1 (so a create whose answer
  * was lost is found by its link or its Username, never created twice); a transient record failure
@@ -127,41 +88,6 @@ export async function writeBatch(
     if (!result) throw new Error(`no result for command ${c.commandId}`);
     return withWarnings(c, result, unsupported);
   });
-}
-
-/** The command without the fields the directory cannot write (they would fail the whole record). */
-function withoutFields(command: ProvisioningCommandV1, unsupported: ReadonlySet<string>): ProvisioningCommandV1 {
-  if (!Object.keys(command.fields).some((f) => unsupported.has(f))) return command;
-  return {
-    ...command,
-    fields: Object.fromEntries(Object.entries(command.fields).filter(([f]) => !unsupported.has(f))),
-  };
-}
-
-/**
- * A success that left fields out because the directory cannot write them is a `warning`, as Entra's
- * log says when a user was provisioned with caveats. (The gateway writes every field the mapper
- * sends, `UserRoleName` included, and permission sets: this is for directories that cannot.)
- */
-function withWarnings(
-  command: ProvisioningCommandV1,
-  result: ProvisioningResultV1,
-  unsupported: ReadonlySet<string>,
-): ProvisioningResultV1 {
-  if (result.status !== 'success') return result;
-  const fields = Object.keys(command.fields).filter((f) => unsupported.has(f));
-  if (fields.length === 0) return result;
-  return {
-    ...result,
-    status: 'warning',
-    error: {
-      code: 'SalesforcePartiallyApplied',
-      message: `The user was provisioned, but not written: ${fields.join(', ')} (not supported by this Salesforce directory)`,
-      retriable: false,
-      fields,
-      recommendedAction: recommendedActionFor('SalesforcePartiallyApplied'),
-    },
-  };
 }
 
 interface Pending {
@@ -252,7 +178,10 @@ class BatchRun {
       return false;
     });
     if (active.length === 0) return [];
-    const resolutions = await this.resolve(active.map((p) => p.command));
+    const resolutions = await resolveUsers(
+      active.map((p) => p.command),
+      { links: this.deps.links, query: (attribute, values, fields) => this.query(attribute, values, fields) },
+    );
     const plans = active.map((p) => ({
       p,
       plan: planCommand(p.command, resolutions.get(p.command) ?? { kind: 'none' }),
@@ -450,70 +379,6 @@ class BatchRun {
     };
     if (failure.retriable) retry.push({ ...p, failure });
     else this.finish(p, attempt, { status: 'failure', salesforceId, linkedBy, error: failureToError(failure) });
-  }
-
-  /** Links first, then the matching attribute: the Salesforce user of each command, if any. */
-  private async resolve(commands: readonly ProvisioningCommandV1[]): Promise<Map<ProvisioningCommandV1, Resolution>> {
-    const out = new Map<ProvisioningCommandV1, Resolution>();
-    const stored = await this.deps.links.getMany([...new Set(commands.map((c) => c.userId))]);
-    const fieldNames = new Set(ALWAYS_READ);
-    for (const c of commands) {
-      for (const f of Object.keys(desiredFields(c))) fieldNames.add(f);
-      const m = matchingOf(c);
-      if (m) fieldNames.add(m.attribute);
-    }
-    const fields = [...fieldNames];
-
-    const linkOf = (c: ProvisioningCommandV1) => stored.get(c.userId) ?? c.salesforceId ?? undefined;
-    const linkedIds = [...new Set(commands.map(linkOf).filter((id): id is string => id !== undefined))];
-    const byId = new Map<string, SalesforceUser>();
-    for (const users of await this.query('Id', linkedIds, fields)) byId.set(users.id, users);
-
-    const stale: string[] = [];
-    const toMatch = new Map<string, ProvisioningCommandV1[]>();
-    for (const c of commands) {
-      const id = linkOf(c);
-      const user = id === undefined ? undefined : byId.get(id);
-      if (user) {
-        out.set(c, { kind: 'linked', user });
-        continue;
-      }
-      // A link to a user Salesforce no longer has (another org, a sandbox refresh): match again.
-      if (id !== undefined && stored.has(c.userId)) stale.push(c.userId);
-      const m = matchingOf(c);
-      if (!m) {
-        out.set(c, { kind: 'unmatchable', missing: c.matching?.attribute ?? 'Username' });
-        continue;
-      }
-      toMatch.set(m.attribute, [...(toMatch.get(m.attribute) ?? []), c]);
-    }
-    if (stale.length > 0) await this.deps.links.deleteMany(stale);
-
-    for (const [attribute, group] of toMatch) {
-      const values = [
-        ...new Set(
-          group.flatMap((c) => [matchingOf(c)?.value ?? '', previousValueOf(c, attribute) ?? ''].filter(Boolean)),
-        ),
-      ];
-      const found = new Map<string, SalesforceUser[]>();
-      for (const user of await this.query(attribute, values, fields)) {
-        const value = user.fields[attribute];
-        if (typeof value !== 'string') continue;
-        const key = matchKey(attribute, value);
-        found.set(key, [...(found.get(key) ?? []), user]);
-      }
-      for (const c of group) {
-        const previous = previousValueOf(c, attribute);
-        const users =
-          found.get(matchKey(attribute, matchingOf(c)?.value ?? '')) ??
-          (previous === undefined ? undefined : found.get(matchKey(attribute, previous))) ??
-          [];
-        if (users.length === 1 && users[0]) out.set(c, { kind: 'matched', user: users[0] });
-        else if (users.length > 1) out.set(c, { kind: 'ambiguous', ids: users.map((u) => u.id) });
-        else out.set(c, { kind: 'none' });
-      }
-    }
-    return out;
   }
 
   private async query(
