@@ -9,7 +9,8 @@ import {
 import { classifySalesforceError, salesforceError } from './classify.ts';
 import { checkConnection } from './connection-check.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
-import { assignPermissionSets, type NamedSet } from './permission-sets.ts';
+import { NameLists } from './name-lists.ts';
+import { assignPermissionSets } from './permission-sets.ts';
 import { flatten } from './records.ts';
 import { chunkInQueries, isFieldPath } from './soql.ts';
 import type {
@@ -99,15 +100,14 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
   #conn: Connection | undefined;
   #connecting: Promise<Connection> | undefined;
   #calls = 0;
-  #profiles: Map<string, SalesforceProfile> | undefined;
-  #roles: Map<string, NamedSet> | undefined;
-  #permissionSets: Map<string, NamedSet> | undefined;
+  readonly #names: NameLists;
 
   constructor(options: SalesforceConnectionOptions) {
     this.#options = options;
     this.#loginUrl = resolveLoginUrl(options);
     this.#batchSize = Math.min(MAX_BATCH, Math.max(1, options.batchSize ?? MAX_BATCH));
     this.#maxQueryLength = options.maxQueryLength ?? 12_000;
+    this.#names = new NameLists({ query: (soql) => this.#queryAll(soql), listProfiles: () => this.listProfiles() });
   }
 
   /** The login URL in use. */
@@ -265,25 +265,6 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
       : this.#compositeQueries(chunkInQueries(prefix, field, values, COMPOSITE_QUERY_LENGTH));
   }
 
-  /** Roles by lower-cased name: one SOQL query, cached like the profiles. */
-  async #loadRoles(): Promise<Map<string, NamedSet>> {
-    const rows = await this.#queryAll('SELECT Id, Name FROM UserRole');
-    this.#roles = new Map(
-      rows.map((r) => [String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) }]),
-    );
-    return this.#roles;
-  }
-
-  /** Assignable (not profile-owned) permission sets by lower-cased name: one query, cached. */
-  async #loadPermissionSets(refresh: boolean): Promise<Map<string, NamedSet>> {
-    if (this.#permissionSets && !refresh) return this.#permissionSets;
-    const rows = await this.#queryAll('SELECT Id, Name FROM PermissionSet WHERE IsOwnedByProfile = false');
-    this.#permissionSets = new Map(
-      rows.map((r) => [String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) }]),
-    );
-    return this.#permissionSets;
-  }
-
   async listProfiles(): Promise<SalesforceProfile[]> {
     const rows = await this.#queryAll(
       'SELECT Id, Name, UserType, UserLicense.Name, UserLicense.TotalLicenses, UserLicense.UsedLicenses FROM Profile ORDER BY Name',
@@ -302,7 +283,7 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
         licencesRemaining: Math.max(0, total - used),
       };
     });
-    this.#profiles = new Map(profiles.map((p) => [p.name.toLowerCase(), p]));
+    this.#names.rememberProfiles(profiles);
     return profiles;
   }
 
@@ -329,46 +310,6 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     });
   }
 
-  /**
-   * Replaces ProfileName with ProfileId and UserRoleName with UserRoleId (null clears the role), from
-   * lists cached and reloaded once when a name is unknown; an unknown name fails that record before
-   * any write.
-   */
-  async #resolveNames(records: readonly SalesforceUserInput[]): Promise<(Rec | SalesforceError)[]> {
-    const names = records.map((r) => r.ProfileName).filter((n): n is string => typeof n === 'string');
-    if (names.length > 0 && (!this.#profiles || names.some((n) => !this.#profiles!.has(n.toLowerCase())))) {
-      await this.listProfiles();
-    }
-    const roles = records.map((r) => r.UserRoleName).filter((n): n is string => typeof n === 'string' && n !== '');
-    if (roles.length > 0 && (!this.#roles || roles.some((n) => !this.#roles!.has(n.toLowerCase())))) {
-      await this.#loadRoles();
-    }
-    return records.map((record) => {
-      const { ProfileName, UserRoleName, ...rest } = record;
-      const out: Rec = { ...rest };
-      if (ProfileName !== undefined) {
-        const profile = this.#profiles!.get(String(ProfileName).toLowerCase());
-        if (!profile) {
-          return salesforceError('SalesforceUnknownProfile', `No profile named '${ProfileName}' in the org`, [
-            'ProfileName',
-          ]);
-        }
-        out['ProfileId'] = profile.id;
-      }
-      if (UserRoleName === null || UserRoleName === '') out['UserRoleId'] = null;
-      else if (UserRoleName !== undefined) {
-        const role = this.#roles!.get(String(UserRoleName).toLowerCase());
-        if (!role) {
-          return salesforceError('SalesforceUnknownRole', `No role named '${UserRoleName}' in the org`, [
-            'UserRoleName',
-          ]);
-        }
-        out['UserRoleId'] = role.id;
-      }
-      return out;
-    });
-  }
-
   async #write(
     kind: 'create' | 'update',
     records: readonly SalesforceUserInput[],
@@ -377,7 +318,7 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     if (records.length === 0) return [];
     let resolved: (Rec | SalesforceError)[];
     try {
-      resolved = type === 'User' ? await this.#resolveNames(records) : records.map((r) => ({ ...r }));
+      resolved = type === 'User' ? await this.#names.resolveUserNames(records) : records.map((r) => ({ ...r }));
     } catch (error) {
       // The profile or role list could not be read: every record fails with that request's error.
       const classified = SalesforceGatewayError.from(error).salesforce;
@@ -421,17 +362,8 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
           results[p.index] = { ok: false, error: classified, errors: [classified], ...idOf(records[p.index]) };
       }
     }
-    if (type === 'User') this.#forgetStaleNames(results as WriteResult[]);
+    if (type === 'User') this.#names.forgetStale(results as WriteResult[]);
     return results as WriteResult[];
-  }
-
-  /** A cached profile or role that Salesforce no longer has (deleted since): reload the list next time. */
-  #forgetStaleNames(results: readonly WriteResult[]): void {
-    for (const r of results) {
-      if (r.ok || r.error.salesforceCode !== 'INVALID_CROSS_REFERENCE_KEY') continue;
-      if (r.error.fields.includes('ProfileId')) this.#profiles = undefined;
-      if (r.error.fields.includes('UserRoleId')) this.#roles = undefined;
-    }
   }
 
   createUsers(records: readonly SalesforceUserInput[]): Promise<WriteResult[]> {
@@ -485,10 +417,8 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
       {
         batchSize: this.#batchSize,
         queryIn: (prefix, field, values) => this.#queryIn(prefix, field, values),
-        permissionSets: (refresh) => this.#loadPermissionSets(refresh),
-        forgetPermissionSets: () => {
-          this.#permissionSets = undefined;
-        },
+        permissionSets: (refresh) => this.#names.permissionSets(refresh),
+        forgetPermissionSets: () => this.#names.forgetPermissionSets(),
         insert: async (records) => {
           const conn = await this.#connection();
           return conn.create('PermissionSetAssignment', [...records], { allOrNone: false });

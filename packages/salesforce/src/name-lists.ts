@@ -1,0 +1,105 @@
+import { salesforceError } from './classify.ts';
+import type { NamedSet } from './permission-sets.ts';
+import type { SalesforceError, SalesforceProfile, SalesforceUserInput, WriteResult } from './types.ts';
+
+type Rec = Record<string, unknown>;
+
+/**
+ * The org's profiles, roles and assignable permission sets by name, each read with one query when
+ * first needed, read again once when a name is unknown, and forgotten when Salesforce says a cached
+ * id no longer exists (`INVALID_CROSS_REFERENCE_KEY`).
+ */
+export class NameLists {
+  readonly #query: (soql: string) => Promise<Rec[]>;
+  readonly #listProfiles: () => Promise<SalesforceProfile[]>;
+  #profiles: Map<string, SalesforceProfile> | undefined;
+  #roles: Map<string, NamedSet> | undefined;
+  #permissionSets: Map<string, NamedSet> | undefined;
+
+  constructor(deps: {
+    query: (soql: string) => Promise<Rec[]>;
+    /** Lists the profiles and hands them to `rememberProfiles`. */
+    listProfiles: () => Promise<SalesforceProfile[]>;
+  }) {
+    this.#query = deps.query;
+    this.#listProfiles = deps.listProfiles;
+  }
+
+  /** Keeps the profile list the gateway just read. */
+  rememberProfiles(profiles: readonly SalesforceProfile[]): void {
+    this.#profiles = new Map(profiles.map((p) => [p.name.toLowerCase(), p]));
+  }
+
+  /** Roles by lower-cased name: one SOQL query, cached like the profiles. */
+  async #loadRoles(): Promise<Map<string, NamedSet>> {
+    const rows = await this.#query('SELECT Id, Name FROM UserRole');
+    this.#roles = new Map(
+      rows.map((r) => [String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) }]),
+    );
+    return this.#roles;
+  }
+
+  /** Assignable (not profile-owned) permission sets by lower-cased name: one query, cached. */
+  async permissionSets(refresh: boolean): Promise<Map<string, NamedSet>> {
+    if (this.#permissionSets && !refresh) return this.#permissionSets;
+    const rows = await this.#query('SELECT Id, Name FROM PermissionSet WHERE IsOwnedByProfile = false');
+    this.#permissionSets = new Map(
+      rows.map((r) => [String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) }]),
+    );
+    return this.#permissionSets;
+  }
+
+  /** Drops the cached permission sets (one turned out to be deleted). */
+  forgetPermissionSets(): void {
+    this.#permissionSets = undefined;
+  }
+
+  /**
+   * Replaces ProfileName with ProfileId and UserRoleName with UserRoleId (null clears the role), from
+   * lists cached and reloaded once when a name is unknown; an unknown name fails that record before
+   * any write.
+   */
+  async resolveUserNames(records: readonly SalesforceUserInput[]): Promise<(Rec | SalesforceError)[]> {
+    const names = records.map((r) => r.ProfileName).filter((n): n is string => typeof n === 'string');
+    if (names.length > 0 && (!this.#profiles || names.some((n) => !this.#profiles!.has(n.toLowerCase())))) {
+      await this.#listProfiles();
+    }
+    const roles = records.map((r) => r.UserRoleName).filter((n): n is string => typeof n === 'string' && n !== '');
+    if (roles.length > 0 && (!this.#roles || roles.some((n) => !this.#roles!.has(n.toLowerCase())))) {
+      await this.#loadRoles();
+    }
+    return records.map((record) => {
+      const { ProfileName, UserRoleName, ...rest } = record;
+      const out: Rec = { ...rest };
+      if (ProfileName !== undefined) {
+        const profile = this.#profiles!.get(String(ProfileName).toLowerCase());
+        if (!profile) {
+          return salesforceError('SalesforceUnknownProfile', `No profile named '${ProfileName}' in the org`, [
+            'ProfileName',
+          ]);
+        }
+        out['ProfileId'] = profile.id;
+      }
+      if (UserRoleName === null || UserRoleName === '') out['UserRoleId'] = null;
+      else if (UserRoleName !== undefined) {
+        const role = this.#roles!.get(String(UserRoleName).toLowerCase());
+        if (!role) {
+          return salesforceError('SalesforceUnknownRole', `No role named '${UserRoleName}' in the org`, [
+            'UserRoleName',
+          ]);
+        }
+        out['UserRoleId'] = role.id;
+      }
+      return out;
+    });
+  }
+
+  /** A cached profile or role that Salesforce no longer has (deleted since): reload the list next time. */
+  forgetStale(results: readonly WriteResult[]): void {
+    for (const r of results) {
+      if (r.ok || r.error.salesforceCode !== 'INVALID_CROSS_REFERENCE_KEY') continue;
+      if (r.error.fields.includes('ProfileId')) this.#profiles = undefined;
+      if (r.error.fields.includes('UserRoleId')) this.#roles = undefined;
+    }
+  }
+}
