@@ -58,6 +58,13 @@ describe('provision provision-user', () => {
     expect(r.stdout).toContain('  recommended action: Usernames are unique across all Salesforce orgs');
   });
 
+  it('prints an entry the continuous sync made meanwhile, after waiting briefly for an on-demand one', async () => {
+    stubs.directory.set(ADA, { origin: 'sync', action: 'update' } as never);
+    const r = await runInProcess(['provision-user', ADA, '--poll-interval', '20'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('update — success');
+  });
+
   it('finds the object id of a UPN in the provisioning log and shows only the new entry', async () => {
     stubs.entries = [logEntry({ userId: ADA, commandId: 'old', upn: 'ada@contoso.com', action: 'update' })];
     stubs.directory.set(ADA, { action: 'update', upn: 'ada@contoso.com' } as never);
@@ -104,12 +111,14 @@ describe('provision provision-user', () => {
     expect(r.stderr).toContain('is the user in this tenant');
   });
 
-  it('gives up after --timeout when no entry appears, and says why that can be normal', async () => {
+  it('gives up after --timeout when no entry appears, says why that can be normal, and shows the latest entry', async () => {
+    stubs.entries = [logEntry({ userId: ADA, commandId: 'old', action: 'update', upn: 'ada@contoso.com' })];
     stubs.directory.set(ADA, null);
     const r = await runInProcess(['provision-user', ADA, '--timeout', '0.3', '--poll-interval', '20'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no provisioning log entry');
     expect(r.stderr).toContain('the mapper issues no command');
+    expect(r.stdout).toContain('No new entry; the latest one for this user:\nupdate — success');
   });
 
   it('names both missing service URLs in one message, exit 2', async () => {

@@ -57,7 +57,8 @@ export function registerProvisionUserCommand(program: Command, io: CliIo): void 
     };
 
     const userId = isId ? user.toLowerCase() : await resolveUpn(user, graph, logsOf);
-    const before = new Set((await logsOf(userId, 200)).map((e) => e.commandId));
+    const earlier = await logsOf(userId, 200);
+    const before = new Set(earlier.map((e) => e.commandId));
 
     const answer = await callService('ingestor', `${ingestorUrl}/api/provision-on-demand`, {
       method: 'POST',
@@ -81,10 +82,21 @@ export function registerProvisionUserCommand(program: Command, io: CliIo): void 
     }
 
     const deadline = Date.now() + timeoutMs;
+    // An entry the continuous sync made for this user may come before the on-demand one: once all
+    // new entries are complete, wait a little longer for an on-demand entry unless one is there.
+    const settleMs = Math.max(1000, 4 * pollMs);
     let fresh: LogEntry[] = [];
+    let changedAt = Date.now();
     for (;;) {
-      fresh = (await logsOf(userId, 50)).filter((e) => !before.has(e.commandId)).reverse();
-      if (fresh.length > 0 && fresh.every((e) => e.status !== 'pending')) break;
+      const next = (await logsOf(userId, 50)).filter((e) => !before.has(e.commandId)).reverse();
+      if (
+        next.map((e) => `${e.commandId}:${e.status}`).join() !== fresh.map((e) => `${e.commandId}:${e.status}`).join()
+      ) {
+        changedAt = Date.now();
+      }
+      fresh = next;
+      const complete = fresh.length > 0 && fresh.every((e) => e.status !== 'pending');
+      if (complete && (fresh.some((e) => e.origin === 'on-demand') || Date.now() - changedAt >= settleMs)) break;
       if (Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
@@ -93,6 +105,9 @@ export function registerProvisionUserCommand(program: Command, io: CliIo): void 
       printJson(io, { userId, published, entries: fresh, timedOut: done.length < fresh.length || fresh.length === 0 });
     else for (const entry of done) io.stdout(renderEntry(entry));
     if (fresh.length === 0) {
+      // The user's state as the log last recorded it, which is often the answer (already in step).
+      const latest = earlier.find((e) => e.status !== 'pending');
+      if (latest && !options.json) io.stdout(`No new entry; the latest one for this user:\n${renderEntry(latest)}`);
       throw new CliExit(
         EXIT.failed,
         `error: no provisioning log entry for ${userId} within ${timeoutMs / 1000} s. When Salesforce already holds ` +
