@@ -133,11 +133,15 @@ describe('docker-compose.yml', () => {
       SALESFORCE_USERNAME: 'provisioning@acme.com',
       SALESFORCE_CLIENT_ID: '3MVG9',
       SALESFORCE_PRIVATE_KEY_FILE: '/run/secrets/salesforce.key',
+      SALESFORCE_PASSWORD: '',
+      SALESFORCE_SECURITY_TOKEN: '',
     };
     const ingestor = stringEnv(services['ingestor']?.['environment'], dotenv);
     expect(ingestor).toMatchObject({ GRAPH_BASE_URL: 'https://graph.microsoft.com', NODE_EXTRA_CA_CERTS: '' });
     expect((await readConfigOf('ingestor'))(ingestor)).toMatchObject({ GRAPH_TENANT_ID: 'tenant' });
     const writer = stringEnv(services['writer']?.['environment'], dotenv);
+    // An empty secret in .env turns the sandbox's default off rather than falling back to it.
+    expect(writer).toMatchObject({ SALESFORCE_PASSWORD: '', SALESFORCE_SECURITY_TOKEN: '' });
     expect((await readConfigOf('writer'))(writer)).toMatchObject({ SALESFORCE_AUTH: 'jwt' });
   });
 
