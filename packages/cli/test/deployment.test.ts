@@ -334,4 +334,17 @@ describe('docs/operations.md', () => {
     const doc = read('docs/operations.md');
     expect(variables.filter((name) => !doc.includes(`\`${name}\``))).toEqual([]);
   });
+
+  it.each(SERVICES)('states the defaults %s really has', async (service) => {
+    const doc = read('docs/operations.md');
+    const section = doc.split(/^### /m).find((s) => s.startsWith(`${service} `)) ?? '';
+    const rows = [...section.matchAll(/^\| `([A-Z0-9_]+)` \| `([^`]*)` \|/gm)].map((m) => [m[1]!, m[2]!] as const);
+    expect(rows.length).toBeGreaterThan(0);
+    const { [service]: definition } = compose['services'];
+    const readConfig = await readConfigOf(service);
+    for (const [name, documented] of rows) {
+      const { [name]: _set, ...env } = stringEnv(definition['environment']);
+      expect(String(readConfig(env)[name]), name).toBe(documented);
+    }
+  });
 });
