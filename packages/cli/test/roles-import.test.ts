@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { type GraphSim, startGraphSim } from '@provision/graph-sim';
 import { type SalesforceSim, startSalesforceSim } from '@provision/salesforce-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,22 @@ describe('provision roles import', () => {
     expect(r.stderr).toContain('2 problems');
     expect(r.stderr).toContain('--graph-client-secret (GRAPH_CLIENT_SECRET): is required to publish the roles');
     expect(r.stderr).toContain('--application-id (GRAPH_APPLICATION_ID): is required to publish the roles');
+  });
+
+  it('gives up on a Salesforce that never answers (--timeout), exit 1', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    try {
+      const r = await runInProcess(['roles', 'import', '--login-url', url, '--timeout', '0.5'], env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('cannot read the Salesforce profiles: Salesforce did not answer within 0.5 s');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('fails (exit 1) and points at test-connection when Salesforce refuses the login', async () => {

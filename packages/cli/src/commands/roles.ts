@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { withDeadline } from '../deadline.ts';
 import { graphOptions, readGraphSettings } from '../graph-settings.ts';
 import { CliExit, type CliIo, EXIT, printJson } from '../io.ts';
 import { readSalesforceSettings, salesforceOptions } from '../salesforce-settings.ts';
@@ -8,6 +9,7 @@ import { SettingsReader } from '../settings.ts';
 export const DEFAULT_ACCESS = 'Default Access';
 
 const APPLICATION = { flag: '--application-id', env: ['GRAPH_APPLICATION_ID'] } as const;
+const TIMEOUT = { flag: '--timeout' } as const;
 
 interface ImportOptions {
   readonly sandbox?: boolean;
@@ -33,13 +35,16 @@ export function registerRolesCommand(program: Command, io: CliIo): void {
       'object id of the Entra application (App registrations → Object ID) (env GRAPH_APPLICATION_ID)',
     )
     .option('--dry-run', 'show what would be added, updated, kept and removed, without writing')
+    .option('--timeout <seconds>', 'give up on Salesforce or Graph when they do not answer', '60')
     .option('--json', 'print the result as JSON')
     .action(async (options: ImportOptions & Record<string, unknown>) => {
       const reader = new SettingsReader(options, io.env);
       const salesforce = await readSalesforceSettings(reader, io, options);
       const graph = readGraphSettings(reader, 'to publish the roles');
       const applicationId = reader.text(APPLICATION, 'to publish the roles');
+      const timeoutMs = reader.positive(TIMEOUT, 60) * 1000;
       reader.done();
+      const silent = (who: string) => `${who} did not answer within ${timeoutMs / 1000} s`;
       if (!salesforce || !graph || !applicationId) throw new CliExit(EXIT.invalid, 'error: incomplete settings');
 
       const { JsforceSalesforceGateway } = await import('@provision/salesforce');
@@ -47,7 +52,7 @@ export function registerRolesCommand(program: Command, io: CliIo): void {
       const gateway = new JsforceSalesforceGateway(salesforce.connection);
       let profiles: Awaited<ReturnType<typeof gateway.listProfiles>>;
       try {
-        profiles = await gateway.listProfiles();
+        profiles = await withDeadline(gateway.listProfiles(), timeoutMs, silent('Salesforce'));
       } catch (error) {
         throw new CliExit(
           EXIT.failed,
@@ -63,7 +68,11 @@ export function registerRolesCommand(program: Command, io: CliIo): void {
       const publisher = new GraphAppRolePublisher(createGraphClient(graph), applicationId);
       let outcome: { added: readonly string[]; updated: readonly string[]; removed: readonly string[] };
       try {
-        outcome = options.dryRun ? planAppRoles(await publisher.roles(), desired) : await publisher.publish(desired);
+        outcome = await withDeadline(
+          options.dryRun ? publisher.roles().then((roles) => planAppRoles(roles, desired)) : publisher.publish(desired),
+          timeoutMs,
+          silent('Microsoft Graph'),
+        );
       } catch (error) {
         throw new CliExit(EXIT.failed, `error: ${(error as Error).message}`);
       }
