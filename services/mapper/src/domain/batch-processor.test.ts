@@ -286,4 +286,20 @@ describe('mapper batch processor', () => {
       expect(sink.commands.map((c) => c.action)).toEqual(['create', 'update']);
     });
   });
+
+  it('previews in dry run without believing Salesforce changed, so the real run sends everything', async () => {
+    const dry = createBatchProcessor({
+      store,
+      sink,
+      failures,
+      guard,
+      guardPolicy: { threshold: 0, windowMs: 1 },
+      config: defaultMappingConfig(),
+      context: { newId: id, now: () => new Date(at), dryRun: true },
+    });
+    await dry.process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] });
+    expect(sink.commands.at(-1)).toMatchObject({ action: 'create', dryRun: true });
+    await process({ partition: 0, events: [upsert('u1', 's2')] });
+    expect(sink.commands.at(-1)).toMatchObject({ action: 'create', dryRun: false });
+  });
 });

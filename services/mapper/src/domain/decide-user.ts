@@ -42,6 +42,9 @@ export function decideUser(
     return { decision, command: toCommand(picture, decision, ctx), picture: { ...picture, lastSkip: signature } };
   }
   const command = toCommand(picture, decision, ctx);
+  // A preview changes nothing in Salesforce: the picture must not believe it did, so turning dry
+  // run off later sends the real commands.
+  if (ctx.dryRun) return { decision, command, picture };
   return {
     decision,
     command,
