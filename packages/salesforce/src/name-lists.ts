@@ -15,14 +15,42 @@ export class NameLists {
   #profiles: Map<string, SalesforceProfile> | undefined;
   #roles: Map<string, NamedSet> | undefined;
   #permissionSets: Map<string, NamedSet> | undefined;
+  /**
+   * Names still unknown right after a reload, with when to look again: without it, every batch that
+   * names a profile the org lacks would re-read the whole list (one API call each time).
+   */
+  readonly #unknown = new Map<string, number>();
+  readonly #now: () => number;
 
   constructor(deps: {
     query: (soql: string) => Promise<Rec[]>;
     /** Lists the profiles and hands them to `rememberProfiles`. */
     listProfiles: () => Promise<SalesforceProfile[]>;
+    now?: () => number;
   }) {
     this.#query = deps.query;
     this.#listProfiles = deps.listProfiles;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** How long a name found missing after a reload is believed missing. */
+  static readonly UNKNOWN_TTL_MS = 5 * 60_000;
+
+  /** Whether a name absent from `list` is worth a reload (not one already found missing lately). */
+  #worthReload(kind: string, list: Map<string, unknown> | undefined, names: readonly string[]): boolean {
+    if (!list) return true;
+    const now = this.#now();
+    return names.some((n) => {
+      const key = n.toLowerCase();
+      if (list.has(key)) return false;
+      const until = this.#unknown.get(`${kind}:${key}`);
+      return until === undefined || until <= now;
+    });
+  }
+
+  #rememberUnknown(kind: string, list: Map<string, unknown>, names: readonly string[]): void {
+    const until = this.#now() + NameLists.UNKNOWN_TTL_MS;
+    for (const n of names) if (!list.has(n.toLowerCase())) this.#unknown.set(`${kind}:${n.toLowerCase()}`, until);
   }
 
   /** Keeps the profile list the gateway just read. */
@@ -61,12 +89,14 @@ export class NameLists {
    */
   async resolveUserNames(records: readonly SalesforceUserInput[]): Promise<(Rec | SalesforceError)[]> {
     const names = records.map((r) => r.ProfileName).filter((n): n is string => typeof n === 'string');
-    if (names.length > 0 && (!this.#profiles || names.some((n) => !this.#profiles!.has(n.toLowerCase())))) {
+    if (names.length > 0 && this.#worthReload('profile', this.#profiles, names)) {
       await this.#listProfiles();
+      if (this.#profiles) this.#rememberUnknown('profile', this.#profiles, names);
     }
     const roles = records.map((r) => r.UserRoleName).filter((n): n is string => typeof n === 'string' && n !== '');
-    if (roles.length > 0 && (!this.#roles || roles.some((n) => !this.#roles!.has(n.toLowerCase())))) {
-      await this.#loadRoles();
+    if (roles.length > 0 && this.#worthReload('role', this.#roles, roles)) {
+      const loaded = await this.#loadRoles();
+      this.#rememberUnknown('role', loaded, roles);
     }
     return records.map((record) => {
       const { ProfileName, UserRoleName, ...rest } = record;
