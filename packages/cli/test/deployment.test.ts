@@ -338,7 +338,7 @@ describe('docs/operations.md', () => {
   it.each(SERVICES)('states the defaults %s really has', async (service) => {
     const doc = read('docs/operations.md');
     const section = doc.split(/^### /m).find((s) => s.startsWith(`${service} `)) ?? '';
-    const rows = [...section.matchAll(/^\| `([A-Z0-9_]+)` \| `([^`]*)` \|/gm)].map((m) => [m[1]!, m[2]!] as const);
+    const rows = [...section.matchAll(/^\| `([A-Z0-9_]+)`\s*\| `([^`]*)`\s*\|/gm)].map((m) => [m[1]!, m[2]!] as const);
     expect(rows.length).toBeGreaterThan(0);
     const { [service]: definition } = compose['services'];
     const readConfig = await readConfigOf(service);
