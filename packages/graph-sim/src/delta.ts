@@ -30,6 +30,8 @@ export interface DeltaState {
   readonly m?: number;
   /** Object ids of `$filter=id eq '…' or …`, when the round is restricted to them. */
   readonly i?: readonly string[];
+  /** `appRoleAssignedTo` skip tokens: the paging key of the last assignment returned (listing resumes after it). */
+  readonly a?: number;
 }
 
 /** Graph accepts at most 50 ids in a delta `$filter`. */

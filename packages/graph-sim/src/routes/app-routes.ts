@@ -64,28 +64,31 @@ export function registerAppRoutes(app: FastifyInstance, ctx: SimContext): void {
     rejectOptions(request.query, ['$filter', '$orderby', '$search', '$expand']);
     const top = parseTop(request.query, 100, 999);
     const skip = queryString(request.query, '$skiptoken');
-    let offset = 0;
+    // Paged by key, not by offset: the token carries the paging key of the last assignment returned,
+    // so an assignment removed (or hidden by a soft delete) between two page requests cannot shift
+    // the listing and make the next page skip an item that is still assigned.
+    let afterKey = 0;
     if (skip !== undefined) {
       const state = ctx.codec.decode(skip);
-      if (!state || state.p === undefined) throw new GraphHttpError(400, 'Request_BadRequest', 'Invalid paging token.');
-      offset = state.p;
+      if (!state || state.a === undefined) throw new GraphHttpError(400, 'Request_BadRequest', 'Invalid paging token.');
+      afterKey = state.a;
     }
     const value: AppRoleAssignment[] = [];
-    let index = 0;
+    let lastKey = afterKey;
     let more = false;
-    for (const assignment of tenant.visibleAssignments()) {
-      if (index++ < offset) continue;
+    for (const { assignment, key } of tenant.visibleAssignmentsAfter(afterKey)) {
       if (value.length === top) {
         more = true;
         break;
       }
       value.push(assignment);
+      lastKey = key;
     }
     const body: Record<string, unknown> = {
       '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('${tenant.servicePrincipal.id}')/appRoleAssignedTo`,
     };
     if (more) {
-      const token = ctx.codec.encode({ k: 'user', s: null, f: 0, p: offset + top, t: Date.now(), g: 0 });
+      const token = ctx.codec.encode({ k: 'user', s: null, f: 0, a: lastKey, t: Date.now(), g: 0 });
       body['@odata.nextLink'] =
         `${origin(request)}/v1.0/servicePrincipals/${tenant.servicePrincipal.id}/appRoleAssignedTo?$top=${top}&$skiptoken=${token}`;
     }

@@ -67,6 +67,13 @@ export class Tenant {
   readonly assignments = new Map<string, AppRoleAssignment>();
   /** Assignment ids by principal, so duplicate checks and deletions do not scan every assignment. */
   readonly #assignmentsByPrincipal = new Map<string, Set<string>>();
+  /**
+   * Each assignment's paging key: a number that only grows, given at creation and never reused, so a
+   * listing can resume after the last key it returned even when that assignment is gone meanwhile.
+   * `assignments` iterates in creation order, which is ascending key order.
+   */
+  readonly #assignmentKeys = new Map<string, number>();
+  #lastAssignmentKey = 0;
   readonly #upns = new Map<string, string>();
   readonly #listeners = new Set<(change: DirectoryChange) => void>();
   #seq = 0;
@@ -242,7 +249,10 @@ export class Tenant {
         if (group.deletedDateTime === null) this.#emit('group', group.id, 'updated');
       }
     }
-    for (const assignmentId of this.#assignmentsByPrincipal.get(object.id) ?? []) this.assignments.delete(assignmentId);
+    for (const assignmentId of this.#assignmentsByPrincipal.get(object.id) ?? []) {
+      this.assignments.delete(assignmentId);
+      this.#assignmentKeys.delete(assignmentId);
+    }
     this.#assignmentsByPrincipal.delete(object.id);
     if (kind === 'user') this.#upns.delete(String(object.props['userPrincipalName']).toLowerCase());
     this.store(kind).hardDelete(object);
@@ -282,6 +292,18 @@ export class Tenant {
     for (const assignment of this.assignments.values()) {
       const store = assignment.principalType === 'User' ? this.users : this.groups;
       if (store.objects.get(assignment.principalId)?.deletedDateTime === null) yield assignment;
+    }
+  }
+
+  /**
+   * Visible assignments whose paging key is above `afterKey` (0 = from the start), in key order, each
+   * with its key: `appRoleAssignedTo` pages by key, so removing an assignment between two page
+   * requests never shifts the rest of the listing (offset paging skipped the next page's first item).
+   */
+  *visibleAssignmentsAfter(afterKey: number): IterableIterator<{ assignment: AppRoleAssignment; key: number }> {
+    for (const assignment of this.visibleAssignments()) {
+      const key = this.#assignmentKeys.get(assignment.id) ?? 0;
+      if (key > afterKey) yield { assignment, key };
     }
   }
 
@@ -326,6 +348,7 @@ export class Tenant {
       resourceId: this.servicePrincipal.id,
     };
     this.assignments.set(assignment.id, assignment);
+    this.#assignmentKeys.set(assignment.id, ++this.#lastAssignmentKey);
     held.add(assignment.id);
     this.#assignmentsByPrincipal.set(principalId, held);
     return assignment;
@@ -335,6 +358,7 @@ export class Tenant {
     const assignment = this.assignments.get(assignmentId);
     if (!assignment) throw graphErrors.notFound(assignmentId);
     this.assignments.delete(assignmentId);
+    this.#assignmentKeys.delete(assignmentId);
     this.#assignmentsByPrincipal.get(assignment.principalId)?.delete(assignmentId);
   }
 }
