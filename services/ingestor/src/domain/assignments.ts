@@ -1,5 +1,5 @@
 import type { RoleRef } from '@provision/events';
-import type { AppRole, Assignment } from './ports.ts';
+import type { AppRole, Assignment, DirectorySource } from './ports.ts';
 
 /** The app role id of an assignment without a specific role ("Default Access"). */
 export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000';
@@ -12,6 +12,32 @@ export interface AssignmentDiff {
 /** Only users and groups hold roles that reach Salesforce; service principals are ignored. */
 export function isPersonAssignment(assignment: Assignment): boolean {
   return assignment.principalType === 'User' || assignment.principalType === 'Group';
+}
+
+/** One full listing of the app's assignments held by users and groups, by id. */
+export async function listPersonAssignments(
+  source: DirectorySource,
+  signal?: AbortSignal,
+): Promise<Map<string, Assignment>> {
+  const listed = new Map<string, Assignment>();
+  for await (const page of source.assignments()) {
+    signal?.throwIfAborted();
+    for (const assignment of page) if (isPersonAssignment(assignment)) listed.set(assignment.id, assignment);
+  }
+  return listed;
+}
+
+/** Whether two snapshots hold the same assignments (same ids, principals and roles). */
+export function sameAssignments(
+  previous: ReadonlyMap<string, Assignment>,
+  current: ReadonlyMap<string, Assignment>,
+): boolean {
+  if (previous.size !== current.size) return false;
+  for (const [id, now] of current) {
+    const before = previous.get(id);
+    if (!before || !sameAssignment(before, now)) return false;
+  }
+  return true;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isProvisionError, ProvisionError } from '@provision/errors';
 import type { RoleRef } from '@provision/events';
-import { diffAssignments, groupRolesOf, isPersonAssignment, roleResolver } from './assignments.ts';
+import { diffAssignments, groupRolesOf, listPersonAssignments, roleResolver } from './assignments.ts';
 import { toAttributes } from './attributes.ts';
 import { type FactBody, RoundEmitter } from './emitter.ts';
 import type { Log } from './log.ts';
@@ -85,16 +85,13 @@ async function round(
 
   // Assignments first: membership facts carry the group's current roles.
   const roleOf = roleResolver(await deps.source.appRoles());
-  const current = new Map<string, Assignment>();
-  for await (const page of deps.source.assignments()) {
-    deps.signal?.throwIfAborted();
-    for (const assignment of page) if (isPersonAssignment(assignment)) current.set(assignment.id, assignment);
-  }
+  const previous = await deps.state.assignmentSnapshot();
+  const current = await confirmedAssignments(deps, previous);
   const groupRoles = groupRolesOf(current.values(), roleOf);
 
   const usersCursor = await usersRound(deps, out, cursors.users);
   const groupsCursor = await groupsRound(deps, out, cursors.groups, groupRoles);
-  await assignmentsRound(deps, out, current, roleOf);
+  await assignmentsRound(deps, out, previous, current, roleOf);
 
   await out.complete();
   await deps.state.saveCursors({ users: usersCursor, groups: groupsCursor });
@@ -199,13 +196,55 @@ function userMembers(group: GroupDelta): { added: string[]; removed: string[] } 
   return { added, removed };
 }
 
+/**
+ * The app's assignments, where one absent from a listing counts as removed only when a second
+ * listing confirms it gone. A listing of `appRoleAssignedTo` is several pages read one after the
+ * other, and Graph promises no consistency across pages: an assignment removed meanwhile can shift
+ * the list so that a page skips one still assigned (a group's once, ~880 members fanned out as
+ * removals, 600 deactivations; bench/README.md, finding 1). So when the first listing lacks
+ * something the snapshot holds, the assignments are listed once more and the round works on the
+ * union of both: only what is absent from both is removed.
+ *
+ * Re-listing rather than waiting for a second consecutive absence (a "missing once" set kept in
+ * Redis): a genuine removal (the most urgent change there is, a leaver losing access) is published
+ * in the same round instead of one round later, which could be a whole `SYNC_INTERVAL_MS` away;
+ * it costs one extra listing only in rounds that see a removal, and adds no state that a crash or
+ * a full sync would have to keep consistent. The confirmation also comes before the groups are
+ * read, so membership facts of this round carry the group's roles even when its assignment was
+ * the one skipped. An assignment that really goes away between the two listings is kept one more
+ * round and removed by the next (which lists it absent twice).
+ */
+async function confirmedAssignments(
+  deps: RoundDeps,
+  previous: ReadonlyMap<string, Assignment>,
+): Promise<Map<string, Assignment>> {
+  const current = await listPersonAssignments(deps.source, deps.signal);
+  let absent = 0;
+  for (const id of previous.keys()) if (!current.has(id)) absent++;
+  if (absent === 0) return current;
+  const again = await listPersonAssignments(deps.source, deps.signal);
+  const unconfirmed: string[] = [];
+  for (const [id, assignment] of again) {
+    if (current.has(id)) continue;
+    current.set(id, assignment);
+    if (previous.has(id)) unconfirmed.push(id);
+  }
+  if (unconfirmed.length > 0) {
+    deps.log.warn(
+      { absent, unconfirmed: unconfirmed.length, assignmentIds: unconfirmed.slice(0, 10) },
+      'assignments missing from one listing of appRoleAssignedTo are listed again; not removed',
+    );
+  }
+  return current;
+}
+
 async function assignmentsRound(
   deps: RoundDeps,
   out: RoundEmitter,
+  previous: ReadonlyMap<string, Assignment>,
   current: ReadonlyMap<string, Assignment>,
   roleOf: (appRoleId: string) => RoleRef,
 ): Promise<void> {
-  const previous = await deps.state.assignmentSnapshot();
   const diff = diffAssignments(previous, current);
   // A full round restates every assignment; an incremental one only what changed. Additions go
   // first so a role swapped by remove + add never leaves the user without a role in between.

@@ -41,6 +41,8 @@ export class FakeDirectory implements DirectorySource {
   readonly calls: Method[] = [];
   #seq = 0;
   #generation = 1;
+  /** Listings still to come that leave out some assignments (Graph's paging skipping an item). */
+  readonly #skipped: Set<string>[] = [];
   readonly #failures = new Map<Method, unknown>();
 
   // --- admin side -------------------------------------------------------------------------------
@@ -101,6 +103,15 @@ export class FakeDirectory implements DirectorySource {
     this.assignmentMap.delete(id);
   }
 
+  /**
+   * The next listing of the assignments leaves `ids` out although they stay assigned, as a page of
+   * Graph's `appRoleAssignedTo` can skip one when the list shifts between two page requests; with
+   * `listings` > 1, that many listings in a row do.
+   */
+  skipInNextListing(ids: readonly string[], listings = 1): void {
+    for (let i = 0; i < listings; i++) this.#skipped.push(new Set(ids));
+  }
+
   /** Every cursor handed out so far becomes unknown (Graph's `syncStateNotFound`). */
   expireCursors(): void {
     this.#generation++;
@@ -153,7 +164,8 @@ export class FakeDirectory implements DirectorySource {
 
   async *assignments(): AsyncIterable<readonly Assignment[]> {
     this.#enter('assignments');
-    const all = [...this.assignmentMap.values()];
+    const skipped = this.#skipped.shift() ?? new Set<string>();
+    const all = [...this.assignmentMap.values()].filter((a) => !skipped.has(a.id));
     if (all.length === 0) yield [];
     for (let i = 0; i < all.length; i += this.pageSize) yield all.slice(i, i + this.pageSize);
   }
