@@ -42,7 +42,9 @@ COPY --chmod=755 <<'SH' /usr/local/bin/provision-entrypoint
 set -e
 run_service() {
   case "$1" in
-    ingestor|mapper|writer|audit) exec node "/app/services/$1/src/main.ts" ;;
+    # A small young generation and a bounded old one keep each service under 150 MB of RSS (bench/).
+    ingestor|mapper|writer|audit)
+      exec node --max-semi-space-size=1 "--max-old-space-size=${NODE_MAX_OLD_SPACE_MB:-96}" "/app/services/$1/src/main.ts" ;;
     *) echo "provision: unknown service '$1' (expected ingestor, mapper, writer or audit)" >&2; exit 2 ;;
   esac
 }
@@ -60,6 +62,8 @@ if [ -z "${SERVICE:-}" ]; then
 fi
 run_service "$SERVICE"
 SH
+# Two malloc arenas instead of one per thread: the same work in far less resident memory.
+ENV MALLOC_ARENA_MAX=2
 # The node user of the official image (uid 1000); the sources are root-owned and read-only to it.
 USER node
 EXPOSE 8080

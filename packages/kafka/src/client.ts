@@ -147,6 +147,10 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
         heartbeatInterval: consumerOptions.heartbeatIntervalMs ?? 3_000,
         rebalanceTimeout: consumerOptions.rebalanceTimeoutMs ?? 60_000,
         maxWaitTimeInMs: consumerOptions.maxWaitTimeMs ?? 1_000,
+        // Fetches sized to the work, not kafkajs's 10 MB: a handler takes a few hundred events at a
+        // time, and every byte fetched ahead is memory the service holds (the target is < 150 MB).
+        maxBytesPerPartition: consumerOptions.maxBytesPerPartition ?? 256 * 1024,
+        maxBytes: consumerOptions.maxBytes ?? 2 * 1024 * 1024,
         allowAutoTopicCreation: false,
         retry: { initialRetryTime: 100, retries: 8, restartOnFailure: async () => true },
       });

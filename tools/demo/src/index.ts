@@ -1,4 +1,11 @@
 export { type Pipeline, type PipelineOptions, startPipeline } from './pipeline.ts';
-export { freePort, type ServiceName, type ServiceProcess, startService } from './processes.ts';
+export {
+  freePort,
+  SERVICE_ENV,
+  SERVICE_NODE_FLAGS,
+  type ServiceName,
+  type ServiceProcess,
+  startService,
+} from './processes.ts';
 export { fetchSyncStatus, type SyncStatusView, waitForInitialSync } from './progress.ts';
 export { importProfilesAsRoles, type Simulators, startSimulators } from './simulators.ts';

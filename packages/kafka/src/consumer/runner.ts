@@ -22,6 +22,9 @@ interface CommonConsumerOptions<T> {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   rebalanceTimeoutMs?: number;
+  /** Most bytes one fetch brings per partition (default 256 KiB) and in all (default 2 MiB). */
+  maxBytesPerPartition?: number;
+  maxBytes?: number;
   /** Longest a fetch waits for new messages (default 1000 ms; also bounds how quickly stop() returns). */
   maxWaitTimeMs?: number;
   /** Create `<topic>.dlq.v<N>` topics at start when missing (default true), with the source's partition count. */
