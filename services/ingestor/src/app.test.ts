@@ -62,3 +62,52 @@ describe('the service', () => {
     expect(service.ready()).toBe(false);
   });
 });
+
+describe('the assignments poll', () => {
+  it('brings an assignment-only change to the topic without a notification or the poll interval, and runs no round while nothing changes', async () => {
+    const directory = new FakeDirectory();
+    directory.roles = [{ id: 'role-std', value: 'Standard User' }];
+    directory.upsertUser('u1', { displayName: 'Adele' });
+    directory.upsertUser('u2', { displayName: 'Ben' });
+    directory.assign('a1', 'User', 'u1', 'role-std');
+    const sink = new MemorySink();
+    const metrics = new RecordingMetrics();
+    const service = buildService({
+      source: directory,
+      state: new MemorySyncState(),
+      sink,
+      metrics,
+      log: silentLog,
+      syncIntervalMs: 3_600_000,
+      assignmentPollIntervalMs: 5,
+    });
+    try {
+      await service.start();
+      await waitUntil(() => service.lastRound()?.mode === 'full');
+      const full = service.lastRound()?.syncId;
+      await waitUntil(() => metrics.assignmentPolls.filter((o) => o === 'unchanged').length >= 3);
+      expect(service.lastRound()?.syncId).toBe(full);
+      expect(metrics.rounds).toHaveLength(1);
+
+      directory.assign('a2', 'User', 'u2', 'role-std');
+      await waitUntil(() => sink.facts().some((f) => f.type === 'assignment.changed' && f.assignmentId === 'a2'));
+      expect(metrics.assignmentPolls).toContain('changed');
+      expect(service.lastRound()?.mode).toBe('incremental');
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('is off when its interval is 0', async () => {
+    const service = buildService({
+      source: new FakeDirectory(),
+      state: new MemorySyncState(),
+      sink: new MemorySink(),
+      metrics: new RecordingMetrics(),
+      log: silentLog,
+      syncIntervalMs: 3_600_000,
+      assignmentPollIntervalMs: 0,
+    });
+    expect(service.pollAssignments()).toBeUndefined();
+  });
+});

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_POLICY, nextDelay } from '@provision/retry';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { AssignmentPoller, type AssignmentPollOutcome } from './domain/assignment-poll.ts';
 import type { Log } from './domain/log.ts';
 import { type OnDemandResult, provisionOnDemand } from './domain/on-demand.ts';
 import type {
@@ -43,6 +44,11 @@ export interface IngestorDeps {
   readonly log: Log;
   /** Polling backstop between rounds. */
   readonly syncIntervalMs: number;
+  /**
+   * Pause between two polls of the assignments alone (Graph does not notify their changes); a
+   * round is requested only when they differ from the snapshot. 0 or unset: no such poll.
+   */
+  readonly assignmentPollIntervalMs?: number;
   /** The secret notifications must carry; without it every notification is rejected. */
   readonly clientState?: string;
   /** Subscriptions are created only with these (when `WEBHOOK_PUBLIC_URL` is set). */
@@ -61,6 +67,8 @@ export interface IngestorService {
   /** Stops the timers and waits for the round in flight (which stops at its next page). */
   stop(): Promise<void>;
   ready(): boolean;
+  /** Polls the assignments once now, as the timer does (undefined when the poll is disabled). */
+  pollAssignments(): Promise<AssignmentPollOutcome> | undefined;
   /** Asks for a round (coalesced with any in flight). */
   requestRound(reason: string): void;
   /** Resolves when no round runs or waits. */
@@ -107,6 +115,22 @@ export function buildService(deps: IngestorDeps): IngestorService {
       throw error;
     }
   }, deps.log);
+
+  const pollIntervalMs = deps.assignmentPollIntervalMs ?? 0;
+  const poller =
+    pollIntervalMs > 0
+      ? new AssignmentPoller({
+          source: deps.source,
+          state: deps.state,
+          metrics: deps.metrics,
+          log: deps.log,
+          intervalMs: pollIntervalMs,
+          requestRound: (reason) => scheduler.request(reason),
+          // Until a round has succeeded there is no snapshot to compare with, and while rounds
+          // fail their backoff decides when the next one runs.
+          skip: () => scheduler.busy || last === undefined || failures > 0,
+        })
+      : undefined;
 
   let keeper: SubscriptionKeeper | undefined;
   const makeKeeper = (webhook: WebhookSettings): SubscriptionKeeper => {
@@ -164,6 +188,7 @@ export function buildService(deps: IngestorDeps): IngestorService {
       await keepSubscriptions();
       scheduler.request('start');
       timers.push(setInterval(() => scheduler.request('interval'), deps.syncIntervalMs));
+      poller?.start();
       if (keeper) {
         const every = Math.min(60 * 60 * 1000, Math.max(1000, (deps.webhook?.renewBeforeMs ?? 86_400_000) / 4));
         timers.push(setInterval(() => void keepSubscriptions(), every));
@@ -176,9 +201,11 @@ export function buildService(deps: IngestorDeps): IngestorService {
       for (const timer of timers) clearInterval(timer);
       clearTimeout(retryTimer);
       stopping.abort();
+      await poller?.stop();
       await scheduler.stop();
     },
     ready: () => started,
+    pollAssignments: () => poller?.poll(),
     requestRound: (reason) => scheduler.request(reason),
     idle: () => scheduler.idle(),
     lastRound: () => last,

@@ -17,11 +17,18 @@ describe('readConfig', () => {
       GRAPH_BASE_URL: 'https://graph.microsoft.com',
       GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.com',
       SYNC_INTERVAL_MS: 300_000,
+      ASSIGNMENT_POLL_INTERVAL_MS: 10_000,
       KAFKA_PARTITIONS: 6,
       REDIS_PREFIX: 'provision:',
       TOPIC_PREFIX: '',
     });
     expect(readConfig(base).WEBHOOK_PUBLIC_URL).toBeUndefined();
+  });
+
+  it('turns the assignments poll off with 0 and refuses a negative interval', () => {
+    expect(readConfig({ ...base, ASSIGNMENT_POLL_INTERVAL_MS: '0' }).ASSIGNMENT_POLL_INTERVAL_MS).toBe(0);
+    expect(readConfig({ ...base, ASSIGNMENT_POLL_INTERVAL_MS: '2500' }).ASSIGNMENT_POLL_INTERVAL_MS).toBe(2500);
+    expect(() => readConfig({ ...base, ASSIGNMENT_POLL_INTERVAL_MS: '-1' })).toThrow(/ASSIGNMENT_POLL_INTERVAL_MS/);
   });
 
   it('requires WEBHOOK_CLIENT_STATE when WEBHOOK_PUBLIC_URL is set, and reports every problem at once', () => {

@@ -16,6 +16,11 @@ const schema = z
     GRAPH_SERVICE_PRINCIPAL_ID: z.string().min(1),
     /** Polling backstop between incremental rounds (change notifications trigger rounds sooner). */
     SYNC_INTERVAL_MS: positiveInt().default(300_000),
+    /**
+     * Pause between two polls of the app's assignments alone (Graph does not notify their changes):
+     * a round is requested only when they differ from the last snapshot. 0 disables the poll.
+     */
+    ASSIGNMENT_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
     /** Public https base URL of this service; subscriptions are created only when it is set. */
     WEBHOOK_PUBLIC_URL: urlOf('https:', 'http:').optional(),
     /** Shared secret Graph echoes in every notification (at most 128 characters). */

@@ -39,7 +39,13 @@ export interface Harness {
  */
 export async function startHarness(
   fixtures: { kafka: KafkaFixture; redis: RedisFixture },
-  options: { users: number; seed: number; syncIntervalMs?: number },
+  options: {
+    users: number;
+    seed: number;
+    syncIntervalMs?: number;
+    /** The assignments poll; off unless given, so that only the tests about it see its rounds. */
+    assignmentPollIntervalMs?: number;
+  },
 ): Promise<Harness> {
   const sim = await startGraphSim({
     seed: options.seed,
@@ -64,6 +70,7 @@ export async function startHarness(
     GRAPH_CLIENT_SECRET: sim.clientSecret,
     GRAPH_SERVICE_PRINCIPAL_ID: sim.servicePrincipalId,
     SYNC_INTERVAL_MS: String(options.syncIntervalMs ?? 3_600_000),
+    ASSIGNMENT_POLL_INTERVAL_MS: String(options.assignmentPollIntervalMs ?? 0),
     WEBHOOK_CLIENT_STATE: CLIENT_STATE,
   });
   const logger = createLogger({ service: 'ingestor', level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });

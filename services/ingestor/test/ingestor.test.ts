@@ -138,6 +138,49 @@ describe('ingestor against graph-sim, Kafka and Redis', () => {
     }
   });
 
+  test('an assignment-only change reaches the topic within seconds through the assignments poll, with no notification and a poll interval of an hour', async ({
+    kafka,
+    redis,
+  }) => {
+    const h = await startHarness(
+      { kafka, redis },
+      { users: 8, seed: 31, syncIntervalMs: 3_600_000, assignmentPollIntervalMs: 250 },
+    );
+    try {
+      const full = await h.roundCompleted('full');
+      const assigned = new Set([...h.sim.tenant.visibleAssignments()].map((a) => a.principalId));
+      const user = [...h.sim.tenant.users.active()].find((u) => !assigned.has(u.id));
+      expect(user).toBeDefined();
+      const deliveriesBefore = h.sim.admin.deliveries().length;
+
+      // Through the simulator's admin API over HTTP, as an admin's portal change would come.
+      const response = await fetch(`${h.sim.url}/__admin/assignments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ principalId: user!.id, role: 'Standard User' }),
+      });
+      expect(response.status).toBe(201);
+      const assignment = (await response.json()) as { id: string; appRoleId: string };
+      const fact = await waitFor(
+        () => h.received.find((r) => r.event.type === 'assignment.changed' && r.event.assignmentId === assignment.id),
+        { timeout: 5_000, message: 'the new assignment on the topic' },
+      );
+      expect(fact.event).toMatchObject({
+        type: 'assignment.changed',
+        userId: user!.id,
+        principalType: 'User',
+        change: 'added',
+        role: { appRoleId: assignment.appRoleId, roleValue: 'Standard User' },
+      });
+      expect(fact.event.syncId).toMatch(/^incr-/);
+      expect(fact.event.syncId).not.toBe(full);
+      // Graph sent nothing about it: the poll alone found it.
+      expect(h.sim.admin.deliveries().length).toBe(deliveriesBefore);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('a subscription Graph removed is recreated and notifications flow again', async ({ kafka, redis }) => {
     const h = await startHarness({ kafka, redis }, { users: 6, seed: 21 });
     const client = new Redis(redis.url);

@@ -19,11 +19,18 @@ export function promMetrics(registry: Registry): IngestorMetrics {
     'Graph notifications received, by kind and outcome (rejected = wrong clientState or malformed)',
     ['kind', 'outcome'],
   );
+  const polls = counter(
+    registry,
+    'ingestor_assignment_polls_total',
+    'Assignments polls, by outcome (changed = a round was requested; skipped = a round was running or failing)',
+    ['outcome'],
+  );
   return {
     published: (type, count) => published.inc({ type }, count),
     round: (mode, outcome, seconds) => rounds.observe({ mode, outcome }, seconds),
     notification: (kind, outcome, count) => {
       if (count > 0) notifications.inc({ kind, outcome }, count);
     },
+    assignmentPoll: (outcome) => polls.inc({ outcome }),
   };
 }

@@ -56,6 +56,7 @@ export async function createIngestor(
       metrics: promMetrics(telemetry.metrics),
       log: logger,
       syncIntervalMs: config.SYNC_INTERVAL_MS,
+      assignmentPollIntervalMs: config.ASSIGNMENT_POLL_INTERVAL_MS,
       ...(config.WEBHOOK_CLIENT_STATE ? { clientState: config.WEBHOOK_CLIENT_STATE } : {}),
       ...(config.WEBHOOK_PUBLIC_URL || options.webhookPublicUrl
         ? {

@@ -137,6 +137,8 @@ export interface IngestorMetrics {
   published(type: string, count: number): void;
   round(mode: 'full' | 'incremental', outcome: 'ok' | 'failed', seconds: number): void;
   notification(kind: 'change' | 'lifecycle', outcome: 'accepted' | 'rejected', count: number): void;
+  /** One assignments poll and what it found. */
+  assignmentPoll(outcome: 'changed' | 'unchanged' | 'skipped' | 'failed'): void;
 }
 
 /** Time and ids, injected so tests control them. */

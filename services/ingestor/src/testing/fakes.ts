@@ -170,6 +170,7 @@ export class RecordingMetrics implements IngestorMetrics {
   readonly publishedByType = new Map<string, number>();
   readonly rounds: { mode: string; outcome: string }[] = [];
   readonly notifications = new Map<string, number>();
+  readonly assignmentPolls: string[] = [];
   published(type: string, count: number) {
     this.publishedByType.set(type, (this.publishedByType.get(type) ?? 0) + count);
   }
@@ -179,6 +180,9 @@ export class RecordingMetrics implements IngestorMetrics {
   notification(kind: string, outcome: string, count: number) {
     const key = `${kind}:${outcome}`;
     this.notifications.set(key, (this.notifications.get(key) ?? 0) + count);
+  }
+  assignmentPoll(outcome: string) {
+    this.assignmentPolls.push(outcome);
   }
 }
 
