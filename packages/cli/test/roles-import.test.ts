@@ -63,7 +63,7 @@ describe('provision roles import', () => {
       '"Default Access" is Entra\'s default role, not a Salesforce profile: left as it is.',
     );
     for (const profile of profileNames()) expect(roleValues()).toContain(profile);
-    // A role someone else made (here: the simulator's "Salesforce Platform User") is left alone.
+    // Roles someone else made (any the simulator offers that are no profile of the org) are left alone.
     for (const value of foreign) expect(roleValues()).toContain(value);
     expect(roleValues()).not.toContain('Default Access');
 

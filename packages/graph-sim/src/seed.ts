@@ -144,7 +144,7 @@ export const SALESFORCE_PROFILES = [
   'Standard User',
   'System Administrator',
   'Chatter Free User',
-  'Salesforce Platform User',
+  'Standard Platform User',
   'Marketing User',
   'Read Only',
 ] as const;
@@ -268,7 +268,7 @@ export function seedTenant(tenant: Tenant, options: SeedOptions): SeedResult {
     if (department === 'Marketing')
       return byName('Marketing User') ?? byName('Standard User') ?? DEFAULT_ACCESS_ROLE_ID;
     if (department === 'Operations') return byName('Chatter Free User') ?? DEFAULT_ACCESS_ROLE_ID;
-    if (department === 'Finance') return byName('Salesforce Platform User') ?? DEFAULT_ACCESS_ROLE_ID;
+    if (department === 'Finance') return byName('Standard Platform User') ?? DEFAULT_ACCESS_ROLE_ID;
     return byName('Standard User') ?? DEFAULT_ACCESS_ROLE_ID;
   };
   const share = options.assignedShare ?? 0.6;
