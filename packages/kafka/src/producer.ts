@@ -46,6 +46,40 @@ export interface EventProducer {
   disconnect(): Promise<void>;
 }
 
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+type Message = { key: string; value: string; headers: Record<string, string> };
+
+/** Splits messages, in order, into requests of at most `limit` bytes (a larger single message goes alone). */
+export function chunksBySize(
+  byTopic: readonly (readonly [string, readonly Message[]])[],
+  limit: number,
+): { topic: string; messages: Message[] }[][] {
+  const chunks: { topic: string; messages: Message[] }[][] = [];
+  let current: { topic: string; messages: Message[] }[] = [];
+  let size = 0;
+  for (const [topic, messages] of byTopic) {
+    for (const m of messages) {
+      const bytes =
+        m.key.length +
+        m.value.length +
+        Object.entries(m.headers).reduce((n, [k, v]) => n + k.length + v.length, 0) +
+        64;
+      if (size > 0 && size + bytes > limit) {
+        chunks.push(current);
+        current = [];
+        size = 0;
+      }
+      const last = current.at(-1);
+      if (last?.topic === topic) last.messages.push(m);
+      else current.push({ topic, messages: [m] });
+      size += bytes;
+    }
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 export function wrapProducer(producer: Producer, defaultSource: string): EventProducer {
   const deliveries = (records: { topicName: string; partition: number; baseOffset?: string }[]) =>
     records.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1' }));
@@ -66,9 +100,13 @@ export function wrapProducer(producer: Producer, defaultSource: string): EventPr
         list.push(message);
         byTopic.set(event.topic, list);
       }
-      const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-      if (topicMessages.length === 0) return [];
-      return deliveries(await orUnavailable('producing', () => producer.sendBatch({ topicMessages })));
+      // One request per ~512 KiB: kafkajs puts a partition's messages of one request in one record
+      // batch, and the broker refuses a batch over its message.max.bytes (1 MiB by default).
+      const out: Delivery[] = [];
+      for (const chunk of chunksBySize([...byTopic], MAX_REQUEST_BYTES)) {
+        out.push(...deliveries(await orUnavailable('producing', () => producer.sendBatch({ topicMessages: chunk }))));
+      }
+      return out;
     },
     async sendRaw(topic, messages) {
       const sent = await orUnavailable(`producing to ${topic}`, () =>

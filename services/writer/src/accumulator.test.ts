@@ -55,4 +55,37 @@ describe('Accumulator', () => {
     await expect(second).resolves.toEqual([3, 4]);
     expect(maxActive).toBe(1);
   });
+
+  it('waits for a quiet period while items keep coming, but never past maxLingerMs', async () => {
+    const flushes: number[] = [];
+    const acc = new Accumulator<number, number>({
+      maxBatch: 1000,
+      lingerMs: 40,
+      maxLingerMs: 400,
+      flush: async (items) => {
+        flushes.push(items.length);
+        return items;
+      },
+    });
+    const started = Date.now();
+    const pending: Promise<number[]>[] = [];
+    // A stream: one item every 10 ms for 200 ms — no 40 ms quiet period, so one batch.
+    for (let i = 0; i < 20; i++) {
+      pending.push(acc.submit([i]));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(pending);
+    expect(flushes).toEqual([20]);
+    // A stream longer than maxLingerMs is cut at maxLingerMs.
+    flushes.length = 0;
+    const long: Promise<number[]>[] = [];
+    const t0 = Date.now();
+    while (Date.now() - t0 < 700) {
+      long.push(acc.submit([1]));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(long);
+    expect(flushes.length).toBeGreaterThanOrEqual(2);
+    expect(Date.now() - started).toBeGreaterThan(0);
+  });
 });

@@ -1,21 +1,36 @@
 /**
  * Gathers items submitted by several callers (one per Kafka partition being consumed) into one
- * batch, flushed when it reaches `maxBatch` items or `lingerMs` after the first item arrived,
- * whichever comes first. One flush runs at a time; what arrives meanwhile waits for the next. Each
- * caller gets the answers to its own items, in order.
+ * batch, flushed when it reaches `maxBatch` items, or when nothing more has arrived for `lingerMs`
+ * (a quiet period) — but never later than `maxLingerMs` after the first item. A lone change waits
+ * `lingerMs`; a stream (an initial sync) fills batches of up to `maxBatch`, so Salesforce sees few,
+ * full calls. One flush runs at a time; what arrives meanwhile waits for the next. Each caller gets
+ * the answers to its own items, in order.
  */
+/** A flush this large means a bulk flow (an initial sync) is under way. */
+const BULK = 200;
+
 export class Accumulator<In, Out> {
   private readonly maxBatch: number;
   private readonly lingerMs: number;
+  private readonly maxLingerMs: number;
+  private firstAt: number | undefined;
+  private lastFlushSize = 0;
   private readonly flushFn: (items: In[]) => Promise<Out[]>;
   private queue: { items: In[]; resolve: (out: Out[]) => void; reject: (error: unknown) => void }[] = [];
   private queued = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(options: { maxBatch: number; lingerMs: number; flush: (items: In[]) => Promise<Out[]> }) {
+  constructor(options: {
+    maxBatch: number;
+    lingerMs: number;
+    /** Longest wait for a batch to fill (default `lingerMs`: no waiting past the first quiet period). */
+    maxLingerMs?: number;
+    flush: (items: In[]) => Promise<Out[]>;
+  }) {
     this.maxBatch = options.maxBatch;
     this.lingerMs = options.lingerMs;
+    this.maxLingerMs = Math.max(options.lingerMs, options.maxLingerMs ?? options.lingerMs);
     this.flushFn = options.flush;
   }
 
@@ -40,10 +55,17 @@ export class Accumulator<In, Out> {
       this.start();
       return;
     }
-    this.timer ??= setTimeout(() => {
+    const now = Date.now();
+    this.firstAt ??= now;
+    // After a big flush more is likely on its way (a sync): a longer quiet period fills the next
+    // batch; after a small one, a lone change waits only `lingerMs`.
+    const quiet = this.lastFlushSize >= BULK ? Math.min(this.maxLingerMs, this.lingerMs * 5) : this.lingerMs;
+    const wait = Math.max(0, Math.min(quiet, this.firstAt + this.maxLingerMs - now));
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
       this.timer = undefined;
       if (!this.running) this.start();
-    }, this.lingerMs);
+    }, wait);
   }
 
   private start(): void {
@@ -59,6 +81,9 @@ export class Accumulator<In, Out> {
       this.queue.shift();
     }
     this.queued -= size;
+    this.lastFlushSize = size;
+    // Items left behind (past maxBatch) start their own wait now.
+    this.firstAt = this.queue.length > 0 ? Date.now() : undefined;
     if (taken.length === 0) return;
     this.running = this.run(taken).finally(() => {
       this.running = undefined;

@@ -45,6 +45,8 @@ export interface WriterSettings {
   readonly maxBatch: number;
   /** How long the first command of a flush waits for others. */
   readonly lingerMs: number;
+  /** Longest a batch waits to fill while commands keep arriving (default `lingerMs`). */
+  readonly maxLingerMs?: number;
   readonly valuesPerQuery: number;
   readonly quarantine: QuarantineSettings;
 }
@@ -102,6 +104,7 @@ export function buildService(deps: WriterDeps): WriterService {
   const accumulator = new Accumulator<ProvisioningCommandV1, GuardedAnswer>({
     maxBatch: deps.settings.maxBatch,
     lingerMs: deps.settings.lingerMs,
+    ...(deps.settings.maxLingerMs === undefined ? {} : { maxLingerMs: deps.settings.maxLingerMs }),
     flush: (commands) => guard.run(commands),
   });
   const recent = new Map<string, ProvisioningResultV1>();

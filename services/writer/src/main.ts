@@ -61,6 +61,7 @@ const service = buildService({
     dryRun: config.WRITER_DRY_RUN,
     maxBatch: config.WRITER_MAX_BATCH,
     lingerMs: config.WRITER_LINGER_MS,
+    maxLingerMs: config.WRITER_MAX_LINGER_MS,
     valuesPerQuery: config.WRITER_VALUES_PER_QUERY,
     quarantine: {
       threshold: config.WRITER_QUARANTINE_THRESHOLD,

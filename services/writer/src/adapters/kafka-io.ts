@@ -33,6 +33,10 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
         topics: [options.topic],
         schema: ProvisioningCommandV1 as EventSchema<ProvisioningCommandV1>,
         batchSize: options.batchSize,
+        // A partition contributes one fetch to a flush: fetches big enough for a full batch make
+        // few, full Salesforce calls (about 1 KB per command).
+        maxBytesPerPartition: 2 * 1024 * 1024,
+        maxBytes: 8 * 1024 * 1024,
         partitionsConcurrently: options.partitionsConcurrently,
         sessionTimeoutMs: options.sessionTimeoutMs,
         rebalanceTimeoutMs: options.sessionTimeoutMs,
