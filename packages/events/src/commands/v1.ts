@@ -28,9 +28,7 @@ export const ProvisioningCommandV1 = z.object({
   matching: z.object({ attribute: z.string().min(1), value: z.string() }).nullable(),
   reasons: z.array(Reason),
   /** Permission sets to assign and to remove (Provision removes only what it granted). */
-  permissionSets: z
-    .object({ add: z.array(z.string()), remove: z.array(z.string()) })
-    .default({ add: [], remove: [] }),
+  permissionSets: z.object({ add: z.array(z.string()), remove: z.array(z.string()) }).default({ add: [], remove: [] }),
   /** The Salesforce user this Entra user is linked to, when the mapper knows it. */
   salesforceId: z.string().nullable().optional(),
   /** Preview only: the writer reports what it would do, and writes nothing. */
