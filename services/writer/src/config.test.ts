@@ -12,13 +12,13 @@ const env = {
 };
 
 describe('readConfig', () => {
-  it('applies the defaults: password auth, API 62.0, batches of 2000 lingering 50 ms (at most 1 s), no dry run', () => {
+  it('applies the defaults: password auth, API 62.0, batches of 2000 lingering 50 ms (at most 2 s), no dry run', () => {
     expect(readConfig(env)).toMatchObject({
       SALESFORCE_AUTH: 'password',
       SALESFORCE_API_VERSION: '62.0',
       WRITER_MAX_BATCH: 2000,
       WRITER_LINGER_MS: 50,
-      WRITER_MAX_LINGER_MS: 1000,
+      WRITER_MAX_LINGER_MS: 2000,
       WRITER_DRY_RUN: false,
       REDIS_PREFIX: 'provision:',
     });

@@ -37,7 +37,7 @@ const base = z.object({
   WRITER_FREEZE_ON_DISABLE: bool().default(false),
   WRITER_MAX_BATCH: positiveInt().default(2000),
   WRITER_LINGER_MS: z.coerce.number().int().nonnegative().default(50),
-  WRITER_MAX_LINGER_MS: positiveInt().default(1000),
+  WRITER_MAX_LINGER_MS: positiveInt().default(2000),
   WRITER_VALUES_PER_QUERY: positiveInt().default(2000),
   WRITER_PARTITIONS_CONCURRENTLY: positiveInt().default(6),
   WRITER_SESSION_TIMEOUT_MS: positiveInt().default(90_000),

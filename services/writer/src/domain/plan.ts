@@ -1,4 +1,5 @@
 import type { ModifiedProperty, ProvisioningCommandV1, ResultError } from '@provision/events';
+import { REQUIRED_ON_CREATE } from '@provision/mapping';
 import { creationProperties, fieldDiff } from './diff.ts';
 import type { Fields, SalesforceUser } from './ports.ts';
 import { recommendedActionFor } from './recommended-actions.ts';
@@ -33,18 +34,9 @@ export type Plan =
       readonly error: ResultError | null;
     };
 
-/** Salesforce refuses to create a user without these (reference §4.1); `ProfileName` stands for `ProfileId`. */
-export const REQUIRED_ON_CREATE = [
-  'Username',
-  'LastName',
-  'Email',
-  'Alias',
-  'TimeZoneSidKey',
-  'LocaleSidKey',
-  'EmailEncodingKey',
-  'ProfileName',
-  'LanguageLocaleKey',
-] as const;
+// Salesforce refuses to create a user without these (reference §4.1); `ProfileName` stands for
+// `ProfileId`. The mapping engine checks the same list before a command is even sent.
+export { REQUIRED_ON_CREATE };
 
 /** The fields of a command a Salesforce user is created with (`create`, or an unmatched update that carries them all). */
 function canCreateFrom(fields: Fields): boolean {
