@@ -44,7 +44,9 @@ run_service() {
   case "$1" in
     # A small young generation and a bounded old one keep each service under 150 MB of RSS (bench/).
     ingestor|mapper|writer|audit)
-      exec node --max-semi-space-size=1 "--max-old-space-size=${NODE_MAX_OLD_SPACE_MB:-96}" "/app/services/$1/src/main.ts" ;;
+      # The OpenTelemetry preload does nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+      exec node --max-semi-space-size=1 "--max-old-space-size=${NODE_MAX_OLD_SPACE_MB:-96}" \
+        --import /app/packages/telemetry/src/preload.ts "/app/services/$1/src/main.ts" ;;
     *) echo "provision: unknown service '$1' (expected ingestor, mapper, writer or audit)" >&2; exit 2 ;;
   esac
 }
