@@ -3,6 +3,7 @@ import { type ConsumerOptions, type ConsumerRunner, createRunner } from './consu
 import { orUnavailable } from './internal/errors.ts';
 import { kafkajsLogCreator } from './internal/kafkajs-logger.ts';
 import { quietKafkajsTimeoutWarning } from './internal/quiet-timeout-warning.ts';
+import { whileMetadataSettles } from './internal/settle.ts';
 import { type EventProducer, wrapProducer } from './producer.ts';
 import type { TopicSpec } from './topics.ts';
 import { type Logger, silentLogger } from './types.ts';
@@ -94,39 +95,40 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     };
   };
 
+  async function ensureTopics(specs: readonly TopicSpec[]): Promise<EnsureTopicsResult> {
+    const a = await connectedAdmin();
+    const existing = new Set(await orUnavailable('listing topics', () => a.listTopics()));
+    const present = specs.filter((s) => existing.has(s.topic));
+    const mismatched: EnsureTopicsResult['mismatched'] = [];
+    if (present.length > 0) {
+      const { topics } = await orUnavailable('reading topic metadata', () =>
+        a.fetchTopicMetadata({ topics: present.map((s) => s.topic) }),
+      );
+      for (const t of topics) {
+        const wanted = present.find((s) => s.topic === t.name)!.partitions;
+        if (t.partitions.length !== wanted) mismatched.push({ topic: t.name, partitions: t.partitions.length, wanted });
+      }
+      for (const m of mismatched) logger.warn(m, 'topic exists with another partition count; left as it is');
+    }
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length > 0) {
+      await orUnavailable('creating topics', () =>
+        a.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.topic,
+            numPartitions: s.partitions,
+            replicationFactor: s.replicationFactor ?? 1,
+            configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        }),
+      );
+    }
+    return { created: missing.map((s) => s.topic), mismatched };
+  }
+
   return {
-    async ensureTopics(specs) {
-      const a = await connectedAdmin();
-      const existing = new Set(await orUnavailable('listing topics', () => a.listTopics()));
-      const present = specs.filter((s) => existing.has(s.topic));
-      const mismatched: EnsureTopicsResult['mismatched'] = [];
-      if (present.length > 0) {
-        const { topics } = await orUnavailable('reading topic metadata', () =>
-          a.fetchTopicMetadata({ topics: present.map((s) => s.topic) }),
-        );
-        for (const t of topics) {
-          const wanted = present.find((s) => s.topic === t.name)!.partitions;
-          if (t.partitions.length !== wanted)
-            mismatched.push({ topic: t.name, partitions: t.partitions.length, wanted });
-        }
-        for (const m of mismatched) logger.warn(m, 'topic exists with another partition count; left as it is');
-      }
-      const missing = specs.filter((s) => !existing.has(s.topic));
-      if (missing.length > 0) {
-        await orUnavailable('creating topics', () =>
-          a.createTopics({
-            waitForLeaders: true,
-            topics: missing.map((s) => ({
-              topic: s.topic,
-              numPartitions: s.partitions,
-              replicationFactor: s.replicationFactor ?? 1,
-              configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
-            })),
-          }),
-        );
-      }
-      return { created: missing.map((s) => s.topic), mismatched };
-    },
+    ensureTopics: (specs) => whileMetadataSettles('ensuring topics', () => ensureTopics(specs), logger),
     async deleteTopics(topics) {
       if (topics.length === 0) return;
       const a = await connectedAdmin();

@@ -1,6 +1,7 @@
 import { DEFAULT_POLICY, type RetryPolicy } from '@provision/retry';
 import type { Admin, Consumer } from 'kafkajs';
 import { describe, orUnavailable } from '../internal/errors.ts';
+import { whileMetadataSettles } from '../internal/settle.ts';
 import type { Outcome } from '../outcome.ts';
 import type { EventProducer } from '../producer.ts';
 import { dlqTopicFor, isDlqTopic } from '../topics.ts';
@@ -125,24 +126,6 @@ export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): 
     if (!restart) joined(error);
   });
 
-  /**
-   * A topic created a moment ago may not have reached every part of the broker's metadata yet
-   * ("does not host this topic-partition", "leader not available"): kafkajs marks those errors
-   * retriable, so wait a little and ask again instead of failing the service's start.
-   */
-  async function whileMetadataSettles<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        const retriable = (error as { retriable?: unknown }).retriable === true;
-        if (!retriable || attempt >= 8) throw error;
-        logger.debug({ attempt, err: describe(error) }, `${what}: metadata not settled yet, retrying`);
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
-      }
-    }
-  }
-
   async function ensureDeadLetterTopics(): Promise<void> {
     const admin = await deps.admin();
     const { topics } = await admin.fetchTopicMetadata({ topics: [...options.topics] });
@@ -159,10 +142,12 @@ export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): 
       state = 'starting';
       await orUnavailable(`starting consumer group ${options.groupId}`, async () => {
         if (options.createDeadLetterTopics ?? true)
-          await whileMetadataSettles('dead-letter topics', ensureDeadLetterTopics);
+          await whileMetadataSettles('dead-letter topics', ensureDeadLetterTopics, logger);
         await consumer.connect();
-        await whileMetadataSettles('subscribing', () =>
-          consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true }),
+        await whileMetadataSettles(
+          'subscribing',
+          () => consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true }),
+          logger,
         );
         await consumer.run({
           autoCommit: false,
