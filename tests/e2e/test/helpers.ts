@@ -1,4 +1,4 @@
-import type { Pipeline, Simulators } from '@provision/demo';
+import { type LogEntry, type Pipeline, provisioningLog, type Simulators } from '@provision/demo';
 
 export const DOMAIN = 'contoso.example';
 
@@ -18,20 +18,9 @@ export function orgUsernames(sims: Simulators): string[] {
     .map((u) => String((u as Record<string, unknown>)['Username']));
 }
 
-export interface LogEntry {
-  action: string;
-  status: string;
-  sourceIdentity: { id: string; userPrincipalName: string | null };
-  targetIdentity: { id: string | null; linkedBy: string | null };
-  errorInfo: { errorCode: string; reason: string; recommendedAction: string | null } | null;
-  reasons: { code: string; message: string }[];
-}
-
+/** Every log entry matching `query`, through the demo harness's paging reader. */
 export async function logsOf(pipeline: Pipeline, query: Record<string, string>): Promise<LogEntry[]> {
-  const url = new URL('/api/provisioning-logs', pipeline.auditUrl);
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  url.searchParams.set('limit', '1000');
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`audit: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { items: LogEntry[] }).items;
+  const entries: LogEntry[] = [];
+  for await (const entry of provisioningLog(pipeline.auditUrl, query)) entries.push(entry);
+  return entries;
 }

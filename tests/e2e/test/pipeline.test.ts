@@ -6,23 +6,21 @@ import { DOMAIN, logsOf, profileName, sfUser } from './helpers.ts';
 
 // A small tenant whose every user has a known fate, so the test can say exactly what Salesforce
 // must look like after the initial sync and after each change.
-const ids = Object.fromEntries(
-  [
-    'u1',
-    'u2',
-    'u3',
-    'u4',
-    'viaGroup',
-    'admin',
-    'unassigned',
-    'defaultAccess',
-    'existing',
-    'duplicate',
-    'platformA',
-    'platformB',
-    'salesGroup',
-  ].map((k) => [k, randomUUID()]),
-) as Record<string, string>;
+const USERS = [
+  'u1',
+  'u2',
+  'u3',
+  'u4',
+  'viaGroup',
+  'admin',
+  'unassigned',
+  'defaultAccess',
+  'existing',
+  'duplicate',
+  'platformA',
+  'platformB',
+] as const;
+const ids = Object.fromEntries([...USERS, 'salesGroup'].map((k) => [k, randomUUID()])) as Record<string, string>;
 const upn = (key: string) => `${key.toLowerCase()}.${ids[key]!.slice(0, 6)}@${DOMAIN}`;
 
 function prepare(sims: Simulators): void {
@@ -41,21 +39,7 @@ function prepare(sims: Simulators): void {
       },
       ids[key],
     );
-  for (const key of [
-    'u1',
-    'u2',
-    'u3',
-    'u4',
-    'viaGroup',
-    'admin',
-    'unassigned',
-    'defaultAccess',
-    'existing',
-    'duplicate',
-    'platformA',
-    'platformB',
-  ])
-    user(key);
+  for (const key of USERS) user(key);
   graph.admin.createGroup(
     { displayName: 'Sales team', mailNickname: 'sales', securityEnabled: true, mailEnabled: false },
     [ids['viaGroup']!],

@@ -9,3 +9,4 @@ export {
 } from './processes.ts';
 export { fetchSyncStatus, type SyncStatusView, waitForInitialSync } from './progress.ts';
 export { importProfilesAsRoles, type Simulators, startSimulators } from './simulators.ts';
+export { formatSummary, type LogEntry, provisioningLog, type Summary, summarise } from './summary.ts';

@@ -1,12 +1,34 @@
-/** One provisioning log entry, as far as the summary reads it. */
-interface Entry {
+/** One provisioning log entry, as far as the summary reads it (the audit API's shape). */
+export interface LogEntry {
   action: string;
   status: string;
-  targetIdentity: { linkedBy: string | null };
-  errorInfo: { errorCode: string } | null;
+  sourceIdentity: { id: string; userPrincipalName: string | null };
+  targetIdentity: { id: string | null; linkedBy: string | null };
+  errorInfo: { errorCode: string; reason: string; recommendedAction: string | null } | null;
+  reasons: { code: string; message: string }[];
+  issuedAt: string | null;
+  completedAt: string | null;
 }
 
+/** Every entry of the provisioning log that matches `query`, page after page (keyset paging, 1,000 a page). */
+export async function* provisioningLog(auditUrl: string, query: Record<string, string> = {}): AsyncGenerator<LogEntry> {
+  let cursor: string | null = null;
+  do {
+    const url = new URL('/api/provisioning-logs', auditUrl);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    url.searchParams.set('limit', '1000');
+    if (cursor) url.searchParams.set('cursor', cursor);
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`audit answered ${response.status}: ${await response.text()}`);
+    const page = (await response.json()) as { items: LogEntry[]; nextCursor: string | null };
+    yield* page.items;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+/** How the users ended, plus the times of the first command and the last result. */
 export interface Summary {
+  total: number;
   created: number;
   matched: number;
   updated: number;
@@ -14,13 +36,18 @@ export interface Summary {
   reactivated: number;
   skipped: number;
   failed: number;
+  /** Commands still waiting for their result. */
+  pending: number;
   failedByCode: Record<string, number>;
-  total: number;
+  /** Earliest `issuedAt` (the mapper's first command) and latest `completedAt` (the writer's last result), epoch ms. */
+  firstIssuedAt: number | null;
+  lastCompletedAt: number | null;
 }
 
-/** Reads every log entry of the run (keyset paging) and counts what happened to the users. */
+/** Reads every log entry of the run and counts what happened to the users. */
 export async function summarise(auditUrl: string): Promise<Summary> {
   const s: Summary = {
+    total: 0,
     created: 0,
     matched: 0,
     updated: 0,
@@ -28,25 +55,25 @@ export async function summarise(auditUrl: string): Promise<Summary> {
     reactivated: 0,
     skipped: 0,
     failed: 0,
+    pending: 0,
     failedByCode: {},
-    total: 0,
+    firstIssuedAt: null,
+    lastCompletedAt: null,
   };
-  let cursor: string | null = null;
-  do {
-    const url = new URL('/api/provisioning-logs', auditUrl);
-    url.searchParams.set('limit', '1000');
-    if (cursor) url.searchParams.set('cursor', cursor);
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`audit answered ${response.status}: ${await response.text()}`);
-    const page = (await response.json()) as { items: Entry[]; nextCursor: string | null };
-    for (const e of page.items) count(s, e);
-    cursor = page.nextCursor;
-  } while (cursor);
+  for await (const e of provisioningLog(auditUrl)) count(s, e);
   return s;
 }
 
-function count(s: Summary, e: Entry): void {
+function count(s: Summary, e: LogEntry): void {
   s.total++;
+  const issued = e.issuedAt ? Date.parse(e.issuedAt) : Number.NaN;
+  const completed = e.completedAt ? Date.parse(e.completedAt) : Number.NaN;
+  if (Number.isFinite(issued)) s.firstIssuedAt = Math.min(s.firstIssuedAt ?? issued, issued);
+  if (Number.isFinite(completed)) s.lastCompletedAt = Math.max(s.lastCompletedAt ?? completed, completed);
+  if (e.status === 'pending') {
+    s.pending++;
+    return;
+  }
   if (e.status === 'failure') {
     s.failed++;
     const code = e.errorInfo?.errorCode ?? 'unknown';
@@ -64,7 +91,6 @@ function count(s: Summary, e: Entry): void {
   else if (e.action === 'disable') s.deactivated++;
   else if (e.action === 'reactivate') s.reactivated++;
 }
-
 export function formatSummary(s: Summary, elapsedMs: number): string {
   const failures = Object.entries(s.failedByCode)
     .sort((a, b) => b[1] - a[1])
