@@ -1,10 +1,11 @@
 import { type Admin, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { type ConsumerOptions, type ConsumerRunner, createRunner } from './consumer/runner.ts';
-import { orUnavailable } from './internal/errors.ts';
+import { isAccessError, orUnavailable } from './internal/errors.ts';
 import { kafkajsLogCreator } from './internal/kafkajs-logger.ts';
 import { quietKafkajsTimeoutWarning } from './internal/quiet-timeout-warning.ts';
 import { whileMetadataSettles } from './internal/settle.ts';
 import { type EventProducer, wrapProducer } from './producer.ts';
+import { type KafkaSaslOptions, type KafkaTlsOptions, kafkajsSasl, kafkajsTls } from './security.ts';
 import type { TopicSpec } from './topics.ts';
 import { type Logger, silentLogger } from './types.ts';
 
@@ -15,8 +16,14 @@ export interface KafkaClientOptions {
   /** Names this process to the brokers (the service name). */
   clientId: string;
   logger?: Logger;
+  /** TLS to the brokers: `true` trusts the system's CAs; an object names a CA file, a client certificate. */
+  ssl?: KafkaTlsOptions | boolean;
+  /** SASL authentication (over TLS in production: SASL_SSL). */
+  sasl?: KafkaSaslOptions;
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Retries of a failed request or connection before giving up (default 8). */
+  retries?: number;
 }
 
 /** Result of `ensureTopics`. */
@@ -50,14 +57,19 @@ export function parseBrokers(brokers: readonly string[] | string): string[] {
 export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   quietKafkajsTimeoutWarning();
   const logger = options.logger ?? silentLogger;
+  const ssl = kafkajsTls(options.ssl);
+  const sasl = kafkajsSasl(options.sasl);
+  const retries = options.retries ?? 8;
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: parseBrokers(options.brokers),
+    ...(ssl ? { ssl } : {}),
+    ...(sasl ? { sasl } : {}),
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: logLevel.INFO,
     logCreator: kafkajsLogCreator(logger),
-    retry: { initialRetryTime: 100, retries: 8 },
+    retry: { initialRetryTime: 100, retries },
   });
   let admin: Promise<Admin> | undefined;
   let deadLetterProducer: Promise<EventProducer> | undefined;
@@ -154,7 +166,8 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
         maxBytesPerPartition: consumerOptions.maxBytesPerPartition ?? 256 * 1024,
         maxBytes: consumerOptions.maxBytes ?? 2 * 1024 * 1024,
         allowAutoTopicCreation: false,
-        retry: { initialRetryTime: 100, retries: 8, restartOnFailure: async () => true },
+        // Restarting cannot fix refused credentials or an ACL denial: crash, and let start() say why.
+        retry: { initialRetryTime: 100, retries, restartOnFailure: async (error) => !isAccessError(error) },
       });
       const runner = createRunner(consumerOptions, {
         consumer,

@@ -5,6 +5,7 @@ export {
   type KafkaClientOptions,
   parseBrokers,
 } from './client.ts';
+export { DEFAULT_MAX_MESSAGE_BYTES, type KeyCheck, userIdKeyCheck } from './consumer/decode.ts';
 export type {
   Assignment,
   BatchConsumerOptions,
@@ -15,8 +16,10 @@ export type {
   SingleConsumerOptions,
 } from './consumer/runner.ts';
 export { type CloudEventAttributes, decodeHeaders, isTraceparent, messageHeaders, newTraceparent } from './headers.ts';
+export { type ClientCredentialsOptions, clientCredentialsToken, staticToken } from './oauth-token.ts';
 export { type Outcome, outcome } from './outcome.ts';
 export type { Delivery, EventProducer, OutgoingEvent } from './producer.ts';
+export type { KafkaSaslOptions, KafkaTlsOptions, KafkaTokenProvider } from './security.ts';
 export { type StopOnSignalsOptions, stopOnSignals } from './shutdown.ts';
 export { dlqTopicFor, isDlqTopic, type TopicSpec } from './topics.ts';
 export {

@@ -53,3 +53,32 @@ describe('decodeMessage', () => {
     if (!decoded.ok) expect(decoded.reason).toContain('n:');
   });
 });
+
+describe('decodeMessage checks', () => {
+  it('dead-letters a message whose key is not the userId of its event, naming both', () => {
+    const decoded = decodeMessage('t.v1', 0, message('u-victim', '{"userId":"u-forged","n":1}'), schema);
+    expect(decoded).toMatchObject({ ok: false, code: 'PRV_EVENT_KEY_MISMATCH' });
+    if (!decoded.ok)
+      expect(decoded.reason).toBe('message key "u-victim" is not the userId "u-forged" the event is about');
+  });
+
+  it('takes a key check of the topic, and none when told so', () => {
+    const markerKey = (e: { userId: string }, key: string) => (key.startsWith(`${e.userId}:`) ? undefined : 'wrong');
+    expect(
+      decodeMessage('t.v1', 0, message('u1:3', '{"userId":"u1","n":1}'), schema, { verifyKey: markerKey }).ok,
+    ).toBe(true);
+    expect(decodeMessage('t.v1', 0, message('u2', '{"userId":"u1","n":1}'), schema, { verifyKey: false }).ok).toBe(
+      true,
+    );
+  });
+
+  it('dead-letters a message larger than accepted before parsing it', () => {
+    const big = JSON.stringify({ userId: 'u1', n: 1, pad: 'x'.repeat(2_000) });
+    const decoded = decodeMessage('t.v1', 0, message('u1', big), schema, { maxBytes: 1_000 });
+    expect(decoded).toMatchObject({ ok: false, code: 'PRV_EVENT_OVERSIZE' });
+    if (!decoded.ok) expect(decoded.reason).toMatch(/^message is 20\d\d bytes, more than the 1000 accepted$/);
+    expect(decodeMessage('t.v1', 0, message('u1', '{not json'.repeat(200)), schema, { maxBytes: 100 })).toMatchObject({
+      code: 'PRV_EVENT_OVERSIZE',
+    });
+  });
+});

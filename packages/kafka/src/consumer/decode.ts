@@ -8,12 +8,42 @@ export type Decoded<T> =
   | { ok: true; event: T; meta: MessageMeta }
   | {
       ok: false;
-      code: Extract<ErrorCode, 'PRV_EVENT_UNDECODABLE' | 'PRV_EVENT_INVALID'>;
+      code: DecodeFailure;
       reason: string;
       meta: MessageMeta;
     };
 
+type DecodeFailure = Extract<
+  ErrorCode,
+  'PRV_EVENT_UNDECODABLE' | 'PRV_EVENT_INVALID' | 'PRV_EVENT_KEY_MISMATCH' | 'PRV_EVENT_OVERSIZE'
+>;
+
+/**
+ * Checks a valid event against its message key: undefined when the key is right, else what is
+ * wrong. Every topic is keyed by the user the event is about, so a message whose key differs was
+ * forged or mis-produced, and would be decided in another user's partition.
+ */
+export type KeyCheck<T> = (event: T, key: string) => string | undefined;
+
+/** The default check: an event with a string `userId` must be keyed by it. */
+export const userIdKeyCheck: KeyCheck<unknown> = (event, key) => {
+  const userId = (event as { userId?: unknown } | null)?.userId;
+  if (typeof userId !== 'string' || userId === key) return undefined;
+  return `message key "${clip(key)}" is not the userId "${clip(userId)}" the event is about`;
+};
+
+/** What a decoded message must also satisfy. */
+export interface DecodeChecks<T> {
+  /** Largest key + value accepted, in bytes (default 1 MiB, the broker's default message size). */
+  maxBytes?: number;
+  /** Default `userIdKeyCheck`; `false` checks no key. */
+  verifyKey?: KeyCheck<T> | false;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 const MAX_REASON = 2_000;
+
+const clip = (text: string) => (text.length > 100 ? `${text.slice(0, 100)}…` : text);
 
 function schemaProblem(error: unknown): string {
   // zod errors carry `issues`; anything else is described by its message.
@@ -32,6 +62,7 @@ export function decodeMessage<T>(
   partition: number,
   message: KafkaMessage,
   schema: EventSchema<T>,
+  checks: DecodeChecks<T> = {},
 ): Decoded<T> {
   const headers = decodeHeaders(message.headers);
   const meta: MessageMeta = {
@@ -43,7 +74,7 @@ export function decodeMessage<T>(
     headers,
     traceparent: headers['traceparent'],
   };
-  const fail = (code: 'PRV_EVENT_UNDECODABLE' | 'PRV_EVENT_INVALID', reason: string): Decoded<T> => ({
+  const fail = (code: DecodeFailure, reason: string): Decoded<T> => ({
     ok: false,
     code,
     reason: reason.slice(0, MAX_REASON),
@@ -51,6 +82,11 @@ export function decodeMessage<T>(
   });
   if (meta.key === '') return fail('PRV_EVENT_UNDECODABLE', 'message has no key');
   if (message.value === null) return fail('PRV_EVENT_UNDECODABLE', 'message has no value');
+  // Measured before parsing: a huge value must not cost the consumer its heap.
+  const size = (message.key?.length ?? 0) + message.value.length;
+  const maxBytes = checks.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (size > maxBytes)
+    return fail('PRV_EVENT_OVERSIZE', `message is ${size} bytes, more than the ${maxBytes} accepted`);
   let json: unknown;
   try {
     json = JSON.parse(message.value.toString('utf8'));
@@ -60,5 +96,8 @@ export function decodeMessage<T>(
   const parsed = schema.safeParse(json);
   if (!parsed.success)
     return fail('PRV_EVENT_INVALID', `value does not match the ${topic} schema: ${schemaProblem(parsed.error)}`);
+  const verifyKey = checks.verifyKey ?? (userIdKeyCheck as KeyCheck<T>);
+  const keyProblem = verifyKey === false ? undefined : verifyKey(parsed.data, meta.key);
+  if (keyProblem !== undefined) return fail('PRV_EVENT_KEY_MISMATCH', keyProblem);
   return { ok: true, event: parsed.data, meta };
 }

@@ -8,7 +8,7 @@ import type { EventProducer } from '../producer.ts';
 import { isDlqTopic } from '../topics.ts';
 import type { BatchContext, EventSchema, HandlerContext, Logger, MessageMeta } from '../types.ts';
 import { sendToDeadLetter } from './dead-letter.ts';
-import { type Decoded, decodeMessage } from './decode.ts';
+import { type DecodeChecks, type Decoded, decodeMessage } from './decode.ts';
 
 /** The handler a runner calls: one event at a time, or a chunk of a partition's events. */
 export type HandlerMode<T> =
@@ -19,6 +19,7 @@ export type HandlerMode<T> =
 export interface ProcessDeps<T> {
   groupId: string;
   schema: EventSchema<T>;
+  checks?: DecodeChecks<T>;
   mode: HandlerMode<T>;
   policy: RetryPolicy;
   logger: Logger;
@@ -91,7 +92,7 @@ export async function processBatch<T>(payload: EachBatchPayload, deps: ProcessDe
     for (let start = 0; start < batch.messages.length; start += size) {
       if (!live()) break;
       const chunk = batch.messages.slice(start, start + size);
-      const decoded = chunk.map((m) => decodeMessage(topic, partition, m, deps.schema));
+      const decoded = chunk.map((m) => decodeMessage(topic, partition, m, deps.schema, deps.checks));
       const done = new Array<boolean>(chunk.length).fill(false);
       const finishPrefix = () => {
         for (let i = 0; i < chunk.length && done[i]; i++) finish(chunk[i]!);

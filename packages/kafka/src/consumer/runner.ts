@@ -6,6 +6,7 @@ import type { Outcome } from '../outcome.ts';
 import type { EventProducer } from '../producer.ts';
 import { dlqTopicFor, isDlqTopic } from '../topics.ts';
 import type { BatchContext, EventSchema, HandlerContext, Logger } from '../types.ts';
+import type { KeyCheck } from './decode.ts';
 import { type HandlerMode, processBatch } from './process-batch.ts';
 
 interface CommonConsumerOptions<T> {
@@ -14,6 +15,14 @@ interface CommonConsumerOptions<T> {
   topics: readonly string[];
   /** Validates each decoded value (zod-style `safeParse`); failures are dead-lettered. */
   schema: EventSchema<T>;
+  /**
+   * Checks each valid event against its message key; a mismatch is dead-lettered
+   * (PRV_EVENT_KEY_MISMATCH). Default: an event with a string `userId` must be keyed by it.
+   * `false` turns the check off.
+   */
+  verifyKey?: KeyCheck<T> | false;
+  /** Largest key + value accepted, in bytes; larger messages are dead-lettered (PRV_EVENT_OVERSIZE). Default 1 MiB. */
+  maxMessageBytes?: number;
   /** Retry budget for transient failures (attempts include the first). Default: `@provision/retry`'s. */
   retry?: Partial<Pick<RetryPolicy, 'maxAttempts' | 'initialDelayMs' | 'maxDelayMs' | 'multiplier' | 'jitter'>>;
   /** Where a new group starts: the earliest offset (default, so nothing published before is missed). */
@@ -157,6 +166,10 @@ export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): 
             processBatch(payload, {
               groupId: options.groupId,
               schema: options.schema,
+              checks: {
+                ...(options.verifyKey !== undefined ? { verifyKey: options.verifyKey } : {}),
+                ...(options.maxMessageBytes !== undefined ? { maxBytes: options.maxMessageBytes } : {}),
+              },
               mode,
               policy,
               logger,
