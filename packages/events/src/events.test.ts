@@ -5,6 +5,7 @@ import {
   cloudEventHeaders,
   deadLetterTopic,
   keyOf,
+  keyProblem,
   parseTraceparent,
   retryTopic,
   TOPIC_SCHEMAS,
@@ -49,8 +50,20 @@ describe('golden fixtures', () => {
     ({ topic, key, value }) => {
       const parsed = TOPIC_SCHEMAS[topic].schema.parse(value);
       expect(keyOf(parsed as Parameters<typeof keyOf>[0])).toBe(key);
+      expect(keyProblem(parsed, key)).toBeUndefined();
     },
   );
+});
+
+describe('keyProblem', () => {
+  it('names a key that is not the user the event is about, and accepts each copy of a sync marker', () => {
+    expect(keyProblem({ userId: 'u1' }, 'u2')).toBe('message key "u2" is not the userId "u1" the event is about');
+    expect(keyProblem({ syncId: 's1', type: 'sync.started' }, 'sync:s1:4')).toBeUndefined();
+    expect(keyProblem({ syncId: 's1', type: 'sync.started' }, 'sync:s1')).toBeUndefined();
+    expect(keyProblem({ syncId: 's1', type: 'sync.started' }, 'u1')).toBe(
+      'message key "u1" is not the sync marker key "sync:s1[:n]"',
+    );
+  });
 });
 
 describe('schemas', () => {

@@ -22,4 +22,12 @@ export {
 } from './directory/v1.ts';
 export { topicJsonSchema } from './json-schema.ts';
 export { ProvisioningResultV1, ResultError, ResultStatus } from './results/v1.ts';
-export { deadLetterTopic, keyOf, retryTopic, TOPIC_SCHEMAS, TOPICS, type TopicName } from './topics.ts';
+export {
+  deadLetterTopic,
+  keyOf,
+  keyProblem,
+  retryTopic,
+  TOPIC_SCHEMAS,
+  TOPICS,
+  type TopicName,
+} from './topics.ts';

@@ -32,3 +32,28 @@ export function deadLetterTopic(topic: TopicName): string {
 export function keyOf(event: { userId: string } | { syncId: string; type: string }): string {
   return 'userId' in event ? event.userId : `sync:${event.syncId}`;
 }
+
+/**
+ * Whether `key` is the right message key for `event`: undefined when it is, else what is wrong. An
+ * event about a user must be keyed by that user's id; a sync marker by `sync:<syncId>`, with the
+ * `:<n>` suffix that places its copy on each partition. Consumers dead-letter a mismatch: a forged
+ * key would have a user decided in another user's partition, out of order.
+ */
+export function keyProblem(event: unknown, key: string): string | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const e = event as { userId?: unknown; syncId?: unknown };
+  if (typeof e.userId === 'string') {
+    return e.userId === key
+      ? undefined
+      : `message key "${clip(key)}" is not the userId "${clip(e.userId)}" the event is about`;
+  }
+  if (typeof e.syncId === 'string') {
+    const marker = `sync:${e.syncId}`;
+    return key === marker || key.startsWith(`${marker}:`)
+      ? undefined
+      : `message key "${clip(key)}" is not the sync marker key "${clip(marker)}[:n]"`;
+  }
+  return undefined;
+}
+
+const clip = (text: string) => (text.length > 100 ? `${text.slice(0, 100)}…` : text);
