@@ -1,4 +1,5 @@
 import { createAssignment, deleteRecord } from './assignments.ts';
+import { decideRecordFault } from './faults.ts';
 import { RestRequestError, type SaveError, type SaveResult } from './errors.ts';
 import { to18 } from './ids.ts';
 import type { Session } from './org.ts';
@@ -72,12 +73,16 @@ function recordType(record: Record<string, unknown>): ObjectDef {
   return def;
 }
 
-/** Runs a Collections write: each record in order, all rolled back when allOrNone and any failed. */
+/**
+ * Runs a Collections write: each record in order, all rolled back when allOrNone and any failed.
+ * `path` is the request's, for the injected `unableToLockRowRate` fault.
+ */
 export function writeCollection(
   state: SimState,
   session: Session,
   body: CollectionBody,
   operation: 'insert' | 'update',
+  path = '',
 ): SaveResult[] {
   const prepared = body.records.map((record) => {
     const def = recordType(record);
@@ -92,8 +97,10 @@ export function writeCollection(
   const results: SaveResult[] = [];
   let failed = false;
   for (const p of prepared) {
-    const outcome =
-      operation === 'insert'
+    const locked = decideRecordFault(state.faults, path, typeof p.id === 'string' ? p.id : undefined);
+    const outcome = locked
+      ? { ok: false as const, errors: [locked] }
+      : operation === 'insert'
         ? p.values['Id'] !== undefined
           ? {
               ok: false as const,

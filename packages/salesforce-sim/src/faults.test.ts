@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideFault, faultConfigProblem } from './faults.ts';
+import { decideFault, decideRecordFault, faultConfigProblem } from './faults.ts';
 
 describe('decideFault', () => {
   it('consumes drop and burst counters request by request', () => {
@@ -24,5 +24,25 @@ describe('decideFault', () => {
     expect(faultConfigProblem({ burst: { status: 418, count: 1 } })).toMatch(/429 or 503/);
     expect(faultConfigProblem({ nope: 1 })).toMatch(/unknown/);
     expect(faultConfigProblem({ serverErrorRate: 0.1 })).toBeUndefined();
+    expect(faultConfigProblem({ unableToLockRowRate: 2 })).toMatch(/unableToLockRowRate/);
+    expect(faultConfigProblem({ unableToLockRowRate: 0.05 })).toBeUndefined();
+  });
+});
+
+describe('decideRecordFault', () => {
+  it('refuses a Collections record with UNABLE_TO_LOCK_ROW at the configured rate, naming the record', () => {
+    const config = { unableToLockRowRate: 0.5 };
+    expect(decideRecordFault(config, '/composite/sobjects', '005Gw000000000aIAA', () => 0.25)).toEqual({
+      statusCode: 'UNABLE_TO_LOCK_ROW',
+      message: 'unable to obtain exclusive access to this record or 1 records: 005Gw000000000aIAA',
+      fields: [],
+    });
+    expect(decideRecordFault(config, '/composite/sobjects', undefined, () => 0.75)).toBeUndefined();
+  });
+
+  it('leaves records alone without the fault or outside pathContains', () => {
+    expect(decideRecordFault({}, '/composite/sobjects', undefined, () => 0)).toBeUndefined();
+    const elsewhere = { unableToLockRowRate: 1, pathContains: '/query' };
+    expect(decideRecordFault(elsewhere, '/composite/sobjects', undefined, () => 0)).toBeUndefined();
   });
 });

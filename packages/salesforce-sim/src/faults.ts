@@ -11,6 +11,11 @@ export interface FaultConfig {
   burst?: { status: 429 | 503; count: number; retryAfterSeconds?: number };
   /** The next `count` requests have their connection dropped without an answer. */
   dropConnections?: { count: number };
+  /**
+   * Fraction (0–1) of the records of Collections inserts and updates refused with the per-record
+   * error `UNABLE_TO_LOCK_ROW`, as real orgs answer parallel User writes (Salesforce: retry them).
+   */
+  unableToLockRowRate?: number;
   /** Only requests whose path contains this text are affected (e.g. `/composite/sobjects`). */
   pathContains?: string;
 }
@@ -31,7 +36,14 @@ export type FaultAction =
 export function faultConfigProblem(config: unknown): string | undefined {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) return 'a JSON object is expected';
   const c = config as Record<string, unknown>;
-  const known = new Set(['latency', 'serverErrorRate', 'burst', 'dropConnections', 'pathContains']);
+  const known = new Set([
+    'latency',
+    'serverErrorRate',
+    'burst',
+    'dropConnections',
+    'unableToLockRowRate',
+    'pathContains',
+  ]);
   for (const key of Object.keys(c)) if (!known.has(key)) return `unknown fault '${key}'`;
   const latency = c['latency'] as FaultConfig['latency'];
   if (latency !== undefined) {
@@ -42,6 +54,10 @@ export function faultConfigProblem(config: unknown): string | undefined {
   }
   const rate = c['serverErrorRate'];
   if (rate !== undefined && (typeof rate !== 'number' || rate < 0 || rate > 1)) return 'serverErrorRate must be 0..1';
+  const lockRate = c['unableToLockRowRate'];
+  if (lockRate !== undefined && (typeof lockRate !== 'number' || lockRate < 0 || lockRate > 1)) {
+    return 'unableToLockRowRate must be 0..1';
+  }
   const burst = c['burst'] as FaultConfig['burst'];
   if (burst !== undefined && ((burst?.status !== 429 && burst?.status !== 503) || !(burst.count >= 0))) {
     return 'burst needs status 429 or 503 and a count';
@@ -89,4 +105,30 @@ export function decideFault(config: FaultConfig, path: string, random: () => num
     };
   }
   return { kind: 'none', delayMs };
+}
+
+/** The per-record error a locked row gets in a Collections result, with the record's id when it has one. */
+export interface LockedRowError {
+  readonly statusCode: 'UNABLE_TO_LOCK_ROW';
+  readonly message: string;
+  readonly fields: readonly string[];
+}
+
+/**
+ * Whether one record of a Collections write (at `path`) is refused with `UNABLE_TO_LOCK_ROW`; the
+ * message is the one Salesforce gives, naming the record when it exists.
+ */
+export function decideRecordFault(
+  config: FaultConfig,
+  path: string,
+  recordId: string | undefined,
+  random: () => number = Math.random,
+): LockedRowError | undefined {
+  if (!config.unableToLockRowRate || (config.pathContains && !path.includes(config.pathContains))) return undefined;
+  if (random() >= config.unableToLockRowRate) return undefined;
+  return {
+    statusCode: 'UNABLE_TO_LOCK_ROW',
+    message: `unable to obtain exclusive access to this record or 1 records: ${recordId ?? '005000000000000AAA'}`,
+    fields: [],
+  };
 }

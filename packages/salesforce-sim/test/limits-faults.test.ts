@@ -1,7 +1,7 @@
 import type { Connection } from 'jsforce';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SalesforceSim } from '../src/index.ts';
-import { adminConnection, caught, startSim } from './helpers.ts';
+import { adminConnection, caught, startSim, userRecord } from './helpers.ts';
 
 describe('limits and injected faults', () => {
   let sim: SalesforceSim;
@@ -83,6 +83,26 @@ describe('limits and injected faults', () => {
     sim.admin.setFaults({ serverErrorRate: 1, pathContains: '/composite/sobjects' });
     const error = await caught(() => conn.sobject('User').create([{ LastName: 'x' }]));
     expect(error.name).toBe('UNKNOWN_EXCEPTION');
+  });
+
+  it('refuses Collections records with UNABLE_TO_LOCK_ROW, one result per record, nothing written', async () => {
+    sim.admin.setFaults({ unableToLockRowRate: 1 });
+    const before = sim.admin.users(sim.orgId).length;
+    const response = await fetch(`${sim.url}/services/data/v62.0/composite/sobjects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${conn.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        allOrNone: false,
+        records: [userRecord(sim), userRecord(sim)].map((r) => ({ attributes: { type: 'User' }, ...r })),
+      }),
+    });
+    expect(response.status).toBe(200);
+    const results = (await response.json()) as { success: boolean; errors: { statusCode: string }[] }[];
+    expect(results.map((r) => [r.success, r.errors.map((e) => e.statusCode)])).toEqual([
+      [false, ['UNABLE_TO_LOCK_ROW']],
+      [false, ['UNABLE_TO_LOCK_ROW']],
+    ]);
+    expect(sim.admin.users(sim.orgId)).toHaveLength(before);
   });
 
   it('drops connections without an answer', async () => {
