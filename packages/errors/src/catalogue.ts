@@ -27,6 +27,9 @@ export const ERROR_CATALOGUE = {
   PRV_DEACTIVATION_GUARD: { retriable: false, summary: 'Deactivations held back by the accidental-deletion guard.' },
   PRV_NOT_FOUND: { retriable: false, summary: 'The requested resource does not exist.' },
   PRV_BAD_REQUEST: { retriable: false, summary: 'An HTTP request was malformed.' },
+  PRV_UNAUTHENTICATED: { retriable: false, summary: 'An API request had no valid Entra ID access token.' },
+  PRV_FORBIDDEN: { retriable: false, summary: 'The caller lacks the app role the API route requires.' },
+  PRV_AUTH_UNAVAILABLE: { retriable: true, summary: "The identity provider's signing keys could not be read." },
 } as const satisfies Record<string, { retriable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
