@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySalesforceError } from './classify.ts';
+import { classifyLoginError, classifySalesforceError } from './classify.ts';
 
 describe('classifySalesforceError', () => {
   it('maps the Entra-documented causes to the Entra codes', () => {
@@ -93,5 +93,38 @@ describe('classifySalesforceError', () => {
         data: [{ errorCode: 'NOT_FOUND', message: 'y' }],
       }).code,
     ).toBe('SalesforceRecordNotFound');
+  });
+});
+
+describe('a failed login or session refresh whose answer is no SOAP fault', () => {
+  it('reads the REST error body jsforce puts in the message', () => {
+    const body = JSON.stringify([{ message: 'Server temporarily unavailable.', errorCode: 'SERVER_UNAVAILABLE' }]);
+    expect(classifySalesforceError(new Error(body))).toMatchObject({
+      code: 'SalesforceServiceUnavailable',
+      retriable: true,
+      message: 'Server temporarily unavailable.',
+    });
+  });
+
+  it('treats a page (a proxy’s 503) as the server’s trouble', () => {
+    expect(
+      classifySalesforceError(new Error('<html><body><h1>503 Service Unavailable</h1></body></html>')),
+    ).toMatchObject({
+      code: 'SalesforceServiceUnavailable',
+      retriable: true,
+    });
+  });
+
+  it('classifies what a login cannot explain as transient, and a real refusal as the credentials’', () => {
+    expect(classifyLoginError(new Error('socket hang up?'))).toMatchObject({
+      code: 'SalesforceServiceUnavailable',
+      retriable: true,
+    });
+    expect(
+      classifyLoginError(new Error('INVALID_LOGIN: Invalid username, password, security token; or user locked out.')),
+    ).toMatchObject({
+      code: 'SalesforceAuthenticationFailed',
+      retriable: false,
+    });
   });
 });

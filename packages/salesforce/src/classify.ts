@@ -189,7 +189,54 @@ export function classifySalesforceError(error: unknown): SalesforceError {
   if (fault) return fromSalesforceCode(fault[1]!, message, []);
   if (/password has expired/i.test(message))
     return make('SalesforceAuthenticationFailed', message, [], 'PASSWORD_EXPIRED');
+  // A login (or a session refresh) answered with an HTTP error and no SOAP fault: jsforce throws
+  // the response body as the message. A REST error body names its code; a page (a proxy's 503)
+  // names none, and is the server's trouble, not the request's.
+  const body = errorBody(message);
+  if (body) return body;
+  if (/^\s*</.test(message)) return make('SalesforceServiceUnavailable', excerpt(message), [], 'NO_SOAP_FAULT');
   return make('SalesforceUnknown', message, []);
+}
+
+function errorBody(message: string): SalesforceError | undefined {
+  if (!/^\s*[[{]/.test(message)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  const first = asObject(Array.isArray(parsed) ? parsed[0] : parsed);
+  if (typeof first?.['errorCode'] === 'string') {
+    const text = typeof first['message'] === 'string' ? first['message'] : message;
+    return fromSalesforceCode(first['errorCode'], text, fieldsOf(first['fields']));
+  }
+  return undefined;
+}
+
+function excerpt(text: string): string {
+  const plain = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return `Salesforce answered with a page instead of an API response: ${plain.slice(0, 200) || '(empty)'}`;
+}
+
+/**
+ * Classifies a failed login (SOAP `login()`, or an OAuth token request). Salesforce refuses
+ * credentials with a SOAP fault or an OAuth error code; anything it could not classify otherwise
+ * (an HTTP error with an unexpected body) says the login endpoint was unwell, not that the
+ * credentials are wrong: retriable, never a reason to fail the users waiting on it.
+ */
+export function classifyLoginError(error: unknown): SalesforceError {
+  const classified = classifySalesforceError(error);
+  if (classified.code !== 'SalesforceUnknown') return classified;
+  return make(
+    'SalesforceServiceUnavailable',
+    `The Salesforce login failed without saying why: ${classified.message}`,
+    [],
+    'LOGIN_FAILED',
+  );
 }
 
 /** Builds a classified error with a code of our own (e.g. an unknown ProfileName found before any call). */

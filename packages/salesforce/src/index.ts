@@ -9,6 +9,7 @@ export {
   signJwtAssertion,
 } from './auth.ts';
 export {
+  classifyLoginError,
   classifySalesforceError,
   SALESFORCE_ERROR_CODES,
   type SalesforceErrorCode,

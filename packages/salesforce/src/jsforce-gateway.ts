@@ -6,7 +6,7 @@ import {
   type SalesforceConnectionOptions,
   signJwtAssertion,
 } from './auth.ts';
-import { classifySalesforceError, salesforceError } from './classify.ts';
+import { classifyLoginError, classifySalesforceError, salesforceError } from './classify.ts';
 import { checkConnection } from './connection-check.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
 import { NameLists } from './name-lists.ts';
@@ -201,7 +201,9 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
         await this.#authenticate(conn);
       } catch (error) {
         this.#connecting = undefined;
-        throw SalesforceGatewayError.from(error);
+        throw error instanceof SalesforceGatewayError
+          ? error
+          : new SalesforceGatewayError(classifyLoginError(error), error);
       }
       this.#conn = conn;
       return conn;

@@ -135,6 +135,31 @@ describe('gateway operations against the simulator', () => {
     ]);
   });
 
+  it.each([
+    [503, 'SalesforceServiceUnavailable', { burst: { status: 503 as const, count: 1, retryAfterSeconds: 0 } }],
+    [500, 'SalesforceServiceUnavailable', { serverErrorRate: 1 }],
+    [429, 'SalesforceRequestLimitExceeded', { burst: { status: 429 as const, count: 1, retryAfterSeconds: 0 } }],
+  ])(
+    'classifies a login answered %i without a SOAP fault as transient (%s), never as the records’ fault',
+    async (_status, code, fault) => {
+      const fresh = passwordGateway(sim);
+      sim.admin.setFaults({ ...fault, pathContains: '/services/Soap/u/' });
+      try {
+        const results = await fresh.createUsers([newUser(), newUser()]);
+        expect(results).toMatchObject([
+          { ok: false, error: { code, retriable: true } },
+          { ok: false, error: { code, retriable: true } },
+        ]);
+        sim.admin.clearFaults();
+        // The next call logs in again and succeeds.
+        expect((await fresh.createUsers([newUser()])).every((r) => r.ok)).toBe(true);
+      } finally {
+        sim.admin.clearFaults();
+        await fresh.close();
+      }
+    },
+  );
+
   it('throws a classified, retriable error when a query keeps failing', async () => {
     sim.admin.updateOrg(sim.orgId, { apiUsed: sim.admin.summary(sim.orgId).apiUsage.limit });
     try {
