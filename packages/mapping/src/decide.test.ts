@@ -169,6 +169,22 @@ describe('decide', () => {
     expect(codes(decide(entraUser(), [], null, config))).toContain('not-linked');
   });
 
+  it('disables an out-of-scope user Salesforce may hold though none is known (a command’s outcome unknown), by matching key', () => {
+    const d = decide(entraUser(), [], null, config, { mayExist: true });
+    expect(d).toMatchObject({ action: 'disable', fields: { IsActive: false } });
+    expect(d.matchingKey).not.toBeNull();
+    const none = withYaml('deprovisioning:\n  action: none\n');
+    expect(decide(entraUser(), [], null, none, { mayExist: true }).action).toBe('skip');
+  });
+
+  it('states the whole desired state with an update, for a writer that finds Salesforce elsewhere than believed', () => {
+    const d = decide(entraUser({ attributes: { surname: 'Wilber' } }), standard, salesforceUser(), config);
+    expect(d.action).toBe('update');
+    expect(Object.keys(d.fields)).toEqual(['LastName']);
+    expect(d.desired.update).toMatchObject({ LastName: 'Wilber', ProfileName: 'Standard User' });
+    expect(d.desired.create).toMatchObject({ LastName: 'Wilber', TimeZoneSidKey: expect.any(String) });
+  });
+
   it('freezes instead of deactivating when configured, and unfreezes on return', () => {
     const freeze = withYaml('deprovisioning:\n  action: freeze\n');
     const d = decide(entraUser(), [], salesforceUser({ IsFrozen: false }), freeze);

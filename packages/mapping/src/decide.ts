@@ -25,7 +25,9 @@ import type {
  * - in scope, deactivated (or frozen, under `deprovisioning: freeze`) → `reactivate`, with the changed fields;
  * - out of scope (unassigned, Default Access only, filtered out, disabled or soft-deleted in Entra)
  *   and active → `disable` (IsActive = false, or IsFrozen = true with `deprovisioning: freeze`);
- *   already inactive or never provisioned → `skip`;
+ *   already inactive or never provisioned → `skip`; not known to Salesforce but possibly there
+ *   (`options.mayExist`: a command's outcome is unknown) → `disable`, which the writer resolves by
+ *   link or matching attribute;
  * - two distinct roles → `skip` with a `role-conflict` error: the user is left as is until an admin
  *   fixes the assignments (disabling someone for an admin's mistake would lock them out).
  */
@@ -40,7 +42,7 @@ export function decide(
   const key = matchingKey(user, config, options);
   const blocked = desired.reasons.some((r) => r.code === 'role-conflict');
   if (blocked) return result('skip', {}, current, desired, key, noGrants, []);
-  if (!desired.inScope) return deprovision(current, config, desired, key);
+  if (!desired.inScope) return deprovision(current, config, desired, key, options.mayExist === true);
   if (current === null) {
     if (key === null) {
       return result('skip', {}, null, desired, null, noGrants, [
@@ -80,8 +82,9 @@ function deprovision(
   config: MappingConfig,
   desired: DesiredState,
   key: MatchingKey | null,
+  mayExist: boolean,
 ): Decision {
-  if (current === null) {
+  if (current === null && !(mayExist && key !== null && config.deprovisioning.action !== 'none')) {
     return result('skip', {}, null, desired, key, noGrants, [
       { code: 'not-linked', severity: 'info', message: 'Out of scope and not in Salesforce: nothing to do' },
     ]);
@@ -96,7 +99,8 @@ function deprovision(
       },
     ]);
   }
-  const inactive = current.IsActive === false || (action === 'freeze' && current.IsFrozen === true);
+  const inactive =
+    current !== null && (current.IsActive === false || (action === 'freeze' && current.IsFrozen === true));
   if (inactive) {
     return result('skip', {}, current, desired, key, noGrants, [
       { code: 'already-disabled', severity: 'info', message: 'Out of scope and already inactive in Salesforce' },
@@ -139,5 +143,8 @@ function result(
     reasons: [...desired.reasons, ...extra],
     inScope: desired.inScope,
     matchingKey: key,
+    desired: desired.inScope ? { update: desired.updateFields, create: desired.createFields } : noDesired,
   };
 }
+
+const noDesired = { update: {}, create: {} };

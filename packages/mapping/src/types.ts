@@ -121,6 +121,15 @@ export interface Decision {
   readonly inScope: boolean;
   /** The key to match an unlinked user with, in precedence order's first available; null when none has a value. */
   readonly matchingKey: MatchingKey | null;
+  /**
+   * The whole desired state behind the decision (empty when out of scope): `update` is every field
+   * kept in step, `create` the fields a missing user is created with. A command that carries them
+   * converges Salesforce whatever an earlier, failed command left behind.
+   */
+  readonly desired: {
+    readonly update: Readonly<Record<string, SalesforceFieldValue>>;
+    readonly create: Readonly<Record<string, SalesforceFieldValue>>;
+  };
 }
 
 /** What Provision wants the Salesforce user to look like, before comparing with Salesforce. */
@@ -143,4 +152,10 @@ export interface DecideOptions {
   readonly expression?: { now?: () => Date; newGuid?: () => string; random?: () => number };
   /** What Provision granted before (kept by the mapper), so it removes only its own grants. */
   readonly granted?: { readonly permissionSets?: readonly string[]; readonly userRole?: string | null };
+  /**
+   * Salesforce may hold this user although `current` is null: a command for it was sent and its
+   * outcome is unknown (it failed, or a pre-existing user was about to be matched). Out of scope,
+   * such a user is disabled — the writer finds it by link or matching attribute, or reports it absent.
+   */
+  readonly mayExist?: boolean;
 }

@@ -139,6 +139,24 @@ describe('writeBatch', () => {
     expect(directory.users.size).toBe(1);
   });
 
+  it('creates the user of an update whose create failed before it (it carries createFields), and matches rather than duplicates', async () => {
+    const { directory, deps } = setup();
+    const full = aCommand({ n: 14 }).fields;
+    const update = aCommand({
+      n: 14,
+      action: 'update',
+      fields: { LastName: 'Renamed', Username: full['Username']! },
+      createFields: { ...full },
+    });
+    const [created] = await writeBatch([update], deps);
+    expect(created).toMatchObject({ status: 'success', linkedBy: 'created', error: null });
+    expect([...directory.users.values()]).toEqual([expect.objectContaining({ LastName: 'Renamed', IsActive: true })]);
+    // Redelivered (the offset was not committed): found by its link, never created twice.
+    const [again] = await writeBatch([update], deps);
+    expect(again).toMatchObject({ status: 'success', linkedBy: 'link', modifiedProperties: [] });
+    expect(directory.users.size).toBe(1);
+  });
+
   it('answers skip commands with their reasons and no Salesforce call', async () => {
     const { directory, budget, deps } = setup();
     const [result] = await writeBatch(

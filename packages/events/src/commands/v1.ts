@@ -21,8 +21,17 @@ export const ProvisioningCommandV1 = z.object({
   changeId: ChangeId,
   userId: ObjectId,
   action: CommandAction,
-  /** The desired Salesforce fields (for create: all; for update: the changed ones). */
+  /**
+   * The desired Salesforce fields: for create, all of them; for update and reactivate, every field
+   * kept in step (the writer writes only those that differ in Salesforce, so a later command also
+   * repairs what an earlier, failed one left behind); for disable, the disabling field.
+   */
   fields: z.record(z.string(), AttributeValue),
+  /**
+   * Update and reactivate: the fields to create the user with should Salesforce hold none (a
+   * create that failed, or was overtaken by this command while in flight). Absent in older commands.
+   */
+  createFields: z.record(z.string(), AttributeValue).optional(),
   modifiedProperties: z.array(ModifiedProperty),
   /** How the writer finds an existing Salesforce user before creating one. */
   matching: z.object({ attribute: z.string().min(1), value: z.string() }).nullable(),

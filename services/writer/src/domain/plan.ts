@@ -43,6 +43,23 @@ function canCreateFrom(fields: Fields): boolean {
   return REQUIRED_ON_CREATE.every((f) => fields[f] !== undefined && fields[f] !== null && fields[f] !== '');
 }
 
+/**
+ * The fields to create the command's user with when Salesforce has none, or null when the command
+ * does not create: a `create`; an `update` or `reactivate` whose `createFields` (or whose own
+ * fields) hold everything Salesforce requires — its create was overtaken while in flight, or failed.
+ */
+function creationFieldsOf(command: ProvisioningCommandV1): Fields | null {
+  if (command.action === 'create') return desiredFields(command);
+  if (command.action !== 'update' && command.action !== 'reactivate') return null;
+  // IsActive and IsFrozen are a reactivation's, not a new user's (who is active, unfrozen).
+  const fields = Object.fromEntries(
+    Object.entries({ ...command.createFields, ...command.fields }).filter(
+      ([k]) => k !== 'IsActive' && k !== 'IsFrozen',
+    ),
+  );
+  return canCreateFrom(fields) ? fields : null;
+}
+
 /** The fields a command wants on an existing user: `disable` and `reactivate` also set `IsActive`. */
 export function desiredFields(command: ProvisioningCommandV1): Fields {
   if (command.action === 'disable') return { ...command.fields, IsActive: false };
@@ -72,7 +89,8 @@ export function error(
  * - a user found (stored link or matching attribute) → update of only the fields that differ, or
  *   nothing when none does; a `create` for a user that exists is such an update (`linkedBy: matched`).
  * - no user found: `create` creates. `update` and `reactivate` create too when the command carries
- *   every field Salesforce requires (Entra creates an in-scope user missing from the target);
+ *   every field Salesforce requires, in `createFields` or its own fields (Entra creates an in-scope
+ *   user missing from the target);
  *   otherwise, like `disable`, they are skipped with `SalesforceUserNotFound` (nothing to change).
  * - several users share the matching value → failure `DuplicateTargetEntries` (Entra's code).
  */
@@ -112,7 +130,8 @@ export function planCommand(command: ProvisioningCommandV1, resolution: Resoluti
     if (modified.length === 0) return { kind: 'noop', salesforceId: resolution.user.id, linkedBy };
     return { kind: 'update', salesforceId: resolution.user.id, linkedBy, fields, modified };
   }
-  const wantsCreate = command.action === 'create' || (command.action !== 'disable' && canCreateFrom(command.fields));
+  const createFields = creationFieldsOf(command);
+  const wantsCreate = createFields !== null;
   if (resolution.kind === 'unmatchable' && wantsCreate) {
     // Creating without a matching value could create a second user on redelivery: refuse.
     return {
@@ -125,10 +144,8 @@ export function planCommand(command: ProvisioningCommandV1, resolution: Resoluti
       }),
     };
   }
-  if (wantsCreate) {
-    const fields = desiredFields(command);
-    return { kind: 'create', fields, modified: creationProperties(fields) };
-  }
+  if (createFields !== null)
+    return { kind: 'create', fields: createFields, modified: creationProperties(createFields) };
   return {
     kind: 'done',
     status: 'skipped',
