@@ -12,6 +12,8 @@ export interface MapperDeps {
   store: PictureStore;
   failures: FailureStore;
   retry?: RetryPolicy;
+  /** Retries of transient failures (server errors, locks, dropped connections): sooner than refusals. */
+  transientRetry?: RetryPolicy;
   sink: CommandSink;
   guard: GuardCounter;
   guardPolicy: GuardPolicy;
@@ -48,7 +50,11 @@ export function buildService(deps: MapperDeps) {
       deps.logger.info(e, `full sync ${e.phase} in partition ${e.partition}`);
     },
   });
-  const record = createResultRecorder({ failures: deps.failures, retry: deps.retry ?? DEFAULT_RETRY });
+  const record = createResultRecorder({
+    failures: deps.failures,
+    retry: deps.retry ?? DEFAULT_RETRY,
+    ...(deps.transientRetry ? { transientRetry: deps.transientRetry } : {}),
+  });
   return {
     async start() {
       await deps.results?.start(record);

@@ -14,6 +14,9 @@ const schema = z.object({
   /** First retry of a user Salesforce refused; each next one waits 5 times longer, up to RETRY_MAX_MS. */
   RETRY_BASE_MS: positiveInt().default(60_000),
   RETRY_MAX_MS: positiveInt().default(6 * 3_600_000),
+  /** First retry of a user whose command failed transiently (server error, lock, network); doubles up to RETRY_TRANSIENT_MAX_MS. */
+  RETRY_TRANSIENT_BASE_MS: positiveInt().default(10_000),
+  RETRY_TRANSIENT_MAX_MS: positiveInt().default(120_000),
 });
 
 export type MapperConfig = Readonly<z.infer<typeof schema>>;

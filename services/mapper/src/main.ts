@@ -47,6 +47,7 @@ try {
     store: new RedisPictureStore(redis, config.REDIS_PREFIX),
     failures: new RedisFailureStore(redis, config.REDIS_PREFIX),
     retry: { baseMs: config.RETRY_BASE_MS, factor: 5, maxMs: config.RETRY_MAX_MS },
+    transientRetry: { baseMs: config.RETRY_TRANSIENT_BASE_MS, factor: 2, maxMs: config.RETRY_TRANSIENT_MAX_MS },
     sink: kafkaCommandSink(producer, topic(TOPICS.commands)),
     guard: new RedisGuardCounter(redis, config.REDIS_PREFIX),
     guardPolicy: { threshold: config.DEACTIVATION_GUARD_THRESHOLD, windowMs: config.DEACTIVATION_GUARD_WINDOW_MS },

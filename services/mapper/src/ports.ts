@@ -43,6 +43,8 @@ export interface FailedResult {
   partition: number;
   commandId: string;
   code: string;
+  /** Whether the failure was transient (worth a quick retry) rather than a refusal of the user's data. */
+  retriable: boolean;
   at: string;
 }
 
@@ -52,8 +54,12 @@ export interface FailedResult {
  * Salesforce keeps refusing.
  */
 export interface FailureStore {
-  /** Remembers failures and schedules each user's retry `backoffMs(attempts)` from now. */
-  record(failures: readonly FailedResult[], backoffMs: (attempts: number) => number, nowMs: number): Promise<void>;
+  /** Remembers failures and schedules each user's retry `backoffMs(attempts, retriable)` from now. */
+  record(
+    failures: readonly FailedResult[],
+    backoffMs: (attempts: number, retriable: boolean) => number,
+    nowMs: number,
+  ): Promise<void>;
   /** Forgets the failures of users whose latest command succeeded. */
   succeeded(users: readonly { userId: string; partition: number }[]): Promise<void>;
   load(userIds: readonly string[]): Promise<Map<string, Failure>>;

@@ -83,14 +83,14 @@ export class InMemoryFailureStore implements FailureStore {
 
   async record(
     failures: readonly FailedResult[],
-    backoffMs: (attempts: number) => number,
+    backoffMs: (attempts: number, retriable: boolean) => number,
     nowMs: number,
   ): Promise<void> {
     for (const f of failures) {
       const attempts = (this.failures.get(f.userId)?.attempts ?? 0) + 1;
       this.failures.set(f.userId, { commandId: f.commandId, code: f.code, attempts, at: f.at });
       const due = this.schedule.get(f.partition) ?? new Map<string, number>();
-      due.set(f.userId, nowMs + backoffMs(attempts));
+      due.set(f.userId, nowMs + backoffMs(attempts, f.retriable));
       this.schedule.set(f.partition, due);
     }
   }

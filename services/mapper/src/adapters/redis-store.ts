@@ -114,7 +114,7 @@ export class RedisFailureStore implements FailureStore {
 
   async record(
     failures: readonly FailedResult[],
-    backoffMs: (attempts: number) => number,
+    backoffMs: (attempts: number, retriable: boolean) => number,
     nowMs: number,
   ): Promise<void> {
     const previous = await this.load(failures.map((f) => f.userId));
@@ -124,7 +124,7 @@ export class RedisFailureStore implements FailureStore {
       const failure: Failure = { commandId: f.commandId, code: f.code, attempts, at: f.at };
       previous.set(f.userId, failure);
       tx.set(this.key(f.userId), JSON.stringify(failure));
-      tx.zadd(this.schedule(f.partition), nowMs + backoffMs(attempts), f.userId);
+      tx.zadd(this.schedule(f.partition), nowMs + backoffMs(attempts, f.retriable), f.userId);
     }
     await tx.exec();
   }

@@ -111,14 +111,15 @@ describe('mapper batch processor', () => {
     });
   });
 
-  it('emits only the changed field on an incremental change, and nothing when nothing changed', async () => {
+  it('updates on an incremental change with every kept field stated and the change logged, and emits nothing when nothing changed', async () => {
     await process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] });
     sink.commands.length = 0;
     await process({ partition: 0, events: [upsert('u1', 's2', { surname: 'Wilber' })] });
     expect(sink.commands).toHaveLength(1);
     expect(sink.commands[0]).toMatchObject({
       action: 'update',
-      fields: { LastName: 'Wilber' },
+      fields: { LastName: 'Wilber', FirstName: 'Adele', Username: 'u1@contoso.com', ProfileName: 'Standard User' },
+      createFields: { LastName: 'Wilber', Username: 'u1@contoso.com', ProfileName: 'Standard User' },
       modifiedProperties: [{ name: 'LastName', oldValue: 'Vance', newValue: 'Wilber' }],
     });
     await process({ partition: 0, events: [upsert('u1', 's3', { surname: 'Wilber' })] });
@@ -164,6 +165,40 @@ describe('mapper batch processor', () => {
       ],
     });
     expect(sink.commands.map((c) => [c.userId, c.action])).toEqual([['u2', 'disable']]);
+  });
+
+  it('forgets a role that an interrupted full sync published and the next full sync no longer restates', async () => {
+    // Full sync 1 sees u1 with Standard User, then is interrupted (no sync.completed). Meanwhile u1
+    // is moved to Default Access; full sync 2 restates only that.
+    await process({
+      partition: 0,
+      events: [marker('sync.started', 'full-1'), upsert('u1', 'full-1'), assign('u1', 'full-1')],
+    });
+    const DEFAULT_ACCESS = { appRoleId: '00000000-0000-0000-0000-000000000000', roleValue: 'msiam_access' };
+    await process({
+      partition: 0,
+      events: [
+        marker('sync.started', 'full-2'),
+        upsert('u1', 'full-2'),
+        assign('u1', 'full-2', DEFAULT_ACCESS),
+        marker('sync.completed', 'full-2'),
+      ],
+    });
+    expect(sink.commands.map((c) => [c.userId, c.action])).toEqual([['u1', 'skip']]);
+    expect(sink.commands[0]!.reasons.map((r) => r.code)).toContain('default-access');
+  });
+
+  it('makes the decisions a full sync held back when the sync is given up for incremental rounds', async () => {
+    await process({
+      partition: 0,
+      events: [marker('sync.started', 'full-1'), upsert('u1', 'full-1'), assign('u1', 'full-1')],
+    });
+    expect(sink.commands).toEqual([]);
+    await process({ partition: 0, events: [marker('sync.started', 'incr-1', 'incremental')] });
+    expect(sink.commands.map((c) => [c.userId, c.action])).toEqual([['u1', 'create']]);
+    // No longer in a full sync: the next change is decided at once.
+    await process({ partition: 0, events: [upsert('u1', 'incr-1', { surname: 'Wilber' })] });
+    expect(sink.commands.at(-1)).toMatchObject({ action: 'update' });
   });
 
   it('ignores the markers of another partition’s full sync it never saw start', async () => {
@@ -275,6 +310,65 @@ describe('mapper batch processor', () => {
         action: 'create',
         fields: { LastName: 'Wilber', Username: 'u1@contoso.com' },
       });
+    });
+
+    it('a create that fails while an update overtakes it: the update carries what the writer needs to create the user', async () => {
+      await process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] });
+      const create = sink.commands.at(-1)!;
+      await process({ partition: 0, events: [upsert('u1', 's2', { surname: 'Wilber' })] });
+      const update = sink.commands.at(-1)!;
+      await record()([result(create, 'failure')]);
+      expect(update).toMatchObject({ action: 'update', fields: { LastName: 'Wilber' } });
+      for (const field of ['Username', 'LastName', 'Email', 'Alias', 'ProfileName', 'TimeZoneSidKey', 'LocaleSidKey'])
+        expect(update.createFields?.[field], field).toBeTruthy();
+    });
+
+    it('retries a transient failure within seconds, a refusal after the long backoff', async () => {
+      clock = 0;
+      await process({
+        partition: 0,
+        events: [upsert('u1', 's1'), assign('u1', 's1'), upsert('u2', 's1'), assign('u2', 's1')],
+      });
+      const [u1, u2] = sink.commands.slice(-2);
+      const transient = result(u1!, 'failure');
+      transient.result.error = { code: 'SalesforceServiceUnavailable', message: '503', retriable: true, fields: [] };
+      await createResultRecorder({
+        failures,
+        retry: { baseMs: 60_000, factor: 5, maxMs: 3_600_000 },
+        transientRetry: { baseMs: 10_000, factor: 2, maxMs: 120_000 },
+        now: () => clock,
+      })([transient, result(u2!, 'failure')]);
+      clock = 10_000;
+      await process({ partition: 0, events: [marker('sync.completed', 'r1', 'incremental')] });
+      expect(sink.commands.slice(2).map((c) => [c.userId, c.action])).toEqual([['u1', 'create']]);
+      clock = 60_000;
+      await process({ partition: 0, events: [marker('sync.completed', 'r2', 'incremental')] });
+      expect(sink.commands.slice(3).map((c) => [c.userId, c.action])).toEqual([['u2', 'create']]);
+    });
+
+    it('disables a user whose create failed and who then left scope: Salesforce may hold them (a pre-existing user)', async () => {
+      await process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] });
+      await record()([result(sink.commands.at(-1)!, 'failure')]);
+      await process({ partition: 0, events: [assign('u1', 's2', STANDARD, 'removed')] });
+      expect(sink.commands.at(-1)).toMatchObject({
+        action: 'disable',
+        fields: { IsActive: false },
+        matching: { attribute: 'Username', value: 'u1@contoso.com' },
+      });
+    });
+
+    it('a disable of a user Salesforce does not have is done, not retried', async () => {
+      await process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] });
+      await process({ partition: 0, events: [assign('u1', 's2', STANDARD, 'removed')] });
+      const disable = sink.commands.at(-1)!;
+      const missing = result(disable, 'success');
+      missing.result = {
+        ...missing.result,
+        status: 'skipped' as 'success',
+        error: { code: 'SalesforceUserNotFound', message: 'none', retriable: false, fields: [] },
+      };
+      await record()([missing]);
+      expect(failures.failures.size).toBe(0);
     });
 
     it('ignores a failure of a command that a newer one superseded', async () => {

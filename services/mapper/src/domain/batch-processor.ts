@@ -17,7 +17,12 @@ export interface ProcessorDeps {
   decideOptions?: DecideOptions;
   /** Told about each command emitted (metrics, logs). */
   onCommand?: (command: ProvisioningCommandV1) => void;
-  onFullSync?: (event: { partition: number; syncId: string; phase: 'started' | 'completed'; vanished: number }) => void;
+  onFullSync?: (event: {
+    partition: number;
+    syncId: string;
+    phase: 'started' | 'completed' | 'abandoned';
+    vanished: number;
+  }) => void;
 }
 
 const CHUNK = 500;
@@ -74,12 +79,17 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     return next;
   }
 
-  async function completeFullSync(partition: number, marker: SyncMarker): Promise<number> {
+  /**
+   * Decides for every user of the partition at the end of a full sync; those the sync did not see
+   * vanished. With `abandoned`, the sync never ended (its round was given up): nobody is known to
+   * have vanished, but the decisions it held back are made.
+   */
+  async function completeFullSync(partition: number, marker: SyncMarker, abandoned = false): Promise<number> {
     let vanished = 0;
     for await (const ids of deps.store.usersOf(partition, CHUNK)) {
       const loaded = await deps.store.load(ids);
       const pictures = [...loaded.values()].map((p) => {
-        if (p.known && p.removal === null && p.lastSeenSyncId !== marker.syncId) {
+        if (!abandoned && p.known && p.removal === null && p.lastSeenSyncId !== marker.syncId) {
           // Not seen by a full sync: deleted (or moved out of reach) while we were not looking.
           vanished++;
           return { ...p, removal: 'hard' as const, changeId: marker.eventId };
@@ -142,6 +152,14 @@ export function createBatchProcessor(deps: ProcessorDeps) {
       // Facts before a marker are settled before the marker takes effect.
       await applySegment(partition, segment, fullSyncId, batch.traceOf);
       segment = [];
+      if (event.mode !== 'full' && fullSyncId !== null) {
+        // A round that is not the full sync: the full sync was given up before its end (the
+        // ingestor lost it and went on incrementally). Its held-back decisions are made now.
+        await completeFullSync(partition, event, true);
+        deps.onFullSync?.({ partition, syncId: fullSyncId, phase: 'abandoned', vanished: 0 });
+        fullSyncId = null;
+        await deps.store.setFullSync(partition, null);
+      }
       // Each round's end is the moment to retry what Salesforce refused before (with backoff).
       if (event.type === 'sync.completed' && fullSyncId === null) await retryDue(partition);
       if (event.mode !== 'full') continue;

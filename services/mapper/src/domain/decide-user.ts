@@ -32,6 +32,7 @@ export function decideUser(
   const decision = decide(toEntraUser(picture), assignmentsOf(picture), picture.commanded, config, {
     ...options,
     granted: picture.granted,
+    mayExist: mayExist(picture),
   });
   if (decision.action === 'skip') {
     const signature = decision.reasons.map((r) => r.code).join(',');
@@ -54,7 +55,28 @@ export function decideUser(
       pending: { commandId: command.commandId, before: picture.commanded },
       granted: granted(picture, decision),
       lastSkip: null,
+      // Whatever the outcome, Salesforce may hold the user from now on (created, or matched).
+      mayExist: decision.action !== 'disable' || mayExist(picture),
     },
+  };
+}
+
+/** Whether Salesforce may hold the user (pictures saved before the flag existed: if it was ever commanded). */
+export function mayExist(picture: UserPicture): boolean {
+  return picture.mayExist ?? picture.commanded !== null;
+}
+
+/**
+ * The command's fields. An update or reactivation states every field kept in step, not only the
+ * ones that changed since the last command, and the fields to create the user with: the writer
+ * writes only what differs in Salesforce, so any later command repairs what an earlier one that
+ * failed (or was overtaken while in flight) left behind, and a user Salesforce lacks is created.
+ */
+function fieldsOf(decision: Decision): Pick<ProvisioningCommandV1, 'fields' | 'createFields'> {
+  if (decision.action !== 'update' && decision.action !== 'reactivate') return { fields: plain(decision.fields) };
+  return {
+    fields: plain({ ...decision.desired.update, ...decision.fields }),
+    createFields: plain(decision.desired.create),
   };
 }
 
@@ -64,7 +86,7 @@ function toCommand(picture: UserPicture, decision: Decision, ctx: CommandContext
     changeId: picture.changeId ?? ctx.newId(),
     userId: picture.id,
     action: decision.action,
-    fields: plain(decision.fields),
+    ...fieldsOf(decision),
     modifiedProperties: decision.modifiedProperties.map((p) => ({
       name: p.name,
       oldValue: plainValue(p.oldValue),

@@ -26,6 +26,12 @@ export interface UserPicture {
    * reports it failed, the picture goes back to `before`, so the next decision issues it again.
    */
   pending?: { commandId: string; before: SalesforceUser | null } | null;
+  /**
+   * Whether Salesforce may hold the user: true once a create, update or reactivation was sent,
+   * whatever came of it (a failed create may still have matched or created the user). A user that
+   * leaves scope is then disabled even when `commanded` went back to null. Absent in older pictures.
+   */
+  mayExist?: boolean;
   /** Reason codes of the last skip, so a skip is logged once per change, not on every event. */
   lastSkip: string | null;
   /** What Provision granted (permission sets, role), so it only ever removes its own grants. */
@@ -45,6 +51,7 @@ export function emptyPicture(id: string): UserPicture {
     lastSeenSyncId: null,
     commanded: null,
     pending: null,
+    mayExist: false,
     lastSkip: null,
     granted: { permissionSets: [], userRole: null },
     changeId: null,
@@ -59,7 +66,14 @@ type UserFact = Exclude<DirectoryEventV1, { type: 'sync.started' | 'sync.complet
  */
 export function applyFact(picture: UserPicture, fact: UserFact, fullSyncId: string | null): UserPicture {
   const next: UserPicture = { ...picture, changeId: fact.eventId };
-  if (fullSyncId !== null && fact.syncId === fullSyncId) next.lastSeenSyncId = fullSyncId;
+  if (fullSyncId !== null && fact.syncId === fullSyncId && picture.lastSeenSyncId !== fullSyncId) {
+    // A full sync restates every group and assignment of the users it sees, after its start
+    // marker: the first of them makes the picture forget the old ones, so a membership or role
+    // whose removal was never published (it fell between two interrupted rounds) goes too.
+    next.lastSeenSyncId = fullSyncId;
+    next.groups = {};
+    next.direct = {};
+  }
   switch (fact.type) {
     case 'user.upserted':
       next.attributes = fact.complete ? { ...fact.attributes } : { ...picture.attributes, ...fact.attributes };

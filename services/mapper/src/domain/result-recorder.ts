@@ -12,32 +12,61 @@ export interface RetryPolicy {
 /** 1 min, 5 min, 25 min, 2 h, then every 6 h: Entra too retries "gradually scaling back the frequency". */
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 60_000, factor: 5, maxMs: 6 * 3_600_000 };
 
+/**
+ * 10 s, 20 s, 40 s, 80 s, then every 2 min: for a failure Salesforce calls transient (a server
+ * error, a lock, a dropped connection) that outlasted the writer's own retries. It says nothing
+ * about the user's data, so waiting an Entra-like hour would only delay convergence once the org
+ * is well again.
+ */
+export const DEFAULT_TRANSIENT_RETRY: RetryPolicy = { baseMs: 10_000, factor: 2, maxMs: 120_000 };
+
 export function backoffMs(policy: RetryPolicy): (attempts: number) => number {
   return (attempts) => Math.min(policy.maxMs, policy.baseMs * policy.factor ** Math.max(0, attempts - 1));
 }
 
+/** The wait before a user's next retry: by the transient policy when the last failure was transient. */
+export function retryDelay(policies: {
+  refused: RetryPolicy;
+  transient: RetryPolicy;
+}): (attempts: number, retriable: boolean) => number {
+  const refused = backoffMs(policies.refused);
+  const transient = backoffMs(policies.transient);
+  return (attempts, retriable) => (retriable ? transient(attempts) : refused(attempts));
+}
+
 /**
  * Reads the writer's results: a failure (or an update of a user Salesforce does not have) is
- * remembered and its user scheduled for a retry; a success forgets the user's failures. Dry-run
- * results change nothing.
+ * remembered and its user scheduled for a retry; a success forgets the user's failures. A disable
+ * of a user Salesforce does not have is done: there is nothing to disable. Dry-run results change
+ * nothing.
  */
-export function createResultRecorder(deps: { failures: FailureStore; retry: RetryPolicy; now?: () => number }) {
-  const delay = backoffMs(deps.retry);
+export function createResultRecorder(deps: {
+  failures: FailureStore;
+  retry: RetryPolicy;
+  transientRetry?: RetryPolicy;
+  now?: () => number;
+}) {
+  const delay = retryDelay({ refused: deps.retry, transient: deps.transientRetry ?? DEFAULT_TRANSIENT_RETRY });
   return async function record(results: readonly { partition: number; result: ProvisioningResultV1 }[]): Promise<void> {
     const real = results.filter(({ result }) => !result.dryRun);
+    const isFailure = (r: ProvisioningResultV1) =>
+      r.status === 'failure' || (r.error?.code === USER_NOT_FOUND && r.action !== 'disable');
     const failed = real
-      .filter(({ result }) => result.status === 'failure' || result.error?.code === USER_NOT_FOUND)
+      .filter(({ result }) => isFailure(result))
       .map(({ partition, result }) => ({
         userId: result.userId,
         partition,
         commandId: result.commandId,
         code: result.error?.code ?? 'Unknown',
+        // A user Salesforce lacks is created by the next command: as urgent as a transient failure.
+        retriable: result.error?.retriable === true || result.error?.code === USER_NOT_FOUND,
         at: result.completedAt,
       }));
     const succeeded = real
       .filter(
         ({ result }) =>
-          (result.status === 'success' || result.status === 'warning') && result.error?.code !== USER_NOT_FOUND,
+          !isFailure(result) &&
+          (result.status === 'success' || result.status === 'warning' || result.error?.code === USER_NOT_FOUND),
       )
       .map(({ partition, result }) => ({ userId: result.userId, partition }));
     if (failed.length > 0) await deps.failures.record(failed, delay, (deps.now ?? Date.now)());
