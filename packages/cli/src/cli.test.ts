@@ -46,6 +46,15 @@ describe('provision expr', () => {
     expect(r.stderr).toContain(`  Mid([userPrincipalName], 1, 8\n  ${' '.repeat(29)}^`);
   });
 
+  it('refuses a regex pattern that could backtrack catastrophically, pointing at it, and exits 2', () => {
+    const expression = 'Replace([displayName], , "^(?<n>(\\w+\\s?)+)$", , "x", , )';
+    const r = provision('expr', '-e', expression, '-a', '{"displayName":"Ada"}');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/could take exponential time to match: nested quantifier/);
+    expect(r.stderr).toContain(`  ${expression}\n  ${' '.repeat(25)}^`);
+  });
+
   it('rejects --attributes that are not JSON, and exits 2', () => {
     const r = provision('expr', '-e', '[a]', '-a', '{not json');
     expect(r.code).toBe(2);
@@ -82,5 +91,25 @@ mappings:
       `${path}: mappings[2].default (line 9): "Europe/Pariss" is not a Salesforce TimeZoneSidKey value`,
     );
     expect(r.stdout).toContain('invalid — 2 problems');
+  });
+
+  it('check reports a scoping filter pattern with nested quantifiers, with its location', () => {
+    const path = file(
+      'redos.yaml',
+      `version: 1
+mappings:
+  - target: Username
+    source: userPrincipalName
+    matchingPrecedence: 1
+scopingFilters:
+  - clauses:
+      - { attribute: displayName, operator: REGEX MATCH, value: '^(\\w+\\s?)+$' }
+`,
+    );
+    const r = provision('mapping', 'check', path);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(
+      /scopingFilters\[0\]\.clauses\[0\]\.value \(line 8\): Regular expression .* could take exponential time to match: nested quantifier/,
+    );
   });
 });

@@ -27,7 +27,18 @@ export {
   evaluateExpression,
   IGNORED,
 } from './evaluator.ts';
+export { compileDotnetRegex } from './functions/dotnet-regex.ts';
 export { parseExpression } from './parser.ts';
 export { printExpression } from './printer.ts';
 export { referencedAttributes } from './referenced-attributes.ts';
+export { type BacktrackingRisk, findBacktrackingRisk } from './regex/backtracking-risk.ts';
+export {
+  type BoundedRegex,
+  MAX_BACKTRACKING_INPUT,
+  RegexInputTooLongError,
+  type RegexMatch,
+  RegexRiskError,
+  RegexSyntaxError,
+} from './regex/bounded-regex.ts';
+export { findRiskyPatterns, type RiskyPattern } from './risky-patterns.ts';
 export { FUNCTION_SIGNATURES, type FunctionSignature, type ParameterSignature } from './signatures.ts';

@@ -1,3 +1,4 @@
+import { type BoundedRegex, compileDotnetRegex } from '@provision/expressions';
 import { type Attributes, attributeOf } from './attributes.ts';
 import type { ScopingClause, ScopingFilter } from './config/schema.ts';
 import type { EntraAttributeValue } from './types.ts';
@@ -8,7 +9,8 @@ import type { EntraAttributeValue } from './types.ts';
  *   return false if the value is null / empty"), NOT EQUALS and NOT REGEX MATCH included;
  * - EQUALS, NOT EQUALS, Includes, REGEX MATCH and NOT REGEX MATCH are case-sensitive (documented);
  *   ENDS_WITH, & and !& are too (ordinal .NET string comparison; not documented either way);
- * - REGEX MATCH is .NET `Regex.IsMatch`: a match anywhere, anchor with ^…$ for the whole value;
+ * - REGEX MATCH is .NET `Regex.IsMatch`: a match anywhere, anchor with ^…$ for the whole value
+ *   (run with a bound on matching time, as Replace's patterns are: `compileDotnetRegex`);
  * - IS TRUE / IS FALSE accept a Boolean or its text ("True"/"false", case-insensitive, as .NET
  *   `bool.Parse`);
  * - Greater_Than(_OR_EQUALS) compare integers only; anything else is false;
@@ -41,10 +43,10 @@ export function evaluateClause(clause: ScopingClause, attributes: Attributes): b
     case '!&':
       return !value.includes(text);
     case 'REGEX MATCH':
-      return compile(value)?.test(text) ?? false;
+      return matches(value, text) ?? false;
     case 'NOT REGEX MATCH': {
-      const re = compile(value);
-      return re ? !re.test(text) : false;
+      const found = matches(value, text);
+      return found === null ? false : !found;
     }
     case 'Greater_Than':
     case 'Greater_Than_OR_EQUALS': {
@@ -97,12 +99,24 @@ function asText(v: string | number | boolean): string {
   return String(v);
 }
 
-const cache = new Map<string, RegExp | null>();
-function compile(pattern: string): RegExp | null {
+// Whether the pattern matches; null when it cannot be run (the config check reports invalid and
+// risky patterns; a text too long for a pattern that needs backtracking is not matched either).
+function matches(pattern: string, text: string): boolean | null {
+  const re = compile(pattern);
+  if (re === null) return null;
+  try {
+    return re.test(text);
+  } catch {
+    return null;
+  }
+}
+
+const cache = new Map<string, BoundedRegex | null>();
+function compile(pattern: string): BoundedRegex | null {
   let re = cache.get(pattern);
   if (re === undefined) {
     try {
-      re = new RegExp(pattern);
+      re = compileDotnetRegex(pattern);
     } catch {
       // The config check rejects invalid patterns; a filter that cannot match is false.
       re = null;

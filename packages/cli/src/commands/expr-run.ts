@@ -1,4 +1,10 @@
-import { type AttributeSource, evaluateExpression, IGNORED, parseExpression } from '@provision/expressions';
+import {
+  type AttributeSource,
+  evaluateExpression,
+  findRiskyPatterns,
+  IGNORED,
+  parseExpression,
+} from '@provision/expressions';
 import { CliExit, EXIT } from '../io.ts';
 
 /** The options of `provision expr`. */
@@ -17,6 +23,15 @@ export function runExpr(options: ExprOptions): string {
     ast = parseExpression(options.expression);
   } catch (e) {
     throw new CliExit(EXIT.invalid, syntaxMessage(options.expression, e));
+  }
+  // A pattern that could hang a backtracking engine is refused before anything runs, as the mapping
+  // check refuses it (it would run on RE2 in linear time here, but not in Entra).
+  const risky = findRiskyPatterns(ast)[0];
+  if (risky) {
+    throw new CliExit(
+      EXIT.invalid,
+      syntaxMessage(options.expression, { message: `${risky.message}, at column ${risky.column}`, details: risky }),
+    );
   }
   try {
     const result = evaluateExpression(ast, source, now ? { now: () => now } : {});

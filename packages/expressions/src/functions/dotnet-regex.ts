@@ -1,63 +1,114 @@
-// .NET regular expressions as Entra runs them, translated to JavaScript where the two differ.
-// Named groups (?<name>…) and \k<name> are the same in both; the rest is rewritten below.
+// .NET regular expressions as Entra runs them, translated for RE2 and for JavaScript where the
+// syntaxes differ, and compiled with a bound on matching time (../regex/bounded-regex.ts).
 
-const cache = new Map<string, RegExp>();
+import { RE2JS } from 're2js';
+import { type BoundedRegex, compileBounded, type RegexMatch, RegexSyntaxError } from '../regex/bounded-regex.ts';
+
+export { RegexInputTooLongError, RegexRiskError, RegexSyntaxError } from '../regex/bounded-regex.ts';
+
+const cache = new Map<string, BoundedRegex>();
 const CACHE_LIMIT = 200;
 
-/** An invalid pattern, reported by the caller with the function's name. */
-export class RegexSyntaxError extends Error {}
+// .NET's \s is Unicode white space; RE2's is ASCII only.
+const RE2_SPACE =
+  '\\t\\n\\x{0B}\\f\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}';
 
 /**
- * Compiles a .NET pattern as a global JavaScript RegExp with match indices. Rewrites `(?'name'…)`
- * and `\k'name'` to the `<name>` forms, `\A` to `^`, `\Z` to "end, or before a final newline",
- * `\z` to `$`, and leading inline options `(?i)`, `(?m)`, `(?s)` to flags. Patterns using `\p{…}`
- * compile in Unicode mode.
+ * Compiles a .NET pattern. Rewrites `(?'name'…)` and `\k'name'` to the `<name>` forms, leading
+ * inline options `(?i)`, `(?m)`, `(?s)` to flags, and, for JavaScript, `\A` to `^`, `\Z` to "end,
+ * or before a final newline", `\z` to `$` (RE2 knows `\A` and `\z`). Patterns using `\p{…}`
+ * compile in Unicode mode. Matching time is bounded: see `compileBounded`.
+ *
+ * @throws RegexSyntaxError when the pattern does not compile, RegexRiskError (a subclass) when it
+ *   needs the backtracking engine and could take exponential time there.
  */
-export function compileDotnetRegex(pattern: string): RegExp {
+export function compileDotnetRegex(pattern: string): BoundedRegex {
   const cached = cache.get(pattern);
   if (cached) return cached;
   let source = pattern;
-  let flags = 'gd';
+  let jsFlags = 'gd';
+  let re2Flags = 0;
   const inline = /^\(\?([imsx]+)\)/.exec(source);
   if (inline) {
     for (const f of new Set(inline[1])) {
       if (f === 'x') throw new RegexSyntaxError('the inline option (?x) is not supported');
-      flags += f;
+      jsFlags += f;
+      re2Flags |= f === 'i' ? RE2JS.CASE_INSENSITIVE : f === 'm' ? RE2JS.MULTILINE : RE2JS.DOTALL;
     }
     source = source.slice(inline[0].length);
   }
   source = source
     .replace(/\(\?'([A-Za-z_][A-Za-z0-9_]*)'/g, '(?<$1>')
-    .replace(/\\k'([A-Za-z_][A-Za-z0-9_]*)'/g, '\\k<$1>')
+    .replace(/\\k'([A-Za-z_][A-Za-z0-9_]*)'/g, '\\k<$1>');
+  const js = source
     .replace(/(?<!\\)((?:\\\\)*)\\A/g, '$1^')
     .replace(/(?<!\\)((?:\\\\)*)\\Z/g, '$1(?=\\n?$)')
     .replace(/(?<!\\)((?:\\\\)*)\\z/g, '$1$');
-  if (/\\[pP]\{/.test(source)) flags += 'u';
-  let regex: RegExp;
-  try {
-    regex = new RegExp(source, flags);
-  } catch (error) {
-    throw new RegexSyntaxError(error instanceof Error ? error.message : String(error));
-  }
+  if (/\\[pP]\{/.test(js)) jsFlags += 'u';
+  const re2 = toRe2(source);
+  const regex = compileBounded({ re2, re2Flags, js, jsFlags });
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
   cache.set(pattern, regex);
   return regex;
+}
+
+// RE2 spells \uXXXX as \x{XXXX}, and its \s is ASCII only: widened to .NET's Unicode white space.
+function toRe2(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      const next = source[i + 1] ?? '';
+      const hex = source.slice(i + 2, i + 6);
+      if (next === 'u' && /^[0-9A-Fa-f]{4}$/.test(hex)) {
+        out += `\\x{${hex}}`;
+        i += 5;
+      } else if (next === 's') {
+        out += inClass ? RE2_SPACE : `[${RE2_SPACE}]`;
+        i++;
+      } else if (next === 'S' && !inClass) {
+        out += `[^${RE2_SPACE}]`;
+        i++;
+      } else {
+        out += c + next;
+        i++;
+      }
+    } else if (c === '[' && !inClass) {
+      inClass = true;
+      out += c;
+      if (source[i + 1] === '^') out += source[++i];
+      // .NET reads a ] right after the opening bracket as a member.
+      if (source[i + 1] === ']') {
+        out += '\\]';
+        i++;
+      }
+    } else {
+      if (c === ']') inClass = false;
+      out += c;
+    }
+  }
+  return out;
 }
 
 /**
  * Expands a .NET replacement string for one match: `$$`, `$&`, `$0`…`$99`, `${number}`,
  * `${name}`, `` $` ``, `$'`, `$+` and `$_`. Anything that names no group stays literal, as in .NET.
  */
-export function expandDotnetReplacement(replacement: string, match: RegExpExecArray, input: string): string {
+export function expandDotnetReplacement(
+  replacement: string,
+  match: RegexMatch,
+  groupNames: ReadonlySet<string>,
+  input: string,
+): string {
   let out = '';
   let i = 0;
   const group = (key: string): string | undefined => {
     if (/^\d+$/.test(key)) {
       const n = Number(key);
-      return n < match.length ? (match[n] ?? '') : undefined;
+      return n <= match.groupCount ? (match.group(n) ?? '') : undefined;
     }
-    const groups = match.groups;
-    return groups && Object.hasOwn(groups, key) ? (groups[key] ?? '') : undefined;
+    return groupNames.has(key) ? (match.named(key) ?? '') : undefined;
   };
   while (i < replacement.length) {
     const ch = replacement[i]!;
@@ -71,19 +122,19 @@ export function expandDotnetReplacement(replacement: string, match: RegExpExecAr
       out += '$';
       i += 2;
     } else if (next === '&') {
-      out += match[0];
+      out += match.value;
       i += 2;
     } else if (next === '`') {
       out += input.slice(0, match.index);
       i += 2;
     } else if (next === "'") {
-      out += input.slice(match.index + match[0].length);
+      out += input.slice(match.end);
       i += 2;
     } else if (next === '_') {
       out += input;
       i += 2;
     } else if (next === '+') {
-      out += match.length > 1 ? (match[match.length - 1] ?? '') : '';
+      out += match.groupCount > 0 ? (match.group(match.groupCount) ?? '') : '';
       i += 2;
     } else if (next === '{') {
       const close = replacement.indexOf('}', i + 2);

@@ -81,4 +81,18 @@ describe('Replace', () => {
       '"h" is not a named group',
     );
   });
+  it("runs the issue's catastrophic pattern on 30 characters without blocking (RE2: linear time)", () => {
+    const expr = `Replace([displayName], , "^(?<n>(\\w+\\s?)+)$", , "${ref('n')}", , )`;
+    const started = performance.now();
+    expect(ev(expr, { displayName: `${'a'.repeat(30)}!` })).toBe(`${'a'.repeat(30)}!`);
+    expect(ev(expr, { displayName: 'Ada Lovelace' })).toBe('Ada Lovelace');
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+  it('fails fast on a risky pattern that only the backtracking engine can run', () => {
+    const started = performance.now();
+    expect(evalError('Replace([a], , "^(\\w+\\s?)+(?=!)", , "x", , )', { a: `${'a'.repeat(30)}?` }).message).toMatch(
+      /regexPattern ".*" is refused: it could take exponential time to match \(nested quantifier/,
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 });

@@ -1,6 +1,13 @@
 import type { CallContext, FunctionImplementation } from '../context.ts';
+import type { BoundedRegex } from '../regex/bounded-regex.ts';
 import { isNullOrEmpty, mapText, toText, type Value } from '../values.ts';
-import { compileDotnetRegex, expandDotnetReplacement, RegexSyntaxError } from './dotnet-regex.ts';
+import {
+  compileDotnetRegex,
+  expandDotnetReplacement,
+  RegexInputTooLongError,
+  RegexRiskError,
+  RegexSyntaxError,
+} from './dotnet-regex.ts';
 
 const SOURCE = 0;
 const OLD_VALUE = 1;
@@ -10,48 +17,56 @@ const REPLACEMENT_VALUE = 4;
 const REPLACEMENT_ATTRIBUTE = 5;
 const TEMPLATE = 6;
 
-function regex(ctx: CallContext): RegExp {
+function regex(ctx: CallContext): BoundedRegex {
   const pattern = toText(ctx.arg(REGEX_PATTERN), 'regexPattern') ?? '';
   try {
     return compileDotnetRegex(pattern);
   } catch (error) {
+    if (error instanceof RegexRiskError) ctx.fail(`regexPattern "${pattern}" is refused: ${error.message}`);
     if (error instanceof RegexSyntaxError)
       ctx.fail(`regexPattern "${pattern}" is not a valid regular expression: ${error.message}`);
     throw error;
   }
 }
 
-function groupName(ctx: CallContext, re: RegExp): string {
+function groupName(ctx: CallContext, re: BoundedRegex, pattern: string): string {
   const name = toText(ctx.arg(REGEX_GROUP_NAME), 'regexGroupName') ?? '';
-  if (!groupNamesOf(re).has(name)) {
-    ctx.fail(`regexGroupName "${name}" is not a named group of regexPattern "${re.source}"`);
+  if (!re.groupNames.has(name)) {
+    ctx.fail(`regexGroupName "${name}" is not a named group of regexPattern "${pattern}"`);
   }
   return name;
 }
 
-const groupNames = new WeakMap<RegExp, ReadonlySet<string>>();
-
-// The named groups a pattern defines, read from a throwaway match of an always-matching variant.
-function groupNamesOf(re: RegExp): ReadonlySet<string> {
-  let names = groupNames.get(re);
-  if (!names) {
-    const probe = new RegExp(`${re.source}|(?<__probe__>)`, re.flags.replace('g', '')).exec('');
-    names = new Set(Object.keys(probe?.groups ?? {}).filter((n) => n !== '__probe__'));
-    groupNames.set(re, names);
-  }
-  return names;
-}
-
-function replaceGroup(text: string, re: RegExp, name: string, replacement: string): string {
+function replaceGroup(text: string, re: BoundedRegex, name: string, replacement: string): string {
   let out = '';
   let last = 0;
-  for (const match of text.matchAll(re)) {
-    const span = match.indices?.groups?.[name];
+  for (const match of re.matches(text)) {
+    const span = match.span(name);
     if (!span) continue;
     out += text.slice(last, span[0]) + replacement;
     last = span[1];
   }
   return out + text.slice(last);
+}
+
+function replaceMatches(text: string, re: BoundedRegex, replacement: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of re.matches(text)) {
+    out += text.slice(last, match.index) + expandDotnetReplacement(replacement, match, re.groupNames, text);
+    last = match.end;
+  }
+  return out + text.slice(last);
+}
+
+// A text too long for the backtracking engine fails the call, naming the limit.
+function bounded<T>(ctx: CallContext, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof RegexInputTooLongError) ctx.fail(error.message);
+    throw error;
+  }
 }
 
 /**
@@ -77,32 +92,25 @@ const replace: FunctionImplementation = (ctx) => {
   const source: Value = ctx.arg(SOURCE);
   if (has(REGEX_PATTERN)) {
     const re = regex(ctx);
+    const pattern = toText(ctx.arg(REGEX_PATTERN)) ?? '';
     if (has(REGEX_GROUP_NAME)) {
-      const name = groupName(ctx, re);
+      const name = groupName(ctx, re, pattern);
       if (has(REPLACEMENT_ATTRIBUTE)) {
         if (!isNullOrEmpty(source)) return source;
         const node = ctx.argNode(REPLACEMENT_ATTRIBUTE);
         const other = node?.type === 'string' ? ctx.attribute(node.value) : ctx.arg(REPLACEMENT_ATTRIBUTE);
         const text = toText(other, 'replacement attribute value');
         if (text === null) return null;
-        re.lastIndex = 0;
-        const match = re.exec(text);
-        re.lastIndex = 0;
-        return match?.groups?.[name] ?? null;
+        return bounded(ctx, () => re.first(text)?.named(name) ?? null);
       }
       if (!has(REPLACEMENT_VALUE))
         ctx.fail('with regexPattern and regexGroupName, give replacementValue or replacementAttributeName');
       const replacement = toText(ctx.arg(REPLACEMENT_VALUE)) ?? '';
-      return mapText(source, (s) => replaceGroup(s, re, name, replacement));
+      return bounded(ctx, () => mapText(source, (s) => replaceGroup(s, re, name, replacement)));
     }
     if (!has(REPLACEMENT_VALUE)) ctx.fail('with regexPattern, give replacementValue');
     const replacement = toText(ctx.arg(REPLACEMENT_VALUE)) ?? '';
-    return mapText(source, (s) =>
-      s.replace(re, (...args: unknown[]) => {
-        const match = matchFromReplacerArgs(args);
-        return expandDotnetReplacement(replacement, match, s);
-      }),
-    );
+    return bounded(ctx, () => mapText(source, (s) => replaceMatches(s, re, replacement)));
   }
   if (has(OLD_VALUE)) {
     const oldValue = toText(ctx.arg(OLD_VALUE), 'oldValue') ?? '';
@@ -118,19 +126,5 @@ const replace: FunctionImplementation = (ctx) => {
   }
   return ctx.fail('give oldValue or regexPattern to say what to replace');
 };
-
-// String.prototype.replace hands the replacer (match, p1…pn, offset, input, groups?); rebuild
-// the RegExpExecArray shape that expandDotnetReplacement reads.
-function matchFromReplacerArgs(args: unknown[]): RegExpExecArray {
-  const hasGroups = typeof args[args.length - 1] === 'object' && args[args.length - 1] !== undefined;
-  const end = hasGroups ? args.length - 3 : args.length - 2;
-  const captures = args.slice(0, end) as (string | undefined)[];
-  const match = Object.assign([...captures], {
-    index: args[end] as number,
-    input: args[end + 1] as string,
-    groups: hasGroups ? (args[args.length - 1] as Record<string, string | undefined>) : undefined,
-  });
-  return match as unknown as RegExpExecArray;
-}
 
 export const REPLACE_FUNCTIONS: ReadonlyMap<string, FunctionImplementation> = new Map([['Replace', replace]]);

@@ -50,6 +50,22 @@ describe('parseMappingConfig', () => {
     ]);
   });
 
+  it('refuses regex patterns with nested or overlapping quantifiers, located by path, line and column', () => {
+    const text = minimal(`  - target: Alias
+    expression: 'Replace([displayName], , "^(?<n>(\\w+\\s?)+)$", , "\${n}", , )'
+scopingFilters:
+  - clauses:
+      - { attribute: department, operator: REGEX MATCH, value: "(a|a)*" }
+      - { attribute: mail, operator: NOT REGEX MATCH, value: '^[\\w.]+@([\\w-]+\\.)+[\\w-]{2,4}$' }
+`);
+    expect(lines(text)).toEqual([
+      expect.stringMatching(
+        /^mappings\[1\]\.expression \(line 7\): Replace regexPattern "\^\(\?<n>\(\\w\+\\s\?\)\+\)\$" could take exponential time to match: nested quantifier: .* \(character 8 of the pattern\), at column 26$/,
+      ),
+      'scopingFilters[0].clauses[0].value (line 10): Regular expression "(a|a)*" could take exponential time to match: alternatives that can match the same text, under a quantifier (as in (a|a)*) (character 2 of the pattern)',
+    ]);
+  });
+
   it('reports every problem at once, each with its path', () => {
     const text = `version: 2
 scope: some

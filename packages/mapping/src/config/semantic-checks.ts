@@ -1,4 +1,4 @@
-import { parseExpression } from '@provision/expressions';
+import { compileDotnetRegex, findBacktrackingRisk, findRiskyPatterns, parseExpression } from '@provision/expressions';
 import { checkPicklistValue, PICKLIST_FIELDS } from '../salesforce-picklists.ts';
 import { SCOPING_OPERATORS, type ScopingOperator, UNARY_OPERATORS } from './schema.ts';
 
@@ -46,7 +46,13 @@ function checkMappings(mappings: unknown[], validatePicklists: boolean, scope: u
     if (typeof m['expression'] === 'string') {
       const syntax = expressionProblem(m['expression']);
       if (syntax) problems.push(error(at('expression'), syntax));
-      else if (
+      else {
+        for (const risky of findRiskyPatterns(parseExpression(m['expression']))) {
+          problems.push(error(at('expression'), `${risky.message}, at column ${risky.column}`));
+        }
+      }
+      if (
+        !syntax &&
         scope === 'allUsers' &&
         /\bSingleAppRoleAssignment\s*\(/.test(m['expression']) &&
         typeof m['target'] === 'string'
@@ -124,8 +130,17 @@ function checkFilters(filters: unknown[]): ConfigProblem[] {
         problems.push(error(at, `${operator} compares integers (0, 1, 2, …); "${text}" is not one`));
       }
       if (operator === 'REGEX MATCH' || operator === 'NOT REGEX MATCH') {
+        const risk = findBacktrackingRisk(text);
         try {
-          new RegExp(text);
+          compileDotnetRegex(text);
+          if (risk) {
+            problems.push(
+              error(
+                at,
+                `Regular expression "${text}" could take exponential time to match: ${risk.message} (character ${risk.index + 1} of the pattern)`,
+              ),
+            );
+          }
         } catch (e) {
           problems.push(error(at, `Invalid regular expression: ${(e as Error).message}`));
         }
