@@ -5,6 +5,7 @@ export {
   SERVICE_NODE_FLAGS,
   type ServiceName,
   type ServiceProcess,
+  type StartServiceOptions,
   startService,
 } from './processes.ts';
 export { fetchSyncStatus, type SyncStatusView, waitForInitialSync } from './progress.ts';

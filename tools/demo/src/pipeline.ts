@@ -33,7 +33,8 @@ export interface Pipeline {
   /** Stops a service (gracefully, or with SIGKILL as a crash) and starts it again with the same settings. */
   restart(name: ServiceName, signal?: 'SIGTERM' | 'SIGKILL'): Promise<ServiceProcess>;
   stopService(name: ServiceName, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
-  startService(name: ServiceName): Promise<ServiceProcess>;
+  /** Starts a stopped service; with `waitForReady: false` it resolves once spawned (see `ServiceProcess.ready`). */
+  startService(name: ServiceName, options?: { waitForReady?: boolean }): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -106,11 +107,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     },
   };
   const services = {} as Record<ServiceName, ServiceProcess>;
-  const start = async (name: ServiceName) => {
+  const start = async (name: ServiceName, startOptions: { waitForReady?: boolean } = {}) => {
     services[name] = await startService(name, envs[name], {
       logDir,
       port: ports[name],
       timeoutMs: options.readyTimeoutMs ?? 120_000,
+      ...startOptions,
     });
     return services[name];
   };

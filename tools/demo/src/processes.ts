@@ -34,8 +34,21 @@ export interface ServiceProcess {
   readonly child: ChildProcess;
   /** Resolves when the process has exited. */
   readonly exited: Promise<number | null>;
+  /** Resolves once `/readyz` answers 200; rejects when the process exits first or is not ready in time. */
+  readonly ready: Promise<void>;
   /** SIGTERM (graceful) or SIGKILL (a crash), then wait for the exit. */
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+}
+
+export interface StartServiceOptions {
+  logDir: string;
+  port: number;
+  timeoutMs?: number;
+  /**
+   * false: resolve as soon as the process is spawned, without waiting for `/readyz` (its `ready`
+   * promise tells when it is), e.g. to crash a service while it is still starting. Default true.
+   */
+  waitForReady?: boolean;
 }
 
 /**
@@ -45,7 +58,7 @@ export interface ServiceProcess {
 export async function startService(
   name: ServiceName,
   env: Record<string, string>,
-  options: { logDir: string; port: number; timeoutMs?: number },
+  options: StartServiceOptions,
 ): Promise<ServiceProcess> {
   mkdirSync(options.logDir, { recursive: true });
   const log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
@@ -83,12 +96,15 @@ export async function startService(
     child.kill('SIGKILL');
     throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${tail.join('\n')}`);
   })();
-  await started;
+  // Whoever does not wait for readiness may never look at it (the process may be killed first).
+  started.catch(() => undefined);
+  if (options.waitForReady !== false) await started;
   return {
     name,
     port: options.port,
     child,
     exited,
+    ready: started,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
