@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Assignment, SubscriptionStore, SyncState } from '../domain/ports.ts';
+import type { Assignment, SnapshotAssignment, SubscriptionStore, SyncState } from '../domain/ports.ts';
 
 /** Staged member sets of an interrupted full sync expire by themselves. */
 const STAGING_TTL_SECONDS = 24 * 60 * 60;
@@ -105,28 +105,34 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
     await tx.exec();
   }
 
-  async assignmentSnapshot(): Promise<ReadonlyMap<string, Assignment>> {
-    const out = new Map<string, Assignment>();
+  async assignmentSnapshot(): Promise<ReadonlyMap<string, SnapshotAssignment>> {
+    const out = new Map<string, SnapshotAssignment>();
     let cursor = '0';
     do {
       const [next, flat] = await this.#redis.hscan(`${this.#p}assignments`, cursor, 'COUNT', CHUNK);
       for (let i = 0; i + 1 < flat.length; i += 2) {
-        out.set(flat[i]!, { id: flat[i]!, ...(JSON.parse(flat[i + 1]!) as Omit<Assignment, 'id'>) });
+        out.set(flat[i]!, { id: flat[i]!, ...(JSON.parse(flat[i + 1]!) as Omit<SnapshotAssignment, 'id'>) });
       }
       cursor = next;
     } while (cursor !== '0');
     return out;
   }
 
+  async recordTentativeAssignments(added: readonly Assignment[]): Promise<void> {
+    // HSETNX: a confirmed entry with the same id stays confirmed.
+    const key = `${this.#p}assignments`;
+    for (let i = 0; i < added.length; i += CHUNK) {
+      const tx = this.#redis.multi();
+      for (const a of added.slice(i, i + CHUNK)) tx.hsetnx(key, a.id, entryOf(a, true));
+      await tx.exec();
+    }
+  }
+
   async updateAssignmentSnapshot(added: readonly Assignment[], removedIds: readonly string[]): Promise<void> {
     const key = `${this.#p}assignments`;
     for (let i = 0; i < removedIds.length; i += CHUNK) await this.#redis.hdel(key, ...removedIds.slice(i, i + CHUNK));
     for (let i = 0; i < added.length; i += CHUNK) {
-      const fields: string[] = [];
-      for (const { id, principalId, principalType, appRoleId } of added.slice(i, i + CHUNK)) {
-        fields.push(id, JSON.stringify({ principalId, principalType, appRoleId }));
-      }
-      await this.#redis.hset(key, ...fields);
+      await this.#redis.hset(key, ...added.slice(i, i + CHUNK).flatMap((a) => [a.id, entryOf(a, false)]));
     }
   }
 
@@ -147,4 +153,10 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
   #staging(syncId: string, groupId: string): string {
     return `${this.#p}staging:${syncId}:${groupId}`;
   }
+}
+
+function entryOf({ principalId, principalType, appRoleId }: Assignment, tentative: boolean): string {
+  return JSON.stringify(
+    tentative ? { principalId, principalType, appRoleId, tentative } : { principalId, principalType, appRoleId },
+  );
 }

@@ -38,6 +38,11 @@ export interface Assignment {
   readonly appRoleId: string;
 }
 
+/** An assignment of the snapshot: `tentative` when its addition was being published by a round that did not finish. */
+export interface SnapshotAssignment extends Assignment {
+  readonly tentative?: boolean;
+}
+
 export interface AppRole {
   readonly id: string;
   /** The role's `value`; null for roles without one. */
@@ -89,8 +94,15 @@ export interface SyncState {
   /** Full sync: replaces the group's members by the staged ones. */
   commitStaged(syncId: string, groupId: string): Promise<void>;
 
-  assignmentSnapshot(): Promise<ReadonlyMap<string, Assignment>>;
-  /** Applies a diff to the snapshot, after its facts are published. */
+  /** The assignments published so far; `tentative` ones a round was publishing when it stopped. */
+  assignmentSnapshot(): Promise<ReadonlyMap<string, SnapshotAssignment>>;
+  /**
+   * Before a round publishes additions: records them as tentative, so that if the round never
+   * finishes, the next one knows they may have reached the mapper (and publishes their removal
+   * should they be gone by then).
+   */
+  recordTentativeAssignments(added: readonly Assignment[]): Promise<void>;
+  /** Applies a diff to the snapshot, after its facts are published (the added ones become confirmed). */
   updateAssignmentSnapshot(added: readonly Assignment[], removedIds: readonly string[]): Promise<void>;
 }
 

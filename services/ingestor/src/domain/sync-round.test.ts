@@ -279,6 +279,37 @@ describe('an incremental round', () => {
     expect(summary()).toEqual(['assign added u3 via User u3 System Administrator']);
   });
 
+  it('publishes the removal of an assignment whose addition a round published before it crashed', async () => {
+    directory.assign('a9', 'User', 'u1', ROLE_ADMIN);
+    const update = state.updateAssignmentSnapshot.bind(state);
+    state.updateAssignmentSnapshot = async () => {
+      state.updateAssignmentSnapshot = update;
+      throw new Error('killed');
+    };
+    await expect(round()).rejects.toThrow('killed');
+    expect(summary()).toContain('assign added u1 via User u1 System Administrator');
+    // Gone before the next round: the mapper was told of it, so it must be told it went.
+    directory.unassign('a9');
+    await round();
+    expect(summary()).toEqual(['assign removed u1 via User u1 System Administrator']);
+    await round();
+    expect(summary()).toEqual([]);
+  });
+
+  it('publishes again an addition a crashed round may not have published, once it stands', async () => {
+    directory.assign('a9', 'User', 'u1', ROLE_ADMIN);
+    const update = state.updateAssignmentSnapshot.bind(state);
+    state.updateAssignmentSnapshot = async () => {
+      state.updateAssignmentSnapshot = update;
+      throw new Error('killed');
+    };
+    await expect(round()).rejects.toThrow('killed');
+    await round();
+    expect(summary()).toEqual(['assign added u1 via User u1 System Administrator']);
+    await round();
+    expect(summary()).toEqual([]);
+  });
+
   it('publishes a role swap as the new assignment first, then the old one removed', async () => {
     directory.unassign('a1');
     directory.assign('a5', 'User', 'u3', ROLE_STD);

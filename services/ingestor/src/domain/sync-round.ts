@@ -12,6 +12,7 @@ import type {
   GroupDelta,
   IdSource,
   IngestorMetrics,
+  SnapshotAssignment,
   SyncState,
 } from './ports.ts';
 
@@ -238,23 +239,36 @@ async function confirmedAssignments(
   return current;
 }
 
+/**
+ * Publishes what changed in the assignments since the snapshot. Additions are recorded as
+ * tentative before they are published: a round that stops half way (a crash, a shutdown) may have
+ * published some, and only the next round's removal of any that are gone by then keeps a role the
+ * mapper was told about from outliving the assignment. What is tentative is published again as
+ * added while it is still there (facts are sets: the mapper takes it twice the same way).
+ */
 async function assignmentsRound(
   deps: RoundDeps,
   out: RoundEmitter,
-  previous: ReadonlyMap<string, Assignment>,
+  snapshot: ReadonlyMap<string, SnapshotAssignment>,
   current: ReadonlyMap<string, Assignment>,
   roleOf: (appRoleId: string) => RoleRef,
 ): Promise<void> {
-  const diff = diffAssignments(previous, current);
+  const confirmed = new Map([...snapshot].filter(([, a]) => a.tentative !== true));
+  const diff = diffAssignments(confirmed, current);
+  const tentativeGone = [...snapshot.values()].filter(
+    (a) => a.tentative === true && current.get(a.id)?.appRoleId !== a.appRoleId,
+  );
+  const removed = [...diff.removed, ...tentativeGone];
   // A full round restates every assignment; an incremental one only what changed. Additions go
   // first so a role swapped by remove + add never leaves the user without a role in between.
   const toAdd = out.mode === 'full' ? [...current.values()] : diff.added;
+  await deps.state.recordTentativeAssignments(diff.added);
   for (const assignment of toAdd) await fanOut(deps, out, assignment, 'added', roleOf);
-  for (const assignment of diff.removed) await fanOut(deps, out, assignment, 'removed', roleOf);
+  for (const assignment of removed) await fanOut(deps, out, assignment, 'removed', roleOf);
   await out.flush();
   await deps.state.updateAssignmentSnapshot(
     diff.added,
-    diff.removed.filter((a) => !current.has(a.id)).map((a) => a.id),
+    removed.filter((a) => !current.has(a.id)).map((a) => a.id),
   );
 }
 

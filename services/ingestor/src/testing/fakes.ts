@@ -1,6 +1,7 @@
 import type { DirectoryEventV1, SyncMarker } from '@provision/events';
 import type {
   Assignment,
+  SnapshotAssignment,
   Clock,
   DirectoryEventSink,
   IdSource,
@@ -17,7 +18,7 @@ export class MemorySyncState implements SyncState {
   cursorMap: { users?: string; groups?: string } = {};
   readonly members = new Map<string, Set<string>>();
   readonly staged = new Map<string, Set<string>>();
-  readonly snapshot = new Map<string, Assignment>();
+  readonly snapshot = new Map<string, SnapshotAssignment>();
   #failSave: unknown;
 
   /** The next `saveCursors` throws. */
@@ -76,9 +77,13 @@ export class MemorySyncState implements SyncState {
   async assignmentSnapshot() {
     return new Map(this.snapshot);
   }
+  async recordTentativeAssignments(added: readonly Assignment[]) {
+    for (const a of added) if (!this.snapshot.has(a.id)) this.snapshot.set(a.id, { ...a, tentative: true });
+  }
   async updateAssignmentSnapshot(added: readonly Assignment[], removedIds: readonly string[]) {
     for (const id of removedIds) this.snapshot.delete(id);
-    for (const a of added) this.snapshot.set(a.id, a);
+    for (const { id, principalId, principalType, appRoleId } of added)
+      this.snapshot.set(id, { id, principalId, principalType, appRoleId });
   }
 }
 
