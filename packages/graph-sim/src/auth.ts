@@ -1,5 +1,7 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { graphErrors } from './graph-error.ts';
+import type { AadError, IdentityProvider } from './identity.ts';
+import type { TokenSigner } from './signing.ts';
 
 /** The application (client) that calls Graph, as registered in the tenant. */
 export interface ClientRegistration {
@@ -36,9 +38,13 @@ export interface TokenError {
 
 const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 
-/** Issues and verifies the tenant's access tokens (HS256 JWTs: opaque to clients, checkable here). */
+/**
+ * The token endpoint: Graph tokens for Provision's Graph client, and (through the identity
+ * provider) tokens for the Provision API. Every token is RS256, signed with the tenant key.
+ */
 export class TokenService {
-  readonly #key: Buffer;
+  readonly #signer: TokenSigner;
+  readonly identity: IdentityProvider;
   readonly tenantId: string;
   readonly client: ClientRegistration;
   lifetimeSeconds: number;
@@ -47,13 +53,15 @@ export class TokenService {
   readonly #now: () => number;
 
   constructor(options: {
-    key: Buffer;
+    signer: TokenSigner;
+    identity: IdentityProvider;
     tenantId: string;
     client: ClientRegistration;
     lifetimeSeconds: number;
     now?: () => number;
   }) {
-    this.#key = options.key;
+    this.#signer = options.signer;
+    this.identity = options.identity;
     this.tenantId = options.tenantId;
     this.client = options.client;
     this.lifetimeSeconds = options.lifetimeSeconds;
@@ -71,6 +79,12 @@ export class TokenService {
       );
     }
     const grantType = form.get('grant_type');
+    if (grantType === 'authorization_code' || grantType === 'refresh_token') {
+      return this.#answer(this.identity.redeem(form));
+    }
+    if (grantType === 'client_credentials' && this.identity.isProvisionScope(form.get('scope') ?? '')) {
+      return this.#answer(this.identity.clientCredentials(form, this.client));
+    }
     if (grantType !== 'client_credentials') {
       return this.#error(
         400,
@@ -143,6 +157,15 @@ export class TokenService {
     };
   }
 
+  /** The tenant's JWKS (public signing keys). */
+  keys(): ReturnType<TokenSigner['jwks']> {
+    return this.#signer.jwks();
+  }
+
+  #answer(result: { status: 200; body: Record<string, unknown> } | AadError) {
+    return 'body' in result ? result : this.error(result);
+  }
+
   /** Checks a bearer token; throws Graph's 401 envelope error when it is missing, forged or expired. */
   verify(authorization: string | undefined): AccessTokenClaims {
     if (!authorization) throw graphErrors.unauthenticated('Access token is empty.');
@@ -151,36 +174,32 @@ export class TokenService {
     const parts = match[1].split('.');
     if (parts.length !== 3)
       throw graphErrors.unauthenticated('IDX14100: JWT is not well formed, there are no dots (.).');
-    const [header, payload, signature] = parts as [string, string, string];
-    const expected = Buffer.from(this.#sign(`${header}.${payload}`));
-    const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      throw graphErrors.unauthenticated('Access token validation failure. Invalid signature.');
+    const opened = this.#signer.open(match[1]);
+    if ('problem' in opened) {
+      throw graphErrors.unauthenticated(
+        opened.problem === 'signature'
+          ? 'Access token validation failure. Invalid signature.'
+          : 'Access token validation failure.',
+      );
     }
-    let claims: AccessTokenClaims;
-    try {
-      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as AccessTokenClaims;
-    } catch {
-      throw graphErrors.unauthenticated('Access token validation failure.');
-    }
+    const claims = opened.claims as unknown as AccessTokenClaims;
     const now = Math.floor(this.#now() / 1000);
     if (claims.exp <= now) throw graphErrors.unauthenticated('Lifetime validation failed, the token is expired.');
-    if (claims.gen !== this.generation)
-      throw graphErrors.unauthenticated('Access token validation failure. The token has been revoked.');
     if (claims.aud !== GRAPH_RESOURCE && claims.aud !== '00000003-0000-0000-c000-000000000000') {
       throw graphErrors.unauthenticated('Access token validation failure. Invalid audience.');
     }
+    if (claims.gen !== this.generation)
+      throw graphErrors.unauthenticated('Access token validation failure. The token has been revoked.');
     return claims;
   }
 
   #jwt(claims: AccessTokenClaims): string {
-    const header = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'HS256', kid: 'graph-sim' })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    return `${header}.${payload}.${this.#sign(`${header}.${payload}`)}`;
+    return this.#signer.sign(claims);
   }
 
-  #sign(input: string): string {
-    return createHmac('sha256', this.#key).update(input).digest('base64url');
+  /** An AADSTS error as the token endpoint answers it. */
+  error(e: AadError): TokenError {
+    return this.#error(e.status, e.error, e.code, e.description);
   }
 
   #error(status: number, error: string, code: number, description: string): TokenError {
@@ -201,7 +220,7 @@ export class TokenService {
 }
 
 /** The OpenID configuration document MSAL reads from `{authority}/v2.0/.well-known/openid-configuration`. */
-export function openIdConfiguration(authorityHost: string, tenantId: string): Record<string, unknown> {
+export function openIdConfiguration(authorityHost: string, tenantId: string, issuer?: string): Record<string, unknown> {
   const base = `${authorityHost}/${tenantId}`;
   return {
     token_endpoint: `${base}/oauth2/v2.0/token`,
@@ -212,7 +231,7 @@ export function openIdConfiguration(authorityHost: string, tenantId: string): Re
     id_token_signing_alg_values_supported: ['RS256'],
     response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-    issuer: `${authorityHost}/${tenantId}/v2.0`,
+    issuer: issuer ?? `${authorityHost}/${tenantId}/v2.0`,
     request_uri_parameter_supported: false,
     userinfo_endpoint: `${authorityHost}/oidc/userinfo`,
     authorization_endpoint: `${base}/oauth2/v2.0/authorize`,

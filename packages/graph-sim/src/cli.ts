@@ -51,6 +51,7 @@ process.stdout.write(
     caCertPath: sim.caCertPath,
     servicePrincipalId: sim.servicePrincipalId,
     applicationId: sim.applicationId,
+    signIn: sim.signIn,
   })}\n`,
 );
 

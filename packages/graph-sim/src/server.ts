@@ -10,6 +10,7 @@ import { ensureCertificates, trustCertificate } from './certificates.ts';
 import { DeltaTokenCodec } from './delta.ts';
 import { FaultPlan, type ThrottlePolicy } from './faults.ts';
 import { errorEnvelope, GraphHttpError, graphErrors, newRequestId } from './graph-error.ts';
+import { IdentityProvider } from './identity.ts';
 import { guidFrom, seededRandom } from './ids.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerAppRoutes } from './routes/app-routes.ts';
@@ -17,8 +18,10 @@ import { registerBatchRoutes } from './routes/batch-routes.ts';
 import type { SimContext, SimSettings } from './routes/context.ts';
 import { registerDeltaRoutes } from './routes/delta-routes.ts';
 import { registerDirectoryRoutes } from './routes/directory-routes.ts';
+import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerSubscriptionRoutes } from './routes/subscription-routes.ts';
 import { salesforceAppRoles } from './seed.ts';
+import { TokenSigner } from './signing.ts';
 import { DEFAULT_DELIVERY_RETRY, type DeliveryRetry, SubscriptionService } from './subscriptions.ts';
 import { Tenant } from './tenant/tenant.ts';
 
@@ -49,6 +52,8 @@ export interface GraphSimOptions {
   /** Accept `http://` notification URLs (Graph requires https). Default false. */
   readonly allowHttpNotificationUrl?: boolean;
   readonly logger?: boolean;
+  /** Password of the seeded sign-in users (`provision.admin@…`, `provision.reader@…`); default: random. */
+  readonly signInPassword?: string;
 }
 
 /** What the command prints and a test needs to connect. */
@@ -66,6 +71,23 @@ export interface GraphSimConnection {
   readonly servicePrincipalId: string;
   /** Object id of the Salesforce application (where app roles are published). */
   readonly applicationId: string;
+  /** Signing in to Provision itself: the Provision API app, the dev login users, a client with both roles. */
+  readonly signIn: SignInConnection;
+}
+
+/** What a Provision service, the dashboard and the CLI need to sign in against the simulator. */
+export interface SignInConnection {
+  /** The Provision API app registration's client id: the tokens' audience and the dashboard's client id. */
+  readonly apiAppId: string;
+  /** The scope the dashboard asks for (`api://{apiAppId}/access_as_user`). */
+  readonly scope: string;
+  /** The scope of client-credentials tokens (`api://{apiAppId}/.default`). */
+  readonly defaultScope: string;
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly users: readonly { username: string; password: string; roles: readonly string[] }[];
+  /** A client granted Provision.Read and Provision.Operate. */
+  readonly client: { clientId: string; clientSecret: string };
 }
 
 export interface GraphSim extends GraphSimConnection {
@@ -75,6 +97,7 @@ export interface GraphSim extends GraphSimConnection {
   readonly appId: string;
   readonly admin: SimAdmin;
   readonly tenant: Tenant;
+  readonly identity: IdentityProvider;
   close(): Promise<void>;
 }
 
@@ -100,11 +123,21 @@ export async function startGraphSim(options: GraphSimOptions = {}): Promise<Grap
   const tenant = new Tenant({ tenantId, domain: 'contoso.onmicrosoft.com', application, servicePrincipal });
   const clientSecret =
     options.clientSecret ?? `${randomBytes(3).toString('hex')}~${randomBytes(24).toString('base64url')}`;
-  const tokens = new TokenService({
-    key: randomBytes(32),
+  const signer = new TokenSigner();
+  const lifetimeSeconds = options.tokenLifetimeSeconds ?? 3599;
+  const identity = new IdentityProvider({
+    tenantId,
+    domain: 'contoso.onmicrosoft.com',
+    signer,
+    lifetimeSeconds: () => tokens.lifetimeSeconds,
+    ...(options.signInPassword === undefined ? {} : { password: options.signInPassword }),
+  });
+  const tokens: TokenService = new TokenService({
+    signer,
+    identity,
     tenantId,
     client: { clientId, clientSecret, displayName: 'Provision' },
-    lifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
+    lifetimeSeconds,
   });
   const settings: SimSettings = {
     deltaPageSize: options.deltaPageSize ?? 200,
@@ -152,6 +185,7 @@ export async function startGraphSim(options: GraphSimOptions = {}): Promise<Grap
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `https://${publicHost}:${port}`;
+  identity.authorityHost = url;
 
   return {
     url,
@@ -163,9 +197,11 @@ export async function startGraphSim(options: GraphSimOptions = {}): Promise<Grap
     caCert: certs.caCert,
     servicePrincipalId: servicePrincipal.id,
     applicationId: application.id,
+    signIn: signInConnection(identity),
     appId: application.appId,
     admin,
     tenant,
+    identity,
     async close() {
       subscriptions.close();
       await app.close();
@@ -265,7 +301,11 @@ function buildApp(app: FastifyInstance, ctx: SimContext, admin: SimAdmin): void 
         error_codes: [90002],
       };
     }
-    return openIdConfiguration(`https://${request.headers.host ?? 'localhost'}`, ctx.tokens.tenantId);
+    return openIdConfiguration(
+      `https://${request.headers.host ?? 'localhost'}`,
+      ctx.tokens.tenantId,
+      ctx.tokens.identity.issuer,
+    );
   });
   app.post('/:tenant/oauth2/v2.0/token', async (request, reply) => {
     const { tenant } = request.params as { tenant: string };
@@ -275,10 +315,24 @@ function buildApp(app: FastifyInstance, ctx: SimContext, admin: SimAdmin): void 
     return result.body;
   });
 
+  registerIdentityRoutes(app, ctx.tokens, ctx.tokens.identity);
   registerDeltaRoutes(app, ctx);
   registerDirectoryRoutes(app, ctx);
   registerAppRoutes(app, ctx);
   registerSubscriptionRoutes(app, ctx);
   registerBatchRoutes(app);
   registerAdminRoutes(app, admin);
+}
+
+function signInConnection(identity: IdentityProvider): SignInConnection {
+  const client = identity.operatorClient;
+  return {
+    apiAppId: identity.api.appId,
+    scope: `${identity.api.identifierUri}/access_as_user`,
+    defaultScope: `${identity.api.identifierUri}/.default`,
+    issuer: identity.issuer,
+    jwksUri: `${identity.authorityHost}/${identity.tenantId}/discovery/v2.0/keys`,
+    users: identity.users.map((u) => ({ username: u.username, password: u.password, roles: u.roles })),
+    client: { clientId: client.clientId, clientSecret: client.clientSecret },
+  };
 }

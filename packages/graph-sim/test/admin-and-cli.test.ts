@@ -89,6 +89,7 @@ describe('graph-sim command', () => {
           'clientId',
           'clientSecret',
           'servicePrincipalId',
+          'signIn',
           'tenantId',
           'url',
         ].sort(),
