@@ -16,6 +16,16 @@ export const Reason = z.object({
 });
 export type Reason = z.infer<typeof Reason>;
 
+/** A signed-in caller of Provision's API: a person (user) or an application (client credentials). */
+export const Initiator = z.object({
+  kind: z.enum(['user', 'app']),
+  /** Entra object id of the user, or of the app's service principal. */
+  id: z.string().min(1),
+  /** How to show them: `Name <upn>` for a person, the app's name or client id for an app. */
+  name: z.string(),
+});
+export type Initiator = z.infer<typeof Initiator>;
+
 export const ProvisioningCommandV1 = z.object({
   commandId: z.string().min(1),
   changeId: ChangeId,
@@ -44,6 +54,11 @@ export const ProvisioningCommandV1 = z.object({
   dryRun: z.boolean().default(false),
   /** `sync` for the continuous flow; `on-demand` when an admin provisioned one user. */
   origin: z.enum(['sync', 'on-demand']).default('sync'),
+  /**
+   * Who asked for it, when a person or an application did: the admin who provisioned the user on
+   * demand or released the deactivation guard, as their Entra ID token named them. Absent for the sync.
+   */
+  initiatedBy: Initiator.optional(),
   issuedAt: Timestamp,
 });
 export type ProvisioningCommandV1 = z.infer<typeof ProvisioningCommandV1>;
