@@ -1,5 +1,12 @@
 export { down, type InfraOptions, probeKafka, type ServerStatus, status, up } from './infra.ts';
 export { InfraError } from './infra-error.ts';
+export {
+  type OAuthValidation,
+  type ScramUser,
+  type SecureKafka,
+  type SecureKafkaOptions,
+  startSecureKafka,
+} from './kafka/secure-broker.ts';
 export { postgresAnswers } from './postgres.ts';
 export { redisAnswers } from './redis.ts';
 export {

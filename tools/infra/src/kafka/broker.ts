@@ -67,7 +67,8 @@ export async function localKafkaState(paths: InfraPaths): Promise<LocalKafkaStat
   };
 }
 
-async function checkJava(): Promise<void> {
+/** Fails with a clear message unless Java 17 or newer runs. */
+export async function checkJava(): Promise<void> {
   let result: Awaited<ReturnType<typeof run>>;
   try {
     result = await run('java', ['-version'], { timeoutMs: 30_000 });
