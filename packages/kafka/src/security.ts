@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { ProvisionError } from '@provision/errors';
-import type { SASLOptions } from 'kafkajs';
+import type { Mechanism, SASLOptions } from 'kafkajs';
+import { oauthBearerMechanism } from './internal/oauthbearer.ts';
 
 /** TLS to the brokers (`SSL` or `SASL_SSL` listeners). */
 export interface KafkaTlsOptions {
@@ -48,11 +49,10 @@ export function kafkajsTls(options: KafkaTlsOptions | boolean | undefined): Conn
 }
 
 /** kafkajs's SASL options for ours. */
-export function kafkajsSasl(options: KafkaSaslOptions | undefined): SASLOptions | undefined {
+export function kafkajsSasl(options: KafkaSaslOptions | undefined): SASLOptions | Mechanism | undefined {
   if (options === undefined) return undefined;
   if (options.mechanism === 'scram-sha-512') {
     return { mechanism: 'scram-sha-512', username: options.username, password: options.password };
   }
-  const { token } = options;
-  return { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await token() }) };
+  return oauthBearerMechanism(options.token);
 }

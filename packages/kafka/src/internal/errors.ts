@@ -40,6 +40,13 @@ export function classifyKafkaError(error: unknown): { code: ErrorCode; hint: str
     if (type.endsWith('_AUTHORIZATION_FAILED') || /authorization failed|not authorized/i.test(message)) {
       return { code: 'PRV_KAFKA_NOT_AUTHORIZED', hint: 'a Kafka ACL denies this principal' };
     }
+    // kafkajs drops the broker's answer here: a denied group looks like a coordinator not yet elected.
+    if (name === 'KafkaJSGroupCoordinatorNotFound') {
+      return {
+        code: 'PRV_KAFKA_UNAVAILABLE',
+        hint: 'no group coordinator answered (the cluster is starting, or an ACL denies this principal READ on the group)',
+      };
+    }
   }
   return { code: 'PRV_KAFKA_UNAVAILABLE', hint: '' };
 }
