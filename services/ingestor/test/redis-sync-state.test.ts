@@ -11,10 +11,15 @@ describe('RedisSyncState', () => {
     try {
       const state = new RedisSyncState(redis, fixture.prefix);
       expect(await state.cursors()).toEqual({});
-      await state.saveCursors({
+      await state.beginRound('incr-1');
+      const cursors = {
         users: 'https://graph/users/delta?$deltatoken=a',
         groups: 'https://graph/groups/delta?$deltatoken=b',
-      });
+      };
+      // Another round began since (or the state was flushed): this one's cursors are not kept.
+      expect(await state.saveCursors(cursors, 'incr-0')).toBe(false);
+      expect(await state.cursors()).toEqual({});
+      expect(await state.saveCursors(cursors, 'incr-1')).toBe(true);
       expect(await state.cursors()).toEqual({
         users: 'https://graph/users/delta?$deltatoken=a',
         groups: 'https://graph/groups/delta?$deltatoken=b',

@@ -8,7 +8,7 @@ const CHUNK = 5000;
 
 /**
  * `SyncState` and `SubscriptionStore` in Redis, every key under `<prefix>ingestor:`:
- * `cursor:users`, `cursor:groups` (deltaLinks), `groups` (set of known group ids),
+ * `round` (the sync id of the round in progress), `cursor:users`, `cursor:groups` (deltaLinks), `groups` (set of known group ids),
  * `group:<id>:members` (set), `staging:<syncId>:<groupId>` (set, full sync only),
  * `assignments` (hash id → JSON), `subscriptions` (hash resource → subscription id).
  * All of it can be rebuilt by a full sync.
@@ -27,8 +27,23 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
     return { ...(users ? { users } : {}), ...(groups ? { groups } : {}) };
   }
 
-  async saveCursors(cursors: { users: string; groups: string }): Promise<void> {
-    await this.#redis.mset(`${this.#p}cursor:users`, cursors.users, `${this.#p}cursor:groups`, cursors.groups);
+  async beginRound(syncId: string): Promise<void> {
+    await this.#redis.set(`${this.#p}round`, syncId);
+  }
+
+  async saveCursors(cursors: { users: string; groups: string }, syncId: string): Promise<boolean> {
+    // One script: the check and the write cannot be split by a flush.
+    const saved = await this.#redis.eval(
+      "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end redis.call('MSET', KEYS[2], ARGV[2], KEYS[3], ARGV[3]) return 1",
+      3,
+      `${this.#p}round`,
+      `${this.#p}cursor:users`,
+      `${this.#p}cursor:groups`,
+      syncId,
+      cursors.users,
+      cursors.groups,
+    );
+    return saved === 1;
   }
 
   async clearCursors(): Promise<void> {

@@ -75,8 +75,15 @@ export interface DirectorySource {
  */
 export interface SyncState {
   cursors(): Promise<{ users?: string; groups?: string }>;
-  /** Stores both cursors together, after the round's facts are published. */
-  saveCursors(cursors: { users: string; groups: string }): Promise<void>;
+  /** Marks the start of a round, so its end can tell whether the state survived it. */
+  beginRound(syncId: string): Promise<void>;
+  /**
+   * Stores both cursors together, after the round's facts are published — only when the round's
+   * mark is still there. False when the state was lost meanwhile (Redis flushed or failed over
+   * empty): the group index and the assignment snapshot the round built on are gone, so the
+   * next round must be a full one, which saving no cursors makes it.
+   */
+  saveCursors(cursors: { users: string; groups: string }, syncId: string): Promise<boolean>;
   clearCursors(): Promise<void>;
 
   /** Current members of a group in the index. */

@@ -130,6 +130,23 @@ describe('a full sync', () => {
     expect(state.cursorMap.groups).toMatch(/^groups:/);
   });
 
+  it('stores no cursors when the state was lost during the round (Redis flushed), so the next round is a full sync', async () => {
+    seed();
+    await round();
+    const listed = directory.assignments.bind(directory);
+    directory.assignments = () => {
+      directory.assignments = listed;
+      state.flush();
+      return listed();
+    };
+    const flushed = await round();
+    expect(flushed.mode).toBe('incremental');
+    expect(state.cursorMap).toEqual({});
+    const next = await round();
+    expect(next.mode).toBe('full');
+    expect(state.cursorMap.users).toMatch(/^users:/);
+  });
+
   it('does not store cursors when publishing fails, so the next round starts over as a full sync', async () => {
     seed();
     sink.failAfter(2);

@@ -79,6 +79,7 @@ async function round(
   const full = mode === 'full';
   const syncId = `${full ? 'full' : 'incr'}-${deps.clock.now().toISOString()}`;
   const out = new RoundEmitter(deps, syncId, mode);
+  await deps.state.beginRound(syncId);
   // An incremental round is marked from its first fact on (so one whose cursor turns out expired
   // leaves no marker behind), and at its end even when it found nothing: the mapper retries
   // refused commands at a round's end.
@@ -95,7 +96,12 @@ async function round(
   await assignmentsRound(deps, out, previous, current, roleOf);
 
   await out.complete();
-  await deps.state.saveCursors({ users: usersCursor, groups: groupsCursor });
+  if (!(await deps.state.saveCursors({ users: usersCursor, groups: groupsCursor }, syncId))) {
+    deps.log.warn(
+      { syncId, mode },
+      'the sync state was lost during the round (Redis emptied): the next round is a full sync',
+    );
+  }
   return { syncId, mode, counts: { ...out.counts } };
 }
 

@@ -29,13 +29,27 @@ export class MemorySyncState implements SyncState {
   async cursors() {
     return { ...this.cursorMap };
   }
-  async saveCursors(cursors: { users: string; groups: string }) {
+  round: string | undefined;
+  async beginRound(syncId: string) {
+    this.round = syncId;
+  }
+  /** Forgets everything, as a flushed Redis does. */
+  flush() {
+    this.cursorMap = {};
+    this.members.clear();
+    this.staged.clear();
+    this.snapshot.clear();
+    this.round = undefined;
+  }
+  async saveCursors(cursors: { users: string; groups: string }, syncId: string) {
     if (this.#failSave !== undefined) {
       const error = this.#failSave;
       this.#failSave = undefined;
       throw error;
     }
+    if (this.round !== syncId) return false;
     this.cursorMap = { ...cursors };
+    return true;
   }
   async clearCursors() {
     this.cursorMap = {};
