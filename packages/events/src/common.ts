@@ -20,3 +20,13 @@ export type ModifiedProperty = z.infer<typeof ModifiedProperty>;
 
 /** Ties every event, command and result of one change together, from Graph to Salesforce. */
 export const ChangeId = z.string().min(1).max(128).describe('Id of the directory change that caused this');
+
+/** A signed-in caller of Provision's API: a person (user) or an application (client credentials). */
+export const Initiator = z.object({
+  kind: z.enum(['user', 'app']),
+  /** Entra object id of the user, or of the app's service principal. */
+  id: z.string().min(1),
+  /** How to show them: `Name <upn>` for a person, the app's name or client id for an app. */
+  name: z.string(),
+});
+export type Initiator = z.infer<typeof Initiator>;

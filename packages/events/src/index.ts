@@ -7,11 +7,10 @@ export {
 } from './cloudevents.ts';
 export {
   CommandAction,
-  Initiator,
   ProvisioningCommandV1,
   Reason,
 } from './commands/v1.ts';
-export { AttributeValue, ChangeId, ModifiedProperty, ObjectId, Timestamp } from './common.ts';
+export { AttributeValue, ChangeId, Initiator, ModifiedProperty, ObjectId, Timestamp } from './common.ts';
 export {
   AssignmentChanged,
   DirectoryEventV1,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AttributeValue, ChangeId, ModifiedProperty, ObjectId, Timestamp } from '../common.ts';
+import { AttributeValue, ChangeId, Initiator, ModifiedProperty, ObjectId, Timestamp } from '../common.ts';
 
 /** `provisioning.commands.v1` — what the mapper decided Salesforce should become, keyed by Entra user id. */
 export const CommandAction = z.enum(['create', 'update', 'disable', 'reactivate', 'skip']);
@@ -15,16 +15,6 @@ export const Reason = z.object({
   field: z.string().optional(),
 });
 export type Reason = z.infer<typeof Reason>;
-
-/** A signed-in caller of Provision's API: a person (user) or an application (client credentials). */
-export const Initiator = z.object({
-  kind: z.enum(['user', 'app']),
-  /** Entra object id of the user, or of the app's service principal. */
-  id: z.string().min(1),
-  /** How to show them: `Name <upn>` for a person, the app's name or client id for an app. */
-  name: z.string(),
-});
-export type Initiator = z.infer<typeof Initiator>;
 
 export const ProvisioningCommandV1 = z.object({
   commandId: z.string().min(1),

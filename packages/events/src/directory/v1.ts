@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AttributeValue, ObjectId, Timestamp } from '../common.ts';
+import { AttributeValue, Initiator, ObjectId, Timestamp } from '../common.ts';
 
 /**
  * `entra.directory.v1` — facts read from Microsoft Graph, keyed by the object id of the user they
@@ -28,6 +28,8 @@ export const UserUpserted = z.object({
   /** Graph attributes as read; with `complete: false` only the changed ones. */
   attributes: z.record(z.string(), AttributeValue),
   complete: z.boolean(),
+  /** Provision on demand: the signed-in admin or app who asked for it (so the log can say who). */
+  initiatedBy: Initiator.optional(),
 });
 
 export const UserRemoved = z.object({
