@@ -1,12 +1,12 @@
 import type { DirectoryEventV1, SyncMarker } from '@provision/events';
 import type {
   Assignment,
-  SnapshotAssignment,
   Clock,
   DirectoryEventSink,
   IdSource,
   IngestorMetrics,
   NewSubscription,
+  SnapshotAssignment,
   SubscriptionGateway,
   SubscriptionInfo,
   SubscriptionStore,
