@@ -23,6 +23,7 @@ export function secureHeaders(app: FastifyInstance): void {
     contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
     // The APIs are reached over a private network as often as over TLS; HSTS does no harm on https.
     strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+    frameguard: { action: 'deny' },
   });
 }
 

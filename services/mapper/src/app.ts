@@ -1,3 +1,4 @@
+import type { Initiator } from '@provision/events';
 import type { DecideOptions, MappingConfig } from '@provision/mapping';
 import { counter, type Logger, type Registry } from '@provision/telemetry';
 import { createBatchProcessor } from './domain/batch-processor.ts';
@@ -68,7 +69,7 @@ export function buildService(deps: MapperDeps) {
     /** Users whose deactivation the guard holds back. */
     staged: () => deps.guard.staged(),
     /** An admin allows the held-back deactivations. */
-    releaseStaged: () => processor.releaseStaged(),
+    releaseStaged: (by?: Initiator) => processor.releaseStaged(by),
   };
 }
 

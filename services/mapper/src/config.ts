@@ -1,9 +1,11 @@
+import { authEnv } from '@provision/auth';
 import { bool, type Env, loadConfig, positiveInt, redisEnv, serviceEnv } from '@provision/config';
 import { z } from 'zod';
 
 const schema = z.object({
   ...serviceEnv({ httpPort: 8082 }),
   ...redisEnv(),
+  ...authEnv(),
   /** A mapping file (YAML or JSON); the Salesforce default mapping when unset. */
   MAPPING_FILE: z.string().optional(),
   /** Every command is a preview: the writer reports what it would do and writes nothing. */

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { verifierFromConfig } from '@provision/auth';
+import { redisOptions } from '@provision/config';
 import { isProvisionError } from '@provision/errors';
 import { TOPICS } from '@provision/events';
-import { createKafkaClient } from '@provision/kafka';
+import { createKafkaClient, kafkaSecurity } from '@provision/kafka';
 import { defaultMappingConfig, formatProblem, parseMappingConfig } from '@provision/mapping';
-import { createLogger, createMetrics, createOpsServer, onShutdown } from '@provision/telemetry';
+import { createLogger, createMetrics, onShutdown } from '@provision/telemetry';
 import { Redis } from 'ioredis';
 import { kafkaCommandSink, kafkaDirectoryFeed, kafkaResultFeed } from './adapters/kafka.ts';
 import { RedisFailureStore, RedisGuardCounter, RedisPictureStore } from './adapters/redis-store.ts';
 import { buildService } from './app.ts';
 import { readConfig } from './config.ts';
+import { buildHttp } from './http/api-routes.ts';
 
 async function loadMapping(file: string | undefined) {
   if (!file) return defaultMappingConfig();
@@ -26,8 +29,13 @@ try {
   const logger = createLogger({ service: 'mapper', level: config.LOG_LEVEL });
   const metrics = createMetrics('mapper');
   const mapping = await loadMapping(config.MAPPING_FILE);
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'provision-mapper', logger });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, ...redisOptions(config) });
+  const kafka = createKafkaClient({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'provision-mapper',
+    logger,
+    ...kafkaSecurity(config),
+  });
   const topic = (name: string) => `${config.TOPIC_PREFIX}${name}`;
   await kafka.ensureTopics(
     [TOPICS.directory, TOPICS.commands].map((t) => ({ topic: topic(t), partitions: config.KAFKA_PARTITIONS })),
@@ -57,9 +65,13 @@ try {
     metrics,
     newId: randomUUID,
   });
-  const http = createOpsServer({ ready: service.ready, metrics });
-  http.get('/api/deactivation-guard', async () => ({ staged: await service.staged() }));
-  http.post('/api/deactivation-guard/release', async () => ({ released: await service.releaseStaged() }));
+  const http = buildHttp({
+    guard: service,
+    verifier: verifierFromConfig(config),
+    ready: service.ready,
+    metrics,
+    logger,
+  });
   await service.start();
   await http.listen({ port: config.HTTP_PORT, host: '0.0.0.0' });
   const address = http.server.address();

@@ -225,6 +225,39 @@ describe('mapper batch processor', () => {
     expect(await guard.staged()).toEqual([]);
   });
 
+  it('records who released the guard in the released commands', async () => {
+    setup(1);
+    await process({ partition: 0, events: ['a', 'b'].flatMap((u) => [upsert(u, 's1'), assign(u, 's1')]) });
+    await process({ partition: 0, events: ['a', 'b'].map((u) => assign(u, 's2', STANDARD, 'removed')) });
+    sink.commands.length = 0;
+    const by = { kind: 'user' as const, id: 'oid-1', name: 'Provision Admin <admin@contoso.com> (user oid-1)' };
+    expect(await processor.releaseStaged(by)).toBe(1);
+    expect(sink.commands).toEqual([
+      expect.objectContaining({
+        action: 'disable',
+        initiatedBy: by,
+        reasons: expect.arrayContaining([
+          expect.objectContaining({ code: 'deactivation-guard-released', message: expect.stringContaining(by.name) }),
+        ]),
+      }),
+    ]);
+  });
+
+  it('marks the commands of provision on demand with the origin and who asked', async () => {
+    const by = { kind: 'app' as const, id: 'sp-1', name: 'Provision CLI (app c-1)' };
+    const asked = { ...upsert('u9', 'on-demand-2026-11-26T11:00:00.000Z'), initiatedBy: by } as DirectoryEventV1;
+    await process({ partition: 0, events: [asked, assign('u9', 'on-demand-2026-11-26T11:00:00.000Z')] });
+    await process({ partition: 0, events: [upsert('u8', 's1'), assign('u8', 's1')] });
+    expect(sink.commands.map((c) => [c.userId, c.action, c.origin, c.initiatedBy?.id])).toEqual([
+      ['u9', 'create', 'on-demand', 'sp-1'],
+      ['u8', 'create', 'sync', undefined],
+    ]);
+    expect(sink.commands[0]!.reasons.at(-1)).toMatchObject({
+      code: 'on-demand',
+      message: 'Provisioned on demand by Provision CLI (app c-1).',
+    });
+  });
+
   it('loses nothing when publishing fails: the batch can be processed again', async () => {
     sink.failNext = 1;
     await expect(process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] })).rejects.toThrow(

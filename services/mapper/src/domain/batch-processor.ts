@@ -1,4 +1,4 @@
-import type { DirectoryEventV1, ProvisioningCommandV1, SyncMarker } from '@provision/events';
+import type { DirectoryEventV1, Initiator, ProvisioningCommandV1, SyncMarker } from '@provision/events';
 import type { DecideOptions, MappingConfig } from '@provision/mapping';
 import type { CommandSink, DirectoryBatch, FailureStore, PictureStore } from '../ports.ts';
 import { admitDeactivations, type GuardCounter, type GuardPolicy } from './deactivation-guard.ts';
@@ -41,6 +41,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     traceOf?: (eventId: string) => string | undefined,
     guardPolicy: GuardPolicy = deps.guardPolicy,
     partition?: number,
+    annotate?: (command: ProvisioningCommandV1) => ProvisioningCommandV1,
   ): Promise<UserPicture[]> {
     const ctx = { ...deps.context, origin };
     // What Salesforce refused is asked for again: the picture forgets it was commanded.
@@ -73,6 +74,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
       });
       return original;
     });
+    if (annotate) commands.splice(0, commands.length, ...commands.map(annotate));
     if (commands.length > 0) await deps.sink.publish(commands, traceOf);
     for (const c of commands) deps.onCommand?.(c);
     if (partition !== undefined && failures.size > 0) await deps.failures.unschedule(partition, [...failures.keys()]);
@@ -114,7 +116,9 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     }
     const touched = [...pictures.values()];
     await deps.store.save(
-      fullSyncId === null ? await decideAndEmit(touched, 'sync', traceOf, deps.guardPolicy, partition) : touched,
+      fullSyncId === null
+        ? await decideAndEmit(touched, 'sync', traceOf, deps.guardPolicy, partition, onDemandAnnotation(facts))
+        : touched,
       partition,
     );
   }
@@ -130,12 +134,31 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     return due.length;
   }
 
-  /** Decides again for the users the guard staged, without the guard: an admin allowed it. */
-  async function releaseStaged(): Promise<number> {
+  /**
+   * Decides again for the users the guard staged, without the guard: an admin allowed it. Their
+   * commands say who (`initiatedBy` and a reason), so the provisioning log does.
+   */
+  async function releaseStaged(by?: Initiator): Promise<number> {
     const ids = await deps.guard.release();
+    const annotate = by
+      ? (c: ProvisioningCommandV1): ProvisioningCommandV1 => ({
+          ...c,
+          initiatedBy: by,
+          reasons: [
+            ...c.reasons,
+            {
+              code: 'deactivation-guard-released',
+              severity: 'info',
+              message: `Held-back deactivation released by ${by.name}.`,
+            },
+          ],
+        })
+      : undefined;
     for (let i = 0; i < ids.length; i += CHUNK) {
       const pictures = [...(await deps.store.load(ids.slice(i, i + CHUNK))).values()];
-      await deps.store.save(await decideAndEmit(pictures, 'sync', undefined, { threshold: 0, windowMs: 1 }));
+      await deps.store.save(
+        await decideAndEmit(pictures, 'sync', undefined, { threshold: 0, windowMs: 1 }, undefined, annotate),
+      );
     }
     return ids.length;
   }
@@ -181,6 +204,36 @@ export function createBatchProcessor(deps: ProcessorDeps) {
 }
 
 type UserFact = Exclude<DirectoryEventV1, SyncMarker>;
+
+/**
+ * Commands decided from provision-on-demand facts (the ingestor's `on-demand-…` sync ids) are
+ * marked `origin: on-demand`, with who asked for it when the facts say so.
+ */
+function onDemandAnnotation(
+  facts: readonly UserFact[],
+): ((command: ProvisioningCommandV1) => ProvisioningCommandV1) | undefined {
+  const asked = new Map<string, Initiator | null>();
+  for (const fact of facts) {
+    if (!fact.syncId.startsWith('on-demand-')) continue;
+    const by = fact.type === 'user.upserted' ? fact.initiatedBy : undefined;
+    if (by || !asked.has(fact.userId)) asked.set(fact.userId, by ?? null);
+  }
+  if (asked.size === 0) return undefined;
+  return (command) => {
+    const by = asked.get(command.userId);
+    if (by === undefined) return command;
+    if (by === null) return { ...command, origin: 'on-demand' };
+    return {
+      ...command,
+      origin: 'on-demand',
+      initiatedBy: by,
+      reasons: [
+        ...command.reasons,
+        { code: 'on-demand', severity: 'info', message: `Provisioned on demand by ${by.name}.` },
+      ],
+    };
+  };
+}
 
 function isMarker(event: DirectoryEventV1): event is SyncMarker {
   return event.type === 'sync.started' || event.type === 'sync.completed';
