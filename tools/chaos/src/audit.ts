@@ -1,0 +1,144 @@
+// The audit side: what the provisioning log says (its HTTP API), and whether every command that
+// went over provisioning.commands.v1 has its result there.
+
+import { type LogEntry, provisioningLog } from '@provision/demo';
+import { Kafka, logLevel } from 'kafkajs';
+
+/** A log entry with the ids the demo's summary does not read. */
+type Entry = LogEntry & { commandId: string; changeId: string };
+
+/** One log entry, shortened for a report. */
+export interface EntrySummary {
+  issuedAt: string | null;
+  action: string;
+  status: string;
+  errorCode: string | null;
+  error: string | null;
+  linkedBy: string | null;
+  salesforceId: string | null;
+  reasons: string[];
+}
+
+export function summariseEntry(e: LogEntry): EntrySummary {
+  return {
+    issuedAt: e.issuedAt,
+    action: e.action,
+    status: e.status,
+    errorCode: e.errorInfo?.errorCode ?? null,
+    error: e.errorInfo?.reason ? e.errorInfo.reason.slice(0, 200) : null,
+    linkedBy: e.targetIdentity.linkedBy,
+    salesforceId: e.targetIdentity.id,
+    reasons: e.reasons.map((r) => r.code),
+  };
+}
+
+/** A user's log entries, oldest first. */
+export async function entriesOf(auditUrl: string, userId: string): Promise<EntrySummary[]> {
+  const out: EntrySummary[] = [];
+  for await (const e of provisioningLog(auditUrl, { userId })) out.push(summariseEntry(e));
+  return out.sort((a, b) => (a.issuedAt ?? '').localeCompare(b.issuedAt ?? ''));
+}
+
+export interface AuditCompleteness {
+  entries: number;
+  /** Distinct command ids on provisioning.commands.v1 (null when the topic could not be read). */
+  commandsOnTopic: number | null;
+  /** Commands on the topic that the log does not hold at all. */
+  notLogged: number;
+  /** Commands logged without a result. */
+  pending: number;
+  /** Results logged without their command. */
+  resultWithoutCommand: number;
+  complete: boolean;
+  examples: { notLogged: string[]; pending: EntrySummary[]; resultWithoutCommand: EntrySummary[] };
+  topicError?: string;
+}
+
+/** Reads the whole log and the commands topic, and tells which commands lack a logged result. */
+export async function auditCompleteness(auditUrl: string, brokers: string, topic: string): Promise<AuditCompleteness> {
+  const entries: Entry[] = [];
+  for await (const e of provisioningLog(auditUrl)) entries.push(e as Entry);
+  const logged = new Set(entries.map((e) => e.commandId));
+  let onTopic: Set<string> | null = null;
+  let topicError: string | undefined;
+  try {
+    onTopic = await commandIdsOn(brokers, topic);
+  } catch (error) {
+    topicError = (error as Error).message;
+  }
+  const notLogged = onTopic === null ? [] : [...onTopic].filter((id) => !logged.has(id));
+  const pending = entries.filter((e) => e.status === 'pending');
+  const orphans = entries.filter((e) => e.issuedAt === null);
+  return {
+    entries: entries.length,
+    commandsOnTopic: onTopic?.size ?? null,
+    notLogged: notLogged.length,
+    pending: pending.length,
+    resultWithoutCommand: orphans.length,
+    complete: onTopic !== null && notLogged.length === 0 && pending.length === 0 && orphans.length === 0,
+    examples: {
+      notLogged: notLogged.slice(0, 5),
+      pending: pending.slice(0, 5).map((e) => ({ ...summariseEntry(e), userId: e.sourceIdentity.id })),
+      resultWithoutCommand: orphans.slice(0, 5).map((e) => ({ ...summariseEntry(e), userId: e.sourceIdentity.id })),
+    },
+    ...(topicError === undefined ? {} : { topicError }),
+  };
+}
+
+/** Every command id on the topic, read from the beginning to the end it has now, with a throw-away group. */
+export async function commandIdsOn(brokers: string, topic: string, timeoutMs = 90_000): Promise<Set<string>> {
+  const kafka = new Kafka({ clientId: 'provision-chaos', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<number, bigint>();
+  try {
+    for (const p of await admin.fetchTopicOffsets(topic)) {
+      if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high) - 1n);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const ids = new Set<string>();
+  if (ends.size === 0) return ids;
+  const consumer = kafka.consumer({ groupId: `chaos-audit-${Date.now().toString(36)}`, maxBytes: 8 * 1024 * 1024 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const remaining = new Set(ends.keys());
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`read ${ids.size} commands of ${topic}, not the whole topic in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const m of batch.messages) {
+              const id = commandIdOf(m.value);
+              if (id !== null) ids.add(id);
+            }
+            const end = ends.get(batch.partition);
+            if (end !== undefined && BigInt(batch.lastOffset()) >= end) remaining.delete(batch.partition);
+            if (remaining.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return ids;
+}
+
+function commandIdOf(value: Buffer | null): string | null {
+  try {
+    const parsed = value ? (JSON.parse(value.toString('utf8')) as { commandId?: unknown }) : null;
+    return typeof parsed?.commandId === 'string' ? parsed.commandId : null;
+  } catch {
+    return null; // a poison message: the driver dead-letters it, and the audit logs the dead letter
+  }
+}

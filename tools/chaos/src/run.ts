@@ -1,0 +1,223 @@
+// One chaos run: the pipeline under faults, then the wait for convergence, then the report.
+
+import { fetchSyncStatus, type Pipeline, startPipeline } from '@provision/demo';
+import { up } from '@provision/infra';
+import type { ChaosOptions } from './args.ts';
+import { auditCompleteness, entriesOf } from './audit.ts';
+import { type ChangeRecord, ChangeStream, initialHistory } from './changes.ts';
+import {
+  clearGraphFaults,
+  clearSalesforceFaults,
+  type InjectedFault,
+  runGraphFaults,
+  runSalesforceFaults,
+  sleepUntil,
+} from './inject.ts';
+import { ensureAllRunning, type KillRecord, runKills } from './kills.ts';
+import { checkConvergence, type OracleResult, type OrgUser } from './oracle.ts';
+import { seededRandom } from './random.ts';
+import { type ChaosReport, countBy, type Example } from './report.ts';
+import {
+  changeCount,
+  faultWindowMs,
+  planChanges,
+  planGraphFaults,
+  planKills,
+  planSalesforceFaults,
+  SERVICES,
+} from './schedule.ts';
+import { readOrg, readTenant } from './views.ts';
+
+/** What the services run with, besides the harness's defaults (stated in the report). */
+export const SERVICE_SETTINGS = {
+  // A SIGKILLed writer holds its partitions until its session expires: 10 s, not the default 90 s
+  // (as the writer-crash e2e test does), or a dozen kills would spend the whole window waiting.
+  writer: { WRITER_SESSION_TIMEOUT_MS: '10000' },
+} as const;
+
+const EXAMPLES_PER_CATEGORY = 5;
+const POLL_MS = 3000;
+
+export interface ChaosRun {
+  report: ChaosReport;
+  pipeline: Pipeline;
+}
+
+/** Runs the whole thing; `log` gets progress lines (the caller prints them on stderr). */
+export async function runChaos(options: ChaosOptions, log: (line: string) => void): Promise<ChaosRun> {
+  const random = seededRandom(options.seed);
+  const windowMs = faultWindowMs(options.users);
+  const killPlan = planKills(options.kills, windowMs, random.fork('kills'));
+  const salesforcePlan = planSalesforceFaults(windowMs, random.fork('salesforce'));
+  const graphPlan = planGraphFaults(windowMs, random.fork('graph'));
+  const changePlan = planChanges(changeCount(options.users), windowMs, random.fork('changes'));
+
+  const pipeline = await startPipeline({
+    users: options.users,
+    seed: options.seed,
+    existingShare: 0.1,
+    env: SERVICE_SETTINGS,
+    onStep: (m) => log(`starting ${m}`),
+  });
+  try {
+    return { report: await underFaults(), pipeline };
+  } catch (error) {
+    if (!options.keep) await pipeline.stop().catch(() => undefined);
+    throw error;
+  }
+
+  async function underFaults(): Promise<ChaosReport> {
+    const { graph, salesforce } = pipeline.sims;
+    log(`audit ${pipeline.auditUrl}   logs ${pipeline.logDir}`);
+    const history = initialHistory(readTenant(graph), pipeline.sims.preexisting);
+    const t0 = Date.now();
+    const since = () => Math.round((Date.now() - t0) / 100) / 10;
+    const stop = new AbortController();
+    const kills: KillRecord[] = [];
+    const injected: InjectedFault[] = [];
+    const changes: ChangeRecord[] = [];
+
+    // The initial sync is over when the audit says so; only then may pre-existing users change.
+    let initialSyncSeconds: number | null = null;
+    const watchInitialSync = (async () => {
+      let stable = 0;
+      while (initialSyncSeconds === null && !stop.signal.aborted) {
+        const s = await fetchSyncStatus(pipeline.auditUrl).catch(() => undefined);
+        const users = s?.fullSync.counts?.['users'] ?? Number.POSITIVE_INFINITY;
+        const done =
+          s !== undefined &&
+          s.fullSync.state === 'completed' &&
+          s.progress.commandsIssued >= users &&
+          s.progress.pending === 0;
+        stable = done ? stable + 1 : 0;
+        if (stable >= 2) initialSyncSeconds = since();
+        await sleepUntil(Date.now() + 1000, stop.signal);
+      }
+    })();
+
+    log(
+      `faults for ${windowMs / 1000} s: ${options.kills} kills, ${salesforcePlan.length} Salesforce episodes, ` +
+        `${graphPlan.length} Graph faults, ${changePlan.length} tenant changes`,
+    );
+    const stream = new ChangeStream(graph, random.fork('targets'), history, () => initialSyncSeconds !== null);
+    const changing = (async () => {
+      for (const planned of changePlan) {
+        if (await sleepUntil(t0 + planned.atMs, stop.signal)) return;
+        const change = stream.apply(planned.kind, since());
+        changes.push(change);
+        if (change.skipped) log(`  t+${change.atMs}s change ${change.kind} skipped: ${change.skipped}`);
+      }
+    })();
+    const killing = runKills(pipeline, killPlan, t0, (k) => {
+      kills.push(k);
+      log(
+        `  t+${k.at}s SIGKILL ${k.service}${k.whileStarting ? ' (while starting)' : ''}` +
+          `${k.readyAfter === undefined ? '' : `, ready again after ${k.readyAfter} s`}${k.error ? ` — ${k.error}` : ''}`,
+      );
+    });
+    const record = (f: InjectedFault) => {
+      injected.push(f);
+      if (f.error) log(`  t+${f.at}s fault ${f.target} ${f.kind} not injected: ${f.error}`);
+    };
+    const faulting = Promise.all([
+      runSalesforceFaults(salesforce, salesforcePlan, t0, stop.signal, record),
+      runGraphFaults(graph, graphPlan, t0, stop.signal, record),
+    ]);
+
+    await sleepUntil(t0 + windowMs, new AbortController().signal);
+    stop.abort();
+    await Promise.all([faulting, changing, watchInitialSync]);
+    await Promise.all([clearSalesforceFaults(salesforce), clearGraphFaults(graph)]);
+    log(`t+${since()}s faults stopped; waiting for the kills in progress`);
+    await killing;
+    const servicesNotRunning = await ensureAllRunning(pipeline, SERVICES);
+    const faultsEnded = Date.now();
+    log(`t+${since()}s every service runs; waiting for convergence (at most ${options.timeoutSeconds} s)`);
+
+    // Convergence: the oracle finds nothing and no command waits for its result, twice in a row.
+    let result: OracleResult | undefined;
+    let firstClean: number | null = null;
+    let pending = -1;
+    const deadline = faultsEnded + options.timeoutSeconds * 1000;
+    for (;;) {
+      result = checkConvergence(readTenant(graph), history, readOrg(salesforce), [salesforce.credentials.username]);
+      pending = (await fetchSyncStatus(pipeline.auditUrl).catch(() => undefined))?.progress.pending ?? -1;
+      const c = result.counts;
+      const clean = c.duplicates + c.missing + c.wrong + c.stale + c.unattributed === 0 && pending === 0;
+      log(
+        `  +${Math.round((Date.now() - faultsEnded) / 1000)}s: ${c.duplicates} duplicates, ${c.missing} missing, ` +
+          `${c.wrong} wrong, ${c.stale} stale, ${c.unattributed} unattributed; ${pending} commands pending`,
+      );
+      if (clean && firstClean !== null) break;
+      firstClean = clean ? (firstClean ?? Date.now()) : null;
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    const converged = firstClean !== null;
+    log(converged ? 'converged; reading the audit log and the commands topic' : 'did not converge; reading the audit');
+
+    const infra = await up({ log: () => undefined });
+    const audit = await auditCompleteness(
+      pipeline.auditUrl,
+      infra.KAFKA_BROKERS,
+      `${pipeline.runId}.provisioning.commands.v1`,
+    ).catch((error: Error) => {
+      log(`could not read the audit: ${error.message}`);
+      return null;
+    });
+
+    const examples: ChaosReport['examples'] = {};
+    for (const category of ['duplicate', 'missing', 'wrong', 'stale'] as const) {
+      const findings = result.findings.filter((f) => f.category === category).slice(0, EXAMPLES_PER_CATEGORY);
+      if (findings.length === 0) continue;
+      examples[category] = await Promise.all(
+        findings.map(
+          async (f): Promise<Example> => ({
+            userId: f.userId,
+            upn: f.upn,
+            expected: f.expected,
+            salesforce: f.salesforce,
+            differences: f.differences,
+            note: f.note,
+            audit: await entriesOf(pipeline.auditUrl, f.userId).catch(() => []),
+            changes: changes.filter((c) => c.userId === f.userId),
+          }),
+        ),
+      );
+    }
+    if (result.unattributed.length > 0)
+      examples.unattributed = result.unattributed.slice(0, EXAMPLES_PER_CATEGORY) as OrgUser[];
+
+    return {
+      seed: options.seed,
+      users: options.users,
+      runId: pipeline.runId,
+      logDir: pipeline.logDir,
+      settings: {
+        faultWindowMs: windowMs,
+        timeoutSeconds: options.timeoutSeconds,
+        existingShare: 0.1,
+        env: SERVICE_SETTINGS,
+      },
+      kills,
+      faults: { injected, byKind: countBy(injected, (f) => `${f.target}:${f.kind}`) },
+      changes: {
+        planned: changePlan.length,
+        made: changes.filter((c) => !c.skipped).length,
+        byKind: countBy(
+          changes.filter((c) => !c.skipped),
+          (c) => c.kind,
+        ),
+        skipped: changes.filter((c) => c.skipped),
+      },
+      initialSyncSeconds,
+      faultWindowSeconds: windowMs / 1000,
+      converged,
+      convergedInSeconds: firstClean === null ? null : Math.round((firstClean - faultsEnded) / 100) / 10,
+      counts: result.counts,
+      audit,
+      examples,
+      servicesNotRunning,
+    };
+  }
+}
