@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { limitRate, secureHeaders, TokenRejected, type TokenVerifier } from '@provision/auth';
+import type { Initiator } from '@provision/events';
 import { DEFAULT_POLICY, nextDelay } from '@provision/retry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AssignmentPoller, type AssignmentPollOutcome } from './domain/assignment-poll.ts';
@@ -53,6 +55,11 @@ export interface IngestorDeps {
   readonly clientState?: string;
   /** Subscriptions are created only with these (when `WEBHOOK_PUBLIC_URL` is set). */
   readonly webhook?: WebhookSettings;
+  /** Checks the API's bearer tokens; without it every API call is refused (never open by default). */
+  readonly auth?: { readonly verifier: TokenVerifier };
+  /** On-demand requests per minute per client (default 30) and webhook requests (default 6,000). */
+  readonly onDemandPerMinute?: number;
+  readonly webhookPerMinute?: number;
   readonly clock?: Clock;
   readonly ids?: IdSource;
   /** Backoff before retrying a failed round (default 1 s doubling to 60 s, never past the poll interval). */
@@ -75,7 +82,7 @@ export interface IngestorService {
   idle(): Promise<void>;
   /** The last round that completed. */
   lastRound(): RoundResult | undefined;
-  provisionOnDemand(userId: string): Promise<OnDemandResult>;
+  provisionOnDemand(userId: string, by?: Initiator): Promise<OnDemandResult>;
 }
 
 /** Builds the ingestor from its ports. Nothing happens until `start()`. */
@@ -149,27 +156,37 @@ export function buildService(deps: IngestorDeps): IngestorService {
   };
 
   const http = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  secureHeaders(http);
   installErrorHandler(http, deps.log);
-  registerWebhookRoutes(http, {
-    clientState: deps.clientState,
-    metrics: deps.metrics,
-    log: deps.log,
-    onChanges: () => scheduler.request('notification'),
-    onLifecycle: (event, subscriptionId) => {
-      deps.log.info({ lifecycleEvent: event, subscriptionId }, 'lifecycle notification');
-      if (event === 'missed') return scheduler.request('missed');
-      if (!keeper) return;
-      const work =
-        event === 'reauthorizationRequired'
-          ? keeper.reauthorize(subscriptionId)
-          : keeper.recreate(subscriptionId).then(() => scheduler.request('subscriptionRemoved'));
-      work.catch((error: unknown) =>
-        deps.log.error({ err: error, lifecycleEvent: event }, 'lifecycle handling failed'),
-      );
-    },
+  // The webhook keeps clientState (Graph sends no token) and a generous rate limit: Graph sends bursts.
+  void http.register(async (webhook) => {
+    await limitRate(webhook, { max: deps.webhookPerMinute ?? 6000, windowMs: 60_000 });
+    registerWebhookRoutes(webhook, {
+      clientState: deps.clientState,
+      metrics: deps.metrics,
+      log: deps.log,
+      onChanges: () => scheduler.request('notification'),
+      onLifecycle: (event, subscriptionId) => {
+        deps.log.info({ lifecycleEvent: event, subscriptionId }, 'lifecycle notification');
+        if (event === 'missed') return scheduler.request('missed');
+        if (!keeper) return;
+        const work =
+          event === 'reauthorizationRequired'
+            ? keeper.reauthorize(subscriptionId)
+            : keeper.recreate(subscriptionId).then(() => scheduler.request('subscriptionRemoved'));
+        work.catch((error: unknown) =>
+          deps.log.error({ err: error, lifecycleEvent: event }, 'lifecycle handling failed'),
+        );
+      },
+    });
   });
-  const onDemand = (userId: string) => provisionOnDemand(roundDeps, userId);
-  registerApiRoutes(http, { provisionOnDemand: onDemand });
+  const onDemand = (userId: string, by?: Initiator) => provisionOnDemand(roundDeps, userId, by);
+  registerApiRoutes(http, {
+    provisionOnDemand: onDemand,
+    verifier: deps.auth?.verifier ?? signInNotConfigured,
+    log: deps.log,
+    ...(deps.onDemandPerMinute === undefined ? {} : { onDemandPerMinute: deps.onDemandPerMinute }),
+  });
 
   const keepSubscriptions = async () => {
     if (!keeper) return;
@@ -212,6 +229,12 @@ export function buildService(deps: IngestorDeps): IngestorService {
     provisionOnDemand: onDemand,
   };
 }
+
+const signInNotConfigured: TokenVerifier = {
+  verify: async () => {
+    throw new TokenRejected('Sign-in is not configured on this service.');
+  },
+};
 
 function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;

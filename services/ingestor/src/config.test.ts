@@ -9,6 +9,9 @@ const base = {
   GRAPH_CLIENT_ID: 'client',
   GRAPH_CLIENT_SECRET: 'very-secret',
   GRAPH_SERVICE_PRINCIPAL_ID: 'sp',
+  AUTH_TENANT_ID: '7c1f3b2a-0d4e-4f6a-9b8c-1e2d3c4b5a69',
+  AUTH_AUTHORITY_HOST: 'https://login.test',
+  AUTH_AUDIENCE: 'api://provision',
 };
 
 describe('readConfig', () => {

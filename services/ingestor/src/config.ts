@@ -1,3 +1,4 @@
+import { authEnv } from '@provision/auth';
 import { type Env, type LoadedConfig, loadConfig, positiveInt, redisEnv, serviceEnv, urlOf } from '@provision/config';
 import { z } from 'zod';
 
@@ -5,6 +6,7 @@ const schema = z
   .object({
     ...serviceEnv(),
     ...redisEnv(),
+    ...authEnv(),
     /** Graph's root; the simulator's URL in tests and the demo. */
     GRAPH_BASE_URL: urlOf('https:').default('https://graph.microsoft.com'),
     /** Where tokens come from; the simulator serves its own token endpoint. */

@@ -72,6 +72,9 @@ export async function startHarness(
     SYNC_INTERVAL_MS: String(options.syncIntervalMs ?? 3_600_000),
     ASSIGNMENT_POLL_INTERVAL_MS: String(options.assignmentPollIntervalMs ?? 0),
     WEBHOOK_CLIENT_STATE: CLIENT_STATE,
+    AUTH_TENANT_ID: sim.tenantId,
+    AUTH_AUTHORITY_HOST: sim.authorityHost,
+    AUTH_AUDIENCE: sim.signIn.apiAppId,
   });
   const logger = createLogger({ service: 'ingestor', level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
   let port = 0;

@@ -1,3 +1,4 @@
+import { verifierFromConfig } from '@provision/auth';
 import { TOPICS } from '@provision/events';
 import { createGraphClient, GraphSubscriptionManager } from '@provision/graph';
 import { createKafkaClient } from '@provision/kafka';
@@ -57,6 +58,7 @@ export async function createIngestor(
       log: logger,
       syncIntervalMs: config.SYNC_INTERVAL_MS,
       assignmentPollIntervalMs: config.ASSIGNMENT_POLL_INTERVAL_MS,
+      auth: { verifier: verifierFromConfig(config) },
       ...(config.WEBHOOK_CLIENT_STATE ? { clientState: config.WEBHOOK_CLIENT_STATE } : {}),
       ...(config.WEBHOOK_PUBLIC_URL || options.webhookPublicUrl
         ? {

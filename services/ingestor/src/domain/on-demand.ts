@@ -1,4 +1,5 @@
 import { ProvisionError } from '@provision/errors';
+import type { Initiator } from '@provision/events';
 import { groupRolesOf, isPersonAssignment, roleResolver } from './assignments.ts';
 import { toAttributes } from './attributes.ts';
 import { type FactBody, RoundEmitter } from './emitter.ts';
@@ -14,9 +15,10 @@ export interface OnDemandResult {
 /**
  * Provision-on-demand: reads one user, its direct group memberships and the assignments reaching
  * it (its own and its groups') from Graph, and publishes them at once under an `on-demand-…` sync
- * id (no markers: it is not a sync). The next round reconciles anything it missed.
+ * id (no markers: it is not a sync), the user's fact naming who asked. The next round reconciles
+ * anything it missed.
  */
-export async function provisionOnDemand(deps: RoundDeps, userId: string): Promise<OnDemandResult> {
+export async function provisionOnDemand(deps: RoundDeps, userId: string, by?: Initiator): Promise<OnDemandResult> {
   const user = await deps.source.user(userId);
   if (!user) throw new ProvisionError('PRV_NOT_FOUND', `User ${userId} does not exist in the directory.`);
   const [groups, roles] = await Promise.all([deps.source.userGroups(userId), deps.source.appRoles()]);
@@ -36,7 +38,13 @@ export async function provisionOnDemand(deps: RoundDeps, userId: string): Promis
   const roleOf = roleResolver(roles);
   const groupRoles = groupRolesOf(relevant, roleOf);
   const facts: FactBody[] = [
-    { type: 'user.upserted', userId, attributes: toAttributes(user), complete: true },
+    {
+      type: 'user.upserted',
+      userId,
+      attributes: toAttributes(user),
+      complete: true,
+      ...(by ? { initiatedBy: by } : {}),
+    },
     ...groups.map(
       (groupId): FactBody => ({
         type: 'membership.changed',

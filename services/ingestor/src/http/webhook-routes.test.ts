@@ -164,38 +164,6 @@ describe('POST /webhooks/graph/lifecycle', () => {
   });
 });
 
-describe('POST /api/provision-on-demand', () => {
-  it('publishes one user on demand and answers what it published', async () => {
-    directory.upsertUser('3f1c9a52-8d2e-4b7a-9c1e-2a6b5d4e7f10', { displayName: 'Adele' });
-    const response = await service.http.inject({
-      method: 'POST',
-      url: '/api/provision-on-demand',
-      payload: { userId: '3f1c9a52-8d2e-4b7a-9c1e-2a6b5d4e7f10' },
-    });
-    expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({
-      syncId: expect.stringMatching(/^on-demand-/),
-      published: { 'user.upserted': 1 },
-    });
-  });
-
-  it('answers 404 for an unknown user and 400 for a malformed request', async () => {
-    const missing = await service.http.inject({
-      method: 'POST',
-      url: '/api/provision-on-demand',
-      payload: { userId: '00000000-0000-0000-0000-00000000dead' },
-    });
-    expect(missing.statusCode).toBe(404);
-    expect(missing.json()).toMatchObject({ code: 'PRV_NOT_FOUND' });
-    const malformed = await service.http.inject({
-      method: 'POST',
-      url: '/api/provision-on-demand',
-      payload: { userId: 'drop table' },
-    });
-    expect(malformed.statusCode).toBe(400);
-  });
-});
-
 async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
