@@ -1,5 +1,6 @@
 import { ProvisionError } from '@provision/errors';
 import type { z } from 'zod';
+import { SHARED_SECRETS, sharedVariableProblems } from './service-env.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,16 +23,25 @@ const secretsOf = new WeakMap<object, readonly string[]>();
 export function loadConfig<S extends z.ZodObject>(spec: ConfigSpec<S>, env: Env): LoadedConfig<S> {
   // Empty strings count as unset: `FOO=` in a compose file means "no value".
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const declared = new Set(Object.keys(spec.schema.shape));
+  const secrets = [...(spec.secrets ?? []), ...SHARED_SECRETS.filter((name) => declared.has(name))];
   const result = spec.schema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
+  // Variables that go together (SASL and its credentials …), checked whether or not the rest parsed.
+  const shared = sharedVariableProblems(input)
+    .filter((p) => declared.has(p.variable))
+    .map((p) => ({ variable: p.variable, message: `${p.variable}: ${p.message}` }));
+  if (!result.success || shared.length > 0) {
+    const issues = result.success ? [] : result.error.issues;
+    const problems = issues.map((issue) => {
       const name = issue.path.map(String).join('.') || '(configuration)';
       const given = issue.path.length > 0 ? input[String(issue.path[0])] : undefined;
-      const isSecret = spec.secrets?.includes(String(issue.path[0]) as never) ?? false;
-      const shown = given === undefined ? 'not set' : isSecret ? 'got [redacted]' : `got ${JSON.stringify(given)}`;
+      const isSecret = secrets.includes(String(issue.path[0]));
+      const shown =
+        given === undefined ? 'not set' : isSecret ? 'got [redacted]' : `got ${JSON.stringify(withoutPassword(given))}`;
       const what = issue.code === 'invalid_type' && given === undefined ? 'is required' : issue.message;
       return { variable: name, message: `${name}: ${what} (${shown})` };
     });
+    problems.push(...shared);
     throw new ProvisionError(
       'PRV_CONFIG_INVALID',
       `Invalid configuration, ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`,
@@ -39,8 +49,13 @@ export function loadConfig<S extends z.ZodObject>(spec: ConfigSpec<S>, env: Env)
     );
   }
   const config = deepFreeze(result.data as object) as LoadedConfig<S>;
-  secretsOf.set(config, spec.secrets ?? []);
+  secretsOf.set(config, secrets);
   return config;
+}
+
+// Defence in depth: a value shown in an error never carries a URL's password, secret or not.
+function withoutPassword(value: string): string {
+  return value.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@\s]*@/gi, '$1[redacted]@');
 }
 
 /** A copy safe to log: every declared secret replaced by `[redacted]`. */

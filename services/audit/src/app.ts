@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { protect, ROLES, secureHeaders, TokenRejected, type TokenVerifier, underPath } from '@provision/auth';
 import { counter, type Logger, type Registry, registerOpsRoutes } from '@provision/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type AlertSettings, sendFailureDigest } from './failure-notifier.ts';
 import { registerApiRoutes } from './http/api-routes.ts';
+import { type DashboardSignIn, registerDashboard } from './http/dashboard.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import type {
   AuditEventSource,
@@ -36,6 +37,11 @@ export interface AuditDeps {
   quarantine?: QuarantineReader | null;
   clock?: Clock;
   retentionDays: number;
+  /**
+   * Sign-in: the verifier of the API's bearer tokens (without one every API call is refused, never
+   * open by default) and where the dashboard signs in.
+   */
+  auth?: { verifier: TokenVerifier; dashboard: DashboardSignIn | null };
   /** How often old rows are deleted (default hourly). */
   retentionIntervalMs?: number;
 }
@@ -55,7 +61,11 @@ export interface AuditService {
   applyRetention(): Promise<{ logs: number; deadLetters: number; syncs: number }>;
 }
 
-const DASHBOARD = new URL('./http/dashboard.html', import.meta.url);
+const signInNotConfigured: TokenVerifier = {
+  verify: async () => {
+    throw new TokenRejected('Sign-in is not configured on this service.');
+  },
+};
 
 /** Builds the audit service from its ports. No side effects until `start()`. */
 export function buildService(deps: AuditDeps): AuditService {
@@ -82,15 +92,18 @@ export function buildService(deps: AuditDeps): AuditService {
     // The dashboard polls every few seconds: request lines would drown the log.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  secureHeaders(http);
   registerErrorHandling(http);
+  // Everything under /api/ needs Provision.Read (unknown /api/ paths too: no route enumeration).
+  protect(http, {
+    verifier: deps.auth?.verifier ?? signInNotConfigured,
+    role: ROLES.read,
+    when: underPath('/api/'),
+    onRefused: (e) => log.warn({ status: e.status, url: e.url, reason: e.reason }, 'API request refused'),
+  });
   registerOpsRoutes(http, { ready: () => started && deps.events.ready(), metrics: deps.metrics });
   registerApiRoutes(http, { store: deps.store, quarantine: deps.quarantine ?? null, clock });
-  http.get('/', async (_request, reply) =>
-    reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
-      .send(await readFile(DASHBOARD, 'utf8')),
-  );
+  registerDashboard(http, deps.auth?.dashboard ?? null);
 
   const flushDigest = async () => {
     if (!deps.alerts) return 0;

@@ -1,3 +1,4 @@
+import { authEnv } from '@provision/auth';
 import { type Env, loadConfig, positiveInt, serviceEnv, urlOf } from '@provision/config';
 import { z } from 'zod';
 
@@ -16,6 +17,14 @@ const emailList = z
 const schema = z
   .object({
     ...serviceEnv(),
+    ...authEnv(),
+    /**
+     * The dashboard's app registration (an SPA redirect URI to this service's `/`): its client id.
+     * Default: the first AUTH_AUDIENCE value that is a client id (one app registration for both).
+     */
+    AUTH_DASHBOARD_CLIENT_ID: z.string().min(1).optional(),
+    /** The scope the dashboard asks for; default `api://<AUTH_DASHBOARD_CLIENT_ID>/access_as_user`. */
+    AUTH_DASHBOARD_SCOPE: z.string().min(1).optional(),
     DATABASE_URL: urlOf('postgres:', 'postgresql:'),
     // Quoted into SQL as an identifier, so only a plain lower-case name is accepted.
     DATABASE_SCHEMA: z

@@ -1,3 +1,4 @@
+import { verifierFromConfig } from '@provision/auth';
 import { isProvisionError } from '@provision/errors';
 import { createKafkaClient } from '@provision/kafka';
 import { createLogger, createMetrics, onShutdown } from '@provision/telemetry';
@@ -8,6 +9,7 @@ import { createRedisQuarantineReader } from './adapters/redis-quarantine-reader.
 import { createSmtpMailer } from './adapters/smtp-mailer.ts';
 import { buildService } from './app.ts';
 import { readConfig } from './config.ts';
+import { dashboardSignInFrom } from './http/dashboard.ts';
 
 let config: ReturnType<typeof readConfig>;
 try {
@@ -49,6 +51,7 @@ const service = buildService({
         }
       : null,
   retentionDays: config.AUDIT_RETENTION_DAYS,
+  auth: { verifier: verifierFromConfig(config), dashboard: dashboardSignInFrom(config) },
 });
 
 onShutdown(logger, async () => {
