@@ -16,10 +16,21 @@ export type {
   SingleConsumerOptions,
 } from './consumer/runner.ts';
 export { type CloudEventAttributes, decodeHeaders, isTraceparent, messageHeaders, newTraceparent } from './headers.ts';
-export { type ClientCredentialsOptions, clientCredentialsToken, staticToken } from './oauth-token.ts';
+export {
+  type ClientCredentialsOptions,
+  clientCredentialsToken,
+  type KafkaTokenProvider,
+  staticToken,
+} from './oauth-token.ts';
 export { type Outcome, outcome } from './outcome.ts';
 export type { Delivery, EventProducer, OutgoingEvent } from './producer.ts';
-export type { KafkaSaslOptions, KafkaTlsOptions, KafkaTokenProvider } from './security.ts';
+export {
+  type KafkaSaslOptions,
+  type KafkaSecurityConfig,
+  type KafkaTlsOptions,
+  kafkajsSecurity,
+  kafkaSecurity,
+} from './security.ts';
 export { type StopOnSignalsOptions, stopOnSignals } from './shutdown.ts';
 export { dlqTopicFor, isDlqTopic, type TopicSpec } from './topics.ts';
 export {

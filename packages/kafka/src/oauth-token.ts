@@ -1,5 +1,6 @@
 import { ProvisionError } from '@provision/errors';
-import type { KafkaTokenProvider } from './security.ts';
+/** Returns a bearer token for OAUTHBEARER; called for every new connection, so it should cache. */
+export type KafkaTokenProvider = () => Promise<string>;
 
 /** An OAuth 2.0 client-credentials grant against the identity provider's token endpoint. */
 export interface ClientCredentialsOptions {

@@ -7,7 +7,7 @@ import { isProvisionError } from '@provision/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asKafkaError, classifyKafkaError } from './internal/errors.ts';
 import { clientCredentialsToken, staticToken } from './oauth-token.ts';
-import { kafkajsSasl, kafkajsTls } from './security.ts';
+import { kafkajsSasl, kafkajsTls, kafkaSecurity } from './security.ts';
 
 describe('kafkajsTls', () => {
   it('reads the CA, certificate and key files once and verifies the broker by default', () => {
@@ -135,5 +135,39 @@ describe('Kafka errors', () => {
     expect(error.message).toBe(
       'producing to provisioning.results.v1: a Kafka ACL denies this principal: Not authorized to access topics: [Topic authorization failed]',
     );
+  });
+});
+
+describe('kafkaSecurity', () => {
+  const none = { KAFKA_SSL: false, KAFKA_SSL_REJECT_UNAUTHORIZED: true } as const;
+
+  it('is nothing for a plaintext cluster', () => {
+    expect(kafkaSecurity(none)).toEqual({});
+  });
+
+  it('maps the service variables to TLS and SCRAM, or to OAUTHBEARER with a client-credentials token', () => {
+    expect(
+      kafkaSecurity({
+        ...none,
+        KAFKA_SSL: true,
+        KAFKA_SSL_CA_FILE: '/ca.pem',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'provision-writer',
+        KAFKA_SASL_PASSWORD: 'pw',
+      }),
+    ).toEqual({
+      ssl: { rejectUnauthorized: true, caFile: '/ca.pem' },
+      sasl: { mechanism: 'scram-sha-512', username: 'provision-writer', password: 'pw' },
+    });
+    const oauth = kafkaSecurity({
+      ...none,
+      KAFKA_SSL: true,
+      KAFKA_SASL_MECHANISM: 'oauthbearer',
+      KAFKA_OAUTH_TOKEN_URL: 'https://idp.test/token',
+      KAFKA_OAUTH_CLIENT_ID: 'c',
+      KAFKA_OAUTH_CLIENT_SECRET: 's',
+    });
+    expect(oauth.sasl?.mechanism).toBe('oauthbearer');
+    expect(typeof (oauth.sasl as { token?: unknown }).token).toBe('function');
   });
 });

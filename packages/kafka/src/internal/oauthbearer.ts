@@ -1,8 +1,9 @@
 import kafkajs, { type Mechanism } from 'kafkajs';
-import type { KafkaTokenProvider } from '../security.ts';
+import type { KafkaTokenProvider } from '../oauth-token.ts';
 
 // kafkajs (CommonJS) spreads its error classes into its exports, where Node's ESM cannot name them.
-const { KafkaJSSASLAuthenticationError } = kafkajs;
+// Its typings declare the constructor without the message it takes.
+const SaslAuthenticationError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
 const SOH = '\u0001';
 
 /** Kafka "bytes": a 32-bit big-endian length, then the bytes. */
@@ -42,7 +43,7 @@ export function oauthBearerMechanism(token: KafkaTokenProvider): Mechanism {
         } catch {
           // not JSON: report it as it came
         }
-        throw new KafkaJSSASLAuthenticationError(
+        throw new SaslAuthenticationError(
           `SASL OAUTHBEARER authentication failed: ${host}:${port} refused the token (${status.slice(0, 200)})`,
         );
       },
