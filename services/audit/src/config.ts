@@ -32,6 +32,7 @@ const schema = z
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier')
       .default('provision'),
     REDIS_URL: urlOf('redis:', 'rediss:').optional(),
+    REDIS_TLS_CA_FILE: z.string().optional(),
     REDIS_PREFIX: z.string().default('provision:'),
     AUDIT_RETENTION_DAYS: positiveInt().default(30),
     SMTP_URL: urlOf('smtp:', 'smtps:').optional(),

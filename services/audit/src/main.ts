@@ -1,6 +1,7 @@
 import { verifierFromConfig } from '@provision/auth';
+import { redisOptions } from '@provision/config';
 import { isProvisionError } from '@provision/errors';
-import { createKafkaClient } from '@provision/kafka';
+import { createKafkaClient, kafkaSecurity } from '@provision/kafka';
 import { createLogger, createMetrics, onShutdown } from '@provision/telemetry';
 import { Redis } from 'ioredis';
 import { createKafkaEventSource } from './adapters/kafka-event-source.ts';
@@ -22,8 +23,11 @@ try {
 const logger = createLogger({ service: 'audit', level: config.LOG_LEVEL, redact: ['SMTP_URL', 'DATABASE_URL'] });
 const metrics = createMetrics('audit');
 const store = new PgAuditLogStore({ connectionString: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
-const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'provision-audit', logger });
-const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 }) : null;
+const security = kafkaSecurity(config);
+const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'provision-audit', logger, ...security });
+const redis = config.REDIS_URL
+  ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, ...redisOptions(config) })
+  : null;
 const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL) : null;
 
 const service = buildService({
@@ -34,6 +38,7 @@ const service = buildService({
     topicPrefix: config.TOPIC_PREFIX,
     partitions: config.KAFKA_PARTITIONS,
     logger,
+    security,
   }),
   logger,
   metrics,

@@ -32,6 +32,11 @@ const base = z.object({
   /** Salesforce API calls per minute for all writer replicas together. */
   SALESFORCE_API_BUDGET_PER_MINUTE: positiveInt().default(250),
 
+  /**
+   * The mapping file the mapper runs (unset: the default mapping): a command setting a field, role
+   * or permission set this mapping cannot produce is refused and dead-lettered.
+   */
+  MAPPING_FILE: z.string().optional(),
   WRITER_DRY_RUN: bool().default(false),
   /** `disable` also freezes the login (UserLogin.IsFrozen). */
   WRITER_FREEZE_ON_DISABLE: bool().default(false),

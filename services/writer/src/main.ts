@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { secretNames } from '@provision/config';
+import { redisOptions, secretNames } from '@provision/config';
 import { TOPICS } from '@provision/events';
-import { createKafkaClient } from '@provision/kafka';
+import { createKafkaClient, kafkaSecurity } from '@provision/kafka';
+import { defaultMappingConfig, formatProblem, type MappingConfig, parseMappingConfig } from '@provision/mapping';
 import { JsforceSalesforceGateway } from '@provision/salesforce';
 import { createLogger, createMetrics, createOpsServer, onShutdown } from '@provision/telemetry';
 import { Redis } from 'ioredis';
@@ -13,6 +15,7 @@ import { salesforceOptions } from './adapters/salesforce-options.ts';
 import { systemClock } from './adapters/system-clock.ts';
 import { buildService } from './app.ts';
 import { readConfig, type WriterConfig } from './config.ts';
+import { commandPolicy, commandRefusal } from './domain/command-guard.ts';
 
 let config: WriterConfig;
 try {
@@ -22,10 +25,24 @@ try {
   process.exit(1);
 }
 
+async function loadMapping(file: string | undefined): Promise<MappingConfig> {
+  if (!file) return defaultMappingConfig();
+  const parsed = parseMappingConfig(await readFile(file, 'utf8'));
+  if (parsed.ok) return parsed.config;
+  console.error(`Invalid mapping file ${file}:\n${parsed.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+  process.exit(1);
+}
+const policy = commandPolicy(await loadMapping(config.MAPPING_FILE));
+
 const logger = createLogger({ service: 'writer', level: config.LOG_LEVEL, redact: secretNames(config) });
 const metrics = createMetrics('writer');
-const redis = new Redis(config.REDIS_URL);
-const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'provision-writer', logger });
+const redis = new Redis(config.REDIS_URL, redisOptions(config));
+const kafka = createKafkaClient({
+  brokers: config.KAFKA_BROKERS,
+  clientId: 'provision-writer',
+  logger,
+  ...kafkaSecurity(config),
+});
 const commandsTopic = `${config.TOPIC_PREFIX}${TOPICS.commands}`;
 const resultsTopic = `${config.TOPIC_PREFIX}${TOPICS.results}`;
 await kafka.ensureTopics(
@@ -48,6 +65,7 @@ const service = buildService({
     partitionsConcurrently: config.WRITER_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: config.WRITER_SESSION_TIMEOUT_MS,
     logger,
+    refuse: (command) => commandRefusal(command, policy),
   }),
   sink: kafkaResultSink(producer, resultsTopic),
   directory: new GatewayDirectory(gateway, { budget, freezeOnDisable: config.WRITER_FREEZE_ON_DISABLE }),

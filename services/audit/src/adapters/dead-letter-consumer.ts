@@ -1,3 +1,4 @@
+import { type KafkaSaslOptions, type KafkaTlsOptions, kafkajsSecurity } from '@provision/kafka';
 import type { Logger } from '@provision/telemetry';
 import { Kafka, logLevel } from 'kafkajs';
 import type { DeadLetterInput } from '../ports.ts';
@@ -23,11 +24,14 @@ export function createDeadLetterConsumer(options: {
   /** Stripped from topic names stored in the log. */
   prefix: string;
   logger: Logger;
+  /** TLS and SASL, as the service's other Kafka clients use them. */
+  security?: { ssl?: KafkaTlsOptions; sasl?: KafkaSaslOptions };
 }): DeadLetterConsumer {
   const log = options.logger.child({ component: 'dead-letters' });
   const kafka = new Kafka({
     clientId: 'provision-audit-dlq',
     brokers: [...options.brokers],
+    ...kafkajsSecurity(options.security ?? {}),
     logLevel: logLevel.NOTHING,
     retry: { initialRetryTime: 200, retries: 8 },
   });

@@ -1,12 +1,21 @@
 import {
   DirectoryEventV1,
   deadLetterTopic,
+  keyProblem,
   ProvisioningCommandV1,
   ProvisioningResultV1,
   TOPICS,
   type TopicName,
 } from '@provision/events';
-import { type BatchContext, type ConsumerRunner, type KafkaClient, type Outcome, outcome } from '@provision/kafka';
+import {
+  type BatchContext,
+  type ConsumerRunner,
+  type KafkaClient,
+  type KafkaSaslOptions,
+  type KafkaTlsOptions,
+  type Outcome,
+  outcome,
+} from '@provision/kafka';
 import type { Logger } from '@provision/telemetry';
 import type { z } from 'zod';
 import type { AuditEventSource, AuditHandlers, AuditItem } from '../ports.ts';
@@ -22,6 +31,8 @@ export interface KafkaEventSourceOptions {
   logger: Logger;
   /** Most messages written in one transaction (default 200). */
   batchSize?: number;
+  /** TLS and SASL for the dead-letter reader's own client. */
+  security?: { ssl?: KafkaTlsOptions; sasl?: KafkaSaslOptions };
 }
 
 const CONSUMED: readonly TopicName[] = [TOPICS.commands, TOPICS.results, TOPICS.directory];
@@ -112,6 +123,7 @@ export function createKafkaEventSource(options: KafkaEventSourceOptions): AuditE
         groupId: `${prefix}audit`,
         topics,
         schema: passThrough,
+        verifyKey: keyProblem,
         // A log row is worth waiting for: PostgreSQL down for minutes must not dead-letter valid events.
         retry: { maxAttempts: 30, maxDelayMs: 30_000 },
         partitionsConcurrently: 3,
@@ -126,6 +138,7 @@ export function createKafkaEventSource(options: KafkaEventSourceOptions): AuditE
         topics: dlqTopics,
         prefix,
         logger: options.logger,
+        ...(options.security ? { security: options.security } : {}),
       });
       await dlq.start(handlers.deadLetter);
     },

@@ -1,7 +1,8 @@
 import { verifierFromConfig } from '@provision/auth';
+import { redisOptions } from '@provision/config';
 import { TOPICS } from '@provision/events';
 import { createGraphClient, GraphSubscriptionManager } from '@provision/graph';
-import { createKafkaClient } from '@provision/kafka';
+import { createKafkaClient, kafkaSecurity } from '@provision/kafka';
 import type { Logger, Registry } from '@provision/telemetry';
 import { Redis } from 'ioredis';
 import { buildService, type IngestorService } from '../app.ts';
@@ -31,8 +32,13 @@ export async function createIngestor(
   } = {},
 ): Promise<Ingestor> {
   const { logger } = telemetry;
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'provision-ingestor', logger });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, ...redisOptions(config) });
+  const kafka = createKafkaClient({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'provision-ingestor',
+    logger,
+    ...kafkaSecurity(config),
+  });
   try {
     const topic = `${config.TOPIC_PREFIX}${TOPICS.directory}`;
     await kafka.ensureTopics([{ topic, partitions: config.KAFKA_PARTITIONS }]);

@@ -1,5 +1,6 @@
 import {
   type DirectoryEventV1,
+  keyProblem,
   type ProvisioningCommandV1,
   type ProvisioningResultV1,
   TOPIC_SCHEMAS,
@@ -20,6 +21,8 @@ export function kafkaDirectoryFeed(
         groupId: options.groupId,
         topics: [options.topic],
         schema: TOPIC_SCHEMAS[TOPICS.directory].schema,
+        // Sync markers too: each copy's key must be its marker's.
+        verifyKey: keyProblem,
         batchSize: options.batchSize ?? 500,
         partitionsConcurrently: 2,
         logger: options.logger,

@@ -1,5 +1,12 @@
-import { ProvisioningCommandV1, TOPIC_SCHEMAS, TOPICS } from '@provision/events';
-import { type ConsumerRunner, type EventSchema, type KafkaClient, type Logger, outcome } from '@provision/kafka';
+import { keyProblem, ProvisioningCommandV1, TOPIC_SCHEMAS, TOPICS } from '@provision/events';
+import {
+  type ConsumerRunner,
+  type EventSchema,
+  type KafkaClient,
+  type Logger,
+  type Outcome,
+  outcome,
+} from '@provision/kafka';
 import type { CommandSource, ResultSink } from '../app.ts';
 
 export interface KafkaCommandSourceOptions {
@@ -12,6 +19,11 @@ export interface KafkaCommandSourceOptions {
   readonly sessionTimeoutMs: number;
   readonly logger?: Logger;
   readonly onOutcome?: (topic: string, status: string) => void;
+  /**
+   * Why a command must not be carried out (a field the mapping cannot produce: `commandRefusal`),
+   * or undefined. A refused command is dead-lettered (PRV_COMMAND_REFUSED) and never reaches Salesforce.
+   */
+  readonly refuse?: (command: ProvisioningCommandV1) => string | undefined;
 }
 
 // The writer decides itself when to give up on a command (it answers every command with a result;
@@ -32,6 +44,7 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
         groupId: options.groupId,
         topics: [options.topic],
         schema: ProvisioningCommandV1 as EventSchema<ProvisioningCommandV1>,
+        verifyKey: keyProblem,
         batchSize: options.batchSize,
         // A partition contributes one fetch to a flush: fetches big enough for a full batch make
         // few, full Salesforce calls (about 1 KB per command).
@@ -44,12 +57,24 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
         ...(options.logger ? { logger: options.logger } : {}),
         ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
         batchHandler: async (commands, ctx) => {
-          const answers = await handler(
-            commands.map((command, i) => ({ command, traceparent: ctx.messages[i]?.traceparent })),
-          );
-          return answers.map((a) =>
-            a.status === 'done' ? outcome.done() : outcome.retry(a.reason, { delayMs: a.delayMs }),
-          );
+          const outcomes: Outcome[] = [];
+          const accepted: number[] = [];
+          commands.forEach((command, i) => {
+            const refusal = options.refuse?.(command);
+            if (refusal === undefined) accepted.push(i);
+            else outcomes[i] = outcome.deadLetter(refusal, { code: 'PRV_COMMAND_REFUSED' });
+          });
+          const answers =
+            accepted.length === 0
+              ? []
+              : await handler(
+                  accepted.map((i) => ({ command: commands[i]!, traceparent: ctx.messages[i]?.traceparent })),
+                );
+          answers.forEach((a, n) => {
+            outcomes[accepted[n]!] =
+              a.status === 'done' ? outcome.done() : outcome.retry(a.reason, { delayMs: a.delayMs });
+          });
+          return outcomes;
         },
       });
       await runner.start();

@@ -1,0 +1,70 @@
+import { defaultMappingConfig, loadMappingConfig } from '@provision/mapping';
+import { describe, expect, it } from 'vitest';
+import { commandPolicy, commandRefusal } from './command-guard.ts';
+
+const command = (over: Partial<Parameters<typeof commandRefusal>[0]> = {}) => ({
+  fields: { Username: 'u1@contoso.com', ProfileName: 'Standard User', IsActive: true },
+  matching: { attribute: 'Username', value: 'u1@contoso.com' },
+  permissionSets: { add: [], remove: [] },
+  ...over,
+});
+
+describe('commandRefusal with the default mapping', () => {
+  const policy = commandPolicy(defaultMappingConfig());
+
+  it('allows what the mapping produces, including a profile from an app role and the lifecycle fields', () => {
+    expect(commandRefusal(command(), policy)).toBeUndefined();
+    expect(commandRefusal(command({ fields: { ProfileName: 'System Administrator' } }), policy)).toBeUndefined();
+    expect(commandRefusal(command({ fields: { IsActive: false } }), policy)).toBeUndefined();
+    expect(commandRefusal(command({ fields: { IsFrozen: true } }), policy)).toBeUndefined();
+  });
+
+  it('refuses a field no mapping targets, in fields or in createFields, naming it', () => {
+    expect(commandRefusal(command({ fields: { UserPermissionsModifyAllData: true } }), policy)).toBe(
+      'The command sets "UserPermissionsModifyAllData", which no mapping targets',
+    );
+    expect(commandRefusal(command({ createFields: { ProfileId: '00e000000000001', Username: 'x' } }), policy)).toBe(
+      'The command sets "ProfileId", which no mapping targets',
+    );
+    // Field names are exact: the mapper never writes another spelling.
+    expect(commandRefusal(command({ fields: { profilename: 'x' } }), policy)).toMatch(/"profilename"/);
+  });
+
+  it('refuses a role, a permission set and a matching attribute no rule gives, all in one reason', () => {
+    const reason = commandRefusal(
+      command({
+        fields: { UserRoleName: 'CEO' },
+        permissionSets: { add: ['Modify_All'], remove: [] },
+        matching: { attribute: 'Email', value: 'ceo@contoso.com' },
+      }),
+      policy,
+    );
+    expect(reason).toBe(
+      'The command gives the role "CEO", which no role rule gives; grants the permission set "Modify_All", which no rule grants; matches on Email, which is not a matching attribute of the mapping',
+    );
+    expect(commandRefusal(command({ fields: { UserRoleName: null } }), policy)).toBeUndefined();
+  });
+});
+
+describe('commandRefusal with rules', () => {
+  it('allows the roles and permission sets the rules give, and only those', () => {
+    const mapping = loadMappingConfig(`version: 1
+mappings:
+  - { target: Username, source: userPrincipalName, matchingPrecedence: 1 }
+  - { target: FederationIdentifier, source: objectId, matchingPrecedence: 2 }
+roleRules: [{ group: g1, role: Sales Rep }]
+permissionSetRules: [{ group: g1, permissionSets: [Sales_Cloud_User] }]
+`);
+    const policy = commandPolicy(mapping);
+    const ok = command({
+      fields: { UserRoleName: 'Sales Rep', FederationIdentifier: 'x' },
+      permissionSets: { add: ['Sales_Cloud_User'], remove: ['Old'] },
+      matching: { attribute: 'FederationIdentifier', value: 'x' },
+    });
+    expect(commandRefusal(ok, policy)).toBeUndefined();
+    // ProfileName is not a target of this mapping: a profile cannot be forged in.
+    expect(commandRefusal(command({ fields: { ProfileName: 'System Administrator' } }), policy)).toBe(
+      'The command sets "ProfileName", which no mapping targets',
+    );
+  });
+});

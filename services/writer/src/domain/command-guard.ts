@@ -1,0 +1,68 @@
+import type { ProvisioningCommandV1 } from '@provision/events';
+import type { MappingConfig } from '@provision/mapping';
+
+/**
+ * What the active mapping can ask of Salesforce. A command is trusted only as far as the mapping
+ * that should have produced it: whoever can publish to the commands topic must not be able to grant
+ * a permission no mapping grants (`UserPermissionsModifyAllData`, a `ProfileId`, a permission set).
+ */
+export interface CommandPolicy {
+  /** Salesforce fields (and pseudo-fields such as `ProfileName`) a command may set. */
+  readonly fields: ReadonlySet<string>;
+  /** `UserRoleName` values the role rules can give. */
+  readonly roles: ReadonlySet<string>;
+  /** Permission sets the rules can grant. */
+  readonly permissionSets: ReadonlySet<string>;
+  /** Fields the mapping matches existing users on. */
+  readonly matchingAttributes: ReadonlySet<string>;
+}
+
+/** Fields the lifecycle sets whatever the mapping: disable, freeze, reactivate. */
+const LIFECYCLE_FIELDS = ['IsActive', 'IsFrozen'] as const;
+
+/** The policy of a mapping configuration: its targets, role and permission-set rules, matching fields. */
+export function commandPolicy(mapping: MappingConfig): CommandPolicy {
+  return {
+    fields: new Set([...mapping.mappings.map((m) => m.target), ...LIFECYCLE_FIELDS]),
+    roles: new Set(mapping.roleRules.map((r) => r.role)),
+    permissionSets: new Set(mapping.permissionSetRules.flatMap((r) => r.permissionSets)),
+    matchingAttributes: new Set(
+      mapping.mappings.filter((m) => m.matchingPrecedence !== undefined).map((m) => m.target),
+    ),
+  };
+}
+
+type Command = Pick<ProvisioningCommandV1, 'fields' | 'matching' | 'permissionSets'> & {
+  readonly createFields?: ProvisioningCommandV1['fields'] | undefined;
+};
+
+/**
+ * Why the writer refuses a command, or undefined when the mapping could have produced it. Field
+ * names are compared exactly, as the mapper writes them.
+ */
+export function commandRefusal(command: Command, policy: CommandPolicy): string | undefined {
+  const problems: string[] = [];
+  const fields = { ...command.createFields, ...command.fields };
+  const foreign = Object.keys(fields).filter((name) => !policy.fields.has(name) && name !== 'UserRoleName');
+  if (foreign.length > 0) problems.push(`sets ${list(foreign)}, which no mapping targets`);
+  // A role rule removed since may leave a role to clear: null is always allowed.
+  for (const value of [command.fields['UserRoleName'], command.createFields?.['UserRoleName']]) {
+    if (value !== undefined && value !== null && !policy.roles.has(String(value))) {
+      problems.push(`gives the role "${String(value)}", which no role rule gives`);
+      break;
+    }
+  }
+  const sets = command.permissionSets.add.filter((name) => !policy.permissionSets.has(name));
+  if (sets.length > 0)
+    problems.push(`grants the permission set${sets.length > 1 ? 's' : ''} ${list(sets)}, which no rule grants`);
+  if (command.matching && !policy.matchingAttributes.has(command.matching.attribute)) {
+    problems.push(`matches on ${command.matching.attribute}, which is not a matching attribute of the mapping`);
+  }
+  return problems.length === 0 ? undefined : `The command ${problems.join('; ')}`;
+}
+
+const list = (names: readonly string[]) =>
+  names
+    .slice(0, 10)
+    .map((n) => JSON.stringify(n.slice(0, 80)))
+    .join(', ') + (names.length > 10 ? ` and ${names.length - 10} more` : '');
