@@ -3,5 +3,12 @@ export { type Infrastructure, type InfrastructureSource, infrastructure } from '
 export { createKafkaFixture, type KafkaFixture, type RawMessage, type ReceivedMessage } from './kafka.ts';
 export { createPostgresFixture, type PostgresFixture } from './postgres.ts';
 export { createRedisFixture, type RedisFixture } from './redis.ts';
+export {
+  createRestrictedRedisUser,
+  type RestrictedRedisUser,
+  SERVICE_REDIS_ACL,
+  startTlsRedis,
+  type TlsRedis,
+} from './redis-security.ts';
 export { uniqueSuffix } from './unique.ts';
 export { type WaitForOptions, waitFor } from './wait-for.ts';
