@@ -12,6 +12,8 @@ export interface ProtectOptions {
   /** The app role every route of the scope requires (`Provision.Operate` implies `Provision.Read`). */
   readonly role: Role;
   readonly errorBody?: ErrorBody;
+  /** Only the requests this accepts are checked (default: all of the scope's). */
+  readonly when?: (request: FastifyRequest) => boolean;
   /** Told about every refusal (for a log line); never sees the token. */
   readonly onRefused?: (event: { status: number; reason: string; caller?: Caller; url: string }) => void;
 }
@@ -35,6 +37,11 @@ export function callerOf(request: FastifyRequest): Caller {
   return caller;
 }
 
+/** Whether a request is for a path under `prefix` (its route's pattern, or its URL when no route matched). */
+export function underPath(prefix: string): (request: FastifyRequest) => boolean {
+  return (request) => (request.routeOptions.url ?? request.url).startsWith(prefix);
+}
+
 /**
  * Protects every route of `scope` (a fastify plugin scope, so routes outside it — health, metrics,
  * the Graph webhook — stay open): a valid Entra bearer token is required (401 with
@@ -45,6 +52,7 @@ export function protect(scope: FastifyInstance, options: ProtectOptions): void {
   const body = options.errorBody ?? nestedErrorBody;
   const accepted = rolesGranting(options.role);
   scope.addHook('onRequest', async (request, reply) => {
+    if (options.when && !options.when(request)) return;
     const refuse = (status: number, code: AuthErrorCode, message: string, challenge: string, caller?: Caller) => {
       options.onRefused?.({
         status,

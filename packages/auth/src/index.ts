@@ -9,6 +9,7 @@ export {
   nestedErrorBody,
   type ProtectOptions,
   protect,
+  underPath,
 } from './fastify-auth.ts';
 export { limitRate, type RateLimitSettings, requireJson, secureHeaders } from './http-security.ts';
 export { ROLES, type Role, rolesGranting } from './roles.ts';

@@ -1,7 +1,9 @@
 import { Script } from 'node:vm';
+import { ROLES } from '@provision/auth';
+import { createTestIssuer, type TestIssuer } from '@provision/auth/testing';
 import { createLogger, createMetrics } from '@provision/telemetry';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildService } from './app.ts';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type AuditService, buildService } from './app.ts';
 import { FakeClock, FakeMailer, FakeQuarantine, InMemoryAuditLogStore, InMemoryEventSource } from './fakes.ts';
 import { commandForFailure, fixtures } from './testing/fixtures.ts';
 
@@ -19,12 +21,24 @@ function setup(options: { alerts?: boolean } = {}) {
     quarantine,
     clock,
     retentionDays: 30,
+    auth: { verifier: issuer.verifier, dashboard: null },
     alerts: options.alerts
       ? { mailer, settings: { to: ['admin@contoso.com'], from: 'provision@contoso.com' }, intervalMs: 60_000 }
       : null,
   });
   return { store, events, mailer, quarantine, clock, service };
 }
+
+let issuer: TestIssuer;
+let reader: string;
+beforeAll(async () => {
+  issuer = await createTestIssuer();
+  reader = await issuer.userToken([ROLES.read]);
+});
+
+/** A GET of the API as a signed-in reader. */
+const api = (service: AuditService, url: string) =>
+  service.http.inject({ method: 'GET', url, headers: { authorization: `Bearer ${reader}` } });
 
 afterEach(() => {
   vi.useRealTimers();
@@ -46,7 +60,7 @@ describe('audit service (in-memory ports)', () => {
     await service.start();
     await events.deliverResult(fixtures.resultFailure());
     await events.deliverCommand(commandForFailure());
-    const res = await service.http.inject(`/api/provisioning-logs/${fixtures.resultFailure().commandId}`);
+    const res = await api(service, `/api/provisioning-logs/${fixtures.resultFailure().commandId}`);
     expect(res.statusCode).toBe(200);
     const entry = res.json();
     expect(entry).toMatchObject({
@@ -74,15 +88,15 @@ describe('audit service (in-memory ports)', () => {
   it('answers 400 naming the bad parameter and 404 for an unknown command or route', async () => {
     const { service } = setup();
     await service.start();
-    const bad = await service.http.inject('/api/provisioning-logs?status=broken');
+    const bad = await api(service, '/api/provisioning-logs?status=broken');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatchObject({ code: 'PRV_BAD_REQUEST', details: { parameter: 'status' } });
     expect(bad.json().error.message).toMatch(/'status'/);
-    const missing = await service.http.inject('/api/provisioning-logs/nope');
+    const missing = await api(service, '/api/provisioning-logs/nope');
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('PRV_NOT_FOUND');
-    expect((await service.http.inject('/api/nothing-here')).statusCode).toBe(404);
-    expect((await service.http.inject('/api/dead-letters?limit=x')).json().error.details).toEqual({
+    expect((await api(service, '/api/nothing-here')).statusCode).toBe(404);
+    expect((await api(service, '/api/dead-letters?limit=x')).json().error.details).toEqual({
       parameter: 'limit',
     });
   });
@@ -91,7 +105,7 @@ describe('audit service (in-memory ports)', () => {
     const { service, store } = setup();
     await service.start();
     store.failNext(new Error('connection refused to 10.0.0.5'));
-    const res = await service.http.inject('/api/provisioning-logs');
+    const res = await api(service, '/api/provisioning-logs');
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toMatch(/10\.0\.0\.5/);
   });
@@ -107,7 +121,7 @@ describe('audit service (in-memory ports)', () => {
     await events.deliverResult(fixtures.resultSuccess());
     await events.deliverResult(fixtures.resultFailure());
     quarantine.state = { reason: 'EncounteredQuarantineException', since: '2026-11-26T11:30:00Z' };
-    let status = (await service.http.inject('/api/sync-status')).json();
+    let status = (await api(service, '/api/sync-status')).json();
     expect(status).toMatchObject({
       fullSync: { state: 'in-progress', syncId: 'full-2026-11-26T11:00:00Z', startedAt: '2026-11-26T11:00:00.000Z' },
       initialSyncCompleted: false,
@@ -124,24 +138,79 @@ describe('audit service (in-memory ports)', () => {
     });
     await events.deliverMarker(fixtures.syncCompleted(), 0);
     quarantine.failNext(new Error('redis down'));
-    status = (await service.http.inject('/api/sync-status')).json();
+    status = (await api(service, '/api/sync-status')).json();
     expect(status.fullSync).toMatchObject({ state: 'completed', counts: { users: 1000 } });
     expect(status.initialSyncCompleted).toBe(true);
     expect(status.quarantine).toMatchObject({ unknown: true });
   });
 
-  it('serves a dashboard page that reads the API', async () => {
+  it('serves a dashboard page whose script, from a file, reads the API', async () => {
     const { service } = setup();
     const res = await service.http.inject('/');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.body).not.toMatch(/<script>|<style>| style="/);
+    const js = await service.http.inject('/dashboard.js');
+    expect(js.headers['content-type']).toMatch(/text\/javascript/);
     for (const path of ['/api/sync-status', '/api/provisioning-logs?status=failure', '/api/dead-letters']) {
-      expect(res.body).toContain(path);
+      expect(js.body).toContain(path);
     }
     // No browser here: at least the page's script must compile.
-    const script = /<script>([\s\S]*?)<\/script>/.exec(res.body)?.[1] ?? '';
-    expect(script.length).toBeGreaterThan(1000);
-    expect(() => new Script(script)).not.toThrow();
+    expect(() => new Script(js.body)).not.toThrow();
+    expect((await service.http.inject('/dashboard.css')).statusCode).toBe(200);
+  });
+
+  it('answers every /api/ path with 401 without a token, 403 without Provision.Read, and leaves health open', async () => {
+    const { service } = setup();
+    await service.start();
+    for (const url of [
+      '/api/sync-status',
+      '/api/provisioning-logs',
+      '/api/provisioning-logs/x',
+      '/api/dead-letters',
+      '/api/unknown',
+    ]) {
+      const anonymous = await service.http.inject(url);
+      expect(anonymous.statusCode, url).toBe(401);
+      expect(anonymous.headers['www-authenticate']).toBe('Bearer realm="Provision"');
+      expect(anonymous.json()).toMatchObject({ error: { code: 'PRV_UNAUTHENTICATED' } });
+    }
+    const noRole = await service.http.inject({
+      url: '/api/sync-status',
+      headers: { authorization: `Bearer ${await issuer.userToken([])}` },
+    });
+    expect(noRole.statusCode).toBe(403);
+    expect(noRole.json().error.message).toContain('Provision.Read');
+    expect((await api(service, '/api/sync-status')).statusCode).toBe(200);
+    for (const url of ['/healthz', '/readyz', '/metrics', '/']) {
+      expect((await service.http.inject(url)).statusCode, url).toBe(200);
+    }
+    await service.stop();
+  });
+
+  it('serves the dashboard with a CSP that allows no inline code and names the authority', async () => {
+    const service = buildService({
+      store: new InMemoryAuditLogStore(),
+      events: new InMemoryEventSource(),
+      logger: createLogger({ service: 'audit', level: 'silent' }),
+      metrics: createMetrics('audit'),
+      retentionDays: 30,
+      auth: {
+        verifier: issuer.verifier,
+        dashboard: {
+          authority: 'https://login.test/tenant-1',
+          clientId: 'client-1',
+          scope: 'api://client-1/access_as_user',
+        },
+      },
+    });
+    const res = await service.http.inject('/');
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("connect-src 'self' https://login.test");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.body).toContain('content="{&quot;authority&quot;:&quot;https://login.test/tenant-1&quot;');
   });
 
   it('emails one digest per window and retries a digest the mail server refused', async () => {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from './config.ts';
 
-const base = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' };
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+  AUTH_TENANT_ID: '7c1f3b2a-0d4e-4f6a-9b8c-1e2d3c4b5a69',
+  AUTH_AUTHORITY_HOST: 'https://login.test',
+  AUTH_AUDIENCE: '0b8f5c2e-3a1d-4e6f-8a9b-7c6d5e4f3a2b',
+};
 
 describe('readConfig', () => {
   it('applies the documented defaults', () => {
@@ -32,5 +38,19 @@ describe('readConfig', () => {
     expect(() =>
       readConfig({ ...base, DATABASE_SCHEMA: 'x"; drop', SMTP_URL: 'smtp://mail:25', ALERT_EMAIL_TO: 'nobody' }),
     ).toThrow(/2 problems[\s\S]*DATABASE_SCHEMA[\s\S]*ALERT_EMAIL_TO/);
+  });
+
+  it('requires sign-in settings and derives the dashboard sign-in from them', async () => {
+    const { dashboardSignInFrom } = await import('./http/dashboard.ts');
+    expect(() => readConfig({ KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: base.DATABASE_URL })).toThrow(
+      /AUTH_TENANT_ID[\s\S]*AUTH_AUTHORITY_HOST[\s\S]*AUTH_AUDIENCE/,
+    );
+    expect(() => readConfig({ ...base, AUTH_AUTHORITY_HOST: 'http://login.test' })).toThrow(/AUTH_AUTHORITY_HOST/);
+    expect(dashboardSignInFrom(readConfig(base))).toEqual({
+      authority: 'https://login.test/7c1f3b2a-0d4e-4f6a-9b8c-1e2d3c4b5a69',
+      clientId: '0b8f5c2e-3a1d-4e6f-8a9b-7c6d5e4f3a2b',
+      scope: 'api://0b8f5c2e-3a1d-4e6f-8a9b-7c6d5e4f3a2b/access_as_user',
+    });
+    expect(dashboardSignInFrom(readConfig({ ...base, AUTH_AUDIENCE: 'api://provision' }))).toBeNull();
   });
 });

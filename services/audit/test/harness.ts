@@ -1,3 +1,5 @@
+import { ROLES } from '@provision/auth';
+import { createTestIssuer } from '@provision/auth/testing';
 import { deadLetterTopic, TOPIC_SCHEMAS, TOPICS, type TopicName } from '@provision/events';
 import { createKafkaClient, type EventProducer, type KafkaClient } from '@provision/kafka';
 import { createLogger, createMetrics } from '@provision/telemetry';
@@ -32,7 +34,10 @@ export async function startHarness(
     connectionString: fixtures.postgres.serverUrl,
     schema: fixtures.postgres.schema,
   });
+  const issuer = await createTestIssuer();
+  const reader = await issuer.userToken([ROLES.read]);
   const service = buildService({
+    auth: { verifier: issuer.verifier, dashboard: null },
     store,
     events: createKafkaEventSource({
       kafka,
@@ -68,7 +73,7 @@ export async function startHarness(
       );
     },
     async get(url) {
-      const res = await service.http.inject(url);
+      const res = await service.http.inject({ method: 'GET', url, headers: { authorization: `Bearer ${reader}` } });
       const isJson = String(res.headers['content-type']).includes('json');
       return {
         status: res.statusCode,

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { startGraphSim } from '@provision/graph-sim';
 import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { expect } from 'vitest';
@@ -39,17 +40,30 @@ const exited = (child: ChildProcess) =>
   });
 
 test('refuses to start on bad configuration, naming every bad variable', async () => {
-  const { child, stderr } = run({ KAFKA_BROKERS: 'localhost', DATABASE_URL: 'mysql://x', AUDIT_RETENTION_DAYS: '0' });
+  const { child, stderr } = run({
+    KAFKA_BROKERS: 'localhost',
+    DATABASE_URL: 'mysql://x',
+    AUDIT_RETENTION_DAYS: '0',
+    AUTH_TENANT_ID: '7c1f3b2a-0d4e-4f6a-9b8c-1e2d3c4b5a69',
+    AUTH_AUTHORITY_HOST: 'https://login.test',
+    AUTH_AUDIENCE: 'api://provision',
+  });
   expect(await exited(child)).toBe(1);
   expect(stderr()).toMatch(/Invalid configuration, 3 problems/);
   for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'AUDIT_RETENTION_DAYS']) expect(stderr()).toContain(name);
 });
 
-test('runs as a process: logs its port, gets ready, serves the API and stops on SIGTERM', async ({
+test('runs as a process: logs its port, gets ready, serves the API to a signed-in caller and stops on SIGTERM', async ({
   kafka,
   postgres,
 }) => {
+  // graph-sim is the identity provider: the audit reads its keys over HTTPS, as it would Entra's.
+  const sim = await startGraphSim();
   const { child, lines } = run({
+    NODE_EXTRA_CA_CERTS: sim.caCertPath,
+    AUTH_TENANT_ID: sim.tenantId,
+    AUTH_AUTHORITY_HOST: sim.authorityHost,
+    AUTH_AUDIENCE: sim.signIn.apiAppId,
     KAFKA_BROKERS: kafka.brokers,
     DATABASE_URL: postgres.serverUrl,
     DATABASE_SCHEMA: postgres.schema,
@@ -63,7 +77,18 @@ test('runs as a process: logs its port, gets ready, serves the API and stops on 
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, { timeout: 20_000 });
     expect(lines.some((l) => String(l.msg).startsWith('failure emails are off'))).toBe(true);
-    const logs = await fetch(`${base}/api/provisioning-logs`);
+    expect((await fetch(`${base}/api/provisioning-logs`)).status).toBe(401);
+    const token = await fetch(`${sim.authorityHost}/${sim.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: sim.signIn.client.clientId,
+        client_secret: sim.signIn.client.clientSecret,
+        scope: sim.signIn.defaultScope,
+      }),
+    });
+    const { access_token } = (await token.json()) as { access_token: string };
+    const logs = await fetch(`${base}/api/provisioning-logs`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(await logs.json()).toEqual({ items: [], nextCursor: null });
     expect((await fetch(`${base}/`)).headers.get('content-type')).toMatch(/text\/html/);
     expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/provision_audit_messages_total|process_cpu/);
@@ -72,5 +97,6 @@ test('runs as a process: logs its port, gets ready, serves the API and stops on 
     expect(lines.some((l) => l.msg === 'stopped')).toBe(true);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
+    await sim.close();
   }
 });
