@@ -42,6 +42,8 @@ export interface AuditDeps {
    * open by default) and where the dashboard signs in.
    */
   auth?: { verifier: TokenVerifier; dashboard: DashboardSignIn | null };
+  /** Exports (CSV, NDJSON) streamed at once; more get 429 (default 2). */
+  maxConcurrentExports?: number;
   /** How often old rows are deleted (default hourly). */
   retentionIntervalMs?: number;
 }
@@ -102,7 +104,12 @@ export function buildService(deps: AuditDeps): AuditService {
     onRefused: (e) => log.warn({ status: e.status, url: e.url, reason: e.reason }, 'API request refused'),
   });
   registerOpsRoutes(http, { ready: () => started && deps.events.ready(), metrics: deps.metrics });
-  registerApiRoutes(http, { store: deps.store, quarantine: deps.quarantine ?? null, clock });
+  registerApiRoutes(http, {
+    store: deps.store,
+    quarantine: deps.quarantine ?? null,
+    clock,
+    ...(deps.maxConcurrentExports ? { maxConcurrentExports: deps.maxConcurrentExports } : {}),
+  });
   registerDashboard(http, deps.auth?.dashboard ?? null);
 
   const flushDigest = async () => {

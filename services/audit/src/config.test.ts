@@ -19,6 +19,8 @@ describe('readConfig', () => {
       HTTP_PORT: 8080,
       AUDIT_RETENTION_DAYS: 30,
       ALERT_DIGEST_INTERVAL_MS: 60_000,
+      DATABASE_STATEMENT_TIMEOUT_MS: 15_000,
+      AUDIT_MAX_CONCURRENT_EXPORTS: 2,
     });
     expect(readConfig(base).SMTP_URL).toBeUndefined();
   });
@@ -26,6 +28,20 @@ describe('readConfig', () => {
   it('reads the alert recipients as a list', () => {
     const config = readConfig({ ...base, SMTP_URL: 'smtp://mail:25', ALERT_EMAIL_TO: 'a@contoso.com, b@contoso.com' });
     expect(config.ALERT_EMAIL_TO).toEqual(['a@contoso.com', 'b@contoso.com']);
+  });
+
+  it('takes SMTP_SECURE none (a local relay) with smtp://, and refuses tls with it', () => {
+    const mail = { SMTP_URL: 'smtp://relay:25', ALERT_EMAIL_TO: 'a@contoso.com' };
+    expect(readConfig({ ...base, ...mail, SMTP_SECURE: 'none' }).SMTP_SECURE).toBe('none');
+    expect(() => readConfig({ ...base, ...mail, SMTP_SECURE: 'tls' })).toThrow(/SMTP_SECURE: tls goes with an smtps/);
+    expect(() => readConfig({ ...base, ...mail, SMTP_SECURE: 'maybe' })).toThrow(/SMTP_SECURE/);
+  });
+
+  it('never shows a connection URL, which may hold a password, even when it is malformed', () => {
+    const run = () =>
+      readConfig({ ...base, DATABASE_URL: 'mysql://u:db-s3cret@h/db', REDIS_URL: 'ftp://u:redis-s3cret@h' });
+    expect(run).toThrow(/DATABASE_URL[\s\S]*REDIS_URL/);
+    expect(run).not.toThrow(/s3cret/);
   });
 
   it('refuses half an email configuration', () => {

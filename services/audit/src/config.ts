@@ -31,17 +31,33 @@ const schema = z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier')
       .default('provision'),
+    /** PostgreSQL cancels any query of the audit running longer than this (0 = no limit). */
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+    /** Exports (CSV, NDJSON) streamed at once; each holds a database connection while it runs. */
+    AUDIT_MAX_CONCURRENT_EXPORTS: positiveInt().default(2),
     REDIS_URL: urlOf('redis:', 'rediss:').optional(),
     REDIS_TLS_CA_FILE: z.string().optional(),
     REDIS_PREFIX: z.string().default('provision:'),
     AUDIT_RETENTION_DAYS: positiveInt().default(30),
     SMTP_URL: urlOf('smtp:', 'smtps:').optional(),
+    /**
+     * `tls` (implied by smtps://), `starttls` (implied by smtp://: the upgrade is required, never
+     * opportunistic), or `none`: plain text, for a relay on the same host or pod only.
+     */
+    SMTP_SECURE: z.enum(['tls', 'starttls', 'none']).optional(),
     ALERT_EMAIL_TO: emailList.optional(),
     ALERT_EMAIL_FROM: z.string().default('Provision <provision@localhost>'),
     ALERT_DIGEST_INTERVAL_MS: positiveInt().default(60_000),
     /** Where admins reach the dashboard; linked from the failure emails. */
     AUDIT_PUBLIC_URL: urlOf('http:', 'https:').optional(),
   })
+  .refine(
+    (c) =>
+      c.SMTP_URL === undefined ||
+      c.SMTP_SECURE === undefined ||
+      (c.SMTP_SECURE === 'tls') === c.SMTP_URL.startsWith('smtps:'),
+    { message: 'tls goes with an smtps:// SMTP_URL, starttls and none with smtp://', path: ['SMTP_SECURE'] },
+  )
   .refine((c) => (c.SMTP_URL === undefined) === (c.ALERT_EMAIL_TO === undefined), {
     message: 'SMTP_URL and ALERT_EMAIL_TO go together: set both to send failure emails, or neither',
     path: ['ALERT_EMAIL_TO'],
@@ -52,5 +68,6 @@ export type AuditConfig = ReturnType<typeof readConfig>;
 
 /** Reads and validates the environment; throws one `PRV_CONFIG_INVALID` naming every problem. */
 export function readConfig(env: Env = process.env) {
-  return loadConfig({ schema, secrets: ['SMTP_URL', 'DATABASE_URL'] }, env);
+  // Connection URLs may carry a password: never shown, even when malformed.
+  return loadConfig({ schema, secrets: ['SMTP_URL', 'DATABASE_URL', 'REDIS_URL'] }, env);
 }

@@ -11,6 +11,7 @@ import type {
   Clock,
   DeadLetterInput,
   DeadLetterRecord,
+  LogExport,
   Mailer,
   QuarantineReader,
 } from './ports.ts';
@@ -134,6 +135,14 @@ export class InMemoryAuditLogStore extends FailureSwitch implements AuditLogStor
       else if (item.kind === 'result') await this.recordResult(item.result);
       else await this.recordSyncMarker(item.marker);
     }
+  }
+
+  async exportLogs(q: LogQuery): Promise<LogExport> {
+    const { records, next } = await this.queryLogs(q);
+    async function* each() {
+      yield* records;
+    }
+    return { next, records: each(), close: async () => undefined };
   }
 
   async queryLogs(q: LogQuery): Promise<{ records: LogRecord[]; next: Cursor | null }> {

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { createKafkaEventSource } from './adapters/kafka-event-source.ts';
 import { PgAuditLogStore } from './adapters/pg-audit-log-store.ts';
 import { createRedisQuarantineReader } from './adapters/redis-quarantine-reader.ts';
-import { createSmtpMailer } from './adapters/smtp-mailer.ts';
+import { createSmtpMailer, defaultSmtpSecurity } from './adapters/smtp-mailer.ts';
 import { buildService } from './app.ts';
 import { readConfig } from './config.ts';
 import { dashboardSignInFrom } from './http/dashboard.ts';
@@ -20,15 +20,25 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ service: 'audit', level: config.LOG_LEVEL, redact: ['SMTP_URL', 'DATABASE_URL'] });
+const logger = createLogger({
+  service: 'audit',
+  level: config.LOG_LEVEL,
+  redact: ['SMTP_URL', 'DATABASE_URL', 'REDIS_URL'],
+});
 const metrics = createMetrics('audit');
-const store = new PgAuditLogStore({ connectionString: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
+const store = new PgAuditLogStore({
+  connectionString: config.DATABASE_URL,
+  schema: config.DATABASE_SCHEMA,
+  statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+});
 const security = kafkaSecurity(config);
 const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'provision-audit', logger, ...security });
 const redis = config.REDIS_URL
   ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, ...redisOptions(config) })
   : null;
-const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL) : null;
+const mailer = config.SMTP_URL
+  ? createSmtpMailer(config.SMTP_URL, config.SMTP_SECURE ?? defaultSmtpSecurity(config.SMTP_URL))
+  : null;
 
 const service = buildService({
   store,
@@ -57,6 +67,7 @@ const service = buildService({
       : null,
   retentionDays: config.AUDIT_RETENTION_DAYS,
   auth: { verifier: verifierFromConfig(config), dashboard: dashboardSignInFrom(config) },
+  maxConcurrentExports: config.AUDIT_MAX_CONCURRENT_EXPORTS,
 });
 
 onShutdown(logger, async () => {

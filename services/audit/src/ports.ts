@@ -34,6 +34,16 @@ export type AuditItem =
   | { kind: 'result'; result: ProvisioningResultV1 }
   | { kind: 'sync-marker'; marker: SyncMarker; partition: number };
 
+/** A log export, read from the store as it is sent. */
+export interface LogExport {
+  /** Where the next export starts, when rows remain past the query's limit. */
+  readonly next: Cursor | null;
+  /** The rows, newest first, read in batches as they are consumed; returning early ends the read. */
+  readonly records: AsyncIterable<LogRecord>;
+  /** Ends the export without reading (or before reading all of) its rows; safe to call twice. */
+  close(): Promise<void>;
+}
+
 /** The provisioning log's durable store. */
 export interface AuditLogStore {
   /** Creates or upgrades the schema; safe to run from several replicas at once. */
@@ -47,6 +57,11 @@ export interface AuditLogStore {
   /** Records a batch in one transaction: all or nothing. */
   record(items: readonly AuditItem[]): Promise<void>;
   queryLogs(query: LogQuery): Promise<{ records: LogRecord[]; next: Cursor | null }>;
+  /**
+   * The rows of `query` (up to its limit) as a stream, so an export of any size holds one batch in
+   * memory. The caller reads `records` to the end or calls `close`.
+   */
+  exportLogs(query: LogQuery): Promise<LogExport>;
   getLog(commandId: string): Promise<LogRecord | null>;
   syncStatus(): Promise<Omit<SyncStatus, 'quarantine' | 'generatedAt'>>;
   listDeadLetters(limit: number): Promise<DeadLetterRecord[]>;

@@ -8,7 +8,8 @@ import { startSmtpSink } from './smtp-sink.ts';
 
 test('emails admins one digest of the failures of a window, through SMTP', async ({ kafka, postgres }) => {
   const sink = await startSmtpSink();
-  const mailer = createSmtpMailer(sink.url);
+  // The sink is a local relay without TLS: the one case SMTP_SECURE=none is for.
+  const mailer = createSmtpMailer(sink.url, 'none');
   const h = await startHarness(
     { kafka, postgres },
     {
@@ -65,6 +66,20 @@ test('emails admins one digest of the failures of a window, through SMTP', async
     expect(sink.messages).toHaveLength(2);
   } finally {
     await h.close();
+    mailer.close();
+    await sink.close();
+  }
+});
+
+test('refuses to send in the clear when the server offers no STARTTLS (required unless SMTP_SECURE=none)', async () => {
+  const sink = await startSmtpSink();
+  const mailer = createSmtpMailer(sink.url);
+  try {
+    await expect(
+      mailer.send({ from: 'provision@contoso.com', to: ['it-admins@contoso.com'], subject: 'x', text: 'secret' }),
+    ).rejects.toThrow(/STARTTLS/i);
+    expect(sink.messages).toHaveLength(0);
+  } finally {
     mailer.close();
     await sink.close();
   }

@@ -1,10 +1,11 @@
 import type { ProvisioningCommandV1, ProvisioningResultV1, SyncMarker } from '@provision/events';
 import pg from 'pg';
+import PgCursor from 'pg-cursor';
 import type { FailureItem } from '../domain/digest.ts';
 import type { LogRecord } from '../domain/log-entry.ts';
 import type { Cursor, LogQuery } from '../domain/log-query.ts';
 import { type SyncRun, type SyncStatus, syncStateOf } from '../domain/sync-status.ts';
-import type { AuditItem, AuditLogStore, DeadLetterInput, DeadLetterRecord } from '../ports.ts';
+import type { AuditItem, AuditLogStore, DeadLetterInput, DeadLetterRecord, LogExport } from '../ports.ts';
 import { whereOf } from './log-where.ts';
 import { byCommandId, writeCommand, writeDeadLetter, writeResult, writeSyncMarker } from './pg-log-writes.ts';
 import { migrate } from './pg-migrate.ts';
@@ -20,19 +21,33 @@ export interface PgStoreOptions {
   schema: string;
   /** Pool size; the audit needs few connections. */
   max?: number;
+  /** PostgreSQL cancels any statement running longer (`statement_timeout`); 0 turns it off. */
+  statementTimeoutMs?: number;
+  /** Rows an export reads from the database at a time. */
+  exportBatchSize?: number;
+  /** An export whose reader stops reading for this long loses its connection (`idle_in_transaction_session_timeout`). */
+  exportIdleTimeoutMs?: number;
 }
+
+/** The statement timeout when none is given: no query of the audit should run longer. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
 
 /** `AuditLogStore` on PostgreSQL (`pg`), in its own schema. */
 export class PgAuditLogStore implements AuditLogStore {
   readonly pool: pg.Pool;
   readonly schema: string;
+  private readonly exportBatchSize: number;
+  private readonly exportIdleTimeoutMs: number;
 
   constructor(options: PgStoreOptions) {
     this.schema = options.schema;
+    this.exportBatchSize = options.exportBatchSize ?? 500;
+    this.exportIdleTimeoutMs = options.exportIdleTimeoutMs ?? 60_000;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.max ?? 5,
       options: `-c search_path="${options.schema}"`,
+      statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     });
   }
 
@@ -87,6 +102,63 @@ export class PgAuditLogStore implements AuditLogStore {
     const last = records.at(-1);
     const next = rows.length > q.limit && last ? { activityAt: last.activityAt, commandId: last.commandId } : null;
     return { records, next };
+  }
+
+  async exportLogs(q: LogQuery): Promise<LogExport> {
+    const { sql, params } = whereOf(q);
+    const order = 'ORDER BY activity_at DESC, command_id DESC';
+    const client = await this.pool.connect();
+    // A checked-out client has no error listener of the pool's: a dropped connection mid-export must
+    // fail the export, not the process.
+    const onError = () => undefined;
+    client.on('error', onError);
+    let cursor: PgCursor | null = null;
+    let released = false;
+    const release = async (error?: Error) => {
+      if (released) return;
+      released = true;
+      await cursor?.close().catch(() => undefined);
+      if (!error) await client.query('COMMIT').catch(() => undefined);
+      client.off('error', onError);
+      client.release(error ?? undefined);
+    };
+    try {
+      // One snapshot for the next-page position and the rows; a reader that stops reading is cut
+      // off rather than holding a connection and a snapshot for ever.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.trunc(this.exportIdleTimeoutMs)}`);
+      const edge = await client.query(
+        `SELECT activity_at, command_id FROM provisioning_log ${sql} ${order} OFFSET ${q.limit - 1} LIMIT 2`,
+        params,
+      );
+      const last = edge.rows[0];
+      const next =
+        edge.rows.length === 2 && last ? { activityAt: iso(last.activity_at) ?? '', commandId: last.command_id } : null;
+      cursor = client.query(new PgCursor(`SELECT * FROM provisioning_log ${sql} ${order} LIMIT ${q.limit}`, params));
+      const open = cursor;
+      const batch = this.exportBatchSize;
+      async function* records(): AsyncGenerator<LogRecord> {
+        try {
+          for (;;) {
+            const rows = await open.read(batch);
+            for (const row of rows) yield toRecord(row);
+            if (rows.length < batch) break;
+          }
+          await release();
+        } catch (error) {
+          await release(error as Error);
+          throw error;
+        } finally {
+          // Returned early (the reader went away): the rows left are not read.
+          await release();
+        }
+      }
+      return { next, records: records(), close: () => release() };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await release(error as Error);
+      throw error;
+    }
   }
 
   async getLog(commandId: string): Promise<LogRecord | null> {

@@ -14,6 +14,8 @@ export async function migrate(pool: pg.Pool, schema: string, dir: URL = MIGRATIO
   const client = await pool.connect();
   const applied: string[] = [];
   try {
+    // A migration (or waiting for another replica's) may take longer than the queries' timeout.
+    await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`provision-audit-migrate:${schema}`]);
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
@@ -42,6 +44,7 @@ export async function migrate(pool: pg.Pool, schema: string, dir: URL = MIGRATIO
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`provision-audit-migrate:${schema}`]);
     }
   } finally {
+    await client.query('RESET statement_timeout').catch(() => undefined);
     client.release();
   }
   return applied;

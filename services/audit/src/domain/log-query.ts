@@ -23,8 +23,12 @@ export interface LogQuery {
   to?: string;
   limit: number;
   cursor?: Cursor;
-  format: 'json' | 'csv';
+  /** `json`: one page. `csv` and `ndjson` (one JSON entry per line): an export, streamed. */
+  format: LogFormat;
 }
+
+/** The answers `GET /api/provisioning-logs` can give. */
+export type LogFormat = 'json' | 'csv' | 'ndjson';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 1000;
@@ -110,10 +114,13 @@ export function decodeCursor(raw: string): Cursor {
  */
 export function parseLogQuery(query: Record<string, unknown>): LogQuery {
   for (const name of Object.keys(query)) if (!KNOWN.has(name)) throw bad(name, 'is not a known parameter');
-  const format = list(query, 'format', ['json', 'csv'])?.[0] === 'csv' ? 'csv' : 'json';
+  const formats = list(query, 'format', ['json', 'csv', 'ndjson']);
+  if (formats && formats.length > 1) throw bad('format', 'give one format');
+  const format: LogFormat = formats?.[0] === 'csv' ? 'csv' : formats?.[0] === 'ndjson' ? 'ndjson' : 'json';
+  const exporting = format !== 'json';
   const limitRaw = single(query, 'limit');
-  const max = format === 'csv' ? MAX_CSV_LIMIT : MAX_LIMIT;
-  let limit = format === 'csv' ? DEFAULT_CSV_LIMIT : DEFAULT_LIMIT;
+  const max = exporting ? MAX_CSV_LIMIT : MAX_LIMIT;
+  let limit = exporting ? DEFAULT_CSV_LIMIT : DEFAULT_LIMIT;
   if (limitRaw !== undefined) {
     if (!/^\d+$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > max) {
       throw bad('limit', `expected a whole number from 1 to ${max} (got '${limitRaw}')`);

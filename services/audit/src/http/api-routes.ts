@@ -1,35 +1,31 @@
 import { ProvisionError } from '@provision/errors';
 import type { FastifyInstance } from 'fastify';
-import { toCsv } from '../domain/csv.ts';
 import { toLogEntry } from '../domain/log-entry.ts';
 import { encodeCursor, parseLimit, parseLogQuery } from '../domain/log-query.ts';
 import type { SyncStatus } from '../domain/sync-status.ts';
 import type { AuditLogStore, Clock, QuarantineReader } from '../ports.ts';
+import { exportGate, sendLogExport } from './log-export.ts';
 
 /** What the API routes read from. */
 export interface ApiDeps {
   store: AuditLogStore;
   quarantine: QuarantineReader | null;
   clock: Clock;
+  /** Exports (CSV, NDJSON) streamed at once; more get 429 (default 2). */
+  maxConcurrentExports?: number;
 }
 
 type Query = Record<string, unknown>;
 
 /** `/api/provisioning-logs`, `/api/provisioning-logs/:commandId`, `/api/sync-status`, `/api/dead-letters`. */
 export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const gate = exportGate(deps.maxConcurrentExports);
   app.get('/api/provisioning-logs', async (request, reply) => {
     const query = parseLogQuery(request.query as Query);
+    if (query.format !== 'json') return sendLogExport(reply, { store: deps.store, clock: deps.clock, gate }, query);
     const { records, next } = await deps.store.queryLogs(query);
     const entries = records.map(toLogEntry);
     const nextCursor = next === null ? null : encodeCursor(next);
-    if (query.format === 'csv') {
-      if (nextCursor !== null) reply.header('x-next-cursor', nextCursor);
-      const stamp = deps.clock.now().toISOString().replace(/[:.]/g, '-');
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="provisioning-logs-${stamp}.csv"`)
-        .send(toCsv(entries));
-    }
     return { items: entries, nextCursor };
   });
 
