@@ -1,3 +1,4 @@
+import { signInHint } from './api-auth.ts';
 import { CliExit, EXIT } from './io.ts';
 
 /** An answer from one of Provision's services. */
@@ -12,16 +13,31 @@ export interface ServiceAnswer {
  * Calls a service's HTTP API. A service that cannot be reached is a failure (exit 1) naming the
  * service, the URL and what to check; the caller decides what a non-2xx answer means.
  */
+let apiToken: (() => Promise<string>) | undefined;
+
+/** How `callService` signs in (set once per run from the environment; undefined: no token is sent). */
+export function useApiToken(source: (() => Promise<string>) | undefined): void {
+  apiToken = source;
+}
+
 export async function callService(
   service: string,
   url: string,
   init: { method?: 'GET' | 'POST'; body?: unknown; timeoutMs?: number } = {},
 ): Promise<ServiceAnswer> {
+  let authorization: Record<string, string> = {};
+  if (apiToken) {
+    try {
+      authorization = { authorization: `Bearer ${await apiToken()}` };
+    } catch (error) {
+      throw new CliExit(EXIT.failed, `error: ${(error as Error).message}`);
+    }
+  }
   let response: Response;
   try {
     response = await fetch(url, {
       method: init.method ?? 'GET',
-      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...authorization, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
       signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
     });
@@ -50,6 +66,6 @@ export function errorMessage(answer: ServiceAnswer): string {
   const body = answer.body as { code?: unknown; message?: unknown; error?: { code?: unknown; message?: unknown } };
   const e = typeof body === 'object' && body !== null ? (body.error ?? body) : undefined;
   if (e && typeof e.message === 'string')
-    return `${answer.status} ${typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message}`;
+    return `${answer.status} ${typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message}${signInHint(answer.status, apiToken !== undefined)}`;
   return `${answer.status} ${answer.text.slice(0, 200)}`;
 }

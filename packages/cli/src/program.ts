@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { apiTokenSource } from './api-auth.ts';
 import { registerExprCommand } from './commands/expr.ts';
 import { registerGuardCommand } from './commands/guard.ts';
 import { registerLogsCommand } from './commands/logs.ts';
@@ -6,6 +7,7 @@ import { registerMappingCommand } from './commands/mapping.ts';
 import { registerProvisionUserCommand } from './commands/provision-user.ts';
 import { registerRolesCommand } from './commands/roles.ts';
 import { registerSalesforceCommand } from './commands/salesforce.ts';
+import { useApiToken } from './http.ts';
 import { CliExit, type CliIo, EXIT } from './io.ts';
 
 /** The `provision` command with every subcommand; one `register…Command` per file in `commands/`. */
@@ -15,6 +17,8 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
+  // The services' APIs need an Entra ID token: client credentials from PROVISION_CLIENT_ID/SECRET.
+  useApiToken(apiTokenSource(io.env));
   registerExprCommand(program, io);
   registerMappingCommand(program, io);
   registerSalesforceCommand(program, io);

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { startGraphSim } from './server.ts';
 
-// `node packages/graph-sim/src/cli.ts [--port 0] [--users N] [--seed S]`: prints one JSON line with the
+// `node packages/graph-sim/src/cli.ts [--port 0] [--users N] [--seed S] [--sign-in-password P]
+// [--api-client-secret S] [--redirect-uri URI]…`: prints one JSON line with the
 // address and credentials, then serves until SIGINT/SIGTERM.
 const { values } = parseArgs({
   options: {
@@ -14,6 +15,9 @@ const { values } = parseArgs({
     'cert-dir': { type: 'string' },
     'client-secret': { type: 'string' },
     'allow-http-webhooks': { type: 'boolean', default: false },
+    'sign-in-password': { type: 'string' },
+    'api-client-secret': { type: 'string' },
+    'redirect-uri': { type: 'string', multiple: true },
   },
   strict: true,
 });
@@ -38,6 +42,9 @@ const sim = await startGraphSim({
   ...(values['cert-dir'] === undefined ? {} : { certDir: values['cert-dir'] }),
   ...(values['client-secret'] === undefined ? {} : { clientSecret: values['client-secret'] }),
   allowHttpNotificationUrl: values['allow-http-webhooks'],
+  ...(values['sign-in-password'] === undefined ? {} : { signInPassword: values['sign-in-password'] }),
+  ...(values['api-client-secret'] === undefined ? {} : { apiClientSecret: values['api-client-secret'] }),
+  ...(values['redirect-uri'] === undefined ? {} : { redirectUris: values['redirect-uri'] }),
   trustInProcess: true,
 });
 

@@ -107,6 +107,8 @@ export class IdentityProvider {
     lifetimeSeconds: () => number;
     /** Password of the seeded dev users (default: random). */
     password?: string;
+    /** Secret of the seeded "Provision CLI" client (default: random). */
+    clientSecret?: string;
     now?: () => number;
   }) {
     this.tenantId = options.tenantId;
@@ -147,7 +149,11 @@ export class IdentityProvider {
       password,
       roles: [PROVISION_ROLES.read],
     });
-    this.addClient({ displayName: 'Provision CLI', roles: [PROVISION_ROLES.read, PROVISION_ROLES.operate] });
+    this.addClient({
+      displayName: 'Provision CLI',
+      roles: [PROVISION_ROLES.read, PROVISION_ROLES.operate],
+      ...(options.clientSecret === undefined ? {} : { clientSecret: options.clientSecret }),
+    });
   }
 
   /** The v2 issuer, as the OpenID configuration and every token name it. */

@@ -54,6 +54,10 @@ export interface GraphSimOptions {
   readonly logger?: boolean;
   /** Password of the seeded sign-in users (`provision.admin@…`, `provision.reader@…`); default: random. */
   readonly signInPassword?: string;
+  /** Secret of the seeded "Provision CLI" client (Provision.Read and Provision.Operate); default: random. */
+  readonly apiClientSecret?: string;
+  /** SPA redirect URIs of the Provision app (the dashboard's address), registered at start. */
+  readonly redirectUris?: readonly string[];
 }
 
 /** What the command prints and a test needs to connect. */
@@ -131,7 +135,9 @@ export async function startGraphSim(options: GraphSimOptions = {}): Promise<Grap
     signer,
     lifetimeSeconds: () => tokens.lifetimeSeconds,
     ...(options.signInPassword === undefined ? {} : { password: options.signInPassword }),
+    ...(options.apiClientSecret === undefined ? {} : { clientSecret: options.apiClientSecret }),
   });
+  for (const uri of options.redirectUris ?? []) identity.addRedirectUri(uri);
   const tokens: TokenService = new TokenService({
     signer,
     identity,

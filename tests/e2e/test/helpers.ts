@@ -21,6 +21,6 @@ export function orgUsernames(sims: Simulators): string[] {
 /** Every log entry matching `query`, through the demo harness's paging reader. */
 export async function logsOf(pipeline: Pipeline, query: Record<string, string>): Promise<LogEntry[]> {
   const entries: LogEntry[] = [];
-  for await (const entry of provisioningLog(pipeline.auditUrl, query)) entries.push(entry);
+  for await (const entry of provisioningLog(pipeline.audit, query)) entries.push(entry);
   return entries;
 }

@@ -105,10 +105,54 @@ describe('the pipeline end to end (services as processes, real Kafka, Redis, Pos
       env: { mapper: { RETRY_BASE_MS: '1000' } },
     });
     sims = pipeline.sims;
-    await waitForInitialSync(pipeline.auditUrl, { timeoutMs: 120_000 });
+    await waitForInitialSync(pipeline.audit, { timeoutMs: 120_000 });
   }, 180_000);
   afterAll(async () => {
     await pipeline?.stop();
+  });
+
+  it('lets no one into the APIs without signing in: 401 without a token, 403 with the wrong role, 200 with it', async () => {
+    const token = await pipeline.token();
+    const get = (url: string, bearer?: string) =>
+      fetch(url, bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {});
+    for (const url of [`${pipeline.auditUrl}/api/sync-status`, `${pipeline.mapperUrl}/api/deactivation-guard`]) {
+      const anonymous = await get(url);
+      expect(anonymous.status, url).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="Provision"');
+      expect((await get(url, `${token.slice(0, -4)}AAAA`)).status, `${url} forged`).toBe(401);
+      expect((await get(url, token)).status, url).toBe(200);
+    }
+    const onDemand = `${pipeline.ingestorUrl}/api/provision-on-demand`;
+    const post = (url: string, headers: Record<string, string>) =>
+      fetch(url, { method: 'POST', headers, body: JSON.stringify({ userId: ids['u1'] }) });
+    expect((await post(onDemand, { 'content-type': 'application/json' })).status).toBe(401);
+    // A cross-origin page can send text/plain without a preflight, never a bearer token or JSON.
+    expect((await post(onDemand, { 'content-type': 'text/plain' })).status).toBe(401);
+    expect((await post(onDemand, { 'content-type': 'text/plain', authorization: `Bearer ${token}` })).status).toBe(415);
+
+    const reader = sims.graph.identity.addClient({ displayName: 'e2e reader', roles: ['Provision.Read'] });
+    const readerToken = (await (
+      await fetch(`${sims.graph.authorityHost}/${sims.graph.tenantId}/oauth2/v2.0/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: reader.clientId,
+          client_secret: reader.clientSecret,
+          scope: sims.graph.signIn.defaultScope,
+        }),
+      })
+    ).json()) as { access_token: string };
+    const release = await post(`${pipeline.mapperUrl}/api/deactivation-guard/release`, {
+      'content-type': 'application/json',
+      authorization: `Bearer ${readerToken.access_token}`,
+    });
+    expect(release.status).toBe(403);
+    expect(await release.text()).toContain('Provision.Operate');
+    expect((await get(`${pipeline.auditUrl}/api/dead-letters`, readerToken.access_token)).status).toBe(200);
+    for (const base of [pipeline.auditUrl, pipeline.mapperUrl, pipeline.ingestorUrl]) {
+      expect((await get(`${base}/healthz`)).status, base).toBe(200);
+      expect((await get(`${base}/metrics`)).status, base).toBe(200);
+    }
   });
 
   it('provisions exactly the assigned users, each with the profile of its role and the mapped fields', () => {

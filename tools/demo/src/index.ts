@@ -1,3 +1,11 @@
+export {
+  type AuditApi,
+  type AuditTarget,
+  auditFetch,
+  auditUrlOf,
+  clientCredentials,
+  registerAuditApi,
+} from './audit-api.ts';
 export { type Pipeline, type PipelineOptions, startPipeline } from './pipeline.ts';
 export {
   freePort,

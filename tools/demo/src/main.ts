@@ -3,7 +3,7 @@
 // Ctrl-C. With --once it exits after the initial sync: 0 when every user reached Salesforce or
 // failed with a logged reason.
 import { parseArgs } from 'node:util';
-import { startPipeline } from './pipeline.ts';
+import { type Pipeline, startPipeline } from './pipeline.ts';
 import { waitForInitialSync } from './progress.ts';
 import { formatSummary, summarise } from './summary.ts';
 
@@ -56,6 +56,7 @@ say(
   `Graph (simulated tenant): ${pipeline.sims.graph.url}   Salesforce (simulated org): ${pipeline.sims.salesforce.url}`,
 );
 say(`Audit API and dashboard: ${pipeline.auditUrl}   Logs: ${pipeline.logDir}`);
+say(signInHelp(pipeline));
 say(`Initial sync of ${users} users…`);
 let lastLine = '';
 try {
@@ -81,3 +82,18 @@ if (values.once) await stop(0);
 say(
   `Incremental sync is running: change the tenant (${pipeline.sims.graph.url}/__admin/…) and watch ${pipeline.auditUrl}. Ctrl-C stops.`,
 );
+
+/** How to sign in to the dashboard and call the APIs (graph-sim's dev login and the seeded client). */
+function signInHelp(p: Pipeline): string {
+  const graph = p.sims.graph;
+  const users = p.signIn.users.map((u) => `    ${u.username}   password ${u.password}   (${u.roles.join(', ')})`);
+  return [
+    `Sign in to the dashboard: open ${p.signIn.dashboardUrl} and press "Sign in" (graph-sim's dev login; accept its`,
+    `  certificate once, or trust ${graph.caCertPath}):`,
+    ...users,
+    `APIs and the CLI: client credentials of "Provision CLI" (Provision.Read and Provision.Operate):`,
+    `  PROVISION_TENANT_ID=${graph.tenantId} PROVISION_AUTHORITY_HOST=${graph.authorityHost}`,
+    `  PROVISION_CLIENT_ID=${graph.signIn.client.clientId} PROVISION_CLIENT_SECRET=${graph.signIn.client.clientSecret}`,
+    `  PROVISION_API_SCOPE=${graph.signIn.defaultScope} NODE_EXTRA_CA_CERTS=${graph.caCertPath}`,
+  ].join('\n');
+}

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { GraphSim } from '@provision/graph-sim';
 import { up } from '@provision/infra';
+import { type AuditApi, clientCredentials, registerAuditApi } from './audit-api.ts';
 import { freePort, ROOT, type ServiceName, type ServiceProcess, startService } from './processes.ts';
 import { type SimulatorOptions, type Simulators, startSimulators } from './simulators.ts';
 
@@ -29,6 +31,16 @@ export interface Pipeline {
   /** The audit service's HTTP API and dashboard. */
   readonly auditUrl: string;
   readonly ingestorUrl: string;
+  readonly mapperUrl: string;
+  /** The audit API signed in (helpers given `auditUrl` alone sign in the same way in this process). */
+  readonly audit: AuditApi;
+  /**
+   * An access token for the services' APIs, from graph-sim by client credentials: the seeded
+   * "Provision CLI" client holds Provision.Read and Provision.Operate.
+   */
+  token(): Promise<string>;
+  /** How a person signs in to the dashboard (graph-sim's dev login). */
+  readonly signIn: { readonly dashboardUrl: string; readonly users: GraphSim['signIn']['users'] };
   readonly logDir: string;
   /** Stops a service (gracefully, or with SIGKILL as a crash) and starts it again with the same settings. */
   restart(name: ServiceName, signal?: 'SIGTERM' | 'SIGKILL'): Promise<ServiceProcess>;
@@ -64,6 +76,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ServiceName,
     number
   >;
+  // The dashboard signs in as an SPA: its address is a redirect URI of the Provision app.
+  for (const host of ['127.0.0.1', 'localhost']) graph.identity.addRedirectUri(`http://${host}:${ports.audit}/`);
   const common = {
     KAFKA_BROKERS: infra.KAFKA_BROKERS,
     REDIS_URL: infra.REDIS_URL,
@@ -72,6 +86,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     KAFKA_PARTITIONS: String(options.partitions ?? 6),
     LOG_LEVEL: options.logLevel ?? 'info',
     NODE_EXTRA_CA_CERTS: graph.caCertPath,
+    // Sign-in: graph-sim is the identity provider (tokens checked against its JWKS, as Entra's are).
+    AUTH_TENANT_ID: graph.tenantId,
+    AUTH_AUTHORITY_HOST: graph.authorityHost,
+    AUTH_AUDIENCE: graph.signIn.apiAppId,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
   const envs: Record<ServiceName, Record<string, string>> = {
@@ -126,12 +144,25 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     await sims.close();
     throw error;
   }
+  const auditUrl = `http://127.0.0.1:${ports.audit}`;
+  const token = clientCredentials({
+    tokenEndpoint: `${graph.authorityHost}/${graph.tenantId}/oauth2/v2.0/token`,
+    clientId: graph.signIn.client.clientId,
+    clientSecret: graph.signIn.client.clientSecret,
+    scope: graph.signIn.defaultScope,
+  });
+  const audit: AuditApi = { url: auditUrl, token };
+  const unregister = registerAuditApi(audit);
   return {
     runId,
     sims,
     services,
-    auditUrl: `http://127.0.0.1:${ports.audit}`,
+    auditUrl,
     ingestorUrl: `http://127.0.0.1:${ports.ingestor}`,
+    mapperUrl: `http://127.0.0.1:${ports.mapper}`,
+    audit,
+    token,
+    signIn: { dashboardUrl: `${auditUrl}/`, users: graph.signIn.users },
     logDir,
     startService: start,
     async stopService(name, signal = 'SIGTERM') {
@@ -144,6 +175,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     async stop() {
       // Upstream first, so nothing new flows into a stage that is stopping.
       for (const name of [...ORDER].reverse()) await services[name].stop().catch(() => undefined);
+      unregister();
       await sims.close();
     },
   };

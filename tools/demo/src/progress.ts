@@ -1,3 +1,5 @@
+import { type AuditTarget, auditFetch } from './audit-api.ts';
+
 /** What the demo reads of the audit service's `GET /api/sync-status`. */
 export interface SyncStatusView {
   fullSync: {
@@ -12,8 +14,8 @@ export interface SyncStatusView {
   quarantine: Record<string, unknown> | null;
 }
 
-export async function fetchSyncStatus(auditUrl: string): Promise<SyncStatusView> {
-  const response = await fetch(`${auditUrl}/api/sync-status`);
+export async function fetchSyncStatus(audit: AuditTarget): Promise<SyncStatusView> {
+  const response = await auditFetch(audit, '/api/sync-status');
   if (!response.ok) throw new Error(`audit answered ${response.status} to /api/sync-status`);
   return (await response.json()) as SyncStatusView;
 }
@@ -25,14 +27,14 @@ export async function fetchSyncStatus(auditUrl: string): Promise<SyncStatusView>
  * result. Stable over two polls, so a command still in flight is not missed.
  */
 export async function waitForInitialSync(
-  auditUrl: string,
+  audit: AuditTarget,
   options: { timeoutMs?: number; intervalMs?: number; onProgress?: (status: SyncStatusView) => void } = {},
 ): Promise<SyncStatusView> {
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);
   let stableFor = 0;
   let previous = -1;
   for (;;) {
-    const status = await fetchSyncStatus(auditUrl).catch(() => undefined);
+    const status = await fetchSyncStatus(audit).catch(() => undefined);
     if (status) {
       options.onProgress?.(status);
       const users = status.fullSync.counts?.['users'] ?? Number.POSITIVE_INFINITY;

@@ -1,3 +1,5 @@
+import { type AuditTarget, auditFetch, auditUrlOf } from './audit-api.ts';
+
 /** One provisioning log entry, as far as the summary reads it (the audit API's shape). */
 export interface LogEntry {
   action: string;
@@ -11,14 +13,17 @@ export interface LogEntry {
 }
 
 /** Every entry of the provisioning log that matches `query`, page after page (keyset paging, 1,000 a page). */
-export async function* provisioningLog(auditUrl: string, query: Record<string, string> = {}): AsyncGenerator<LogEntry> {
+export async function* provisioningLog(
+  audit: AuditTarget,
+  query: Record<string, string> = {},
+): AsyncGenerator<LogEntry> {
   let cursor: string | null = null;
   do {
-    const url = new URL('/api/provisioning-logs', auditUrl);
+    const url = new URL('/api/provisioning-logs', auditUrlOf(audit));
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     url.searchParams.set('limit', '1000');
     if (cursor) url.searchParams.set('cursor', cursor);
-    const response = await fetch(url);
+    const response = await auditFetch(audit, url);
     if (!response.ok) throw new Error(`audit answered ${response.status}: ${await response.text()}`);
     const page = (await response.json()) as { items: LogEntry[]; nextCursor: string | null };
     yield* page.items;
@@ -45,7 +50,7 @@ export interface Summary {
 }
 
 /** Reads every log entry of the run and counts what happened to the users. */
-export async function summarise(auditUrl: string): Promise<Summary> {
+export async function summarise(audit: AuditTarget): Promise<Summary> {
   const s: Summary = {
     total: 0,
     created: 0,
@@ -60,7 +65,7 @@ export async function summarise(auditUrl: string): Promise<Summary> {
     firstIssuedAt: null,
     lastCompletedAt: null,
   };
-  for await (const e of provisioningLog(auditUrl)) count(s, e);
+  for await (const e of provisioningLog(audit)) count(s, e);
   return s;
 }
 
