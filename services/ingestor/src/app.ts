@@ -53,6 +53,8 @@ export interface IngestorDeps {
   readonly assignmentPollIntervalMs?: number;
   /** The secret notifications must carry; without it every notification is rejected. */
   readonly clientState?: string;
+  /** Our Entra tenant: notifications must name it (and one of our subscriptions), or are ignored. */
+  readonly tenantId?: string;
   /** Subscriptions are created only with these (when `WEBHOOK_PUBLIC_URL` is set). */
   readonly webhook?: WebhookSettings;
   /** Checks the API's bearer tokens; without it every API call is refused (never open by default). */
@@ -163,6 +165,8 @@ export function buildService(deps: IngestorDeps): IngestorService {
     await limitRate(webhook, { max: deps.webhookPerMinute ?? 6000, windowMs: 60_000 });
     registerWebhookRoutes(webhook, {
       clientState: deps.clientState,
+      tenantId: deps.tenantId,
+      ownsSubscription: async (id) => (keeper ? keeper.isOurs(id) : false),
       metrics: deps.metrics,
       log: deps.log,
       onChanges: () => scheduler.request('notification'),

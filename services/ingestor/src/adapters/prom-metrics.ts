@@ -16,7 +16,7 @@ export function promMetrics(registry: Registry): IngestorMetrics {
   const notifications = counter(
     registry,
     'ingestor_notifications_total',
-    'Graph notifications received, by kind and outcome (rejected = wrong clientState or malformed)',
+    'Graph notifications received, by kind and outcome (rejected = wrong clientState or malformed; unknown = another tenant or a subscription not ours)',
     ['kind', 'outcome'],
   );
   const polls = counter(

@@ -66,6 +66,7 @@ export async function createIngestor(
       assignmentPollIntervalMs: config.ASSIGNMENT_POLL_INTERVAL_MS,
       auth: { verifier: verifierFromConfig(config) },
       ...(config.WEBHOOK_CLIENT_STATE ? { clientState: config.WEBHOOK_CLIENT_STATE } : {}),
+      tenantId: config.GRAPH_TENANT_ID,
       ...(config.WEBHOOK_PUBLIC_URL || options.webhookPublicUrl
         ? {
             webhook: {

@@ -155,7 +155,8 @@ export interface SubscriptionStore {
 export interface IngestorMetrics {
   published(type: string, count: number): void;
   round(mode: 'full' | 'incremental', outcome: 'ok' | 'failed', seconds: number): void;
-  notification(kind: 'change' | 'lifecycle', outcome: 'accepted' | 'rejected', count: number): void;
+  /** `rejected`: wrong clientState or malformed; `unknown`: another tenant or a subscription not ours. */
+  notification(kind: 'change' | 'lifecycle', outcome: 'accepted' | 'rejected' | 'unknown', count: number): void;
   /** One assignments poll and what it found. */
   assignmentPoll(outcome: 'changed' | 'unchanged' | 'skipped' | 'failed'): void;
 }

@@ -75,6 +75,7 @@ describe('SubscriptionKeeper', () => {
     gateway.failing.add('reauthorize');
     gateway.failing.add('renew');
     gateway.log.length = 0;
+    clock.advance(61_000);
     await k.reauthorize('sub-1');
     expect(gateway.log).toEqual(['reauthorize sub-1', 'renew sub-1', 'create users']);
     expect(k.owns('sub-3')).toBe(true);
@@ -92,5 +93,30 @@ describe('SubscriptionKeeper', () => {
       'create groups',
     ]);
     expect(store.ids['groups']).toBe('sub-3');
+  });
+
+  it('handles a repeated lifecycle event once: concurrent repeats share the attempt, later ones within a minute are dropped', async () => {
+    const k = keeper();
+    await k.ensure();
+    gateway.log.length = 0;
+    await Promise.all(Array.from({ length: 50 }, () => k.reauthorize('sub-1')));
+    await k.reauthorize('sub-1');
+    expect(gateway.log).toEqual(['reauthorize sub-1']);
+    clock.advance(61_000);
+    await k.reauthorize('sub-1');
+    expect(gateway.log).toEqual(['reauthorize sub-1', 'reauthorize sub-1']);
+    await Promise.all(Array.from({ length: 50 }, () => k.recreate('sub-2')));
+    expect(gateway.log.filter((l) => l === 'create groups')).toHaveLength(1);
+  });
+
+  it('knows the ids it created and those stored by another replica, re-reading the store at most every 5 s', async () => {
+    const k = keeper();
+    await k.ensure();
+    expect(await k.isOurs('sub-1')).toBe(true);
+    expect(await k.isOurs('sub-9')).toBe(false);
+    await store.save('users', 'sub-9');
+    expect(await k.isOurs('sub-9')).toBe(false);
+    clock.advance(5_001);
+    expect(await k.isOurs('sub-9')).toBe(true);
   });
 });

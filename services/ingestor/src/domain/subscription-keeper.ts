@@ -19,6 +19,11 @@ export interface SubscriptionKeeperOptions {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+// Ids of subscriptions another replica (or a previous run) stored are re-read at most this often.
+const STORED_IDS_MAX_AGE_MS = 5_000;
+// A lifecycle event handled for a subscription is not handled again for it within this window:
+// Graph may repeat one, and a forged burst must not turn into a burst of Graph calls.
+const REPEAT_WINDOW_MS = 60_000;
 
 /**
  * Keeps one change-notification subscription per resource alive: creates them at start (reusing
@@ -31,6 +36,9 @@ export class SubscriptionKeeper {
   readonly #renewBeforeMs: number;
   /** resource → live subscription. */
   readonly #live = new Map<string, SubscriptionInfo>();
+  /** Lifecycle work in flight or lately done, by `event:subscriptionId`, with when it started. */
+  readonly #handled = new Map<string, { at: number; work: Promise<void> }>();
+  #stored: { ids: ReadonlySet<string>; at: number } | undefined;
 
   constructor(options: SubscriptionKeeperOptions) {
     this.#o = options;
@@ -46,6 +54,19 @@ export class SubscriptionKeeper {
   /** Whether a subscription id is one of ours. */
   owns(subscriptionId: string): boolean {
     return this.#resourceOf(subscriptionId) !== undefined;
+  }
+
+  /**
+   * Whether a subscription id is ours: a live one, or one stored by another replica or a previous
+   * run (the store is re-read at most every few seconds, so a flood of unknown ids costs little).
+   */
+  async isOurs(subscriptionId: string): Promise<boolean> {
+    if (this.owns(subscriptionId)) return true;
+    const now = this.#o.clock.now().getTime();
+    if (this.#stored === undefined || now - this.#stored.at > STORED_IDS_MAX_AGE_MS) {
+      this.#stored = { ids: new Set(Object.values(await this.#o.store.load())), at: now };
+    }
+    return this.#stored.ids.has(subscriptionId);
   }
 
   /** Makes sure each resource has a live subscription. */
@@ -80,8 +101,15 @@ export class SubscriptionKeeper {
     }
   }
 
-  /** `reauthorizationRequired`: reauthorize; failing that renew; failing that recreate. */
-  async reauthorize(subscriptionId: string): Promise<void> {
+  /**
+   * `reauthorizationRequired`: reauthorize; failing that renew; failing that recreate. Repeats of
+   * the event for the same subscription, at once or within a minute, share the one attempt.
+   */
+  reauthorize(subscriptionId: string): Promise<void> {
+    return this.#once(`reauthorize:${subscriptionId}`, () => this.#reauthorize(subscriptionId));
+  }
+
+  async #reauthorize(subscriptionId: string): Promise<void> {
     const resource = this.#resourceOf(subscriptionId);
     if (resource === undefined) return;
     try {
@@ -98,10 +126,30 @@ export class SubscriptionKeeper {
     }
   }
 
-  /** `subscriptionRemoved`: Graph dropped it; make a new one. */
-  async recreate(subscriptionId: string): Promise<void> {
-    const resource = this.#resourceOf(subscriptionId);
-    if (resource !== undefined) await this.#create(resource);
+  /**
+   * `subscriptionRemoved`: Graph dropped it; make a new one. Repeats of the event share the one
+   * re-creation, and once it is done the old id is no longer ours.
+   */
+  recreate(subscriptionId: string): Promise<void> {
+    return this.#once(`recreate:${subscriptionId}`, async () => {
+      const resource = this.#resourceOf(subscriptionId);
+      if (resource !== undefined) await this.#create(resource);
+    });
+  }
+
+  #once(key: string, run: () => Promise<void>): Promise<void> {
+    const now = this.#o.clock.now().getTime();
+    for (const [k, h] of this.#handled) if (now - h.at > REPEAT_WINDOW_MS) this.#handled.delete(k);
+    const seen = this.#handled.get(key);
+    if (seen) {
+      this.#o.log.info({ key }, 'repeated lifecycle notification: already handled');
+      return seen.work;
+    }
+    const work = run();
+    this.#handled.set(key, { at: now, work });
+    // A failed attempt may be tried again by the next notification.
+    work.catch(() => this.#handled.delete(key));
+    return work;
   }
 
   async #create(resource: string): Promise<void> {

@@ -11,24 +11,28 @@ import {
 } from '../testing/fakes.ts';
 
 const SECRET = 'a-client-state-secret-of-some-length';
+const TENANT = '7c1f3b2a-0d4e-4f6a-9b8c-1e2d3c4b5a69';
 
 let service: IngestorService;
 let metrics: RecordingMetrics;
 let directory: FakeDirectory;
 let gateway: FakeSubscriptionGateway;
+let warnings: string[];
 
 beforeEach(() => {
   metrics = new RecordingMetrics();
   directory = new FakeDirectory();
   gateway = new FakeSubscriptionGateway();
+  warnings = [];
   service = buildService({
     source: directory,
     state: new MemorySyncState(),
     sink: new MemorySink(),
     metrics,
-    log: silentLog,
+    log: { ...silentLog, warn: (_o, message) => warnings.push(message ?? '') },
     syncIntervalMs: 3_600_000,
     clientState: SECRET,
+    tenantId: TENANT,
     webhook: { publicUrl: 'https://ingestor.example.com', gateway, store: new MemorySubscriptionStore() },
   });
 });
@@ -37,8 +41,9 @@ afterEach(async () => {
   await service.stop();
 });
 
-const notification = (clientState: string) => ({
-  subscriptionId: 'sub-1',
+const notification = (clientState: string, subscriptionId = 'sub-1', tenantId = TENANT) => ({
+  subscriptionId,
+  tenantId,
   changeType: 'updated',
   clientState,
   resource: 'Users/3f1c9a52-8d2e-4b7a-9c1e-2a6b5d4e7f10',
@@ -68,16 +73,73 @@ describe('POST /webhooks/graph', () => {
     expect(response.body).toBe('abc def');
   });
 
-  it('accepts notifications with the right clientState with 202 and schedules a round', async () => {
+  it('accepts notifications with the right clientState, tenant and subscription with 202 and schedules a round', async () => {
+    await service.start();
+    await service.idle();
+    directory.calls.length = 0;
     const response = await service.http.inject({
       method: 'POST',
       url: '/webhooks/graph',
       payload: { value: [notification(SECRET), notification(SECRET)] },
     });
     expect(response.statusCode).toBe(202);
-    expect(metrics.notifications.get('change:accepted')).toBe(2);
+    await waitUntil(() => metrics.notifications.get('change:accepted') === 2);
+    await waitUntil(() => directory.calls.includes('usersDelta'));
     await service.idle();
-    expect(directory.calls).toContain('usersDelta');
+  });
+
+  it('ignores, counts and logs notifications for a subscription not ours or another tenant, still answering 202', async () => {
+    await service.start();
+    await service.idle();
+    directory.calls.length = 0;
+    const response = await service.http.inject({
+      method: 'POST',
+      url: '/webhooks/graph',
+      payload: {
+        value: [
+          notification(SECRET, 'sub-of-someone-else'),
+          notification(SECRET, 'sub-1', '00000000-0000-4000-8000-000000000000'),
+          notification(SECRET, 'sub-1', ''),
+          { ...notification(SECRET), subscriptionId: undefined },
+        ],
+      },
+    });
+    expect(response.statusCode).toBe(202);
+    await waitUntil(() => metrics.notifications.get('change:unknown') === 4);
+    expect(metrics.notifications.get('change:accepted') ?? 0).toBe(0);
+    expect(warnings).toContain('notifications for another tenant or a subscription not ours ignored');
+    await service.idle();
+    expect(directory.calls).toEqual([]);
+  });
+
+  it('knows a subscription another replica stored, without having created it', async () => {
+    const store = new MemorySubscriptionStore();
+    await store.save('users', 'sub-from-replica-2');
+    const other = buildService({
+      source: directory,
+      state: new MemorySyncState(),
+      sink: new MemorySink(),
+      metrics,
+      log: silentLog,
+      syncIntervalMs: 3_600_000,
+      clientState: SECRET,
+      tenantId: TENANT,
+      webhook: { publicUrl: 'https://ingestor.example.com', gateway, store },
+    });
+    try {
+      await other.start();
+      await other.idle();
+      await store.save('groups', 'sub-from-replica-2-groups');
+      directory.calls.length = 0;
+      await other.http.inject({
+        method: 'POST',
+        url: '/webhooks/graph',
+        payload: { value: [notification(SECRET, 'sub-from-replica-2-groups', TENANT.toUpperCase())] },
+      });
+      await waitUntil(() => metrics.notifications.get('change:accepted') === 1);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('ignores and counts notifications with a wrong clientState, still answering 202, and runs no round', async () => {
@@ -87,7 +149,7 @@ describe('POST /webhooks/graph', () => {
       payload: { value: [notification('guess'), notification(`${SECRET}x`), { clientState: 42 }] },
     });
     expect(response.statusCode).toBe(202);
-    expect(metrics.notifications.get('change:rejected')).toBe(3);
+    await waitUntil(() => metrics.notifications.get('change:rejected') === 3);
     expect(metrics.notifications.get('change:accepted') ?? 0).toBe(0);
     await service.idle();
     expect(directory.calls).toEqual([]);
@@ -131,7 +193,7 @@ describe('POST /webhooks/graph/lifecycle', () => {
     const response = await service.http.inject({
       method: 'POST',
       url: '/webhooks/graph/lifecycle',
-      payload: { value: [{ subscriptionId: users.id, clientState: SECRET, lifecycleEvent: 'subscriptionRemoved' }] },
+      payload: { value: [lifecycle(users.id, 'subscriptionRemoved')] },
     });
     expect(response.statusCode).toBe(202);
     await waitUntil(() => gateway.log.filter((l) => l === 'create users').length === 2);
@@ -149,10 +211,10 @@ describe('POST /webhooks/graph/lifecycle', () => {
       url: '/webhooks/graph/lifecycle',
       payload: {
         value: [
-          { subscriptionId: groups.id, clientState: SECRET, lifecycleEvent: 'reauthorizationRequired' },
-          { subscriptionId: groups.id, clientState: SECRET, lifecycleEvent: 'missed' },
-          { subscriptionId: groups.id, clientState: 'wrong', lifecycleEvent: 'subscriptionRemoved' },
-          { subscriptionId: groups.id, clientState: SECRET, lifecycleEvent: 'somethingNew' },
+          lifecycle(groups.id, 'reauthorizationRequired'),
+          lifecycle(groups.id, 'missed'),
+          { ...lifecycle(groups.id, 'subscriptionRemoved'), clientState: 'wrong' },
+          lifecycle(groups.id, 'somethingNew'),
         ],
       },
     });
@@ -162,6 +224,89 @@ describe('POST /webhooks/graph/lifecycle', () => {
     expect(gateway.log.filter((l) => l.startsWith('create'))).toEqual(['create users', 'create groups']);
     expect(metrics.notifications.get('lifecycle:rejected')).toBe(1);
   });
+
+  it('50 identical subscriptionRemoved items, in one batch or 50 requests at once, recreate it once', async () => {
+    await service.start();
+    await service.idle();
+    const create = gateway.create.bind(gateway);
+    gateway.create = async (s) => {
+      await new Promise((r) => setTimeout(r, 30));
+      return create(s);
+    };
+    const users = [...gateway.live.values()].find((s) => s.resource === 'users')!;
+    const batch = { value: Array.from({ length: 50 }, () => lifecycle(users.id, 'subscriptionRemoved')) };
+    await service.http.inject({ method: 'POST', url: '/webhooks/graph/lifecycle', payload: batch });
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        service.http.inject({
+          method: 'POST',
+          url: '/webhooks/graph/lifecycle',
+          payload: { value: [lifecycle(users.id, 'subscriptionRemoved')] },
+        }),
+      ),
+    );
+    await waitUntil(() => gateway.log.filter((l) => l === 'create users').length === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    await service.idle();
+    expect(gateway.log.filter((l) => l === 'create users')).toHaveLength(2);
+    // Once recreated, the old id is not ours: a late repeat is ignored and counted.
+    await service.http.inject({
+      method: 'POST',
+      url: '/webhooks/graph/lifecycle',
+      payload: { value: [lifecycle(users.id, 'subscriptionRemoved')] },
+    });
+    await waitUntil(() => (metrics.notifications.get('lifecycle:unknown') ?? 0) >= 1);
+    expect(gateway.log.filter((l) => l === 'create users')).toHaveLength(2);
+  });
+
+  it('50 reauthorizationRequired items reauthorize once; 50 missed items run one round', async () => {
+    await service.start();
+    await service.idle();
+    const groups = [...gateway.live.values()].find((s) => s.resource === 'groups')!;
+    directory.calls.length = 0;
+    const many = (event: string) => ({ value: Array.from({ length: 50 }, () => lifecycle(groups.id, event)) });
+    await service.http.inject({ method: 'POST', url: '/webhooks/graph/lifecycle', payload: many('missed') });
+    await service.http.inject({
+      method: 'POST',
+      url: '/webhooks/graph/lifecycle',
+      payload: many('reauthorizationRequired'),
+    });
+    await service.http.inject({
+      method: 'POST',
+      url: '/webhooks/graph/lifecycle',
+      payload: many('reauthorizationRequired'),
+    });
+    await waitUntil(() => metrics.notifications.get('lifecycle:accepted') === 150);
+    await waitUntil(() => gateway.log.includes(`reauthorize ${groups.id}`));
+    await waitUntil(() => directory.calls.includes('usersDelta'));
+    await service.idle();
+    expect(gateway.log.filter((l) => l === `reauthorize ${groups.id}`)).toHaveLength(1);
+    expect(directory.calls.filter((c) => c === 'usersDelta')).toHaveLength(1);
+  });
+
+  it('ignores lifecycle items of another tenant or subscription', async () => {
+    await service.start();
+    await service.idle();
+    await service.http.inject({
+      method: 'POST',
+      url: '/webhooks/graph/lifecycle',
+      payload: {
+        value: [
+          { ...lifecycle('sub-1', 'subscriptionRemoved'), tenantId: '00000000-0000-4000-8000-000000000000' },
+          lifecycle('not-ours', 'subscriptionRemoved'),
+        ],
+      },
+    });
+    await waitUntil(() => metrics.notifications.get('lifecycle:unknown') === 2);
+    expect(gateway.log.filter((l) => l.startsWith('create'))).toEqual(['create users', 'create groups']);
+  });
+});
+
+const lifecycle = (subscriptionId: string, lifecycleEvent: string) => ({
+  subscriptionId,
+  tenantId: TENANT,
+  clientState: SECRET,
+  lifecycleEvent,
 });
 
 async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
