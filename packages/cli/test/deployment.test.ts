@@ -87,7 +87,10 @@ function interpolate(value: string, env: Env): string {
   );
 }
 
-function stringEnv(raw: Record<string, unknown>, env: Env = {}): Env {
+/** What `.env` must hold even for the sandbox: the one secret without a public default. */
+const SANDBOX_DOTENV: Env = { WEBHOOK_CLIENT_STATE: 'a-random-secret-from-dotenv-0123456789' };
+
+function stringEnv(raw: Record<string, unknown>, env: Env = SANDBOX_DOTENV): Env {
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, interpolate(String(v ?? ''), env)]));
 }
 
@@ -118,8 +121,24 @@ describe('docker-compose.yml', () => {
     expect(await unknownVariables(service, env)).toEqual([]);
   });
 
+  it('publishes every host port on 127.0.0.1 only', () => {
+    const published = Object.entries(services).flatMap(([name, service]) =>
+      ((service['ports'] ?? []) as unknown[]).map((port) => [name, String(port)] as const),
+    );
+    expect(published.map(([name]) => name).sort()).toEqual(['audit', 'ingestor', 'mapper']);
+    for (const [name, port] of published) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
+  it('has no public default for the webhook clientState: without one in .env, compose refuses to start', () => {
+    const raw = String(services['ingestor']?.['environment']?.['WEBHOOK_CLIENT_STATE']);
+    expect(() => interpolate(raw, {})).toThrow(/WEBHOOK_CLIENT_STATE: set WEBHOOK_CLIENT_STATE/);
+    expect(interpolate(raw, SANDBOX_DOTENV)).toBe(SANDBOX_DOTENV['WEBHOOK_CLIENT_STATE']);
+    expect(read('docker-compose.yml')).not.toMatch(/WEBHOOK_CLIENT_STATE:-/);
+  });
+
   it('with a real tenant’s .env, the services point at it and need nothing else', async () => {
     const dotenv: Env = {
+      ...SANDBOX_DOTENV,
       GRAPH_BASE_URL: 'https://graph.microsoft.com',
       GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.com',
       GRAPH_TENANT_ID: 'tenant',
@@ -237,6 +256,75 @@ describe('k8s/', () => {
       expect(named('PodDisruptionBudget', `provision-${service}`)).toBeDefined();
     },
   );
+
+  describe('NetworkPolicies', () => {
+    const policies = ofKind('NetworkPolicy');
+    const labelsOf = (deployment: Doc): Record<string, string> => deployment['spec']['template']['metadata']['labels'];
+    const selects = (selector: Doc, labels: Record<string, string>): boolean =>
+      Object.entries((selector['matchLabels'] ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v) &&
+      ((selector['matchExpressions'] ?? []) as Doc[]).every((e) =>
+        e['operator'] === 'In' ? (e['values'] as string[]).includes(labels[e['key']] ?? '') : false,
+      );
+    const policiesOf = (deployment: Doc, type: 'Ingress' | 'Egress') =>
+      policies.filter(
+        (p) =>
+          (p['spec']['policyTypes'] as string[]).includes(type) &&
+          selects(p['spec']['podSelector'], labelsOf(deployment)),
+      );
+
+    it('deny all ingress and egress in the namespace by default (and the four Deployments are all there is)', () => {
+      expect(
+        ofKind('Deployment')
+          .map((d) => d['metadata']['name'])
+          .sort(),
+      ).toEqual(SERVICES.map((s) => `provision-${s}`).sort());
+      const deny = policies.filter((p) => Object.keys(p['spec']['podSelector']).length === 0 && !p['spec']['ingress']);
+      expect(deny.some((p) => p['spec']['policyTypes'].includes('Ingress'))).toBe(true);
+      expect(deny.some((p) => p['spec']['policyTypes'].includes('Egress') && !p['spec']['egress'])).toBe(true);
+    });
+
+    it.each(SERVICES)('%s is selected by a policy that lets in only its HTTP port, from named peers', (service) => {
+      const deployment = named('Deployment', `provision-${service}`)!;
+      const rules = policiesOf(deployment, 'Ingress').flatMap((p) => (p['spec']['ingress'] ?? []) as Doc[]);
+      expect(rules.length).toBeGreaterThan(0);
+      const port = deployment['spec']['template']['spec']['containers'][0]['ports'][0]['containerPort'];
+      for (const rule of rules) {
+        expect(rule['ports']).toEqual([{ protocol: 'TCP', port }]);
+        // Never "from anywhere": every rule names its peers.
+        expect(rule['from']?.length).toBeGreaterThan(0);
+        for (const peer of rule['from'] as Doc[]) expect(peer['ipBlock']).toBeUndefined();
+      }
+      const from = rules.flatMap((r) => r['from'] as Doc[]);
+      const namespaces = from.map((p) => p['namespaceSelector']?.['matchLabels']?.['kubernetes.io/metadata.name']);
+      expect(namespaces).toContain('monitoring');
+      if (service === 'ingestor' || service === 'audit') expect(namespaces).toContain('ingress-nginx');
+      else expect(namespaces).not.toContain('ingress-nginx');
+    });
+
+    it.each(SERVICES)('%s may reach DNS, Kafka and Redis, and outside HTTPS only where it needs it', (service) => {
+      const deployment = named('Deployment', `provision-${service}`)!;
+      const egress = policiesOf(deployment, 'Egress').flatMap((p) => (p['spec']['egress'] ?? []) as Doc[]);
+      const ports = (rule: Doc) => (rule['ports'] as Doc[]).map((p) => p['port']);
+      const toNamespace = (name: string) =>
+        egress.filter((r) =>
+          (r['to'] as Doc[]).some(
+            (t) => t['namespaceSelector']?.['matchLabels']?.['kubernetes.io/metadata.name'] === name,
+          ),
+        );
+      expect(toNamespace('kube-system').flatMap(ports)).toContain(53);
+      expect(toNamespace('kafka').flatMap(ports)).toContain(9092);
+      expect(toNamespace('redis').flatMap(ports)).toContain(6379);
+      expect(toNamespace('postgres').flatMap(ports)).toEqual(service === 'audit' ? [5432] : []);
+      const outside = egress.filter((r) => (r['to'] as Doc[]).some((t) => t['ipBlock']));
+      for (const rule of outside) {
+        // Public addresses only: never the cluster's or the cloud metadata service's.
+        for (const t of rule['to'] as Doc[])
+          expect(t['ipBlock']['except']).toEqual(expect.arrayContaining(['10.0.0.0/8', '169.254.0.0/16']));
+      }
+      expect(outside.flatMap(ports)).toContain(443);
+      expect(outside.flatMap(ports).filter((p) => p !== 443)).toEqual(service === 'audit' ? [587, 465] : []);
+    });
+  });
 
   it('autoscales the writer and the mapper on CPU, never past the partition count', () => {
     const partitions = Number(named('ConfigMap', 'provision-common')!['data']['KAFKA_PARTITIONS']);
