@@ -73,19 +73,19 @@ export class ChangeStream {
   readonly #graph: GraphSim;
   readonly #random: Random;
   readonly #history: MutableHistory;
-  readonly #preexistingOpen: () => boolean;
+  readonly #linked: (userId: string) => boolean;
   #created = 0;
 
   /**
-   * `preexistingOpen` says whether users that already existed in Salesforce may be changed yet:
-   * only once the initial sync has matched them, or whether Provision linked them would depend on
-   * timing. Pre-existing users that were out of scope at the start are never changed.
+   * `linked` says whether a user that already existed in Salesforce has been matched (the audit
+   * logged it): only then may it change, or whether Provision linked it would depend on timing.
+   * Pre-existing users that were out of scope at the start are never changed.
    */
-  constructor(graph: GraphSim, random: Random, history: MutableHistory, preexistingOpen: () => boolean) {
+  constructor(graph: GraphSim, random: Random, history: MutableHistory, linked: (userId: string) => boolean) {
     this.#graph = graph;
     this.#random = random;
     this.#history = history;
-    this.#preexistingOpen = preexistingOpen;
+    this.#linked = linked;
   }
 
   apply(kind: ChangeKind, atMs: number): ChangeRecord {
@@ -100,7 +100,7 @@ export class ChangeStream {
 
   #eligible(user: TenantUser): boolean {
     if (!this.#history.preexisting.has(user.id)) return true;
-    return this.#history.matchedPreexisting.has(user.id) && this.#preexistingOpen();
+    return this.#history.matchedPreexisting.has(user.id) && this.#linked(user.id);
   }
 
   /** A user matching `filter`, in scope with probability `inScopeShare` when there is one. */

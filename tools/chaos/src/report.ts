@@ -27,6 +27,14 @@ export interface ChaosReport {
   kills: KillRecord[];
   faults: { injected: InjectedFault[]; byKind: Record<string, number> };
   changes: { planned: number; made: number; byKind: Record<string, number>; skipped: ChangeRecord[] };
+  /** Requests each simulator served during the run, by route (how much the faults had to bite on). */
+  requests: { salesforce: Record<string, number>; graph: Record<string, number> };
+  /**
+   * Users already in Salesforce before the run: how many, how many in scope at the start (to be
+   * matched), how many the audit showed matched during the faults (only those were changed), and the
+   * changes made to them.
+   */
+  preexisting: { total: number; inScopeAtStart: number; matchedDuringFaults: number; changed: number };
   initialSyncSeconds: number | null;
   faultWindowSeconds: number;
   converged: boolean;

@@ -1,6 +1,6 @@
 // One chaos run: the pipeline under faults, then the wait for convergence, then the report.
 
-import { fetchSyncStatus, type Pipeline, startPipeline } from '@provision/demo';
+import { fetchSyncStatus, type Pipeline, provisioningLog, startPipeline } from '@provision/demo';
 import { up } from '@provision/infra';
 import type { ChaosOptions } from './args.ts';
 import { auditCompleteness, entriesOf } from './audit.ts';
@@ -77,21 +77,26 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     const injected: InjectedFault[] = [];
     const changes: ChangeRecord[] = [];
 
-    // The initial sync is over when the audit says so; only then may pre-existing users change.
+    // When the initial sync is over (for the report), and which pre-existing users Provision has
+    // matched (the audit logged a success for them): only those may change.
     let initialSyncSeconds: number | null = null;
+    const linked = new Set<string>();
     const watchInitialSync = (async () => {
-      let stable = 0;
-      while (initialSyncSeconds === null && !stop.signal.aborted) {
+      while (!stop.signal.aborted) {
         const s = await fetchSyncStatus(pipeline.auditUrl).catch(() => undefined);
-        const users = s?.fullSync.counts?.['users'] ?? Number.POSITIVE_INFINITY;
-        const done =
-          s !== undefined &&
-          s.fullSync.state === 'completed' &&
-          s.progress.commandsIssued >= users &&
-          s.progress.pending === 0;
-        stable = done ? stable + 1 : 0;
-        if (stable >= 2) initialSyncSeconds = since();
-        await sleepUntil(Date.now() + 1000, stop.signal);
+        if (initialSyncSeconds === null && s?.initialSyncCompleted) initialSyncSeconds = since();
+        if (linked.size < history.matchedPreexisting.size) {
+          try {
+            for await (const e of provisioningLog(pipeline.auditUrl, { status: 'success' })) {
+              if (e.targetIdentity.id && history.matchedPreexisting.has(e.sourceIdentity.id)) {
+                linked.add(e.sourceIdentity.id);
+              }
+            }
+          } catch {
+            // the audit may be down (killed): next round
+          }
+        }
+        await sleepUntil(Date.now() + 2000, stop.signal);
       }
     })();
 
@@ -99,7 +104,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       `faults for ${windowMs / 1000} s: ${options.kills} kills, ${salesforcePlan.length} Salesforce episodes, ` +
         `${graphPlan.length} Graph faults, ${changePlan.length} tenant changes`,
     );
-    const stream = new ChangeStream(graph, random.fork('targets'), history, () => initialSyncSeconds !== null);
+    const stream = new ChangeStream(graph, random.fork('targets'), history, (id) => linked.has(id));
     const changing = (async () => {
       for (const planned of changePlan) {
         if (await sleepUntil(t0 + planned.atMs, stop.signal)) return;
@@ -209,6 +214,14 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
           (c) => c.kind,
         ),
         skipped: changes.filter((c) => c.skipped),
+      },
+      requests: { salesforce: salesforce.admin.requestCounts(), graph: graph.admin.requestCounts() },
+      preexisting: {
+        total: history.preexisting.size,
+        inScopeAtStart: history.matchedPreexisting.size,
+        matchedDuringFaults: linked.size,
+        changed: changes.filter((c) => c.userId !== undefined && !c.skipped && history.preexisting.has(c.userId))
+          .length,
       },
       initialSyncSeconds,
       faultWindowSeconds: windowMs / 1000,

@@ -124,14 +124,25 @@ function salesforceEpisode(kind: SalesforceEpisodeKind, atMs: number, durationMs
   }
 }
 
-/** Episodes one after the other over the window (about one every 5 s), every kind at least once. */
+// Episodes whose faults are counted (the next N requests) rather than a rate: they stay until the
+// next episode, since the writer batches 200 records a call and may make no call for seconds.
+const COUNTED: readonly SalesforceEpisodeKind[] = ['burst-429', 'burst-503', 'drop-connections', 'login-outage'];
+
+/**
+ * Episodes one after the other over the window (about one every 5 s), every kind at least once. A
+ * counted fault lasts until the next episode, a rate lasts 1.5–4 s; the baseline runs in between.
+ */
 export function planSalesforceFaults(windowMs: number, random: Random): SalesforceEpisode[] {
   const count = Math.max(SALESFORCE_EPISODES.length, Math.round(windowMs / 5000));
   const kinds = kindsFor(SALESFORCE_EPISODES, count, random);
   const slot = windowMs / count;
+  const starts = kinds.map((_, i) => Math.round(i * slot + random.between(0, slot * 0.3)));
   return kinds.map((kind, i) => {
-    const atMs = Math.round(i * slot + random.between(0, slot * 0.3));
-    const durationMs = Math.round(Math.min(slot * 0.6, random.between(1500, 4000)));
+    const atMs = starts[i] as number;
+    const untilNext = (starts[i + 1] ?? windowMs) - atMs;
+    const durationMs = COUNTED.includes(kind)
+      ? untilNext
+      : Math.round(Math.min(untilNext * 0.8, random.between(1500, 4000)));
     return salesforceEpisode(kind, atMs, durationMs, random);
   });
 }
