@@ -8,8 +8,10 @@ import { jsonObject } from './context.ts';
 const STYLE =
   'body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}label,input,button{display:block;width:100%;margin:.4rem 0}input{padding:.4rem}button{padding:.5rem;cursor:pointer}.error{color:#a00}.note{color:#555;font-size:.9em}';
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
-// The login page runs no script and posts only to itself.
-const PAGE_CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+// The login page runs no script and posts only to itself, which then redirects to the client's
+// redirect URI (form-action covers that redirect too, so its origin is allowed).
+const pageCsp = (redirectOrigin?: string) =>
+  `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'${redirectOrigin ? ` ${redirectOrigin}` : ''}; frame-ancestors 'none'; base-uri 'none'`;
 
 const AUTHORIZE_PARAMS = [
   'client_id',
@@ -78,14 +80,12 @@ export function registerIdentityRoutes(app: FastifyInstance, tokens: TokenServic
         302,
       );
     }
-    if (!credentials) return page(reply, loginPage(identity, params, checked.ok, undefined), 200);
+    const back = new URL(checked.ok.redirectUri).origin;
+    if (!credentials) return page(reply, loginPage(identity, params, checked.ok, undefined), 200, back);
     const result = identity.signIn(checked.ok, credentials.username, credentials.password);
     if ('retry' in result) {
-      return page(
-        reply,
-        loginPage(identity, params, checked.ok, tokens.error(result.retry).body.error_description),
-        200,
-      );
+      const why = tokens.error(result.retry).body.error_description;
+      return page(reply, loginPage(identity, params, checked.ok, why, credentials.username), 200, back);
     }
     return reply.redirect(
       withQuery(checked.ok.redirectUri, {
@@ -147,11 +147,11 @@ function unknownTenant(tenant: string): AadError {
   };
 }
 
-function page(reply: FastifyReply, html: string, status: number) {
+function page(reply: FastifyReply, html: string, status: number, redirectOrigin?: string) {
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
-    .header('content-security-policy', PAGE_CSP)
+    .header('content-security-policy', pageCsp(redirectOrigin))
     .header('x-frame-options', 'DENY')
     .header('cache-control', 'no-store')
     .send(html);
@@ -183,11 +183,13 @@ function loginPage(
   params: URLSearchParams,
   request: AuthorizeRequest,
   error: string | undefined,
+  username?: string,
 ): string {
   const hidden = AUTHORIZE_PARAMS.filter((p) => params.get(p) !== null)
     .map((p) => `<input type="hidden" name="${p}" value="${html(params.get(p)!)}">`)
     .join('');
-  const hint = params.get('login_hint') ?? '';
+  // A failed attempt keeps the username typed (the password is never echoed).
+  const hint = username ?? params.get('login_hint') ?? '';
   return shell(
     'Sign in to Provision',
     `<h1>Sign in</h1><p>to <strong>${html(identity.api.displayName)}</strong> (${html(new URL(request.redirectUri).origin)})</p>

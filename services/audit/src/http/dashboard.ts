@@ -63,6 +63,8 @@ export function registerDashboard(app: FastifyInstance, signIn: DashboardSignIn 
       .header('cache-control', 'no-store')
       .send((await readFile(FILES.html, 'utf8')).replace('{{AUTH_CONFIG}}', config)),
   );
+  // Browsers ask for it; no icon, and no 404 in the console.
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
   app.get('/dashboard.js', async (_request, reply) =>
     reply
       .header('content-type', 'text/javascript; charset=utf-8')
