@@ -154,6 +154,7 @@ describe('docker-compose.yml', () => {
       SALESFORCE_PRIVATE_KEY_FILE: '/run/secrets/salesforce.key',
       SALESFORCE_PASSWORD: '',
       SALESFORCE_SECURITY_TOKEN: '',
+      SALESFORCE_ALLOW_INSECURE_HTTP: '',
     };
     const ingestor = stringEnv(services['ingestor']?.['environment'], dotenv);
     expect(ingestor).toMatchObject({ GRAPH_BASE_URL: 'https://graph.microsoft.com', NODE_EXTRA_CA_CERTS: '' });
@@ -161,7 +162,14 @@ describe('docker-compose.yml', () => {
     const writer = stringEnv(services['writer']?.['environment'], dotenv);
     // An empty secret in .env turns the sandbox's default off rather than falling back to it.
     expect(writer).toMatchObject({ SALESFORCE_PASSWORD: '', SALESFORCE_SECURITY_TOKEN: '' });
-    expect((await readConfigOf('writer'))(writer)).toMatchObject({ SALESFORCE_AUTH: 'jwt' });
+    expect((await readConfigOf('writer'))(writer)).toMatchObject({
+      SALESFORCE_AUTH: 'jwt',
+      SALESFORCE_ALLOW_INSECURE_HTTP: false,
+    });
+    // A slip to http: is then refused, naming the variable.
+    await expect(
+      readConfigOf('writer').then((read) => read({ ...writer, SALESFORCE_LOGIN_URL: 'http://acme.test' })),
+    ).rejects.toThrow(/SALESFORCE_LOGIN_URL: must be https:/);
   });
 
   it('sandbox: the Graph defaults are graph-sim’s seed-1 tenant, and its roles are all profiles of the org', async () => {

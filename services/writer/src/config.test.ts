@@ -44,4 +44,21 @@ describe('readConfig', () => {
       SALESFORCE_SECURITY_TOKEN: '[redacted]',
     });
   });
+
+  it('refuses an http: Salesforce URL unless simulator mode is explicitly on', () => {
+    const insecure = { ...env, SALESFORCE_LOGIN_URL: 'http://salesforce-sim:8444' };
+    expect(() => readConfig(insecure)).toThrow(/SALESFORCE_LOGIN_URL: must be https:/);
+    expect(() => readConfig({ ...env, SALESFORCE_INSTANCE_URL: 'HTTP://acme.test' })).toThrow(
+      /SALESFORCE_INSTANCE_URL: must be https:/,
+    );
+    expect(() => readConfig({ ...insecure, SALESFORCE_ALLOW_INSECURE_HTTP: 'false' })).toThrow(/must be https:/);
+    expect(readConfig({ ...insecure, SALESFORCE_ALLOW_INSECURE_HTTP: 'true' }).SALESFORCE_LOGIN_URL).toBe(
+      'http://salesforce-sim:8444',
+    );
+    // Reported with the other problems, in one message.
+    expect(() => readConfig({ ...insecure, KAFKA_BROKERS: 'nope' })).toThrow(
+      /2 problems[\s\S]*KAFKA_BROKERS[\s\S]*SALESFORCE_LOGIN_URL: must be https:/,
+    );
+    expect(readConfig(env).SALESFORCE_ALLOW_INSECURE_HTTP).toBe(false);
+  });
 });

@@ -18,6 +18,11 @@ const base = z.object({
 
   SALESFORCE_LOGIN_URL: urlOf('https:', 'http:'),
   SALESFORCE_INSTANCE_URL: urlOf('https:', 'http:').optional(),
+  /**
+   * Lets the two URLs above be http: — for a Salesforce simulator only. Otherwise an http URL is
+   * refused: the password, the security token and the session would cross the network in clear.
+   */
+  SALESFORCE_ALLOW_INSECURE_HTTP: bool().default(false),
   SALESFORCE_AUTH: z.enum(AUTH_MODES).default('password'),
   SALESFORCE_USERNAME: z.string().optional(),
   SALESFORCE_PASSWORD: z.string().optional(),
@@ -54,6 +59,15 @@ const base = z.object({
 
 type Raw = Partial<Record<string, unknown>>;
 
+const INSECURE = 'must be https: (http: only for a simulator, with SALESFORCE_ALLOW_INSECURE_HTTP=true)';
+
+// Run even when other variables are malformed, so the flag may still be its raw text here.
+function secureOrAllowed(v: Raw, name: string): boolean {
+  const allowed = v['SALESFORCE_ALLOW_INSECURE_HTTP'];
+  if (allowed === true || (typeof allowed === 'string' && /^(true|1|yes)$/i.test(allowed))) return true;
+  return !/^http:/i.test(String(v[name] ?? ''));
+}
+
 // One refinement per (mode, variable), each run even when other variables are malformed, so that
 // every problem is reported in one message.
 const schema = Object.entries(REQUIRED_BY_AUTH)
@@ -66,7 +80,17 @@ const schema = Object.entries(REQUIRED_BY_AUTH)
         when: () => true,
       }),
     base,
-  );
+  )
+  .refine((v: Raw) => secureOrAllowed(v, 'SALESFORCE_LOGIN_URL'), {
+    path: ['SALESFORCE_LOGIN_URL'],
+    message: INSECURE,
+    when: () => true,
+  })
+  .refine((v: Raw) => secureOrAllowed(v, 'SALESFORCE_INSTANCE_URL'), {
+    path: ['SALESFORCE_INSTANCE_URL'],
+    message: INSECURE,
+    when: () => true,
+  });
 
 const spec = {
   schema,

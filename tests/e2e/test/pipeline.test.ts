@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Pipeline, type Simulators, startPipeline, waitForInitialSync } from '@provision/demo';
 import { waitFor } from '@provision/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,7 +102,8 @@ describe('the pipeline end to end (services as processes, real Kafka, Redis, Pos
       users: 0,
       existingShare: 0,
       prepare,
-      logLevel: 'warn',
+      // info, not warn: the more the services say, the more the secrets test below reads.
+      logLevel: 'info',
       syncIntervalMs: 2000,
       env: { mapper: { RETRY_BASE_MS: '1000' } },
     });
@@ -254,5 +257,39 @@ describe('the pipeline end to end (services as processes, real Kafka, Redis, Pos
       },
       { timeout: 10_000, message: 'audit shows disable and reactivate' },
     );
+  });
+
+  // Last: by now every service has started, synced, retried, been refused and changed users.
+  it('never writes a secret to any service log: passwords, tokens, client secrets, the clientState', () => {
+    const env = pipeline.env;
+    const urlPassword = (url: string | undefined) => (url ? decodeURIComponent(new URL(url).password) : '');
+    const secrets = {
+      SALESFORCE_PASSWORD: env.writer['SALESFORCE_PASSWORD'],
+      SALESFORCE_SECURITY_TOKEN: env.writer['SALESFORCE_SECURITY_TOKEN'],
+      GRAPH_CLIENT_SECRET: env.ingestor['GRAPH_CLIENT_SECRET'],
+      WEBHOOK_CLIENT_STATE: env.ingestor['WEBHOOK_CLIENT_STATE'],
+      'REDIS_URL password': urlPassword(env.mapper['REDIS_URL']),
+      'DATABASE_URL password': urlPassword(env.audit['DATABASE_URL']),
+      'CLI client secret': sims.graph.signIn.client.clientSecret,
+    };
+    for (const name of [
+      'SALESFORCE_PASSWORD',
+      'SALESFORCE_SECURITY_TOKEN',
+      'GRAPH_CLIENT_SECRET',
+      'WEBHOOK_CLIENT_STATE',
+    ]) {
+      expect(secrets[name as keyof typeof secrets]?.length, name).toBeGreaterThanOrEqual(8);
+    }
+    const logs = readdirSync(pipeline.logDir).filter((f) => f.endsWith('.log'));
+    expect(logs.sort()).toEqual(['audit.log', 'ingestor.log', 'mapper.log', 'writer.log']);
+    const leaks: string[] = [];
+    for (const file of logs) {
+      const text = readFileSync(join(pipeline.logDir, file), 'utf8');
+      expect(text.length, file).toBeGreaterThan(0);
+      for (const [name, value] of Object.entries(secrets)) {
+        if (value && value.length >= 4 && text.includes(value)) leaks.push(`${file}: ${name}`);
+      }
+    }
+    expect(leaks).toEqual([]);
   });
 });

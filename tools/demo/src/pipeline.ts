@@ -42,6 +42,8 @@ export interface Pipeline {
   /** How a person signs in to the dashboard (graph-sim's dev login). */
   readonly signIn: { readonly dashboardUrl: string; readonly users: GraphSim['signIn']['users'] };
   readonly logDir: string;
+  /** Each service's environment as it was started: tests read the secrets they must never log. */
+  readonly env: Readonly<Record<ServiceName, Readonly<Record<string, string>>>>;
   /** Stops a service (gracefully, or with SIGKILL as a crash) and starts it again with the same settings. */
   restart(name: ServiceName, signal?: 'SIGTERM' | 'SIGKILL'): Promise<ServiceProcess>;
   stopService(name: ServiceName, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
@@ -103,6 +105,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       ...common,
       SALESFORCE_AUTH: 'password',
       SALESFORCE_LOGIN_URL: salesforce.loginUrl,
+      // salesforce-sim speaks plain http here; a real org's URL must be https.
+      SALESFORCE_ALLOW_INSECURE_HTTP: String(salesforce.loginUrl.startsWith('http:')),
       SALESFORCE_USERNAME: salesforce.credentials.username,
       SALESFORCE_PASSWORD: salesforce.credentials.password,
       SALESFORCE_SECURITY_TOKEN: salesforce.credentials.securityToken,
@@ -164,6 +168,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     token,
     signIn: { dashboardUrl: `${auditUrl}/`, users: graph.signIn.users },
     logDir,
+    env: envs,
     startService: start,
     async stopService(name, signal = 'SIGTERM') {
       await services[name].stop(signal);
