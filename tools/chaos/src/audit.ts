@@ -4,8 +4,8 @@
 import { type LogEntry, provisioningLog } from '@provision/demo';
 import { Kafka, logLevel } from 'kafkajs';
 
-/** A log entry with the ids the demo's summary does not read. */
-type Entry = LogEntry & { commandId: string; changeId: string; attempt: number | null };
+/** A log entry with the fields the demo's summary does not read. */
+export type AuditEntry = LogEntry & { commandId: string; changeId: string; attempt: number | null };
 
 /** One log entry, shortened for a report. */
 export interface EntrySummary {
@@ -32,11 +32,32 @@ export function summariseEntry(e: LogEntry): EntrySummary {
   };
 }
 
-/** A user's log entries, oldest first. */
-export async function entriesOf(auditUrl: string, userId: string): Promise<EntrySummary[]> {
-  const out: EntrySummary[] = [];
-  for await (const e of provisioningLog(auditUrl, { userId })) out.push(summariseEntry(e));
-  return out.sort((a, b) => (a.issuedAt ?? '').localeCompare(b.issuedAt ?? ''));
+/** Every entry of the provisioning log (through the audit's paging API). */
+export async function readAuditLog(auditUrl: string): Promise<AuditEntry[]> {
+  const entries: AuditEntry[] = [];
+  for await (const e of provisioningLog(auditUrl)) entries.push(e as AuditEntry);
+  return entries;
+}
+
+/** Each user's entries, summarised, oldest first. */
+export function entriesByUser(entries: readonly AuditEntry[]): Map<string, EntrySummary[]> {
+  const out = new Map<string, EntrySummary[]>();
+  for (const e of entries) out.set(e.sourceIdentity.id, [...(out.get(e.sourceIdentity.id) ?? []), summariseEntry(e)]);
+  for (const list of out.values()) list.sort((a, b) => (a.issuedAt ?? '').localeCompare(b.issuedAt ?? ''));
+  return out;
+}
+
+/** What a user's last log entry says, in a few words: `create/failure/SalesforceUnknown`, `skip/skipped/unassigned`. */
+export function lastEntrySignature(entries: readonly EntrySummary[] | undefined): string {
+  const last = entries?.at(-1);
+  if (!last) return 'no log entry';
+  const detail =
+    last.status === 'failure'
+      ? [last.errorCode ?? '?']
+      : last.status === 'skipped'
+        ? last.reasons.filter((r) => r !== 'not-linked' && r !== 'in-scope')
+        : [];
+  return [last.action, last.status, ...detail].join('/');
 }
 
 export interface AuditCompleteness {
@@ -56,28 +77,21 @@ export interface AuditCompleteness {
   topicError?: string;
 }
 
-/** Reads the whole log and the commands topic, and tells which commands lack a logged result. */
-export async function auditCompleteness(auditUrl: string, brokers: string, topic: string): Promise<AuditCompleteness> {
-  const entries: Entry[] = [];
-  for await (const e of provisioningLog(auditUrl)) entries.push(e as Entry);
+/** Which commands of the topic lack a logged result (`onTopic` is the topic's command ids, or why it could not be read). */
+export function auditCompleteness(entries: readonly AuditEntry[], onTopic: Set<string> | Error): AuditCompleteness {
   const logged = new Set(entries.map((e) => e.commandId));
-  let onTopic: Set<string> | null = null;
-  let topicError: string | undefined;
-  try {
-    onTopic = await commandIdsOn(brokers, topic);
-  } catch (error) {
-    topicError = (error as Error).message;
-  }
-  const notLogged = onTopic === null ? [] : [...onTopic].filter((id) => !logged.has(id));
+  const ids = onTopic instanceof Error ? null : onTopic;
+  const notLogged = ids === null ? [] : [...ids].filter((id) => !logged.has(id));
   const pending = entries.filter((e) => e.status === 'pending');
   const orphans = entries.filter((e) => e.issuedAt === null);
+  const withUser = (e: AuditEntry) => ({ ...summariseEntry(e), userId: e.sourceIdentity.id });
   return {
     entries: entries.length,
-    commandsOnTopic: onTopic?.size ?? null,
+    commandsOnTopic: ids?.size ?? null,
     notLogged: notLogged.length,
     pending: pending.length,
     resultWithoutCommand: orphans.length,
-    complete: onTopic !== null && notLogged.length === 0 && pending.length === 0 && orphans.length === 0,
+    complete: ids !== null && notLogged.length === 0 && pending.length === 0 && orphans.length === 0,
     outcomes: {
       byStatus: tally(entries.map((e) => e.status)),
       failuresByCode: tally(entries.flatMap((e) => (e.status === 'failure' ? [e.errorInfo?.errorCode ?? '?'] : []))),
@@ -85,10 +99,10 @@ export async function auditCompleteness(auditUrl: string, brokers: string, topic
     },
     examples: {
       notLogged: notLogged.slice(0, 5),
-      pending: pending.slice(0, 5).map((e) => ({ ...summariseEntry(e), userId: e.sourceIdentity.id })),
-      resultWithoutCommand: orphans.slice(0, 5).map((e) => ({ ...summariseEntry(e), userId: e.sourceIdentity.id })),
+      pending: pending.slice(0, 5).map(withUser),
+      resultWithoutCommand: orphans.slice(0, 5).map(withUser),
     },
-    ...(topicError === undefined ? {} : { topicError }),
+    ...(onTopic instanceof Error ? { topicError: onTopic.message } : {}),
   };
 }
 

@@ -81,7 +81,11 @@ describe('what the final tenant implies', () => {
       role: 'Standard User',
       fields: { Username: `viagroup@${DOMAIN}`, FirstName: 'viagroup', LastName: 'Tester' },
     });
-    expect(resolveRole('sameroletwice', tenant)).toEqual({ kind: 'role', role: 'Standard User' });
+    expect(resolveRole('sameroletwice', tenant)).toEqual({
+      kind: 'role',
+      role: 'Standard User',
+      via: ['direct', 'group Sales'],
+    });
   });
 
   it('leaves out the unassigned, Default Access only, disabled, soft-deleted and hard-deleted users', () => {

@@ -73,7 +73,7 @@ export interface OrgUser {
 export type RoleResolution =
   | { kind: 'unassigned' }
   | { kind: 'default-access' }
-  | { kind: 'role'; role: string }
+  | { kind: 'role'; role: string; via: string[] }
   | { kind: 'conflict'; roles: string[] };
 
 /** What the final tenant implies for one Entra user. */
@@ -81,6 +81,8 @@ export type Expectation =
   | {
       kind: 'in-scope';
       role: string;
+      /** Where the role comes from: `direct` and/or `group <name>`. */
+      via: string[];
       fields: { Username: string; FirstName: string | null; LastName: string | null; Email: string | null };
     }
   | { kind: 'out-of-scope'; reasons: string[] }
@@ -122,8 +124,10 @@ export interface OracleResult {
 
 /** Who holds which assignment, and who is a direct member of which group: built once per tenant view. */
 interface RoleIndex {
+  /** Roles by principal (user or group id); null is Default Access. */
   byPrincipal: Map<string, (string | null)[]>;
   groupsOf: Map<string, string[]>;
+  groupNames: Map<string, string>;
 }
 
 const indexes = new WeakMap<TenantView, RoleIndex>();
@@ -131,11 +135,12 @@ const indexes = new WeakMap<TenantView, RoleIndex>();
 function roleIndex(tenant: TenantView): RoleIndex {
   let index = indexes.get(tenant);
   if (index) return index;
-  index = { byPrincipal: new Map(), groupsOf: new Map() };
+  index = { byPrincipal: new Map(), groupsOf: new Map(), groupNames: new Map() };
   for (const a of tenant.assignments) {
     index.byPrincipal.set(a.principalId, [...(index.byPrincipal.get(a.principalId) ?? []), a.role]);
   }
   for (const g of tenant.groups) {
+    index.groupNames.set(g.id, g.name);
     for (const m of g.members) index.groupsOf.set(m, [...(index.groupsOf.get(m) ?? []), g.id]);
   }
   indexes.set(tenant, index);
@@ -146,14 +151,17 @@ function roleIndex(tenant: TenantView): RoleIndex {
 export function resolveRole(userId: string, tenant: TenantView): RoleResolution {
   const index = roleIndex(tenant);
   const relevant = [
-    ...(index.byPrincipal.get(userId) ?? []),
-    ...(index.groupsOf.get(userId) ?? []).flatMap((g) => index.byPrincipal.get(g) ?? []),
+    ...(index.byPrincipal.get(userId) ?? []).map((role) => ({ role, via: 'direct' })),
+    ...(index.groupsOf.get(userId) ?? []).flatMap((g) =>
+      (index.byPrincipal.get(g) ?? []).map((role) => ({ role, via: `group ${index.groupNames.get(g) ?? g}` })),
+    ),
   ];
   if (relevant.length === 0) return { kind: 'unassigned' };
-  const roles = [...new Set(relevant.flatMap((role) => (role === null ? [] : [role])))].sort();
+  const roles = [...new Set(relevant.flatMap((a) => (a.role === null ? [] : [a.role])))].sort();
   if (roles.length === 0) return { kind: 'default-access' };
-  if (roles.length === 1) return { kind: 'role', role: roles[0] as string };
-  return { kind: 'conflict', roles };
+  if (roles.length > 1) return { kind: 'conflict', roles };
+  const role = roles[0] as string;
+  return { kind: 'role', role, via: relevant.filter((a) => a.role === role).map((a) => a.via) };
 }
 
 /** What the final tenant implies for a user (undefined: deleted permanently). */
@@ -171,6 +179,7 @@ export function expectationOf(user: TenantUser | undefined, tenant: TenantView):
   return {
     kind: 'in-scope',
     role: role.role,
+    via: role.via,
     fields: { Username: user.upn, FirstName: user.givenName, LastName: user.surname, Email: user.mail },
   };
 }

@@ -42,6 +42,8 @@ export interface ChaosReport {
   convergedInSeconds: number | null;
   counts: OracleCounts;
   audit: AuditCompleteness | null;
+  /** Per category, how many users by what their last log entry says (`skip/skipped/unassigned`, `no log entry`). */
+  breakdown: Partial<Record<Category, Record<string, number>>>;
   examples: Partial<Record<Category | 'unattributed', (Example | OrgUser)[]>>;
   servicesNotRunning: string[];
 }

@@ -3,7 +3,14 @@
 import { fetchSyncStatus, type Pipeline, provisioningLog, startPipeline } from '@provision/demo';
 import { up } from '@provision/infra';
 import type { ChaosOptions } from './args.ts';
-import { auditCompleteness, entriesOf } from './audit.ts';
+import {
+  auditCompleteness,
+  commandIdsOn,
+  type EntrySummary,
+  entriesByUser,
+  lastEntrySignature,
+  readAuditLog,
+} from './audit.ts';
 import { type ChangeRecord, ChangeStream, initialHistory } from './changes.ts';
 import {
   clearGraphFaults,
@@ -162,32 +169,31 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     log(converged ? 'converged; reading the audit log and the commands topic' : 'did not converge; reading the audit');
 
     const infra = await up({ log: () => undefined });
-    const audit = await auditCompleteness(
-      pipeline.auditUrl,
-      infra.KAFKA_BROKERS,
-      `${pipeline.runId}.provisioning.commands.v1`,
-    ).catch((error: Error) => {
-      log(`could not read the audit: ${error.message}`);
-      return null;
-    });
+    const entries = await readAuditLog(pipeline.auditUrl).catch((error: Error) => error);
+    if (entries instanceof Error) log(`could not read the audit log: ${entries.message}`);
+    const onTopic = await commandIdsOn(infra.KAFKA_BROKERS, `${pipeline.runId}.provisioning.commands.v1`).catch(
+      (error: Error) => error,
+    );
+    const audit = entries instanceof Error ? null : auditCompleteness(entries, onTopic);
+    const byUser = entries instanceof Error ? new Map<string, EntrySummary[]>() : entriesByUser(entries);
 
     const examples: ChaosReport['examples'] = {};
+    const breakdown: ChaosReport['breakdown'] = {};
     for (const category of ['duplicate', 'missing', 'wrong', 'stale'] as const) {
-      const findings = result.findings.filter((f) => f.category === category).slice(0, EXAMPLES_PER_CATEGORY);
+      const findings = result.findings.filter((f) => f.category === category);
       if (findings.length === 0) continue;
-      examples[category] = await Promise.all(
-        findings.map(
-          async (f): Promise<Example> => ({
-            userId: f.userId,
-            upn: f.upn,
-            expected: f.expected,
-            salesforce: f.salesforce,
-            differences: f.differences,
-            note: f.note,
-            audit: await entriesOf(pipeline.auditUrl, f.userId).catch(() => []),
-            changes: changes.filter((c) => c.userId === f.userId),
-          }),
-        ),
+      breakdown[category] = countBy(findings, (f) => lastEntrySignature(byUser.get(f.userId)));
+      examples[category] = findings.slice(0, EXAMPLES_PER_CATEGORY).map(
+        (f): Example => ({
+          userId: f.userId,
+          upn: f.upn,
+          expected: f.expected,
+          salesforce: f.salesforce,
+          differences: f.differences,
+          note: f.note,
+          audit: byUser.get(f.userId) ?? [],
+          changes: changes.filter((c) => c.userId === f.userId),
+        }),
       );
     }
     if (result.unattributed.length > 0)
@@ -229,6 +235,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       convergedInSeconds: firstClean === null ? null : Math.round((firstClean - faultsEnded) / 100) / 10,
       counts: result.counts,
       audit,
+      breakdown,
       examples,
       servicesNotRunning,
     };
