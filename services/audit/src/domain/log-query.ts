@@ -62,6 +62,7 @@ function single(query: Record<string, unknown>, name: string): string | undefine
   if (Array.isArray(v)) throw bad(name, 'given more than once');
   if (typeof v !== 'string' || v.trim() === '') throw bad(name, 'must not be empty');
   if (v.length > 256) throw bad(name, 'is longer than 256 characters');
+  if (v.includes('\u0000')) throw bad(name, 'must not contain a NUL character'); // PostgreSQL text cannot hold one
   return v.trim();
 }
 
