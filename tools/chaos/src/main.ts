@@ -11,7 +11,7 @@ if (parsed.kind === 'help') {
   process.exit(0);
 }
 if (parsed.kind === 'error') {
-  console.error(`${parsed.problems.join('\n')}\n\n${USAGE}`);
+  console.error(`${parsed.problems.join('\n')}\n(./pnpmw chaos --help lists the options)`);
   process.exit(2);
 }
 const { options } = parsed;
