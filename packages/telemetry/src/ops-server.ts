@@ -1,3 +1,4 @@
+import { secureHeaders } from '@provision/auth';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 
@@ -27,9 +28,10 @@ export function registerOpsRoutes(app: FastifyInstance, options: OpsOptions): vo
   });
 }
 
-/** A fastify server with only the ops routes, for services that serve nothing else. */
+/** A fastify server with only the ops routes (and the security headers every server sends), for services that serve nothing else. */
 export function createOpsServer(options: OpsOptions): FastifyInstance {
   const app = Fastify({ logger: false });
+  secureHeaders(app);
   registerOpsRoutes(app, options);
   return app;
 }

@@ -57,6 +57,9 @@ describe('ops routes', () => {
     const metrics = await app.inject('/metrics');
     expect(metrics.headers['content-type']).toMatch(/text\/plain/);
     expect(metrics.body).toMatch(/process_cpu_user_seconds_total/);
+    // Every HTTP server sends the security headers, the bare ops server too.
+    expect(metrics.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(metrics.headers['x-content-type-options']).toBe('nosniff');
     await app.close();
   });
 });
