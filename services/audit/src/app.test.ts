@@ -144,6 +144,24 @@ describe('audit service (in-memory ports)', () => {
     expect(status.quarantine).toMatchObject({ unknown: true });
   });
 
+  it('shows who released the guard or provisioned on demand in the log entry', async () => {
+    const { service, events } = setup();
+    await service.start();
+    const by = { kind: 'app' as const, id: 'sp-1', name: 'Provision CLI (app cli-1)' };
+    await events.deliverCommand({
+      ...fixtures.commandCreate(),
+      origin: 'on-demand',
+      initiatedBy: by,
+      reasons: [
+        { code: 'on-demand', severity: 'info', message: 'Provisioned on demand by Provision CLI (app cli-1).' },
+      ],
+    });
+    const entry = (await api(service, `/api/provisioning-logs/${fixtures.commandCreate().commandId}`)).json();
+    expect(entry).toMatchObject({ origin: 'on-demand', initiatedBy: by });
+    expect(entry.provisioningSteps[1].description).toContain('Provisioned on demand by Provision CLI');
+    await service.stop();
+  });
+
   it('serves a dashboard page whose script, from a file, reads the API', async () => {
     const { service } = setup();
     const res = await service.http.inject('/');

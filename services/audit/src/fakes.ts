@@ -69,6 +69,7 @@ export class InMemoryAuditLogStore extends FailureSwitch implements AuditLogStor
       modifiedProperties:
         prev?.hasResult && prev.modifiedProperties.length > 0 ? prev.modifiedProperties : c.modifiedProperties,
       origin: c.origin,
+      initiatedBy: c.initiatedBy ?? null,
       issuedAt: c.issuedAt,
       activityAt: prev?.hasResult ? prev.activityAt : c.issuedAt,
       hasCommand: true,
@@ -295,6 +296,7 @@ function blank(commandId: string, changeId: string, userId: string, action: LogR
     error: null,
     dryRun: false,
     origin: null,
+    initiatedBy: null,
     attempt: null,
     issuedAt: null,
     startedAt: null,

@@ -15,6 +15,7 @@ test('migrations run once, even from two replicas starting together', async ({ p
       '001_provisioning_log.sql',
       '002_dead_letter_payload_encoding.sql',
       '003_bigint_counters.sql',
+      '004_initiated_by.sql',
     ]);
     const tables = await a.pool.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
@@ -208,5 +209,22 @@ test('two replicas reporting failures at once never report one twice', async ({ 
     expect((await a.unnotifiedFailures(10)).map((f) => f.commandId)).toEqual(['c-late']);
   } finally {
     await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test('who asked for a command (a guard release, provision on demand) is kept with its row', async ({ postgres }) => {
+  const store = new PgAuditLogStore({ connectionString: postgres.serverUrl, schema: postgres.schema });
+  try {
+    await store.migrate();
+    const by = { kind: 'user' as const, id: 'oid-1', name: 'Provision Admin <admin@contoso.com> (user oid-1)' };
+    await store.recordCommand({ ...fixtures.commandCreate(), origin: 'on-demand', initiatedBy: by });
+    await store.recordCommand(commandForFailure());
+    expect(await store.getLog(fixtures.commandCreate().commandId)).toMatchObject({
+      origin: 'on-demand',
+      initiatedBy: by,
+    });
+    expect((await store.getLog(commandForFailure().commandId))?.initiatedBy).toBeNull();
+  } finally {
+    await store.close();
   }
 });

@@ -374,6 +374,7 @@ function toRecord(r: Row): LogRecord {
           },
     dryRun: Boolean(r.dry_run),
     origin: (r.origin as LogRecord['origin']) ?? null,
+    initiatedBy: (r.initiated_by as LogRecord['initiatedBy']) ?? null,
     attempt: r.attempt == null ? null : Number(r.attempt),
     issuedAt: iso(r.issued_at),
     startedAt: iso(r.started_at),

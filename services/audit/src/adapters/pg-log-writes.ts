@@ -34,8 +34,8 @@ const CYCLE_OF = `(SELECT sync_id FROM sync_runs WHERE started_at <= $ISSUED::ti
 const UPSERT_COMMAND = `
 INSERT INTO provisioning_log (
   command_id, change_id, user_id, action, cycle_id, user_principal_name, matching_attribute, matching_value,
-  fields, command_modified, reasons, origin, issued_at, dry_run, salesforce_id, has_command, activity_at)
-VALUES ($1, $2, $3, $4, ${CYCLE_OF.replace('$ISSUED', '$13')}, $5, $6, $7, $8, $9, $10, $11, $13, $12, $14, true, $13)
+  fields, command_modified, reasons, origin, issued_at, dry_run, salesforce_id, has_command, activity_at, initiated_by)
+VALUES ($1, $2, $3, $4, ${CYCLE_OF.replace('$ISSUED', '$13')}, $5, $6, $7, $8, $9, $10, $11, $13, $12, $14, true, $13, $15)
 ON CONFLICT (command_id) DO UPDATE SET
   change_id = EXCLUDED.change_id,
   cycle_id = COALESCE(provisioning_log.cycle_id, EXCLUDED.cycle_id),
@@ -46,6 +46,7 @@ ON CONFLICT (command_id) DO UPDATE SET
   command_modified = EXCLUDED.command_modified,
   reasons = EXCLUDED.reasons,
   origin = EXCLUDED.origin,
+  initiated_by = EXCLUDED.initiated_by,
   issued_at = EXCLUDED.issued_at,
   salesforce_id = COALESCE(provisioning_log.salesforce_id, EXCLUDED.salesforce_id),
   has_command = true,
@@ -90,6 +91,7 @@ export async function writeCommand(db: Queryable, command: ProvisioningCommandV1
     c.dryRun,
     c.issuedAt,
     c.salesforceId ?? null,
+    c.initiatedBy ? json(c.initiatedBy) : null,
   ]);
 }
 

@@ -28,6 +28,7 @@ const record: LogRecord = {
   },
   dryRun: false,
   origin: 'sync',
+  initiatedBy: null,
   attempt: 1,
   issuedAt: '2026-11-26T11:00:01.400Z',
   startedAt: '2026-11-26T11:00:01.420Z',

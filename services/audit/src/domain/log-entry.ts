@@ -1,4 +1,4 @@
-import type { CommandAction, ModifiedProperty, Reason, ResultStatus } from '@provision/events';
+import type { CommandAction, Initiator, ModifiedProperty, Reason, ResultStatus } from '@provision/events';
 
 /** A log row's status: Entra's four, plus `pending` while a command waits for its result. */
 export type LogStatus = ResultStatus | 'pending';
@@ -28,6 +28,8 @@ export interface LogRecord {
   } | null;
   dryRun: boolean;
   origin: 'sync' | 'on-demand' | null;
+  /** Who asked for the command (a guard release, provision on demand), when a person or an app did. */
+  initiatedBy: Initiator | null;
   attempt: number | null;
   issuedAt: string | null;
   startedAt: string | null;
@@ -73,6 +75,7 @@ export interface ProvisioningLogEntry {
   reasons: Reason[];
   dryRun: boolean;
   origin: LogRecord['origin'];
+  initiatedBy: LogRecord['initiatedBy'];
   attempt: number | null;
   issuedAt: string | null;
   startedAt: string | null;
@@ -129,6 +132,7 @@ export function toLogEntry(r: LogRecord): ProvisioningLogEntry {
     reasons: r.reasons,
     dryRun: r.dryRun,
     origin: r.origin,
+    initiatedBy: r.initiatedBy,
     attempt: r.attempt,
     issuedAt: r.issuedAt,
     startedAt: r.startedAt,
