@@ -125,7 +125,8 @@ describe('docker-compose.yml', () => {
     const published = Object.entries(services).flatMap(([name, service]) =>
       ((service['ports'] ?? []) as unknown[]).map((port) => [name, String(port)] as const),
     );
-    expect(published.map(([name]) => name).sort()).toEqual(['audit', 'ingestor', 'mapper']);
+    // graph-sim (sandbox profile only) for the browser's sign-in to the dashboard.
+    expect(published.map(([name]) => name).sort()).toEqual(['audit', 'graph-sim', 'ingestor', 'mapper']);
     for (const [name, port] of published) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
 

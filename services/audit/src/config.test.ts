@@ -68,5 +68,9 @@ describe('readConfig', () => {
       scope: 'api://0b8f5c2e-3a1d-4e6f-8a9b-7c6d5e4f3a2b/access_as_user',
     });
     expect(dashboardSignInFrom(readConfig({ ...base, AUTH_AUDIENCE: 'api://provision' }))).toBeNull();
+    expect(
+      dashboardSignInFrom(readConfig({ ...base, AUTH_DASHBOARD_AUTHORITY: 'https://localhost:8443/tenant-1/' }))
+        ?.authority,
+    ).toBe('https://localhost:8443/tenant-1');
   });
 });

@@ -25,6 +25,11 @@ const schema = z
     AUTH_DASHBOARD_CLIENT_ID: z.string().min(1).optional(),
     /** The scope the dashboard asks for; default `api://<AUTH_DASHBOARD_CLIENT_ID>/access_as_user`. */
     AUTH_DASHBOARD_SCOPE: z.string().min(1).optional(),
+    /**
+     * The authority as the admins' browsers reach it, when that differs from the services' view
+     * (the compose sandbox: `https://localhost:8443/<tenant>`); default `<AUTH_AUTHORITY_HOST>/<tenant>`.
+     */
+    AUTH_DASHBOARD_AUTHORITY: urlOf('https:').optional(),
     DATABASE_URL: urlOf('postgres:', 'postgresql:'),
     // Quoted into SQL as an identifier, so only a plain lower-case name is accepted.
     DATABASE_SCHEMA: z

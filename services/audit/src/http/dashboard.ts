@@ -17,12 +17,16 @@ const CLIENT_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
  * API's own, when AUTH_AUDIENCE names one) and its scope. Null when no client id can be told.
  */
 export function dashboardSignInFrom(
-  config: AuthConfig & { AUTH_DASHBOARD_CLIENT_ID?: string | undefined; AUTH_DASHBOARD_SCOPE?: string | undefined },
+  config: AuthConfig & {
+    AUTH_DASHBOARD_CLIENT_ID?: string | undefined;
+    AUTH_DASHBOARD_SCOPE?: string | undefined;
+    AUTH_DASHBOARD_AUTHORITY?: string | undefined;
+  },
 ): DashboardSignIn | null {
   const clientId = config.AUTH_DASHBOARD_CLIENT_ID ?? config.AUTH_AUDIENCE.find((a) => CLIENT_ID.test(a));
   if (!clientId) return null;
   return {
-    authority: authorityOf(config),
+    authority: config.AUTH_DASHBOARD_AUTHORITY?.replace(/\/+$/, '') ?? authorityOf(config),
     clientId,
     scope: config.AUTH_DASHBOARD_SCOPE ?? `api://${clientId}/access_as_user`,
   };
