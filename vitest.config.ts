@@ -28,6 +28,20 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // The hostile-input suite (tests/security): generated requests against the running services
+        // and poison Kafka messages. One pipeline per file, one file at a time.
+        test: {
+          name: 'security',
+          include: ['tests/security/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          // After the other projects: it loads the machine, and its timings mean something alone.
+          sequence: { groupOrder: 1 },
+          testTimeout: 600_000,
+          hookTimeout: 240_000,
+        },
+      },
     ],
   },
 });
