@@ -94,7 +94,8 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
         if (initialSyncSeconds === null && s?.initialSyncCompleted) initialSyncSeconds = since();
         if (linked.size < history.matchedPreexisting.size) {
           try {
-            for await (const e of provisioningLog(pipeline.auditUrl, { status: 'success' })) {
+            // Matched and already as Entra has it may log a skip: any settled entry naming its Salesforce user counts.
+            for await (const e of provisioningLog(pipeline.auditUrl, { status: 'success,skipped,warning' })) {
               if (e.targetIdentity.id && history.matchedPreexisting.has(e.sourceIdentity.id)) {
                 linked.add(e.sourceIdentity.id);
               }
@@ -210,7 +211,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
         existingShare: 0.1,
         env: SERVICE_SETTINGS,
       },
-      kills,
+      kills: kills.sort((a, b) => a.at - b.at),
       faults: { injected, byKind: countBy(injected, (f) => `${f.target}:${f.kind}`) },
       changes: {
         planned: changePlan.length,
