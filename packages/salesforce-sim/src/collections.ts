@@ -1,6 +1,6 @@
 import { createAssignment, deleteRecord } from './assignments.ts';
-import { decideRecordFault } from './faults.ts';
 import { RestRequestError, type SaveError, type SaveResult } from './errors.ts';
+import { decideRecordFault } from './faults.ts';
 import { to18 } from './ids.ts';
 import type { Session } from './org.ts';
 import { type ObjectDef, objectDef } from './schema.ts';
