@@ -188,6 +188,16 @@ describe('mapper batch processor', () => {
     expect(sink.commands[0]!.reasons.map((r) => r.code)).toContain('default-access');
   });
 
+  it('deactivates a user a full sync lists only through groups and assignments (soft-deleted meanwhile: absent from the users listing)', async () => {
+    await process({ partition: 0, events: [upsert('u1', 's1'), assign('u1', 's1')] });
+    sink.commands.length = 0;
+    await process({
+      partition: 0,
+      events: [marker('sync.started', 'full-2'), assign('u1', 'full-2'), marker('sync.completed', 'full-2')],
+    });
+    expect(sink.commands.map((c) => [c.userId, c.action])).toEqual([['u1', 'disable']]);
+  });
+
   it('makes the decisions a full sync held back when the sync is given up for incremental rounds', async () => {
     await process({
       partition: 0,

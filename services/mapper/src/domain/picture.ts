@@ -17,8 +17,10 @@ export interface UserPicture {
   groups: Record<string, RoleRef[]>;
   /** The user's own app-role assignments, by assignment id. */
   direct: Record<string, RoleRef>;
-  /** The last full sync that saw this user. */
+  /** The last full sync whose users listing had this user. */
   lastSeenSyncId: string | null;
+  /** The last full sync that restated this user's groups and assignments (absent in older pictures). */
+  restatedSyncId?: string | null;
   /** What the mapper last commanded Salesforce to be; null before the first command. */
   commanded: SalesforceUser | null;
   /**
@@ -66,14 +68,18 @@ type UserFact = Exclude<DirectoryEventV1, { type: 'sync.started' | 'sync.complet
  */
 export function applyFact(picture: UserPicture, fact: UserFact, fullSyncId: string | null): UserPicture {
   const next: UserPicture = { ...picture, changeId: fact.eventId };
-  if (fullSyncId !== null && fact.syncId === fullSyncId && picture.lastSeenSyncId !== fullSyncId) {
-    // A full sync restates every group and assignment of the users it sees, after its start
-    // marker: the first of them makes the picture forget the old ones, so a membership or role
+  const inFullSync = fullSyncId !== null && fact.syncId === fullSyncId;
+  if (inFullSync && picture.restatedSyncId !== fullSyncId) {
+    // A full sync restates every group and assignment it knows of, after its start marker: the
+    // first fact about the user makes the picture forget the old ones, so a membership or role
     // whose removal was never published (it fell between two interrupted rounds) goes too.
-    next.lastSeenSyncId = fullSyncId;
+    next.restatedSyncId = fullSyncId;
     next.groups = {};
     next.direct = {};
   }
+  // Only the users listing says the user still exists: a soft-deleted user is absent from it,
+  // though its memberships and assignments may still be listed.
+  if (inFullSync && (fact.type === 'user.upserted' || fact.type === 'user.removed')) next.lastSeenSyncId = fullSyncId;
   switch (fact.type) {
     case 'user.upserted':
       next.attributes = fact.complete ? { ...fact.attributes } : { ...picture.attributes, ...fact.attributes };
