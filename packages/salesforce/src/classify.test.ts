@@ -115,6 +115,17 @@ describe('a failed login or session refresh whose answer is no SOAP fault', () =
     });
   });
 
+  it('classifies a failed session refresh as the login it is', () => {
+    const body = JSON.stringify([{ message: 'An unexpected error occurred.', errorCode: 'UNKNOWN_EXCEPTION' }]);
+    expect(classifySalesforceError(new Error(`Unable to refresh session due to: ${body}`))).toMatchObject({
+      code: 'SalesforceServiceUnavailable',
+      retriable: true,
+    });
+    expect(
+      classifySalesforceError(new Error('Unable to refresh session due to: INVALID_LOGIN: Invalid username, password')),
+    ).toMatchObject({ code: 'SalesforceAuthenticationFailed', retriable: false });
+  });
+
   it('classifies what a login cannot explain as transient, and a real refusal as the credentials’', () => {
     expect(classifyLoginError(new Error('socket hang up?'))).toMatchObject({
       code: 'SalesforceServiceUnavailable',

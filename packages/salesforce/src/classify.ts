@@ -184,6 +184,9 @@ export function classifySalesforceError(error: unknown): SalesforceError {
   if (network) return make('SalesforceNetworkError', message, [], network);
   const name = typeof e['name'] === 'string' ? e['name'] : '';
   if (BY_SALESFORCE_CODE[name]) return fromSalesforceCode(name, message, []);
+  // jsforce wraps a failed re-login after an expired session: it is a login failure.
+  const refresh = /^Unable to refresh session due to: ([\s\S]*)$/.exec(message);
+  if (refresh) return classifyLoginError(new Error(refresh[1]));
   // SOAP faults arrive as `CODE: message` (jsforce throws the faultstring).
   const fault = /^([A-Z][A-Z_]+): /.exec(message);
   if (fault) return fromSalesforceCode(fault[1]!, message, []);
