@@ -1,6 +1,11 @@
 import { ClientSecretCredential } from '@azure/identity';
-import { Client } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import {
+  type AuthenticationProvider,
+  Client,
+  type Context,
+  type Middleware,
+  MiddlewareFactory,
+} from '@microsoft/microsoft-graph-client';
 
 /** Where and as whom to reach Graph. The defaults are Microsoft's public cloud. */
 export interface GraphConnection {
@@ -26,16 +31,63 @@ export const AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export function createGraphClient(connection: GraphConnection): Client {
   const authorityHost = connection.authorityHost ?? AUTHORITY_HOST;
   const graphUrl = (connection.graphUrl ?? GRAPH_URL).replace(/\/+$/, '');
-  const credential = new ClientSecretCredential(connection.tenantId, connection.clientId, connection.clientSecret, {
-    authorityHost,
-    ...(authorityHost === AUTHORITY_HOST ? {} : { disableInstanceDiscovery: true }),
-  });
-  const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [`${GRAPH_URL}/.default`] });
+  const authProvider = new RenewingTokenProvider(
+    () =>
+      new ClientSecretCredential(connection.tenantId, connection.clientId, connection.clientSecret, {
+        authorityHost,
+        ...(authorityHost === AUTHORITY_HOST ? {} : { disableInstanceDiscovery: true }),
+      }),
+  );
   const host = new URL(graphUrl).hostname;
   return Client.initWithMiddleware({
-    authProvider,
     baseUrl: graphUrl,
     defaultVersion: 'v1.0',
+    middleware: [new RenewOnUnauthorized(authProvider), ...MiddlewareFactory.getDefaultMiddlewareChain(authProvider)],
     ...(graphUrl === GRAPH_URL ? {} : { customHosts: new Set([host]) }),
   });
+}
+
+/**
+ * Client-credentials tokens from `@azure/identity`, which caches a token until it nears expiry.
+ * Graph may refuse a token long before (revoked: a secret rotated, continuous access evaluation);
+ * `renew()` then starts from a fresh credential, so the next request gets a new token instead of
+ * the refused one for the rest of its lifetime.
+ */
+class RenewingTokenProvider implements AuthenticationProvider {
+  readonly #make: () => ClientSecretCredential;
+  #credential: ClientSecretCredential;
+
+  constructor(make: () => ClientSecretCredential) {
+    this.#make = make;
+    this.#credential = make();
+  }
+
+  async getAccessToken(): Promise<string> {
+    const token = await this.#credential.getToken(`${GRAPH_URL}/.default`);
+    if (!token) throw new Error('the identity platform returned no access token');
+    return token.token;
+  }
+
+  renew(): void {
+    this.#credential = this.#make();
+  }
+}
+
+/** Drops the cached token when Graph answers 401: the request fails as before; the next one signs in again. */
+class RenewOnUnauthorized implements Middleware {
+  readonly #provider: RenewingTokenProvider;
+  #next: Middleware | undefined;
+
+  constructor(provider: RenewingTokenProvider) {
+    this.#provider = provider;
+  }
+
+  async execute(context: Context): Promise<void> {
+    await this.#next?.execute(context);
+    if (context.response?.status === 401) this.#provider.renew();
+  }
+
+  setNext(next: Middleware): void {
+    this.#next = next;
+  }
 }

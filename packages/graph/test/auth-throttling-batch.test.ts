@@ -46,6 +46,8 @@ describe('authentication, throttling and $batch through the Graph client and @az
       graphCode: 'InvalidAuthenticationToken',
     });
     expect(isProvisionError(error) && error.retriable).toBe(false);
+    // The refused token is dropped: the next request signs in again and goes through.
+    expect(await drain(reader.users())).toBeGreaterThan(0);
   });
 
   it('expires access tokens, and the client then fetches a new one', async () => {
