@@ -95,7 +95,8 @@ export async function runGraphFaults(
     if (await sleepUntil(t0 + atMs, stop)) return;
     const at = Math.round((Date.now() - t0) / 100) / 10;
     try {
-      await admin(`${graph.url}/__admin/faults`, 'POST', fault);
+      if (fault.kind === 'revoke') await admin(`${graph.url}/__admin/tokens/revoke`, 'POST', {});
+      else await admin(`${graph.url}/__admin/faults`, 'POST', fault);
       record({ at, target: 'graph', kind: fault.kind, detail: fault });
     } catch (error) {
       record({ at, target: 'graph', kind: fault.kind, detail: fault, error: (error as Error).message });

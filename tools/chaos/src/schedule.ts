@@ -152,18 +152,18 @@ export type GraphFault =
   | { kind: 'throttle'; retryAfterSeconds: number; count: number }
   | { kind: 'error'; status: number; code: string; count: number }
   | { kind: 'latency'; ms: number; count: number }
-  | { kind: 'deltaReset'; count: number };
+  | { kind: 'deltaReset'; count: number }
+  /** Every access token issued so far is revoked (`POST /__admin/tokens/revoke`). */
+  | { kind: 'revoke' };
 
 export interface GraphEpisode {
   atMs: number;
   fault: GraphFault;
 }
 
-// Not a revoked access token (`POST /__admin/tokens/revoke`): the ingestor keeps its cached token
-// until it expires, so one revocation blinds it for the rest of a run and hides every other defect.
-export const GRAPH_EPISODES = ['throttle', 'error', 'latency', 'deltaReset'] as const;
+export const GRAPH_EPISODES = ['throttle', 'error', 'latency', 'deltaReset', 'revoke'] as const;
 
-/** Graph throttling bursts with Retry-After (most of them), 503s, slow answers, a delta reset. */
+/** Graph throttling bursts with Retry-After (most of them), 503s, slow answers, a delta reset, revoked tokens. */
 export function planGraphFaults(windowMs: number, random: Random): GraphEpisode[] {
   const count = Math.max(GRAPH_EPISODES.length, Math.round(windowMs / 6000));
   // Throttling is what Graph does most: every extra episode is a throttling burst.
@@ -177,6 +177,8 @@ export function planGraphFaults(windowMs: number, random: Random): GraphEpisode[
         return { atMs, fault: { kind: 'error', status: 503, code: 'serviceNotAvailable', count: random.int(2, 6) } };
       case 'latency':
         return { atMs, fault: { kind: 'latency', ms: random.int(200, 1500), count: random.int(5, 20) } };
+      case 'revoke':
+        return { atMs, fault: { kind: 'revoke' } };
       default:
         return { atMs, fault: { kind: 'deltaReset', count: 1 } };
     }
