@@ -136,6 +136,37 @@ describe('members of a large group', () => {
       .flatMap((item) => (item['members@delta'] as { id: string }[]).map((m) => m.id));
     expect(members).toEqual(ids);
   });
+
+  it('are all returned when the group changes between two page requests, and the change follows in the next round', () => {
+    const tenant = testTenant();
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const id of [...ids, 'z', '0']) tenant.createUser(id, { userPrincipalName: `${id}@x` });
+    tenant.createGroup('g', { displayName: 'G' }, ids);
+    const options = { pageSize: 100, minimal: false, membersPerItem: 2 };
+    const first = deltaPage(tenant, initial('group', ['displayName', 'members']), options);
+    // A member joins (and one sorting before the page's last leaves) while the round is paged through.
+    tenant.addMember('g', 'z');
+    tenant.removeMember('g', 'a');
+    const seen = [...first.value];
+    let next = first.next;
+    let delta: DeltaState | undefined;
+    while (next) {
+      const page = deltaPage(tenant, next, options);
+      seen.push(...page.value);
+      next = page.next;
+      delta = page.delta ?? delta;
+    }
+    const members = seen.flatMap(
+      (item) => (item['members@delta'] as { id: string }[] | undefined)?.map((m) => m.id) ?? [],
+    );
+    expect(new Set(members)).toEqual(new Set(['a', 'b', 'c', 'd', 'e', 'f', 'z']));
+    const after = round(tenant, delta!, 100, false, 2);
+    const changes = after.value.flatMap((item) => item['members@delta'] as { id: string; '@removed'?: unknown }[]);
+    expect(changes.map((m) => [m.id, m['@removed'] !== undefined])).toEqual([
+      ['a', true],
+      ['z', false],
+    ]);
+  });
 });
 
 describe('parseIdFilter', () => {

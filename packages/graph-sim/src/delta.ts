@@ -26,8 +26,12 @@ export interface DeltaState {
   readonly t: number;
   /** Token generation: bumping it invalidates every outstanding token. */
   readonly g: number;
-  /** Offset into the members of the group at position `p`, when its `members@delta` spans pages. */
-  readonly m?: number;
+  /**
+   * When the group at position `p` has its `members@delta` spread over pages: the id of the last
+   * member already returned (members go in id order, so a membership change between two page
+   * requests neither skips nor repeats one).
+   */
+  readonly m?: string;
   /** Object ids of `$filter=id eq '…' or …`, when the round is restricted to them. */
   readonly i?: readonly string[];
   /** `appRoleAssignedTo` skip tokens: the paging key of the last assignment returned (listing resumes after it). */
@@ -128,8 +132,8 @@ export function deltaPage(tenant: Tenant, state: DeltaState, options: DeltaPageO
   const store = tenant.store(state.k);
   const until = state.u ?? tenant.currentSeq;
   let position = state.p ?? store.logIndexAfter(state.f);
-  let memberOffset = state.m ?? 0;
-  const chunk = { offset: 0, size: options.membersPerItem ?? MEMBERS_PER_ITEM, more: false };
+  let membersAfter = state.m;
+  const chunk: MemberChunk = { after: undefined, size: options.membersPerItem ?? MEMBERS_PER_ITEM, last: undefined };
   const value: Record<string, unknown>[] = [];
   const { m: _m, ...base } = state;
   while (value.length < options.pageSize) {
@@ -139,17 +143,16 @@ export function deltaPage(tenant: Tenant, state: DeltaState, options: DeltaPageO
       position++;
       continue;
     }
-    chunk.offset = memberOffset;
-    chunk.more = false;
+    chunk.after = membersAfter;
+    chunk.last = undefined;
     const item = renderChange(tenant, store, entry.id, entry.seq, state, until, options.minimal, chunk);
     if (item) value.push(item);
-    if (chunk.more) {
+    if (chunk.last !== undefined) {
       // The rest of this group's members follow on the next page, in the same item again.
-      memberOffset += chunk.size;
-      return { value, next: { ...base, u: until, p: position, m: memberOffset } };
+      return { value, next: { ...base, u: until, p: position, m: chunk.last } };
     }
     position++;
-    memberOffset = 0;
+    membersAfter = undefined;
   }
   const entry = store.logAt(position);
   if (entry && entry.seq <= until) return { value, next: { ...base, u: until, p: position } };
@@ -164,6 +167,13 @@ export function deltaPage(tenant: Tenant, state: DeltaState, options: DeltaPageO
   return { value, delta };
 }
 
+/** Paging of one group's members: after which member id to start, how many, and the last one returned when more follow. */
+interface MemberChunk {
+  after: string | undefined;
+  size: number;
+  last: string | undefined;
+}
+
 function renderChange(
   tenant: Tenant,
   store: ObjectStore,
@@ -172,17 +182,19 @@ function renderChange(
   state: DeltaState,
   until: number,
   minimal: boolean,
-  chunk: { offset: number; size: number; more: boolean },
+  chunk: MemberChunk,
 ): Record<string, unknown> | undefined {
   const initial = state.f === 0;
+  // Only the object's latest change inside the round reports it, so it appears once — and an
+  // object changed again while the round is paged through still appears in it (as it is now).
+  if (store.lastSeqUntil(id, until) !== seq) return undefined;
   const tombstone = store.tombstones.get(id);
   if (tombstone) {
-    if (tombstone.seq !== seq || initial) return undefined;
+    if (initial) return undefined;
     return { id, '@removed': { reason: 'deleted' } };
   }
   const object = store.objects.get(id);
-  // Only the object's latest change inside the round reports it, so it appears once.
-  if (!object || object.lastSeq !== seq) return undefined;
+  if (!object) return undefined;
   if (object.deletedDateTime !== null) return initial ? undefined : { id, '@removed': { reason: 'changed' } };
   const fresh = initial || object.createdSeq > state.f;
   const tracksMembers = store.kind === 'group' && (state.s === null || state.s.includes('members'));
@@ -208,9 +220,12 @@ function renderChange(
   }
   out['id'] = id;
   if (tracksMembers) {
-    const all = fresh ? [...(object.members ?? [])].map((memberId) => ({ memberId, removed: false })) : memberChanges;
-    const members = all.slice(chunk.offset, chunk.offset + chunk.size);
-    chunk.more = chunk.offset + chunk.size < all.length;
+    const all = (
+      fresh ? [...(object.members ?? [])].map((memberId) => ({ memberId, removed: false })) : memberChanges
+    ).sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
+    const from = chunk.after === undefined ? 0 : all.findIndex((m) => m.memberId > (chunk.after as string));
+    const members = from < 0 ? [] : all.slice(from, from + chunk.size);
+    if (from >= 0 && from + chunk.size < all.length) chunk.last = members.at(-1)?.memberId;
     if (members.length > 0) out['members@delta'] = members.map((m) => memberRef(tenant, m.memberId, m.removed));
   }
   return out;

@@ -49,6 +49,8 @@ export class ObjectStore {
   readonly objects = new Map<string, DirectoryObject>();
   readonly tombstones = new Map<string, Tombstone>();
   readonly #log: LogEntry[] = [];
+  /** Every change's sequence number, per object id (ascending). */
+  readonly #seqsById = new Map<string, number[]>();
   readonly #nextSeq: () => number;
 
   constructor(kind: 'user' | 'group', nextSeq: () => number) {
@@ -60,7 +62,18 @@ export class ObjectStore {
   #touch(id: string): number {
     const seq = this.#nextSeq();
     this.#log.push({ seq, id });
+    const seqs = this.#seqsById.get(id);
+    if (seqs) seqs.push(seq);
+    else this.#seqsById.set(id, [seq]);
     return seq;
+  }
+
+  /** The sequence number of the last change of `id` at or before `until`, if any. */
+  lastSeqUntil(id: string, until: number): number | undefined {
+    const seqs = this.#seqsById.get(id);
+    if (!seqs) return undefined;
+    for (let i = seqs.length - 1; i >= 0; i--) if ((seqs[i] as number) <= until) return seqs[i];
+    return undefined;
   }
 
   get logLength(): number {
