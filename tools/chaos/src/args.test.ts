@@ -5,15 +5,42 @@ describe('the command line', () => {
   it('has defaults for everything', () => {
     expect(parseChaosArgs([])).toEqual({
       kind: 'run',
-      options: { users: 3000, kills: 12, seed: 1, timeoutSeconds: 300, keep: false },
+      options: {
+        users: 3000,
+        kills: 12,
+        seed: 1,
+        timeoutSeconds: 300,
+        keep: false,
+        brokerRestart: false,
+        redisFlush: false,
+      },
     });
   });
 
   it('reads every option', () => {
-    const parsed = parseChaosArgs(['--users', '200', '--kills=2', '--seed', '7', '--timeout', '120', '--keep']);
+    const parsed = parseChaosArgs([
+      '--users',
+      '200',
+      '--kills=2',
+      '--seed',
+      '7',
+      '--timeout',
+      '120',
+      '--keep',
+      '--broker-restart',
+      '--redis-flush',
+    ]);
     expect(parsed).toEqual({
       kind: 'run',
-      options: { users: 200, kills: 2, seed: 7, timeoutSeconds: 120, keep: true },
+      options: {
+        users: 200,
+        kills: 2,
+        seed: 7,
+        timeoutSeconds: 120,
+        keep: true,
+        brokerRestart: true,
+        redisFlush: true,
+      },
     });
   });
 

@@ -9,9 +9,13 @@ export interface ChaosOptions {
   timeoutSeconds: number;
   /** Leave the pipeline running at the end, for inspection. */
   keep: boolean;
+  /** Restart the Kafka broker once, midway through the faults. */
+  brokerRestart: boolean;
+  /** Empty Redis of everything Provision keeps there, once, midway through the faults. */
+  redisFlush: boolean;
 }
 
-export const USAGE = `usage: ./pnpmw chaos [--users N] [--kills K] [--seed S] [--timeout SECONDS] [--keep] [--help]
+export const USAGE = `usage: ./pnpmw chaos [--users N] [--kills K] [--seed S] [--timeout SECONDS] [--broker-restart] [--redis-flush] [--keep] [--help]
 
 Runs the whole pipeline against the simulators while services are killed (SIGKILL), Salesforce and
 Graph fail, and the tenant changes; then stops the faults and waits until Salesforce matches what the
@@ -22,6 +26,8 @@ missing, wrong or stale and every command has its result in the audit log.
   --kills K          services killed in all, at least one while it is starting (default 12)
   --seed S           seed of the tenant and of every random choice (default 1)
   --timeout SECONDS  how long to wait for convergence after the faults (default 300)
+  --broker-restart   also restart the Kafka broker once, midway through the faults
+  --redis-flush      also empty Redis of every key of the run, once, midway through the faults
   --keep             leave the pipeline running at the end (Ctrl-C stops it)
   --help             this text`;
 
@@ -43,6 +49,8 @@ export function parseChaosArgs(argv: readonly string[]): ParsedArgs {
         seed: { type: 'string', default: '1' },
         timeout: { type: 'string', default: '300' },
         keep: { type: 'boolean', default: false },
+        'broker-restart': { type: 'boolean', default: false },
+        'redis-flush': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -67,6 +75,8 @@ export function parseChaosArgs(argv: readonly string[]): ParsedArgs {
     seed: whole('seed', 0, 2 ** 31 - 1),
     timeoutSeconds: whole('timeout', 10, 86_400),
     keep: values['keep'] === true,
+    brokerRestart: values['broker-restart'] === true,
+    redisFlush: values['redis-flush'] === true,
   };
   return problems.length > 0 ? { kind: 'error', problems } : { kind: 'run', options };
 }

@@ -1,13 +1,15 @@
 // Faults injected the way an operator would: through the simulators' admin APIs over HTTP.
 
 import type { GraphSim } from '@provision/graph-sim';
+import { restartKafka } from '@provision/infra';
 import type { SalesforceSim } from '@provision/salesforce-sim';
+import { Redis } from 'ioredis';
 import { type GraphEpisode, SALESFORCE_BASELINE, type SalesforceEpisode, type SalesforceFaults } from './schedule.ts';
 
 /** A fault as it was injected, with its time in seconds since the faults began. */
 export interface InjectedFault {
   at: number;
-  target: 'salesforce' | 'graph';
+  target: 'salesforce' | 'graph' | 'kafka' | 'redis';
   kind: string;
   durationMs?: number;
   detail?: unknown;
@@ -100,6 +102,46 @@ export async function runGraphFaults(
       record({ at, target: 'graph', kind: fault.kind, detail: fault });
     } catch (error) {
       record({ at, target: 'graph', kind: fault.kind, detail: fault, error: (error as Error).message });
+    }
+  }
+}
+
+/**
+ * The infrastructure faults asked for: a Kafka broker restart at 45 % of the window, and Redis
+ * emptied of every key of the run (as a flush or a failover to an empty replica leaves it) at 50 %.
+ */
+export async function runInfraFaults(
+  plan: { brokerRestart: boolean; redisFlush: boolean; windowMs: number; redisUrl: string; redisPrefix: string },
+  t0: number,
+  stop: AbortSignal,
+  record: (fault: InjectedFault) => void,
+): Promise<void> {
+  const at = () => Math.round((Date.now() - t0) / 100) / 10;
+  if (plan.brokerRestart && !(await sleepUntil(t0 + plan.windowMs * 0.45, stop))) {
+    const started = Date.now();
+    try {
+      await restartKafka({ log: () => undefined });
+      record({ at: at(), target: 'kafka', kind: 'broker-restart', durationMs: Date.now() - started });
+    } catch (error) {
+      record({ at: at(), target: 'kafka', kind: 'broker-restart', error: (error as Error).message });
+    }
+  }
+  if (plan.redisFlush && !(await sleepUntil(t0 + plan.windowMs * 0.5, stop))) {
+    const redis = new Redis(plan.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    try {
+      await redis.connect();
+      let deleted = 0;
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${plan.redisPrefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) deleted += await redis.unlink(...keys);
+      } while (cursor !== '0');
+      record({ at: at(), target: 'redis', kind: 'flush', detail: { deleted } });
+    } catch (error) {
+      record({ at: at(), target: 'redis', kind: 'flush', error: (error as Error).message });
+    } finally {
+      redis.disconnect();
     }
   }
 }

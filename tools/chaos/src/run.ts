@@ -17,6 +17,7 @@ import {
   clearSalesforceFaults,
   type InjectedFault,
   runGraphFaults,
+  runInfraFaults,
   runSalesforceFaults,
   sleepUntil,
 } from './inject.ts';
@@ -75,6 +76,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
 
   async function underFaults(): Promise<ChaosReport> {
     const { graph, salesforce } = pipeline.sims;
+    const infra = await up({ log: () => undefined });
     log(`audit ${pipeline.auditUrl}   logs ${pipeline.logDir}`);
     const history = initialHistory(readTenant(graph), pipeline.sims.preexisting);
     const t0 = Date.now();
@@ -135,6 +137,18 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     const faulting = Promise.all([
       runSalesforceFaults(salesforce, salesforcePlan, t0, stop.signal, record),
       runGraphFaults(graph, graphPlan, t0, stop.signal, record),
+      runInfraFaults(
+        {
+          brokerRestart: options.brokerRestart,
+          redisFlush: options.redisFlush,
+          windowMs,
+          redisUrl: infra.REDIS_URL,
+          redisPrefix: `${pipeline.runId}:`,
+        },
+        t0,
+        stop.signal,
+        record,
+      ),
     ]);
 
     await sleepUntil(t0 + windowMs, new AbortController().signal);
@@ -169,7 +183,6 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     const converged = firstClean !== null;
     log(converged ? 'converged; reading the audit log and the commands topic' : 'did not converge; reading the audit');
 
-    const infra = await up({ log: () => undefined });
     const entries = await readAuditLog(pipeline.auditUrl).catch((error: Error) => error);
     if (entries instanceof Error) log(`could not read the audit log: ${entries.message}`);
     const onTopic = await commandIdsOn(infra.KAFKA_BROKERS, `${pipeline.runId}.provisioning.commands.v1`).catch(

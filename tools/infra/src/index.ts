@@ -1,4 +1,4 @@
-export { down, type InfraOptions, probeKafka, type ServerStatus, status, up } from './infra.ts';
+export { down, type InfraOptions, probeKafka, restartKafka, type ServerStatus, status, up } from './infra.ts';
 export { InfraError } from './infra-error.ts';
 export {
   type OAuthValidation,

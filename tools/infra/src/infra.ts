@@ -135,6 +135,19 @@ export async function down(options: InfraOptions = {}): Promise<void> {
   if (existsSync(markerFile(paths))) await rm(markerFile(paths), { force: true });
 }
 
+/**
+ * Restarts the local Kafka broker (a controlled shutdown, then a start on the same data): what an
+ * operator's rolling restart or a broker crash looks like to the services. Refused when
+ * `KAFKA_BROKERS` names a broker this project did not start.
+ */
+export async function restartKafka(options: InfraOptions = {}): Promise<void> {
+  const { log, paths, provided } = resolveOptions(options);
+  if (provided.KAFKA_BROKERS)
+    throw new InfraError('KAFKA_BROKERS names a broker this project did not start: not restarting it');
+  if (!(await stopLocalKafka(paths, log))) throw new InfraError('no Kafka broker of ours is running');
+  await startLocalKafka(paths, log);
+}
+
 /** Reports each server without starting or stopping anything. */
 export async function status(options: InfraOptions = {}): Promise<ServerStatus[]> {
   const { paths, provided } = resolveOptions(options);
