@@ -52,6 +52,16 @@ function summary() {
   });
 }
 
+/** Runs a round that dies right after publishing its facts, before it records the assignment snapshot. */
+async function crashAfterPublishing() {
+  const update = state.updateAssignmentSnapshot.bind(state);
+  state.updateAssignmentSnapshot = async () => {
+    state.updateAssignmentSnapshot = update;
+    throw new Error('killed');
+  };
+  await expect(round()).rejects.toThrow('killed');
+}
+
 function seed() {
   directory.upsertUser('u1', { displayName: 'Adele', accountEnabled: true });
   directory.upsertUser('u2', { displayName: 'Ben', accountEnabled: true });
@@ -298,12 +308,7 @@ describe('an incremental round', () => {
 
   it('publishes the removal of an assignment whose addition a round published before it crashed', async () => {
     directory.assign('a9', 'User', 'u1', ROLE_ADMIN);
-    const update = state.updateAssignmentSnapshot.bind(state);
-    state.updateAssignmentSnapshot = async () => {
-      state.updateAssignmentSnapshot = update;
-      throw new Error('killed');
-    };
-    await expect(round()).rejects.toThrow('killed');
+    await crashAfterPublishing();
     expect(summary()).toContain('assign added u1 via User u1 System Administrator');
     // Gone before the next round: the mapper was told of it, so it must be told it went.
     directory.unassign('a9');
@@ -315,12 +320,7 @@ describe('an incremental round', () => {
 
   it('publishes again an addition a crashed round may not have published, once it stands', async () => {
     directory.assign('a9', 'User', 'u1', ROLE_ADMIN);
-    const update = state.updateAssignmentSnapshot.bind(state);
-    state.updateAssignmentSnapshot = async () => {
-      state.updateAssignmentSnapshot = update;
-      throw new Error('killed');
-    };
-    await expect(round()).rejects.toThrow('killed');
+    await crashAfterPublishing();
     await round();
     expect(summary()).toEqual(['assign added u1 via User u1 System Administrator']);
     await round();
