@@ -4,6 +4,7 @@ import { createTestIssuer, type TestIssuer } from '@provision/auth/testing';
 import { createLogger, createMetrics } from '@provision/telemetry';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AuditService, buildService } from './app.ts';
+import { encodeCursor } from './domain/log-query.ts';
 import { FakeClock, FakeMailer, FakeQuarantine, InMemoryAuditLogStore, InMemoryEventSource } from './fakes.ts';
 import { commandForFailure, fixtures } from './testing/fixtures.ts';
 
@@ -99,6 +100,20 @@ describe('audit service (in-memory ports)', () => {
     expect((await api(service, '/api/dead-letters?limit=x')).json().error.details).toEqual({
       parameter: 'limit',
     });
+  });
+
+  it('answers 400 naming what holds a NUL, which PostgreSQL text cannot: the detail id or the cursor', async () => {
+    const { service } = setup();
+    await service.start();
+    for (const url of ['/api/provisioning-logs/%00', '/api/provisioning-logs/a%00b']) {
+      const res = await api(service, url);
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'PRV_BAD_REQUEST', details: { parameter: 'commandId' } });
+    }
+    const cursor = encodeCursor({ activityAt: '2026-11-26T11:00:00.000Z', commandId: 'a\u0000b' });
+    const res = await api(service, `/api/provisioning-logs?cursor=${cursor}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'PRV_BAD_REQUEST', details: { parameter: 'cursor' } });
   });
 
   it('answers 500 without leaking internals when the store fails unexpectedly', async () => {

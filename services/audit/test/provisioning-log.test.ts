@@ -2,6 +2,7 @@ import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { expect } from 'vitest';
 import type { ProvisioningLogEntry } from '../src/domain/log-entry.ts';
+import { encodeCursor } from '../src/domain/log-query.ts';
 import type { SyncStatus } from '../src/domain/sync-status.ts';
 import { commandForFailure, fixtures } from '../src/testing/fixtures.ts';
 import { startHarness, TOPICS } from './harness.ts';
@@ -72,6 +73,20 @@ test('consumes commands, results and sync markers from Kafka into the log; the A
       cursor = page.nextCursor;
     } while (cursor !== null);
     expect(seen).toEqual(all.items.map((e) => e.commandId));
+
+    // What PostgreSQL could not compare (text with NUL, a time before year 1) is a 400 naming it, never a 500.
+    const refused = {
+      '/api/provisioning-logs/%00': 'commandId',
+      '/api/provisioning-logs/a%00b': 'commandId',
+      [`/api/provisioning-logs?cursor=${encodeCursor({ activityAt: '2026-11-26T11:00:00Z', commandId: 'a\u0000b' })}`]:
+        'cursor',
+      '/api/provisioning-logs?from=0000-01-01': 'from',
+    };
+    for (const [url, parameter] of Object.entries(refused)) {
+      const answer = await h.get<{ error: { code: string; details: unknown } }>(url);
+      expect(answer.status, url).toBe(400);
+      expect(answer.body.error, url).toMatchObject({ code: 'PRV_BAD_REQUEST', details: { parameter } });
+    }
 
     // CSV export.
     const csv = await h.get('/api/provisioning-logs?format=csv&status=failure,success');

@@ -1,6 +1,6 @@
 import { isProvisionError } from '@provision/errors';
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, parseLimit, parseLogQuery } from './log-query.ts';
+import { decodeCursor, encodeCursor, parseCommandId, parseLimit, parseLogQuery } from './log-query.ts';
 
 function badParameter(fn: () => unknown): string | undefined {
   try {
@@ -57,6 +57,9 @@ describe('parseLogQuery', () => {
     expect(badParameter(() => parseLogQuery({ userId: '' }))).toBe('userId');
     expect(badParameter(() => parseLogQuery({ stauts: 'failure' }))).toBe('stauts');
     expect(badParameter(() => parseLogQuery({ format: 'xml' }))).toBe('format');
+    expect(badParameter(() => parseLogQuery({ from: '0000-01-01' }))).toBe('from');
+    expect(badParameter(() => parseLogQuery({ to: '9999-12-31T23:00:00-05:00' }))).toBe('to');
+    expect(badParameter(() => parseLogQuery({ changeId: 'a\u0000b' }))).toBe('changeId');
   });
 
   it('allows larger pages for CSV exports', () => {
@@ -78,6 +81,40 @@ describe('cursors', () => {
   it('refuses well-formed base64 that is not one of ours', () => {
     const forged = Buffer.from(JSON.stringify(['not a date', 'x'])).toString('base64url');
     expect(badParameter(() => decodeCursor(forged))).toBe('cursor');
+  });
+
+  it('refuses a cursor whose command id holds a NUL (PostgreSQL text cannot), naming the cursor', () => {
+    const forged = encodeCursor({ activityAt: '2026-11-26T11:00:01.610Z', commandId: 'a\u0000b' });
+    expect(badParameter(() => decodeCursor(forged))).toBe('cursor');
+    expect(() => parseLogQuery({ cursor: forged })).toThrow(/'cursor': its command id must not contain a NUL/);
+  });
+
+  it('passes on only a time PostgreSQL reads: ISO-8601, normalised to UTC, years 0001 to 9999', () => {
+    const at = (activityAt: string) => decodeCursor(encodeCursor({ activityAt, commandId: 'c-1' })).activityAt;
+    expect(at('2026-11-26T12:00:01.610+01:00')).toBe('2026-11-26T11:00:01.610Z');
+    // Date.parse takes each of these; PostgreSQL would fail the query on it.
+    for (const odd of ['2026-11-26\u0000', '1', 'Thu Nov 26 2026', '0000-01-01', '9999-12-31T23:00:00-05:00']) {
+      expect(
+        badParameter(() => at(odd)),
+        odd,
+      ).toBe('cursor');
+    }
+  });
+});
+
+describe('parseCommandId', () => {
+  it('returns the id as given, empty or blank too (no command has it: a 404)', () => {
+    expect(parseCommandId({ commandId: ' c/1 ' })).toBe(' c/1 ');
+    expect(parseCommandId({ commandId: '' })).toBe('');
+  });
+
+  it('refuses a NUL anywhere in the id with a 400 naming the path parameter', () => {
+    for (const commandId of ['\u0000', 'a\u0000b']) {
+      expect(badParameter(() => parseCommandId({ commandId }))).toBe('commandId');
+    }
+    expect(() => parseCommandId({ commandId: '\u0000' })).toThrow(
+      /^Path parameter 'commandId': must not contain a NUL/,
+    );
   });
 });
 

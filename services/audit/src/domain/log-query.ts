@@ -50,10 +50,33 @@ const KNOWN = new Set([
   'format',
 ]);
 
-function bad(parameter: string, message: string): ProvisionError {
-  return new ProvisionError('PRV_BAD_REQUEST', `Query parameter '${parameter}': ${message}`, {
+function bad(parameter: string, message: string, place = 'Query parameter'): ProvisionError {
+  return new ProvisionError('PRV_BAD_REQUEST', `${place} '${parameter}': ${message}`, {
     details: { parameter },
   });
+}
+
+/**
+ * The one gate for text a request sends on to PostgreSQL (filters, the detail id, the cursor's
+ * command id): PostgreSQL text cannot hold NUL (error 22021), so one is refused, as the 400 that
+ * `refuse` builds naming where it came from, rather than failing the query as a 500.
+ */
+function storable(text: string, refuse: (problem: string) => ProvisionError): string {
+  if (text.includes('\u0000')) throw refuse('must not contain a NUL character');
+  return text;
+}
+
+// What PostgreSQL's timestamptz reads from an ISO string: years 0001 to 9999 (no year 0000; a zone
+// offset can carry 9999-12-31 or 0001-01-01 past either end).
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** An ISO-8601 date (2026-11-26) or timestamp with a zone, normalised to UTC; undefined when it is not one. */
+function isoInstant(raw: string): string | undefined {
+  const ok = /^\d{4}-\d{2}-\d{2}$/.test(raw) || /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/i.test(raw);
+  const ms = Date.parse(raw);
+  if (!ok || Number.isNaN(ms) || ms < EARLIEST || ms > LATEST) return undefined;
+  return new Date(ms).toISOString();
 }
 
 function single(query: Record<string, unknown>, name: string): string | undefined {
@@ -62,8 +85,7 @@ function single(query: Record<string, unknown>, name: string): string | undefine
   if (Array.isArray(v)) throw bad(name, 'given more than once');
   if (typeof v !== 'string' || v.trim() === '') throw bad(name, 'must not be empty');
   if (v.length > 256) throw bad(name, 'is longer than 256 characters');
-  if (v.includes('\u0000')) throw bad(name, 'must not contain a NUL character'); // PostgreSQL text cannot hold one
-  return v.trim();
+  return storable(v, (problem) => bad(name, problem)).trim();
 }
 
 function list(query: Record<string, unknown>, name: string, allowed: readonly string[]): string[] | undefined {
@@ -78,11 +100,9 @@ function list(query: Record<string, unknown>, name: string, allowed: readonly st
 function instant(query: Record<string, unknown>, name: string): string | undefined {
   const raw = single(query, name);
   if (raw === undefined) return undefined;
-  // Dates alone (2026-11-26) and full ISO-8601 timestamps with a zone are accepted.
-  const ok = /^\d{4}-\d{2}-\d{2}$/.test(raw) || /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/i.test(raw);
-  const ms = Date.parse(raw);
-  if (!ok || Number.isNaN(ms)) throw bad(name, `expected an ISO-8601 date or timestamp (got '${raw}')`);
-  return new Date(ms).toISOString();
+  const at = isoInstant(raw);
+  if (at === undefined) throw bad(name, `expected an ISO-8601 date or timestamp, years 0001 to 9999 (got '${raw}')`);
+  return at;
 }
 
 /** Encodes the position after `row` as an opaque, URL-safe cursor. */
@@ -92,21 +112,18 @@ export function encodeCursor(cursor: Cursor): string {
 
 /** Decodes a cursor from `encodeCursor`; anything else is a 400 naming `cursor`. */
 export function decodeCursor(raw: string): Cursor {
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(v) &&
-      v.length === 2 &&
-      typeof v[0] === 'string' &&
-      typeof v[1] === 'string' &&
-      !Number.isNaN(Date.parse(v[0]))
-    ) {
-      return { activityAt: v[0], commandId: v[1] };
-    }
+    v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the one error below
+    // not JSON: the error below
   }
-  throw bad('cursor', 'is not a cursor this API returned');
+  // Both halves reach PostgreSQL: the time as timestamptz (so only what it reads), the id as text.
+  const activityAt = Array.isArray(v) && typeof v[0] === 'string' ? isoInstant(v[0]) : undefined;
+  if (!Array.isArray(v) || v.length !== 2 || activityAt === undefined || typeof v[1] !== 'string') {
+    throw bad('cursor', 'is not a cursor this API returned');
+  }
+  return { activityAt, commandId: storable(v[1], (problem) => bad('cursor', `its command id ${problem}`)) };
 }
 
 /**
@@ -145,6 +162,13 @@ export function parseLogQuery(query: Record<string, unknown>): LogQuery {
   if (to) q.to = to;
   if (cursorRaw !== undefined) q.cursor = decodeCursor(cursorRaw);
   return q;
+}
+
+/** The `:commandId` of `GET /api/provisioning-logs/:commandId`; a 400 naming it when PostgreSQL could not compare it. */
+export function parseCommandId(params: Record<string, unknown>): string {
+  // Any other id (empty too: `/api/provisioning-logs/`) is simply one no command has, a 404.
+  const id = String(params['commandId'] ?? '');
+  return storable(id, (problem) => bad('commandId', problem, 'Path parameter'));
 }
 
 /** Parses a bounded `limit` for the simpler lists (dead letters). */

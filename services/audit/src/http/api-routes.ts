@@ -1,7 +1,7 @@
 import { ProvisionError } from '@provision/errors';
 import type { FastifyInstance } from 'fastify';
 import { toLogEntry } from '../domain/log-entry.ts';
-import { encodeCursor, parseLimit, parseLogQuery } from '../domain/log-query.ts';
+import { encodeCursor, parseCommandId, parseLimit, parseLogQuery } from '../domain/log-query.ts';
 import type { SyncStatus } from '../domain/sync-status.ts';
 import type { AuditLogStore, Clock, QuarantineReader } from '../ports.ts';
 import { exportGate, sendLogExport } from './log-export.ts';
@@ -30,7 +30,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get('/api/provisioning-logs/:commandId', async (request) => {
-    const { commandId } = request.params as { commandId: string };
+    const commandId = parseCommandId(request.params as Query);
     const record = await deps.store.getLog(commandId);
     if (record === null) {
       throw new ProvisionError('PRV_NOT_FOUND', `No provisioning log entry for command '${commandId}'`, {
