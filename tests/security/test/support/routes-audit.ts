@@ -96,16 +96,17 @@ export function logsRoute(ctx: SuiteContext): RouteSpec {
   return readRoute(ctx, 'GET /api/provisioning-logs', fixed('/api/provisioning-logs'), logQuery);
 }
 
-/** `GET /api/provisioning-logs/:commandId`: any id no command has is a 404 (never another entry, never a 5xx). */
+/** `GET /api/provisioning-logs/:commandId`: any id no command has is a 404 (never another entry, never a 5xx), one with a NUL a 400. */
 export function logEntryRoute(ctx: SuiteContext): RouteSpec {
   const id = fc.oneof(hostileString, fc.uuid().map(String)).map((raw) => {
     const text = Buffer.from(raw, 'utf8').toString('utf8');
     return {
       path: `/api/provisioning-logs/${encodeURIComponent(text)}`,
       label: `/api/provisioning-logs/<${text.length} characters>`,
-      // An empty id is the list's path with a slash: an unknown route, 404 too. A parameter
-      // of over 100 characters fastify's router refuses before anything else (414).
-      statuses: [404],
+      // An empty id is the list's path with a slash: an unknown route, 404 too. An id with a NUL
+      // is a 400 (PostgreSQL text cannot hold one). A parameter of over 100 characters fastify's
+      // router refuses before anything else (414).
+      statuses: text.includes('\u0000') ? [400] : [404],
       tooLong: text.length > 100,
     };
   });
