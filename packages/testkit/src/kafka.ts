@@ -1,4 +1,4 @@
-import { type Admin, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, CompressionTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { infrastructure } from './infrastructure.ts';
 import { quietKafkajsTimeoutWarning } from './quiet-timeout-warning.ts';
 import { uniqueSuffix } from './unique.ts';
@@ -34,8 +34,11 @@ export interface KafkaFixture {
   createTopic(options?: { name?: string; partitions?: number }): Promise<string>;
   /** A unique consumer group id. */
   groupId(name?: string): string;
-  /** Writes messages exactly as given (default partitioner, as the driver uses). */
-  produceRaw(topic: string, messages: readonly RawMessage[]): Promise<void>;
+  /**
+   * Writes messages exactly as given (default partitioner, as the driver uses); `gzip` sends them
+   * compressed (the broker then measures the compressed batch against its size limit).
+   */
+  produceRaw(topic: string, messages: readonly RawMessage[], options?: { compression?: 'gzip' }): Promise<void>;
   /**
    * Reads `topic` from the beginning with a throw-away group until `count` messages arrived, and
    * returns them (more if more arrived in the last fetch). Fails after `timeout` (default 15 s).
@@ -103,7 +106,7 @@ export async function createKafkaFixture(): Promise<KafkaFixture> {
       });
       return topic;
     },
-    async produceRaw(topic, messages) {
+    async produceRaw(topic, messages, options = {}) {
       if (!producer) {
         producer = kafka.producer({
           createPartitioner: Partitioners.DefaultPartitioner,
@@ -111,7 +114,11 @@ export async function createKafkaFixture(): Promise<KafkaFixture> {
         });
         await producer.connect();
       }
-      await producer.send({ topic, messages: messages.map((m) => ({ ...m, key: m.key ?? null })) });
+      await producer.send({
+        topic,
+        messages: messages.map((m) => ({ ...m, key: m.key ?? null })),
+        ...(options.compression === 'gzip' ? { compression: CompressionTypes.GZIP } : {}),
+      });
     },
     async waitForMessages(topic, count, { timeout = 15_000 } = {}) {
       const received: ReceivedMessage[] = [];
