@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import { CompressionTypes, type Producer } from 'kafkajs';
 import { type CloudEventAttributes, messageHeaders } from './headers.ts';
 import { orUnavailable } from './internal/errors.ts';
 
@@ -34,7 +34,10 @@ export interface Delivery {
 export interface EventProducer {
   /** Publishes events in one request per broker, in order per partition. */
   send(events: readonly OutgoingEvent[]): Promise<Delivery[]>;
-  /** Publishes messages exactly as given (bytes and headers), e.g. to a dead-letter topic. */
+  /**
+   * Publishes messages exactly as given (bytes and headers), e.g. to a dead-letter topic; `gzip`
+   * compresses the request (the broker measures a compressed batch as sent).
+   */
   sendRaw(
     topic: string,
     messages: readonly {
@@ -42,6 +45,7 @@ export interface EventProducer {
       value: string | Buffer | null;
       headers: Record<string, string>;
     }[],
+    options?: { compression?: 'gzip' },
   ): Promise<Delivery[]>;
   disconnect(): Promise<void>;
 }
@@ -108,9 +112,10 @@ export function wrapProducer(producer: Producer, defaultSource: string): EventPr
       }
       return out;
     },
-    async sendRaw(topic, messages) {
+    async sendRaw(topic, messages, options = {}) {
+      const compression = options.compression === 'gzip' ? { compression: CompressionTypes.GZIP } : {};
       const sent = await orUnavailable(`producing to ${topic}`, () =>
-        producer.send({ topic, messages: messages.map((m) => ({ ...m })) }),
+        producer.send({ topic, messages: messages.map((m) => ({ ...m })), ...compression }),
       );
       return deliveries(sent);
     },

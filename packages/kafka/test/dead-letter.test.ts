@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ProvisionError } from '@provision/errors';
 import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
@@ -105,4 +106,85 @@ test('a transient failure is retried with backoff and then succeeds, in order', 
   await waitFor(() => calls.includes('3#1'));
   expect(calls).toEqual(['1#1', '2#1', '2#2', '2#3', '3#1']);
   await waitFor(async () => (await consumer.lag()).total === 0);
+});
+
+test('a gzip-compressed message over 1 MiB once unpacked is dead-lettered whole, compressed, and the partition moves on', async ({
+  kafka: fixture,
+}) => {
+  kafka = client(fixture.brokers);
+  const topic = fixture.topicName('oversize');
+  await kafka.ensureTopics([{ topic, partitions: 1 }]);
+  // Small on the wire, so the broker takes it; 1.2 MB once unpacked, so the consumer refuses it.
+  const huge = JSON.stringify({ userId: 'u-huge', seq: 1, padding: 'x'.repeat(1_200_000) });
+  await fixture.produceRaw(topic, [{ key: 'u-huge', value: huge, headers: { ce_id: 'c-huge' } }], {
+    compression: 'gzip',
+  });
+  const producer = await kafka.producer({ source: '/provision/test' });
+  await producer.send([{ topic, key: 'u-huge', type: TYPE, value: { userId: 'u-huge', seq: 2 } }]);
+
+  const handled: number[] = [];
+  const groupId = fixture.groupId();
+  const consumer = kafka.consumer({
+    ...FAST_GROUP,
+    groupId,
+    topics: [topic],
+    schema: TestEvent,
+    retry: FAST_RETRY,
+    handler: async (event) => {
+      handled.push(event.seq);
+      return outcome.done();
+    },
+  });
+  await consumer.start();
+
+  const [letter] = await fixture.waitForMessages(dlqTopicFor(topic), 1);
+  expect(letter).toMatchObject({ key: 'u-huge', headers: { ce_id: 'c-huge', dlq_reason_code: 'PRV_EVENT_OVERSIZE' } });
+  expect(letter!.value === huge, 'the dead letter keeps the original bytes').toBe(true);
+  expect(letter!.headers).not.toHaveProperty('dlq_truncated');
+  await waitFor(() => handled.includes(2), { message: 'the next message of the partition handled' });
+  await waitFor(async () => (await fixture.committedOffset(groupId, topic, 0)) === '2', {
+    message: 'offset 2 committed',
+  });
+  expect(handled).toEqual([2]);
+});
+
+test('a dead letter the broker refuses as too large even compressed goes reduced: its start, what was cut and the size', async ({
+  kafka: fixture,
+}) => {
+  kafka = client(fixture.brokers);
+  const topic = fixture.topicName('incompressible');
+  // The dead-letter topic takes less than the source: random bytes do not compress under its limit.
+  await kafka.ensureTopics([
+    { topic, partitions: 1 },
+    { topic: dlqTopicFor(topic), partitions: 1, config: { 'max.message.bytes': String(128 * 1024) } },
+  ]);
+  const bytes = randomBytes(400_000);
+  await fixture.produceRaw(topic, [{ key: 'u-random', value: bytes }]);
+  const producer = await kafka.producer({ source: '/provision/test' });
+  await producer.send([{ topic, key: 'u-random', type: TYPE, value: { userId: 'u-random', seq: 2 } }]);
+
+  const handled: number[] = [];
+  const consumer = kafka.consumer({
+    ...FAST_GROUP,
+    groupId: fixture.groupId(),
+    topics: [topic],
+    schema: TestEvent,
+    retry: FAST_RETRY,
+    maxMessageBytes: 256 * 1024,
+    handler: async (event) => {
+      handled.push(event.seq);
+      return outcome.done();
+    },
+  });
+  await consumer.start();
+
+  await waitFor(() => handled.includes(2), { message: 'the next message of the partition handled' });
+  const [letter] = await fixture.waitForMessages(dlqTopicFor(topic), 1);
+  expect(letter!.headers).toMatchObject({
+    dlq_reason_code: 'PRV_EVENT_OVERSIZE',
+    dlq_truncated: 'value',
+    dlq_original_value_bytes: '400000',
+  });
+  // Read as UTF-8: one character per byte at most.
+  expect(letter!.value!.length, 'at most the first 64 KiB of the value').toBeLessThanOrEqual(64 * 1024);
 });

@@ -74,8 +74,12 @@ export async function processBatch<T>(payload: EachBatchPayload, deps: ProcessDe
     for (let attempt = 1; ; attempt++) {
       try {
         const producer = await deps.deadLetterProducer();
-        await sendToDeadLetter(producer, topic, partition, message, { code, reason, attempts, groupId: deps.groupId });
-        log.warn({ offset: message.offset, key: message.key?.toString(), code, reason, attempts }, 'dead-lettered');
+        const why = { code, reason, attempts, groupId: deps.groupId };
+        const { truncated } = await sendToDeadLetter(producer, topic, partition, message, why);
+        // Cut: the broker refused the whole message even compressed, so the letter holds its start.
+        const cut = truncated.length > 0 ? { truncated, bytes: message.value?.length ?? 0 } : {};
+        const key = message.key?.toString().slice(0, 200);
+        log.warn({ offset: message.offset, key, code, reason, attempts, ...cut }, 'dead-lettered');
         deps.onOutcome?.(topic, 'dead-lettered');
         return;
       } catch (error) {

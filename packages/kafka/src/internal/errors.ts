@@ -51,6 +51,17 @@ export function classifyKafkaError(error: unknown): { code: ErrorCode; hint: str
   return { code: 'PRV_KAFKA_UNAVAILABLE', hint: '' };
 }
 
+/**
+ * True when the broker refused a produce request as too large (over the topic's `max.message.bytes`
+ * or a segment): sending the same bytes again can never work.
+ */
+export function isTooLargeError(error: unknown): boolean {
+  for (const e of chain(error)) {
+    if (e['type'] === 'MESSAGE_TOO_LARGE' || e['type'] === 'RECORD_LIST_TOO_LARGE') return true;
+  }
+  return false;
+}
+
 /** True for failures a restart cannot fix (credentials, ACLs, certificates). */
 export function isAccessError(error: unknown): boolean {
   return classifyKafkaError(error).code !== 'PRV_KAFKA_UNAVAILABLE';
