@@ -68,3 +68,33 @@ test('logs poison messages with the reason the Kafka driver dead-lettered them f
     await h.close();
   }
 });
+
+test('lists a message over 1 MiB once unpacked (gzip-compressed) as its dead letter, whole, and moves on', async ({
+  kafka,
+  postgres,
+}) => {
+  const h = await startHarness({ kafka, postgres });
+  try {
+    const good = fixtures.commandCreate();
+    const huge = JSON.stringify({ ...fixtures.commandDisable(), padding: 'x'.repeat(1_200_000) });
+    await kafka.produceRaw(h.topic(TOPICS.commands), [{ key: good.userId, value: huge }], { compression: 'gzip' });
+    await h.publish(TOPICS.commands, [good]);
+
+    const letter = await waitFor(
+      async () => {
+        const { items } = (await h.get<{ items: DeadLetterRecord[] }>('/api/dead-letters')).body;
+        return items.find((l) => l.errorCode === 'PRV_EVENT_OVERSIZE') ?? null;
+      },
+      { timeout: 20_000, message: 'the oversize dead letter' },
+    );
+    expect(letter).toMatchObject({
+      sourceTopic: 'provisioning.commands.v1',
+      key: good.userId,
+      payloadEncoding: 'utf8',
+    });
+    expect(letter.payload === huge, 'the whole value').toBe(true);
+    await waitFor(async () => (await h.get(`/api/provisioning-logs/${good.commandId}`)).status === 200);
+  } finally {
+    await h.close();
+  }
+});
