@@ -13,8 +13,8 @@ export interface RouteRun {
   readonly answers: readonly Answer[];
 }
 
-// Node answers 431 itself when the request line and headers pass 16 KiB (fastify's client-error
-// handler writes a JSON body, without the security headers: no route ever saw the request).
+// Node refuses a request line and headers over 16 KiB before fastify sees a request: packages/auth's
+// client-error handler answers 431 in JSON, with the security headers and `Connection: close`.
 const HEADER_LIMIT = 16 * 1024;
 const headSize = (r: HostileRequest) =>
   r.method.length +
@@ -28,7 +28,9 @@ function judged(g: Generated, answer: Answer): string | undefined {
     // Node may reset the connection before the client has read its 431: a refusal too.
     if (answer.status === 431) {
       const type = String(answer.headers['content-type'] ?? '');
-      return type.startsWith('application/json') ? undefined : `431 as ${type}`;
+      if (!type.startsWith('application/json')) return `431 as ${type}`;
+      if (answer.headers['x-content-type-options'] !== 'nosniff') return '431 without x-content-type-options: nosniff';
+      return answer.headers['connection'] === 'close' ? undefined : '431 without Connection: close';
     }
     if (answer.status === 0 && /ECONNRESET|EPIPE|socket hang up/.test(answer.error ?? '')) return undefined;
     if (size > HEADER_LIMIT + 512) return `expected 431 for ${size} bytes of head, got ${answer.status}`;
