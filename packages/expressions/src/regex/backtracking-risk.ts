@@ -247,7 +247,6 @@ function first(node: Node): CharSet {
 }
 
 function last(node: Node): CharSet {
-  if (node.kind === 'seq') return first({ kind: 'seq', items: [...node.items].reverse().map(reversed) });
   return first(reversed(node));
 }
 
