@@ -1,5 +1,4 @@
-import { createServer } from 'node:net';
-import { KAFKA_VERSION } from '@provision/infra';
+import { freePort, KAFKA_VERSION } from '@provision/infra';
 
 /** Settings of servers started in containers, and how to stop them. */
 export interface ContainerSettings {
@@ -7,19 +6,6 @@ export interface ContainerSettings {
   REDIS_URL?: string;
   DATABASE_URL?: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /**

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -16,17 +15,7 @@ export type ServiceName = 'ingestor' | 'mapper' | 'writer' | 'audit';
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96'] as const;
 export const SERVICE_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 
-/** A free TCP port on the loopback (the OS picks it; the service then binds it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from '@provision/infra';
 
 export interface ServiceProcess {
   readonly name: ServiceName;

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../free-port.ts';
 import { InfraError } from '../infra-error.ts';
 import { isAlive, poll, run, tail } from '../internal/run.ts';
 import { checkJava } from './broker.ts';
@@ -52,20 +52,6 @@ export interface SecureKafka {
 }
 
 const START_TIMEOUT_MS = 60_000;
-
-/** A free TCP port on 127.0.0.1 (the OS picks it; closed again before the broker takes it). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 async function openssl(args: string[], cwd: string): Promise<void> {
   let result: Awaited<ReturnType<typeof run>>;
