@@ -2,8 +2,8 @@ import { createAssignment, deleteRecord } from './assignments.ts';
 import { RestRequestError, type SaveError, type SaveResult } from './errors.ts';
 import { decideRecordFault } from './faults.ts';
 import { to18 } from './ids.ts';
-import type { Session } from './org.ts';
-import { type ObjectDef, objectDef } from './schema.ts';
+import type { Org, Session } from './org.ts';
+import type { ObjectDef } from './schema.ts';
 import type { SimState } from './state.ts';
 import { createUser, normalizeRecord, type Undo, updateUser, type WriteOutcome } from './users.ts';
 
@@ -63,12 +63,12 @@ export function collectionBody(body: unknown): CollectionBody {
   return { allOrNone: b['allOrNone'] === true, records };
 }
 
-function recordType(record: Record<string, unknown>): ObjectDef {
+function recordType(org: Org, record: Record<string, unknown>): ObjectDef {
   const type = (record['attributes'] as { type?: unknown } | undefined)?.type;
   if (typeof type !== 'string' || type === '') {
     throw new RestRequestError(400, 'INVALID_TYPE', 'Must send a concrete entity type.', []);
   }
-  const def = objectDef(type);
+  const def = org.objectDef(type);
   if (!def) throw new RestRequestError(400, 'INVALID_TYPE', `sObject type '${type}' is not supported.`, []);
   return def;
 }
@@ -85,7 +85,7 @@ export function writeCollection(
   path = '',
 ): SaveResult[] {
   const prepared = body.records.map((record) => {
-    const def = recordType(record);
+    const def = recordType(session.org, record);
     assertWritable(def, operation);
     const { id, Id, ...rest } = record as Record<string, unknown>;
     const values = normalizeRecord(def, rest);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { IdFactory } from './ids.ts';
+import { type CustomFieldSpec, type ObjectDef, objectDef, USER, withCustomFields } from './schema.ts';
 
 /** A stored record: canonical field names → values. Users keep only the fields that were set. */
 export type Row = Record<string, unknown>;
@@ -60,6 +61,8 @@ export class Org {
   readonly assignmentsByUser = new Map<string, Set<string>>();
   readonly users = new Map<string, Row>();
   readonly nicknames = new Map<string, string>();
+  /** Unique custom fields: lower-cased field name → lower-cased value → user id. */
+  readonly uniqueValues = new Map<string, Map<string, string>>();
   readonly credentials = new Map<string, Credentials>();
   readonly pendingEmails = new Map<string, string>();
   readonly frozen = new Set<string>();
@@ -71,7 +74,17 @@ export class Org {
   readonly inFlight = new Set<{ readonly start: number }>();
   adminUserId = '';
 
-  constructor(options: { name: string; edition: string; isSandbox: boolean; settings: OrgSettings }) {
+  /** The org's User object: the standard fields and the custom fields its admin added. */
+  readonly userObject: ObjectDef;
+
+  constructor(options: {
+    name: string;
+    edition: string;
+    isSandbox: boolean;
+    settings: OrgSettings;
+    customUserFields?: readonly CustomFieldSpec[];
+  }) {
+    this.userObject = withCustomFields(USER, options.customUserFields ?? []);
     this.ids = new IdFactory();
     this.id = this.ids.next('00D');
     this.name = options.name;
@@ -79,6 +92,11 @@ export class Org {
     this.isSandbox = options.isSandbox;
     this.apiEnabled = true;
     this.settings = options.settings;
+  }
+
+  /** The object def for a name, case-insensitively, with this org's custom fields. */
+  objectDef(name: string): ObjectDef | undefined {
+    return name.toLowerCase() === 'user' ? this.userObject : objectDef(name);
   }
 
   /** The licence a profile consumes. */

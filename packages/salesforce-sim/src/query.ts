@@ -1,7 +1,7 @@
 import { RestRequestError } from './errors.ts';
 import { to18 } from './ids.ts';
 import type { Org, Registry, Row } from './org.ts';
-import { type FieldDef, type ObjectDef, objectDef, USER, USER_LOGIN } from './schema.ts';
+import { type FieldDef, type ObjectDef, USER, USER_LOGIN } from './schema.ts';
 import {
   type Condition,
   describeSoqlPosition,
@@ -96,7 +96,7 @@ export function fieldValue(row: Row, field: FieldDef): unknown {
   return v;
 }
 
-function resolvePath(text: string, object: ObjectDef, ref: FieldRef): ResolvedPath {
+function resolvePath(text: string, org: Org, object: ObjectDef, ref: FieldRef): ResolvedPath {
   const parts = ref.path.split('.');
   const hops: FieldDef[] = [];
   let current = object;
@@ -119,7 +119,7 @@ function resolvePath(text: string, object: ObjectDef, ref: FieldRef): ResolvedPa
       );
     }
     hops.push(hop);
-    current = objectDef(hop.referenceTo!)!;
+    current = org.objectDef(hop.referenceTo!)!;
   }
   const last = parts[parts.length - 1]!;
   const field = current.byName.get(last.toLowerCase());
@@ -193,7 +193,7 @@ function compileCondition(text: string, org: Org, object: ObjectDef, cond: Condi
       return (row) => !term(row);
     }
     case 'compare': {
-      const path = resolvePath(text, object, cond.field);
+      const path = resolvePath(text, org, object, cond.field);
       checkLiteral(text, cond.field, path.field, cond.value);
       const want = comparable(path.field, cond.value);
       const op = cond.op;
@@ -208,14 +208,14 @@ function compileCondition(text: string, org: Org, object: ObjectDef, cond: Condi
       };
     }
     case 'in': {
-      const path = resolvePath(text, object, cond.field);
+      const path = resolvePath(text, org, object, cond.field);
       for (const v of cond.values) checkLiteral(text, cond.field, path.field, v);
       const set = new Set(cond.values.map((v) => comparable(path.field, v)));
       const negated = cond.negated;
       return (row) => set.has(comparable(path.field, readPath(org, row, path))) !== negated;
     }
     case 'like': {
-      const path = resolvePath(text, object, cond.field);
+      const path = resolvePath(text, org, object, cond.field);
       if (!TEXT_TYPES.has(path.field.type)) {
         throw new RestRequestError(
           400,
@@ -320,7 +320,7 @@ export function runQuery(registry: Registry, org: Org, text: string): PreparedQu
     }
     throw error;
   }
-  const object = objectDef(parsed.from.name);
+  const object = org.objectDef(parsed.from.name);
   if (!object) {
     throw new RestRequestError(
       400,
@@ -334,7 +334,7 @@ export function runQuery(registry: Registry, org: Org, text: string): PreparedQu
       ),
     );
   }
-  const select = parsed.select === 'count' ? 'count' : parsed.select.map((f) => resolvePath(text, object, f));
+  const select = parsed.select === 'count' ? 'count' : parsed.select.map((f) => resolvePath(text, org, object, f));
   if (select !== 'count') {
     const seen = new Set<string>();
     for (const [i, path] of select.entries()) {
@@ -352,7 +352,7 @@ export function runQuery(registry: Registry, org: Org, text: string): PreparedQu
   }
   const predicate = parsed.where ? compileCondition(text, org, object, parsed.where) : () => true;
   const order = parsed.orderBy.map((o) => ({
-    path: resolvePath(text, object, o.field),
+    path: resolvePath(text, org, object, o.field),
     descending: o.descending,
     nullsLast: o.nullsLast,
   }));

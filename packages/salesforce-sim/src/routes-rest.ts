@@ -3,11 +3,11 @@ import { removeAssignment } from './assignments.ts';
 import { assertWritable, collectionBody, deleteCollection, insertRecord, writeCollection } from './collections.ts';
 import { NOT_FOUND_MESSAGE, RestRequestError, type SaveError } from './errors.ts';
 import { to18 } from './ids.ts';
-import type { Row, Session } from './org.ts';
+import type { Org, Row, Session } from './org.ts';
 import { fieldValue, rowById } from './query.ts';
 import { base, sessionOf } from './rest-common.ts';
 import { registerQueryRoutes } from './routes-query.ts';
-import { OBJECTS, type ObjectDef, objectDef } from './schema.ts';
+import { OBJECTS, type ObjectDef } from './schema.ts';
 import type { SimState } from './state.ts';
 import { normalizeRecord, updateUser } from './users.ts';
 
@@ -44,8 +44,8 @@ export function versionsList(): { label: string; url: string; version: string }[
   return out;
 }
 
-function objectOr404(name: string): ObjectDef {
-  const def = objectDef(name);
+function objectOr404(org: Org, name: string): ObjectDef {
+  const def = org.objectDef(name);
   if (!def) throw new RestRequestError(404, 'NOT_FOUND', NOT_FOUND_MESSAGE);
   return def;
 }
@@ -60,13 +60,13 @@ function describeField(f: ObjectDef['fields'][number]): Row {
     createable: f.createable,
     updateable: f.updateable,
     defaultedOnCreate: f.type === 'boolean' || f.name === 'CommunityNickname' || !f.createable,
-    custom: false,
-    externalId: false,
+    custom: f.custom === true,
+    externalId: f.externalId === true,
     filterable: true,
     sortable: f.type !== 'textarea',
     groupable: f.type !== 'textarea',
-    unique: f.name === 'Username' || f.name === 'CommunityNickname',
-    idLookup: f.name === 'Id' || f.name === 'Username' || f.name === 'FederationIdentifier',
+    unique: f.name === 'Username' || f.name === 'CommunityNickname' || f.unique === true,
+    idLookup: f.name === 'Id' || f.name === 'Username' || f.name === 'FederationIdentifier' || f.externalId === true,
     nameField: f.name === 'Name',
     referenceTo: f.referenceTo ? [f.referenceTo] : [],
     relationshipName: f.relationshipName ?? null,
@@ -141,29 +141,29 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   });
 
   app.get(`${v}/sobjects`, rest, async (request) => {
-    sessionOf(request);
+    const session = sessionOf(request);
     return {
       encoding: 'UTF-8',
       maxBatchSize: 200,
-      sobjects: [...OBJECTS.values()].map((d) => describeObject(d, base(request))),
+      sobjects: [...OBJECTS.keys()].map((name) => describeObject(session.org.objectDef(name)!, base(request))),
     };
   });
 
   app.get(`${v}/sobjects/:type/describe`, rest, async (request) => {
-    sessionOf(request);
-    const def = objectOr404((request.params as { type: string }).type);
+    const session = sessionOf(request);
+    const def = objectOr404(session.org, (request.params as { type: string }).type);
     return { ...describeObject(def, base(request)), fields: def.fields.map(describeField) };
   });
 
   app.get(`${v}/sobjects/:type`, rest, async (request) => {
-    sessionOf(request);
-    const def = objectOr404((request.params as { type: string }).type);
+    const session = sessionOf(request);
+    const def = objectOr404(session.org, (request.params as { type: string }).type);
     return { objectDescribe: describeObject(def, base(request)), recentItems: [] };
   });
 
   app.post(`${v}/sobjects/:type`, rest, async (request, reply) => {
     const session = sessionOf(request);
-    const def = objectOr404((request.params as { type: string }).type);
+    const def = objectOr404(session.org, (request.params as { type: string }).type);
     assertWritable(def, 'insert');
     if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
       throw new RestRequestError(
@@ -184,7 +184,7 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   app.get(`${v}/sobjects/:type/:id`, rest, async (request) => {
     const session = sessionOf(request);
     const { type, id } = request.params as { type: string; id: string };
-    const def = objectOr404(type);
+    const def = objectOr404(session.org, type);
     const id18 = to18(id);
     const row = id18 ? rowById(session.org, def.name, id18) : undefined;
     if (!row) throw new RestRequestError(404, 'NOT_FOUND', NOT_FOUND_MESSAGE, []);
@@ -205,7 +205,7 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   app.patch(`${v}/sobjects/:type/:id`, rest, async (request, reply) => {
     const session = sessionOf(request);
     const { type, id } = request.params as { type: string; id: string };
-    const def = objectOr404(type);
+    const def = objectOr404(session.org, type);
     assertWritable(def, 'update');
     const id18 = to18(id);
     if (!id18 || !rowById(session.org, def.name, id18))
@@ -228,7 +228,7 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   app.delete(`${v}/sobjects/:type/:id`, rest, async (request, reply) => {
     const session = sessionOf(request);
     const { type, id } = request.params as { type: string; id: string };
-    const def = objectOr404(type);
+    const def = objectOr404(session.org, type);
     if (def.deletable) {
       const id18 = to18(id);
       const row = id18?.startsWith(def.keyPrefix) ? removeAssignment(session.org, id18) : undefined;
@@ -249,7 +249,7 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   // Retrieve many: POST { ids, fields } (jsforce's retrieve() with an array); null for an unknown id.
   app.post(`${v}/composite/sobjects/:type`, rest, async (request) => {
     const session = sessionOf(request);
-    const def = objectOr404((request.params as { type: string }).type);
+    const def = objectOr404(session.org, (request.params as { type: string }).type);
     const body = request.body as { ids?: unknown; fields?: unknown } | null;
     const ids = body?.ids;
     const names = body?.fields;

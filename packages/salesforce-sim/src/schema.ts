@@ -29,6 +29,12 @@ export interface FieldDef {
   readonly defaultPicklistValue?: string;
   readonly referenceTo?: string;
   readonly relationshipName?: string;
+  /** An admin's field (name ends in `__c`). */
+  readonly custom?: boolean;
+  /** Marked External ID: indexed, usable to look records up. */
+  readonly externalId?: boolean;
+  /** Salesforce refuses a second record with the same value (DUPLICATE_VALUE), case-insensitively. */
+  readonly unique?: boolean;
 }
 
 export interface ObjectDef {
@@ -170,6 +176,9 @@ export const USER = object(
     bool('UserPermissionsMarketingUser', 'Marketing User'),
     bool('UserPermissionsOfflineUser', 'Offline User'),
     bool('UserPermissionsCallCenterAutoLogin', 'Auto-login To Call Center'),
+    bool('UserPermissionsKnowledgeUser', 'Knowledge User'),
+    bool('UserPermissionsSupportUser', 'Service Cloud User'),
+    bool('UserPermissionsInteractionUser', 'Flow User'),
     readOnly({
       name: 'UserType',
       type: 'picklist',
@@ -264,4 +273,46 @@ export const OBJECTS: ReadonlyMap<string, ObjectDef> = new Map(
 /** The object def for a name, case-insensitively, as Salesforce resolves sObject names. */
 export function objectDef(name: string): ObjectDef | undefined {
   return OBJECTS.get(name.toLowerCase());
+}
+
+/** A custom field an admin adds to an object in Setup (Text fields only, as Provision needs). */
+export interface CustomFieldSpec {
+  /** API name, ending in `__c`. */
+  readonly name: string;
+  readonly label?: string;
+  /** Text length, 1–255. */
+  readonly length?: number;
+  readonly externalId?: boolean;
+  readonly unique?: boolean;
+}
+
+/** The object with an org's custom fields added; refuses a name Salesforce would refuse. */
+export function withCustomFields(base: ObjectDef, specs: readonly CustomFieldSpec[]): ObjectDef {
+  if (specs.length === 0) return base;
+  const added = specs.map((spec) => {
+    if (!/^[A-Za-z][A-Za-z0-9_]*__c$/.test(spec.name) || spec.name.includes('___')) {
+      throw new Error(
+        `custom field "${spec.name}" on ${base.name}: an API name is letters, digits and _ ending in __c`,
+      );
+    }
+    if (base.byName.has(spec.name.toLowerCase())) {
+      throw new Error(`custom field "${spec.name}" on ${base.name}: the object already has a field of that name`);
+    }
+    const length = spec.length ?? 255;
+    if (!Number.isInteger(length) || length < 1 || length > 255) {
+      throw new Error(`custom field "${spec.name}" on ${base.name}: a Text field's length is 1–255, not ${length}`);
+    }
+    return str(spec.name, length, spec.label ?? spec.name.slice(0, -3).replaceAll('_', ' '), {
+      custom: true,
+      externalId: spec.externalId === true,
+      unique: spec.unique === true,
+    });
+  });
+  return object(base.name, base.keyPrefix, [...base.fields, ...added], {
+    label: base.label,
+    labelPlural: base.labelPlural,
+    createable: base.createable,
+    updateable: base.updateable,
+    deletable: base.deletable,
+  });
 }

@@ -1,6 +1,13 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { type ConnectedApp, newSecurityToken, Org, type OrgSettings, type Registry, type Row } from './org.ts';
-import { PERMISSION_SET, PERMISSION_SET_ASSIGNMENT, PROFILE, USER, USER_LICENSE, USER_ROLE } from './schema.ts';
+import {
+  type CustomFieldSpec,
+  PERMISSION_SET,
+  PERMISSION_SET_ASSIGNMENT,
+  PROFILE,
+  USER_LICENSE,
+  USER_ROLE,
+} from './schema.ts';
 import { createSigningMaterial } from './tls.ts';
 import { createUser, normalizeRecord } from './users.ts';
 
@@ -31,6 +38,8 @@ export interface OrgSeed {
   sandbox?: boolean;
   apiEnabled?: boolean;
   settings?: Partial<OrgSettings>;
+  /** Custom fields the org's admin added in Setup, by object (only User is modelled). */
+  customFields?: { User?: CustomFieldSpec[] };
   licences?: { name: string; total: number; key?: string }[];
   profiles?: { name: string; licence: string; userType?: string; permissions?: PermissionFlags }[];
   roles?: { name: string; parent?: string }[];
@@ -140,6 +149,7 @@ export async function seedOrg(registry: Registry, seed: OrgSeed = {}): Promise<O
     edition,
     isSandbox: sandbox,
     settings: { ...defaultSettings(edition, sandbox, salesforceTotal), ...seed.settings },
+    customUserFields: seed.customFields?.User ?? [],
   });
   org.apiEnabled = seed.apiEnabled ?? true;
   const stamp = new Date().toISOString().replace('Z', '+0000');
@@ -293,7 +303,7 @@ export function addUser(
   seed: UserSeed,
 ): string {
   const { ProfileName, RoleName, permissionSets, password, securityToken, ...fields } = seed;
-  const values = normalizeRecord(USER, fields);
+  const values = normalizeRecord(org.userObject, fields);
   if (ProfileName !== undefined) {
     const profile = org.profilesByName.get(ProfileName.toLowerCase());
     if (!profile) throw new Error(`user '${String(fields['Username'])}' names an unknown profile '${ProfileName}'`);

@@ -159,6 +159,42 @@ function duplicateUsername(registry: Registry, username: string, selfId?: string
   return undefined;
 }
 
+/** The unique custom fields whose value `row` holds, as [field, lower-cased value]. */
+function uniqueEntries(org: Org, row: Row): [FieldDef, string][] {
+  return org.userObject.fields
+    .filter((f) => f.unique === true && typeof row[f.name] === 'string' && row[f.name] !== '')
+    .map((f) => [f, (row[f.name] as string).toLowerCase()]);
+}
+
+/** DUPLICATE_VALUE for the first unique custom field another user already holds the value of. */
+function duplicateValue(org: Org, row: Row, selfId?: string): SaveError | undefined {
+  for (const [f, value] of uniqueEntries(org, row)) {
+    const holder = org.uniqueValues.get(f.name.toLowerCase())?.get(value);
+    if (holder !== undefined && holder !== selfId) {
+      return saveError(
+        'DUPLICATE_VALUE',
+        `duplicate value found: ${f.name} duplicates value on record with id: ${holder}`,
+        [f.name],
+      );
+    }
+  }
+  return undefined;
+}
+
+/** Moves `id`'s unique values from `before` to `after` in the org's index. */
+function indexUnique(org: Org, id: string, before: Row | null, after: Row | null): void {
+  for (const [f, value] of before ? uniqueEntries(org, before) : []) {
+    const index = org.uniqueValues.get(f.name.toLowerCase());
+    if (index?.get(value) === id) index.delete(value);
+  }
+  for (const [f, value] of after ? uniqueEntries(org, after) : []) {
+    const key = f.name.toLowerCase();
+    let index = org.uniqueValues.get(key);
+    if (!index) org.uniqueValues.set(key, (index = new Map()));
+    index.set(value, id);
+  }
+}
+
 function duplicateNickname(org: Org, nickname: string, selfId?: string): SaveError | undefined {
   const holder = org.nicknames.get(nickname.toLowerCase());
   if (holder && holder !== selfId) {
@@ -197,12 +233,15 @@ function fullName(row: Row): string {
 
 /** Creates one User in an org, applying Salesforce's validation rules. */
 export function createUser(registry: Registry, org: Org, values: Row, actorId: string, now = new Date()): WriteOutcome {
-  const errors = fieldErrors(org, USER, values, 'create');
+  const errors = fieldErrors(org, org.userObject, values, 'create');
   if (errors.length > 0) return { ok: false, errors };
   const username = (values['Username'] as string).toLowerCase();
   const conflict =
     duplicateUsername(registry, username) ??
-    (typeof values['CommunityNickname'] === 'string' ? duplicateNickname(org, values['CommunityNickname']) : undefined);
+    (typeof values['CommunityNickname'] === 'string'
+      ? duplicateNickname(org, values['CommunityNickname'])
+      : undefined) ??
+    duplicateValue(org, values);
   if (conflict) return { ok: false, errors: [conflict] };
   const active = values['IsActive'] !== false;
   if (active) {
@@ -229,8 +268,10 @@ export function createUser(registry: Registry, org: Org, values: Row, actorId: s
   org.users.set(id, row);
   registry.usernames.set(username, { org, userId: id });
   org.nicknames.set((row['CommunityNickname'] as string).toLowerCase(), id);
+  indexUnique(org, id, null, row);
   if (active) adjustLicence(org, row['ProfileId'], 1);
   const undo = (): void => {
+    indexUnique(org, id, row, null);
     org.users.delete(id);
     registry.usernames.delete(username);
     org.nicknames.delete((row['CommunityNickname'] as string).toLowerCase());
@@ -261,7 +302,7 @@ export function updateUser(
   if (!current) {
     return { ok: false, errors: [saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [])] };
   }
-  const errors = fieldErrors(org, USER, values, 'update');
+  const errors = fieldErrors(org, org.userObject, values, 'update');
   if (errors.length > 0) return { ok: false, errors };
   const next: Row = { ...current, ...values };
   if (typeof values['Username'] === 'string') next['Username'] = values['Username'].toLowerCase();
@@ -271,7 +312,8 @@ export function updateUser(
   const newNickname = String(next['CommunityNickname']).toLowerCase();
   const conflict =
     (newUsername !== oldUsername ? duplicateUsername(registry, newUsername, id) : undefined) ??
-    (newNickname !== oldNickname ? duplicateNickname(org, newNickname, id) : undefined);
+    (newNickname !== oldNickname ? duplicateNickname(org, newNickname, id) : undefined) ??
+    duplicateValue(org, values, id);
   if (conflict) return { ok: false, errors: [conflict] };
   const wasActive = current['IsActive'] === true;
   const isActive = next['IsActive'] === true;
@@ -298,6 +340,7 @@ export function updateUser(
   const profile = org.profiles.get(next['ProfileId'] as string);
   next['UserType'] = profile?.['UserType'] ?? current['UserType'];
   org.users.set(id, next);
+  indexUnique(org, id, current, next);
   if (newUsername !== oldUsername) {
     registry.usernames.delete(oldUsername);
     registry.usernames.set(newUsername, { org, userId: id });
@@ -309,6 +352,7 @@ export function updateUser(
   if (wasActive) adjustLicence(org, current['ProfileId'], -1);
   if (isActive) adjustLicence(org, next['ProfileId'], 1);
   const undo = (): void => {
+    indexUnique(org, id, next, current);
     org.users.set(id, current);
     if (newUsername !== oldUsername) {
       registry.usernames.delete(newUsername);
