@@ -13,6 +13,7 @@ import { RedisFailureStore, RedisGuardCounter, RedisPictureStore } from './adapt
 import { buildService } from './app.ts';
 import { readConfig } from './config.ts';
 import { buildHttp } from './http/api-routes.ts';
+import { registerConsoleRoutes } from './http/console-routes.ts';
 
 async function loadMapping(file: string | undefined) {
   if (!file) return defaultMappingConfig();
@@ -41,6 +42,7 @@ try {
     [TOPICS.directory, TOPICS.commands].map((t) => ({ topic: topic(t), partitions: config.KAFKA_PARTITIONS })),
   );
   const producer = await kafka.producer({ source: '/provision/mapper' });
+  const pictures = new RedisPictureStore(redis, config.REDIS_PREFIX);
   const service = buildService({
     feed: kafkaDirectoryFeed(kafka, {
       topic: topic(TOPICS.directory),
@@ -52,7 +54,7 @@ try {
       groupId: `${config.TOPIC_PREFIX}provision-mapper-results`,
       logger,
     }),
-    store: new RedisPictureStore(redis, config.REDIS_PREFIX),
+    store: pictures,
     failures: new RedisFailureStore(redis, config.REDIS_PREFIX),
     retry: { baseMs: config.RETRY_BASE_MS, factor: 5, maxMs: config.RETRY_MAX_MS },
     transientRetry: { baseMs: config.RETRY_TRANSIENT_BASE_MS, factor: 2, maxMs: config.RETRY_TRANSIENT_MAX_MS },
@@ -72,6 +74,8 @@ try {
     metrics,
     logger,
   });
+  // The admin console's reads: a user's picture and decision, the effective mapping.
+  registerConsoleRoutes(http, { pictures, mapping, verifier: verifierFromConfig(config), dryRun: config.DRY_RUN });
   await service.start();
   await http.listen({ port: config.HTTP_PORT, host: '0.0.0.0' });
   const address = http.server.address();

@@ -1,0 +1,76 @@
+import { createTestIssuer, type TestIssuer } from '@provision/auth/testing';
+import { defaultMappingConfig } from '@provision/mapping';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryPictureStore } from '../adapters/in-memory.ts';
+import { emptyPicture } from '../domain/picture.ts';
+import { registerConsoleRoutes } from './console-routes.ts';
+
+let issuer: TestIssuer;
+let http: FastifyInstance;
+const USER = '0b7c1f4e-1111-4a2b-9c3d-000000000001';
+
+beforeAll(async () => {
+  issuer = await createTestIssuer();
+  const pictures = new InMemoryPictureStore();
+  await pictures.save([
+    {
+      ...emptyPicture(USER),
+      known: true,
+      attributes: { userPrincipalName: 'ada@contoso.test', displayName: 'Ada Lovelace', accountEnabled: true },
+    },
+  ]);
+  http = Fastify({ logger: false });
+  registerConsoleRoutes(http, {
+    pictures,
+    mapping: defaultMappingConfig(),
+    verifier: issuer.verifier,
+    dryRun: false,
+  });
+  await http.ready();
+});
+afterAll(() => http.close());
+
+const reader = async () => ({ authorization: `Bearer ${await issuer.userToken(['Provision.Read'])}` });
+
+describe("the mapper's console routes", () => {
+  it('need a token', async () => {
+    for (const url of [`/api/users/${USER}`, '/api/mapping']) {
+      expect((await http.inject({ method: 'GET', url })).statusCode, url).toBe(401);
+    }
+  });
+
+  it("show a user's picture and the decision the mapper would take, with its reason", async () => {
+    const answer = await http.inject({
+      method: 'GET',
+      url: `/api/users/${USER.toUpperCase()}`,
+      headers: await reader(),
+    });
+    expect(answer.statusCode).toBe(200);
+    const body = answer.json();
+    expect(body.picture.attributes.userPrincipalName).toBe('ada@contoso.test');
+    expect(body.picture.assignments).toEqual([]);
+    // Not assigned to the app: out of scope, and the reason says so.
+    expect(body.decision.inScope).toBe(false);
+    expect(body.decision.action).toBe('skip');
+    expect(body.decision.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('answer 404 for a user the mapper has never seen and 400 for a malformed id', async () => {
+    const headers = await reader();
+    const missing = await http.inject({
+      method: 'GET',
+      url: '/api/users/0000aaaa-0000-0000-0000-000000000000',
+      headers,
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().code).toBe('PRV_NOT_FOUND');
+    expect((await http.inject({ method: 'GET', url: '/api/users/not%20an%20id', headers })).statusCode).toBe(400);
+  });
+
+  it('give the effective mapping', async () => {
+    const answer = await http.inject({ method: 'GET', url: '/api/mapping', headers: await reader() });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json().mapping).toEqual(JSON.parse(JSON.stringify(defaultMappingConfig())));
+  });
+});
