@@ -35,6 +35,20 @@ export const ProvisioningCommandV1 = z.object({
   modifiedProperties: z.array(ModifiedProperty),
   /** How the writer finds an existing Salesforce user before creating one. */
   matching: z.object({ attribute: z.string().min(1), value: z.string() }).nullable(),
+  /**
+   * The durable link, when the mapping declares one: the Salesforce field that holds the Entra
+   * object id (`value`, this command's `userId`). The writer finds the user by it before the
+   * matching attribute, and writes it on the users it creates or matches. Absent in older commands
+   * and when the mapping declares no link.
+   */
+  link: z.object({ field: z.string().min(1), value: z.string().min(1) }).optional(),
+  /**
+   * Disable only the Salesforce user linked to this Entra user (by a stored link or the link
+   * field), never one the matching attribute alone finds: the mapper lost its memory of whether it
+   * provisioned the user, and a pre-existing Salesforce user Provision never managed must be left as
+   * is. Absent means false.
+   */
+  linkedOnly: z.boolean().optional(),
   reasons: z.array(Reason),
   /** Permission sets to assign and to remove (Provision removes only what it granted). */
   permissionSets: z.object({ add: z.array(z.string()), remove: z.array(z.string()) }).default({ add: [], remove: [] }),
