@@ -1,8 +1,11 @@
 import { removeAssignment } from './assignments.ts';
 import { type FaultConfig, faultConfigProblem } from './faults.ts';
+import { to18 } from './ids.ts';
+import { applyModelChange, type ModelChange, ModelError, type PerformanceModel } from './model.ts';
 import { newSecurityToken, type Org, type OrgSettings, type Row } from './org.ts';
 import { addUser, assignPermissionSet, type OrgCredentials, type OrgSeed, seedOrg, type UserSeed } from './seed.ts';
 import type { SimState } from './state.ts';
+import { DEACTIVATION_BLOCKERS, FEATURE_LICENCES, isDeactivationBlocker } from './user-rules.ts';
 import { confirmEmail } from './users.ts';
 
 /** A refusal by the admin API: HTTP status and reason. */
@@ -42,6 +45,8 @@ export interface OrgChanges {
   apiUsed?: number;
   /** Licence name → new total. */
   licences?: Record<string, number>;
+  /** Feature licences: `UserPermissions*` field → total (null: no longer limited). */
+  featureLicences?: Record<string, number | null>;
 }
 
 /** The admin operations, shared by the HTTP admin API and the programmatic helpers. */
@@ -108,7 +113,7 @@ export class SimAdmin {
 
   updateOrg(orgId: string, changes: OrgChanges): OrgSummary {
     const org = this.org(orgId);
-    const known = new Set(['settings', 'apiEnabled', 'apiUsed', 'licences']);
+    const known = new Set(['settings', 'apiEnabled', 'apiUsed', 'licences', 'featureLicences']);
     for (const key of Object.keys(changes)) if (!known.has(key)) throw new AdminError(400, `unknown change '${key}'`);
     if (changes.settings) {
       for (const [key, value] of Object.entries(changes.settings)) {
@@ -118,16 +123,63 @@ export class SimAdmin {
       }
     }
     if (changes.apiEnabled !== undefined) org.apiEnabled = changes.apiEnabled === true;
-    if (changes.apiUsed !== undefined) {
-      org.apiUsage();
-      org.apiUsed = changes.apiUsed;
-    }
+    if (changes.apiUsed !== undefined) org.apiUsed = changes.apiUsed;
     for (const [name, total] of Object.entries(changes.licences ?? {})) {
       const licence = [...org.licences.values()].find((l) => l.Name.toLowerCase() === name.toLowerCase());
       if (!licence) throw new AdminError(400, `no licence '${name}'`);
       licence.TotalLicenses = total;
     }
+    for (const [field, total] of Object.entries(changes.featureLicences ?? {})) {
+      if (!Object.hasOwn(FEATURE_LICENCES, field)) {
+        throw new AdminError(
+          400,
+          `no feature licence '${field}' (expected ${Object.keys(FEATURE_LICENCES).join(', ')})`,
+        );
+      }
+      if (total === null) org.featureLicences.delete(field);
+      else if (typeof total !== 'number' || !Number.isInteger(total) || total < 0) {
+        throw new AdminError(400, `featureLicences.${field} must be an integer ≥ 0 or null`);
+      } else org.featureLicences.set(field, total);
+    }
     return this.summary(orgId);
+  }
+
+  /**
+   * Makes Salesforce refuse to deactivate a user (`FIELD_INTEGRITY_EXCEPTION`), as a default lead or
+   * case owner, the default workflow user or a user named in a hierarchy field is; null lifts it.
+   */
+  setDeactivationBlocker(
+    orgId: string,
+    userId: string,
+    reason: string | null,
+  ): { userId: string; reason: string | null } {
+    const org = this.org(orgId);
+    this.user(orgId, userId);
+    const id = org.users.has(userId) ? userId : (to18(userId) ?? userId);
+    if (reason === null) org.deactivationBlockers.delete(id);
+    else if (!isDeactivationBlocker(reason)) {
+      throw new AdminError(
+        400,
+        `reason must be one of ${Object.keys(DEACTIVATION_BLOCKERS).join(', ')} (got '${reason}')`,
+      );
+    } else org.deactivationBlockers.set(id, reason);
+    return { userId: id, reason };
+  }
+
+  /** The performance model in force (costs, contention). */
+  model(): PerformanceModel {
+    return structuredClone(this.#state.model);
+  }
+
+  /** Switches the performance model (`{ profile: 'realistic' }`) and/or overrides its parameters. */
+  setModel(change: ModelChange): PerformanceModel {
+    try {
+      this.#state.model = applyModelChange(this.#state.model, change);
+    } catch (error) {
+      if (error instanceof ModelError) throw new AdminError(400, error.message);
+      throw error;
+    }
+    return this.model();
   }
 
   /** The org's users, optionally only one username; each with its pending email and freeze flag. */

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `pnpm sim:salesforce [--port 0] [--https] [--org file.json]`: starts the simulator, prints one JSON
+// `pnpm sim:salesforce [--port 0] [--https] [--org file.json] [--model instant|realistic]`: starts the simulator, prints one JSON
 // line with its address and credentials, and serves until stopped.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { profileByName } from './model.ts';
 import type { OrgSeed } from './seed.ts';
 import { startSalesforceSim } from './server.ts';
 
@@ -17,13 +18,15 @@ const options = {
   https: { type: 'boolean', default: false },
   org: { type: 'string' },
   log: { type: 'boolean', default: false },
+  // The performance model: `instant` (no cost) or `realistic` (README, "Performance model").
+  model: { type: 'string', default: process.env['SALESFORCE_SIM_MODEL'] ?? 'instant' },
 } as const;
 let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true }>>['values'];
 try {
   ({ values } = parseArgs({ args: argv, options, strict: true }));
 } catch (error) {
   process.stderr.write(
-    `${(error as Error).message}\nusage: sim:salesforce [--port 0] [--https] [--org file.json] [--host 127.0.0.1] [--log]\n`,
+    `${(error as Error).message}\nusage: sim:salesforce [--port 0] [--https] [--org file.json] [--host 127.0.0.1] [--log] [--model instant|realistic]\n`,
   );
   process.exit(2);
 }
@@ -31,6 +34,11 @@ try {
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.stderr.write(`--port must be an integer 0..65535, got '${values.port}'\n`);
+  process.exit(2);
+}
+const model = profileByName(values.model);
+if (typeof model === 'string') {
+  process.stderr.write(`--model (or SALESFORCE_SIM_MODEL): ${model}\n`);
   process.exit(2);
 }
 let org: OrgSeed | undefined;
@@ -48,6 +56,7 @@ const sim = await startSalesforceSim({
   host: values.host,
   https: values.https,
   logger: values.log,
+  model: values.model,
   ...(org ? { org } : {}),
 });
 // Key material goes to files so that the JSON line stays one line and tools can point at paths.

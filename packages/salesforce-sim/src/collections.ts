@@ -75,7 +75,8 @@ function recordType(org: Org, record: Record<string, unknown>): ObjectDef {
 
 /**
  * Runs a Collections write: each record in order, all rolled back when allOrNone and any failed.
- * `path` is the request's, for the injected `unableToLockRowRate` fault.
+ * `path` is the request's, for the injected `unableToLockRowRate` fault; `lockRate` is the
+ * performance model's chance of a locked row per record (overlapping User writes).
  */
 export function writeCollection(
   state: SimState,
@@ -83,6 +84,7 @@ export function writeCollection(
   body: CollectionBody,
   operation: 'insert' | 'update',
   path = '',
+  lockRate = 0,
 ): SaveResult[] {
   const prepared = body.records.map((record) => {
     const def = recordType(session.org, record);
@@ -97,7 +99,10 @@ export function writeCollection(
   const results: SaveResult[] = [];
   let failed = false;
   for (const p of prepared) {
-    const locked = decideRecordFault(state.faults, path, typeof p.id === 'string' ? p.id : undefined);
+    const recordId = typeof p.id === 'string' ? p.id : undefined;
+    const locked =
+      decideRecordFault(state.faults, path, recordId) ??
+      decideRecordFault({ unableToLockRowRate: lockRate }, path, recordId);
     const outcome = locked
       ? { ok: false as const, errors: [locked] }
       : operation === 'insert'

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { IdFactory } from './ids.ts';
+import { RollingCount } from './rolling-count.ts';
 import { type CustomFieldSpec, type ObjectDef, objectDef, USER, withCustomFields } from './schema.ts';
+import type { DeactivationBlocker } from './user-rules.ts';
 
 /** A stored record: canonical field names → values. Users keep only the fields that were set. */
 export type Row = Record<string, unknown>;
@@ -67,11 +69,16 @@ export class Org {
   readonly pendingEmails = new Map<string, string>();
   readonly frozen = new Set<string>();
   readonly apps = new Map<string, ConnectedApp>();
-  /** Requests counted against the daily allocation, with the start of the current 24-hour window. */
-  apiUsed = 0;
-  apiWindowStart = Date.now();
+  /** Requests counted against the daily allocation over the last 24 hours (rolling, by minute). */
+  readonly #usage = new RollingCount(86_400_000, 60_000);
   /** Start times of in-flight API requests (for the long-running concurrency limit). */
   readonly inFlight = new Set<{ readonly start: number }>();
+  /** Feature licences (`UserPermissions*` field → total); a feature not listed is not limited. */
+  readonly featureLicences = new Map<string, number>();
+  /** Users Salesforce refuses to deactivate (user id → why: default lead owner, workflow user, …). */
+  readonly deactivationBlockers = new Map<string, DeactivationBlocker>();
+  /** User inserts and updates being processed now (they contend for the same locks). */
+  userWritesInFlight = 0;
   adminUserId = '';
 
   /** The org's User object: the standard fields and the custom fields its admin added. */
@@ -105,13 +112,24 @@ export class Org {
     return profile ? this.licences.get(profile['UserLicenseId'] as string) : undefined;
   }
 
-  /** Current usage of the daily allocation, rolling the 24-hour window when it has passed. */
+  /** Current usage of the daily allocation: the requests of the last 24 hours (a rolling window). */
   apiUsage(now = Date.now()): { used: number; limit: number } {
-    if (now - this.apiWindowStart >= 86_400_000) {
-      this.apiUsed = 0;
-      this.apiWindowStart = now;
-    }
-    return { used: this.apiUsed, limit: this.settings.apiDailyLimit };
+    return { used: this.#usage.total(now), limit: this.settings.apiDailyLimit };
+  }
+
+  /** Counts one request against the daily allocation; returns the usage after it. */
+  countApiRequest(now = Date.now()): number {
+    this.#usage.add(now, 1);
+    return this.#usage.total(now);
+  }
+
+  /** Sets the usage of the last 24 hours (the admin API), as if all of it had been spent now. */
+  set apiUsed(used: number) {
+    this.#usage.reset(Date.now(), used);
+  }
+
+  get apiUsed(): number {
+    return this.#usage.total(Date.now());
   }
 }
 

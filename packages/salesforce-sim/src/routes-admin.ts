@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AdminError, type OrgChanges, type SimAdmin } from './admin.ts';
 import type { FaultConfig } from './faults.ts';
+import type { ModelChange } from './model.ts';
 import type { OrgSeed, UserSeed } from './seed.ts';
 
 type OrgParams = { orgId: string };
@@ -80,6 +81,19 @@ export function registerAdminRoutes(app: FastifyInstance, admin: SimAdmin): void
     admin.clearFaults();
     return reply.code(204).send();
   });
+  app.put('/__admin/orgs/:orgId/users/:userId/deactivation-blocker', async (request) => {
+    const { orgId, userId } = request.params as UserParams;
+    const { reason } = body<{ reason?: unknown }>(request.body);
+    if (typeof reason !== 'string') throw new AdminError(400, 'reason is required');
+    return admin.setDeactivationBlocker(orgId, userId, reason);
+  });
+  app.delete('/__admin/orgs/:orgId/users/:userId/deactivation-blocker', async (request, reply) => {
+    const { orgId, userId } = request.params as UserParams;
+    admin.setDeactivationBlocker(orgId, userId, null);
+    return reply.code(204).send();
+  });
+  app.get('/__admin/model', async () => admin.model());
+  app.put('/__admin/model', async (request) => admin.setModel(body<ModelChange>(request.body)));
   app.get('/__admin/requests', async () => admin.requestCounts());
   app.delete('/__admin/requests', async (_request, reply) => {
     admin.resetRequestCounts();

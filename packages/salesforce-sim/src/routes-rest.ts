@@ -244,7 +244,14 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   });
 
   app.post(`${v}/composite/sobjects`, rest, async (request) =>
-    writeCollection(state, sessionOf(request), collectionBody(request.body), 'insert', request.url),
+    writeCollection(
+      state,
+      sessionOf(request),
+      collectionBody(request.body),
+      'insert',
+      request.url,
+      request.contention?.lockRate,
+    ),
   );
   // Retrieve many: POST { ids, fields } (jsforce's retrieve() with an array); null for an unknown id.
   app.post(`${v}/composite/sobjects/:type`, rest, async (request) => {
@@ -278,7 +285,14 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
     });
   });
   app.patch(`${v}/composite/sobjects`, rest, async (request) =>
-    writeCollection(state, sessionOf(request), collectionBody(request.body), 'update', request.url),
+    writeCollection(
+      state,
+      sessionOf(request),
+      collectionBody(request.body),
+      'update',
+      request.url,
+      request.contention?.lockRate,
+    ),
   );
   app.delete(`${v}/composite/sobjects`, rest, async (request) =>
     deleteCollection(sessionOf(request), request.query as { ids?: unknown; allOrNone?: unknown }),

@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AdminError, SimAdmin } from './admin.ts';
+import { registerContention } from './contention.ts';
 import { NOT_FOUND_MESSAGE, RestRequestError } from './errors.ts';
 import { decideFault } from './faults.ts';
+import { applyModelChange, INSTANT, type ModelChange } from './model.ts';
 import { type Org, Registry } from './org.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { apiAccessProblem, registerAuthRoutes } from './routes-auth.ts';
@@ -21,6 +23,11 @@ export interface SalesforceSimOptions {
   org?: OrgSeed;
   /** Log requests (pino, through fastify). */
   logger?: boolean;
+  /**
+   * The performance model: a profile name (`instant`, the default, or `realistic`) or a profile
+   * with overridden parameters (`{ profile: 'realistic', costs: { userInsert: { baseMs: 800 } } }`).
+   */
+  model?: string | ModelChange;
 }
 
 /** A running simulator. */
@@ -137,6 +144,7 @@ export function buildSimApp(
 
   app.setNotFoundHandler((_request, reply) => restError(reply, 404, 'NOT_FOUND', NOT_FOUND_MESSAGE));
 
+  registerContention(app, state);
   registerAuthRoutes(app, state);
   registerRestRoutes(app, state);
   registerAdminRoutes(app, admin);
@@ -164,10 +172,14 @@ function authenticate(state: SimState, request: FastifyRequest, reply: FastifyRe
   let longRunning = 0;
   for (const r of org.inFlight) if (now - r.start >= org.settings.longRunningThresholdMs) longRunning++;
   if (longRunning >= org.settings.concurrentLongRunningLimit) {
-    return restError(reply, 403, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.');
+    return restError(
+      reply,
+      403,
+      'REQUEST_LIMIT_EXCEEDED',
+      'ConcurrentRequests (Concurrent API Requests) Limit exceeded.',
+    );
   }
-  org.apiUsed++;
-  reply.header('Sforce-Limit-Info', `api-usage=${org.apiUsed}/${usage.limit}`);
+  reply.header('Sforce-Limit-Info', `api-usage=${org.countApiRequest(now)}/${usage.limit}`);
   const entry = { start: now };
   org.inFlight.add(entry);
   request.inFlight = { org, entry };
@@ -179,6 +191,12 @@ function authenticate(state: SimState, request: FastifyRequest, reply: FastifyRe
 export async function startSalesforceSim(options: SalesforceSimOptions = {}): Promise<SalesforceSim> {
   const registry = new Registry();
   const state = new SimState(registry);
+  if (options.model !== undefined) {
+    state.model = applyModelChange(
+      INSTANT,
+      typeof options.model === 'string' ? { profile: options.model } : options.model,
+    );
+  }
   const tls = options.https ? await createTlsMaterial() : undefined;
   const credentials = await seedOrg(registry, options.org);
   const { app, admin } = buildSimApp(state, {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FaultConfig } from './faults.ts';
+import { INSTANT, type PerformanceModel } from './model.ts';
 import type { Org, Registry, Row } from './org.ts';
 import type { ResolvedPath } from './query.ts';
 import type { ObjectDef } from './schema.ts';
@@ -19,6 +20,8 @@ const MAX_CURSORS_PER_ORG = 50;
 export class SimState {
   readonly registry: Registry;
   faults: FaultConfig = {};
+  /** How long answers take and how overlapping User writes contend (`instant` unless told). */
+  model: PerformanceModel = INSTANT;
   /** `METHOD /route/pattern` → requests received. */
   readonly requestCounts = new Map<string, number>();
   readonly #cursors = new Map<string, Cursor>();

@@ -2,6 +2,7 @@ import { RestRequestError, type SaveError, saveError } from './errors.ts';
 import { isIdShaped, to18 } from './ids.ts';
 import type { Org, Registry, Row } from './org.ts';
 import { type FieldDef, type ObjectDef, USER, USER_LOGIN } from './schema.ts';
+import { userRuleErrors } from './user-rules.ts';
 
 /** Undoes one applied write (for allOrNone rollback). */
 export type Undo = () => void;
@@ -243,6 +244,8 @@ export function createUser(registry: Registry, org: Org, values: Row, actorId: s
       : undefined) ??
     duplicateValue(org, values);
   if (conflict) return { ok: false, errors: [conflict] };
+  const refused = userRuleErrors(org, undefined, { ...values, IsActive: values['IsActive'] !== false });
+  if (refused.length > 0) return { ok: false, errors: refused };
   const active = values['IsActive'] !== false;
   if (active) {
     const noLicence = licenceError(org, values['ProfileId']);
@@ -315,6 +318,8 @@ export function updateUser(
     (newNickname !== oldNickname ? duplicateNickname(org, newNickname, id) : undefined) ??
     duplicateValue(org, values, id);
   if (conflict) return { ok: false, errors: [conflict] };
+  const refused = userRuleErrors(org, current, next);
+  if (refused.length > 0) return { ok: false, errors: refused };
   const wasActive = current['IsActive'] === true;
   const isActive = next['IsActive'] === true;
   const oldLicence = org.licenceOfProfile(current['ProfileId']);

@@ -48,7 +48,7 @@ describe('limits and injected faults', () => {
       const refused = await caught(() => conn.query('SELECT Id FROM User LIMIT 1'));
       expect(refused).toMatchObject({
         name: 'REQUEST_LIMIT_EXCEEDED',
-        message: 'ConcurrentPerOrgLongTxn Limit exceeded.',
+        message: 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.',
       });
       await slow;
       expect((await conn.query('SELECT Id FROM User LIMIT 1')).records).toHaveLength(1);

@@ -40,6 +40,14 @@ describe('classifySalesforceError', () => {
         'SalesforceRequestLimitExceeded',
         true,
       ],
+      [
+        {
+          errorCode: 'REQUEST_LIMIT_EXCEEDED',
+          message: 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.',
+        },
+        'SalesforceConcurrentLimitExceeded',
+        true,
+      ],
       [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }, 'SalesforceSessionExpired', true],
       [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'x' }, 'SalesforceRolledBack', true],
       [{ statusCode: 'UNABLE_TO_LOCK_ROW', message: 'x' }, 'SalesforceRecordLocked', true],

@@ -39,7 +39,11 @@ export const SALESFORCE_ERROR_CODES = {
   SalesforceRecordLocked: { retriable: true, summary: 'The record was locked by another transaction.' },
   SalesforceRequestLimitExceeded: {
     retriable: true,
-    summary: 'The org’s API allocation or concurrency limit is reached.',
+    summary: 'The org’s API allocation is spent (rolling 24 hours).',
+  },
+  SalesforceConcurrentLimitExceeded: {
+    retriable: true,
+    summary: 'Too many long-running requests (≥ 20 s) at once in the org: send fewer at a time, then retry.',
   },
   SalesforceSessionExpired: { retriable: true, summary: 'The session expired or is invalid.' },
   SalesforceServiceUnavailable: { retriable: true, summary: 'Salesforce answered with a server error.' },
@@ -149,6 +153,12 @@ function fromSalesforceCode(sfCode: string, message: string, fields: readonly st
     if (status === 429) return make('SalesforceRequestLimitExceeded', message, fields, sfCode);
     if (status === 401) return make('SalesforceSessionExpired', message, fields, sfCode);
     if (status >= 500 || status === 420) return make('SalesforceServiceUnavailable', message, fields, sfCode);
+  }
+  // One code for two limits: the daily allocation ("TotalRequests Limit exceeded.") and the
+  // concurrent long-running requests ("ConcurrentRequests (Concurrent API Requests) Limit
+  // exceeded."). The second passes as soon as fewer requests run at once.
+  if (sfCode === 'REQUEST_LIMIT_EXCEEDED' && /^Concurrent/i.test(message)) {
+    return make('SalesforceConcurrentLimitExceeded', message, fields, sfCode);
   }
   return make(BY_SALESFORCE_CODE[sfCode] ?? 'SalesforceUnknown', message, fields, sfCode);
 }

@@ -27,6 +27,9 @@ const JOB_LEVEL_CODES = new Set([
 
 /** Whether a request-level failure is about the whole job (credentials, limits, API access). */
 export function isJobLevel(failure: Pick<SalesforceFailure, 'code' | 'salesforceCode'>): boolean {
+  // REQUEST_LIMIT_EXCEEDED also names the concurrent long-running limit, which passes as soon as
+  // fewer requests run at once: a request to retry, not a job to halt.
+  if (failure.code === 'SalesforceConcurrentLimitExceeded') return false;
   return (
     JOB_LEVEL_CODES.has(failure.code) ||
     (failure.salesforceCode !== undefined && JOB_LEVEL_CODES.has(failure.salesforceCode))

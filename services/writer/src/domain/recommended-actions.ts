@@ -30,6 +30,8 @@ const ACTIONS: Readonly<Record<string, string>> = {
     'Salesforce refused the credentials: check the username, password and security token (or the connected app) and update the writer settings.',
   SalesforceRequestLimitExceeded:
     "The org's API request allocation is spent: wait for the rolling 24-hour window, buy more calls, or lower SALESFORCE_API_BUDGET_PER_MINUTE.",
+  SalesforceConcurrentLimitExceeded:
+    'Too many long-running requests ran at once in the org: the writer sends fewer at a time and retries; if it persists, look for other integrations running long requests.',
   SalesforceApiDisabled:
     'API access is disabled for the org or the integration user: enable "API Enabled" on its profile.',
   SalesforceInvalidValue:
