@@ -177,6 +177,35 @@ describe('decide', () => {
     expect(decide(entraUser(), [], null, none, { mayExist: true }).action).toBe('skip');
   });
 
+  describe('with a durable link (link.field)', () => {
+    const linked = withYaml('link:\n  field: EntraObjectId__c\n');
+    const user = entraUser();
+
+    it('writes the Entra object id on create and keeps it in step on update', () => {
+      const created = decide(user, standard, null, linked);
+      expect(created.fields['EntraObjectId__c']).toBe(user.id);
+      expect(created.link).toEqual({ field: 'EntraObjectId__c', value: user.id });
+      // A user matched before the link was declared gets it with its next update.
+      const updated = decide(user, standard, salesforceUser(), linked);
+      expect(updated).toMatchObject({ action: 'update', fields: { EntraObjectId__c: user.id } });
+      expect(decide(user, standard, salesforceUser({ EntraObjectId__c: user.id }), linked).action).toBe('skip');
+      expect(decide(user, standard, null, config).link).toBeNull();
+    });
+
+    it('after a lost memory, disables an out-of-scope user only through its link', () => {
+      const d = decide(user, [], null, linked, { memoryLost: true });
+      expect(d).toMatchObject({ action: 'disable', linkedOnly: true, fields: { IsActive: false } });
+      expect(codes(d)).toContain('memory-lost');
+      // Without a link there is nothing that tells a user Provision provisioned from any other.
+      expect(decide(user, [], null, config, { memoryLost: true }).action).toBe('skip');
+      // Known to Provision, or possibly created by it: the ordinary disable, matched as usual.
+      expect(decide(user, [], salesforceUser(), linked, { memoryLost: true }).linkedOnly).toBe(false);
+      expect(decide(user, [], null, linked, { memoryLost: true, mayExist: true }).linkedOnly).toBe(false);
+      const none = withYaml('link:\n  field: EntraObjectId__c\ndeprovisioning:\n  action: none\n');
+      expect(decide(user, [], null, none, { memoryLost: true }).action).toBe('skip');
+    });
+  });
+
   it('states the whole desired state with an update, for a writer that finds Salesforce elsewhere than believed', () => {
     const d = decide(entraUser({ attributes: { surname: 'Wilber' } }), standard, salesforceUser(), config);
     expect(d.action).toBe('update');

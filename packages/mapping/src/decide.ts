@@ -38,11 +38,14 @@ export function decide(
   config: MappingConfig,
   options: DecideOptions = {},
 ): Decision {
-  const desired = desiredState(user, assignments, config, options);
+  const desired: Desired = {
+    ...desiredState(user, assignments, config, options),
+    link: config.link ? { field: config.link.field, value: user.id } : null,
+  };
   const key = matchingKey(user, config, options);
   const blocked = desired.reasons.some((r) => r.code === 'role-conflict');
   if (blocked) return result('skip', {}, current, desired, key, noGrants, []);
-  if (!desired.inScope) return deprovision(current, config, desired, key, options.mayExist === true);
+  if (!desired.inScope) return deprovision(current, config, desired, key, options);
   if (current === null) {
     if (key === null) {
       return result('skip', {}, null, desired, null, noGrants, [
@@ -80,16 +83,18 @@ export function decide(
 function deprovision(
   current: SalesforceUser | null,
   config: MappingConfig,
-  desired: DesiredState,
+  desired: Desired,
   key: MatchingKey | null,
-  mayExist: boolean,
+  options: DecideOptions,
 ): Decision {
-  if (current === null && !(mayExist && key !== null && config.deprovisioning.action !== 'none')) {
+  const action = config.deprovisioning.action;
+  const mayExist = options.mayExist === true && key !== null;
+  const linkedOnly = current === null && !mayExist && options.memoryLost === true && config.link !== undefined;
+  if (current === null && !mayExist && !linkedOnly) {
     return result('skip', {}, null, desired, key, noGrants, [
       { code: 'not-linked', severity: 'info', message: 'Out of scope and not in Salesforce: nothing to do' },
     ]);
   }
-  const action = config.deprovisioning.action;
   if (action === 'none') {
     return result('skip', {}, current, desired, key, noGrants, [
       {
@@ -107,6 +112,18 @@ function deprovision(
     ]);
   }
   const fields: Record<string, SalesforceFieldValue> = action === 'freeze' ? { IsFrozen: true } : { IsActive: false };
+  if (linkedOnly) {
+    return {
+      ...result('disable', fields, current, desired, key, noGrants, [
+        {
+          code: 'memory-lost',
+          severity: 'info',
+          message: `Out of scope, and Provision's memory of this user was lost: only a Salesforce user linked to it (${config.link?.field}) is deactivated`,
+        },
+      ]),
+      linkedOnly: true,
+    };
+  }
   return result('disable', fields, current, desired, key, noGrants, []);
 }
 
@@ -124,13 +141,16 @@ function permissionSetChanges(
   };
 }
 
+/** The desired state with the user's durable link. */
+type Desired = DesiredState & { readonly link: Decision['link'] };
+
 const noGrants: PermissionSetChanges = { add: [], remove: [] };
 
 function result(
   action: DecisionAction,
   fields: Readonly<Record<string, SalesforceFieldValue>>,
   current: SalesforceUser | null,
-  desired: DesiredState,
+  desired: Desired,
   key: MatchingKey | null,
   permissionSets: PermissionSetChanges,
   extra: readonly Reason[],
@@ -143,6 +163,8 @@ function result(
     reasons: [...desired.reasons, ...extra],
     inScope: desired.inScope,
     matchingKey: key,
+    link: desired.link,
+    linkedOnly: false,
     desired: desired.inScope ? { update: desired.updateFields, create: desired.createFields } : noDesired,
   };
 }

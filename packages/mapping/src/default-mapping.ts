@@ -42,6 +42,12 @@ scopingFilters: []
 deprovisioning:
   action: deactivate
 
+# The durable link (recommended): a custom Text field on User (length 36 or more, External ID,
+# Unique) where Provision writes each user's Entra object id, and by which it finds them first. It
+# keeps renamed users from being created twice and leavers from staying active after Redis is lost.
+# link:
+#   field: EntraObjectId__c
+
 # Check LocaleSidKey, LanguageLocaleKey, TimeZoneSidKey and EmailEncodingKey against Salesforce's
 # values before writing them.
 validatePicklists: true

@@ -121,6 +121,11 @@ export function desiredState(
       });
     }
   }
+  if (config.link) {
+    // Written on create and kept in step: a matched user gets it, a copied sandbox user is relinked.
+    createFields[config.link.field] = user.id;
+    updateFields[config.link.field] = user.id;
+  }
   const userRole = config.roleRules.find((r) => user.memberOf.includes(r.group));
   if (userRole) {
     createFields['UserRoleName'] = userRole.role;

@@ -75,6 +75,7 @@ export const REASON_CODES = [
   'soft-deleted',
   'account-disabled',
   'not-linked',
+  'memory-lost',
   'already-disabled',
   'no-changes',
   'deprovisioning-skipped',
@@ -121,6 +122,13 @@ export interface Decision {
   readonly inScope: boolean;
   /** The key to match an unlinked user with, in precedence order's first available; null when none has a value. */
   readonly matchingKey: MatchingKey | null;
+  /** The durable link (the mapping's `link.field` and the Entra object id); null when the mapping declares none. */
+  readonly link: { readonly field: string; readonly value: string } | null;
+  /**
+   * A `disable` of a user Provision has no memory of (`options.memoryLost`): only a Salesforce user
+   * that carries this user's link is disabled, never one the matching attribute alone finds.
+   */
+  readonly linkedOnly: boolean;
   /**
    * The whole desired state behind the decision (empty when out of scope): `update` is every field
    * kept in step, `create` the fields a missing user is created with. A command that carries them
@@ -158,4 +166,10 @@ export interface DecideOptions {
    * such a user is disabled — the writer finds it by link or matching attribute, or reports it absent.
    */
   readonly mayExist?: boolean;
+  /**
+   * The caller's memory of which users Provision provisioned was lost (the mapper's Redis was
+   * emptied). Out of scope with `current` null, a user is then disabled `linkedOnly`, when the
+   * mapping declares a link: a user Provision had provisioned carries it, any other does not.
+   */
+  readonly memoryLost?: boolean;
 }

@@ -33,6 +33,20 @@ describe('parseMappingConfig', () => {
     expect(Object.isFrozen(result.config.mappings[0])).toBe(true);
   });
 
+  it('takes a link field, and refuses one a mapping writes or Salesforce gives another meaning', () => {
+    const ok = parseMappingConfig(minimal('link:\n  field: EntraObjectId__c\n'));
+    expect(ok.ok && ok.config.link).toEqual({ field: 'EntraObjectId__c' });
+    expect(lines(minimal('  - { target: EntraObjectId__c, source: id }\nlink:\n  field: EntraObjectId__c\n'))).toEqual([
+      'mappings[1].target (line 6): EntraObjectId__c is the link field (link.field): Provision writes the Entra object id there, so no mapping may write it',
+    ]);
+    expect(lines(minimal('link:\n  field: username\n'))).toEqual([
+      'link.field (line 7): username cannot hold the link: use a custom Text field such as EntraObjectId__c',
+    ]);
+    expect(lines(minimal('link:\n  field: Entra Id\n'))[0]).toMatch(
+      /^link\.field \(line 7\): Expected a Salesforce field API name/,
+    );
+  });
+
   it('reads JSON as well as YAML', () => {
     const json = JSON.stringify({
       version: 1,

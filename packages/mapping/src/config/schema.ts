@@ -90,6 +90,18 @@ export const MappingConfigSchema = z.strictObject({
       action: z.enum(['deactivate', 'freeze', 'none']).default('deactivate'),
     })
     .default({ action: 'deactivate' }),
+  /**
+   * The durable link: a Salesforce User field (a custom Text field of 36 or more characters marked
+   * External ID and Unique, e.g. `EntraObjectId__c`) where Provision writes the Entra object id of
+   * every user it creates or matches, and by which it finds them first. Without it, the link lives
+   * only in Redis: a user renamed while Redis was lost is created again, and one who left scope
+   * meanwhile stays active (docs/operations.md, "Faults and convergence").
+   */
+  link: z
+    .strictObject({
+      field: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'Expected a Salesforce field API name'),
+    })
+    .optional(),
   /** Check LocaleSidKey, LanguageLocaleKey, TimeZoneSidKey and EmailEncodingKey against Salesforce's values. */
   validatePicklists: z.boolean().default(true),
   mappings: z.array(AttributeMappingSchema).min(1),

@@ -25,8 +25,47 @@ export function semanticChecks(raw: unknown): ConfigProblem[] {
   const validatePicklists = raw['validatePicklists'] !== false;
   if (Array.isArray(raw['mappings'])) problems.push(...checkMappings(raw['mappings'], validatePicklists, raw['scope']));
   if (Array.isArray(raw['scopingFilters'])) problems.push(...checkFilters(raw['scopingFilters']));
+  if (isRecord(raw['link']) && Array.isArray(raw['mappings']))
+    problems.push(...checkLink(raw['link'], raw['mappings']));
   return problems;
 }
+
+/** The link field holds the Entra object id and nothing else: no mapping may write it, nor a pseudo-field. */
+function checkLink(link: Raw, mappings: unknown[]): ConfigProblem[] {
+  const field = link['field'];
+  if (typeof field !== 'string') return [];
+  if (LINK_REFUSED.has(field.toLowerCase())) {
+    return [
+      error(['link', 'field'], `${field} cannot hold the link: use a custom Text field such as EntraObjectId__c`),
+    ];
+  }
+  const i = mappings.findIndex(
+    (m) => isRecord(m) && typeof m['target'] === 'string' && m['target'].toLowerCase() === field.toLowerCase(),
+  );
+  if (i < 0) return [];
+  return [
+    error(
+      ['mappings', i, 'target'],
+      `${field} is the link field (link.field): Provision writes the Entra object id there, so no mapping may write it`,
+    ),
+  ];
+}
+
+// Fields Salesforce or Provision give another meaning to.
+const LINK_REFUSED = new Set(
+  [
+    'Id',
+    'Username',
+    'Email',
+    'ProfileName',
+    'ProfileId',
+    'UserRoleName',
+    'UserRoleId',
+    'IsActive',
+    'IsFrozen',
+    'PermissionSets',
+  ].map((f) => f.toLowerCase()),
+);
 
 function checkMappings(mappings: unknown[], validatePicklists: boolean, scope: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
