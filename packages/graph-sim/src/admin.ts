@@ -152,6 +152,14 @@ export class SimAdmin {
     this.#faults.clear();
   }
 
+  /** Turns Graph's resource-unit throttling on or off (turning it on starts with a full bucket). */
+  setResourceUnits(enabled: boolean): { enabled: boolean } {
+    if (typeof enabled !== 'boolean') throw graphErrors.badRequest('enabled must be true or false.');
+    this.#faults.resourceUnits.enabled = enabled;
+    this.#faults.resourceUnits.reset();
+    return { enabled };
+  }
+
   /** Requests served since start (or the last reset), by `METHOD /route`, plus `total`. */
   requestCounts(): Record<string, number> {
     return Object.fromEntries(this.#faults.counts);

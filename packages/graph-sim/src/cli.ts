@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { startGraphSim } from './server.ts';
 
 // `node packages/graph-sim/src/cli.ts [--port 0] [--users N] [--seed S] [--sign-in-password P]
-// [--api-client-secret S] [--redirect-uri URI]…`: prints one JSON line with the
+// [--api-client-secret S] [--redirect-uri URI]… [--resource-units]`: prints one JSON line with the
 // address and credentials, then serves until SIGINT/SIGTERM.
 const { values } = parseArgs({
   options: {
@@ -18,6 +18,8 @@ const { values } = parseArgs({
     'sign-in-password': { type: 'string' },
     'api-client-secret': { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
+    // Graph's resource-unit throttling by tenant size (also GRAPH_SIM_RESOURCE_UNITS=true).
+    'resource-units': { type: 'boolean', default: process.env['GRAPH_SIM_RESOURCE_UNITS'] === 'true' },
   },
   strict: true,
 });
@@ -42,6 +44,7 @@ const sim = await startGraphSim({
   ...(values['cert-dir'] === undefined ? {} : { certDir: values['cert-dir'] }),
   ...(values['client-secret'] === undefined ? {} : { clientSecret: values['client-secret'] }),
   allowHttpNotificationUrl: values['allow-http-webhooks'],
+  resourceUnits: values['resource-units'],
   ...(values['sign-in-password'] === undefined ? {} : { signInPassword: values['sign-in-password'] }),
   ...(values['api-client-secret'] === undefined ? {} : { apiClientSecret: values['api-client-secret'] }),
   ...(values['redirect-uri'] === undefined ? {} : { redirectUris: values['redirect-uri'] }),

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { graphErrors } from './graph-error.ts';
 import { type DirectoryObject, ObjectStore } from './tenant/object-store.ts';
 import {
+  COLLECTION_PROPERTIES,
   expandExtensionAttributes,
   GROUP_DEFAULT_SELECT,
   GROUP_PROPERTIES,
@@ -213,7 +214,7 @@ function renderChange(
     if (minimal && !changed) continue;
     const value = object.props[name];
     if (value === undefined) {
-      if (!fresh && changed) out[name] = null;
+      if (!fresh && changed) out[name] = COLLECTION_PROPERTIES.has(name) ? [] : null;
       continue;
     }
     out[name] = name === 'onPremisesExtensionAttributes' ? expandExtensionAttributes(value) : value;

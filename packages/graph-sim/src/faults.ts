@@ -1,4 +1,5 @@
 import { GraphHttpError } from './graph-error.ts';
+import { ResourceUnitBucket } from './resource-units.ts';
 
 /** A fault injected through the admin API; applies to the next `count` matching Graph requests. */
 export type Fault =
@@ -19,6 +20,8 @@ export class FaultPlan {
   readonly #faults: Fault[] = [];
   readonly counts = new Map<string, number>();
   policy: ThrottlePolicy | undefined;
+  /** Graph's resource-unit throttling (off unless enabled: `resourceUnits` option, admin API). */
+  readonly resourceUnits = new ResourceUnitBucket();
   #windowStart = Number.NEGATIVE_INFINITY;
   #windowCount = 0;
 

@@ -1,5 +1,10 @@
 import type { DirectoryObject } from './tenant/object-store.ts';
-import { expandExtensionAttributes, GROUP_DEFAULT_SELECT, USER_DEFAULT_SELECT } from './tenant/schema.ts';
+import {
+  COLLECTION_PROPERTIES,
+  expandExtensionAttributes,
+  GROUP_DEFAULT_SELECT,
+  USER_DEFAULT_SELECT,
+} from './tenant/schema.ts';
 
 /** An object as `GET /users/{id}` returns it: `$select`ed (or default) properties, `null` where unset. */
 export function renderObject(
@@ -14,7 +19,7 @@ export function renderObject(
     if (name === 'id') out['id'] = object.id;
     else if (name === 'deletedDateTime') out[name] = object.deletedDateTime;
     else if (name === 'onPremisesExtensionAttributes') out[name] = expandExtensionAttributes(object.props[name]);
-    else out[name] = object.props[name] ?? (name === 'businessPhones' || name === 'groupTypes' ? [] : null);
+    else out[name] = object.props[name] ?? (COLLECTION_PROPERTIES.has(name) ? [] : null);
   }
   if (object.deletedDateTime !== null && select === null) out['deletedDateTime'] = object.deletedDateTime;
   return out;

@@ -12,6 +12,7 @@ import { FaultPlan, type ThrottlePolicy } from './faults.ts';
 import { errorEnvelope, GraphHttpError, graphErrors, newRequestId } from './graph-error.ts';
 import { IdentityProvider } from './identity.ts';
 import { guidFrom, seededRandom } from './ids.ts';
+import { resourceUnitCost } from './resource-units.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerAppRoutes } from './routes/app-routes.ts';
 import { registerBatchRoutes } from './routes/batch-routes.ts';
@@ -48,6 +49,8 @@ export interface GraphSimOptions {
   readonly deltaTokenTtlMs?: number;
   readonly tokenLifetimeSeconds?: number;
   readonly throttle?: ThrottlePolicy;
+  /** Graph's resource-unit throttling by tenant size (3,500/5,000/8,000 RU per 10 s). Default false. */
+  readonly resourceUnits?: boolean;
   readonly notificationRetry?: Partial<DeliveryRetry>;
   /** Accept `http://` notification URLs (Graph requires https). Default false. */
   readonly allowHttpNotificationUrl?: boolean;
@@ -152,6 +155,7 @@ export async function startGraphSim(options: GraphSimOptions = {}): Promise<Grap
   };
   const faults = new FaultPlan();
   faults.policy = options.throttle;
+  faults.resourceUnits.enabled = options.resourceUnits ?? false;
   const subscriptions = new SubscriptionService({
     tenant,
     clientId,
@@ -243,6 +247,13 @@ function buildApp(app: FastifyInstance, ctx: SimContext, admin: SimAdmin): void 
     if (!request.url.startsWith('/v1.0/$batch')) {
       const wait = ctx.faults.overPolicy(Date.now());
       if (wait !== undefined) throw graphErrors.tooManyRequests(wait);
+      const cost = resourceUnitCost(request.method, request.url);
+      const admission = ctx.faults.resourceUnits.admit(cost, ctx.tenant.users.objects.size, Date.now());
+      if (!admission.ok) throw graphErrors.tooManyRequests(admission.retryAfterSeconds);
+      if (ctx.faults.resourceUnits.enabled) reply.header('x-ms-resource-unit', String(cost));
+      if (admission.limitPercentage !== undefined) {
+        reply.header('x-ms-throttle-limit-percentage', String(admission.limitPercentage));
+      }
     }
   });
 

@@ -92,6 +92,7 @@ export function registerAdminRoutes(app: FastifyInstance, admin: SimAdmin): void
       admin.setThrottlePolicy(input['requests'] === undefined ? undefined : (input as unknown as ThrottlePolicy));
     }),
   );
+  app.put('/__admin/resource-units', async (request) => admin.setResourceUnits(body(request)['enabled'] as boolean));
   app.get('/__admin/requests', async () => admin.requestCounts());
   app.delete(
     '/__admin/requests',

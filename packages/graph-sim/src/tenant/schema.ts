@@ -93,3 +93,15 @@ export function expandExtensionAttributes(stored: unknown): Record<string, strin
   for (const key of EXTENSION_ATTRIBUTES) out[key] = source[key] ?? null;
   return out;
 }
+
+/**
+ * Collection-valued properties: Graph's schema types them `Collection(String)` (non-nullable), so an
+ * unset one is `[]`, never `null` (`otherMails`, `proxyAddresses`, `businessPhones`, …).
+ */
+export const COLLECTION_PROPERTIES: ReadonlySet<string> = new Set([
+  'businessPhones',
+  'groupTypes',
+  'otherMails',
+  'proxyAddresses',
+  'imAddresses',
+]);
