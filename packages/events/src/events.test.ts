@@ -43,6 +43,9 @@ describe('golden fixtures', () => {
     }
     expect(fixtures.some((f) => f.topic === TOPICS.commands)).toBe(true);
     expect(fixtures.some((f) => f.topic === TOPICS.results)).toBe(true);
+    for (const t of ['joiner', 'mover', 'leaver', 'provisioned', 'deprovisioned']) {
+      expect(types).toContain(`${TOPICS.lifecycle}:${t}`);
+    }
   });
 
   it.each(fixtures)(

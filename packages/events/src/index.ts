@@ -21,6 +21,7 @@ export {
   UserUpserted,
 } from './directory/v1.ts';
 export { topicJsonSchema } from './json-schema.ts';
+export { LifecycleEventV1, LifecycleType } from './lifecycle/v1.ts';
 export { ProvisioningResultV1, ResultError, ResultStatus } from './results/v1.ts';
 export {
   deadLetterTopic,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ProvisioningCommandV1 } from './commands/v1.ts';
 import { DirectoryEventV1 } from './directory/v1.ts';
+import { LifecycleEventV1 } from './lifecycle/v1.ts';
 import { ProvisioningResultV1 } from './results/v1.ts';
 
 /** Topic names, in one place. A breaking change of a schema is a new topic version. */
@@ -8,6 +9,8 @@ export const TOPICS = {
   directory: 'entra.directory.v1',
   commands: 'provisioning.commands.v1',
   results: 'provisioning.results.v1',
+  /** Joiner, mover, leaver, provisioned, deprovisioned: derived from results by the audit service. */
+  lifecycle: 'provisioning.lifecycle.v1',
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
@@ -16,6 +19,7 @@ export const TOPIC_SCHEMAS = {
   [TOPICS.directory]: { schema: DirectoryEventV1, cloudEventType: 'com.provision.entra.directory.v1' },
   [TOPICS.commands]: { schema: ProvisioningCommandV1, cloudEventType: 'com.provision.provisioning.command.v1' },
   [TOPICS.results]: { schema: ProvisioningResultV1, cloudEventType: 'com.provision.provisioning.result.v1' },
+  [TOPICS.lifecycle]: { schema: LifecycleEventV1, cloudEventType: 'com.provision.user.lifecycle.v1' },
 } as const satisfies Record<TopicName, { schema: z.ZodType; cloudEventType: string }>;
 
 /** `provisioning.commands.v1` → `provisioning.commands.retry.v1`. */
