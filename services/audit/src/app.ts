@@ -3,6 +3,7 @@ import { counter, type Logger, type Registry, registerOpsRoutes } from '@provisi
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type AlertSettings, sendFailureDigest } from './failure-notifier.ts';
 import { registerApiRoutes } from './http/api-routes.ts';
+import { type ConsoleUpstreams, registerConsoleApi } from './http/console-api.ts';
 import { type DashboardSignIn, registerDashboard } from './http/dashboard.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import type {
@@ -46,6 +47,8 @@ export interface AuditDeps {
   maxConcurrentExports?: number;
   /** How often old rows are deleted (default hourly). */
   retentionIntervalMs?: number;
+  /** The services the admin console reaches through the audit (each optional: the console says what is missing). */
+  console?: ConsoleUpstreams;
 }
 
 /** The running service: its HTTP app (API, dashboard, ops routes) and lifecycle. */
@@ -110,6 +113,7 @@ export function buildService(deps: AuditDeps): AuditService {
     clock,
     ...(deps.maxConcurrentExports ? { maxConcurrentExports: deps.maxConcurrentExports } : {}),
   });
+  registerConsoleApi(http, deps.console ?? {});
   registerDashboard(http, deps.auth?.dashboard ?? null);
 
   const flushDigest = async () => {

@@ -53,6 +53,9 @@ const schema = z
     ALERT_EMAIL_TO: emailList.optional(),
     ALERT_EMAIL_FROM: z.string().default('Provision <provision@localhost>'),
     ALERT_DIGEST_INTERVAL_MS: positiveInt().default(60_000),
+    /** The ingestor's and the mapper's HTTP API, for the admin console (provision on demand, the guard, a user's picture). */
+    INGESTOR_URL: urlOf('http:', 'https:').optional(),
+    MAPPER_URL: urlOf('http:', 'https:').optional(),
     /** Where admins reach the dashboard; linked from the failure emails. */
     AUDIT_PUBLIC_URL: urlOf('http:', 'https:').optional(),
   })

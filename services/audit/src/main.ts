@@ -68,6 +68,7 @@ const service = buildService({
   retentionDays: config.AUDIT_RETENTION_DAYS,
   auth: { verifier: verifierFromConfig(config), dashboard: dashboardSignInFrom(config) },
   maxConcurrentExports: config.AUDIT_MAX_CONCURRENT_EXPORTS,
+  console: { ingestorUrl: config.INGESTOR_URL, mapperUrl: config.MAPPER_URL },
 });
 
 onShutdown(logger, async () => {

@@ -1,45 +1,13 @@
-import { createContext, Script } from 'node:vm';
-import { ROLES } from '@provision/auth';
-import { createTestIssuer } from '@provision/auth/testing';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createTestIssuer, type TestIssuer } from '@provision/auth/testing';
 import { createLogger, createMetrics } from '@provision/telemetry';
-import { describe, expect, it } from 'vitest';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditService, buildService } from '../app.ts';
-import { FakeQuarantine, InMemoryAuditLogStore, InMemoryEventSource } from '../fakes.ts';
-import { commandForFailure, fixtures } from '../testing/fixtures.ts';
-
-/** Just enough DOM for the dashboard's script: elements that keep text, classes and children. */
-class FakeElement {
-  textContent = '';
-  className = '';
-  max = 0;
-  value = 0;
-  dataset: Record<string, string> = {};
-  listeners = new Map<string, () => void>();
-  addEventListener(type: string, listener: () => void) {
-    this.listeners.set(type, listener);
-  }
-  click() {
-    this.listeners.get('click')?.();
-  }
-  children: FakeElement[] = [];
-  private classes = new Set<string>();
-  classList = {
-    add: (c: string) => this.classes.add(c),
-    remove: (c: string) => this.classes.delete(c),
-    toggle: (c: string, on: boolean) => (on ? this.classes.add(c) : this.classes.delete(c)),
-    contains: (c: string) => this.classes.has(c),
-  };
-  appendChild(child: FakeElement) {
-    this.children.push(child);
-    return child;
-  }
-  replaceChildren(...children: FakeElement[]) {
-    this.children = children;
-  }
-  get text(): string {
-    return this.children.length === 0 ? this.textContent : this.children.map((c) => c.text).join(' | ');
-  }
-}
+import { InMemoryAuditLogStore, InMemoryEventSource } from '../fakes.ts';
+import { CONSOLE_BUILD_DIR, consoleSourceHash, SOURCE_HASH_FILE } from './console-files.ts';
+import { CONSOLE_PAGES } from './dashboard.ts';
 
 const SIGN_IN = {
   authority: 'https://login.test/tenant-1',
@@ -47,165 +15,181 @@ const SIGN_IN = {
   scope: 'api://client-1/access_as_user',
 };
 
-/** Runs the dashboard's script against `service` in a fake browser tab; `saved` is what sessionStorage holds. */
-async function openDashboard(service: AuditService, saved: Record<string, string>) {
-  const page = (await service.http.inject('/')).body;
-  const script = (await service.http.inject('/dashboard.js')).body;
-  const meta = /<meta name="provision-auth" content="([^"]*)">/.exec(page)?.[1] ?? '';
-  const elements = new Map<string, FakeElement>();
-  const byId = (id: string) => {
-    if (!page.includes(`id="${id}"`)) throw new Error(`the page has no #${id}`);
-    if (!elements.has(id)) elements.set(id, new FakeElement());
-    return elements.get(id) as FakeElement;
-  };
-  const body = new FakeElement();
-  const calls: { path: string; authorization: string | undefined }[] = [];
-  const navigations: string[] = [];
-  const storage = new Map(Object.entries(saved));
-  const context = createContext({
-    document: {
-      getElementById: byId,
-      createElement: () => new FakeElement(),
-      querySelector: () => ({ getAttribute: () => meta.replaceAll('&quot;', '"').replaceAll('&amp;', '&') }),
-      body,
-    },
-    window: {
-      sessionStorage: {
-        getItem: (k: string) => storage.get(k) ?? null,
-        setItem: (k: string, v: string) => storage.set(k, v),
-        removeItem: (k: string) => storage.delete(k),
-      },
-    },
-    location: {
-      origin: 'http://127.0.0.1:8080',
-      pathname: '/',
-      search: '',
-      assign: (url: string) => navigations.push(url),
-    },
-    history: { replaceState: () => undefined },
-    fetch: async (path: string, init: { headers?: Record<string, string> } = {}) => {
-      calls.push({ path, authorization: init.headers?.['authorization'] });
-      const res = await service.http.inject({ url: path, headers: init.headers ?? {} });
-      return { ok: res.statusCode < 400, status: res.statusCode, json: async () => res.json() };
-    },
-    setInterval: () => 0,
-    clearInterval: () => undefined,
-    crypto: globalThis.crypto,
-    TextEncoder,
-    TextDecoder,
-    URLSearchParams,
-    Uint8Array,
-    atob,
-    btoa,
-    Date,
-    Math,
-    Number,
-    Object,
-    Promise,
-    String,
-    JSON,
+let issuer: TestIssuer;
+let upstream: FastifyInstance;
+const seen: { url: string; authorization: string | undefined; body: unknown }[] = [];
+
+beforeAll(async () => {
+  issuer = await createTestIssuer();
+  // Stands in for the ingestor and the mapper: records what the audit relays, answers as they do.
+  upstream = Fastify({ logger: false });
+  upstream.addHook('onRequest', async (request) => {
+    seen.push({ url: request.url, authorization: request.headers.authorization, body: null });
   });
-  new Script(script).runInContext(context);
-  return { byId, body, calls, navigations, storage };
+  upstream.get('/api/deactivation-guard', async () => ({ staged: ['u1', 'u2'] }));
+  upstream.post('/api/deactivation-guard/release', async (_request, reply) =>
+    reply.code(403).send({ code: 'PRV_FORBIDDEN', message: 'This needs the app role Provision.Operate.' }),
+  );
+  upstream.post('/api/provision-on-demand', async (request) => {
+    (seen.at(-1) as { body: unknown }).body = request.body;
+    return { userId: (request.body as { userId: string }).userId, published: { 'user.upserted': 1 } };
+  });
+  await upstream.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await upstream?.close();
+});
+
+function service(console?: { ingestorUrl?: string; mapperUrl?: string }): AuditService {
+  return buildService({
+    store: new InMemoryAuditLogStore(),
+    events: new InMemoryEventSource(),
+    logger: createLogger({ service: 'audit', level: 'silent' }),
+    metrics: createMetrics('audit'),
+    retentionDays: 30,
+    auth: { verifier: issuer.verifier, dashboard: SIGN_IN },
+    ...(console ? { console } : {}),
+  });
 }
+const upstreamUrl = () => {
+  const address = upstream.server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+};
+const bearer = async (roles = ['Provision.Read']) => `Bearer ${await issuer.userToken(roles)}`;
 
-describe('dashboard', () => {
-  it('renders sync progress, counts, failures with their advice, quarantine and dead letters from the API, signed in', async () => {
-    const issuer = await createTestIssuer();
-    const token = await issuer.userToken([ROLES.read], { name: 'Pat Reader' });
-    const store = new InMemoryAuditLogStore();
-    const events = new InMemoryEventSource();
-    const quarantine = new FakeQuarantine();
-    const service = buildService({
-      store,
-      events,
-      quarantine,
-      logger: createLogger({ service: 'audit', level: 'silent' }),
-      metrics: createMetrics('audit'),
-      retentionDays: 30,
-      auth: { verifier: issuer.verifier, dashboard: SIGN_IN },
-    });
-    await service.start();
-    await events.deliverMarker(fixtures.syncStarted());
-    await events.deliverCommand(fixtures.commandCreate());
-    await events.deliverCommand(commandForFailure());
-    await events.deliverResult(fixtures.resultFailure());
-    await events.deliverDeadLetter({
-      topic: 'provisioning.commands.dlq.v1',
-      sourceTopic: 'provisioning.commands.v1',
-      partition: 0,
-      offset: '3',
-      key: 'u-9',
-      reason: 'value is not JSON',
-      errorCode: 'PRV_EVENT_UNDECODABLE',
-      headers: {},
-      payload: '{',
-      payloadEncoding: 'utf8',
-    });
-    quarantine.state = {
-      reason: 'Salesforce refused the credentials',
-      code: 'PRV_SALESFORCE_AUTH_FAILED',
-      since: '2026-11-26T11:30:00.000Z',
-      consecutiveFailures: 12,
-      nextAttemptAt: '2026-11-26T12:30:00.000Z',
-    };
-
-    const session = JSON.stringify({
-      accessToken: token,
-      expiresAt: Date.now() + 3_600_000,
-      user: { name: 'Pat Reader', roles: [] },
-    });
-    const { byId, body, calls } = await openDashboard(service, { 'provision.session': session });
-    await expect.poll(() => body.dataset.loaded, { timeout: 2_000 }).toBe('true');
-
-    expect(byId('error').classList.contains('hidden')).toBe(true);
-    expect(byId('sync-state').textContent).toBe('in progress');
-    expect(byId('progress-text').textContent).toBe('1 of 2 commands have a result (1 pending)');
-    expect(byId('by-error').text).toContain('SalesforceDuplicateUserName | 1');
-    const failures = byId('failures').text;
-    expect(failures).toContain('megan.bowen@contoso.com');
-    expect(failures).toContain('Duplicate Username. The username already exists');
-    expect(failures).toContain('Usernames are unique across all Salesforce orgs');
-    expect(byId('quarantine').classList.contains('hidden')).toBe(false);
-    expect(byId('quarantine').textContent).toMatch(
-      /^Writer quarantined: Salesforce refused the credentials \(PRV_SALESFORCE_AUTH_FAILED\) since .+; 12 consecutive failures; next attempt /,
-    );
-    expect(byId('dead-total').textContent).toBe('1 in total');
-    expect(byId('dead-letters').text).toContain('value is not JSON');
-    expect(byId('signed-in-as').textContent).toBe('Pat Reader');
-    expect(calls.every((c) => c.authorization === `Bearer ${token}`)).toBe(true);
+describe('the admin console, as the audit serves it', () => {
+  it('answers every page of the console with the built page, its sign-in settings and a CSP with nothing inline', async () => {
+    const s = service();
+    for (const path of CONSOLE_PAGES) {
+      const url = path.replace(':userId', '0b7c1f4e-1111-4a2b-9c3d-000000000001');
+      const res = await s.http.inject(`${url}?user=ada%40contoso.com`);
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['content-type']).toMatch(/text\/html/);
+      const csp = String(res.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("connect-src 'self' https://login.test");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(res.body).toContain('content="{&quot;authority&quot;:&quot;https://login.test/tenant-1&quot;');
+      expect(res.body).toContain('src="/dashboard.js"');
+      expect(res.body).not.toMatch(/<script>|<style>| style="/);
+    }
+    const js = await s.http.inject('/dashboard.js');
+    expect(js.headers['content-type']).toMatch(/text\/javascript/);
+    for (const path of ['/api/sync-status', '/api/provisioning-logs', '/api/console/provision-on-demand']) {
+      expect(js.body).toContain(path);
+    }
+    expect((await s.http.inject('/dashboard.css')).headers['content-type']).toMatch(/text\/css/);
+    expect((await s.http.inject('/users/a/b')).statusCode).toBe(404);
   });
 
-  it('signed out, shows the sign-in panel, calls no API, and signs in with PKCE against the authority', async () => {
-    const issuer = await createTestIssuer();
-    const service = buildService({
-      store: new InMemoryAuditLogStore(),
-      events: new InMemoryEventSource(),
-      logger: createLogger({ service: 'audit', level: 'silent' }),
-      metrics: createMetrics('audit'),
-      retentionDays: 30,
-      auth: { verifier: issuer.verifier, dashboard: SIGN_IN },
+  it('serves a build made from the current sources (run `./pnpmw --filter @provision/audit build:console` after editing web/)', async () => {
+    const recorded = (await readFile(join(CONSOLE_BUILD_DIR, SOURCE_HASH_FILE), 'utf8')).trim();
+    expect(recorded).toBe(await consoleSourceHash());
+  });
+});
+
+describe('the console API', () => {
+  it('needs a token like the rest of /api/', async () => {
+    const s = service({ mapperUrl: upstreamUrl() });
+    for (const url of ['/api/console/services', '/api/console/guard', '/api/console/mapping']) {
+      expect((await s.http.inject(url)).statusCode, url).toBe(401);
+    }
+    const post = await s.http.inject({
+      method: 'POST',
+      url: '/api/console/expression',
+      headers: { 'content-type': 'application/json' },
+      payload: { expression: '"x"' },
     });
-    const { byId, calls, navigations, storage } = await openDashboard(service, {});
-    await expect.poll(() => byId('sign-in-panel').classList.contains('hidden')).toBe(false);
-    expect(calls).toEqual([]);
-    byId('sign-in').click();
-    await expect.poll(() => navigations.length).toBe(1);
-    const url = new URL(navigations[0]!);
-    expect(`${url.origin}${url.pathname}`).toBe('https://login.test/tenant-1/oauth2/v2.0/authorize');
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({
-      client_id: 'client-1',
-      response_type: 'code',
-      redirect_uri: 'http://127.0.0.1:8080/',
-      scope: 'api://client-1/access_as_user',
-      code_challenge_method: 'S256',
-      code_challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    expect(post.statusCode).toBe(401);
+  });
+
+  it("relays to the mapper and the ingestor with the caller's own token, and their refusals with their message", async () => {
+    const s = service({ mapperUrl: upstreamUrl(), ingestorUrl: `${upstreamUrl()}/` });
+    const authorization = await bearer();
+    seen.length = 0;
+    const guard = await s.http.inject({ url: '/api/console/guard', headers: { authorization } });
+    expect(guard.statusCode).toBe(200);
+    expect(guard.json()).toEqual({ staged: ['u1', 'u2'] });
+    expect(seen[0]).toMatchObject({ url: '/api/deactivation-guard', authorization });
+
+    const release = await s.http.inject({
+      method: 'POST',
+      url: '/api/console/guard/release',
+      headers: { authorization, 'content-type': 'application/json' },
+      payload: {},
     });
-    const pending = JSON.parse(storage.get('provision.sign-in') ?? '{}') as { verifier: string; state: string };
-    expect(url.searchParams.get('state')).toBe(pending.state);
-    const { createHash } = await import('node:crypto');
-    expect(url.searchParams.get('code_challenge')).toBe(
-      createHash('sha256').update(pending.verifier).digest('base64url'),
-    );
+    expect(release.statusCode).toBe(403);
+    expect(release.json().error).toMatchObject({ code: 'PRV_FORBIDDEN', message: expect.stringContaining('Operate') });
+
+    const onDemand = await s.http.inject({
+      method: 'POST',
+      url: '/api/console/provision-on-demand',
+      headers: { authorization, 'content-type': 'application/json' },
+      payload: { userId: 'ABC-123', extra: 'dropped' },
+    });
+    expect(onDemand.statusCode).toBe(200);
+    expect(seen.at(-1)).toMatchObject({ url: '/api/provision-on-demand', body: { userId: 'ABC-123' } });
+
+    const bad = await s.http.inject({
+      method: 'POST',
+      url: '/api/console/provision-on-demand',
+      headers: { authorization, 'content-type': 'application/json' },
+      payload: { userId: '../x' },
+    });
+    expect(bad.statusCode).toBe(400);
+    const plain = await s.http.inject({
+      method: 'POST',
+      url: '/api/console/guard/release',
+      headers: { authorization, 'content-type': 'text/plain' },
+      payload: '{}',
+    });
+    expect(plain.statusCode).toBe(415);
+  });
+
+  it('says plainly which service is not configured, and when one does not answer', async () => {
+    const authorization = await bearer();
+    const unset = service();
+    const answer = await unset.http.inject({ url: '/api/console/guard', headers: { authorization } });
+    expect(answer.statusCode).toBe(503);
+    expect(answer.json().error).toMatchObject({
+      message: expect.stringContaining('MAPPER_URL'),
+      details: { unavailable: true },
+    });
+    expect((await unset.http.inject({ url: '/api/console/services', headers: { authorization } })).json()).toEqual({
+      ingestor: false,
+      mapper: false,
+    });
+    const gone = service({ mapperUrl: 'http://127.0.0.1:9' });
+    const down = await gone.http.inject({ url: '/api/console/mapping', headers: { authorization } });
+    expect(down.statusCode).toBe(502);
+    expect(down.json().error.message).toContain('mapper did not answer');
+  });
+
+  it("evaluates an expression as Entra's tester does, and says where a syntax error is", async () => {
+    const s = service();
+    const authorization = await bearer();
+    const evaluate = (body: unknown) =>
+      s.http.inject({
+        method: 'POST',
+        url: '/api/console/expression',
+        headers: { authorization, 'content-type': 'application/json' },
+        payload: body as object,
+      });
+    const ok = await evaluate({
+      expression: 'Join(" ", [givenName], [surname])',
+      attributes: { givenName: 'Ada', surname: 'Lovelace' },
+    });
+    expect(ok.json()).toEqual({
+      ok: true,
+      result: 'Ada Lovelace',
+      ignored: false,
+      attributes: ['givenName', 'surname'],
+    });
+    const broken = (await evaluate({ expression: 'Join(" ", [givenName]', attributes: {} })).json();
+    expect(broken).toMatchObject({ ok: false, stage: 'syntax' });
+    expect(typeof broken.column).toBe('number');
+    const badAttributes = await evaluate({ expression: '[a]', attributes: { a: { nested: true } } });
+    expect(badAttributes.statusCode).toBe(400);
+    expect(badAttributes.json().error.message).toContain('attributes.a');
   });
 });

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type AuthConfig, authorityOf } from '@provision/auth';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CONSOLE_BUILD_DIR } from './console-files.ts';
 
 /** Where the dashboard signs in: the tenant's authority, its client id and the API scope it asks for. */
 export interface DashboardSignIn {
@@ -32,20 +34,25 @@ export function dashboardSignInFrom(
   };
 }
 
+// The console's build (web/build/, committed): one page for every route, one script, one stylesheet.
 const FILES = {
-  html: new URL('./dashboard.html', import.meta.url),
-  js: new URL('./dashboard.js', import.meta.url),
-  css: new URL('./dashboard.css', import.meta.url),
+  html: join(CONSOLE_BUILD_DIR, 'index.html'),
+  js: join(CONSOLE_BUILD_DIR, 'dashboard.js'),
+  css: join(CONSOLE_BUILD_DIR, 'dashboard.css'),
 };
+
+/** The console's pages: the app routes in the browser, the audit answers each with the same page. */
+export const CONSOLE_PAGES = ['/', '/logs', '/operations', '/mapping', '/users/:userId'] as const;
 
 const attribute = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
- * The dashboard: a static page, its script and its style, open (a browser cannot send a bearer
- * token with a navigation; the page holds no data, everything it shows comes from the protected
- * API). Its CSP allows scripts and styles from this origin only — no inline code — and network
- * calls to this origin and the authority's token endpoint.
+ * The admin console (built from web/): the same static page for each of its routes (deep links such
+ * as `/logs?user=…` and `/users/<id>` load it, and it shows what the address says), its script and
+ * its style, open (a browser cannot send a bearer token with a navigation; the page holds no data,
+ * everything it shows comes from the protected API). Its CSP allows scripts and styles from this
+ * origin only — no inline code — and network calls to this origin and the authority's token endpoint.
  */
 export function registerDashboard(app: FastifyInstance, signIn: DashboardSignIn | null): void {
   const connect = signIn ? ` ${new URL(signIn.authority).origin}` : '';
@@ -60,13 +67,13 @@ export function registerDashboard(app: FastifyInstance, signIn: DashboardSignIn 
     "base-uri 'none'",
   ].join('; ');
   const config = attribute(JSON.stringify(signIn));
-  app.get('/', async (_request, reply) =>
+  const page = async (_request: FastifyRequest, reply: FastifyReply) =>
     reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('content-security-policy', csp)
       .header('cache-control', 'no-store')
-      .send((await readFile(FILES.html, 'utf8')).replace('{{AUTH_CONFIG}}', config)),
-  );
+      .send((await readFile(FILES.html, 'utf8')).replace('{{AUTH_CONFIG}}', config));
+  for (const path of CONSOLE_PAGES) app.get(path, page);
   // Browsers ask for it; no icon, and no 404 in the console.
   app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
   app.get('/dashboard.js', async (_request, reply) =>

@@ -1,0 +1,123 @@
+import { nestedErrorBody, requireJson } from '@provision/auth';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { evaluateForConsole } from './expression-tester.ts';
+
+/** The other services the console reaches through the audit (their HTTP port), when configured. */
+export interface ConsoleUpstreams {
+  /** The ingestor: provision on demand. */
+  readonly ingestorUrl?: string | undefined;
+  /** The mapper: the deactivation guard, a user's Entra picture and decision, the effective mapping. */
+  readonly mapperUrl?: string | undefined;
+}
+
+type Upstream = 'ingestor' | 'mapper';
+
+const ENV: Record<Upstream, string> = { ingestor: 'INGESTOR_URL', mapper: 'MAPPER_URL' };
+const OBJECT_ID = /^[0-9a-fA-F-]{1,64}$/;
+const TIMEOUT_MS = 15_000;
+
+/**
+ * `/api/console/*`: what the admin console needs from the other services, relayed with the caller's
+ * own bearer token, so each service checks the caller's roles itself (Provision.Operate for the
+ * guard's release and provision on demand). The audit adds no authority of its own: it only saves
+ * the browser a second origin and CORS. Also the expression tester, evaluated here (pure).
+ */
+export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstreams): void {
+  const base: Record<Upstream, string | undefined> = {
+    ingestor: upstreams.ingestorUrl?.replace(/\/+$/, ''),
+    mapper: upstreams.mapperUrl?.replace(/\/+$/, ''),
+  };
+  void app.register(async (scope) => {
+    requireJson(scope, nestedErrorBody);
+    scope.get('/api/console/services', async () => ({
+      ingestor: base.ingestor !== undefined,
+      mapper: base.mapper !== undefined,
+    }));
+    scope.post('/api/console/provision-on-demand', { bodyLimit: 4 * 1024 }, async (request, reply) => {
+      const userId = (request.body as { userId?: unknown } | null)?.userId;
+      if (typeof userId !== 'string' || !OBJECT_ID.test(userId)) {
+        return reply.code(400).send(badRequest("Body field 'userId': expected an Entra object id"));
+      }
+      return relay(request, reply, 'ingestor', '/api/provision-on-demand', { userId });
+    });
+    scope.get('/api/console/guard', async (request, reply) =>
+      relay(request, reply, 'mapper', '/api/deactivation-guard'),
+    );
+    scope.post('/api/console/guard/release', { bodyLimit: 1024 }, async (request, reply) =>
+      relay(request, reply, 'mapper', '/api/deactivation-guard/release', {}),
+    );
+    scope.get('/api/console/users/:userId/entra', async (request, reply) => {
+      const { userId } = request.params as { userId: string };
+      if (!OBJECT_ID.test(userId))
+        return reply.code(400).send(badRequest("Path 'userId': expected an Entra object id"));
+      return relay(request, reply, 'mapper', `/api/users/${encodeURIComponent(userId.toLowerCase())}`);
+    });
+    scope.get('/api/console/mapping', async (request, reply) => relay(request, reply, 'mapper', '/api/mapping'));
+    scope.post('/api/console/expression', { bodyLimit: 16 * 1024 }, async (request, reply) => {
+      const answer = evaluateForConsole(request.body);
+      if ('problem' in answer) return reply.code(400).send(badRequest(answer.problem));
+      return answer;
+    });
+  });
+
+  async function relay(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    upstream: Upstream,
+    path: string,
+    body?: unknown,
+  ): Promise<FastifyReply> {
+    const root = base[upstream];
+    if (root === undefined) {
+      return reply.code(503).send({
+        error: {
+          code: null,
+          message: `The console cannot reach the ${upstream}: set ${ENV[upstream]} on the audit service.`,
+          retriable: false,
+          details: { upstream, unavailable: true },
+        },
+      });
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (request.headers.authorization) headers['authorization'] = request.headers.authorization;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let answer: Response;
+    try {
+      answer = await fetch(`${root}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (err) {
+      request.log.warn({ err, upstream }, 'console relay failed');
+      return reply.code(502).send({
+        error: {
+          code: null,
+          message: `The ${upstream} did not answer (${(err as Error).message}).`,
+          retriable: true,
+          details: { upstream },
+        },
+      });
+    }
+    const text = await answer.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? {} : JSON.parse(text);
+    } catch {
+      parsed = { message: text.slice(0, 500) };
+    }
+    if (answer.ok) return reply.code(answer.status).send(parsed);
+    // The other services answer `{ code, message }`; the audit's API nests it under `error`.
+    const flat = parsed as { code?: unknown; message?: unknown; error?: unknown };
+    const error =
+      typeof flat.error === 'object' && flat.error !== null
+        ? flat.error
+        : { code: flat.code ?? null, message: String(flat.message ?? `HTTP ${answer.status}`), retriable: false };
+    return reply.code(answer.status).send({ error: { ...(error as object), details: { upstream } } });
+  }
+}
+
+function badRequest(message: string) {
+  return { error: { code: 'PRV_BAD_REQUEST', message, retriable: false, details: {} } };
+}

@@ -1,0 +1,2 @@
+// Vite bundles imported stylesheets into web/build/dashboard.css.
+declare module '*.css';

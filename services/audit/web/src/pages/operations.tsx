@@ -1,0 +1,314 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { type Api, ApiError, problemOf } from '../api.ts';
+import { Facts, Notice, Unavailable } from '../components/common.tsx';
+import { duration, plain, plural, show, when } from '../format.ts';
+import { linkHandler } from '../router.ts';
+import type { DeadLetter, SyncStatus } from '../types.ts';
+
+const POLL_MS = 3_000;
+// The rate is measured over the last minute of samples, so one slow poll does not swing the ETA.
+const RATE_WINDOW_MS = 60_000;
+
+/** Operations: the sync and its progress, the guard, the quarantine, and what cannot be done here yet. */
+export function OperationsPage({ api, canOperate }: { api: Api; canOperate: boolean }) {
+  const [status, setStatus] = useState<SyncStatus | null>(null);
+  const [dead, setDead] = useState<DeadLetter[]>([]);
+  const [problem, setProblem] = useState<string | null>(null);
+  const samples = useRef<{ at: number; results: number; since: string | null }[]>([]);
+
+  useEffect(() => {
+    let live = true;
+    const poll = async () => {
+      try {
+        const [s, d] = await Promise.all([
+          api.get<SyncStatus>('/api/sync-status'),
+          api.get<{ items: DeadLetter[] }>('/api/dead-letters?limit=10'),
+        ]);
+        if (!live) return;
+        const now = Date.now();
+        // A new full sync restarts the count: the old samples say nothing about its rate.
+        samples.current = samples.current.filter((x) => x.since === s.progress.since && now - x.at <= RATE_WINDOW_MS);
+        samples.current.push({ at: now, results: s.progress.resultsReceived, since: s.progress.since });
+        setStatus(s);
+        setDead(d.items);
+        setProblem(null);
+      } catch (e) {
+        if (live) setProblem(problemOf(e));
+      }
+    };
+    void poll();
+    const timer = setInterval(() => void poll(), POLL_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [api]);
+
+  const first = samples.current[0];
+  const last = samples.current[samples.current.length - 1];
+  const rate =
+    first && last && last.at > first.at ? ((last.results - first.results) * 1000) / (last.at - first.at) : null;
+
+  return (
+    <div class="operations">
+      <h1>Operations</h1>
+      <Notice>{problem}</Notice>
+      <div class="grid">
+        <section class="card" aria-labelledby="sync-title">
+          <h2 id="sync-title">Sync</h2>
+          {status ? <SyncPanel status={status} rate={rate} /> : <p>Loading…</p>}
+        </section>
+        <GuardPanel api={api} canOperate={canOperate} />
+        <section class="card" aria-labelledby="quarantine-title">
+          <h2 id="quarantine-title">Writer quarantine</h2>
+          {status === null ? (
+            <p>Loading…</p>
+          ) : status.quarantine === null ? (
+            <p id="quarantine-state">Not quarantined: the writer is sending to Salesforce.</p>
+          ) : (
+            <div id="quarantine-state">
+              <Notice kind="warning">
+                Quarantined: {String(status.quarantine['reason'] ?? show(status.quarantine))}
+              </Notice>
+              <Facts
+                rows={[
+                  ['Code', show(status.quarantine['code'])],
+                  ['Since', when(status.quarantine['since'] as string | undefined)],
+                  ['Consecutive failures', show(status.quarantine['consecutiveFailures'])],
+                  ['Next retry', when(status.quarantine['nextAttemptAt'] as string | undefined)],
+                ]}
+              />
+            </div>
+          )}
+          <Unavailable
+            what="Clear the quarantine"
+            why="the writer has no API to clear it yet; it lifts itself at the next successful attempt."
+          />
+        </section>
+        <section class="card" aria-labelledby="dead-title">
+          <h2 id="dead-title">Dead letters</h2>
+          {status && (
+            <p>
+              {plural(status.deadLetters.total, 'dead letter')} in total
+              {status.deadLetters.latestAt ? `, the latest ${when(status.deadLetters.latestAt)}` : ''}.
+            </p>
+          )}
+          {dead.length > 0 && (
+            <ul class="dead-letters">
+              {dead.map((d) => (
+                <li key={d.id}>
+                  {when(d.receivedAt)} <code>{d.sourceTopic}</code> {d.errorCode && <code>{d.errorCode}</code>}{' '}
+                  {plain(d.reason)}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section class="card" aria-labelledby="control-title">
+          <h2 id="control-title">Control and capacity</h2>
+          <Unavailable
+            what="Salesforce API budget (used / limit, per writer)"
+            why="the writers share one budget in Redis, but no service reports it over HTTP yet; see each writer's /metrics."
+          />
+          <Unavailable
+            what="Consumer lag per stage"
+            why="the consumers can measure it, but no service reports it over HTTP yet."
+          />
+          <Unavailable
+            what="Pause and resume provisioning"
+            why="no stage can be paused through an API yet; scale the writer Deployment to 0 to stop writes."
+          />
+          <Unavailable
+            what="Restart provisioning (clear state and run a full sync)"
+            why="the ingestor has no API for it yet; see docs/operations.md for the manual steps."
+          />
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function SyncPanel({ status, rate }: { status: SyncStatus; rate: number | null }) {
+  const full = status.fullSync;
+  const p = status.progress;
+  const state = full.state ?? 'not-started';
+  const eta = rate && rate > 0 && p.pending > 0 ? p.pending / rate : null;
+  const failuresLink = '/logs?status=failure';
+  return (
+    <>
+      <p>
+        Full sync: <strong class={`state state-${state}`}>{state.replace('-', ' ')}</strong>{' '}
+        {'syncId' in full && <code class="small">{full.syncId}</code>}
+      </p>
+      {'startedAt' in full && full.startedAt && (
+        <p class="muted">
+          Started {when(full.startedAt)}
+          {full.completedAt ? `, completed ${when(full.completedAt)}` : ''}
+        </p>
+      )}
+      <p class="muted">
+        {status.initialSyncCompleted
+          ? 'Initial sync completed; incremental changes flow.'
+          : 'Initial sync not completed yet.'}
+      </p>
+      <label class="progress-label" for="sync-progress">
+        {p.resultsReceived.toLocaleString()} of {p.commandsIssued.toLocaleString()} commands have a result (
+        {p.pending.toLocaleString()} pending)
+      </label>
+      <progress id="sync-progress" max={Math.max(p.commandsIssued, 1)} value={p.resultsReceived} />
+      <Facts
+        rows={[
+          ['Rate', rate === null ? 'measuring…' : `${rate.toFixed(1)} results/s`],
+          ['ETA (commands issued so far)', p.pending === 0 ? 'nothing pending' : eta === null ? '—' : duration(eta)],
+          [
+            'Last change',
+            status.lastChange
+              ? `${status.lastChange.action} → ${status.lastChange.status}, ${when(status.lastChange.completedAt)}`
+              : null,
+          ],
+        ]}
+      />
+      <h3>Outcomes since the full sync started</h3>
+      <Counts counts={status.counts.byOutcome} />
+      {Object.keys(status.counts.byErrorCode).length > 0 && (
+        <>
+          <h3>Errors</h3>
+          <Counts counts={status.counts.byErrorCode} link={(code) => `/logs?errorCode=${encodeURIComponent(code)}`} />
+          <p>
+            <a href={failuresLink} onClick={linkHandler(failuresLink)}>
+              See the failures in the log
+            </a>
+          </p>
+        </>
+      )}
+    </>
+  );
+}
+
+function Counts({ counts, link }: { counts: Record<string, number>; link?: (key: string) => string }) {
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  if (entries.length === 0) return <p class="muted">None yet.</p>;
+  return (
+    <ul class="counts">
+      {entries.map(([k, n]) => (
+        <li key={k}>
+          {link ? (
+            <a href={link(k)} onClick={linkHandler(link(k))}>
+              {k}
+            </a>
+          ) : (
+            <span class={`status-${k}`}>{k}</span>
+          )}{' '}
+          <strong>{n.toLocaleString()}</strong>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The accidental-deletion guard: who is held back, and releasing them after a confirmation. */
+function GuardPanel({ api, canOperate }: { api: Api; canOperate: boolean }) {
+  const [staged, setStaged] = useState<string[] | null>(null);
+  const [problem, setProblem] = useState<{ message: string; unavailable: boolean } | null>(null);
+  const [result, setResult] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const dialog = useRef<HTMLDialogElement>(null);
+
+  const load = async () => {
+    try {
+      setStaged((await api.get<{ staged: string[] }>('/api/console/guard')).staged);
+      setProblem(null);
+    } catch (e) {
+      const message = problemOf(e);
+      if (message) setProblem({ message, unavailable: e instanceof ApiError && e.unavailable });
+    }
+  };
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), 10_000);
+    return () => clearInterval(timer);
+  }, [api]);
+
+  const release = async () => {
+    dialog.current?.close();
+    setBusy(true);
+    try {
+      const answer = await api.post<{ released: number }>('/api/console/guard/release', {});
+      setResult(`Released ${plural(answer.released, 'deactivation')}.`);
+      await load();
+    } catch (e) {
+      const message = problemOf(e);
+      if (message) setProblem({ message, unavailable: false });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="guard-title">
+      <h2 id="guard-title">Deactivation guard</h2>
+      {problem?.unavailable ? (
+        <Unavailable what="The guard" why={problem.message} />
+      ) : (
+        <>
+          <Notice>{problem?.message}</Notice>
+          {staged === null ? (
+            <p>Loading…</p>
+          ) : staged.length === 0 ? (
+            <p id="guard-state">No deactivation is held back.</p>
+          ) : (
+            <>
+              <p id="guard-state">
+                <strong>{plural(staged.length, 'deactivation')}</strong> held back: more users left scope at once than
+                the threshold allows.
+              </p>
+              <ul class="staged">
+                {staged.slice(0, 20).map((id) => {
+                  const to = `/users/${encodeURIComponent(id)}`;
+                  return (
+                    <li key={id}>
+                      <a href={to} onClick={linkHandler(to)} class="mono">
+                        {id}
+                      </a>
+                    </li>
+                  );
+                })}
+                {staged.length > 20 && <li>and {staged.length - 20} more</li>}
+              </ul>
+              <button
+                type="button"
+                id="release-guard"
+                class="danger"
+                disabled={!canOperate || busy}
+                onClick={() => dialog.current?.showModal()}
+              >
+                Release {plural(staged.length, 'deactivation')}…
+              </button>
+              {!canOperate && <p class="muted">Needs the app role Provision.Operate.</p>}
+            </>
+          )}
+          {result && (
+            <p role="status" id="guard-result">
+              {result}
+            </p>
+          )}
+        </>
+      )}
+      <dialog ref={dialog} aria-labelledby="confirm-title" class="confirm">
+        <h2 id="confirm-title">Deactivate {staged ? plural(staged.length, 'user') : 'the users'} in Salesforce?</h2>
+        <p>
+          The guard held these deactivations back because so many users left scope at once. Release them only if the
+          change in Entra was intended: each user loses Salesforce access.
+        </p>
+        <div class="dialog-actions">
+          <button type="button" class="secondary" onClick={() => dialog.current?.close()} autofocus>
+            Cancel
+          </button>
+          <button type="button" class="danger" id="confirm-release" onClick={() => void release()}>
+            Deactivate them
+          </button>
+        </div>
+      </dialog>
+    </section>
+  );
+}
