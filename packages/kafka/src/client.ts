@@ -40,6 +40,12 @@ export interface KafkaClient {
   deleteTopics(topics: readonly string[]): Promise<void>;
   /** Partition count of a topic, undefined when it does not exist. */
   partitionCount(topic: string): Promise<number | undefined>;
+  /**
+   * The partitions of `topic` for which consumer group `groupId` has committed an offset: the
+   * group consumed them before (a consumer that finds its local state empty tells a first start from
+   * a lost state by it).
+   */
+  committedPartitions(groupId: string, topic: string): Promise<Set<number>>;
   /** A connected idempotent producer; `source` is the default CloudEvents `source`. */
   producer(options: { source: string }): Promise<EventProducer>;
   /** A consumer runner (not started). */
@@ -152,6 +158,14 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       if (!existing.includes(topic)) return undefined;
       const { topics } = await orUnavailable('reading topic metadata', () => a.fetchTopicMetadata({ topics: [topic] }));
       return topics[0]?.partitions.length;
+    },
+    async committedPartitions(groupId, topic) {
+      const a = await connectedAdmin();
+      const offsets = await orUnavailable('reading committed offsets', () =>
+        a.fetchOffsets({ groupId, topics: [topic] }),
+      );
+      const partitions = offsets.find((t) => t.topic === topic)?.partitions ?? [];
+      return new Set(partitions.filter((p) => Number(p.offset) >= 0).map((p) => p.partition));
     },
     producer: ({ source }) => newProducer(source),
     consumer(consumerOptions) {

@@ -31,6 +31,11 @@ export interface MapperDeps {
 export function buildService(deps: MapperDeps) {
   const commands = counter(deps.metrics, 'provision_mapper_commands_total', 'Commands emitted', ['action']);
   const syncs = counter(deps.metrics, 'provision_mapper_full_sync_partitions_total', 'Full-sync partitions completed');
+  const memoryLost = counter(
+    deps.metrics,
+    'provision_mapper_memory_lost_total',
+    "Partitions whose pictures were found lost (Redis emptied) since the mapper's start",
+  );
   const processor = createBatchProcessor({
     store: deps.store,
     sink: deps.sink,
@@ -40,6 +45,16 @@ export function buildService(deps: MapperDeps) {
     config: deps.mapping,
     context: { newId: deps.newId, now: deps.now ?? (() => new Date()), dryRun: deps.dryRun },
     ...(deps.decideOptions ? { decideOptions: deps.decideOptions } : {}),
+    consumedBefore: (partition) => deps.feed.consumedBefore(partition),
+    onMemoryLost: (partition) => {
+      memoryLost.inc();
+      deps.logger.warn(
+        { partition, link: deps.mapping.link?.field ?? null },
+        deps.mapping.link
+          ? `the pictures of partition ${partition} were lost (Redis emptied): until the next full sync completes, out-of-scope users are deactivated only if their link (${deps.mapping.link.field}) finds them`
+          : `the pictures of partition ${partition} were lost (Redis emptied) and the mapping declares no link: users who left scope meanwhile stay active in Salesforce (docs/operations.md, "Faults and convergence")`,
+      );
+    },
     onCommand: (c) => {
       commands.inc({ action: c.action });
       if (c.reasons.some((r) => r.code === 'deactivation-guard')) {

@@ -11,6 +11,12 @@ export interface PictureStore {
   /** The full sync in progress in a partition (between its markers), if any. */
   fullSyncOf(partition: number): Promise<string | null>;
   setFullSync(partition: number, syncId: string | null): Promise<void>;
+  /**
+   * Whether the partition's pictures are whole: set on a first start and at the end of each full
+   * sync; gone with the rest when Redis is emptied.
+   */
+  memoryIntact(partition: number): Promise<boolean>;
+  setMemoryIntact(partition: number): Promise<void>;
 }
 
 /** Where commands go (`provisioning.commands.v1`). */
@@ -35,6 +41,8 @@ export interface DirectoryFeed {
   start(handler: (batch: DirectoryBatch) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
   ready(): boolean;
+  /** Whether the mapper consumed the partition before (its consumer group committed an offset there). */
+  consumedBefore(partition: number): Promise<boolean>;
 }
 
 /** A failed result to remember, in the partition of its user. */

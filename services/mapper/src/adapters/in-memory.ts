@@ -41,6 +41,24 @@ export class InMemoryPictureStore implements PictureStore {
     if (syncId === null) this.fullSyncs.delete(partition);
     else this.fullSyncs.set(partition, syncId);
   }
+
+  readonly intact = new Set<number>();
+
+  async memoryIntact(partition: number): Promise<boolean> {
+    return this.intact.has(partition);
+  }
+
+  async setMemoryIntact(partition: number): Promise<void> {
+    this.intact.add(partition);
+  }
+
+  /** Forgets everything, as an emptied Redis does. */
+  clear(): void {
+    this.pictures.clear();
+    this.partitions.clear();
+    this.fullSyncs.clear();
+    this.intact.clear();
+  }
 }
 
 export class InMemoryCommandSink implements CommandSink {

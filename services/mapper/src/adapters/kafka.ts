@@ -43,6 +43,9 @@ export function kafkaDirectoryFeed(
       await runner?.stop();
     },
     ready: () => runner?.isReady() ?? false,
+    async consumedBefore(partition) {
+      return (await client.committedPartitions(options.groupId, options.topic)).has(partition);
+    },
   };
 }
 

@@ -62,6 +62,14 @@ export class RedisPictureStore implements PictureStore {
     if (syncId === null) await this.redis.del(key);
     else await this.redis.set(key, syncId);
   }
+
+  async memoryIntact(partition: number): Promise<boolean> {
+    return (await this.redis.exists(`${this.prefix}mapper:intact:${partition}`)) === 1;
+  }
+
+  async setMemoryIntact(partition: number): Promise<void> {
+    await this.redis.set(`${this.prefix}mapper:intact:${partition}`, new Date().toISOString());
+  }
 }
 
 /** The deactivation count of the current window, shared by every mapper replica. */

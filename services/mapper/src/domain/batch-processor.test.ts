@@ -439,4 +439,126 @@ describe('mapper batch processor', () => {
     await process({ partition: 0, events: [upsert('u1', 's2')] });
     expect(sink.commands.at(-1)).toMatchObject({ action: 'create', dryRun: false });
   });
+
+  describe('after its Redis was emptied', () => {
+    const linked = { ...defaultMappingConfig(), link: { field: 'EntraObjectId__c' } };
+    let consumedBefore = false;
+    const build = (config = linked) => {
+      processor = createBatchProcessor({
+        store,
+        sink,
+        failures,
+        now: () => clock,
+        guard,
+        guardPolicy: { threshold: 1, windowMs: 600_000 },
+        config,
+        context: { newId: id, now: () => new Date(at), dryRun: false },
+        consumedBefore: async () => consumedBefore,
+      });
+    };
+    const fullSync = async (syncId: string) => {
+      await process({
+        partition: 0,
+        events: [
+          marker('sync.started', syncId),
+          upsert('stays', syncId),
+          assign('stays', syncId),
+          upsert('left', syncId),
+          upsert('never', syncId),
+          marker('sync.completed', syncId),
+        ],
+      });
+    };
+    const byUser = (userId: string) => sink.commands.filter((c) => c.userId === userId);
+
+    it('on a first start, trusts its empty memory: a user never provisioned is not looked for', async () => {
+      consumedBefore = false;
+      build();
+      await fullSync('s1');
+      expect(byUser('never').map((c) => [c.action, c.linkedOnly])).toEqual([['skip', undefined]]);
+      expect(byUser('stays')[0]).toMatchObject({
+        action: 'create',
+        link: { field: 'EntraObjectId__c', value: 'stays' },
+        fields: { EntraObjectId__c: 'stays' },
+      });
+      expect(await store.memoryIntact(0)).toBe(true);
+    });
+
+    it('having consumed before, asks the writer to disable out-of-scope users only by their link, once, until a full sync restated everyone', async () => {
+      consumedBefore = true;
+      build();
+      await fullSync('s1');
+      // 'left' and 'never' are alike to a mapper that forgot: both are checked by link, not matched.
+      for (const user of ['left', 'never']) {
+        expect(byUser(user).map((c) => [c.action, c.linkedOnly, c.matching?.attribute])).toEqual([
+          ['disable', true, 'Username'],
+        ]);
+      }
+      // Not held back by the guard (threshold 1): a check, not a mass deactivation.
+      expect(await guard.staged()).toEqual([]);
+      expect(byUser('stays')[0]?.action).toBe('create');
+      expect(await store.memoryIntact(0)).toBe(true);
+      // Memory whole again: the next change of an out-of-scope user decides as usual, quietly.
+      const before = sink.commands.length;
+      await process({ partition: 0, events: [upsert('never', 'r2', { department: 'Ops' })] });
+      expect(sink.commands.slice(before).map((c) => c.action)).toEqual(['skip']);
+    });
+
+    it('asks again when the link check failed', async () => {
+      consumedBefore = true;
+      build();
+      const recorder = createResultRecorder({ failures, retry: { baseMs: 0, factor: 1, maxMs: 0 }, now: () => clock });
+      await process({ partition: 0, events: [upsert('never', 'r1')] });
+      const check = byUser('never')[0]!;
+      expect(check).toMatchObject({ action: 'disable', linkedOnly: true });
+      // Checked once: a later change of the user is an ordinary quiet skip, not a second check.
+      await process({ partition: 0, events: [upsert('never', 'r2', { department: 'Ops' })] });
+      expect(byUser('never').map((c) => c.action)).toEqual(['disable', 'skip']);
+      await recorder([
+        {
+          partition: 0,
+          result: {
+            commandId: check.commandId,
+            changeId: check.changeId,
+            userId: 'never',
+            action: 'disable',
+            status: 'failure',
+            salesforceId: null,
+            linkedBy: 'none',
+            modifiedProperties: [],
+            error: { code: 'SalesforceServiceUnavailable', message: '503', retriable: true, fields: [] },
+            dryRun: false,
+            attempt: 1,
+            completedAt: at,
+          } as never,
+        },
+      ]);
+      clock += 60_000; // past the transient retry's first wait
+      await process({ partition: 0, events: [marker('sync.completed', 'r3', 'incremental')] });
+      expect(byUser('never').map((c) => [c.action, c.linkedOnly])).toEqual([
+        ['disable', true],
+        ['skip', undefined],
+        ['disable', true],
+      ]);
+    });
+
+    it('without a link, says nothing can be done and leaves out-of-scope users alone', async () => {
+      consumedBefore = true;
+      const lost: number[] = [];
+      processor = createBatchProcessor({
+        store,
+        sink,
+        failures,
+        guard,
+        guardPolicy: { threshold: 0, windowMs: 600_000 },
+        config: defaultMappingConfig(),
+        context: { newId: id, now: () => new Date(at), dryRun: false },
+        consumedBefore: async () => true,
+        onMemoryLost: (p) => lost.push(p),
+      });
+      await fullSync('s1');
+      expect(lost).toEqual([0]);
+      expect(byUser('never').map((c) => c.action)).toEqual(['skip']);
+    });
+  });
 });

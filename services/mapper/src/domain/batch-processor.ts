@@ -15,6 +15,10 @@ export interface ProcessorDeps {
   config: MappingConfig;
   context: Omit<CommandContext, 'origin'>;
   decideOptions?: DecideOptions;
+  /** Whether the mapper consumed a partition before (a first start is not a lost memory). */
+  consumedBefore?: (partition: number) => Promise<boolean>;
+  /** Told when a partition's pictures are found lost (Redis emptied). */
+  onMemoryLost?: (partition: number) => void;
   /** Told about each command emitted (metrics, logs). */
   onCommand?: (command: ProvisioningCommandV1) => void;
   onFullSync?: (event: {
@@ -35,6 +39,26 @@ const CHUNK = 500;
  * see are known to have vanished.
  */
 export function createBatchProcessor(deps: ProcessorDeps) {
+  /** Partitions whose pictures were lost (Redis emptied) and not yet rebuilt by a full sync. */
+  const lost = new Set<number>();
+
+  /**
+   * Whether the partition's pictures can be trusted: yes on a first start (the mapper never
+   * consumed it) and after a full sync completed; no when the mapper consumed the partition before
+   * but Redis no longer holds the mark, until the next full sync restates every user.
+   */
+  async function checkMemory(partition: number): Promise<void> {
+    if (await deps.store.memoryIntact(partition)) {
+      lost.delete(partition);
+      return;
+    }
+    if (!lost.has(partition) && (await deps.consumedBefore?.(partition)) === true) {
+      lost.add(partition);
+      deps.onMemoryLost?.(partition);
+    }
+    if (!lost.has(partition)) await deps.store.setMemoryIntact(partition);
+  }
+
   async function decideAndEmit(
     pictures: UserPicture[],
     origin: CommandContext['origin'],
@@ -47,8 +71,13 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     // What Salesforce refused is asked for again: the picture forgets it was commanded.
     const failures = await deps.failures.load(pictures.map((p) => p.id));
     const current = pictures.map((p) => revertFailed(p, failures.get(p.id)));
-    const decided = current.map((p) => decideUser(p, deps.config, ctx, deps.decideOptions));
-    const disabling = decided.filter((d) => d.decision.action === 'disable').map((d) => d.picture.id);
+    const options = { ...deps.decideOptions, memoryLost: partition !== undefined && lost.has(partition) };
+    const decided = current.map((p) => decideUser(p, deps.config, ctx, options));
+    // A link check after a lost memory is not counted by the guard: most find no one, and the
+    // guard would hold back every out-of-scope user of the tenant.
+    const disabling = decided
+      .filter((d) => d.decision.action === 'disable' && !d.decision.linkedOnly)
+      .map((d) => d.picture.id);
     const { staged } = await admitDeactivations(disabling, guardPolicy, deps.guard);
     const held = new Set(staged);
     const commands: ProvisioningCommandV1[] = [];
@@ -99,6 +128,11 @@ export function createBatchProcessor(deps: ProcessorDeps) {
         return p;
       });
       await deps.store.save(await decideAndEmit(pictures, 'sync', undefined, deps.guardPolicy, partition), partition);
+    }
+    if (!abandoned) {
+      // Every user of the partition was restated and decided: the pictures are whole again.
+      await deps.store.setMemoryIntact(partition);
+      lost.delete(partition);
     }
     return vanished;
   }
@@ -165,6 +199,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
 
   async function process(batch: DirectoryBatch): Promise<void> {
     const { partition } = batch;
+    await checkMemory(partition);
     let fullSyncId = await deps.store.fullSyncOf(partition);
     let segment: UserFact[] = [];
     for (const event of batch.events) {

@@ -33,6 +33,7 @@ export function decideUser(
     ...options,
     granted: picture.granted,
     mayExist: mayExist(picture),
+    memoryLost: options.memoryLost === true && picture.linkChecked !== true,
   });
   if (decision.action === 'skip') {
     const signature = decision.reasons.map((r) => r.code).join(',');
@@ -46,6 +47,20 @@ export function decideUser(
   // A preview changes nothing in Salesforce: the picture must not believe it did, so turning dry
   // run off later sends the real commands.
   if (ctx.dryRun) return { decision, command, picture };
+  if (decision.linkedOnly) {
+    // Whether Salesforce had the user is unknown, and stays so: the writer disables it only if
+    // its link finds it. A failure goes back to `before` (null), so the check is asked again.
+    return {
+      decision,
+      command,
+      picture: {
+        ...picture,
+        pending: { commandId: command.commandId, before: null },
+        linkChecked: true,
+        lastSkip: null,
+      },
+    };
+  }
   return {
     decision,
     command,
@@ -93,6 +108,8 @@ function toCommand(picture: UserPicture, decision: Decision, ctx: CommandContext
       newValue: plainValue(p.newValue),
     })),
     matching: decision.matchingKey,
+    ...(decision.link ? { link: { ...decision.link } } : {}),
+    ...(decision.linkedOnly ? { linkedOnly: true } : {}),
     reasons: decision.reasons.map((r) => ({
       code: r.code,
       message: r.message,

@@ -34,6 +34,11 @@ export interface UserPicture {
    * leaves scope is then disabled even when `commanded` went back to null. Absent in older pictures.
    */
   mayExist?: boolean;
+  /**
+   * A `linkedOnly` disable was sent for the user while the mapper's memory was lost: the writer has
+   * looked for a Salesforce user carrying its link, so the user is not asked about again.
+   */
+  linkChecked?: boolean;
   /** Reason codes of the last skip, so a skip is logged once per change, not on every event. */
   lastSkip: string | null;
   /** What Provision granted (permission sets, role), so it only ever removes its own grants. */
@@ -162,5 +167,6 @@ export function revertFailed(picture: UserPicture, failure: Failure | undefined)
   if (!failure || picture.pending?.commandId !== failure.commandId) return picture;
   // Salesforce has no such user (an earlier create failed, or it was removed there): start over.
   const before = failure.code === USER_NOT_FOUND ? null : picture.pending.before;
-  return { ...picture, commanded: before, pending: null, lastSkip: null };
+  // A failed link check (a linkedOnly disable) is asked again too.
+  return { ...picture, commanded: before, pending: null, lastSkip: null, linkChecked: false };
 }
