@@ -11,6 +11,7 @@ export {
   freePort,
   SERVICE_ENV,
   SERVICE_NODE_FLAGS,
+  type ServiceLaunch,
   type ServiceName,
   type ServiceProcess,
   type StartServiceOptions,

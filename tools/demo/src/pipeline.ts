@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import type { GraphSim } from '@provision/graph-sim';
 import { up } from '@provision/infra';
 import { type AuditApi, clientCredentials, registerAuditApi } from './audit-api.ts';
-import { freePort, ROOT, type ServiceName, type ServiceProcess, startService } from './processes.ts';
+import {
+  freePort,
+  ROOT,
+  type ServiceLaunch,
+  type ServiceName,
+  type ServiceProcess,
+  startService,
+} from './processes.ts';
 import { type SimulatorOptions, type Simulators, startSimulators } from './simulators.ts';
 
 export interface PipelineOptions extends Partial<SimulatorOptions> {
@@ -20,6 +27,8 @@ export interface PipelineOptions extends Partial<SimulatorOptions> {
   onStep?: (message: string) => void;
   /** How long a service may take to be ready (a restarted consumer waits for the dead member's session to expire). */
   readyTimeoutMs?: number;
+  /** How each service's process is launched (default: its TypeScript sources). */
+  launch?: ServiceLaunch;
   /** Shapes the tenant and the org after the simulators start and before any service does. */
   prepare?: (sims: Simulators) => Promise<void> | void;
 }
@@ -132,6 +141,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const start = async (name: ServiceName, startOptions: { waitForReady?: boolean } = {}) => {
     services[name] = await startService(name, envs[name], {
       logDir,
+      launch: options.launch,
       port: ports[name],
       timeoutMs: options.readyTimeoutMs ?? 120_000,
       ...startOptions,

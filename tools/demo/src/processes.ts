@@ -29,8 +29,15 @@ export interface ServiceProcess {
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
+/**
+ * Node's arguments for a service (flags, then the script). Default: the TypeScript sources with
+ * SERVICE_NODE_FLAGS; the memory benchmark passes the production image's command (the bundles).
+ */
+export type ServiceLaunch = (name: ServiceName) => readonly string[];
+
 export interface StartServiceOptions {
   logDir: string;
+  launch?: ServiceLaunch | undefined;
   port: number;
   timeoutMs?: number;
   /**
@@ -51,7 +58,8 @@ export async function startService(
 ): Promise<ServiceProcess> {
   mkdirSync(options.logDir, { recursive: true });
   const log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, join(ROOT, 'services', name, 'src', 'main.ts')], {
+  const args = options.launch?.(name) ?? [...SERVICE_NODE_FLAGS, join(ROOT, 'services', name, 'src', 'main.ts')];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...SERVICE_ENV, ...env, HTTP_PORT: String(options.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
