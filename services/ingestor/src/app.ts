@@ -4,6 +4,7 @@ import type { Initiator } from '@provision/events';
 import { DEFAULT_POLICY, nextDelay } from '@provision/retry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AssignmentPoller, type AssignmentPollOutcome } from './domain/assignment-poll.ts';
+import { LeaderElector, type LeaderLease, type TriggerRelay } from './domain/leadership.ts';
 import type { Log } from './domain/log.ts';
 import { type OnDemandResult, provisionOnDemand } from './domain/on-demand.ts';
 import type {
@@ -21,7 +22,7 @@ import { SubscriptionKeeper } from './domain/subscription-keeper.ts';
 import { type RoundDeps, type RoundResult, runSyncRound } from './domain/sync-round.ts';
 import { registerApiRoutes } from './http/api-routes.ts';
 import { installErrorHandler } from './http/error-handler.ts';
-import { registerWebhookRoutes } from './http/webhook-routes.ts';
+import { type LifecycleEvent, registerWebhookRoutes } from './http/webhook-routes.ts';
 
 export type { RoundResult } from './domain/sync-round.ts';
 
@@ -66,6 +67,22 @@ export interface IngestorDeps {
   readonly ids?: IdSource;
   /** Backoff before retrying a failed round (default 1 s doubling to 60 s, never past the poll interval). */
   readonly roundRetry?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+  /**
+   * Leader election among replicas: only the replica holding the lease runs rounds, polls the
+   * assignments and keeps the subscriptions; the others serve HTTP and forward the triggers they
+   * receive through `relay`. Without it this replica leads from `start()` on (one replica).
+   */
+  readonly leadership?: LeadershipSettings;
+}
+
+export interface LeadershipSettings {
+  readonly lease: LeaderLease;
+  readonly relay: TriggerRelay;
+  readonly ttlMs: number;
+  /** Between two renewals (leader) or two attempts to take the lease (standby). */
+  readonly intervalMs: number;
+  /** How often the leader takes the triggers standbys forwarded (default 1 s). */
+  readonly relayPollMs?: number;
 }
 
 export interface IngestorService {
@@ -73,9 +90,14 @@ export interface IngestorService {
   readonly http: FastifyInstance;
   /** Creates subscriptions (the HTTP server must already listen: Graph validates the URL), starts the first round and the timers. */
   start(): Promise<void>;
-  /** Stops the timers and waits for the round in flight (which stops at its next page). */
+  /** Stops the timers and waits for the round in flight (which stops at its next page); a leader then gives up its lease. */
   stop(): Promise<void>;
+  /** True once started, leader or standby: a standby serves the webhook (forwarding what it gets), so it takes traffic. */
   ready(): boolean;
+  /** Whether this replica runs the rounds now (always true once started without leader election). */
+  leader(): boolean;
+  /** The fencing token of this replica's leadership; '' without leader election, undefined while standing by. */
+  fencingToken(): string | undefined;
   /** Polls the assignments once now, as the timer does (undefined when the poll is disabled). */
   pollAssignments(): Promise<AssignmentPollOutcome> | undefined;
   /** Asks for a round (coalesced with any in flight). */
@@ -91,57 +113,11 @@ export interface IngestorService {
 export function buildService(deps: IngestorDeps): IngestorService {
   const clock = deps.clock ?? { now: () => new Date() };
   const ids = deps.ids ?? { eventId: () => randomUUID() };
-  const stopping = new AbortController();
-  const roundDeps: RoundDeps = { ...deps, clock, ids, signal: stopping.signal };
   let last: RoundResult | undefined;
   let started = false;
-  const timers: NodeJS.Timeout[] = [];
-
-  // A failed round (Graph or Kafka unavailable) is retried with backoff rather than at the next
-  // poll, which may be minutes away; every failure in a row doubles the wait.
-  const retryPolicy = {
-    ...DEFAULT_POLICY,
-    maxAttempts: Number.MAX_SAFE_INTEGER,
-    initialDelayMs: deps.roundRetry?.initialDelayMs ?? 1000,
-    maxDelayMs: Math.min(deps.roundRetry?.maxDelayMs ?? 60_000, deps.syncIntervalMs),
-  };
-  let failures = 0;
-  let retryTimer: NodeJS.Timeout | undefined;
-  const scheduler = new RoundScheduler(async (reasons) => {
-    deps.log.debug({ reasons }, 'sync round starting');
-    try {
-      last = await runSyncRound(roundDeps);
-      failures = 0;
-    } catch (error) {
-      failures++;
-      const decision = nextDelay({ attempt: failures, policy: retryPolicy });
-      if (decision.retry && !stopping.signal.aborted) {
-        clearTimeout(retryTimer);
-        retryTimer = setTimeout(() => scheduler.request('retry'), decision.delayMs);
-        retryTimer.unref();
-        deps.log.warn({ failures, retryInMs: decision.delayMs }, 'sync round failed; retrying');
-      }
-      throw error;
-    }
-  }, deps.log);
-
-  const pollIntervalMs = deps.assignmentPollIntervalMs ?? 0;
-  const poller =
-    pollIntervalMs > 0
-      ? new AssignmentPoller({
-          source: deps.source,
-          state: deps.state,
-          metrics: deps.metrics,
-          log: deps.log,
-          intervalMs: pollIntervalMs,
-          requestRound: (reason) => scheduler.request(reason),
-          // Until a round has succeeded there is no snapshot to compare with, and while rounds
-          // fail their backoff decides when the next one runs.
-          skip: () => scheduler.busy || last === undefined || failures > 0,
-        })
-      : undefined;
-
+  let duties: Duties | undefined;
   let keeper: SubscriptionKeeper | undefined;
+
   const makeKeeper = (webhook: WebhookSettings): SubscriptionKeeper => {
     const base = withSlash(typeof webhook.publicUrl === 'function' ? webhook.publicUrl() : webhook.publicUrl);
     return new SubscriptionKeeper({
@@ -157,6 +133,156 @@ export function buildService(deps: IngestorDeps): IngestorService {
     });
   };
 
+  const keepSubscriptions = async () => {
+    if (!keeper) return;
+    try {
+      if (keeper.subscriptions.size < 2) await keeper.ensure();
+      else await keeper.renewDue();
+    } catch (error) {
+      deps.log.error({ err: error }, 'could not create or renew subscriptions; retrying later');
+    }
+  };
+
+  const handleLifecycle = (event: LifecycleEvent, subscriptionId: string, term: Duties) => {
+    if (event === 'missed') return term.request('missed');
+    if (!keeper) return;
+    const work =
+      event === 'reauthorizationRequired'
+        ? keeper.reauthorize(subscriptionId)
+        : keeper.recreate(subscriptionId).then(() => term.request('subscriptionRemoved'));
+    work.catch((error: unknown) => deps.log.error({ err: error, lifecycleEvent: event }, 'lifecycle handling failed'));
+  };
+
+  // A trigger a standby receives goes to the leader through Redis: Graph calls whichever replica
+  // the Service picks, and a notification dropped there would wait for the poll.
+  const forward = (trigger: string) => {
+    if (!deps.leadership || !started) return;
+    deps.leadership.relay.forward(trigger).catch((error: unknown) => {
+      deps.log.error({ err: error, trigger }, 'could not forward a trigger to the leader; the next poll covers it');
+    });
+  };
+
+  /** What the leader does, for one term of leadership: rounds, the assignments poll, subscriptions, forwarded triggers. */
+  const startDuties = (reason: string): Duties => {
+    const stopping = new AbortController();
+    const roundDeps: RoundDeps = { ...deps, clock, ids, signal: stopping.signal };
+    const timers: NodeJS.Timeout[] = [];
+    // A failed round (Graph or Kafka unavailable) is retried with backoff rather than at the next
+    // poll, which may be minutes away; every failure in a row doubles the wait.
+    const retryPolicy = {
+      ...DEFAULT_POLICY,
+      maxAttempts: Number.MAX_SAFE_INTEGER,
+      initialDelayMs: deps.roundRetry?.initialDelayMs ?? 1000,
+      maxDelayMs: Math.min(deps.roundRetry?.maxDelayMs ?? 60_000, deps.syncIntervalMs),
+    };
+    let failures = 0;
+    let retryTimer: NodeJS.Timeout | undefined;
+    const scheduler = new RoundScheduler(async (reasons) => {
+      deps.log.debug({ reasons }, 'sync round starting');
+      try {
+        last = await runSyncRound(roundDeps);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        const decision = nextDelay({ attempt: failures, policy: retryPolicy });
+        if (decision.retry && !stopping.signal.aborted) {
+          clearTimeout(retryTimer);
+          retryTimer = setTimeout(() => scheduler.request('retry'), decision.delayMs);
+          retryTimer.unref();
+          deps.log.warn({ failures, retryInMs: decision.delayMs }, 'sync round failed; retrying');
+        }
+        throw error;
+      }
+    }, deps.log);
+
+    const pollIntervalMs = deps.assignmentPollIntervalMs ?? 0;
+    const poller =
+      pollIntervalMs > 0
+        ? new AssignmentPoller({
+            source: deps.source,
+            state: deps.state,
+            metrics: deps.metrics,
+            log: deps.log,
+            intervalMs: pollIntervalMs,
+            requestRound: (why) => scheduler.request(why),
+            // Until a round has succeeded there is no snapshot to compare with, and while rounds
+            // fail their backoff decides when the next one runs.
+            skip: () => scheduler.busy || last === undefined || failures > 0,
+          })
+        : undefined;
+
+    const term: Duties = {
+      // Subscriptions first (Graph validates them by calling the webhook), then the first round.
+      subscribed: keepSubscriptions().then(() => {
+        if (!stopping.signal.aborted) scheduler.request(reason);
+      }),
+      request: (why) => scheduler.request(why),
+      poller,
+      idle: () => scheduler.idle(),
+      async stop() {
+        for (const timer of timers) clearInterval(timer);
+        clearTimeout(retryTimer);
+        stopping.abort();
+        await poller?.stop();
+        await scheduler.stop();
+      },
+    };
+
+    timers.push(setInterval(() => scheduler.request('interval'), deps.syncIntervalMs));
+    poller?.start();
+    if (keeper) {
+      const every = Math.min(60 * 60 * 1000, Math.max(1000, (deps.webhook?.renewBeforeMs ?? 86_400_000) / 4));
+      timers.push(setInterval(() => void keepSubscriptions(), every));
+    }
+    if (deps.leadership) {
+      const { relay } = deps.leadership;
+      let draining = false;
+      timers.push(
+        setInterval(() => {
+          if (draining) return;
+          draining = true;
+          relay
+            .drain()
+            .then((triggers) => {
+              for (const trigger of triggers) runForwarded(trigger, term);
+            })
+            .catch((error: unknown) => deps.log.warn({ err: error }, 'could not read the forwarded triggers'))
+            .finally(() => {
+              draining = false;
+            });
+        }, deps.leadership.relayPollMs ?? 1000),
+      );
+    }
+    for (const timer of timers) timer.unref();
+    return term;
+  };
+
+  const runForwarded = (trigger: string, term: Duties) => {
+    const [kind, event, subscriptionId] = trigger.split(':');
+    if (kind === 'lifecycle' && (event === 'reauthorizationRequired' || event === 'subscriptionRemoved'))
+      return handleLifecycle(event, subscriptionId ?? '', term);
+    term.request(kind === 'round' && event ? `forwarded ${event}` : 'forwarded');
+  };
+
+  const elector = deps.leadership
+    ? new LeaderElector({
+        lease: deps.leadership.lease,
+        ttlMs: deps.leadership.ttlMs,
+        intervalMs: deps.leadership.intervalMs,
+        log: deps.log,
+        onElected: () => {
+          deps.metrics.leadership(true);
+          duties = startDuties('elected');
+        },
+        onDeposed: async () => {
+          deps.metrics.leadership(false);
+          const term = duties;
+          duties = undefined;
+          await term?.stop();
+        },
+      })
+    : undefined;
+
   const http = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   secureHeaders(http);
   installErrorHandler(http, deps.log);
@@ -169,22 +295,25 @@ export function buildService(deps: IngestorDeps): IngestorService {
       ownsSubscription: async (id) => (keeper ? keeper.isOurs(id) : false),
       metrics: deps.metrics,
       log: deps.log,
-      onChanges: () => scheduler.request('notification'),
+      onChanges: () => {
+        if (duties) duties.request('notification');
+        else forward('round:notification');
+      },
       onLifecycle: (event, subscriptionId) => {
-        deps.log.info({ lifecycleEvent: event, subscriptionId }, 'lifecycle notification');
-        if (event === 'missed') return scheduler.request('missed');
-        if (!keeper) return;
-        const work =
-          event === 'reauthorizationRequired'
-            ? keeper.reauthorize(subscriptionId)
-            : keeper.recreate(subscriptionId).then(() => scheduler.request('subscriptionRemoved'));
-        work.catch((error: unknown) =>
-          deps.log.error({ err: error, lifecycleEvent: event }, 'lifecycle handling failed'),
+        deps.log.info(
+          { lifecycleEvent: event, subscriptionId, leader: duties !== undefined },
+          'lifecycle notification',
         );
+        if (duties) handleLifecycle(event, subscriptionId, duties);
+        else forward(event === 'missed' ? 'round:missed' : `lifecycle:${event}:${subscriptionId}`);
       },
     });
   });
-  const onDemand = (userId: string, by?: Initiator) => provisionOnDemand(roundDeps, userId, by);
+  // On-demand reads one user from Graph and publishes it, on whichever replica is asked: it is
+  // not a delta round and writes nothing to the sync state.
+  const shutdown = new AbortController();
+  const onDemand = (userId: string, by?: Initiator) =>
+    provisionOnDemand({ ...deps, clock, ids, signal: shutdown.signal }, userId, by);
   registerApiRoutes(http, {
     provisionOnDemand: onDemand,
     verifier: deps.auth?.verifier ?? signInNotConfigured,
@@ -192,46 +321,58 @@ export function buildService(deps: IngestorDeps): IngestorService {
     ...(deps.onDemandPerMinute === undefined ? {} : { onDemandPerMinute: deps.onDemandPerMinute }),
   });
 
-  const keepSubscriptions = async () => {
-    if (!keeper) return;
-    try {
-      if (keeper.subscriptions.size < 2) await keeper.ensure();
-      else await keeper.renewDue();
-    } catch (error) {
-      deps.log.error({ err: error }, 'could not create or renew subscriptions; retrying later');
-    }
-  };
-
   return {
     http,
     async start() {
       if (deps.webhook) keeper ??= makeKeeper(deps.webhook);
-      await keepSubscriptions();
-      scheduler.request('start');
-      timers.push(setInterval(() => scheduler.request('interval'), deps.syncIntervalMs));
-      poller?.start();
-      if (keeper) {
-        const every = Math.min(60 * 60 * 1000, Math.max(1000, (deps.webhook?.renewBeforeMs ?? 86_400_000) / 4));
-        timers.push(setInterval(() => void keepSubscriptions(), every));
-      }
-      for (const timer of timers) timer.unref();
       started = true;
+      if (elector) {
+        deps.metrics.leadership(false);
+        elector.start();
+      } else {
+        // One replica: it leads at once, and its subscriptions exist when start() returns.
+        duties = startDuties('start');
+        await duties.subscribed;
+      }
     },
     async stop() {
       started = false;
-      for (const timer of timers) clearInterval(timer);
-      clearTimeout(retryTimer);
-      stopping.abort();
-      await poller?.stop();
-      await scheduler.stop();
+      shutdown.abort();
+      if (elector) await elector.stop();
+      else {
+        const term = duties;
+        duties = undefined;
+        await term?.stop();
+      }
     },
     ready: () => started,
-    pollAssignments: () => poller?.poll(),
-    requestRound: (reason) => scheduler.request(reason),
-    idle: () => scheduler.idle(),
+    leader: () => duties !== undefined,
+    fencingToken: () => (elector ? elector.token : duties ? '' : undefined),
+    pollAssignments: () => duties?.poller?.poll(),
+    requestRound: (reason) => {
+      if (duties) duties.request(reason);
+      else forward(`round:${reason}`);
+    },
+    idle: async () => {
+      // A term that ends while waiting has stopped its rounds too.
+      while (duties) {
+        const term = duties;
+        await term.idle();
+        if (duties === term) return;
+      }
+    },
     lastRound: () => last,
     provisionOnDemand: onDemand,
   };
+}
+
+interface Duties {
+  /** Resolves once the term's subscriptions are created or renewed and its first round requested. */
+  readonly subscribed: Promise<void>;
+  request(reason: string): void;
+  readonly poller: AssignmentPoller | undefined;
+  idle(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 const signInNotConfigured: TokenVerifier = {

@@ -27,6 +27,18 @@ const schema = z
     WEBHOOK_PUBLIC_URL: urlOf('https:', 'http:').optional(),
     /** Shared secret Graph echoes in every notification (at most 128 characters). */
     WEBHOOK_CLIENT_STATE: z.string().min(16, 'expected at least 16 characters').max(128).optional(),
+    /**
+     * Leader election (every replica runs it; one reads Graph): the lease's lifetime without
+     * renewal, and the pause between renewals (leader) or attempts to take it (standby). A killed
+     * leader is replaced within TTL + interval (8 s by default); one that shuts down within an interval.
+     */
+    LEADER_LEASE_TTL_MS: positiveInt().min(1000).default(6000),
+    LEADER_RENEW_INTERVAL_MS: positiveInt().min(100).default(2000),
+  })
+  .refine((config) => config.LEADER_RENEW_INTERVAL_MS * 2 < config.LEADER_LEASE_TTL_MS, {
+    path: ['LEADER_RENEW_INTERVAL_MS'],
+    message: 'must be under half of LEADER_LEASE_TTL_MS (a leader must renew at least twice per lease)',
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   })
   .refine((config) => config.WEBHOOK_PUBLIC_URL === undefined || config.WEBHOOK_CLIENT_STATE !== undefined, {
     path: ['WEBHOOK_CLIENT_STATE'],

@@ -1,4 +1,4 @@
-import { counter, histogram, type Registry } from '@provision/telemetry';
+import { counter, gauge, histogram, type Registry } from '@provision/telemetry';
 import type { IngestorMetrics } from '../domain/ports.ts';
 
 /** The ingestor's Prometheus metrics. */
@@ -25,7 +25,27 @@ export function promMetrics(registry: Registry): IngestorMetrics {
     'Assignments polls, by outcome (changed = a round was requested; skipped = a round was running or failing)',
     ['outcome'],
   );
+  const leader = gauge(
+    registry,
+    'ingestor_leader',
+    '1 while this replica is the leader (reads Graph, runs rounds); 0 while it stands by',
+    [],
+  );
+  const transitions = counter(
+    registry,
+    'ingestor_leadership_changes_total',
+    'Times this replica became the leader (to=leader) or stopped being it (to=standby)',
+    ['to'],
+  );
+  let current: boolean | undefined;
   return {
+    leadership: (isLeader) => {
+      // Called with false at start too (a standby until elected): that is not a change.
+      if (isLeader === current) return;
+      if (isLeader || current !== undefined) transitions.inc({ to: isLeader ? 'leader' : 'standby' });
+      current = isLeader;
+      leader.set(isLeader ? 1 : 0);
+    },
     published: (type, count) => published.inc({ type }, count),
     round: (mode, outcome, seconds) => rounds.observe({ mode, outcome }, seconds),
     notification: (kind, outcome, count) => {

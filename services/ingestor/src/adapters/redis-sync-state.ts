@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { FencedOut } from '../domain/leadership.ts';
 import type { Assignment, SnapshotAssignment, SubscriptionStore, SyncState } from '../domain/ports.ts';
 
 /** Staged member sets of an interrupted full sync expire by themselves. */
@@ -7,19 +8,42 @@ const STAGING_TTL_SECONDS = 24 * 60 * 60;
 const CHUNK = 5000;
 
 /**
+ * Runs before every write: refuses it when this replica's fencing token is not the last one handed
+ * out (KEYS[1] the fence key, ARGV[1] our token; '' = no election, nothing to check), then exposes
+ * the write's own keys and arguments as K and A. Check and write are one script: a leader that
+ * lost the lease between the two cannot slip a write in.
+ */
+const FENCE = `if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED stale fencing token') end
+local K, A = {}, {}
+for i = 2, #KEYS do K[i - 1] = KEYS[i] end
+for i = 2, #ARGV do A[i - 1] = ARGV[i] end
+`;
+
+/** Where a replica's fencing token is checked: the lease's fence key and the token it holds (undefined: not the leader). */
+export interface Fence {
+  readonly key: string;
+  token(): string | undefined;
+}
+
+/**
  * `SyncState` and `SubscriptionStore` in Redis, every key under `<prefix>ingestor:`:
  * `round` (the sync id of the round in progress), `cursor:users`, `cursor:groups` (deltaLinks), `groups` (set of known group ids),
  * `group:<id>:members` (set), `staging:<syncId>:<groupId>` (set, full sync only),
  * `assignments` (hash id → JSON), `subscriptions` (hash resource → subscription id).
  * All of it can be rebuilt by a full sync.
+ *
+ * With a `fence` (leader election), every write is a script that first checks the replica's
+ * fencing token, so only the current leader changes the state; reads are not fenced.
  */
 export class RedisSyncState implements SyncState, SubscriptionStore {
   readonly #redis: Redis;
   readonly #p: string;
+  readonly #fence: Fence | undefined;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: Redis, prefix: string, options: { fence?: Fence } = {}) {
     this.#redis = redis;
     this.#p = `${prefix}ingestor:`;
+    this.#fence = options.fence;
   }
 
   async cursors(): Promise<{ users?: string; groups?: string }> {
@@ -28,26 +52,22 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
   }
 
   async beginRound(syncId: string): Promise<void> {
-    await this.#redis.set(`${this.#p}round`, syncId);
+    await this.#write('beginRound', "redis.call('SET', K[1], A[1])", [`${this.#p}round`], [syncId]);
   }
 
   async saveCursors(cursors: { users: string; groups: string }, syncId: string): Promise<boolean> {
     // One script: the check and the write cannot be split by a flush.
-    const saved = await this.#redis.eval(
-      "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end redis.call('MSET', KEYS[2], ARGV[2], KEYS[3], ARGV[3]) return 1",
-      3,
-      `${this.#p}round`,
-      `${this.#p}cursor:users`,
-      `${this.#p}cursor:groups`,
-      syncId,
-      cursors.users,
-      cursors.groups,
+    const saved = await this.#write(
+      'saveCursors',
+      "if redis.call('GET', K[1]) ~= A[1] then return 0 end redis.call('MSET', K[2], A[2], K[3], A[3]) return 1",
+      [`${this.#p}round`, `${this.#p}cursor:users`, `${this.#p}cursor:groups`],
+      [syncId, cursors.users, cursors.groups],
     );
     return saved === 1;
   }
 
   async clearCursors(): Promise<void> {
-    await this.#redis.del(`${this.#p}cursor:users`, `${this.#p}cursor:groups`);
+    await this.#write('clearCursors', DEL_KEYS, [`${this.#p}cursor:users`, `${this.#p}cursor:groups`], []);
   }
 
   async groupMembers(groupId: string): Promise<readonly string[]> {
@@ -64,21 +84,26 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
   }
 
   async addMembers(groupId: string, userIds: readonly string[]): Promise<void> {
-    await this.#redis.sadd(`${this.#p}groups`, groupId);
+    await this.#write('addMembers', "redis.call('SADD', K[1], A[1])", [`${this.#p}groups`], [groupId]);
     for (let i = 0; i < userIds.length; i += CHUNK) {
-      await this.#redis.sadd(this.#members(groupId), ...userIds.slice(i, i + CHUNK));
+      await this.#write('addMembers', each('SADD'), [this.#members(groupId)], userIds.slice(i, i + CHUNK));
     }
   }
 
   async removeMembers(groupId: string, userIds: readonly string[]): Promise<void> {
     for (let i = 0; i < userIds.length; i += CHUNK) {
-      await this.#redis.srem(this.#members(groupId), ...userIds.slice(i, i + CHUNK));
+      await this.#write('removeMembers', each('SREM'), [this.#members(groupId)], userIds.slice(i, i + CHUNK));
     }
   }
 
   async dropGroup(groupId: string): Promise<readonly string[]> {
     const members = await this.groupMembers(groupId);
-    await this.#redis.multi().del(this.#members(groupId)).srem(`${this.#p}groups`, groupId).exec();
+    await this.#write(
+      'dropGroup',
+      "redis.call('DEL', K[1]) redis.call('SREM', K[2], A[1])",
+      [this.#members(groupId), `${this.#p}groups`],
+      [groupId],
+    );
     return members;
   }
 
@@ -99,11 +124,12 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
   async stageMembers(syncId: string, groupId: string, userIds: readonly string[]): Promise<void> {
     const key = this.#staging(syncId, groupId);
     for (let i = 0; i < userIds.length; i += CHUNK) {
-      await this.#redis
-        .multi()
-        .sadd(key, ...userIds.slice(i, i + CHUNK))
-        .expire(key, STAGING_TTL_SECONDS)
-        .exec();
+      await this.#write(
+        'stageMembers',
+        `for i = 2, #A do redis.call('SADD', K[1], A[i]) end redis.call('EXPIRE', K[1], A[1])`,
+        [key],
+        [STAGING_TTL_SECONDS, ...userIds.slice(i, i + CHUNK)],
+      );
     }
   }
 
@@ -112,12 +138,14 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
   }
 
   async commitStaged(syncId: string, groupId: string): Promise<void> {
-    const staging = this.#staging(syncId, groupId);
-    const tx = this.#redis.multi().sadd(`${this.#p}groups`, groupId).del(this.#members(groupId));
     // A group the round saw with no members has no staged set: it simply ends up empty.
-    if ((await this.#redis.exists(staging)) === 1)
-      tx.rename(staging, this.#members(groupId)).persist(this.#members(groupId));
-    await tx.exec();
+    await this.#write(
+      'commitStaged',
+      `redis.call('SADD', K[1], A[1]) redis.call('DEL', K[2])
+if redis.call('EXISTS', K[3]) == 1 then redis.call('RENAME', K[3], K[2]) redis.call('PERSIST', K[2]) end`,
+      [`${this.#p}groups`, this.#members(groupId), this.#staging(syncId, groupId)],
+      [groupId],
+    );
   }
 
   async assignmentSnapshot(): Promise<ReadonlyMap<string, SnapshotAssignment>> {
@@ -137,17 +165,19 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
     // HSETNX: a confirmed entry with the same id stays confirmed.
     const key = `${this.#p}assignments`;
     for (let i = 0; i < added.length; i += CHUNK) {
-      const tx = this.#redis.multi();
-      for (const a of added.slice(i, i + CHUNK)) tx.hsetnx(key, a.id, entryOf(a, true));
-      await tx.exec();
+      const pairs = added.slice(i, i + CHUNK).flatMap((a) => [a.id, entryOf(a, true)]);
+      await this.#write('recordTentativeAssignments', eachPair('HSETNX'), [key], pairs);
     }
   }
 
   async updateAssignmentSnapshot(added: readonly Assignment[], removedIds: readonly string[]): Promise<void> {
     const key = `${this.#p}assignments`;
-    for (let i = 0; i < removedIds.length; i += CHUNK) await this.#redis.hdel(key, ...removedIds.slice(i, i + CHUNK));
+    for (let i = 0; i < removedIds.length; i += CHUNK) {
+      await this.#write('updateAssignmentSnapshot', each('HDEL'), [key], removedIds.slice(i, i + CHUNK));
+    }
     for (let i = 0; i < added.length; i += CHUNK) {
-      await this.#redis.hset(key, ...added.slice(i, i + CHUNK).flatMap((a) => [a.id, entryOf(a, false)]));
+      const pairs = added.slice(i, i + CHUNK).flatMap((a) => [a.id, entryOf(a, false)]);
+      await this.#write('updateAssignmentSnapshot', eachPair('HSET'), [key], pairs);
     }
   }
 
@@ -158,7 +188,26 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
   }
 
   async save(resource: string, id: string): Promise<void> {
-    await this.#redis.hset(`${this.#p}subscriptions`, resource, id);
+    await this.#write('save subscription', eachPair('HSET'), [`${this.#p}subscriptions`], [resource, id]);
+  }
+
+  /** One fenced write: `body` (Lua) sees its keys as K and its arguments as A. */
+  async #write(what: string, body: string, keys: readonly string[], args: readonly (string | number)[]) {
+    const token = this.#fence ? this.#fence.token() : '';
+    if (token === undefined) throw new FencedOut(what);
+    try {
+      return await this.#redis.eval(
+        FENCE + body,
+        1 + keys.length,
+        this.#fence?.key ?? `${this.#p}fence`,
+        ...keys,
+        token,
+        ...args,
+      );
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('FENCED')) throw new FencedOut(what);
+      throw error;
+    }
   }
 
   #members(groupId: string): string {
@@ -168,6 +217,18 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
   #staging(syncId: string, groupId: string): string {
     return `${this.#p}staging:${syncId}:${groupId}`;
   }
+}
+
+const DEL_KEYS = "for i = 1, #K do redis.call('DEL', K[i]) end";
+
+/** `CMD K[1] a` for every argument (one call each: a chunk of 5,000 would overflow Lua's unpack). */
+function each(command: string): string {
+  return `for i = 1, #A do redis.call('${command}', K[1], A[i]) end`;
+}
+
+/** `CMD K[1] field value` for every pair of arguments. */
+function eachPair(command: string): string {
+  return `for i = 1, #A, 2 do redis.call('${command}', K[1], A[i], A[i + 1]) end`;
 }
 
 function entryOf({ principalId, principalType, appRoleId }: Assignment, tentative: boolean): string {

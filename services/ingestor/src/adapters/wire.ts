@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { verifierFromConfig } from '@provision/auth';
 import { redisOptions } from '@provision/config';
 import { TOPICS } from '@provision/events';
@@ -11,6 +13,7 @@ import { GraphDirectorySource } from './graph-directory-source.ts';
 import { GraphSubscriptionGateway } from './graph-subscription-gateway.ts';
 import { KafkaDirectorySink } from './kafka-directory-sink.ts';
 import { promMetrics } from './prom-metrics.ts';
+import { RedisLeaderLease, RedisTriggerRelay } from './redis-leadership.ts';
 import { RedisSyncState } from './redis-sync-state.ts';
 
 export interface Ingestor {
@@ -51,8 +54,14 @@ export async function createIngestor(
       authorityHost: config.GRAPH_AUTHORITY_HOST,
       graphUrl: config.GRAPH_BASE_URL,
     });
-    const state = new RedisSyncState(redis, config.REDIS_PREFIX);
-    const service = buildService({
+    // The pod's name (hostname) says who leads in logs; the random part tells a restarted pod from its old self.
+    const holder = `${hostname().replace(/\s/g, '_')}/${randomUUID().slice(0, 8)}`;
+    const lease = new RedisLeaderLease(redis, config.REDIS_PREFIX, { holder, ttlMs: config.LEADER_LEASE_TTL_MS });
+    let service: IngestorService | undefined;
+    const state = new RedisSyncState(redis, config.REDIS_PREFIX, {
+      fence: { key: lease.fenceKey, token: () => service?.fencingToken() },
+    });
+    service = buildService({
       source: new GraphDirectorySource({
         client,
         servicePrincipalId: config.GRAPH_SERVICE_PRINCIPAL_ID,
@@ -67,6 +76,12 @@ export async function createIngestor(
       auth: { verifier: verifierFromConfig(config) },
       ...(config.WEBHOOK_CLIENT_STATE ? { clientState: config.WEBHOOK_CLIENT_STATE } : {}),
       tenantId: config.GRAPH_TENANT_ID,
+      leadership: {
+        lease,
+        relay: new RedisTriggerRelay(redis, config.REDIS_PREFIX),
+        ttlMs: config.LEADER_LEASE_TTL_MS,
+        intervalMs: config.LEADER_RENEW_INTERVAL_MS,
+      },
       ...(config.WEBHOOK_PUBLIC_URL || options.webhookPublicUrl
         ? {
             webhook: {

@@ -159,6 +159,8 @@ export interface IngestorMetrics {
   notification(kind: 'change' | 'lifecycle', outcome: 'accepted' | 'rejected' | 'unknown', count: number): void;
   /** One assignments poll and what it found. */
   assignmentPoll(outcome: 'changed' | 'unchanged' | 'skipped' | 'failed'): void;
+  /** This replica became the leader (true) or a standby (false). */
+  leadership(leader: boolean): void;
 }
 
 /** Time and ids, injected so tests control them. */

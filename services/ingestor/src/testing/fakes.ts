@@ -203,6 +203,10 @@ export class RecordingMetrics implements IngestorMetrics {
   assignmentPoll(outcome: string) {
     this.assignmentPolls.push(outcome);
   }
+  readonly leadershipChanges: boolean[] = [];
+  leadership(leader: boolean) {
+    this.leadershipChanges.push(leader);
+  }
 }
 
 /** A clock that moves only when told. */
