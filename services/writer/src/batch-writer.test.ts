@@ -102,6 +102,60 @@ describe('writeBatch', () => {
     expect(directory.users.get(id)?.['Username']).toBe('user96@contoso.com');
   });
 
+  describe('with a durable link field', () => {
+    const link = (n: number) => ({ field: 'EntraObjectId__c', value: `entra-${n}` });
+
+    it('finds a user renamed while Redis was lost by the Entra object id it carries, and links it again', async () => {
+      const { directory, links, deps } = setup();
+      const id = directory.seed({ ...aCommand({ n: 70 }).fields, EntraObjectId__c: 'entra-70' });
+      // A create (the mapper forgot too) with the new Username and no previous value to fall back on.
+      const command = aCommand({
+        n: 70,
+        action: 'create',
+        fields: { ...aCommand({ n: 70 }).fields, Username: 'renamed70@contoso.com', EntraObjectId__c: 'entra-70' },
+        matching: { attribute: 'Username', value: 'renamed70@contoso.com' },
+        link: link(70),
+      });
+      const [result] = await writeBatch([command], deps);
+      expect(result).toMatchObject({ status: 'success', linkedBy: 'link', salesforceId: id });
+      expect(directory.users.size).toBe(1);
+      expect(directory.users.get(id)?.['Username']).toBe('renamed70@contoso.com');
+      expect(links.links.get('entra-70')).toBe(id);
+    });
+
+    it('writes the link on a user it matches by Username', async () => {
+      const { directory, deps } = setup();
+      const id = directory.seed({ ...aCommand({ n: 71 }).fields });
+      const command = aCommand({
+        n: 71,
+        action: 'create',
+        fields: { ...aCommand({ n: 71 }).fields, EntraObjectId__c: 'entra-71' },
+        link: link(71),
+      });
+      const [result] = await writeBatch([command], deps);
+      expect(result).toMatchObject({ status: 'success', linkedBy: 'matched', salesforceId: id });
+      expect(directory.users.get(id)?.['EntraObjectId__c']).toBe('entra-71');
+    });
+
+    it('disables linkedOnly the user that carries the link, and never one the Username alone finds', async () => {
+      const { directory, deps } = setup();
+      const provisioned = directory.seed({
+        ...aCommand({ n: 72 }).fields,
+        EntraObjectId__c: 'entra-72',
+        IsActive: true,
+      });
+      const preexisting = directory.seed({ ...aCommand({ n: 73 }).fields, IsActive: true });
+      const disable = (n: number) =>
+        aCommand({ n, action: 'disable', fields: { IsActive: false }, link: link(n), linkedOnly: true });
+      const [found, notFound] = await writeBatch([disable(72), disable(73)], deps);
+      expect(found).toMatchObject({ status: 'success', linkedBy: 'link', salesforceId: provisioned });
+      expect(directory.users.get(provisioned)?.['IsActive']).toBe(false);
+      expect(notFound).toMatchObject({ status: 'skipped', error: { code: 'SalesforceUserNotFound' } });
+      expect(notFound?.error?.message).toContain('EntraObjectId__c');
+      expect(directory.users.get(preexisting)?.['IsActive']).toBe(true);
+    });
+  });
+
   it('disables and reactivates through IsActive', async () => {
     const { directory, links, deps } = setup();
     const id = directory.seed({ Username: 'user10@contoso.com', LastName: 'A', IsActive: true });

@@ -7,8 +7,11 @@ import type { LinkStore, SalesforceUser } from './domain/ports.ts';
 const ALWAYS_READ = ['Username', 'IsActive'];
 
 /**
- * Links first, then the matching attribute: the Salesforce user of each command, if any. A stored
- * link to a user Salesforce no longer has is deleted, and the user matched again.
+ * The Salesforce user of each command, if any: by the stored link (Redis), then by the durable link
+ * field (the Entra object id the mapping has Provision write on the user), then by the matching
+ * attribute. A stored link to a user Salesforce no longer has is deleted, and the user found again;
+ * a user found by the link field is linked again in Redis. A `linkedOnly` command is never matched
+ * by the matching attribute: only its link may find it.
  */
 export async function resolveUsers(
   commands: readonly ProvisioningCommandV1[],
@@ -29,6 +32,7 @@ export async function resolveUsers(
     for (const f of Object.keys(desiredFields(c))) fieldNames.add(f);
     const m = matchingOf(c);
     if (m) fieldNames.add(m.attribute);
+    if (c.link) fieldNames.add(c.link.field);
   }
   const fields = [...fieldNames];
 
@@ -38,7 +42,7 @@ export async function resolveUsers(
   for (const users of await deps.query('Id', linkedIds, fields)) byId.set(users.id, users);
 
   const stale: string[] = [];
-  const toMatch = new Map<string, ProvisioningCommandV1[]>();
+  const unlinked: ProvisioningCommandV1[] = [];
   for (const c of commands) {
     const id = linkOf(c);
     const user = id === undefined ? undefined : byId.get(id);
@@ -48,6 +52,28 @@ export async function resolveUsers(
     }
     // A link to a user Salesforce no longer has (another org, a sandbox refresh): match again.
     if (id !== undefined && stored.has(c.userId)) stale.push(c.userId);
+    unlinked.push(c);
+  }
+  if (stale.length > 0) await deps.links.deleteMany(stale);
+
+  const byField = await findByLinkField(unlinked, fields, deps);
+  const relinked = new Map<string, string>();
+  const toMatch = new Map<string, ProvisioningCommandV1[]>();
+  for (const c of unlinked) {
+    const users = byField.get(c) ?? [];
+    if (users.length > 1) {
+      out.set(c, { kind: 'ambiguous', ids: users.map((u) => u.id) });
+      continue;
+    }
+    if (users[0]) {
+      out.set(c, { kind: 'linked', user: users[0] });
+      relinked.set(c.userId, users[0].id);
+      continue;
+    }
+    if (c.linkedOnly) {
+      out.set(c, { kind: 'none' });
+      continue;
+    }
     const m = matchingOf(c);
     if (!m) {
       out.set(c, { kind: 'unmatchable', missing: c.matching?.attribute ?? 'Username' });
@@ -55,7 +81,7 @@ export async function resolveUsers(
     }
     toMatch.set(m.attribute, [...(toMatch.get(m.attribute) ?? []), c]);
   }
-  if (stale.length > 0) await deps.links.deleteMany(stale);
+  if (relinked.size > 0) await deps.links.setMany(relinked);
 
   for (const [attribute, group] of toMatch) {
     const values = [
@@ -80,6 +106,27 @@ export async function resolveUsers(
       else if (users.length > 1) out.set(c, { kind: 'ambiguous', ids: users.map((u) => u.id) });
       else out.set(c, { kind: 'none' });
     }
+  }
+  return out;
+}
+
+/** The users carrying each command's link (the Entra object id in the mapping's link field), by command. */
+async function findByLinkField(
+  commands: readonly ProvisioningCommandV1[],
+  fields: readonly string[],
+  deps: Parameters<typeof resolveUsers>[1],
+): Promise<Map<ProvisioningCommandV1, SalesforceUser[]>> {
+  const out = new Map<ProvisioningCommandV1, SalesforceUser[]>();
+  const byFieldName = new Map<string, ProvisioningCommandV1[]>();
+  for (const c of commands) if (c.link) byFieldName.set(c.link.field, [...(byFieldName.get(c.link.field) ?? []), c]);
+  for (const [field, group] of byFieldName) {
+    const found = new Map<string, SalesforceUser[]>();
+    for (const user of await deps.query(field, [...new Set(group.map((c) => c.link!.value))], fields)) {
+      const value = user.fields[field];
+      // Object ids are GUIDs: compared without regard to case, as Salesforce compares a Text field.
+      if (typeof value === 'string') found.set(value.toLowerCase(), [...(found.get(value.toLowerCase()) ?? []), user]);
+    }
+    for (const c of group) out.set(c, found.get(c.link!.value.toLowerCase()) ?? []);
   }
   return out;
 }

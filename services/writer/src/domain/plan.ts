@@ -146,6 +146,18 @@ export function planCommand(command: ProvisioningCommandV1, resolution: Resoluti
   }
   if (createFields !== null)
     return { kind: 'create', fields: createFields, modified: creationProperties(createFields) };
+  if (command.linkedOnly) {
+    return {
+      kind: 'done',
+      status: 'skipped',
+      salesforceId: null,
+      linkedBy: 'none',
+      error: error(
+        'SalesforceUserNotFound',
+        `No Salesforce user carries the link of Entra user ${command.userId}${command.link ? ` (${command.link.field})` : ''}: Provision did not provision it, or it is already gone; nothing to ${command.action}`,
+      ),
+    };
+  }
   return {
     kind: 'done',
     status: 'skipped',
