@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GraphSim } from '@provision/graph-sim';
 import { up } from '@provision/infra';
@@ -11,7 +12,7 @@ import {
   type ServiceProcess,
   startService,
 } from './processes.ts';
-import { type SimulatorOptions, type Simulators, startSimulators } from './simulators.ts';
+import { LINK_FIELD, type SimulatorOptions, type Simulators, startSimulators } from './simulators.ts';
 
 export interface PipelineOptions extends Partial<SimulatorOptions> {
   /** Isolates this run's topics, consumer groups, Redis keys and audit schema. */
@@ -29,6 +30,11 @@ export interface PipelineOptions extends Partial<SimulatorOptions> {
   readyTimeoutMs?: number;
   /** How each service's process is launched (default: its TypeScript sources). */
   launch?: ServiceLaunch;
+  /**
+   * The mapping the mapper runs: the default mapping with the durable link on `EntraObjectId__c`
+   * (the demo org has the field) unless `link: false`, or `env.mapper.MAPPING_FILE` when given.
+   */
+  link?: boolean;
   /** Shapes the tenant and the org after the simulators start and before any service does. */
   prepare?: (sims: Simulators) => Promise<void> | void;
 }
@@ -62,6 +68,18 @@ export interface Pipeline {
 }
 
 const ORDER: ServiceName[] = ['audit', 'writer', 'mapper', 'ingestor'];
+
+/** The default mapping with the link declared, written beside the run's logs; none without the link. */
+async function mappingFile(logDir: string, link: boolean): Promise<Record<string, string>> {
+  if (!link) return {};
+  const file = join(logDir, 'mapping.yaml');
+  await mkdir(logDir, { recursive: true });
+  const defaults = await readFile(join(ROOT, 'packages', 'mapping', 'config', 'default-mapping.yaml'), 'utf8');
+  const declared = defaults.replace('# link:\n#   field: EntraObjectId__c', `link:\n  field: ${LINK_FIELD.name}`);
+  if (declared === defaults) throw new Error('the default mapping no longer has the commented link block');
+  await writeFile(file, declared);
+  return { MAPPING_FILE: file };
+}
 
 /**
  * The whole flow as processes: the infrastructure (the local Kafka broker, Redis, PostgreSQL — or
@@ -122,7 +140,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       SALESFORCE_API_BUDGET_PER_MINUTE: '2000',
       ...options.env?.writer,
     },
-    mapper: { ...common, ...options.env?.mapper },
+    mapper: { ...common, ...(await mappingFile(logDir, options.link ?? true)), ...options.env?.mapper },
     ingestor: {
       ...common,
       GRAPH_BASE_URL: graph.url,

@@ -3,6 +3,15 @@ import { type GraphSim, startGraphSim } from '@provision/graph-sim';
 import { JsforceSalesforceGateway } from '@provision/salesforce';
 import { type SalesforceSim, startSalesforceSim } from '@provision/salesforce-sim';
 
+/** The custom field the demo org has for Provision's durable link (Entra object id). */
+export const LINK_FIELD = {
+  name: 'EntraObjectId__c',
+  label: 'Entra Object ID',
+  length: 36,
+  externalId: true,
+  unique: true,
+} as const;
+
 export interface SimulatorOptions {
   /** Synthetic users in the tenant (0: an empty tenant the caller fills). */
   users: number;
@@ -31,6 +40,8 @@ export async function startSimulators(options: SimulatorOptions): Promise<Simula
   const salesforce = await startSalesforceSim({
     org: {
       name: 'Provision Demo',
+      // The durable link's field, created as docs/operations.md asks an admin to.
+      customFields: { User: [LINK_FIELD] },
       licences: [
         { name: 'Salesforce', key: 'SFDC', total: licences },
         { name: 'Salesforce Platform', key: 'AUL', total: licences },
