@@ -32,4 +32,27 @@ describe('NameLists', () => {
     await lists.resolveUserNames([{ ProfileName: 'Read Only' }]);
     expect(reads).toBe(3);
   });
+
+  it('shares one read among calls that need the lists at the same time', async () => {
+    let profileReads = 0;
+    let roleReads = 0;
+    const lists: NameLists = new NameLists({
+      query: async () => {
+        roleReads++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return [{ Id: '00E1', Name: 'CEO' }];
+      },
+      listProfiles: async () => {
+        profileReads++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const profiles = [profile('Standard User')];
+        lists.rememberProfiles(profiles);
+        return profiles;
+      },
+    });
+    const batch = [{ ProfileName: 'Standard User', UserRoleName: 'CEO' }];
+    const results = await Promise.all(Array.from({ length: 5 }, () => lists.resolveUserNames(batch)));
+    expect(results.map((r) => r[0])).toEqual(Array(5).fill({ ProfileId: '00e13', UserRoleId: '00E1' }));
+    expect([profileReads, roleReads]).toEqual([1, 1]);
+  });
 });

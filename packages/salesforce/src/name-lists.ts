@@ -21,6 +21,8 @@ export class NameLists {
    */
   readonly #unknown = new Map<string, number>();
   readonly #now: () => number;
+  /** Loads under way: calls that run at once share one read instead of each making its own. */
+  readonly #loading = new Map<string, Promise<unknown>>();
 
   constructor(deps: {
     query: (soql: string) => Promise<Rec[]>;
@@ -53,28 +55,41 @@ export class NameLists {
     for (const n of names) if (!list.has(n.toLowerCase())) this.#unknown.set(`${kind}:${n.toLowerCase()}`, until);
   }
 
+  /** Runs `load` unless the same load is under way, in which case its result is awaited instead. */
+  #once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const running = this.#loading.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const started = load().finally(() => this.#loading.delete(key));
+    this.#loading.set(key, started);
+    return started;
+  }
+
   /** Keeps the profile list the gateway just read. */
   rememberProfiles(profiles: readonly SalesforceProfile[]): void {
     this.#profiles = new Map(profiles.map((p) => [p.name.toLowerCase(), p]));
   }
 
   /** Roles by lower-cased name: one SOQL query, cached like the profiles. */
-  async #loadRoles(): Promise<Map<string, NamedSet>> {
-    const rows = await this.#query('SELECT Id, Name FROM UserRole');
-    this.#roles = new Map(
-      rows.map((r) => [String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) }]),
-    );
-    return this.#roles;
+  #loadRoles(): Promise<Map<string, NamedSet>> {
+    return this.#once('roles', async () => {
+      const rows = await this.#query('SELECT Id, Name FROM UserRole');
+      this.#roles = new Map(
+        rows.map((r) => [String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) }]),
+      );
+      return this.#roles;
+    });
   }
 
   /** Assignable (not profile-owned) permission sets by lower-cased name: one query, cached. */
   async permissionSets(refresh: boolean): Promise<Map<string, NamedSet>> {
     if (this.#permissionSets && !refresh) return this.#permissionSets;
-    const rows = await this.#query('SELECT Id, Name FROM PermissionSet WHERE IsOwnedByProfile = false');
-    this.#permissionSets = new Map(
-      rows.map((r) => [String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) }]),
-    );
-    return this.#permissionSets;
+    return this.#once('permissionSets', async () => {
+      const rows = await this.#query('SELECT Id, Name FROM PermissionSet WHERE IsOwnedByProfile = false');
+      this.#permissionSets = new Map(
+        rows.map((r) => [String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) }]),
+      );
+      return this.#permissionSets;
+    });
   }
 
   /** Drops the cached permission sets (one turned out to be deleted). */
@@ -90,7 +105,7 @@ export class NameLists {
   async resolveUserNames(records: readonly SalesforceUserInput[]): Promise<(Rec | SalesforceError)[]> {
     const names = records.map((r) => r.ProfileName).filter((n): n is string => typeof n === 'string');
     if (names.length > 0 && this.#worthReload('profile', this.#profiles, names)) {
-      await this.#listProfiles();
+      await this.#once('profiles', () => this.#listProfiles());
       if (this.#profiles) this.#rememberUnknown('profile', this.#profiles, names);
     }
     const roles = records.map((r) => r.UserRoleName).filter((n): n is string => typeof n === 'string' && n !== '');

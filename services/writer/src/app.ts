@@ -2,6 +2,7 @@ import type { ProvisioningCommandV1, ProvisioningResultV1 } from '@provision/eve
 import type { Logger } from '@provision/telemetry';
 import { Accumulator } from './accumulator.ts';
 import type { BatchWriterDeps } from './batch-writer.ts';
+import type { ConcurrencyLimiter } from './domain/concurrency.ts';
 import { NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
 import type {
   Clock,
@@ -57,6 +58,8 @@ export interface WriterDeps {
   readonly directory: SalesforceDirectory;
   readonly links: LinkStore;
   readonly budget: RateBudget;
+  /** Calls at once, shared by the fleet and adapting to Salesforce (unset: one flush's calls all at once). */
+  readonly concurrency?: ConcurrencyLimiter;
   readonly quarantineStore: QuarantineStore;
   readonly clock: Clock;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -94,6 +97,7 @@ export function buildService(deps: WriterDeps): WriterService {
     dryRun: deps.settings.dryRun,
     valuesPerQuery: deps.settings.valuesPerQuery,
     observer,
+    ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
   };
   const guard = new QuarantineGuard({
     ...batchDeps,

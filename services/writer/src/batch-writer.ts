@@ -1,6 +1,7 @@
 import type { ModifiedProperty, ProvisioningCommandV1, ProvisioningResultV1, ResultError } from '@provision/events';
 import { nextDelay, type RetryPolicy, SALESFORCE_POLICY } from '@provision/retry';
 import { chunks, failureToError, withoutFields, withWarnings } from './domain/command-parts.ts';
+import type { ConcurrencyLimiter } from './domain/concurrency.ts';
 import { asCallError, type SalesforceCallError } from './domain/errors.ts';
 import { type ApiOperation, NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
 import { hasSetChanges, setsOfNewUser, setsProperty } from './domain/permission-sets.ts';
@@ -13,6 +14,7 @@ import type {
   SalesforceDirectory,
   SalesforceFailure,
   SalesforceUser,
+  SaveOutcome,
 } from './domain/ports.ts';
 import { resultOf, roundsOf } from './domain/result.ts';
 import { resolveUsers } from './resolve-users.ts';
@@ -31,6 +33,8 @@ export interface BatchWriterDeps {
   readonly retryPolicy?: RetryPolicy;
   readonly random?: () => number;
   readonly observer?: WriterObserver;
+  /** How many calls may run at once (shared by the fleet, adapting to Salesforce); unset: no limit. */
+  readonly concurrency?: ConcurrencyLimiter;
 }
 
 /**
@@ -50,6 +54,19 @@ export class JobHaltedError extends Error {
 }
 
 const MAX_RECORDS_PER_CALL = 200;
+
+/** Waits for every call (none is left running behind a retry), then throws the first failure. */
+async function settleAll(calls: readonly Promise<void>[]): Promise<void> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Records of a Collections answer refused `UNABLE_TO_LOCK_ROW`. */
+function lockedIn(outcomes: unknown): number {
+  if (!Array.isArray(outcomes)) return 0;
+  return outcomes.filter((o: SaveOutcome) => !o.ok && o.failure.code === 'SalesforceRecordLocked').length;
+}
 /**
  * Writes one batch of commands to Salesforce and answers each with exactly one result, in input
  * order. Per round (each user at most once, so a user's commands stay ordered):
@@ -217,38 +234,44 @@ class BatchRun {
     await this.previewSets(previews, attempt);
 
     const retry: Retry[] = [];
-    for (const chunk of chunks(creates, this.recordsPerCall)) {
-      const outcomes = await this.call('create', chunk.length, () =>
-        this.deps.directory.createUsers(chunk.map((c) => c.fields)),
-      );
-      const links = new Map<string, string>();
-      chunk.forEach((c, i) => {
-        const outcome = outcomes[i];
-        if (outcome?.ok) links.set(c.p.command.userId, outcome.id);
-      });
-      if (links.size > 0) await this.deps.links.setMany(links);
-      chunk.forEach((c, i) => {
-        const outcome = outcomes[i];
-        if (outcome?.ok)
-          this.writtenOrDone(written, attempt, this.written(c.p, outcome.id, 'created', c.plan.modified, true));
-        else this.recordFailure(c.p, attempt, outcome, null, 'none', retry);
-      });
-    }
-    for (const chunk of chunks(updates, this.recordsPerCall)) {
-      const outcomes = await this.call('update', chunk.length, () =>
-        this.deps.directory.updateUsers(chunk.map((u) => ({ id: u.plan.salesforceId, fields: u.plan.fields }))),
-      );
-      chunk.forEach((u, i) => {
-        const outcome = outcomes[i];
-        if (outcome?.ok)
-          this.writtenOrDone(
-            written,
-            attempt,
-            this.written(u.p, u.plan.salesforceId, u.plan.linkedBy, u.plan.modified, false),
-          );
-        else this.recordFailure(u.p, attempt, outcome, u.plan.salesforceId, u.plan.linkedBy, retry);
-      });
-    }
+    // The calls of one round run at once, as many as the concurrency budget lets through: each
+    // user is in one chunk only, so they are independent.
+    await settleAll(
+      chunks(creates, this.recordsPerCall).map(async (chunk) => {
+        const outcomes = await this.call('create', chunk.length, () =>
+          this.deps.directory.createUsers(chunk.map((c) => c.fields)),
+        );
+        const links = new Map<string, string>();
+        chunk.forEach((c, i) => {
+          const outcome = outcomes[i];
+          if (outcome?.ok) links.set(c.p.command.userId, outcome.id);
+        });
+        if (links.size > 0) await this.deps.links.setMany(links);
+        chunk.forEach((c, i) => {
+          const outcome = outcomes[i];
+          if (outcome?.ok)
+            this.writtenOrDone(written, attempt, this.written(c.p, outcome.id, 'created', c.plan.modified, true));
+          else this.recordFailure(c.p, attempt, outcome, null, 'none', retry);
+        });
+      }),
+    );
+    await settleAll(
+      chunks(updates, this.recordsPerCall).map(async (chunk) => {
+        const outcomes = await this.call('update', chunk.length, () =>
+          this.deps.directory.updateUsers(chunk.map((u) => ({ id: u.plan.salesforceId, fields: u.plan.fields }))),
+        );
+        chunk.forEach((u, i) => {
+          const outcome = outcomes[i];
+          if (outcome?.ok)
+            this.writtenOrDone(
+              written,
+              attempt,
+              this.written(u.p, u.plan.salesforceId, u.plan.linkedBy, u.plan.modified, false),
+            );
+          else this.recordFailure(u.p, attempt, outcome, u.plan.salesforceId, u.plan.linkedBy, retry);
+        });
+      }),
+    );
     await this.assignSets(written, attempt, retry);
     return retry;
   }
@@ -395,17 +418,38 @@ class BatchRun {
     return out;
   }
 
-  /** One Salesforce API call: one unit of the shared budget, observed. */
+  /**
+   * One Salesforce API call: one unit of the shared budget and one slot of the concurrency budget,
+   * observed; what Salesforce answered (latency, locked rows, the concurrent limit) moves the limit.
+   */
   private async call<T>(operation: ApiOperation, size: number, fn: () => Promise<T>): Promise<T> {
     await this.deps.budget.spend(1);
+    const slot = await this.deps.concurrency?.acquire();
     this.observer.batch(operation, size);
+    const write = operation === 'create' || operation === 'update';
+    const started = this.deps.clock.now();
     try {
       const value = await fn();
       this.observer.apiCall(operation, 'ok');
+      await slot?.release({
+        write,
+        records: size,
+        latencyMs: this.deps.clock.now() - started,
+        lockedRecords: write ? lockedIn(value) : 0,
+        concurrentLimit: false,
+      });
       return value;
     } catch (error) {
       this.observer.apiCall(operation, 'error');
-      throw asCallError(error);
+      const failure = asCallError(error);
+      await slot?.release({
+        write,
+        records: 0,
+        latencyMs: this.deps.clock.now() - started,
+        lockedRecords: 0,
+        concurrentLimit: failure.failure.code === 'SalesforceConcurrentLimitExceeded',
+      });
+      throw failure;
     }
   }
 

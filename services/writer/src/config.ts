@@ -55,6 +55,18 @@ const base = z.object({
   WRITER_QUARANTINE_BASE_DELAY_MS: positiveInt().default(60_000),
   WRITER_QUARANTINE_MAX_DELAY_MS: positiveInt().default(3_600_000),
   WRITER_RETRY_DELAY_MS: positiveInt().default(5_000),
+  /**
+   * Salesforce calls the whole fleet runs at once: the limit adapts (AIMD) to latency and
+   * UNABLE_TO_LOCK_ROW between MIN and MAX. Keep MAX under the org's concurrent long-running limit
+   * (25; Developer Edition 5), which other integrations share.
+   */
+  WRITER_CONCURRENCY_MIN: positiveInt().default(1),
+  WRITER_CONCURRENCY_MAX: positiveInt().default(20),
+  WRITER_CONCURRENCY_INITIAL: positiveInt().default(4),
+  /** Share of a call's records refused UNABLE_TO_LOCK_ROW above which the limit is halved. */
+  WRITER_CONCURRENCY_LOCKED_SHARE: z.coerce.number().min(0).max(1).default(0.2),
+  /** A write this many times slower per record than the fastest seen halves the limit. */
+  WRITER_CONCURRENCY_LATENCY_TOLERANCE: z.coerce.number().gt(1).default(2.5),
 });
 
 type Raw = Partial<Record<string, unknown>>;

@@ -9,13 +9,15 @@ import { createLogger, createMetrics, createOpsServer, onShutdown } from '@provi
 import { Redis } from 'ioredis';
 import { GatewayDirectory } from './adapters/gateway-directory.ts';
 import { kafkaCommandSource, kafkaResultSink } from './adapters/kafka-io.ts';
-import { prometheusObserver } from './adapters/prometheus-observer.ts';
+import { concurrencyGauges, prometheusObserver } from './adapters/prometheus-observer.ts';
+import { RedisConcurrencyLimiter } from './adapters/redis-concurrency.ts';
 import { RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from './adapters/redis-stores.ts';
 import { salesforceOptions } from './adapters/salesforce-options.ts';
 import { systemClock } from './adapters/system-clock.ts';
 import { buildService } from './app.ts';
 import { readConfig, type WriterConfig } from './config.ts';
 import { commandPolicy, commandRefusal } from './domain/command-guard.ts';
+import { type ConcurrencySettings, DEFAULT_CONCURRENCY } from './domain/concurrency.ts';
 
 let config: WriterConfig;
 try {
@@ -56,6 +58,19 @@ const budget = new RedisRateBudget(redis, {
   perMinute: config.SALESFORCE_API_BUDGET_PER_MINUTE,
   clock: systemClock,
 });
+const concurrencySettings: ConcurrencySettings = {
+  ...DEFAULT_CONCURRENCY,
+  min: config.WRITER_CONCURRENCY_MIN,
+  max: Math.max(config.WRITER_CONCURRENCY_MIN, config.WRITER_CONCURRENCY_MAX),
+  initial: config.WRITER_CONCURRENCY_INITIAL,
+  lockedShare: config.WRITER_CONCURRENCY_LOCKED_SHARE,
+  latencyTolerance: config.WRITER_CONCURRENCY_LATENCY_TOLERANCE,
+};
+const concurrency = new RedisConcurrencyLimiter(redis, {
+  prefix: config.REDIS_PREFIX,
+  settings: concurrencySettings,
+  onChange: concurrencyGauges(metrics),
+});
 const service = buildService({
   source: kafkaCommandSource({
     client: kafka,
@@ -71,6 +86,7 @@ const service = buildService({
   directory: new GatewayDirectory(gateway, { budget, freezeOnDisable: config.WRITER_FREEZE_ON_DISABLE }),
   links: new RedisLinkStore(redis, config.REDIS_PREFIX),
   budget,
+  concurrency,
   quarantineStore: new RedisQuarantineStore(redis, config.REDIS_PREFIX),
   clock: systemClock,
   logger,
@@ -98,6 +114,7 @@ onShutdown(logger, async () => {
   await producer.disconnect();
   await kafka.close();
   await gateway.close();
+  await concurrency.close();
   redis.disconnect();
 });
 await service.start();

@@ -1,4 +1,5 @@
 import { counter, gauge, histogram, type Registry } from '@provision/telemetry';
+import type { ConcurrencyView } from '../domain/concurrency.ts';
 import type { WriterObserver } from '../domain/observer.ts';
 
 /** Writer metrics: commands by action and status, Salesforce calls, batch sizes, latency, quarantine. */
@@ -39,5 +40,22 @@ export function prometheusObserver(registry: Registry, now: () => number = Date.
         latency.observe({ action: result.action, status: result.status }, Math.max(0, now() - issued) / 1000);
     },
     quarantine: (active) => quarantined.set(active ? 1 : 0),
+  };
+}
+
+/**
+ * The fleet's concurrency budget as this replica last saw it: the adaptive limit and the calls in
+ * flight across all replicas (Redis), for dashboards and alerts.
+ */
+export function concurrencyGauges(registry: Registry): (view: ConcurrencyView) => void {
+  const limit = gauge(
+    registry,
+    'writer_salesforce_concurrency_limit',
+    'Salesforce calls the writer fleet may run at once (adaptive, AIMD)',
+  );
+  const inFlight = gauge(registry, 'writer_salesforce_calls_in_flight', 'Salesforce calls the writer fleet runs now');
+  return (view) => {
+    limit.set(view.limit);
+    inFlight.set(view.inFlight);
   };
 }

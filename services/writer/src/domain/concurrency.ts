@@ -1,0 +1,135 @@
+/**
+ * How many Salesforce calls the writer fleet runs at once: a limit that adapts to what Salesforce
+ * answers (additive increase, multiplicative decrease, as TCP does), shared by every replica and
+ * never above a ceiling under the org's concurrent-request limit. Pure: the adapters keep the state
+ * (in memory, or in Redis for the fleet) and call these functions.
+ */
+
+export interface ConcurrencySettings {
+  /** Never fewer calls at once than this. */
+  readonly min: number;
+  /**
+   * Never more: keep it under the org's concurrent long-running limit (25 in production and
+   * sandboxes, 5 in Developer Edition), which every integration of the org shares.
+   */
+  readonly max: number;
+  /** Where a fresh fleet starts. */
+  readonly initial: number;
+  /** A call whose records were refused `UNABLE_TO_LOCK_ROW` more than this share backs off. */
+  readonly lockedShare: number;
+  /**
+   * A write slower per record than this many times the fastest seen backs off: Salesforce is
+   * queueing the writes (sharing recalculation), so more of them at once only adds waiting.
+   */
+  readonly latencyTolerance: number;
+  /** Multiplicative decrease (0.5 halves the limit). */
+  readonly decrease: number;
+  /** After a decrease, further bad answers within this long are the same congestion: no second cut. */
+  readonly holdMs: number;
+}
+
+export const DEFAULT_CONCURRENCY: ConcurrencySettings = Object.freeze({
+  min: 1,
+  max: 20,
+  initial: 4,
+  lockedShare: 0.2,
+  latencyTolerance: 2.5,
+  decrease: 0.5,
+  holdMs: 2_000,
+});
+
+/** What one call got from Salesforce, as far as the limit cares. */
+export interface CallOutcome {
+  /** Writes (User creates and updates) carry the signals; reads only hold a slot. */
+  readonly write: boolean;
+  readonly records: number;
+  readonly latencyMs: number;
+  /** Records refused with `UNABLE_TO_LOCK_ROW`. */
+  readonly lockedRecords: number;
+  /** Salesforce refused the request for too many concurrent long-running requests. */
+  readonly concurrentLimit: boolean;
+}
+
+/** The fleet's shared state. */
+export interface ConcurrencyState {
+  readonly limit: number;
+  readonly lastDecreaseAt: number;
+  /** Fastest write seen, per record (ms): the baseline latency is judged against. */
+  readonly bestMsPerRecord: number | null;
+}
+
+export function initialState(settings: ConcurrencySettings): ConcurrencyState {
+  return { limit: clamp(settings.initial, settings), lastDecreaseAt: Number.NEGATIVE_INFINITY, bestMsPerRecord: null };
+}
+
+export type Signal = 'increase' | 'decrease' | 'hold';
+
+/** Why the limit moves after this outcome (pure). Only writes of 20+ records judge latency. */
+export function signalOf(outcome: CallOutcome, state: ConcurrencyState, settings: ConcurrencySettings): Signal {
+  if (outcome.concurrentLimit) return 'decrease';
+  if (!outcome.write || outcome.records === 0) return 'hold';
+  if (outcome.lockedRecords / outcome.records > settings.lockedShare) return 'decrease';
+  if (outcome.records >= 20 && state.bestMsPerRecord !== null) {
+    const perRecord = outcome.latencyMs / outcome.records;
+    if (perRecord > state.bestMsPerRecord * settings.latencyTolerance) return 'decrease';
+  }
+  return 'increase';
+}
+
+/** The state after one outcome: +1 per limit's worth of good writes, × decrease on a bad one. */
+export function nextState(
+  state: ConcurrencyState,
+  outcome: CallOutcome,
+  settings: ConcurrencySettings,
+  now: number,
+): ConcurrencyState {
+  const signal = signalOf(outcome, state, settings);
+  const perRecord = outcome.write && outcome.records >= 20 ? outcome.latencyMs / outcome.records : null;
+  const best =
+    perRecord === null || outcome.concurrentLimit
+      ? state.bestMsPerRecord
+      : Math.min(state.bestMsPerRecord ?? perRecord, perRecord);
+  if (signal === 'increase') {
+    return { ...state, limit: clamp(state.limit + 1 / Math.floor(state.limit), settings), bestMsPerRecord: best };
+  }
+  if (signal === 'decrease' && now - state.lastDecreaseAt >= settings.holdMs) {
+    return { limit: clamp(state.limit * settings.decrease, settings), lastDecreaseAt: now, bestMsPerRecord: best };
+  }
+  return { ...state, bestMsPerRecord: best };
+}
+
+function clamp(limit: number, settings: ConcurrencySettings): number {
+  return Math.min(settings.max, Math.max(settings.min, limit));
+}
+
+/** Calls that may run now under a limit (the limit moves by fractions; slots are whole). */
+export function slots(state: ConcurrencyState): number {
+  return Math.max(1, Math.floor(state.limit));
+}
+
+/** A slot of the shared budget: hand it back with what Salesforce answered. */
+export interface ConcurrencySlot {
+  release(outcome: CallOutcome): Promise<void>;
+}
+
+/** The fleet's concurrency budget (Redis in production, in memory for one process and tests). */
+export interface ConcurrencyLimiter {
+  /** Resolves once a call may start; waits (never fails) while every slot is taken. */
+  acquire(): Promise<ConcurrencySlot>;
+}
+
+/** What a live view shows: the limit now and the calls running (this replica's view of the fleet). */
+export interface ConcurrencyView {
+  readonly limit: number;
+  readonly inFlight: number;
+}
+
+/** Validates settings once (config), naming the bad one. */
+export function concurrencyProblem(s: ConcurrencySettings): string | undefined {
+  if (!(s.min >= 1)) return 'min must be at least 1';
+  if (!(s.max >= s.min)) return 'max must be at least min';
+  if (!(s.decrease > 0 && s.decrease < 1)) return 'decrease must be between 0 and 1';
+  if (!(s.lockedShare >= 0 && s.lockedShare <= 1)) return 'lockedShare must be between 0 and 1';
+  if (!(s.latencyTolerance > 1)) return 'latencyTolerance must be above 1';
+  return undefined;
+}
