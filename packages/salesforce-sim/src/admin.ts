@@ -2,7 +2,7 @@ import { removeAssignment } from './assignments.ts';
 import { type FaultConfig, faultConfigProblem } from './faults.ts';
 import { to18 } from './ids.ts';
 import { applyModelChange, type ModelChange, ModelError, type PerformanceModel } from './model.ts';
-import { newSecurityToken, type Org, type OrgSettings, type Row } from './org.ts';
+import { newSecurityToken, type Org, type OrgLoad, type OrgSettings, type Row } from './org.ts';
 import { addUser, assignPermissionSet, type OrgCredentials, type OrgSeed, seedOrg, type UserSeed } from './seed.ts';
 import type { SimState } from './state.ts';
 import { DEACTIVATION_BLOCKERS, FEATURE_LICENCES, isDeactivationBlocker } from './user-rules.ts';
@@ -26,6 +26,11 @@ export interface OrgSummary {
   apiEnabled: boolean;
   settings: OrgSettings;
   apiUsage: { used: number; limit: number };
+  /**
+   * Load as the org saw it since start (or `resetLoad`): the most requests in flight at once, the
+   * most long-running ones (≥ `longRunningThresholdMs`), and the requests refused for each limit.
+   */
+  load: OrgLoad;
   licences: { id: string; name: string; total: number; used: number }[];
   profiles: { id: string; name: string; licence: string; apiEnabled: boolean; manageUsers: boolean }[];
   roles: { id: string; name: string }[];
@@ -88,6 +93,7 @@ export class SimAdmin {
       apiEnabled: org.apiEnabled,
       settings: { ...org.settings },
       apiUsage: org.apiUsage(),
+      load: { ...org.load },
       licences: [...org.licences.values()].map((l) => ({
         id: l.Id,
         name: l.Name,
@@ -164,6 +170,13 @@ export class SimAdmin {
       );
     } else org.deactivationBlockers.set(id, reason);
     return { userId: id, reason };
+  }
+
+  /** Starts the org's load figures (`summary().load`) afresh. */
+  resetLoad(orgId: string): OrgLoad {
+    const org = this.org(orgId);
+    org.load = { maxInFlight: 0, maxLongRunning: 0, refusedDaily: 0, refusedConcurrent: 0 };
+    return { ...org.load };
   }
 
   /** The performance model in force (costs, contention). */

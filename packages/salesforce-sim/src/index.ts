@@ -9,7 +9,7 @@ export {
   PROFILES,
   REALISTIC,
 } from './model.ts';
-export type { OrgSettings } from './org.ts';
+export type { OrgLoad, OrgSettings } from './org.ts';
 export type { OrgCredentials, OrgSeed, PermissionFlags, UserSeed } from './seed.ts';
 export { buildSimApp, type SalesforceSim, type SalesforceSimOptions, startSalesforceSim } from './server.ts';
 export { parseSoql, type SoqlQuery, SoqlSyntaxError } from './soql.ts';

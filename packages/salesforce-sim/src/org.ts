@@ -45,6 +45,14 @@ export interface OrgSettings {
   queryBatchSize: number;
 }
 
+/** What the org's limits saw: high-water marks and refusals. */
+export interface OrgLoad {
+  maxInFlight: number;
+  maxLongRunning: number;
+  refusedDaily: number;
+  refusedConcurrent: number;
+}
+
 /** One simulated org: its setup objects, users and limits. */
 export class Org {
   readonly id: string;
@@ -77,6 +85,7 @@ export class Org {
   readonly featureLicences = new Map<string, number>();
   /** Users Salesforce refuses to deactivate (user id → why: default lead owner, workflow user, …). */
   readonly deactivationBlockers = new Map<string, DeactivationBlocker>();
+  load: OrgLoad = { maxInFlight: 0, maxLongRunning: 0, refusedDaily: 0, refusedConcurrent: 0 };
   /** User inserts and updates being processed now (they contend for the same locks). */
   userWritesInFlight = 0;
   adminUserId = '';

@@ -167,11 +167,15 @@ function authenticate(state: SimState, request: FastifyRequest, reply: FastifyRe
   const now = Date.now();
   const usage = org.apiUsage(now);
   reply.header('Sforce-Limit-Info', `api-usage=${usage.used}/${usage.limit}`);
-  if (usage.used >= usage.limit)
+  if (usage.used >= usage.limit) {
+    org.load.refusedDaily++;
     return restError(reply, 403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+  }
   let longRunning = 0;
   for (const r of org.inFlight) if (now - r.start >= org.settings.longRunningThresholdMs) longRunning++;
+  org.load.maxLongRunning = Math.max(org.load.maxLongRunning, longRunning);
   if (longRunning >= org.settings.concurrentLongRunningLimit) {
+    org.load.refusedConcurrent++;
     return restError(
       reply,
       403,
@@ -182,6 +186,7 @@ function authenticate(state: SimState, request: FastifyRequest, reply: FastifyRe
   reply.header('Sforce-Limit-Info', `api-usage=${org.countApiRequest(now)}/${usage.limit}`);
   const entry = { start: now };
   org.inFlight.add(entry);
+  org.load.maxInFlight = Math.max(org.load.maxInFlight, org.inFlight.size);
   request.inFlight = { org, entry };
   request.session = session;
   return undefined;

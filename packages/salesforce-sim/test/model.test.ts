@@ -89,6 +89,21 @@ describe('the performance model and org rules, through jsforce', () => {
     expect(alone.every((s) => s.success)).toBe(true);
   });
 
+  it('records the most requests in flight and the refusals of each limit in the org summary', async () => {
+    sim.admin.resetLoad(sim.orgId);
+    sim.admin.setModel({ costs: { query: { baseMs: 100 } } });
+    await Promise.all([conn.query('SELECT Id FROM User LIMIT 1'), conn.query('SELECT Id FROM User LIMIT 1')]);
+    sim.admin.updateOrg(sim.orgId, { apiUsed: sim.admin.summary(sim.orgId).apiUsage.limit });
+    await caught(() => conn.query('SELECT Id FROM User LIMIT 1'));
+    sim.admin.updateOrg(sim.orgId, { apiUsed: 0 });
+    expect(sim.admin.summary(sim.orgId).load).toEqual({
+      maxInFlight: 2,
+      maxLongRunning: 0,
+      refusedDaily: 1,
+      refusedConcurrent: 0,
+    });
+  });
+
   it('reports the rolling daily usage in Sforce-Limit-Info on every answer', async () => {
     sim.admin.updateOrg(sim.orgId, { apiUsed: 41 });
     await conn.query('SELECT Id FROM User LIMIT 1');
