@@ -1,6 +1,7 @@
 import { protect, ROLES, secureHeaders, TokenRejected, type TokenVerifier, underPath } from '@provision/auth';
 import { counter, type Logger, type Registry, registerOpsRoutes } from '@provision/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { LifecycleStream } from './domain/lifecycle.ts';
 import { type AlertSettings, sendFailureDigest } from './failure-notifier.ts';
 import { registerApiRoutes } from './http/api-routes.ts';
 import { type ConsoleUpstreams, registerConsoleApi } from './http/console-api.ts';
@@ -49,6 +50,8 @@ export interface AuditDeps {
   retentionIntervalMs?: number;
   /** The services the admin console reaches through the audit (each optional: the console says what is missing). */
   console?: ConsoleUpstreams;
+  /** Derives provisioning.lifecycle.v1 from results; started after the log's consumers. */
+  lifecycle?: LifecycleStream | null;
 }
 
 /** The running service: its HTTP app (API, dashboard, ops routes) and lifecycle. */
@@ -154,6 +157,7 @@ export function buildService(deps: AuditDeps): AuditService {
     async start() {
       await deps.store.migrate();
       await deps.events.start(handlers);
+      await deps.lifecycle?.start();
       if (deps.alerts) every(deps.alerts.intervalMs, 'failure-digest', flushDigest);
       else log.info('failure emails are off (set SMTP_URL and ALERT_EMAIL_TO to turn them on)');
       every(deps.retentionIntervalMs ?? 3_600_000, 'retention', applyRetention);
@@ -163,6 +167,7 @@ export function buildService(deps: AuditDeps): AuditService {
     async stop() {
       started = false;
       for (const t of timers.splice(0)) clearInterval(t);
+      await deps.lifecycle?.stop();
       await deps.events.stop();
       // Unreported failures stay in the table: the next window (here or in another replica) sends
       // them, so a restart loop never floods the admins' mailbox.

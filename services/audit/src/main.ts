@@ -5,6 +5,7 @@ import { createKafkaClient, kafkaSecurity } from '@provision/kafka';
 import { createLogger, createMetrics, onShutdown } from '@provision/telemetry';
 import { Redis } from 'ioredis';
 import { createKafkaEventSource } from './adapters/kafka-event-source.ts';
+import { createKafkaLifecycleStream } from './adapters/kafka-lifecycle-stream.ts';
 import { PgAuditLogStore } from './adapters/pg-audit-log-store.ts';
 import { createRedisQuarantineReader } from './adapters/redis-quarantine-reader.ts';
 import { createSmtpMailer, defaultSmtpSecurity } from './adapters/smtp-mailer.ts';
@@ -69,6 +70,18 @@ const service = buildService({
   auth: { verifier: verifierFromConfig(config), dashboard: dashboardSignInFrom(config) },
   maxConcurrentExports: config.AUDIT_MAX_CONCURRENT_EXPORTS,
   console: { ingestorUrl: config.INGESTOR_URL, mapperUrl: config.MAPPER_URL },
+  lifecycle: createKafkaLifecycleStream({
+    kafka,
+    topicPrefix: config.TOPIC_PREFIX,
+    partitions: config.KAFKA_PARTITIONS,
+    logger,
+    commands: {
+      reasonsOf: async (id) => {
+        const entry = await store.getLog(id);
+        return entry?.hasCommand ? entry.reasons.map((r) => r.code) : null;
+      },
+    },
+  }),
 });
 
 onShutdown(logger, async () => {
