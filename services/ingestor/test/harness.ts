@@ -87,25 +87,8 @@ export async function startHarness(
   port = (ingestor.service.http.server.address() as AddressInfo).port;
 
   const topic = `${topicPrefix}${TOPICS.directory}`;
-  const received: Received[] = [];
-  // The reader's own group may rebalance under load and be handed a message again: keep one copy.
-  const seen = new Set<string>();
-  const reader = createKafkaClient({ brokers: fixtures.kafka.brokers, clientId: 'ingestor-test-reader' });
-  const runner = reader.consumer<DirectoryEventV1>({
-    groupId: fixtures.kafka.groupId('reader'),
-    topics: [topic],
-    schema: DirectoryEventV1,
-    createDeadLetterTopics: false,
-    maxWaitTimeMs: 100,
-    handler: async (event, ctx) => {
-      const position = `${ctx.partition}:${ctx.offset}`;
-      if (seen.has(position)) return outcome.done();
-      seen.add(position);
-      received.push({ event, partition: ctx.partition, key: ctx.key });
-      return outcome.done();
-    },
-  });
-  await runner.start();
+  const reader = await readTopic(fixtures.kafka, topic);
+  const { received } = reader;
   await ingestor.service.start();
 
   const markers = (type: string, mode: string) =>
@@ -153,9 +136,41 @@ export async function startHarness(
       await ingestor.service.stop();
       await ingestor.service.http.close();
       await ingestor.close();
+      await reader.stop();
+      await sim.close();
+    },
+  };
+}
+
+/** Collects everything published on `topic` (the `@provision/kafka` runner with the topic schema), one copy per offset. */
+export async function readTopic(
+  kafka: KafkaFixture,
+  topic: string,
+): Promise<{ readonly received: Received[]; stop(): Promise<void> }> {
+  const received: Received[] = [];
+  // The reader's own group may rebalance under load and be handed a message again: keep one copy.
+  const seen = new Set<string>();
+  const reader = createKafkaClient({ brokers: kafka.brokers, clientId: 'ingestor-test-reader' });
+  const runner = reader.consumer<DirectoryEventV1>({
+    groupId: kafka.groupId('reader'),
+    topics: [topic],
+    schema: DirectoryEventV1,
+    createDeadLetterTopics: false,
+    maxWaitTimeMs: 100,
+    handler: async (event, ctx) => {
+      const position = `${ctx.partition}:${ctx.offset}`;
+      if (seen.has(position)) return outcome.done();
+      seen.add(position);
+      received.push({ event, partition: ctx.partition, key: ctx.key });
+      return outcome.done();
+    },
+  });
+  await runner.start();
+  return {
+    received,
+    async stop() {
       await runner.stop();
       await reader.close();
-      await sim.close();
     },
   };
 }

@@ -4,7 +4,8 @@ import type { LeaderLease, TriggerRelay } from '../domain/leadership.ts';
 /**
  * Takes the lease when free: a new fencing token, greater than any before it (the counter + 1, and
  * never less than Redis's clock in milliseconds, so a counter lost with Redis's data does not hand
- * out an old token again), stored in the counter and in the lease. The holder that already has it
+ * out an old token again unless leaders changed faster than one a millisecond before the loss),
+ * stored in the counter and in the lease. The holder that already has it
  * just extends it.
  * KEYS: lease, fence counter. ARGV: holder id, TTL ms.
  */

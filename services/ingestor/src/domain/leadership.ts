@@ -87,7 +87,8 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.#running = false;
     clearTimeout(this.#timer);
-    await this.#tick;
+    // An attempt in flight is not waited for (it may hang on an unreachable Redis; it times out on
+    // its own): from now on it changes nothing.
     const wasLeader = this.leader;
     await this.#stepDown('shutdown');
     if (wasLeader) {
@@ -111,7 +112,7 @@ export class LeaderElector {
     if (this.leader) {
       let held: boolean;
       try {
-        held = await this.#o.lease.renew();
+        held = await this.#bounded(this.#o.lease.renew(), 'renewal');
       } catch (error) {
         // The deadline timer steps down if this goes on for too long.
         this.#o.log.warn({ err: error }, 'could not renew the leader lease; trying again');
@@ -125,16 +126,29 @@ export class LeaderElector {
     }
     let token: string | undefined;
     try {
-      token = await this.#o.lease.acquire();
+      token = await this.#bounded(this.#o.lease.acquire(), 'acquisition');
     } catch (error) {
       this.#o.log.warn({ err: error }, 'could not reach Redis to take the leader lease; trying again');
       return;
     }
-    if (token === undefined || !this.#running) return;
+    if (token === undefined) return;
+    if (!this.#running) {
+      await this.#o.lease.release().catch(() => undefined);
+      return;
+    }
     this.#token = token;
     this.#armDeadline(sentAt);
     this.#o.log.info({ fencingToken: token, leader: true }, 'leader: this replica reads Graph now');
     this.#o.onElected(token);
+  }
+
+  /** A lease call that has not answered within an interval counts as failed (the next attempt is due). */
+  #bounded<T>(call: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`leader lease ${what} timed out`)), this.#o.intervalMs);
+    });
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
   }
 
   #armDeadline(sentAt: number): void {
