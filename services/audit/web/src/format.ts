@@ -1,5 +1,14 @@
 /** A time as the admin's browser writes it; a dash when there is none. */
-export const when = (iso: string | null | undefined): string => (iso ? new Date(iso).toLocaleString() : '—');
+export const when = (iso: string | null | undefined): string =>
+  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }) : '—';
+
+/** A sync round's id (`full-2026-12-04T19:13:24.536Z`, `incr-…`, `on-demand-…`) as its kind and local time. */
+export function cycleLabel(cycleId: string | null): string {
+  if (!cycleId) return '';
+  const m = /^([a-z-]+?)-(\d{4}-\d{2}-\d{2}T[\d:.]+Z)/.exec(cycleId);
+  if (!m) return cycleId.slice(0, 12);
+  return `${m[1]} ${new Date(m[2] as string).toLocaleTimeString()}`;
+}
 
 /** A value of a modified property or attribute, as text (arrays joined, null as a dash). */
 export function show(value: unknown): string {

@@ -44,7 +44,7 @@ export function Steps({ steps }: { steps: readonly ProvisioningStep[] }) {
   return (
     <ol class="steps">
       {steps.map((s) => (
-        <li key={s.name} class={`step step-${s.status}`}>
+        <li key={s.name} class={`step step-${s.status} step-type-${s.provisioningStepType}`}>
           <span class="step-head">
             <span class="step-type">{s.provisioningStepType}</span> <StatusBadge status={s.status} />
           </span>

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type Api, problemOf } from '../api.ts';
 import { Notice, StatusBadge } from '../components/common.tsx';
 import { LogDetail } from '../components/log-detail.tsx';
-import { plural, when } from '../format.ts';
+import { cycleLabel, plural, when } from '../format.ts';
 import { navigate } from '../router.ts';
 import type { LogEntry, LogPage } from '../types.ts';
 
@@ -209,7 +209,7 @@ export function LogsPage({ api, query }: { api: Api; query: URLSearchParams }) {
                   class={e.commandId === selectedId ? 'selected' : ''}
                   aria-selected={e.commandId === selectedId}
                 >
-                  <td>
+                  <td class="when-cell">
                     <button
                       type="button"
                       class="link"
@@ -219,13 +219,17 @@ export function LogsPage({ api, query }: { api: Api; query: URLSearchParams }) {
                       {when(e.activityDateTime)}
                     </button>
                   </td>
-                  <td class="user-cell">{e.sourceIdentity.userPrincipalName ?? e.sourceIdentity.id}</td>
+                  <td class="user-cell">
+                    <Breakable text={e.sourceIdentity.userPrincipalName ?? e.sourceIdentity.id} />
+                  </td>
                   <td>{e.action}</td>
                   <td>
                     <StatusBadge status={e.status} />
                   </td>
                   <td>{e.errorInfo?.errorCode ?? ''}</td>
-                  <td class="wide-only mono">{e.cycleId ? e.cycleId.slice(0, 8) : ''}</td>
+                  <td class="wide-only" title={e.cycleId ?? ''}>
+                    {cycleLabel(e.cycleId)}
+                  </td>
                 </tr>
               ))}
               {!loading && items.length === 0 && (
@@ -244,5 +248,18 @@ export function LogsPage({ api, query }: { api: Api; query: URLSearchParams }) {
         {selected && <LogDetail api={api} entry={selected} onClose={() => apply(filters, null)} />}
       </div>
     </div>
+  );
+}
+
+/** A UPN that may wrap before its `@` rather than anywhere. */
+function Breakable({ text }: { text: string }) {
+  const at = text.indexOf('@');
+  if (at <= 0) return <>{text}</>;
+  return (
+    <>
+      {text.slice(0, at)}
+      <wbr />
+      {text.slice(at)}
+    </>
   );
 }

@@ -121,8 +121,10 @@ function MappingView({ mapping, onTry }: { mapping: MappingConfig; onTry: (e: st
                     </>
                   ) : m.source !== undefined ? (
                     <code>[{m.source}]</code>
-                  ) : (
+                  ) : m.constant !== undefined ? (
                     <>constant "{show(m.constant)}"</>
+                  ) : (
+                    <span class="muted">nothing: the default, on create</span>
                   )}
                 </td>
                 <td>{m.default === undefined ? '' : show(m.default)}</td>

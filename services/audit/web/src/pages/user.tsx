@@ -20,6 +20,8 @@ const FIRST = [
 
 interface OnDemand {
   phase: 'requesting' | 'waiting' | 'done' | 'timed-out' | 'failed';
+  /** The mapper found nothing to change: no command, so no new log entry. */
+  unchanged?: boolean;
   published?: Record<string, number>;
   entry?: LogEntry;
   problem?: string;
@@ -93,7 +95,8 @@ export function UserPage({ api, userId, canOperate }: { api: Api; userId: string
       return;
     }
     setOnDemand({ phase: 'waiting', published });
-    const deadline = Date.now() + 60_000;
+    const publishedAt = Date.now();
+    const deadline = publishedAt + 60_000;
     while (!cancelled.current) {
       await new Promise((r) => setTimeout(r, 700));
       let items: LogEntry[];
@@ -110,6 +113,18 @@ export function UserPage({ api, userId, canOperate }: { api: Api; userId: string
       if (finished) {
         void loadEntra();
         return;
+      }
+      // No entry after a while: the mapper may have found nothing to change (it sends no command
+      // then). Its decision on the picture the on-demand facts refreshed says so.
+      if (entry === undefined && Date.now() - publishedAt > 5_000) {
+        const now = await api
+          .get<EntraPicture>(`/api/console/users/${encodeURIComponent(userId)}/entra`)
+          .catch(() => null);
+        if (now && !now.decision.wouldEmit) {
+          setEntra(now);
+          setOnDemand({ phase: 'done', published, unchanged: true });
+          return;
+        }
       }
       if (Date.now() > deadline) {
         setOnDemand({ phase: 'timed-out', published, ...(entry ? { entry } : {}) });
@@ -263,6 +278,12 @@ function OnDemandProgress({ state }: { state: OnDemand }) {
         <Steps steps={state.entry.provisioningSteps} />
       ) : (
         state.phase === 'waiting' && <p>Waiting for the mapper's decision…</p>
+      )}
+      {state.phase === 'done' && state.unchanged && (
+        <p>
+          Done: <strong>nothing to change</strong> — Salesforce already has what Entra says, so the mapper sent no
+          command.
+        </p>
       )}
       {state.phase === 'done' && state.entry && (
         <p>
