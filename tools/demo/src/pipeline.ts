@@ -126,6 +126,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       ...common,
       DATABASE_URL: infra.DATABASE_URL,
       DATABASE_SCHEMA: `audit_${runId}`.toLowerCase().replace(/[^a-z0-9_]/g, '_'),
+      // The admin console reaches the mapper (guard, a user's picture, mapping) and the ingestor (provision now).
+      MAPPER_URL: `http://127.0.0.1:${ports.mapper}`,
+      INGESTOR_URL: `http://127.0.0.1:${ports.ingestor}`,
       ...options.env?.audit,
     },
     writer: {
