@@ -82,6 +82,26 @@ describe('the leader lease and its fence in Redis', () => {
     }
   });
 
+  test('a leader whose fence was lost (the counter deleted) stops renewing and takes a new, greater token', async ({
+    redis: fixture,
+  }) => {
+    const redis = new Redis(fixture.url);
+    try {
+      const a = new RedisLeaderLease(redis, fixture.prefix, { holder: 'pod-a/1', ttlMs: 60_000 });
+      const first = await a.acquire();
+      await redis.del(a.fenceKey);
+      expect(await a.renew()).toBe(false);
+      await sleep(2);
+      const second = await a.acquire();
+      expect(BigInt(second!)).toBeGreaterThan(BigInt(first!));
+      expect(await a.renew()).toBe(true);
+      const state = new RedisSyncState(redis, fixture.prefix, { fence: { key: a.fenceKey, token: () => second } });
+      await state.beginRound('after-loss');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   test('without a fence (one replica, no election) the state writes as before', async ({ redis: fixture }) => {
     const redis = new Redis(fixture.url);
     try {

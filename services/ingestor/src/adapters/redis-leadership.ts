@@ -5,19 +5,19 @@ import type { LeaderLease, TriggerRelay } from '../domain/leadership.ts';
  * Takes the lease when free: a new fencing token, greater than any before it (the counter + 1, and
  * never less than Redis's clock in milliseconds, so a counter lost with Redis's data does not hand
  * out an old token again unless leaders changed faster than one a millisecond before the loss),
- * stored in the counter and in the lease. The holder that already has it
- * just extends it.
+ * stored in the counter and in the lease. The holder that already has it just extends it, unless
+ * its token is no longer the counter's (the counter was lost): then it gets a new one.
  * KEYS: lease, fence counter. ARGV: holder id, TTL ms.
  */
 const ACQUIRE = `
 local held = redis.call('GET', KEYS[1])
 if held then
   local holder, token = string.match(held, '^(.*) (%d+)$')
-  if holder == ARGV[1] and redis.call('GET', KEYS[2]) == token then
+  if holder ~= ARGV[1] then return false end
+  if redis.call('GET', KEYS[2]) == token then
     redis.call('PEXPIRE', KEYS[1], ARGV[2])
     return token
   end
-  return false
 end
 local t = redis.call('TIME')
 local floor = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -26,8 +26,8 @@ redis.call('SET', KEYS[2], token)
 redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. token, 'PX', ARGV[2])
 return token`;
 
-/** KEYS: lease. ARGV: `<holder> <token>`, TTL ms. */
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+/** KEYS: lease, fence counter. ARGV: `<holder> <token>`, TTL ms, token. Fails when the lease or the fence is not ours any more. */
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('GET', KEYS[2]) == ARGV[3] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 /** KEYS: list. Takes the whole list at once. */
 const DRAIN = `local all = redis.call('LRANGE', KEYS[1], 0, -1) redis.call('DEL', KEYS[1]) return all`;
@@ -74,7 +74,15 @@ export class RedisLeaderLease implements LeaderLease {
 
   async renew(): Promise<boolean> {
     if (this.#token === undefined) return false;
-    const renewed = await this.#redis.eval(RENEW, 1, `${this.#p}leader`, this.#value(), this.#ttlMs);
+    const renewed = await this.#redis.eval(
+      RENEW,
+      2,
+      `${this.#p}leader`,
+      this.fenceKey,
+      this.#value(),
+      this.#ttlMs,
+      this.#token,
+    );
     if (renewed !== 1) this.#token = undefined;
     return renewed === 1;
   }
