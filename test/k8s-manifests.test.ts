@@ -12,7 +12,9 @@ const ROOT = join(K8S_DIR, '..');
 const base = renderKustomization(K8S_DIR, ROOT);
 const monitoring = renderKustomization(join(K8S_DIR, 'monitoring'), ROOT);
 // Files users apply by hand (placeholders and add-ons), validated the same way.
-const examples = ['secrets.example.yaml'].flatMap((f) => readObjects(join(K8S_DIR, f), ROOT));
+const examples = ['secrets.example.yaml', 'keda-writer.example.yaml'].flatMap((f) =>
+  readObjects(join(K8S_DIR, f), ROOT),
+);
 const all: Rendered[] = [...monitoring, ...examples];
 const objects = (kind: string, from: readonly Rendered[] = monitoring) =>
   from.filter((r) => r.object.kind === kind).map((r) => r.object);
@@ -70,9 +72,9 @@ describe('every object against its OpenAPI schema', () => {
     const rule = structuredClone(named('PrometheusRule', 'provision')!);
     (rule['spec'] as { groups: { rules: Record<string, unknown>[] }[] }).groups[0]!.rules[0]!['for'] = 'ten minutes';
     expect((await validateObject(rule)).join('\n')).toMatch(/for must match pattern/);
-    expect(
-      await validateObject({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'x' } }),
-    ).toEqual(['no schema known for apiVersion keda.sh/v1alpha1']);
+    expect(await validateObject({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 'x' } })).toEqual([
+      'no schema known for apiVersion example.com/v1',
+    ]);
   });
 });
 
@@ -98,6 +100,16 @@ describe('replicas and disruptions', () => {
     const partitions = Number(configValue('provision-common', 'KAFKA_PARTITIONS'));
     for (const hpa of objects('HorizontalPodAutoscaler')) {
       expect((hpa['spec'] as { maxReplicas: number }).maxReplicas).toBeLessThanOrEqual(partitions);
+    }
+    for (const scaled of objects('ScaledObject', examples)) {
+      const spec = scaled['spec'] as {
+        minReplicaCount: number;
+        maxReplicaCount: number;
+        scaleTargetRef: { name: string };
+      };
+      expect(spec.maxReplicaCount).toBeLessThanOrEqual(partitions);
+      expect(spec.minReplicaCount).toBeGreaterThanOrEqual(2);
+      expect(named('Deployment', spec.scaleTargetRef.name), 'the KEDA target').toBeDefined();
     }
   });
 

@@ -2,12 +2,14 @@ import type { KubeObject } from './kustomize.ts';
 
 /**
  * Where the OpenAPI schema of each API group lives: `kubernetes-models` (the Kubernetes API's own
- * OpenAPI definitions, compiled to validators) and `@kubernetes-models/prometheus-operator` (the
- * operator's CRD schemas). Both are in the package, so validation needs no network.
+ * OpenAPI definitions, compiled to validators), `@kubernetes-models/prometheus-operator` and
+ * `@kubernetes-models/keda` (those operators' CRD schemas). All are in the packages, so validation
+ * needs no network.
  */
 function modelModule(apiVersion: string): string | undefined {
   if (apiVersion === 'monitoring.coreos.com/v1')
     return '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+  if (apiVersion === 'keda.sh/v1alpha1') return '@kubernetes-models/keda/keda.sh/v1alpha1';
   if (/^([a-z0-9.-]+\.k8s\.io\/|apps\/|batch\/|policy\/|autoscaling\/)?v\d+((alpha|beta)\d+)?$/.test(apiVersion)) {
     return `kubernetes-models/${apiVersion}`;
   }
