@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildService } from './app.ts';
 import { silentLog } from './domain/log.ts';
 import { FakeDirectory } from './testing/fake-directory.ts';
-import { MemorySink, MemorySyncState, RecordingMetrics } from './testing/fakes.ts';
+import { MemoryLeaseStore, MemoryRelay, MemorySink, MemorySyncState, RecordingMetrics } from './testing/fakes.ts';
 
 async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -109,5 +109,61 @@ describe('the assignments poll', () => {
       assignmentPollIntervalMs: 0,
     });
     expect(service.pollAssignments()).toBeUndefined();
+  });
+});
+
+describe('replicas with leader election', () => {
+  it('one leads and reads the directory; the standby is ready, forwards what it is asked, and takes over when the leader stops', async () => {
+    const leases = new MemoryLeaseStore(3000);
+    const relay = new MemoryRelay();
+    const state = new MemorySyncState();
+    const sink = new MemorySink();
+    const replica = (name: string) => {
+      const directory = new FakeDirectory();
+      directory.upsertUser('u1', { displayName: 'Adele' });
+      const metrics = new RecordingMetrics();
+      const service = buildService({
+        source: directory,
+        state,
+        sink,
+        metrics,
+        log: silentLog,
+        syncIntervalMs: 3_600_000,
+        leadership: { lease: leases.lease(name), relay, ttlMs: 3000, intervalMs: 200, relayPollMs: 20 },
+      });
+      return { service, directory, metrics };
+    };
+    const a = replica('a');
+    const b = replica('b');
+    try {
+      await a.service.start();
+      await waitUntil(() => a.service.lastRound()?.mode === 'full');
+      await b.service.start();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(a.service.leader()).toBe(true);
+      expect(b.service.leader()).toBe(false);
+      expect(b.service.ready()).toBe(true);
+      expect(b.service.fencingToken()).toBeUndefined();
+      expect(a.service.fencingToken()).toBe('1');
+
+      // A notification the standby gets reaches the leader, which runs the round; the standby reads nothing.
+      a.directory.upsertUser('u1', { displayName: 'Adele Vance' });
+      b.service.requestRound('notification');
+      expect(relay.forwarded).toEqual(['round:notification']);
+      await waitUntil(() => a.service.lastRound()?.mode === 'incremental');
+      expect(b.directory.calls).toEqual([]);
+      expect(b.service.lastRound()).toBeUndefined();
+
+      // The leader stops (a rollout): it releases the lease and the standby leads within an interval.
+      await a.service.stop();
+      await waitUntil(() => b.service.leader(), 2000);
+      expect(b.service.fencingToken()).toBe('2');
+      await waitUntil(() => b.service.lastRound() !== undefined);
+      expect(b.metrics.leadershipChanges).toEqual([false, true]);
+      expect(a.metrics.leadershipChanges).toEqual([false, true, false]);
+    } finally {
+      await a.service.stop();
+      await b.service.stop();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { DirectoryEventV1, SyncMarker } from '@provision/events';
+import type { LeaderLease, TriggerRelay } from '../domain/leadership.ts';
 import type {
   Assignment,
   Clock,
@@ -226,4 +227,50 @@ export class ManualClock implements Clock {
 export function sequentialIds(): IdSource {
   let n = 0;
   return { eventId: () => `evt-${++n}` };
+}
+
+/** One leader lease in memory, shared by the replicas of a test (real time: TTL by `Date.now()`). */
+export class MemoryLeaseStore {
+  holder: string | undefined;
+  token = 0;
+  expiresAt = 0;
+  readonly ttlMs: number;
+  constructor(ttlMs: number) {
+    this.ttlMs = ttlMs;
+  }
+  lease(name: string): LeaderLease {
+    return {
+      acquire: async () => {
+        const free = this.holder === undefined || Date.now() >= this.expiresAt;
+        if (!free && this.holder !== name) return undefined;
+        if (free) this.token++;
+        this.holder = name;
+        this.expiresAt = Date.now() + this.ttlMs;
+        return String(this.token);
+      },
+      renew: async () => {
+        if (this.holder !== name || Date.now() >= this.expiresAt) return false;
+        this.expiresAt = Date.now() + this.ttlMs;
+        return true;
+      },
+      release: async () => {
+        if (this.holder === name) this.holder = undefined;
+      },
+    };
+  }
+}
+
+/** Forwarded triggers in memory, shared by the replicas of a test. */
+export class MemoryRelay implements TriggerRelay {
+  readonly forwarded: string[] = [];
+  #queue: string[] = [];
+  async forward(trigger: string) {
+    this.forwarded.push(trigger);
+    this.#queue.push(trigger);
+  }
+  async drain() {
+    const all = this.#queue;
+    this.#queue = [];
+    return all;
+  }
 }
