@@ -8,6 +8,7 @@ import { createKafkaEventSource } from './adapters/kafka-event-source.ts';
 import { createKafkaLifecycleStream } from './adapters/kafka-lifecycle-stream.ts';
 import { PgAuditLogStore } from './adapters/pg-audit-log-store.ts';
 import { createRedisQuarantineReader } from './adapters/redis-quarantine-reader.ts';
+import { createRedisWriterCapacityReader } from './adapters/redis-writer-capacity-reader.ts';
 import { createSmtpMailer, defaultSmtpSecurity } from './adapters/smtp-mailer.ts';
 import { buildService } from './app.ts';
 import { readConfig } from './config.ts';
@@ -69,7 +70,13 @@ const service = buildService({
   retentionDays: config.AUDIT_RETENTION_DAYS,
   auth: { verifier: verifierFromConfig(config), dashboard: dashboardSignInFrom(config) },
   maxConcurrentExports: config.AUDIT_MAX_CONCURRENT_EXPORTS,
-  console: { ingestorUrl: config.INGESTOR_URL, mapperUrl: config.MAPPER_URL },
+  console: {
+    ingestorUrl: config.INGESTOR_URL,
+    mapperUrl: config.MAPPER_URL,
+    capacity: redis
+      ? createRedisWriterCapacityReader(redis, config.REDIS_PREFIX, config.SALESFORCE_API_BUDGET_PER_MINUTE ?? null)
+      : null,
+  },
   lifecycle: createKafkaLifecycleStream({
     kafka,
     topicPrefix: config.TOPIC_PREFIX,

@@ -7,9 +7,11 @@ import { verifierFromConfig } from '@provision/auth';
 import { type Pipeline, startPipeline, waitForInitialSync } from '@provision/demo';
 import { createLogger, createMetrics } from '@provision/telemetry';
 import { waitFor } from '@provision/testkit';
+import { Redis } from 'ioredis';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgAuditLogStore } from '../src/adapters/pg-audit-log-store.ts';
+import { createRedisWriterCapacityReader } from '../src/adapters/redis-writer-capacity-reader.ts';
 import { type AuditService, buildService } from '../src/app.ts';
 import { InMemoryEventSource } from '../src/fakes.ts';
 import { dashboardSignInFrom } from '../src/http/dashboard.ts';
@@ -27,6 +29,7 @@ const LEAVERS = 6;
 describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIUM}), on a running pipeline`, () => {
   let pipeline: Pipeline;
   let store: PgAuditLogStore;
+  let redis: Redis;
   let console: AuditService;
   let browser: Browser;
   let base: string;
@@ -68,6 +71,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
       connectionString: pipeline.env.audit.DATABASE_URL!,
       schema: pipeline.env.audit.DATABASE_SCHEMA!,
     });
+    redis = new Redis(pipeline.env.audit.REDIS_URL!);
     console = buildService({
       store,
       events: new InMemoryEventSource(),
@@ -75,7 +79,15 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
       metrics: createMetrics('audit'),
       retentionDays: 30,
       auth: { verifier: verifierFromConfig(auth), dashboard: dashboardSignInFrom(auth) },
-      console: { ingestorUrl: pipeline.ingestorUrl, mapperUrl: pipeline.mapperUrl },
+      console: {
+        ingestorUrl: pipeline.ingestorUrl,
+        mapperUrl: pipeline.mapperUrl,
+        capacity: createRedisWriterCapacityReader(
+          redis,
+          pipeline.env.audit.REDIS_PREFIX!,
+          Number(pipeline.env.writer.SALESFORCE_API_BUDGET_PER_MINUTE),
+        ),
+      },
     });
     await console.start();
     await console.http.listen({ port: 0, host: '127.0.0.1' });
@@ -93,6 +105,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     await browser?.close();
     await console?.stop();
     await store?.close();
+    redis?.disconnect();
     await pipeline?.stop();
   });
 
@@ -189,6 +202,8 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     await page.getByRole('link', { name: 'Operations' }).click();
     await page.waitForSelector('#release-guard');
     await page.waitForSelector('#sync-progress');
+    await page.waitForSelector('#writer-capacity #api-budget');
+    expect(await page.textContent('#writer-capacity')).toMatch(/of 2,000 calls this minute/);
     await shot('operations-1280');
     await page.locator('#release-guard').click();
     await page.waitForSelector('dialog.confirm[open]');

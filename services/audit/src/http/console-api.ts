@@ -2,8 +2,21 @@ import { nestedErrorBody, requireJson } from '@provision/auth';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { evaluateForConsole } from './expression-tester.ts';
 
+/** What the writers share in Redis: the Salesforce API budget and the concurrency limit (the whole fleet's). */
+export interface WriterCapacity {
+  budget: { usedThisWindow: number; perMinute: number | null; windowEndsInMs: number | null };
+  concurrency: { limit: number | null; inFlight: number };
+}
+
+/** Reads the writers' shared capacity (read-only). */
+export interface WriterCapacityReader {
+  read(): Promise<WriterCapacity>;
+}
+
 /** The other services the console reaches through the audit (their HTTP port), when configured. */
 export interface ConsoleUpstreams {
+  /** The writers' shared budget in Redis (needs REDIS_URL). */
+  readonly capacity?: WriterCapacityReader | null | undefined;
   /** The ingestor: provision on demand. */
   readonly ingestorUrl?: string | undefined;
   /** The mapper: the deactivation guard, a user's Entra picture and decision, the effective mapping. */
@@ -32,7 +45,34 @@ export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstr
     scope.get('/api/console/services', async () => ({
       ingestor: base.ingestor !== undefined,
       mapper: base.mapper !== undefined,
+      capacity: Boolean(upstreams.capacity),
     }));
+    scope.get('/api/console/writer-capacity', async (request, reply) => {
+      if (!upstreams.capacity) {
+        return reply.code(503).send({
+          error: {
+            code: null,
+            message:
+              "The console cannot read the writers' budget: set REDIS_URL (and REDIS_PREFIX) on the audit service.",
+            retriable: false,
+            details: { unavailable: true },
+          },
+        });
+      }
+      try {
+        return await upstreams.capacity.read();
+      } catch (err) {
+        request.log.warn({ err }, "could not read the writers' capacity");
+        return reply.code(503).send({
+          error: {
+            code: null,
+            message: `Redis did not answer (${(err as Error).message}).`,
+            retriable: true,
+            details: {},
+          },
+        });
+      }
+    });
     scope.post('/api/console/provision-on-demand', { bodyLimit: 4 * 1024 }, async (request, reply) => {
       const userId = (request.body as { userId?: unknown } | null)?.userId;
       if (typeof userId !== 'string' || !OBJECT_ID.test(userId)) {

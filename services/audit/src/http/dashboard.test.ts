@@ -40,7 +40,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-function service(console?: { ingestorUrl?: string; mapperUrl?: string }): AuditService {
+function service(console?: Parameters<typeof buildService>[0]['console']): AuditService {
   return buildService({
     store: new InMemoryAuditLogStore(),
     events: new InMemoryEventSource(),
@@ -158,11 +158,36 @@ describe('the console API', () => {
     expect((await unset.http.inject({ url: '/api/console/services', headers: { authorization } })).json()).toEqual({
       ingestor: false,
       mapper: false,
+      capacity: false,
     });
+    const noRedis = await unset.http.inject({ url: '/api/console/writer-capacity', headers: { authorization } });
+    expect(noRedis.statusCode).toBe(503);
+    expect(noRedis.json().error.message).toContain('REDIS_URL');
     const gone = service({ mapperUrl: 'http://127.0.0.1:9' });
     const down = await gone.http.inject({ url: '/api/console/mapping', headers: { authorization } });
     expect(down.statusCode).toBe(502);
     expect(down.json().error.message).toContain('mapper did not answer');
+  });
+
+  it("reports the writers' shared budget and concurrency, and a Redis that does not answer as a 503", async () => {
+    const authorization = await bearer();
+    const capacity = {
+      budget: { usedThisWindow: 42, perMinute: 250, windowEndsInMs: 30_000 },
+      concurrency: { limit: 8, inFlight: 3 },
+    };
+    const ok = service({ capacity: { read: async () => capacity } });
+    const answer = await ok.http.inject({ url: '/api/console/writer-capacity', headers: { authorization } });
+    expect(answer.json()).toEqual(capacity);
+    const down = service({
+      capacity: {
+        read: async () => {
+          throw new Error('connection refused');
+        },
+      },
+    });
+    const refused = await down.http.inject({ url: '/api/console/writer-capacity', headers: { authorization } });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json().error.message).toContain('connection refused');
   });
 
   it("evaluates an expression as Entra's tester does, and says where a syntax error is", async () => {

@@ -141,3 +141,8 @@ export interface MappingConfig {
 export type ExpressionAnswer =
   | { ok: true; result: unknown; ignored: boolean; attributes: string[] }
   | { ok: false; stage: 'syntax' | 'evaluation'; message: string; column: number | null; attributes: string[] };
+
+export interface WriterCapacity {
+  budget: { usedThisWindow: number; perMinute: number | null; windowEndsInMs: number | null };
+  concurrency: { limit: number | null; inFlight: number };
+}

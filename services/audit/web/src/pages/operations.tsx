@@ -3,7 +3,7 @@ import { type Api, ApiError, problemOf } from '../api.ts';
 import { Facts, Notice, Unavailable } from '../components/common.tsx';
 import { duration, plain, plural, show, when } from '../format.ts';
 import { linkHandler } from '../router.ts';
-import type { DeadLetter, SyncStatus } from '../types.ts';
+import type { DeadLetter, SyncStatus, WriterCapacity } from '../types.ts';
 
 const POLL_MS = 3_000;
 // The rate is measured over the last minute of samples, so one slow poll does not swing the ETA.
@@ -105,11 +105,8 @@ export function OperationsPage({ api, canOperate }: { api: Api; canOperate: bool
           )}
         </section>
         <section class="card" aria-labelledby="control-title">
-          <h2 id="control-title">Control and capacity</h2>
-          <Unavailable
-            what="Salesforce API budget (used / limit, per writer)"
-            why="the writers share one budget in Redis, but no service reports it over HTTP yet; see each writer's /metrics."
-          />
+          <h2 id="control-title">Salesforce capacity and control</h2>
+          <CapacityPanel api={api} />
           <Unavailable
             what="Consumer lag per stage"
             why="the consumers can measure it, but no service reports it over HTTP yet."
@@ -172,7 +169,7 @@ function SyncPanel({ status, rate }: { status: SyncStatus; rate: number | null }
       <Counts counts={status.counts.byOutcome} />
       {Object.keys(status.counts.byErrorCode).length > 0 && (
         <>
-          <h3>Errors</h3>
+          <h3>Error and skip codes</h3>
           <Counts counts={status.counts.byErrorCode} link={(code) => `/logs?errorCode=${encodeURIComponent(code)}`} />
           <p>
             <a href={failuresLink} onClick={linkHandler(failuresLink)}>
@@ -310,5 +307,66 @@ function GuardPanel({ api, canOperate }: { api: Api; canOperate: boolean }) {
         </div>
       </dialog>
     </section>
+  );
+}
+
+/** The Salesforce API budget and concurrency the writers share (one fleet-wide budget, not one per writer). */
+function CapacityPanel({ api }: { api: Api }) {
+  const [capacity, setCapacity] = useState<WriterCapacity | null>(null);
+  const [problem, setProblem] = useState<{ message: string; unavailable: boolean } | null>(null);
+  useEffect(() => {
+    let live = true;
+    const poll = async () => {
+      try {
+        const c = await api.get<WriterCapacity>('/api/console/writer-capacity');
+        if (!live) return;
+        setCapacity(c);
+        setProblem(null);
+      } catch (e) {
+        const message = problemOf(e);
+        if (live && message) setProblem({ message, unavailable: e instanceof ApiError && e.unavailable });
+      }
+    };
+    void poll();
+    const timer = setInterval(() => void poll(), POLL_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [api]);
+  if (problem?.unavailable) return <Unavailable what="Salesforce API budget" why={problem.message} />;
+  const b = capacity?.budget;
+  const c = capacity?.concurrency;
+  return (
+    <div id="writer-capacity">
+      <h3>Salesforce API budget</h3>
+      <Notice>{problem?.message}</Notice>
+      {b && (
+        <>
+          <label class="progress-label" for="api-budget">
+            {b.usedThisWindow.toLocaleString()}
+            {b.perMinute === null ? '' : ` of ${b.perMinute.toLocaleString()}`} calls this minute
+            {b.windowEndsInMs === null ? '' : ` (the window resets in ${duration(b.windowEndsInMs / 1000)})`}
+          </label>
+          {b.perMinute !== null && (
+            <progress id="api-budget" max={b.perMinute} value={Math.min(b.usedThisWindow, b.perMinute)} />
+          )}
+          {b.perMinute === null && (
+            <p class="muted">
+              The limit is the writers' SALESFORCE_API_BUDGET_PER_MINUTE (tell the audit the same value to see it here).
+            </p>
+          )}
+          <Facts
+            rows={[
+              [
+                'Calls in flight',
+                c ? `${c.inFlight}${c.limit === null ? '' : ` of ${c.limit} allowed at once`}` : null,
+              ],
+              ['Per writer', 'one budget and one concurrency limit shared by every writer replica'],
+            ]}
+          />
+        </>
+      )}
+    </div>
   );
 }
