@@ -75,7 +75,13 @@ try {
     logger,
   });
   // The admin console's reads: a user's picture and decision, the effective mapping.
-  registerConsoleRoutes(http, { pictures, mapping, verifier: verifierFromConfig(config), dryRun: config.DRY_RUN });
+  registerConsoleRoutes(http, {
+    pictures,
+    partitions: config.KAFKA_PARTITIONS,
+    mapping,
+    verifier: verifierFromConfig(config),
+    dryRun: config.DRY_RUN,
+  });
   await service.start();
   await http.listen({ port: config.HTTP_PORT, host: '0.0.0.0' });
   const address = http.server.address();

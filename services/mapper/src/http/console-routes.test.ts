@@ -13,16 +13,20 @@ const USER = '0b7c1f4e-1111-4a2b-9c3d-000000000001';
 beforeAll(async () => {
   issuer = await createTestIssuer();
   const pictures = new InMemoryPictureStore();
-  await pictures.save([
-    {
-      ...emptyPicture(USER),
-      known: true,
-      attributes: { userPrincipalName: 'ada@contoso.test', displayName: 'Ada Lovelace', accountEnabled: true },
-    },
-  ]);
+  await pictures.save(
+    [
+      {
+        ...emptyPicture(USER),
+        known: true,
+        attributes: { userPrincipalName: 'ada@contoso.test', displayName: 'Ada Lovelace', accountEnabled: true },
+      },
+    ],
+    1,
+  );
   http = Fastify({ logger: false });
   registerConsoleRoutes(http, {
     pictures,
+    partitions: 2,
     mapping: defaultMappingConfig(),
     verifier: issuer.verifier,
     dryRun: false,
@@ -72,5 +76,50 @@ describe("the mapper's console routes", () => {
     const answer = await http.inject({ method: 'GET', url: '/api/mapping', headers: await reader() });
     expect(answer.statusCode).toBe(200);
     expect(answer.json().mapping).toEqual(JSON.parse(JSON.stringify(defaultMappingConfig())));
+  });
+
+  it('preview what another mapping would decide for the users it holds, changing nothing', async () => {
+    const headers = { ...(await reader()), 'content-type': 'application/json' };
+    // "Sync all users": Ada, not assigned, comes into scope.
+    const proposed = JSON.stringify({ ...defaultMappingConfig(), scope: 'allUsers' });
+    const answer = await http.inject({
+      method: 'POST',
+      url: '/api/mapping/preview',
+      headers,
+      payload: { mapping: proposed, sample: 10 },
+    });
+    expect(answer.statusCode).toBe(200);
+    const body = answer.json();
+    expect(body).toMatchObject({ sampled: 1, changed: 1 });
+    expect(body.users[0]).toMatchObject({
+      userId: USER,
+      userPrincipalName: 'ada@contoso.test',
+      current: { inScope: false, action: 'skip' },
+      proposed: { inScope: true, action: 'create' },
+    });
+    expect(body.users[0].fields.map((f: { name: string }) => f.name)).toContain('Username');
+    // The same mapping changes nothing.
+    const same = await http.inject({
+      method: 'POST',
+      url: '/api/mapping/preview',
+      headers,
+      payload: { mapping: JSON.stringify(defaultMappingConfig()) },
+    });
+    expect(same.json()).toMatchObject({ sampled: 1, changed: 0, users: [] });
+    const invalid = await http.inject({
+      method: 'POST',
+      url: '/api/mapping/preview',
+      headers,
+      payload: { mapping: 'version: 2' },
+    });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().code).toBe('PRV_MAPPING_INVALID');
+    const tooMany = await http.inject({
+      method: 'POST',
+      url: '/api/mapping/preview',
+      headers,
+      payload: { mapping: proposed, sample: 10_000 },
+    });
+    expect(tooMany.statusCode).toBe(400);
   });
 });

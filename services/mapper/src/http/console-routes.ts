@@ -1,12 +1,14 @@
-import { flatErrorBody, protect, ROLES, type TokenVerifier } from '@provision/auth';
-import type { MappingConfig } from '@provision/mapping';
+import { flatErrorBody, protect, ROLES, requireJson, type TokenVerifier } from '@provision/auth';
+import { formatProblem, type MappingConfig, parseMappingConfig } from '@provision/mapping';
 import type { FastifyInstance } from 'fastify';
 import { decideUser } from '../domain/decide-user.ts';
-import { assignmentsOf } from '../domain/picture.ts';
+import { assignmentsOf, type UserPicture } from '../domain/picture.ts';
 import type { PictureStore } from '../ports.ts';
 
 export interface ConsoleRouteDeps {
-  readonly pictures: Pick<PictureStore, 'load'>;
+  readonly pictures: Pick<PictureStore, 'load' | 'usersOf'>;
+  /** Partitions of `entra.directory.v1`: where the preview finds sample users. */
+  readonly partitions: number;
   readonly mapping: MappingConfig;
   readonly verifier: TokenVerifier;
   readonly dryRun: boolean;
@@ -14,13 +16,33 @@ export interface ConsoleRouteDeps {
 }
 
 const OBJECT_ID = /^[0-9a-fA-F-]{1,64}$/;
+const MAX_SAMPLE = 500;
+
+const preview = (picture: UserPicture, mapping: MappingConfig) =>
+  decideUser(picture, mapping, { newId: () => 'preview', now: () => new Date(), dryRun: true, origin: 'sync' });
+
+/** Up to `n` users the mapper holds, taken from every partition in turn. */
+async function sampleUsers(deps: ConsoleRouteDeps, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  const per = Math.max(1, Math.ceil(n / deps.partitions));
+  for (let p = 0; p < deps.partitions && ids.length < n; p++) {
+    for await (const chunk of deps.pictures.usersOf(p, per)) {
+      ids.push(...chunk.slice(0, Math.min(per, n - ids.length)));
+      break;
+    }
+  }
+  return ids;
+}
 
 /**
  * What the admin console reads from the mapper, with Provision.Read:
  * - `GET /api/users/:userId` — the user's picture as the mapper holds it (attributes, groups,
  *   assignments, what it last commanded) and the decision it would take now, with its reasons (a
  *   preview: nothing is emitted or saved);
- * - `GET /api/mapping` — the effective mapping configuration.
+ * - `GET /api/mapping` — the effective mapping configuration;
+ * - `POST /api/mapping/preview { mapping, sample }` — a dry run of another mapping (YAML or JSON
+ *   text) over up to `sample` users the mapper holds: for each, what the current and the proposed
+ *   mapping decide and which Salesforce fields would differ. Nothing is emitted or saved.
  */
 export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDeps): void {
   void app.register(async (scope) => {
@@ -41,13 +63,8 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDe
           .code(404)
           .send({ code: 'PRV_NOT_FOUND', message: `The mapper holds no picture of user '${userId}'` });
       }
-      const preview = decideUser(picture, deps.mapping, {
-        newId: () => 'preview',
-        now: () => new Date(),
-        dryRun: true,
-        origin: 'sync',
-      });
-      const { decision } = preview;
+      const now = preview(picture, deps.mapping);
+      const { decision } = now;
       return {
         userId,
         picture: {
@@ -68,11 +85,68 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDe
           matchingKey: decision.matchingKey,
           modifiedProperties: decision.modifiedProperties,
           desired: decision.desired,
-          wouldEmit: preview.command !== null,
+          wouldEmit: now.command !== null,
         },
         dryRun: deps.dryRun,
       };
     });
     scope.get('/api/mapping', async () => ({ mapping: deps.mapping }));
+    requireJson(scope, flatErrorBody);
+    scope.post('/api/mapping/preview', { bodyLimit: 256 * 1024 }, async (request, reply) => {
+      const body = (request.body ?? {}) as { mapping?: unknown; sample?: unknown };
+      const sample = body.sample === undefined ? 50 : body.sample;
+      if (typeof body.mapping !== 'string' || body.mapping.trim() === '') {
+        return reply
+          .code(400)
+          .send(flatErrorBody('PRV_BAD_REQUEST', "Body field 'mapping': expected the mapping as YAML or JSON text"));
+      }
+      if (typeof sample !== 'number' || !Number.isInteger(sample) || sample < 1 || sample > MAX_SAMPLE) {
+        return reply
+          .code(400)
+          .send(
+            flatErrorBody('PRV_BAD_REQUEST', `Body field 'sample': expected a whole number from 1 to ${MAX_SAMPLE}`),
+          );
+      }
+      const parsed = parseMappingConfig(body.mapping);
+      if (!parsed.ok) {
+        return reply.code(400).send({
+          code: 'PRV_MAPPING_INVALID',
+          message: `The proposed mapping is not valid: ${parsed.problems.map(formatProblem).join('; ')}`,
+          problems: parsed.problems.map(formatProblem),
+        });
+      }
+      const ids = await sampleUsers(deps, sample);
+      const pictures = await deps.pictures.load(ids);
+      const users = [...pictures.values()].map((picture) => {
+        const current = preview(picture, deps.mapping).decision;
+        const proposed = preview(picture, parsed.config).decision;
+        const before = current.desired.update;
+        const after = proposed.desired.update;
+        const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+          .filter((f) => JSON.stringify(before[f] ?? null) !== JSON.stringify(after[f] ?? null))
+          .sort()
+          .map((name) => ({ name, current: before[name] ?? null, proposed: after[name] ?? null }));
+        return {
+          userId: picture.id,
+          userPrincipalName:
+            typeof picture.attributes['userPrincipalName'] === 'string'
+              ? picture.attributes['userPrincipalName']
+              : null,
+          current: { action: current.action, inScope: current.inScope },
+          proposed: { action: proposed.action, inScope: proposed.inScope, reasons: proposed.reasons },
+          fields,
+        };
+      });
+      const changed = users.filter(
+        (u) =>
+          u.fields.length > 0 || u.current.inScope !== u.proposed.inScope || u.current.action !== u.proposed.action,
+      );
+      return {
+        sampled: users.length,
+        changed: changed.length,
+        users: changed,
+        warnings: parsed.warnings.map(formatProblem),
+      };
+    });
   });
 }
