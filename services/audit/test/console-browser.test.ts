@@ -226,6 +226,19 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     await page.fill('#expression', 'Mid([userPrincipalName], 1');
     await page.getByRole('button', { name: 'Evaluate' }).click();
     await page.waitForSelector('#expression-result .caret');
+    // A dry run of a changed mapping: FirstName from displayName instead of givenName.
+    const current = JSON.parse(await page.inputValue('#proposed-mapping')) as { mappings: { target: string }[] };
+    const proposed = {
+      ...current,
+      mappings: current.mappings.map((m) => (m.target === 'FirstName' ? { ...m, source: 'displayName' } : m)),
+    };
+    await page.fill('#proposed-mapping', JSON.stringify(proposed, null, 2));
+    await page.fill('#sample-size', '40');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.waitForSelector('#preview-result .preview-table tbody tr');
+    expect(await page.textContent('#preview-result')).toMatch(/\d+ users? of 40 sampled would be decided differently/);
+    const changes = await page.locator('#preview-result .field-changes strong').allTextContents();
+    expect(new Set(changes)).toEqual(new Set(['FirstName']));
     await shot('mapping-1280');
   }, 60_000);
 

@@ -93,6 +93,16 @@ export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstr
       return relay(request, reply, 'mapper', `/api/users/${encodeURIComponent(userId.toLowerCase())}`);
     });
     scope.get('/api/console/mapping', async (request, reply) => relay(request, reply, 'mapper', '/api/mapping'));
+    scope.post('/api/console/mapping/preview', { bodyLimit: 256 * 1024 }, async (request, reply) => {
+      const body = (request.body ?? {}) as { mapping?: unknown; sample?: unknown };
+      if (typeof body.mapping !== 'string') {
+        return reply.code(400).send(badRequest("Body field 'mapping': expected the mapping as YAML or JSON text"));
+      }
+      return relay(request, reply, 'mapper', '/api/mapping/preview', {
+        mapping: body.mapping,
+        ...(body.sample === undefined ? {} : { sample: body.sample }),
+      });
+    });
     scope.post('/api/console/expression', { bodyLimit: 16 * 1024 }, async (request, reply) => {
       const answer = evaluateForConsole(request.body);
       if ('problem' in answer) return reply.code(400).send(badRequest(answer.problem));

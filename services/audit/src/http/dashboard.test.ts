@@ -30,6 +30,7 @@ beforeAll(async () => {
   upstream.post('/api/deactivation-guard/release', async (_request, reply) =>
     reply.code(403).send({ code: 'PRV_FORBIDDEN', message: 'This needs the app role Provision.Operate.' }),
   );
+  upstream.post('/api/mapping/preview', async (request) => ({ sampled: 1, changed: 0, users: [], echo: request.body }));
   upstream.post('/api/provision-on-demand', async (request) => {
     (seen.at(-1) as { body: unknown }).body = request.body;
     return { userId: (request.body as { userId: string }).userId, published: { 'user.upserted': 1 } };
@@ -129,6 +130,15 @@ describe('the console API', () => {
     });
     expect(onDemand.statusCode).toBe(200);
     expect(seen.at(-1)).toMatchObject({ url: '/api/provision-on-demand', body: { userId: 'ABC-123' } });
+
+    const preview = await s.http.inject({
+      method: 'POST',
+      url: '/api/console/mapping/preview',
+      headers: { authorization, 'content-type': 'application/json' },
+      payload: { mapping: 'version: 1', sample: 5 },
+    });
+    expect(preview.json()).toMatchObject({ sampled: 1, echo: { mapping: 'version: 1', sample: 5 } });
+    expect(seen.at(-1)).toMatchObject({ url: '/api/mapping/preview', authorization });
 
     const bad = await s.http.inject({
       method: 'POST',

@@ -146,3 +146,16 @@ export interface WriterCapacity {
   budget: { usedThisWindow: number; perMinute: number | null; windowEndsInMs: number | null };
   concurrency: { limit: number | null; inFlight: number };
 }
+
+export interface MappingPreview {
+  sampled: number;
+  changed: number;
+  warnings: string[];
+  users: {
+    userId: string;
+    userPrincipalName: string | null;
+    current: { action: string; inScope: boolean };
+    proposed: { action: string; inScope: boolean; reasons: Reason[] };
+    fields: { name: string; current: unknown; proposed: unknown }[];
+  }[];
+}

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Api, ApiError, problemOf } from '../api.ts';
 import { Notice, Unavailable } from '../components/common.tsx';
-import { show } from '../format.ts';
-import type { ExpressionAnswer, MappingConfig } from '../types.ts';
+import { plural, show } from '../format.ts';
+import { linkHandler } from '../router.ts';
+import type { ExpressionAnswer, MappingConfig, MappingPreview } from '../types.ts';
 
 const SAMPLE_ATTRIBUTES = JSON.stringify(
   { userPrincipalName: 'ada.lovelace@contoso.com', givenName: 'Ada', surname: 'Lovelace', mail: 'ada@contoso.com' },
@@ -38,13 +39,14 @@ export function MappingPage({ api }: { api: Api }) {
         {mapping && <MappingView mapping={mapping} onTry={setExpression} />}
       </section>
       <ExpressionTester api={api} expression={expression} setExpression={setExpression} />
-      <section class="card">
-        <h2>Preview a mapping change</h2>
-        <Unavailable
-          what="Dry run of a changed mapping over sample users"
-          why="not built yet; run the mapper with DRY_RUN=true and the new MAPPING_FILE to see every decision in the log."
-        />
-      </section>
+      {problem?.unavailable ? (
+        <section class="card">
+          <h2>Preview a mapping change</h2>
+          <Unavailable what="Dry run of a changed mapping" why={problem.message} />
+        </section>
+      ) : (
+        mapping && <PreviewPanel api={api} mapping={mapping} />
+      )}
     </div>
   );
 }
@@ -240,6 +242,126 @@ function ExpressionTester({
           ))}
         {answer && answer.attributes.length > 0 && (
           <p class="muted">Reads: {answer.attributes.map((a) => `[${a}]`).join(', ')}</p>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** A dry run of a changed mapping over users the mapper holds: who would change, and how. */
+function PreviewPanel({ api, mapping }: { api: Api; mapping: MappingConfig }) {
+  const [text, setText] = useState(() => JSON.stringify(mapping, null, 2));
+  const [sample, setSample] = useState('50');
+  const [answer, setAnswer] = useState<MappingPreview | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      setAnswer(
+        await api.post<MappingPreview>('/api/console/mapping/preview', { mapping: text, sample: Number(sample) }),
+      );
+    } catch (e) {
+      setAnswer(null);
+      setProblem(problemOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="preview-title">
+      <h2 id="preview-title">Preview a mapping change</h2>
+      <p class="muted">
+        Edit the mapping (YAML or JSON, as the mapper's MAPPING_FILE takes it) and see what it would decide for users
+        the mapper holds, next to what the current mapping decides. Nothing is sent to Salesforce.
+      </p>
+      <form
+        class="tester"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <label for="proposed-mapping">Proposed mapping</label>
+        <textarea
+          id="proposed-mapping"
+          rows={12}
+          spellcheck={false}
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+        />
+        <label for="sample-size">Sample users (1–500)</label>
+        <input
+          id="sample-size"
+          type="number"
+          min={1}
+          max={500}
+          value={sample}
+          onInput={(e) => setSample(e.currentTarget.value)}
+          class="narrow"
+        />
+        <div>
+          <button type="submit" disabled={busy}>
+            Preview
+          </button>
+        </div>
+      </form>
+      <Notice>{problem}</Notice>
+      <div aria-live="polite" id="preview-result">
+        {answer && (
+          <>
+            <p>
+              <strong>{plural(answer.changed, 'user')}</strong> of {answer.sampled} sampled would be decided
+              differently.
+            </p>
+            {answer.warnings.length > 0 && <Notice kind="warning">{answer.warnings.join('; ')}</Notice>}
+            {answer.users.length > 0 && (
+              <div class="table-wrap">
+                <table class="preview-table">
+                  <caption class="sr-only">Users whose decision the proposed mapping changes</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">User</th>
+                      <th scope="col">Now</th>
+                      <th scope="col">Proposed</th>
+                      <th scope="col">Fields: now → proposed</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {answer.users.map((u) => {
+                      const to = `/users/${encodeURIComponent(u.userId)}`;
+                      return (
+                        <tr key={u.userId}>
+                          <th scope="row">
+                            <a href={to} onClick={linkHandler(to)}>
+                              {u.userPrincipalName ?? u.userId}
+                            </a>
+                          </th>
+                          <td>
+                            {u.current.action} ({u.current.inScope ? 'in scope' : 'out of scope'})
+                          </td>
+                          <td>
+                            {u.proposed.action} ({u.proposed.inScope ? 'in scope' : 'out of scope'})
+                          </td>
+                          <td>
+                            <ul class="field-changes">
+                              {u.fields.map((f) => (
+                                <li key={f.name}>
+                                  <strong>{f.name}</strong>: <span class="old">{show(f.current)}</span> →{' '}
+                                  <span class="new">{show(f.proposed)}</span>
+                                </li>
+                              ))}
+                            </ul>
+                          </td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </>
         )}
       </div>
     </section>
