@@ -33,8 +33,12 @@ describe('rendering k8s/ with kustomize semantics', () => {
     for (const d of objects('Deployment', base)) {
       for (const c of podSpec(d).containers) expect(c.image).toBe('ghcr.io/example/provision:0.1.0');
     }
-    // The monitoring overlay is the base plus its own three objects.
+    // The monitoring overlay is the base plus its own three objects, in the same namespace.
     expect(monitoring.length).toBe(base.length + 3);
+    for (const { object } of monitoring) {
+      if (object.kind !== 'Namespace') expect(object.metadata.namespace, object.metadata.name).toBe('provision');
+      expect(object.metadata.labels?.['app.kubernetes.io/part-of'], object.metadata.name).toBe('provision');
+    }
   });
 
   it('refuses a kustomization field it does not implement, naming it and the file', () => {
