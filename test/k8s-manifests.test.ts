@@ -195,6 +195,54 @@ describe('references between objects', () => {
     }
   });
 
+  it('a service URL in a ConfigMap names a Service, and the network policies let the caller through', () => {
+    const policies = objects('NetworkPolicy').map((n) => n['spec'] as PolicySpec);
+    const labelsOf = (name: string) => podLabels(named('Deployment', name)!);
+    for (const [configMap, caller] of [['provision-audit', 'provision-audit']] as const) {
+      const data = named('ConfigMap', configMap)!['data'] as Record<string, string>;
+      for (const [key, value] of Object.entries(data)) {
+        const url = /^http:\/\/(provision-[a-z]+)(?::\d+)?\/?$/.exec(value);
+        if (!url) continue;
+        const service = named('Service', url[1]!);
+        expect(service, `${configMap} ${key}`).toBeDefined();
+        const target = objects('Deployment').find((d) =>
+          matches((service!['spec'] as { selector: Record<string, string> }).selector, podLabels(d)),
+        )!;
+        const from = labelsOf(caller);
+        const to = podLabels(target);
+        const allows = (rules: PolicyPeer[][] | undefined, peerLabels: Record<string, string>) =>
+          (rules ?? []).some((peers) =>
+            peers.some(
+              (p) => !p.namespaceSelector && p.podSelector && matches(p.podSelector.matchLabels ?? {}, peerLabels),
+            ),
+          );
+        const egress = policies.some(
+          (p) =>
+            matches(p.podSelector.matchLabels ?? {}, from) &&
+            allows(
+              p.egress?.map((r) => r.to ?? []),
+              to,
+            ),
+        );
+        const ingress = policies.some(
+          (p) =>
+            matches(p.podSelector.matchLabels ?? {}, to) &&
+            allows(
+              p.ingress?.map((r) => r.from ?? []),
+              from,
+            ),
+        );
+        expect({ key, egress, ingress }).toEqual({ key, egress: true, ingress: true });
+      }
+    }
+  });
+
+  it('the audit shows the budget the writers spend', () => {
+    expect(configValue('provision-audit', 'SALESFORCE_API_BUDGET_PER_MINUTE')).toBe(
+      configValue('provision-writer', 'SALESFORCE_API_BUDGET_PER_MINUTE'),
+    );
+  });
+
   it('the ServiceMonitor scrapes every Service on its http port', () => {
     const monitor = named('ServiceMonitor', 'provision')!;
     const spec = monitor['spec'] as {
@@ -270,6 +318,15 @@ interface Container {
 interface PodSpec {
   containers: Container[];
   volumes?: { configMap?: { name: string; optional?: boolean }; secret?: { secretName: string; optional?: boolean } }[];
+}
+interface PolicyPeer {
+  podSelector?: { matchLabels?: Record<string, string> };
+  namespaceSelector?: unknown;
+}
+interface PolicySpec {
+  podSelector: { matchLabels?: Record<string, string> };
+  ingress?: { from?: PolicyPeer[] }[];
+  egress?: { to?: PolicyPeer[] }[];
 }
 interface IngressSpec {
   tls?: { hosts: string[] }[];
