@@ -5,6 +5,7 @@ import { createKafkaClient, kafkaSecurity } from '@provision/kafka';
 import { createLogger, createMetrics, onShutdown } from '@provision/telemetry';
 import { Redis } from 'ioredis';
 import { createKafkaEventSource } from './adapters/kafka-event-source.ts';
+import { createKafkaLagReader } from './adapters/kafka-lag-reader.ts';
 import { createKafkaLifecycleStream } from './adapters/kafka-lifecycle-stream.ts';
 import { PgAuditLogStore } from './adapters/pg-audit-log-store.ts';
 import { createRedisQuarantineReader } from './adapters/redis-quarantine-reader.ts';
@@ -35,6 +36,7 @@ const store = new PgAuditLogStore({
 });
 const security = kafkaSecurity(config);
 const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'provision-audit', logger, ...security });
+const lag = createKafkaLagReader({ brokers: config.KAFKA_BROKERS, topicPrefix: config.TOPIC_PREFIX, security });
 const redis = config.REDIS_URL
   ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, ...redisOptions(config) })
   : null;
@@ -73,6 +75,7 @@ const service = buildService({
   console: {
     ingestorUrl: config.INGESTOR_URL,
     mapperUrl: config.MAPPER_URL,
+    lag,
     capacity: redis
       ? createRedisWriterCapacityReader(redis, config.REDIS_PREFIX, config.SALESFORCE_API_BUDGET_PER_MINUTE ?? null)
       : null,
@@ -94,6 +97,7 @@ const service = buildService({
 onShutdown(logger, async () => {
   await service.stop();
   await kafka.close();
+  await lag.close();
   await store.close();
   redis?.disconnect();
   mailer?.close();

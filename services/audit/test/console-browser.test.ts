@@ -10,6 +10,7 @@ import { waitFor } from '@provision/testkit';
 import { Redis } from 'ioredis';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafkaLagReader } from '../src/adapters/kafka-lag-reader.ts';
 import { PgAuditLogStore } from '../src/adapters/pg-audit-log-store.ts';
 import { createRedisWriterCapacityReader } from '../src/adapters/redis-writer-capacity-reader.ts';
 import { type AuditService, buildService } from '../src/app.ts';
@@ -30,6 +31,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
   let pipeline: Pipeline;
   let store: PgAuditLogStore;
   let redis: Redis;
+  let lag: ReturnType<typeof createKafkaLagReader>;
   let console: AuditService;
   let browser: Browser;
   let base: string;
@@ -72,6 +74,10 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
       schema: pipeline.env.audit.DATABASE_SCHEMA!,
     });
     redis = new Redis(pipeline.env.audit.REDIS_URL!);
+    lag = createKafkaLagReader({
+      brokers: pipeline.env.audit.KAFKA_BROKERS!.split(','),
+      topicPrefix: pipeline.env.audit.TOPIC_PREFIX!,
+    });
     console = buildService({
       store,
       events: new InMemoryEventSource(),
@@ -82,6 +88,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
       console: {
         ingestorUrl: pipeline.ingestorUrl,
         mapperUrl: pipeline.mapperUrl,
+        lag,
         capacity: createRedisWriterCapacityReader(
           redis,
           pipeline.env.audit.REDIS_PREFIX!,
@@ -106,6 +113,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     await console?.stop();
     await store?.close();
     redis?.disconnect();
+    await lag?.close();
     await pipeline?.stop();
   });
 
@@ -204,6 +212,9 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     await page.waitForSelector('#sync-progress');
     await page.waitForSelector('#writer-capacity #api-budget');
     expect(await page.textContent('#writer-capacity')).toMatch(/of 2,000 calls this minute/);
+    await page.waitForSelector('#consumer-lag tbody tr');
+    const groups = await page.locator('#consumer-lag tbody th').allTextContents();
+    for (const stage of ['provision-mapper', 'provision-writer', 'audit']) expect(groups).toContain(stage);
     await shot('operations-1280');
     await page.locator('#release-guard').click();
     await page.waitForSelector('dialog.confirm[open]');

@@ -13,8 +13,23 @@ export interface WriterCapacityReader {
   read(): Promise<WriterCapacity>;
 }
 
+/** How far one consumer group is behind on one topic (messages not yet processed, all partitions). */
+export interface GroupLag {
+  /** The group id without the topic prefix, e.g. `provision-writer`. */
+  group: string;
+  topic: string;
+  lag: number;
+}
+
+/** Reads the consumer lag of Provision's consumer groups (read-only). */
+export interface ConsumerLagReader {
+  read(): Promise<GroupLag[]>;
+}
+
 /** The other services the console reaches through the audit (their HTTP port), when configured. */
 export interface ConsoleUpstreams {
+  /** Consumer lag per stage, read from Kafka. */
+  readonly lag?: ConsumerLagReader | null | undefined;
   /** The writers' shared budget in Redis (needs REDIS_URL). */
   readonly capacity?: WriterCapacityReader | null | undefined;
   /** The ingestor: provision on demand. */
@@ -46,7 +61,33 @@ export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstr
       ingestor: base.ingestor !== undefined,
       mapper: base.mapper !== undefined,
       capacity: Boolean(upstreams.capacity),
+      lag: Boolean(upstreams.lag),
     }));
+    scope.get('/api/console/consumer-lag', async (request, reply) => {
+      if (!upstreams.lag) {
+        return reply.code(503).send({
+          error: {
+            code: null,
+            message: 'The console cannot read consumer lag here.',
+            retriable: false,
+            details: { unavailable: true },
+          },
+        });
+      }
+      try {
+        return { groups: await upstreams.lag.read() };
+      } catch (err) {
+        request.log.warn({ err }, 'could not read consumer lag');
+        return reply.code(503).send({
+          error: {
+            code: null,
+            message: `Kafka did not answer (${(err as Error).message}).`,
+            retriable: true,
+            details: {},
+          },
+        });
+      }
+    });
     scope.get('/api/console/writer-capacity', async (request, reply) => {
       if (!upstreams.capacity) {
         return reply.code(503).send({

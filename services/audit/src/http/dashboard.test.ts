@@ -169,7 +169,11 @@ describe('the console API', () => {
       ingestor: false,
       mapper: false,
       capacity: false,
+      lag: false,
     });
+    expect((await unset.http.inject({ url: '/api/console/consumer-lag', headers: { authorization } })).statusCode).toBe(
+      503,
+    );
     const noRedis = await unset.http.inject({ url: '/api/console/writer-capacity', headers: { authorization } });
     expect(noRedis.statusCode).toBe(503);
     expect(noRedis.json().error.message).toContain('REDIS_URL');
@@ -198,6 +202,16 @@ describe('the console API', () => {
     const refused = await down.http.inject({ url: '/api/console/writer-capacity', headers: { authorization } });
     expect(refused.statusCode).toBe(503);
     expect(refused.json().error.message).toContain('connection refused');
+  });
+
+  it('reports consumer lag per group and topic', async () => {
+    const groups = [{ group: 'provision-writer', topic: 'provisioning.commands.v1', lag: 12 }];
+    const s = service({ lag: { read: async () => groups } });
+    const answer = await s.http.inject({
+      url: '/api/console/consumer-lag',
+      headers: { authorization: await bearer() },
+    });
+    expect(answer.json()).toEqual({ groups });
   });
 
   it("evaluates an expression as Entra's tester does, and says where a syntax error is", async () => {

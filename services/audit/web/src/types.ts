@@ -159,3 +159,9 @@ export interface MappingPreview {
     fields: { name: string; current: unknown; proposed: unknown }[];
   }[];
 }
+
+export interface GroupLag {
+  group: string;
+  topic: string;
+  lag: number;
+}

@@ -3,7 +3,7 @@ import { type Api, ApiError, problemOf } from '../api.ts';
 import { Facts, Notice, Unavailable } from '../components/common.tsx';
 import { duration, plain, plural, show, when } from '../format.ts';
 import { linkHandler } from '../router.ts';
-import type { DeadLetter, SyncStatus, WriterCapacity } from '../types.ts';
+import type { DeadLetter, GroupLag, SyncStatus, WriterCapacity } from '../types.ts';
 
 const POLL_MS = 3_000;
 // The rate is measured over the last minute of samples, so one slow poll does not swing the ETA.
@@ -107,10 +107,7 @@ export function OperationsPage({ api, canOperate }: { api: Api; canOperate: bool
         <section class="card" aria-labelledby="control-title">
           <h2 id="control-title">Salesforce capacity and control</h2>
           <CapacityPanel api={api} />
-          <Unavailable
-            what="Consumer lag per stage"
-            why="the consumers can measure it, but no service reports it over HTTP yet."
-          />
+          <LagPanel api={api} />
           <Unavailable
             what="Pause and resume provisioning"
             why="no stage can be paused through an API yet; scale the writer Deployment to 0 to stop writes."
@@ -360,12 +357,75 @@ function CapacityPanel({ api }: { api: Api }) {
             rows={[
               [
                 'Calls in flight',
-                c ? `${c.inFlight}${c.limit === null ? '' : ` of ${c.limit} allowed at once`}` : null,
+                // The limit adapts in fractions; the writers take its whole part in slots.
+                c
+                  ? `${c.inFlight}${c.limit === null ? '' : ` of ${Math.max(1, Math.floor(c.limit))} allowed at once`}`
+                  : null,
               ],
               ['Per writer', 'one budget and one concurrency limit shared by every writer replica'],
             ]}
           />
         </>
+      )}
+    </div>
+  );
+}
+
+/** How far behind each stage's consumer group is, per topic. */
+function LagPanel({ api }: { api: Api }) {
+  const [groups, setGroups] = useState<GroupLag[] | null>(null);
+  const [problem, setProblem] = useState<{ message: string; unavailable: boolean } | null>(null);
+  useEffect(() => {
+    let live = true;
+    const poll = async () => {
+      try {
+        const answer = await api.get<{ groups: GroupLag[] }>('/api/console/consumer-lag');
+        if (!live) return;
+        setGroups(answer.groups);
+        setProblem(null);
+      } catch (e) {
+        const message = problemOf(e);
+        if (live && message) setProblem({ message, unavailable: e instanceof ApiError && e.unavailable });
+      }
+    };
+    void poll();
+    const timer = setInterval(() => void poll(), POLL_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [api]);
+  if (problem?.unavailable) return <Unavailable what="Consumer lag per stage" why={problem.message} />;
+  return (
+    <div id="consumer-lag">
+      <h3>Consumer lag per stage</h3>
+      <Notice>{problem?.message}</Notice>
+      {groups === null ? (
+        <p>Loading…</p>
+      ) : groups.length === 0 ? (
+        <p class="muted">No consumer group has committed anything yet.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="sr-only">Messages each consumer group has not processed yet, per topic</caption>
+            <thead>
+              <tr>
+                <th scope="col">Consumer group</th>
+                <th scope="col">Topic</th>
+                <th scope="col">Behind</th>
+              </tr>
+            </thead>
+            <tbody>
+              {groups.map((g) => (
+                <tr key={`${g.group}:${g.topic}`}>
+                  <th scope="row">{g.group}</th>
+                  <td class="mono">{g.topic}</td>
+                  <td>{g.lag.toLocaleString()}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </div>
   );
