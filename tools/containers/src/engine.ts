@@ -1,0 +1,78 @@
+// A Docker engine on this machine: installed from Debian packages when absent, started in the
+// background when it does not answer, with a client and `docker compose` (v2) that speak to it.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { cacheDir, run, sh } from './run.ts';
+
+/**
+ * The socket of an engine this tool starts. Not Docker's default: the test kit switches every test
+ * run to containers when an engine answers there, and on a machine shared with others' test runs
+ * that must be asked for (DOCKER_HOST), not happen because `containers build` ran once.
+ */
+export const OWN_SOCKET = '/run/provision-docker/docker.sock';
+
+async function engineAnswers(): Promise<boolean> {
+  return (await run('docker', ['version', '--format', '{{.Server.Version}}'], { quiet: true })).code === 0;
+}
+
+/**
+ * Debian bookworm's `docker-compose` is Compose v1 (1.29), which cannot read the compose file
+ * (`depends_on: { required: false }` needs v2.20+): Compose v2 and buildx come from the Debian
+ * release after it (trixie), fetched with a private apt configuration so the machine's sources are
+ * left as they are. Both are Go programs needing only libc.
+ */
+async function ensureComposeV2(log: (line: string) => void): Promise<void> {
+  const version = await run('docker', ['compose', 'version', '--short'], { quiet: true });
+  const buildx = await run('docker', ['buildx', 'version'], { quiet: true });
+  if (version.code === 0 && /^v?2\./.test(version.output.trim()) && buildx.code === 0) return;
+  log('containers: installing Docker Compose v2 and buildx from Debian trixie packages (once)');
+  const dir = join(cacheDir(), 'trixie-apt');
+  mkdirSync(join(dir, 'lists', 'partial'), { recursive: true });
+  await sh(
+    `cat > "$1/sources.list" <<'EOF'
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main
+EOF
+O="-o Dir::Etc::SourceList=$1/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$1/lists -o Dir::Cache::pkgcache=$1/pkgcache.bin -o Dir::Cache::srcpkgcache=$1/srcpkgcache.bin -o Dir::State::status=/dev/null"
+apt-get $O update -qq
+cd "$1" && rm -f ./*.deb && apt-get $O download docker-compose docker-buildx
+DEBIAN_FRONTEND=noninteractive dpkg -i ./docker-compose_*.deb ./docker-buildx_*.deb`,
+    [dir],
+  );
+}
+
+/**
+ * Makes sure a Docker engine answers, installing and starting it if needed (as root), and points
+ * DOCKER_HOST of this process (and so of every docker command it runs) at it.
+ */
+export async function ensureEngine(log: (line: string) => void): Promise<void> {
+  if (!process.env['DOCKER_HOST'] && !(await engineAnswers()) && existsSync(OWN_SOCKET)) {
+    process.env['DOCKER_HOST'] = `unix://${OWN_SOCKET}`;
+  }
+  if (!existsSync('/usr/sbin/dockerd') && !existsSync('/usr/bin/dockerd')) {
+    if (process.getuid?.() !== 0) throw new Error('containers: no Docker engine, and installing one needs root');
+    log('containers: installing Docker Engine from Debian packages (apt-get install docker.io)');
+    await sh(
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io docker-compose mmdebstrap',
+    );
+  }
+  if (!(await engineAnswers())) {
+    if (process.getuid?.() !== 0)
+      throw new Error('containers: the Docker engine does not answer, and starting it needs root');
+    const logFile = join(cacheDir(), 'dockerd.log');
+    mkdirSync(cacheDir(), { recursive: true });
+    log(`containers: starting dockerd in the background (log: ${logFile})`);
+    const out = openSync(logFile, 'a');
+    mkdirSync(dirname(OWN_SOCKET), { recursive: true });
+    const child = spawn('dockerd', ['-H', `unix://${OWN_SOCKET}`], { detached: true, stdio: ['ignore', out, out] });
+    process.env['DOCKER_HOST'] = `unix://${OWN_SOCKET}`;
+    child.unref();
+    const deadline = Date.now() + 60_000;
+    while (!(await engineAnswers())) {
+      if (Date.now() > deadline) throw new Error(`containers: dockerd did not answer within 60 s; see ${logFile}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  await ensureComposeV2(log);
+  log(`containers: Docker engine at ${process.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock'}`);
+}

@@ -1,0 +1,38 @@
+// How the production image starts each program: the same Node flags as the image's entrypoint
+// (image/entrypoint.sh; a test keeps the two in step), on the bundles of `bundle.ts`.
+import { join } from 'node:path';
+import { bundlePath, PROGRAMS, type SERVICE_NAMES } from './bundle.ts';
+
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/**
+ * Node flags of a service in production: stack traces through the source maps, a small young
+ * generation and a bounded old one (so V8 collects instead of growing past what the service
+ * holds; the target is < 150 MB of RSS).
+ */
+export function serviceNodeFlags(maxOldSpaceMB = 96): string[] {
+  return ['--enable-source-maps', '--max-semi-space-size=1', `--max-old-space-size=${maxOldSpaceMB}`];
+}
+
+/** The environment the image sets for every program. */
+export const IMAGE_ENV = {
+  NODE_ENV: 'production',
+  MALLOC_ARENA_MAX: '2',
+  KAFKAJS_NO_PARTITIONER_WARNING: '1',
+} as const;
+
+const program = (name: string) => {
+  const found = PROGRAMS.find((p) => p.name === name);
+  if (!found) throw new Error(`launch: no program named ${name}`);
+  return found;
+};
+
+/** Node's arguments for a service, its bundles under `appDir` (the image's /app). */
+export function serviceArgs(name: ServiceName, appDir: string, maxOldSpaceMB = 96): string[] {
+  return [
+    ...serviceNodeFlags(maxOldSpaceMB),
+    '--import',
+    join(appDir, bundlePath(program('preload'))),
+    join(appDir, bundlePath(program(name))),
+  ];
+}
