@@ -121,6 +121,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     AUTH_AUDIENCE: graph.signIn.apiAppId,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
+  // The mapper's mapping, and the writer's too: it refuses a command setting a field no mapping targets.
+  const mapping = await mappingFile(logDir, options.link ?? true);
   const envs: Record<ServiceName, Record<string, string>> = {
     audit: {
       ...common,
@@ -143,9 +145,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       SALESFORCE_PASSWORD: salesforce.credentials.password,
       SALESFORCE_SECURITY_TOKEN: salesforce.credentials.securityToken,
       SALESFORCE_API_BUDGET_PER_MINUTE: '2000',
+      ...(options.env?.mapper?.['MAPPING_FILE'] ? { MAPPING_FILE: options.env.mapper['MAPPING_FILE'] } : mapping),
       ...options.env?.writer,
     },
-    mapper: { ...common, ...(await mappingFile(logDir, options.link ?? true)), ...options.env?.mapper },
+    mapper: { ...common, ...mapping, ...options.env?.mapper },
     ingestor: {
       ...common,
       GRAPH_BASE_URL: graph.url,
