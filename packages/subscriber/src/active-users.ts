@@ -65,6 +65,11 @@ export class ActiveUsers {
     return [...this.#rows.values()].filter((r) => r.active).sort((a, b) => a.userId.localeCompare(b.userId));
   }
 
+  /** Every user an event was about, active or not. */
+  all(): ActiveUserRow[] {
+    return [...this.#rows.values()].sort((a, b) => a.userId.localeCompare(b.userId));
+  }
+
   summary(): ActiveUsersSummary {
     const active = [...this.#rows.values()].filter((r) => r.active).length;
     return {

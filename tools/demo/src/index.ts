@@ -19,4 +19,5 @@ export {
 } from './processes.ts';
 export { fetchSyncStatus, type SyncStatusView, waitForInitialSync } from './progress.ts';
 export { importProfilesAsRoles, type Simulators, startSimulators } from './simulators.ts';
+export { type ExampleSubscriber, type SubscriberSummary, startExampleSubscriber } from './subscriber.ts';
 export { formatSummary, type LogEntry, provisioningLog, type Summary, summarise } from './summary.ts';

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { type Pipeline, startPipeline } from './pipeline.ts';
 import { waitForInitialSync } from './progress.ts';
+import { type ExampleSubscriber, startExampleSubscriber } from './subscriber.ts';
 import { formatSummary, summarise } from './summary.ts';
 
 const { values } = parseArgs({
@@ -42,10 +43,19 @@ const tty = process.stdout.isTTY;
 const say = (line: string) => console.log(line);
 const started = Date.now();
 const pipeline = await startPipeline({ users, seed, existingShare, onStep: (m) => say(`starting ${m}`) });
+// Another system subscribed to the lifecycle stream: packages/subscriber's example, as its own process.
+const subscriber: ExampleSubscriber | null = await startExampleSubscriber(
+  { KAFKA_BROKERS: pipeline.env.audit['KAFKA_BROKERS'] ?? '', TOPIC_PREFIX: pipeline.env.audit['TOPIC_PREFIX'] ?? '' },
+  pipeline.logDir,
+).catch((error: unknown) => {
+  console.error(`the example subscriber did not start: ${error instanceof Error ? error.message : error}`);
+  return null;
+});
 let stopping = false;
 const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
+  await subscriber?.stop();
   await pipeline.stop();
   process.exit(code);
 };
@@ -73,7 +83,13 @@ try {
     },
   });
   if (tty) process.stdout.write('\n');
-  say(formatSummary(await summarise(pipeline.auditUrl), Date.now() - started));
+  const summary = await summarise(pipeline.auditUrl);
+  say(formatSummary(summary, Date.now() - started));
+  if (subscriber) {
+    // One lifecycle event per result that changed someone's access.
+    const expected = summary.created + summary.matched + summary.updated + summary.deactivated + summary.reactivated;
+    say(`subscriber: ${(await subscriber.settle(expected)).line}   (${subscriber.url}/active)`);
+  }
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   await stop(1);

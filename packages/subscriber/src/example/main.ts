@@ -2,7 +2,7 @@
 // memory, prints each event, and serves the table.
 //
 //   KAFKA_BROKERS=127.0.0.1:9092 ./pnpmw --filter @provision/subscriber example
-//   curl localhost:8089/active     curl localhost:8089/summary
+//   curl localhost:8089/active     curl localhost:8089/users     curl localhost:8089/summary
 //
 // KAFKA_BROKERS (required), TOPIC_PREFIX (Provision's, default none), PORT (default 8089; 0 picks
 // one), GROUP_ID (default a new group per start: the table is in memory, so each start rebuilds it
@@ -60,9 +60,10 @@ const server = createServer((req, res) => {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   if (req.method !== 'GET') return send(405, { error: 'only GET' });
   if (path === '/active') return send(200, table.active());
+  if (path === '/users') return send(200, table.all());
   if (path === '/summary') return send(200, { ...table.summary(), line: formatSummary(table.summary()) });
   if (path === '/readyz') return send(subscription.isReady() ? 200 : 503, { ready: subscription.isReady() });
-  return send(404, { error: 'GET /active, /summary or /readyz' });
+  return send(404, { error: 'GET /active, /users, /summary or /readyz' });
 });
 
 stopOnSignals(
