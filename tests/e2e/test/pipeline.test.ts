@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Pipeline, type Simulators, startPipeline, waitForInitialSync } from '@provision/demo';
+import {
+  type ExampleSubscriber,
+  type Pipeline,
+  type Simulators,
+  startExampleSubscriber,
+  startPipeline,
+  waitForInitialSync,
+} from '@provision/demo';
 import { waitFor } from '@provision/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOMAIN, logsOf, profileName, sfUser } from './helpers.ts';
@@ -93,6 +100,7 @@ function prepare(sims: Simulators): void {
 describe('the pipeline end to end (services as processes, real Kafka, Redis, PostgreSQL, both simulators)', () => {
   let pipeline: Pipeline;
   let sims: Simulators;
+  let subscriber: ExampleSubscriber | undefined;
   const waitSalesforce = (what: string, check: () => boolean) =>
     waitFor(check, { timeout: 30_000, interval: 100, message: what });
 
@@ -108,9 +116,15 @@ describe('the pipeline end to end (services as processes, real Kafka, Redis, Pos
       env: { mapper: { RETRY_BASE_MS: '1000' } },
     });
     sims = pipeline.sims;
+    // Another system subscribed to the lifecycle stream (its log apart from the services').
+    subscriber = await startExampleSubscriber(
+      { KAFKA_BROKERS: pipeline.env.audit['KAFKA_BROKERS']!, TOPIC_PREFIX: pipeline.env.audit['TOPIC_PREFIX']! },
+      join(pipeline.logDir, 'subscriber'),
+    );
     await waitForInitialSync(pipeline.audit, { timeoutMs: 120_000 });
   }, 180_000);
   afterAll(async () => {
+    await subscriber?.stop();
     await pipeline?.stop();
   });
 
@@ -257,6 +271,32 @@ describe('the pipeline end to end (services as processes, real Kafka, Redis, Pos
       },
       { timeout: 10_000, message: 'audit shows disable and reactivate' },
     );
+  });
+
+  it('tells a subscriber of the lifecycle stream who joined, moved, left and is active, with the Salesforce ids', async () => {
+    type Row = { userId: string; salesforceId: string; active: boolean; last: string };
+    const rows = async () =>
+      new Map(((await (await fetch(`${subscriber!.url}/users`)).json()) as Row[]).map((r) => [r.userId, r]));
+    await waitFor(
+      async () => {
+        const byId = await rows();
+        return byId.get(ids['u4']!)?.active === true && byId.get(ids['u3']!)?.active === false;
+      },
+      { timeout: 15_000, message: 'the subscriber saw u3 deprovisioned and u4 back' },
+    );
+    const byId = await rows();
+    const sf = (key: string) => sfUser(sims, upn(key))?.['Id'];
+    expect(byId.get(ids['viaGroup']!)).toMatchObject({ last: 'joiner', active: true, salesforceId: sf('viaGroup') });
+    expect(byId.get(ids['admin']!)).toMatchObject({ last: 'joiner', active: true, salesforceId: sf('admin') });
+    expect(byId.get(ids['existing']!)).toMatchObject({ active: true, salesforceId: sf('existing') });
+    expect(byId.get(ids['u1']!)).toMatchObject({ last: 'mover', active: true });
+    expect(byId.get(ids['u3']!)).toMatchObject({ last: 'deprovisioned', active: false, salesforceId: sf('u3') });
+    // Soft-deleted (a leaver), then restored and reactivated.
+    expect(byId.get(ids['u4']!)).toMatchObject({ last: 'provisioned', active: true, salesforceId: sf('u4') });
+    for (const key of ['unassigned', 'defaultAccess', 'duplicate']) expect(byId.has(ids[key]!), key).toBe(false);
+    const summary = await subscriber!.summary();
+    expect(summary.received.leaver).toBeGreaterThanOrEqual(1);
+    expect(summary.received.provisioned).toBeGreaterThanOrEqual(2);
   });
 
   // Last: by now every service has started, synced, retried, been refused and changed users.

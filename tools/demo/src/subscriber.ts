@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort, ROOT } from './processes.ts';
@@ -35,6 +35,7 @@ export async function startExampleSubscriber(
 ): Promise<ExampleSubscriber> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(join(logDir, 'subscriber.log'), { flags: 'a' });
   const child = spawn(process.execPath, [join(ROOT, 'packages', 'subscriber', 'src', 'example', 'main.ts')], {
     cwd: ROOT,
