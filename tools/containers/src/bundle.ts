@@ -6,6 +6,7 @@ import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { filterSourceMap, type SourceMapV3 } from './source-map-filter.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -127,8 +128,8 @@ export async function bundle(
     minifyWhitespace: true,
     minifySyntax: true,
     keepNames: true,
-    // Maps without the sources: stack traces name the TypeScript file and line, and a service
-    // started with --enable-source-maps does not hold every dependency's source in memory.
+    // Maps without the sources (and, below, without the dependencies): stack traces name our
+    // TypeScript file and line, and a service started with --enable-source-maps stays small.
     sourcemap: 'linked',
     sourcesContent: false,
     legalComments: 'none',
@@ -153,6 +154,12 @@ export async function bundle(
   const defined = results.filter((r) => r !== undefined);
   const metafile: Metafile = { inputs: {}, outputs: {} };
   for (const r of defined) Object.assign(metafile.outputs, r.metafile.outputs);
+  // Maps of our own code only (see source-map-filter.ts: the full ones cost 50–75 MB per service).
+  for (const file of Object.keys(metafile.outputs).filter((f) => f.endsWith('.map'))) {
+    const path = resolve(root, file);
+    const map = JSON.parse(await readFile(path, 'utf8')) as SourceMapV3;
+    await writeFile(path, JSON.stringify(filterSourceMap(map, (source) => !source.includes('node_modules/'))));
+  }
   const sizes: Record<string, number> = {};
   for (const p of programs) sizes[p.name] = (await stat(join(outDir, bundlePath(p)))).size;
   for (const asset of ASSETS) {

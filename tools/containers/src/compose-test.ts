@@ -25,6 +25,9 @@ const composeEnv = (users: number) => ({
   PROVISION_IMAGE,
   WEBHOOK_CLIENT_STATE: randomBytes(24).toString('hex'),
   SANDBOX_USERS: String(users),
+  // The file's default (the simulator's CA). A shell that sets NODE_EXTRA_CA_CERTS for itself (a
+  // machine behind a TLS-inspecting proxy) would otherwise hand its own path to every container.
+  NODE_EXTRA_CA_CERTS: '/sim-certs/graph-sim-ca.pem',
 });
 
 function compose(args: string[], env: Record<string, string>, quiet = true) {
@@ -107,7 +110,7 @@ interface SalesforceUser {
 
 /** The org's users, from salesforce-sim's admin API inside its container. */
 async function salesforceUsers(env: Record<string, string>): Promise<SalesforceUser[]> {
-  const script = `const b='http://127.0.0.1:8444/__admin/orgs';fetch(b).then(r=>r.json()).then(async o=>{const id=(Array.isArray(o)?o:o.orgs)[0].id;const u=await (await fetch(b+'/'+id+'/users')).json();process.stdout.write(JSON.stringify(Array.isArray(u)?u:u.users??u.records))})`;
+  const script = `const b='http://127.0.0.1:8444/__admin/orgs';fetch(b).then(r=>r.json()).then(async o=>{const u=await (await fetch(b+'/'+o[0].orgId+'/users')).json();process.stdout.write(JSON.stringify(u))})`;
   const out = await compose(['exec', '-T', 'salesforce-sim', 'node', '-e', script], env);
   return JSON.parse(out.slice(out.indexOf('['))) as SalesforceUser[];
 }
