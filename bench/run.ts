@@ -3,10 +3,13 @@
 // and refreshes the table in bench/README.md. `--help` lists the flags.
 import { parseArgs } from 'node:util';
 import { type ApiCallsResult, readApiCalls, startCounting } from './api-calls.ts';
+import { BASELINE_SPEEDUP_TARGET, type BaselineResult, measureBaseline } from './baseline.ts';
+import { BUSY_DAY_TARGET_MS, measureBusyDay } from './busy-day.ts';
 import { INITIAL_SYNC_TARGET_S, type InitialSyncResult, measureInitialSync } from './initial-sync.ts';
 import { LATENCY_TARGET_MS, type LatencyResult, measureLatency } from './latency.ts';
 import { type BenchPipeline, SERVICES, startBenchPipeline } from './lib/harness.ts';
 import { machineInfo } from './lib/machine.ts';
+import type { ModelOverrides } from './lib/realistic.ts';
 import {
   type ResultFile,
   type Row,
@@ -18,8 +21,9 @@ import {
 import { ProcessSampler } from './lib/rss.ts';
 import { round } from './lib/stats.ts';
 import { MEMORY_TARGET_MB, type MemoryResult, measureMemory } from './memory.ts';
+import { measureWriterScaling, type ScalingResult, SPEEDUP_TARGET } from './writer-scaling.ts';
 
-const NAMES = ['latency', 'initial-sync', 'api-calls', 'memory'] as const;
+const NAMES = ['latency', 'initial-sync', 'api-calls', 'memory', 'writer-scaling', 'baseline', 'busy-day'] as const;
 type Name = (typeof NAMES)[number];
 
 const { values } = parseArgs({
@@ -37,6 +41,15 @@ const { values } = parseArgs({
     'memory-timeout': { type: 'string', default: '540000' },
     idle: { type: 'string', default: '15' },
     'sync-interval': { type: 'string', default: '300000' },
+    writers: { type: 'string', default: '1,2,4' },
+    'scaling-users': { type: 'string', default: '10000' },
+    'baseline-users': { type: 'string', default: '100' },
+    'baseline-seconds': { type: 'string', default: '60' },
+    'busy-changes': { type: 'string', default: '100' },
+    'busy-start-after': { type: 'string', default: '0.2' },
+    'model-insert-base-ms': { type: 'string' },
+    'model-insert-per-record-ms': { type: 'string' },
+    'model-lock-per-overlap': { type: 'string' },
     'node-options': { type: 'string' },
     'no-readme': { type: 'boolean', default: false },
     'no-save': { type: 'boolean', default: false },
@@ -61,6 +74,14 @@ if (values.help) {
   --memory-timeout MS    memory: how long the 100,000-user sync may take (540000)
   --idle S               memory: seconds sampled after the sync (15)
   --sync-interval MS     the ingestor's polling backstop (300000; notifications drive it)
+  --writers 1,2,4        writer-scaling: writer replicas per run (realistic Salesforce model)
+  --scaling-users N      writer-scaling: tenant size (10000)
+  --baseline-users N     baseline: users the naive script creates (100), at most
+  --baseline-seconds S   baseline: … or for this long (60)
+  --busy-changes N       busy-day: notified changes made during the initial sync (100, at --rate per second)
+  --busy-start-after F   busy-day: share of the sync's results in before the stream starts (0.2)
+  --model-insert-base-ms MS, --model-insert-per-record-ms MS, --model-lock-per-overlap P
+                         override the realistic model's User insert cost and lock contention (sweeps)
   --node-options=OPTS    NODE_OPTIONS for every service, e.g. --node-options="--cpu-prof --cpu-prof-dir=/tmp/prof"
   --no-readme            do not rewrite the table in bench/README.md
   --no-save              write nothing (profiling runs): print the results only
@@ -204,6 +225,32 @@ function rowsOfMemory(r: MemoryResult): Row[] {
   });
 }
 
+function rowsOfScaling(r: ScalingResult): Row[] {
+  const runs = r.runs
+    .map((x) => `${x.writers}: ${x.usersPerSecond}/s (${x.writeSeconds} s, ${x.apiCalls.total} calls)`)
+    .join(' · ');
+  const worst = r.runs.reduce((m, x) => Math.max(m, x.org.maxInFlight), 0);
+  return [
+    {
+      benchmark: 'writer-scaling',
+      target: `4 writers ≥ ${SPEEDUP_TARGET}× 1 writer (realistic Salesforce), limits kept`,
+      result: `speed-up ×${r.speedup4 ?? '—'} (2: ×${r.speedup2 ?? '—'}); ${runs}; most requests at once ${worst}, refused ${r.budgetsKept ? 0 : 'some'}`,
+      pass: r.pass,
+    },
+  ];
+}
+
+function rowsOfBaseline(r: BaselineResult): Row[] {
+  return [
+    {
+      benchmark: 'baseline (naive script)',
+      target: `≥ ${BASELINE_SPEEDUP_TARGET}× its throughput at ≤ 1/100 of its API calls`,
+      result: `naive ${r.naive.usersPerSecond} users/s, ${r.naive.callsPerUser} calls/user (sample of ${r.naive.users}); Provision ${r.provision ? `${r.provision.usersPerSecond} users/s with ${r.provision.writers} writer(s), ${r.provision.callsPerUser} calls/user` : 'not measured'} → ×${r.speedup ?? '—'} throughput, ${r.callsRatio ?? '—'} of the calls`,
+      pass: r.pass,
+    },
+  ];
+}
+
 const written: string[] = [];
 const noSave = values['no-save'];
 const writeResult = (file: ResultFile): string => {
@@ -297,6 +344,99 @@ if (only.has('memory')) {
     );
     save('memory', sampler, machine, rowsOfMemory(memory), memory);
   });
+}
+
+if (only.has('writer-scaling') || only.has('baseline')) {
+  const model: ModelOverrides = {
+    ...(values['model-insert-base-ms'] ? { userInsertBaseMs: num('model-insert-base-ms') } : {}),
+    ...(values['model-insert-per-record-ms'] ? { userInsertPerRecordMs: num('model-insert-per-record-ms') } : {}),
+    ...(values['model-lock-per-overlap'] ? { lockPerOverlap: num('model-lock-per-overlap') } : {}),
+  };
+  let scaling: ScalingResult | null = null;
+  let scalingFrom = 'this run';
+  if (only.has('writer-scaling')) {
+    const machine = machineInfo();
+    const sampler = new ProcessSampler(() => ({}), 1000);
+    const scalingUsers = num('scaling-users');
+    scaling = await measureWriterScaling(
+      {
+        users: scalingUsers,
+        seed,
+        existingShare,
+        partitions,
+        writers: values.writers.split(',').map((w) => {
+          const n = Number(w);
+          if (!Number.isInteger(n) || n < 1) {
+            console.error(`--writers takes positive integers separated by commas (got '${values.writers}')`);
+            process.exit(2);
+          }
+          return n;
+        }),
+        syncIntervalMs,
+        timeoutMs: Math.max(600_000, scalingUsers * 120),
+        model,
+        ...(values['node-options'] ? { env: { NODE_OPTIONS: values['node-options'] } } : {}),
+      },
+      say,
+    );
+    sampler.stop();
+    save('writer-scaling', sampler, machine, rowsOfScaling(scaling), scaling);
+  } else {
+    const file = readResults().find((f) => f.benchmark === 'writer-scaling');
+    if (file) {
+      scaling = file.result as ScalingResult;
+      scalingFrom = `bench/results/writer-scaling.json of ${file.machine.date}`;
+    }
+  }
+  if (only.has('baseline')) {
+    const machine = machineInfo();
+    const sampler = new ProcessSampler(() => ({}), 1000);
+    const baseline = await measureBaseline(
+      { sampleUsers: num('baseline-users'), maxSeconds: num('baseline-seconds'), scaling, scalingFrom },
+      say,
+    );
+    sampler.stop();
+    save('baseline', sampler, machine, rowsOfBaseline(baseline), baseline);
+  }
+}
+
+if (only.has('busy-day')) {
+  const machine = machineInfo();
+  const sampler = new ProcessSampler(() => ({}), 1000);
+  const busy = await measureBusyDay(
+    {
+      users,
+      seed,
+      existingShare,
+      partitions,
+      changes: num('busy-changes'),
+      ratePerSecond: num('rate'),
+      startAfterShare: num('busy-start-after'),
+      syncIntervalMs,
+      model: {
+        ...(values['model-insert-base-ms'] ? { userInsertBaseMs: num('model-insert-base-ms') } : {}),
+        ...(values['model-lock-per-overlap'] ? { lockPerOverlap: num('model-lock-per-overlap') } : {}),
+      },
+    },
+    say,
+  );
+  sampler.stop();
+  const d = busy.latency.notified;
+  const ms = (v: number | null) => (v === null || !Number.isFinite(v) ? '∞' : `${Math.round(v)} ms`);
+  save(
+    'busy-day',
+    sampler,
+    machine,
+    [
+      {
+        benchmark: 'busy-day latency',
+        target: `p99 ≤ ${BUSY_DAY_TARGET_MS / 1000} s during a ${users.toLocaleString('en')}-user initial sync (realistic)`,
+        result: `p50 ${ms(d.p50)} · p95 ${ms(d.p95)} · p99 ${ms(d.p99)} · max ${ms(d.max)} (n=${d.n}, missed ${d.missed}; sync results still to come: ${busy.syncPendingAtStreamStart} at the start, ${busy.syncPendingAtStreamEnd} at the end)`,
+        pass: busy.pass,
+      },
+    ],
+    busy,
+  );
 }
 
 const all = readResults();
