@@ -19,6 +19,12 @@ describe('commandRefusal with the default mapping', () => {
     expect(commandRefusal(command({ fields: { IsFrozen: true } }), policy)).toBeUndefined();
   });
 
+  it('allows the durable link field when the mapping declares one, and only then', () => {
+    const linked = commandPolicy({ ...defaultMappingConfig(), link: { field: 'EntraObjectId__c' } });
+    expect(commandRefusal(command({ fields: { EntraObjectId__c: 'entra-1' } }), linked)).toBeUndefined();
+    expect(commandRefusal(command({ fields: { EntraObjectId__c: 'entra-1' } }), policy)).toMatch(/EntraObjectId__c/);
+  });
+
   it('refuses a field no mapping targets, in fields or in createFields, naming it', () => {
     expect(commandRefusal(command({ fields: { UserPermissionsModifyAllData: true } }), policy)).toBe(
       'The command sets "UserPermissionsModifyAllData", which no mapping targets',

@@ -23,7 +23,12 @@ const LIFECYCLE_FIELDS = ['IsActive', 'IsFrozen'] as const;
 /** The policy of a mapping configuration: its targets, role and permission-set rules, matching fields. */
 export function commandPolicy(mapping: MappingConfig): CommandPolicy {
   return {
-    fields: new Set([...mapping.mappings.map((m) => m.target), ...LIFECYCLE_FIELDS]),
+    // The durable link field: the mapper writes the Entra object id there on every create and match.
+    fields: new Set([
+      ...mapping.mappings.map((m) => m.target),
+      ...LIFECYCLE_FIELDS,
+      ...(mapping.link ? [mapping.link.field] : []),
+    ]),
     roles: new Set(mapping.roleRules.map((r) => r.role)),
     permissionSets: new Set(mapping.permissionSetRules.flatMap((r) => r.permissionSets)),
     matchingAttributes: new Set(
