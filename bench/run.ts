@@ -20,7 +20,16 @@ import {
 } from './lib/report.ts';
 import { ProcessSampler } from './lib/rss.ts';
 import { round } from './lib/stats.ts';
-import { MEMORY_TARGET_MB, type MemoryResult, measureMemory } from './memory.ts';
+import {
+  MEMORY_TARGET_MB,
+  type MemoryResult,
+  measureMemory,
+  measureStartupMemory,
+  type ProductionLaunch,
+  productionLaunch,
+  sourcesLaunch,
+  uptimeLine,
+} from './memory.ts';
 import { measureWriterScaling, type ScalingResult, SPEEDUP_TARGET } from './writer-scaling.ts';
 
 const NAMES = ['latency', 'initial-sync', 'api-calls', 'memory', 'writer-scaling', 'baseline', 'busy-day'] as const;
@@ -39,6 +48,8 @@ const { values } = parseArgs({
     'probe-timeout': { type: 'string', default: '20000' },
     'memory-users': { type: 'string', default: '100000' },
     'memory-timeout': { type: 'string', default: '540000' },
+    'memory-launch': { type: 'string', default: 'bundled' },
+    'no-startup': { type: 'boolean', default: false },
     idle: { type: 'string', default: '15' },
     'sync-interval': { type: 'string', default: '300000' },
     writers: { type: 'string', default: '1,2,4' },
@@ -72,6 +83,8 @@ if (values.help) {
   --probe-timeout MS     latency: how long an isolated role change is waited for (20000)
   --memory-users N       memory: tenant size (100000)
   --memory-timeout MS    memory: how long the 100,000-user sync may take (540000)
+  --memory-launch HOW    memory: bundled (the production image's command, default) | sources
+  --no-startup           memory: skip the RSS-at-start comparison of bundled and sources
   --idle S               memory: seconds sampled after the sync (15)
   --sync-interval MS     the ingestor's polling backstop (300000; notifications drive it)
   --writers 1,2,4        writer-scaling: writer replicas per run (realistic Salesforce model)
@@ -135,6 +148,7 @@ function loadOf(sampler: ProcessSampler): { min: number; mean: number; max: numb
 async function withPipeline<T>(
   tenantUsers: number,
   work: (bp: BenchPipeline, sampler: ProcessSampler) => Promise<T>,
+  launch?: ProductionLaunch,
 ): Promise<T> {
   say(`starting the pipeline with ${tenantUsers} users`);
   let sampler: ProcessSampler | undefined;
@@ -145,7 +159,12 @@ async function withPipeline<T>(
     partitions,
     syncIntervalMs,
     logLevel: 'info',
-    ...(serviceEnv ? { env: serviceEnv } : {}),
+    ...(serviceEnv || launch
+      ? {
+          env: Object.fromEntries(SERVICES.map((n) => [n, { ...launch?.env, ...serviceEnv?.[n] }])),
+        }
+      : {}),
+    ...(launch?.launch ? { launch: launch.launch } : {}),
     onStep: (m) => say(`  ${m}`),
     keep: values.keep,
   });
@@ -335,15 +354,26 @@ if (only.has('initial-sync') || only.has('api-calls') || only.has('latency')) {
 if (only.has('memory')) {
   const machine = machineInfo();
   const memoryUsers = num('memory-users');
-  await withPipeline(memoryUsers, async (bp, sampler) => {
-    const memory = await measureMemory(
-      bp,
-      sampler,
-      { users: memoryUsers, seed, existingShare, idleSeconds: num('idle'), timeoutMs: num('memory-timeout') },
-      say,
-    );
-    save('memory', sampler, machine, rowsOfMemory(memory), memory);
-  });
+  const uptimeBefore = uptimeLine();
+  const kind = values['memory-launch'];
+  if (kind !== 'bundled' && kind !== 'sources') throw new Error(`--memory-launch: bundled or sources, not ${kind}`);
+  const bundled = await productionLaunch(say);
+  const startup = values['no-startup'] ? null : await measureStartupMemory(bundled, say);
+  const launch = kind === 'bundled' ? bundled : sourcesLaunch;
+  await withPipeline(
+    memoryUsers,
+    async (bp, sampler) => {
+      const memory = await measureMemory(
+        bp,
+        sampler,
+        { users: memoryUsers, seed, existingShare, idleSeconds: num('idle'), timeoutMs: num('memory-timeout') },
+        say,
+        { launch, uptimeBefore, startup },
+      );
+      save('memory', sampler, machine, rowsOfMemory(memory), memory);
+    },
+    launch,
+  );
 }
 
 if (only.has('writer-scaling') || only.has('baseline')) {
