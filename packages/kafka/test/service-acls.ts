@@ -18,9 +18,15 @@ export const SERVICE_ACLS = {
     reads: ['provisioning.commands.v1'],
     groups: ['provision-writer'],
   },
-  // The audit records; it publishes nothing but the dead letters of the poison it reads.
+  // The audit records, publishes the lifecycle stream it derives from results, and the dead
+  // letters of the poison it reads.
   'provision-audit': {
-    writes: ['entra.directory.dlq.v1', 'provisioning.commands.dlq.v1', 'provisioning.results.dlq.v1'],
+    writes: [
+      'provisioning.lifecycle.v1',
+      'entra.directory.dlq.v1',
+      'provisioning.commands.dlq.v1',
+      'provisioning.results.dlq.v1',
+    ],
     reads: [
       'entra.directory.v1',
       'provisioning.commands.v1',
@@ -41,7 +47,7 @@ export async function createServiceAcls(admin: Admin, prefix = ''): Promise<void
     resourceType,
     resourceName: name,
     // Groups are prefixed: the mapper's `provision-mapper` and `provision-mapper-results`, the
-    // audit's `audit` and `audit-dead-letters`.
+    // audit's `audit`, `audit-dead-letters` and `audit-lifecycle`.
     resourcePatternType:
       resourceType === AclResourceTypes.GROUP ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
     principal: `User:${principal}`,
