@@ -28,6 +28,8 @@ export async function measureBaseline(
 ): Promise<BaselineResult> {
   const sim = await startSalesforceSim({ model: 'realistic' });
   try {
+    // Licences for every user of the sample (the default org has 100).
+    sim.admin.updateOrg(sim.orgId, { licences: { Salesforce: 100_000 } });
     const profileId = sim.admin.summary(sim.orgId).profiles.find((p) => p.name === 'Standard User')!.id;
     const conn = new Connection({ loginUrl: sim.loginUrl, version: '62.0' });
     await conn.login(sim.credentials.username, sim.credentials.password + sim.credentials.securityToken);
