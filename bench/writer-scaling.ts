@@ -21,6 +21,11 @@ export interface ScalingOptions {
   syncIntervalMs: number;
   timeoutMs: number;
   model: ModelOverrides;
+  /**
+   * The writer stage alone: the writers start only once the mapper has decided the whole sync (the
+   * commands wait on Kafka), and the clock starts when they are spawned.
+   */
+  backlog: boolean;
   env?: Record<string, string>;
 }
 
@@ -96,6 +101,7 @@ export async function measureWriterScaling(
       syncIntervalMs: options.syncIntervalMs,
       timeoutMs: options.timeoutMs,
       model: options.model,
+      backlog: options.backlog,
     },
     model,
     runs,
@@ -137,6 +143,18 @@ async function oneRun(
     sf.admin.resetRequestCounts();
     sf.admin.resetLoad(sf.orgId);
     const usedAtStart = sf.admin.summary(sf.orgId).apiUsage.used;
+    let spawnedAt: number | undefined;
+    if (options.backlog) {
+      await pipeline.stopService('writer');
+      for (;;) {
+        const s = await fetchSyncStatus(pipeline.auditUrl);
+        if (s.fullSync.state === 'completed' && s.progress.commandsIssued >= options.users) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      say(`  backlog: the mapper decided all ${options.users} users; starting ${writers} writer(s)`);
+      spawnedAt = Date.now();
+      void pipeline.startService('writer', { waitForReady: false });
+    }
     for (let i = 1; i < writers; i++) {
       extra.push(
         await startService('writer', pipeline.env.writer, {
@@ -167,7 +185,7 @@ async function oneRun(
       .filter(([k]) => k.includes('/query'))
       .reduce((a, [, v]) => a + v, 0);
     const summary = sf.admin.summary(sf.orgId);
-    const first = outcome.firstIssuedAt ?? bp.marks['service: ingestor']!;
+    const first = spawnedAt ?? outcome.firstIssuedAt ?? bp.marks['service: ingestor']!;
     const end = outcome.lastCompletedAt ?? Date.now();
     const writeSeconds = round((end - first) / 1000, 2);
     const written = outcome.created + outcome.matched + outcome.updated + outcome.deactivated + outcome.reactivated;

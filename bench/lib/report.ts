@@ -35,7 +35,16 @@ export function writeResult(file: ResultFile): string {
 
 export function readResults(): ResultFile[] {
   if (!existsSync(RESULTS_DIR)) return [];
-  const order = ['latency', 'initial-sync', 'api-calls', 'memory', 'writer-scaling', 'baseline', 'busy-day'];
+  const order = [
+    'latency',
+    'initial-sync',
+    'api-calls',
+    'memory',
+    'writer-scaling',
+    'writer-scaling-backlog',
+    'baseline',
+    'busy-day',
+  ];
   return readdirSync(RESULTS_DIR)
     .filter((f) => f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')) as ResultFile)
