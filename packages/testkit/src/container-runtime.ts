@@ -53,3 +53,32 @@ export async function detectContainerRuntime(
   }
   return undefined;
 }
+
+/**
+ * Whether the engine holds an image of `repository` (any tag), without pulling: used to run
+ * without testcontainers' reaper (Ryuk) where its image is absent and no registry can supply it.
+ */
+export function hasImage(runtime: ContainerRuntime, repository: string, timeoutMs = 2_000): Promise<boolean> {
+  const filters = encodeURIComponent(JSON.stringify({ reference: [repository] }));
+  return new Promise((resolve) => {
+    const req = request(
+      { ...runtime, path: `/images/json?filters=${filters}`, method: 'GET', timeout: timeoutMs },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        res.on('end', () => {
+          try {
+            resolve(res.statusCode === 200 && (JSON.parse(text) as unknown[]).length > 0);
+          } catch {
+            resolve(false);
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}

@@ -1,4 +1,15 @@
 import { freePort, KAFKA_VERSION } from '@provision/infra';
+import { type ContainerRuntime, hasImage } from './container-runtime.ts';
+
+/**
+ * The images: those docker-compose.yml runs (`./pnpmw containers build` builds them all locally
+ * where no registry answers), so one set serves the sandbox and the tests.
+ */
+export const CONTAINER_IMAGES = {
+  kafka: `apache/kafka:${KAFKA_VERSION}`,
+  redis: 'redis:8-alpine',
+  postgres: 'postgres:17',
+} as const;
 
 /** Settings of servers started in containers, and how to stop them. */
 export interface ContainerSettings {
@@ -13,11 +24,23 @@ export interface ContainerSettings {
  * found: it is heavy). Kafka runs the `apache/kafka` image of the version the local infrastructure
  * runs, KRaft single node, advertised on a host port chosen beforehand so clients can reach it.
  */
-export async function startContainers(which: {
-  kafka: boolean;
-  redis: boolean;
-  postgres: boolean;
-}): Promise<ContainerSettings> {
+export async function startContainers(
+  which: {
+    kafka: boolean;
+    redis: boolean;
+    postgres: boolean;
+  },
+  runtime?: ContainerRuntime,
+): Promise<ContainerSettings> {
+  // testcontainers removes what a test run leaves behind with its reaper container (Ryuk); where
+  // that image is absent (no registry to pull it from), run without it: stop() still removes ours.
+  if (
+    runtime &&
+    process.env['TESTCONTAINERS_RYUK_DISABLED'] === undefined &&
+    !(await hasImage(runtime, 'testcontainers/ryuk'))
+  ) {
+    process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
+  }
   const { GenericContainer, Wait } = await import('testcontainers');
   const started: { stop(): Promise<unknown> }[] = [];
   const settings: Omit<ContainerSettings, 'stop'> = {};
@@ -26,7 +49,7 @@ export async function startContainers(which: {
     tasks.push(
       (async () => {
         const port = await freePort();
-        const container = await new GenericContainer(`apache/kafka:${KAFKA_VERSION}`)
+        const container = await new GenericContainer(CONTAINER_IMAGES.kafka)
           .withExposedPorts({ container: 9092, host: port })
           .withEnvironment({
             KAFKA_NODE_ID: '1',
@@ -47,6 +70,8 @@ export async function startContainers(which: {
             KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
           })
           .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
+          // A JVM broker on a busy 2-core machine can take longer than testcontainers' 60 s.
+          .withStartupTimeout(180_000)
           .start();
         started.push(container);
         settings.KAFKA_BROKERS = `127.0.0.1:${port}`;
@@ -56,9 +81,10 @@ export async function startContainers(which: {
   if (which.redis) {
     tasks.push(
       (async () => {
-        const container = await new GenericContainer('redis:7-alpine')
+        const container = await new GenericContainer(CONTAINER_IMAGES.redis)
           .withExposedPorts(6379)
           .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
+          .withStartupTimeout(120_000)
           .start();
         started.push(container);
         settings.REDIS_URL = `redis://${container.getHost()}:${container.getMappedPort(6379)}`;
@@ -68,10 +94,11 @@ export async function startContainers(which: {
   if (which.postgres) {
     tasks.push(
       (async () => {
-        const container = await new GenericContainer('postgres:16-alpine')
+        const container = await new GenericContainer(CONTAINER_IMAGES.postgres)
           .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
           .withExposedPorts(5432)
           .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+          .withStartupTimeout(120_000)
           .start();
         started.push(container);
         settings.DATABASE_URL = `postgres://postgres@${container.getHost()}:${container.getMappedPort(5432)}/postgres`;

@@ -33,13 +33,17 @@ async function resolve(): Promise<Infrastructure> {
   const missing = names.filter((name) => !provided[name]);
   if (missing.length === 0) return { ...(provided as ConnectionSettings), sources };
 
-  if (await detectContainerRuntime()) {
+  const runtime = await detectContainerRuntime();
+  if (runtime) {
     const { startContainers } = await import('./containers.ts');
-    const containers = await startContainers({
-      kafka: missing.includes('KAFKA_BROKERS'),
-      redis: missing.includes('REDIS_URL'),
-      postgres: missing.includes('DATABASE_URL'),
-    });
+    const containers = await startContainers(
+      {
+        kafka: missing.includes('KAFKA_BROKERS'),
+        redis: missing.includes('REDIS_URL'),
+        postgres: missing.includes('DATABASE_URL'),
+      },
+      runtime,
+    );
     process.once('beforeExit', () => void containers.stop());
     for (const name of missing) sources[name] = 'containers';
     const { stop: _stop, ...settings } = containers;

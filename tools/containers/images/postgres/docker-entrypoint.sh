@@ -14,7 +14,7 @@ if [ "${1:-}" = "postgres" ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   rm -f "$pwfile"
   printf 'host all all all %s\n' "$auth" >> "$PGDATA/pg_hba.conf"
   # A server on the socket only, to create the database, as the official image does.
-  pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start
   if [ "$db" != "postgres" ]; then
     psql -v ON_ERROR_STOP=1 --username "$user" --dbname postgres -q -c "CREATE DATABASE \"$db\""
   fi
