@@ -24,8 +24,22 @@ export function gauge(
   name: string,
   help: string,
   labelNames: readonly string[] = [],
+  /** Read at each scrape (a value another store holds, such as a Redis set's size). */
+  read?: () => Promise<number>,
 ): Gauge<string> {
-  return new Gauge({ name, help, labelNames: [...labelNames], registers: [registry] });
+  return new Gauge({
+    name,
+    help,
+    labelNames: [...labelNames],
+    registers: [registry],
+    ...(read
+      ? {
+          async collect() {
+            this.set(await read());
+          },
+        }
+      : {}),
+  });
 }
 
 export function histogram(

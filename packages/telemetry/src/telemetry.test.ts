@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { counter, createLogger, createMetrics, startTracing } from './index.ts';
+import { counter, createLogger, createMetrics, gauge, startTracing } from './index.ts';
 
 function capture() {
   const stream = new PassThrough();
@@ -35,6 +35,17 @@ describe('createMetrics', () => {
     const text = await registry.metrics();
     expect(text).toMatch(/provision_commands_total\{action="create",service="mapper"\} 3/);
     expect(text).toMatch(/process_resident_memory_bytes/);
+  });
+});
+
+describe('gauge', () => {
+  it('reads its value at each scrape when given a reader', async () => {
+    const registry = createMetrics('mapper');
+    let staged = 3;
+    gauge(registry, 'test_staged', 'held back', [], async () => staged);
+    expect(await registry.metrics()).toMatch(/^test_staged{service="mapper"} 3$/m);
+    staged = 0;
+    expect(await registry.metrics()).toMatch(/^test_staged{service="mapper"} 0$/m);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Initiator } from '@provision/events';
 import type { DecideOptions, MappingConfig } from '@provision/mapping';
-import { counter, type Logger, type Registry } from '@provision/telemetry';
+import { counter, gauge, type Logger, type Registry } from '@provision/telemetry';
 import { createBatchProcessor } from './domain/batch-processor.ts';
 import type { GuardCounter, GuardPolicy } from './domain/deactivation-guard.ts';
 import { createResultRecorder, DEFAULT_RETRY, type RetryPolicy } from './domain/result-recorder.ts';
@@ -31,6 +31,13 @@ export interface MapperDeps {
 export function buildService(deps: MapperDeps) {
   const commands = counter(deps.metrics, 'provision_mapper_commands_total', 'Commands emitted', ['action']);
   const syncs = counter(deps.metrics, 'provision_mapper_full_sync_partitions_total', 'Full-sync partitions completed');
+  gauge(
+    deps.metrics,
+    'provision_mapper_guard_staged',
+    'Deactivations the guard holds back, waiting for an admin (shared by every mapper replica)',
+    [],
+    async () => (await deps.guard.staged()).length,
+  );
   const memoryLost = counter(
     deps.metrics,
     'provision_mapper_memory_lost_total',
