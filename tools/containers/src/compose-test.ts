@@ -179,7 +179,8 @@ export async function composeTest(log: Log, options: { short: boolean; keep: boo
         mailNickname: nick,
         accountEnabled: true,
       });
-      await graph('POST', '/__admin/assignments', { principalId: user['id'] });
+      // A profile role (roles-import made the org's profiles the app's roles); Default Access is out of scope.
+      await graph('POST', '/__admin/assignments', { principalId: user['id'], role: 'Standard User' });
       return { id: String(user['id']), mail: `${nick}@${domain}` };
     };
     const onDemand = async (userId: string) => {
