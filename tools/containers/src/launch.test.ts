@@ -14,6 +14,7 @@ describe('the production launch', () => {
     for (const flag of serviceNodeFlags().filter((f) => !f.startsWith('--max-old-space-size'))) {
       expect(line).toContain(flag);
     }
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's parameter expansion, as the entrypoint writes it
     expect(line).toContain('--max-old-space-size=${NODE_MAX_OLD_SPACE_MB:-96}');
     const args = serviceArgs('writer', '/app');
     expect(args.at(-1)).toBe('/app/services/writer/src/main.mjs');
