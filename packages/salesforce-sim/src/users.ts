@@ -190,8 +190,8 @@ function indexUnique(org: Org, id: string, before: Row | null, after: Row | null
   }
   for (const [f, value] of after ? uniqueEntries(org, after) : []) {
     const key = f.name.toLowerCase();
-    let index = org.uniqueValues.get(key);
-    if (!index) org.uniqueValues.set(key, (index = new Map()));
+    const index = org.uniqueValues.get(key) ?? new Map<string, string>();
+    org.uniqueValues.set(key, index);
     index.set(value, id);
   }
 }

@@ -74,7 +74,7 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
 
   async acquire(): Promise<ConcurrencySlot> {
     const lease = randomUUID();
-    for (let waited = 0; ; waited++) {
+    for (let _waited = 0; ; _waited++) {
       const [taken, limit, inFlight] = (await this.#redis.eval(
         ACQUIRE,
         2,
