@@ -385,25 +385,24 @@ describe('k8s/', () => {
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
 
-  it('builds on node:24-slim with the project’s pnpm, installs production dependencies from the lockfile, runs as non-root', () => {
+  it('builds on node:24-slim with the project’s pnpm, bundles from the lockfile’s production dependencies, runs as non-root', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-slim$/m);
     const packageManager = JSON.parse(read('package.json'))['packageManager'] as string;
-    expect(dockerfile).toContain(`npm install --global --no-audit --no-fund ${packageManager}`);
-    expect(dockerfile).toMatch(/pnpm install --offline --frozen-lockfile --prod/);
+    expect(dockerfile).toContain(`npm install --global --no-audit --no-fund --loglevel=error ${packageManager}`);
+    expect(dockerfile).toMatch(/pnpm install --frozen-lockfile --prod/);
     expect(dockerfile).toMatch(/^USER node$/m);
-    // Only the production dependencies of what the image runs (never the test kit's vitest).
+    // Only the production dependencies of what the image runs (never the test kit's vitest), bundled.
     for (const name of [...SERVICES, 'cli', 'graph-sim', 'salesforce-sim']) {
-      expect(dockerfile).toContain(`--filter-prod "@provision/${name}..."`);
+      expect(dockerfile).toContain(`--filter "@provision/${name}..."`);
     }
+    expect(dockerfile).toMatch(/tools\/containers\/src\/cli\.ts bundle --out \/app/);
+    expect(dockerfile).toContain('COPY tools/containers/image/entrypoint.sh /usr/local/bin/provision-entrypoint');
   });
 
   it('its entrypoint refuses to start without a service, naming the choices', () => {
-    const script = /COPY --chmod=755 <<'SH' \/usr\/local\/bin\/provision-entrypoint\n([\s\S]*?)\nSH\n/.exec(
-      dockerfile,
-    )?.[1];
-    expect(script).toBeDefined();
+    const script = read('tools/containers/image/entrypoint.sh');
     const path = join(mkdtempSync(join(tmpdir(), 'provision-entrypoint-')), 'entrypoint.sh');
-    writeFileSync(path, script!);
+    writeFileSync(path, script);
     const none = spawnSync('sh', [path], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('set SERVICE (ingestor, mapper, writer or audit)');
