@@ -146,6 +146,36 @@ describe('decide', () => {
     }
   });
 
+  it('settles two roles as the multipleRoles policy of the mapping says: precedence, refuse', () => {
+    const user = entraUser({ memberOf: [SALES_GROUP, ADMINS_GROUP] });
+    const assignments = [
+      viaGroup(SALES_GROUP, 'Standard User'),
+      viaGroup(ADMINS_GROUP, 'System Administrator', ADMIN_ROLE_ID),
+    ];
+    const precedence = withYaml(`multipleRoles:
+  policy: precedence
+  precedence: [System Administrator, Standard User]
+`);
+    const created = decide(user, assignments, null, precedence);
+    expect(created.action).toBe('create');
+    expect(created.fields['ProfileName']).toBe('System Administrator');
+    expect(created.reasons.find((r) => r.code === 'role-precedence')).toMatchObject({
+      severity: 'warning',
+      message: expect.stringContaining('"System Administrator" wins by multipleRoles.precedence over "Standard User"'),
+    });
+    const moved = decide(user, assignments, salesforceUser(), precedence);
+    expect(moved.action).toBe('update');
+    expect(moved.fields).toEqual({ ProfileName: 'System Administrator' });
+
+    const refuse = withYaml('multipleRoles: { policy: refuse }');
+    const active = decide(user, assignments, salesforceUser(), refuse);
+    expect(active).toMatchObject({ action: 'disable', inScope: false, fields: { IsActive: false } });
+    expect(active.reasons.find((r) => r.code === 'role-refused')?.message).toContain('policy: refuse');
+    const missing = decide(user, assignments, null, refuse);
+    expect(missing.action).toBe('skip');
+    expect(codes(missing)).toContain('role-refused');
+  });
+
   it('keeps a user holding only Default Access out of scope, with the reason', () => {
     const created = decide(entraUser(), [direct(null)], null, config);
     expect(created.action).toBe('skip');

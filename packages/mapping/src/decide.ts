@@ -28,8 +28,11 @@ import type {
  *   already inactive or never provisioned → `skip`; not known to Salesforce but possibly there
  *   (`options.mayExist`: a command's outcome is unknown) → `disable`, which the writer resolves by
  *   link or matching attribute;
- * - two distinct roles → `skip` with a `role-conflict` error: the user is left as is until an admin
- *   fixes the assignments (disabling someone for an admin's mistake would lock them out).
+ * - two distinct roles → under `multipleRoles.policy: conflict` (the default, Entra's) `skip` with a
+ *   `role-conflict` error: the user is left as is until an admin fixes the assignments (disabling
+ *   someone for an admin's mistake would lock them out); under `precedence` the first listed role
+ *   wins (a `role-precedence` warning names the others); under `refuse` the user is out of scope
+ *   (`role-refused`), so deprovisioned like any other.
  */
 export function decide(
   user: EntraUser,

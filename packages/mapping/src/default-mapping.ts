@@ -92,6 +92,15 @@ mappings:
   # - target: CommunityNickname
   #   source: mailNickname
   #   apply: onCreate
+# A user holding two or more distinct app roles (profiles): conflict (Entra's behaviour: the user is
+# left as is and the conflict logged as an error), precedence (the first role of the list the user
+# holds wins; the others are named in a warning) or refuse (the user is out of scope: never created,
+# deactivated if in Salesforce, until one role remains).
+multipleRoles:
+  policy: conflict
+#  policy: precedence
+#  precedence: [System Administrator, Standard User]
+
 # Salesforce role (UserRole.Name) from group membership: the first rule whose group the user is a
 # direct member of wins. Provision clears only a role it set itself.
 roleRules: []

@@ -39,7 +39,7 @@ export function scopeOf(
   if (attributeOf(user.attributes, 'accountEnabled') === false) {
     out.push(reason('account-disabled', 'The user is disabled in Entra (accountEnabled is false)'));
   }
-  const resolution = resolveRole(user, assignments);
+  const resolution = resolveRole(user, assignments, config.multipleRoles);
   const allUsers = config.scope === 'allUsers';
   if (!allUsers && resolution.kind === 'unassigned') {
     out.push(
@@ -54,6 +54,7 @@ export function scopeOf(
       ),
     );
   }
+  if (resolution.kind === 'refused') out.push({ code: 'role-refused', severity: 'error', message: resolution.message });
   const filters = evaluateScopingFilters(config.scopingFilters, user.attributes);
   if (!filters.passed) out.push(reason('scoping-filter', `The user fails the scoping filters: ${filters.explanation}`));
   if (out.length > 0) return { inScope: false, blocked: false, role: roleOf(resolution), reasons: out };
@@ -75,6 +76,15 @@ export function scopeOf(
   ];
   if (resolution.kind === 'role') {
     inScope.push(reason('role-resolved', `Role "${resolution.role}" from ${resolution.via.join(', ')}`, 'ProfileName'));
+  }
+  if (resolution.kind === 'role' && resolution.overruled && resolution.overruled.length > 0) {
+    const lost = resolution.overruled.map((r) => `"${r.role}" (${r.via.join(', ')})`).join(', ');
+    inScope.push({
+      code: 'role-precedence',
+      severity: 'warning',
+      field: 'ProfileName',
+      message: `The user holds more than one app role; "${resolution.role}" wins by multipleRoles.precedence over ${lost}`,
+    });
   }
   return { inScope: true, blocked: false, role: roleOf(resolution), reasons: inScope };
 }

@@ -35,7 +35,9 @@ export { FIELD_MAX_LENGTHS, REQUIRED_ON_CREATE } from './field-checks.ts';
 export {
   DEFAULT_ACCESS_ROLE_ID,
   effectiveAssignments,
+  type HeldRole,
   isDefaultAccess,
+  type MultipleRolesPolicy,
   type RoleResolution,
   resolveRole,
 } from './roles.ts';

@@ -62,3 +62,46 @@ describe('resolveRole', () => {
     expect(resolveRole(user, a)).toEqual(resolveRole(user, [...a].reverse()));
   });
 });
+
+describe('resolveRole under the multipleRoles policy', () => {
+  const user = entraUser({ memberOf: [SALES_GROUP, ADMINS_GROUP] });
+  const both = [viaGroup(SALES_GROUP, 'Standard User'), viaGroup(ADMINS_GROUP, 'System Administrator', ADMIN_ROLE_ID)];
+
+  it('lets the first listed role win under precedence, naming the role that lost', () => {
+    const r = resolveRole(user, both, { policy: 'precedence', precedence: ['Standard User', 'System Administrator'] });
+    expect(r).toEqual({
+      kind: 'role',
+      role: 'Standard User',
+      via: [`group ${SALES_GROUP}`],
+      overruled: [{ role: 'System Administrator', via: [`group ${ADMINS_GROUP}`] }],
+    });
+    const reversed = resolveRole(user, both, {
+      policy: 'precedence',
+      precedence: ['System Administrator', 'Standard User'],
+    });
+    expect(reversed).toMatchObject({ kind: 'role', role: 'System Administrator' });
+  });
+
+  it('lets a listed role win over an unlisted one, and reports a conflict when none is listed', () => {
+    expect(resolveRole(user, both, { policy: 'precedence', precedence: ['System Administrator'] })).toMatchObject({
+      kind: 'role',
+      role: 'System Administrator',
+    });
+    const none = resolveRole(user, both, { policy: 'precedence', precedence: ['Chatter Free User'] });
+    expect(none.kind).toBe('conflict');
+    if (none.kind === 'conflict') expect(none.message).toContain('None of these roles is in multipleRoles.precedence');
+  });
+
+  it('refuses two roles under refuse, naming both', () => {
+    const r = resolveRole(user, both, { policy: 'refuse', precedence: [] });
+    expect(r.kind).toBe('refused');
+    if (r.kind === 'refused') expect(r.message).toMatch(/"Standard User".*"System Administrator".*policy: refuse/);
+  });
+
+  it('leaves a single role alone whatever the policy', () => {
+    for (const policy of ['conflict', 'precedence', 'refuse'] as const) {
+      const r = resolveRole(user, [both[0] as (typeof both)[number]], { policy, precedence: ['System Administrator'] });
+      expect(r).toEqual({ kind: 'role', role: 'Standard User', via: [`group ${SALES_GROUP}`] });
+    }
+  });
+});

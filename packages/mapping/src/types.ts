@@ -71,6 +71,8 @@ export const REASON_CODES = [
   'default-access',
   'role-resolved',
   'role-conflict',
+  'role-precedence',
+  'role-refused',
   'scoping-filter',
   'soft-deleted',
   'account-disabled',

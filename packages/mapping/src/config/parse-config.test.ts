@@ -47,6 +47,23 @@ describe('parseMappingConfig', () => {
     );
   });
 
+  it('takes a multipleRoles policy, and says where its precedence list is wrong', () => {
+    const ok = parseMappingConfig(minimal('multipleRoles:\n  policy: precedence\n  precedence: [A, B]\n'));
+    expect(ok.ok && ok.config.multipleRoles).toEqual({ policy: 'precedence', precedence: ['A', 'B'] });
+    const byDefault = parseMappingConfig(minimal());
+    expect(byDefault.ok && byDefault.config.multipleRoles).toEqual({ policy: 'conflict', precedence: [] });
+    expect(lines(minimal('multipleRoles:\n  policy: precedence\n'))).toEqual([
+      'multipleRoles.precedence (line 7): policy "precedence" needs the app roles in order, highest first (e.g. [System Administrator, Standard User])',
+    ]);
+    expect(lines(minimal('multipleRoles:\n  policy: refuse\n  precedence: [A]\n'))).toEqual([
+      'multipleRoles.precedence (line 8): a precedence list is used only with policy "precedence" (the policy is "refuse")',
+    ]);
+    expect(lines(minimal('multipleRoles:\n  policy: precedence\n  precedence: [A, B, A]\n'))).toEqual([
+      'multipleRoles.precedence[2] (line 8): "A" is listed twice (also at precedence[0])',
+    ]);
+    expect(lines(minimal('multipleRoles:\n  policy: highest\n'))[0]).toMatch(/^multipleRoles\.policy \(line 7\)/);
+  });
+
   it('reads JSON as well as YAML', () => {
     const json = JSON.stringify({
       version: 1,

@@ -105,6 +105,20 @@ export const MappingConfigSchema = z.strictObject({
   /** Check LocaleSidKey, LanguageLocaleKey, TimeZoneSidKey and EmailEncodingKey against Salesforce's values. */
   validatePicklists: z.boolean().default(true),
   mappings: z.array(AttributeMappingSchema).min(1),
+  /**
+   * What a user holding two or more distinct app roles (two profiles) gets. `conflict` (Entra's
+   * behaviour): the user is left as is and the conflict is reported. `precedence`: the first role of
+   * `precedence` the user holds wins, the others are named in the log (a user holding none of the
+   * listed roles is still a conflict). `refuse`: the user is treated as out of scope — never created,
+   * deactivated if in Salesforce — until one role remains.
+   */
+  multipleRoles: z
+    .strictObject({
+      policy: z.enum(['conflict', 'precedence', 'refuse']).default('conflict'),
+      /** App role values (profile names), highest precedence first; `policy: precedence` only. */
+      precedence: z.array(z.string().min(1)).default([]),
+    })
+    .default({ policy: 'conflict', precedence: [] }),
   /** Salesforce role from group membership; the first matching rule wins. */
   roleRules: z.array(RoleRuleSchema).default([]),
   /** Permission sets from group membership; every matching rule adds its sets. */

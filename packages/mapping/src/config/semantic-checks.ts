@@ -27,6 +27,40 @@ export function semanticChecks(raw: unknown): ConfigProblem[] {
   if (Array.isArray(raw['scopingFilters'])) problems.push(...checkFilters(raw['scopingFilters']));
   if (isRecord(raw['link']) && Array.isArray(raw['mappings']))
     problems.push(...checkLink(raw['link'], raw['mappings']));
+  if (isRecord(raw['multipleRoles'])) problems.push(...checkMultipleRoles(raw['multipleRoles']));
+  return problems;
+}
+
+/** `precedence` needs its ordered list, and the list names each role once; the other policies take none. */
+function checkMultipleRoles(policy: Raw): ConfigProblem[] {
+  const list = Array.isArray(policy['precedence']) ? policy['precedence'] : [];
+  if (policy['policy'] === 'precedence' && list.length === 0) {
+    return [
+      error(
+        ['multipleRoles', 'precedence'],
+        'policy "precedence" needs the app roles in order, highest first (e.g. [System Administrator, Standard User])',
+      ),
+    ];
+  }
+  if (policy['policy'] !== 'precedence' && list.length > 0) {
+    return [
+      error(
+        ['multipleRoles', 'precedence'],
+        `a precedence list is used only with policy "precedence" (the policy is "${String(policy['policy'] ?? 'conflict')}")`,
+      ),
+    ];
+  }
+  const seen = new Map<string, number>();
+  const problems: ConfigProblem[] = [];
+  list.forEach((role, i) => {
+    if (typeof role !== 'string') return;
+    const first = seen.get(role);
+    if (first !== undefined) {
+      problems.push(
+        error(['multipleRoles', 'precedence', i], `"${role}" is listed twice (also at precedence[${first}])`),
+      );
+    } else seen.set(role, i);
+  });
   return problems;
 }
 
