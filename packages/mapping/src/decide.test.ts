@@ -176,6 +176,38 @@ describe('decide', () => {
     expect(codes(missing)).toContain('role-refused');
   });
 
+  it('gives a B2B guest the username Entra gives: alias@theirdomain, not the #EXT# UPN', () => {
+    const guest = entraUser({
+      attributes: {
+        userPrincipalName: 'ada_lovelace_fabrikam.com#EXT#@contoso.onmicrosoft.com',
+        mail: 'ada@fabrikam.com',
+      },
+    });
+    const d = decide(guest, standard, null, config);
+    expect(d.action).toBe('create');
+    expect(d.fields['Username']).toBe('ada_lovelace@fabrikam.com');
+    expect(d.matchingKey).toEqual({ attribute: 'Username', value: 'ada_lovelace@fabrikam.com' });
+    const federated = withYaml(`mappings:
+  - { target: Username, source: userPrincipalName, matchingPrecedence: 1 }
+  - { target: FederationIdentifier, source: userPrincipalName }
+  - { target: CommunityNickname, expression: 'Replace([originalUserPrincipalName], "#EXT#", , , "", , )' }
+  - { target: LastName, source: surname }
+`);
+    const f = decide(guest, standard, null, federated);
+    expect(f.fields).toMatchObject({
+      Username: 'ada_lovelace@fabrikam.com',
+      FederationIdentifier: 'ada_lovelace@fabrikam.com',
+      CommunityNickname: 'ada_lovelace_fabrikam.com@contoso.onmicrosoft.com',
+    });
+    const member = decide(
+      entraUser({ attributes: { userPrincipalName: 'grace_hopper@contoso.com' } }),
+      standard,
+      null,
+      config,
+    );
+    expect(member.fields['Username']).toBe('grace_hopper@contoso.com');
+  });
+
   it('keeps a user holding only Default Access out of scope, with the reason', () => {
     const created = decide(entraUser(), [direct(null)], null, config);
     expect(created.action).toBe('skip');

@@ -173,14 +173,40 @@ export function matchingKeys(user: EntraUser, config: MappingConfig, options: De
 /**
  * The source expressions read: Graph's attributes plus what Entra computes — `IsSoftDeleted` (true
  * when the user is out of scope for any reason, reference §2.5), `appRoleAssignments` (the resolved
- * role) and `objectId`.
+ * role), `objectId`, and for a B2B guest the UPN as Entra gives it to mappings (`guestSourceUpn`)
+ * with the raw one as `originalUserPrincipalName`.
  */
 export function expressionSource(user: EntraUser, role: string | null, isSoftDeleted: boolean): AttributeSource {
   return {
     objectId: user.id,
     ...user.attributes,
+    ...guestSourceUpn(user.attributes),
     IsSoftDeleted: isSoftDeleted,
     appRoleAssignments: role === null ? [] : [role],
+  };
+}
+
+const GUEST_UPN = /^(.*)_([^_]+)#EXT#@[^@]+$/i;
+
+/**
+ * A B2B guest's UPN (`alias_theirdomain#EXT#@yourdomain`) is not a usable Salesforce username: `#`
+ * and the inviting tenant's domain. As Entra does when `userPrincipalName` is a mapping's source
+ * (reference §2.1), the mapping sees `alias@theirdomain` — the guest's own address, hence a valid
+ * username and FederationIdentifier — and the raw value as `originalUserPrincipalName`. The last `_`
+ * before `#EXT#` is the one Entra put in place of the `@`. Other users: nothing changes.
+ */
+export function guestSourceUpn(attributes: EntraUser['attributes']): Record<string, string> {
+  const raw = attributeOf(attributes, 'userPrincipalName');
+  if (typeof raw !== 'string') return {};
+  const guest = GUEST_UPN.exec(raw);
+  if (!guest) return {};
+  // Every spelling of the attribute is replaced (names are case-insensitive).
+  const upn = `${guest[1]}@${guest[2]}`;
+  const spellings = Object.keys(attributes).filter((k) => k.toLowerCase() === 'userprincipalname');
+  return {
+    ...Object.fromEntries(spellings.map((k) => [k, upn])),
+    userPrincipalName: upn,
+    originalUserPrincipalName: raw,
   };
 }
 
