@@ -208,6 +208,16 @@ describe('decide', () => {
     expect(member.fields['Username']).toBe('grace_hopper@contoso.com');
   });
 
+  it('keeps a username the writer suffixed after a collision in another org (usernameCollision)', () => {
+    const suffixed = salesforceUser({ Username: 'ada.lovelace@contoso.com.acme' });
+    const withSuffix = withYaml('usernameCollision: { suffix: .acme }');
+    expect(decide(entraUser(), standard, suffixed, withSuffix).action).toBe('skip');
+    // Without the rule the suffixed username is a difference to correct; another suffix too.
+    expect(decide(entraUser(), standard, suffixed, config).fields).toEqual({ Username: 'Ada.Lovelace@contoso.com' });
+    const other = salesforceUser({ Username: 'ada.lovelace@contoso.com.other' });
+    expect(decide(entraUser(), standard, other, withSuffix).fields).toEqual({ Username: 'Ada.Lovelace@contoso.com' });
+  });
+
   it('keeps a user holding only Default Access out of scope, with the reason', () => {
     const created = decide(entraUser(), [direct(null)], null, config);
     expect(created.action).toBe('skip');

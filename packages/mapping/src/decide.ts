@@ -62,6 +62,12 @@ export function decide(
     return result('create', desired.createFields, null, desired, key, { add: desired.permissionSets, remove: [] }, []);
   }
   const fields = diffFields(desired.updateFields, current);
+  // A username Provision suffixed because another org held it (usernameCollision) is the user's username.
+  const suffix = config.usernameCollision?.suffix;
+  const wanted = desired.updateFields['Username'];
+  if (suffix && typeof wanted === 'string' && sameValue('Username', `${wanted}${suffix}`, current['Username'])) {
+    delete fields['Username'];
+  }
   const granted = options.granted ?? {};
   if (desired.updateFields['UserRoleName'] === undefined && granted.userRole) {
     // Additive rules: Provision clears a role only when it is the one Provision set.

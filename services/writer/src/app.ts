@@ -50,6 +50,8 @@ export interface WriterSettings {
   readonly maxLingerMs?: number;
   readonly valuesPerQuery: number;
   readonly quarantine: QuarantineSettings;
+  /** The mapping's usernameCollision suffix (unset: a username another org holds fails the create). */
+  readonly usernameSuffix?: string | undefined;
 }
 
 export interface WriterDeps {
@@ -96,6 +98,7 @@ export function buildService(deps: WriterDeps): WriterService {
     clock: deps.clock,
     dryRun: deps.settings.dryRun,
     valuesPerQuery: deps.settings.valuesPerQuery,
+    usernameSuffix: deps.settings.usernameSuffix,
     observer,
     ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
   };

@@ -243,6 +243,40 @@ describe('writeBatch', () => {
     expect(directory.count('create')).toBe(1);
   });
 
+  it('creates a user whose username another org holds with the usernameCollision suffix, a warning saying so, and then keeps it', async () => {
+    const { directory, links, deps } = setup();
+    const suffixed = { ...deps, usernameSuffix: '.acme' };
+    directory.takenElsewhere.add('user21@contoso.com');
+    const results = await writeBatch([aCommand({ n: 20 }), aCommand({ n: 21 })], suffixed);
+    expect(results.map((r) => [r.status, r.error?.code ?? null])).toEqual([
+      ['success', null],
+      ['warning', 'SalesforceUsernameSuffixed'],
+    ]);
+    expect(results[1]?.error?.message).toContain('user21@contoso.com.acme');
+    expect(results[1]?.modifiedProperties).toContainEqual({ name: 'Username', newValue: 'user21@contoso.com.acme' });
+    const created = [...directory.users.values()].map((u) => u['Username']).sort();
+    expect(created).toEqual(['user20@contoso.com', 'user21@contoso.com.acme']);
+    expect(directory.calls.filter((c) => c.operation === 'create').map((c) => c.size)).toEqual([2, 1]);
+
+    // The next change finds the suffixed user, by link or (link lost) by the suffixed username, and
+    // does not try to take the plain username back.
+    links.links.clear();
+    const again = await writeBatch([aCommand({ n: 21, action: 'update', fields: { Title: 'Engineer' } })], suffixed);
+    expect(again[0]).toMatchObject({ status: 'success', linkedBy: 'matched', salesforceId: results[1]?.salesforceId });
+    expect(again[0]?.modifiedProperties.map((m) => m.name)).toEqual(['Title']);
+    expect(directory.users.size).toBe(2);
+  });
+
+  it('fails a username another org holds as before when no suffix is configured, or when it is already suffixed', async () => {
+    const { directory, deps } = setup();
+    directory.takenElsewhere.add('user21@contoso.com.acme');
+    const command = aCommand({ n: 21 });
+    const taken = { ...command, fields: { ...command.fields, Username: 'user21@contoso.com.acme' } };
+    const results = await writeBatch([taken], { ...deps, usernameSuffix: '.acme' });
+    expect(results[0]?.error?.code).toBe('SalesforceDuplicateUserName');
+    expect(directory.count('create')).toBe(1);
+  });
+
   it('previews in dry run: no write, status skipped, the matched Id and the diff against the real record', async () => {
     const { directory, links, deps } = setup({ dryRun: true });
     const existing = aCommand({ n: 30 });

@@ -16,6 +16,7 @@ import type {
   SalesforceUser,
   SaveOutcome,
 } from './domain/ports.ts';
+import { recommendedActionFor } from './domain/recommended-actions.ts';
 import { resultOf, roundsOf } from './domain/result.ts';
 import { resolveUsers } from './resolve-users.ts';
 
@@ -35,6 +36,11 @@ export interface BatchWriterDeps {
   readonly observer?: WriterObserver;
   /** How many calls may run at once (shared by the fleet, adapting to Salesforce); unset: no limit. */
   readonly concurrency?: ConcurrencyLimiter;
+  /**
+   * The mapping's usernameCollision suffix: a create refused because another org holds the username
+   * is made again with the suffix appended (a warning in the log), and such users are found suffixed.
+   */
+  readonly usernameSuffix?: string | undefined;
 }
 
 /**
@@ -124,6 +130,8 @@ interface Written {
   readonly modified: readonly ModifiedProperty[];
   /** Created in this attempt: it holds no permission set yet. */
   readonly newUser: boolean;
+  /** Written, but not as the command asked: the result is a `warning` that says how. */
+  readonly notice?: ResultError;
 }
 
 class BatchRun {
@@ -135,6 +143,7 @@ class BatchRun {
   private readonly recordsPerCall: number;
   private readonly valuesPerQuery: number;
   private readonly policy: RetryPolicy;
+  private readonly planOptions: { readonly usernameSuffix?: string | undefined };
 
   constructor(deps: BatchWriterDeps) {
     this.deps = deps;
@@ -142,6 +151,7 @@ class BatchRun {
     this.recordsPerCall = Math.min(MAX_RECORDS_PER_CALL, deps.recordsPerCall ?? MAX_RECORDS_PER_CALL);
     this.valuesPerQuery = deps.valuesPerQuery ?? 500;
     this.policy = deps.retryPolicy ?? SALESFORCE_POLICY;
+    this.planOptions = { usernameSuffix: deps.usernameSuffix };
   }
 
   async round(commands: readonly ProvisioningCommandV1[]): Promise<void> {
@@ -191,17 +201,21 @@ class BatchRun {
   private async attempt(pending: readonly Pending[], attempt: number): Promise<Retry[]> {
     const active = pending.filter((p) => {
       if (p.command.action !== 'skip') return true;
-      this.finishPlan(p, attempt, planCommand(p.command, { kind: 'none' }));
+      this.finishPlan(p, attempt, planCommand(p.command, { kind: 'none' }, this.planOptions));
       return false;
     });
     if (active.length === 0) return [];
     const resolutions = await resolveUsers(
       active.map((p) => p.command),
-      { links: this.deps.links, query: (attribute, values, fields) => this.query(attribute, values, fields) },
+      {
+        links: this.deps.links,
+        query: (attribute, values, fields) => this.query(attribute, values, fields),
+        usernameSuffix: this.deps.usernameSuffix,
+      },
     );
     const plans = active.map((p) => ({
       p,
-      plan: planCommand(p.command, resolutions.get(p.command) ?? { kind: 'none' }),
+      plan: planCommand(p.command, resolutions.get(p.command) ?? { kind: 'none' }, this.planOptions),
     }));
 
     // Matched users are linked at once: the link is true whatever happens next.
@@ -234,26 +248,16 @@ class BatchRun {
     await this.previewSets(previews, attempt);
 
     const retry: Retry[] = [];
+    const collided: typeof creates = [];
     // The calls of one round run at once, as many as the concurrency budget lets through: each
     // user is in one chunk only, so they are independent.
     await settleAll(
-      chunks(creates, this.recordsPerCall).map(async (chunk) => {
-        const outcomes = await this.call('create', chunk.length, () =>
-          this.deps.directory.createUsers(chunk.map((c) => c.fields)),
-        );
-        const links = new Map<string, string>();
-        chunk.forEach((c, i) => {
-          const outcome = outcomes[i];
-          if (outcome?.ok) links.set(c.p.command.userId, outcome.id);
-        });
-        if (links.size > 0) await this.deps.links.setMany(links);
-        chunk.forEach((c, i) => {
-          const outcome = outcomes[i];
-          if (outcome?.ok)
-            this.writtenOrDone(written, attempt, this.written(c.p, outcome.id, 'created', c.plan.modified, true));
-          else this.recordFailure(c.p, attempt, outcome, null, 'none', retry);
-        });
-      }),
+      chunks(creates, this.recordsPerCall).map((chunk) => this.create(chunk, attempt, written, retry, collided)),
+    );
+    // Usernames another org holds: created again with the mapping's suffix, in one more call.
+    const suffixed = collided.map((c) => this.suffixed(c));
+    await settleAll(
+      chunks(suffixed, this.recordsPerCall).map((chunk) => this.create(chunk, attempt, written, retry, [])),
     );
     await settleAll(
       chunks(updates, this.recordsPerCall).map(async (chunk) => {
@@ -274,6 +278,61 @@ class BatchRun {
     );
     await this.assignSets(written, attempt, retry);
     return retry;
+  }
+
+  /** One Collections create; a username another org holds goes to `collided` when a suffix may settle it. */
+  private async create(
+    chunk: readonly { p: Pending; fields: Fields; plan: Plan & { kind: 'create' }; notice?: ResultError }[],
+    attempt: number,
+    written: Written[],
+    retry: Retry[],
+    collided: { p: Pending; fields: Fields; plan: Plan & { kind: 'create' } }[],
+  ): Promise<void> {
+    const outcomes = await this.call('create', chunk.length, () =>
+      this.deps.directory.createUsers(chunk.map((c) => c.fields)),
+    );
+    const links = new Map<string, string>();
+    chunk.forEach((c, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) links.set(c.p.command.userId, outcome.id);
+    });
+    if (links.size > 0) await this.deps.links.setMany(links);
+    chunk.forEach((c, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) {
+        const w = this.written(c.p, outcome.id, 'created', c.plan.modified, true);
+        this.writtenOrDone(written, attempt, c.notice ? { ...w, notice: c.notice } : w);
+      } else if (this.maySuffix(c.fields, outcome)) collided.push(c);
+      else this.recordFailure(c.p, attempt, outcome, null, 'none', retry);
+    });
+  }
+
+  /** Another org holds the username (this org's users were searched for it first), and a suffix is configured. */
+  private maySuffix(fields: Fields, outcome: { ok: false; failure: SalesforceFailure } | undefined): boolean {
+    const suffix = this.deps.usernameSuffix;
+    const username = fields['Username'];
+    return (
+      suffix !== undefined &&
+      outcome?.failure.code === 'SalesforceDuplicateUserName' &&
+      typeof username === 'string' &&
+      !username.toLowerCase().endsWith(suffix)
+    );
+  }
+
+  /** The create again, with the collision suffix appended to the username, and the warning it earns. */
+  private suffixed(c: { p: Pending; fields: Fields; plan: Plan & { kind: 'create' } }) {
+    const taken = String(c.fields['Username']);
+    const username = `${taken}${this.deps.usernameSuffix}`;
+    const fields = { ...c.fields, Username: username };
+    const modified = c.plan.modified.map((m) => (m.name === 'Username' ? { ...m, newValue: username } : m));
+    const notice: ResultError = {
+      code: 'SalesforceUsernameSuffixed',
+      message: `Another Salesforce org already holds the username ${taken}; the user was created as ${username} (the mapping's usernameCollision suffix)`,
+      retriable: false,
+      fields: ['Username'],
+      recommendedAction: recommendedActionFor('SalesforceUsernameSuffixed'),
+    };
+    return { p: c.p, fields, plan: { ...c.plan, fields, modified }, notice };
   }
 
   /** A written user without permission sets to change is finished at once; the others wait for their sets. */
@@ -347,11 +406,11 @@ class BatchRun {
   ): void {
     this.partial.delete(w.p.command);
     this.finish(w.p, attempt, {
-      status: failure ? 'failure' : 'success',
+      status: failure ? 'failure' : w.notice ? 'warning' : 'success',
       salesforceId: w.salesforceId,
       linkedBy: w.linkedBy,
       modified: [...w.modified, ...sets],
-      error: failure ? failureToError(failure) : null,
+      error: failure ? failureToError(failure) : (w.notice ?? null),
     });
   }
 

@@ -34,7 +34,8 @@ async function loadMapping(file: string | undefined): Promise<MappingConfig> {
   console.error(`Invalid mapping file ${file}:\n${parsed.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
   process.exit(1);
 }
-const policy = commandPolicy(await loadMapping(config.MAPPING_FILE));
+const mapping = await loadMapping(config.MAPPING_FILE);
+const policy = commandPolicy(mapping);
 
 const logger = createLogger({ service: 'writer', level: config.LOG_LEVEL, redact: secretNames(config) });
 const metrics = createMetrics('writer');
@@ -97,6 +98,7 @@ const service = buildService({
     lingerMs: config.WRITER_LINGER_MS,
     maxLingerMs: config.WRITER_MAX_LINGER_MS,
     valuesPerQuery: config.WRITER_VALUES_PER_QUERY,
+    usernameSuffix: mapping.usernameCollision?.suffix,
     quarantine: {
       threshold: config.WRITER_QUARANTINE_THRESHOLD,
       baseDelayMs: config.WRITER_QUARANTINE_BASE_DELAY_MS,

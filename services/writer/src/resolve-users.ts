@@ -23,6 +23,8 @@ export async function resolveUsers(
       values: readonly string[],
       fields: readonly string[],
     ) => Promise<SalesforceUser[]>;
+    /** The mapping's usernameCollision suffix: a user matched by Username is also looked for suffixed. */
+    readonly usernameSuffix?: string | undefined;
   },
 ): Promise<Map<ProvisioningCommandV1, Resolution>> {
   const out = new Map<ProvisioningCommandV1, Resolution>();
@@ -83,10 +85,17 @@ export async function resolveUsers(
   }
   if (relinked.size > 0) await deps.links.setMany(relinked);
 
+  const suffix = deps.usernameSuffix;
+  // A user created suffixed after a collision in another org (usernameCollision) is found suffixed.
+  const variants = (attribute: string, value: string | undefined): string[] =>
+    !value ? [] : attribute === 'Username' && suffix ? [value, `${value}${suffix}`] : [value];
   for (const [attribute, group] of toMatch) {
     const values = [
       ...new Set(
-        group.flatMap((c) => [matchingOf(c)?.value ?? '', previousValueOf(c, attribute) ?? ''].filter(Boolean)),
+        group.flatMap((c) => [
+          ...variants(attribute, matchingOf(c)?.value),
+          ...variants(attribute, previousValueOf(c, attribute)),
+        ]),
       ),
     ];
     const found = new Map<string, SalesforceUser[]>();
@@ -99,9 +108,9 @@ export async function resolveUsers(
     for (const c of group) {
       const previous = previousValueOf(c, attribute);
       const users =
-        found.get(matchKey(attribute, matchingOf(c)?.value ?? '')) ??
-        (previous === undefined ? undefined : found.get(matchKey(attribute, previous))) ??
-        [];
+        [...variants(attribute, matchingOf(c)?.value), ...variants(attribute, previous)]
+          .map((v) => found.get(matchKey(attribute, v)))
+          .find((u) => u !== undefined) ?? [];
       if (users.length === 1 && users[0]) out.set(c, { kind: 'matched', user: users[0] });
       else if (users.length > 1) out.set(c, { kind: 'ambiguous', ids: users.map((u) => u.id) });
       else out.set(c, { kind: 'none' });

@@ -92,6 +92,8 @@ export async function startWriter(options: {
   /** Wraps the real sink (to make it fail). */
   sink?: (real: ResultSink) => ResultSink;
   quarantine?: WriterSettings['quarantine'];
+  /** The mapping's usernameCollision suffix. */
+  usernameSuffix?: string;
 }): Promise<RunningWriter> {
   const client = createKafkaClient({ brokers: options.kafka.brokers, clientId: 'writer-test' });
   const producer = await client.producer({ source: 'provision/writer' });
@@ -130,6 +132,7 @@ export async function startWriter(options: {
       maxBatch: 1000,
       lingerMs: 50,
       valuesPerQuery: 500,
+      usernameSuffix: options.usernameSuffix,
       quarantine: options.quarantine ?? { threshold: 3, baseDelayMs: 60_000, maxDelayMs: 600_000, retryDelayMs: 1_000 },
     },
   });

@@ -57,6 +57,42 @@ describe('writer against Kafka, Redis and salesforce-sim', () => {
     }
   });
 
+  test('creates a user whose username another org holds with the usernameCollision suffix, through jsforce', async ({
+    kafka,
+    redis,
+  }) => {
+    const topics = await createTopics(kafka);
+    const domain = `suffix-${kafka.prefix}.example.com`;
+    const other = await sim.admin.createOrg({ name: 'Org holding the username', users: [] });
+    const taken = createCommand(1, { domain, profile: 'Standard User', userId: `${kafka.prefix}-1` });
+    sim.admin.addUsers(other.orgId, [{ ...taken.fields, ProfileName: 'Standard User' }]);
+    const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'test' });
+    await publishCommands(client, topics.commands, [taken]);
+    await client.close();
+    const writer = await startWriter({
+      kafka,
+      redis,
+      sim,
+      topics,
+      groupId: kafka.groupId('writer'),
+      usernameSuffix: '.acme',
+    });
+    try {
+      const [result] = await readResults(kafka, topics.results, 1);
+      const username = `${String(taken.fields['Username'])}.acme`;
+      expect(result).toMatchObject({
+        status: 'warning',
+        linkedBy: 'created',
+        error: { code: 'SalesforceUsernameSuffixed', fields: ['Username'] },
+      });
+      expect(result?.modifiedProperties).toContainEqual({ name: 'Username', newValue: username });
+      const mine = sim.admin.users(sim.orgId).filter((u) => String(u['Username']).includes(`@${domain}`));
+      expect(mine.map((u) => u['Username'])).toEqual([username]);
+    } finally {
+      await writer.stop();
+    }
+  });
+
   test('matches an existing user, and classifies a username taken in another org and a spent licence', async ({
     kafka,
     redis,

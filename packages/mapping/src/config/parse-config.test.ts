@@ -64,6 +64,16 @@ describe('parseMappingConfig', () => {
     expect(lines(minimal('multipleRoles:\n  policy: highest\n'))[0]).toMatch(/^multipleRoles\.policy \(line 7\)/);
   });
 
+  it('takes a username collision suffix that keeps usernames e-mail addresses', () => {
+    const ok = parseMappingConfig(minimal('usernameCollision: { suffix: .acme.sf }\n'));
+    expect(ok.ok && ok.config.usernameCollision).toEqual({ suffix: '.acme.sf' });
+    for (const bad of ['acme', '.Acme', '.acme.', '@acme', '. acme']) {
+      expect(lines(minimal(`usernameCollision: { suffix: "${bad}" }\n`))[0]).toMatch(
+        /^usernameCollision\.suffix \(line 6\): Expected a lower-case domain suffix starting with "\."/,
+      );
+    }
+  });
+
   it('reads JSON as well as YAML', () => {
     const json = JSON.stringify({
       version: 1,

@@ -102,6 +102,24 @@ export const MappingConfigSchema = z.strictObject({
       field: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'Expected a Salesforce field API name'),
     })
     .optional(),
+  /**
+   * Usernames are unique across every Salesforce org: when another org already holds a user's
+   * username (`DUPLICATE_USERNAME` on create, no such user in this org), the writer creates the user
+   * with `suffix` appended (`ada@contoso.com` → `ada@contoso.com.acme`, as sandboxes do) and logs a
+   * warning; the suffixed username is then kept as the user's own. Unset: the create fails
+   * (`SalesforceDuplicateUserName`), as in Entra.
+   */
+  usernameCollision: z
+    .strictObject({
+      suffix: z
+        .string()
+        .regex(
+          /^\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/,
+          'Expected a lower-case domain suffix starting with "." (e.g. ".acme"), so that the username stays an e-mail address',
+        )
+        .max(40),
+    })
+    .optional(),
   /** Check LocaleSidKey, LanguageLocaleKey, TimeZoneSidKey and EmailEncodingKey against Salesforce's values. */
   validatePicklists: z.boolean().default(true),
   mappings: z.array(AttributeMappingSchema).min(1),

@@ -20,12 +20,21 @@ export function sameValue(field: string, desired: FieldValue | undefined, curren
   return canonical(field, desired) === canonical(field, current);
 }
 
-/** The desired fields that differ from the Salesforce record, and the change as Entra's log shows it. */
-export function fieldDiff(desired: Fields, current: Fields): { fields: Fields; modified: ModifiedProperty[] } {
+/**
+ * The desired fields that differ from the Salesforce record, and the change as Entra's log shows it.
+ * With `usernameSuffix` (the mapping's usernameCollision), a username Provision suffixed because
+ * another org held it is the user's own, not a difference.
+ */
+export function fieldDiff(
+  desired: Fields,
+  current: Fields,
+  options: { readonly usernameSuffix?: string | undefined } = {},
+): { fields: Fields; modified: ModifiedProperty[] } {
   const fields: Record<string, FieldValue> = {};
   const modified: ModifiedProperty[] = [];
   for (const [name, value] of Object.entries(desired)) {
     if (sameValue(name, value, current[name])) continue;
+    if (name === 'Username' && isSuffixed(value, current[name], options.usernameSuffix)) continue;
     fields[name] = value;
     modified.push({ name, oldValue: current[name] ?? null, newValue: value });
   }
@@ -35,4 +44,9 @@ export function fieldDiff(desired: Fields, current: Fields): { fields: Fields; m
 /** Every field of a create, as `modifiedProperties` (no old values). */
 export function creationProperties(fields: Fields): ModifiedProperty[] {
   return Object.entries(fields).map(([name, newValue]) => ({ name, newValue }));
+}
+
+/** Whether `current` is the desired username with the collision suffix appended. */
+export function isSuffixed(desired: FieldValue | undefined, current: FieldValue | undefined, suffix?: string): boolean {
+  return suffix !== undefined && typeof desired === 'string' && sameValue('Username', `${desired}${suffix}`, current);
 }

@@ -94,7 +94,11 @@ export function error(
  *   otherwise, like `disable`, they are skipped with `SalesforceUserNotFound` (nothing to change).
  * - several users share the matching value → failure `DuplicateTargetEntries` (Entra's code).
  */
-export function planCommand(command: ProvisioningCommandV1, resolution: Resolution): Plan {
+export function planCommand(
+  command: ProvisioningCommandV1,
+  resolution: Resolution,
+  options: { readonly usernameSuffix?: string | undefined } = {},
+): Plan {
   if (command.action === 'skip') {
     // The result schema has no reasons: the mapper's reasons travel as the skip's explanation.
     return {
@@ -126,7 +130,7 @@ export function planCommand(command: ProvisioningCommandV1, resolution: Resoluti
   }
   if (resolution.kind === 'linked' || resolution.kind === 'matched') {
     const linkedBy = resolution.kind === 'linked' ? 'link' : 'matched';
-    const { fields, modified } = fieldDiff(desiredFields(command), resolution.user.fields);
+    const { fields, modified } = fieldDiff(desiredFields(command), resolution.user.fields, options);
     if (modified.length === 0) return { kind: 'noop', salesforceId: resolution.user.id, linkedBy };
     return { kind: 'update', salesforceId: resolution.user.id, linkedBy, fields, modified };
   }

@@ -4,7 +4,9 @@
  */
 const ACTIONS: Readonly<Record<string, string>> = {
   SalesforceDuplicateUserName:
-    'Usernames are unique across all Salesforce orgs: change the Username mapping (e.g. append a suffix) or remove the user from the other org. Retried on the next change.',
+    'Usernames are unique across all Salesforce orgs: set usernameCollision.suffix in the mapping (the user is then created with it), change the Username mapping, or remove the user from the other org. Retried on the next change.',
+  SalesforceUsernameSuffixed:
+    'Nothing to do unless the user should sign in with the plain username: free it in the other org, then change the Salesforce username by hand; Provision keeps either form.',
   SalesforceLicenseLimitExceeded:
     'No Salesforce licence is available: buy licences, deactivate unused users, or review who is assigned to the app.',
   SalesforceRequiredFieldMissing:
