@@ -31,7 +31,8 @@ type Method =
   | 'createUsers'
   | 'updateUsers'
   | 'deactivateUsers'
-  | 'assignPermissionSets';
+  | 'assignPermissionSets'
+  | 'permissionSetsOf';
 
 const REQUIRED = [
   'Username',
@@ -251,6 +252,12 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
       if (errors.length === 0) return { ok: true, userId: change.userId, before, after };
       return { ok: false, userId: change.userId, before, after, error: errors[0]!, errors };
     });
+  }
+
+  async permissionSetsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const failure = this.#enter('permissionSetsOf');
+    if (failure) throw new SalesforceGatewayError(failure);
+    return new Map(userIds.map((id) => [id, [...(this.assignments.get(id) ?? [])].sort()]));
   }
 
   #check(next: Rec, selfId?: string): SalesforceError | undefined {

@@ -435,6 +435,27 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     );
   }
 
+  async permissionSetsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>(userIds.map((id) => [id, []]));
+    const wanted = userIds.filter((id) => typeof id === 'string' && id !== '');
+    if (wanted.length === 0) return out;
+    const rows = await this.#queryIn(
+      'SELECT AssigneeId, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignment',
+      'AssigneeId',
+      wanted,
+    );
+    // Salesforce answers 18-character ids; the caller may have given 15.
+    const byKey = new Map(wanted.map((id) => [id.slice(0, 15), id]));
+    for (const row of rows.map((r) => flatten(r))) {
+      if (row['PermissionSet.IsOwnedByProfile'] === true) continue;
+      const id = byKey.get(String(row['AssigneeId']).slice(0, 15));
+      const name = String(row['PermissionSet.Name'] ?? '');
+      if (id !== undefined && name !== '') out.get(id)?.push(name);
+    }
+    for (const names of out.values()) names.sort();
+    return out;
+  }
+
   async testConnection(): Promise<ConnectionReport> {
     return checkConnection({
       loginUrl: this.#loginUrl,

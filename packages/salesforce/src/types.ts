@@ -160,6 +160,12 @@ export interface SalesforceGateway {
     changes: readonly PermissionSetChange[],
     options?: AssignPermissionSetsOptions,
   ): Promise<PermissionSetResult[]>;
+  /**
+   * The permission sets (names, sorted) each user holds through explicit assignments, profile-owned
+   * sets excluded, by user id as given: one query of PermissionSetAssignment (split as the URI
+   * limit requires). Reads only.
+   */
+  permissionSetsOf(userIds: readonly string[]): Promise<Map<string, string[]>>;
   usage(): ApiUsage;
   close(): Promise<void>;
 }

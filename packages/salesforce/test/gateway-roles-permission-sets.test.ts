@@ -67,6 +67,22 @@ describe('gateway roles and permission sets through jsforce', () => {
     expect(sim.admin.users(sim.orgId, { username: String(records[0]!['Username']) })).toEqual([]);
   });
 
+  it("reads users' permission sets (explicit assignments, names sorted) with one query, writing nothing", async () => {
+    const users = [await created(), await created()];
+    sim.admin.assignPermissionSet(sim.orgId, users[0]!, 'Sales_Cloud_User');
+    sim.admin.assignPermissionSet(sim.orgId, users[0]!, 'Marketing_Tools');
+    const before = counts();
+    const held = await gateway.permissionSetsOf(users);
+    expect(held).toEqual(
+      new Map([
+        [users[0], ['Marketing_Tools', 'Sales_Cloud_User']],
+        [users[1], []],
+      ]),
+    );
+    expect(delta(before, QUERY)).toBe(1);
+    expect(delta(before, INSERT) + delta(before, DELETE)).toBe(0);
+  });
+
   it('adds permission sets with one set query, one assignment query and one Collections insert', async () => {
     const users = [await created(), await created()];
     sim.admin.assignPermissionSet(sim.orgId, users[1]!, 'Marketing_Tools');

@@ -56,6 +56,8 @@ const schema = z
     /** The ingestor's and the mapper's HTTP API, for the admin console (provision on demand, the guard, a user's picture). */
     INGESTOR_URL: urlOf('http:', 'https:').optional(),
     MAPPER_URL: urlOf('http:', 'https:').optional(),
+    /** The writer's HTTP API, for the console's live Salesforce record of a user (the writer needs AUTH_* set). */
+    WRITER_URL: urlOf('http:', 'https:').optional(),
     /** The writers' SALESFORCE_API_BUDGET_PER_MINUTE, for the console's budget gauge (it reads the use from Redis). */
     SALESFORCE_API_BUDGET_PER_MINUTE: positiveInt().optional(),
     /** Where admins reach the dashboard; linked from the failure emails. */

@@ -75,6 +75,7 @@ const service = buildService({
   console: {
     ingestorUrl: config.INGESTOR_URL,
     mapperUrl: config.MAPPER_URL,
+    writerUrl: config.WRITER_URL,
     lag,
     capacity: redis
       ? createRedisWriterCapacityReader(redis, config.REDIS_PREFIX, config.SALESFORCE_API_BUDGET_PER_MINUTE ?? null)

@@ -88,6 +88,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
       console: {
         ingestorUrl: pipeline.ingestorUrl,
         mapperUrl: pipeline.mapperUrl,
+        writerUrl: pipeline.env.audit.WRITER_URL,
         lag,
         capacity: createRedisWriterCapacityReader(
           redis,
@@ -199,6 +200,30 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     await shot('user-on-demand-1280');
   }, 90_000);
 
+  it("shows the user's live Salesforce record beside the Entra picture, marking a field edited in Salesforce", async () => {
+    await page.reload();
+    await page.waitForSelector('#salesforce-record');
+    const panel = (await page.textContent('#salesforce-record')) ?? '';
+    // Linked by the writer when it created or matched the user: found by the stored link.
+    expect(panel).toContain('the stored link (Redis)');
+    expect(await page.textContent('#salesforce-record tr[data-field="LastName"] td')).toBe('Console-Tested');
+    const salesforceId = (await page.locator('#salesforce-record dl code').first().textContent())!;
+    expect(salesforceId).toMatch(/^005/);
+    expect(await page.locator('#salesforce-record tr[data-field="FirstName"].differs').count()).toBe(0);
+    // An admin edits the user in Salesforce: the page marks the field that no longer is what the mapping implies.
+    const { salesforce } = pipeline.sims;
+    const row = salesforce.admin.org(salesforce.orgId).users.get(salesforceId)!;
+    row['FirstName'] = 'Edited-In-Salesforce';
+    await page.reload();
+    await page.waitForSelector('#salesforce-record tr[data-field="FirstName"].differs');
+    expect(await page.textContent('#salesforce-record tr[data-field="FirstName"]')).toContain('Edited-In-Salesforce');
+    expect(Number(await page.getAttribute('#salesforce-record', 'data-differing'))).toBeGreaterThanOrEqual(1);
+    expect(await page.textContent('#salesforce-record')).toMatch(
+      /fields? in Salesforce differs? from what the mapping implies/,
+    );
+    await shot('user-salesforce-1280');
+  }, 60_000);
+
   it('shows the guard holding back a mass deactivation and releases it after a confirmation', async () => {
     const graph = pipeline.sims.graph;
     const assigned = [...graph.tenant.visibleAssignments()].filter((a) => a.principalType === 'User');
@@ -230,6 +255,9 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     await page.getByRole('link', { name: 'Mapping' }).click();
     await page.waitForSelector('.mapping-table tbody tr');
     expect(await page.locator('.mapping-table tbody th', { hasText: 'Username' }).count()).toBe(1);
+    // The pipeline's mapping was never changed: its first start recorded it, and nobody was re-evaluated.
+    await page.waitForSelector('#last-mapping-change');
+    expect(await page.textContent('#last-mapping-change')).toContain('No mapping change recorded');
     await page.fill('#expression', 'Mid([userPrincipalName], 1, 4)');
     await page.getByRole('button', { name: 'Evaluate' }).click();
     await page.waitForSelector('#expression-result .result');

@@ -3,8 +3,10 @@ import type { DecideOptions, MappingConfig } from '@provision/mapping';
 import { counter, gauge, type Logger, type Registry } from '@provision/telemetry';
 import { createBatchProcessor } from './domain/batch-processor.ts';
 import type { GuardCounter, GuardPolicy } from './domain/deactivation-guard.ts';
+import { mappingFingerprint } from './domain/mapping-diff.ts';
+import type { MappingCheckEvent } from './domain/mapping-reevaluation.ts';
 import { createResultRecorder, DEFAULT_RETRY, type RetryPolicy } from './domain/result-recorder.ts';
-import type { CommandSink, DirectoryFeed, FailureStore, PictureStore, ResultFeed } from './ports.ts';
+import type { CommandSink, DirectoryFeed, FailureStore, MappingStateStore, PictureStore, ResultFeed } from './ports.ts';
 
 export interface MapperDeps {
   feed: DirectoryFeed;
@@ -19,6 +21,12 @@ export interface MapperDeps {
   guard: GuardCounter;
   guardPolicy: GuardPolicy;
   mapping: MappingConfig;
+  /**
+   * Which mapping each partition's users were decided with: a different one at start re-evaluates
+   * every user (docs/operations.md, "Changing the mapping"). Unset: a change reaches each user with
+   * their next directory change.
+   */
+  mappingState?: MappingStateStore;
   dryRun: boolean;
   logger: Logger;
   metrics: Registry;
@@ -43,6 +51,45 @@ export function buildService(deps: MapperDeps) {
     'provision_mapper_memory_lost_total',
     "Partitions whose pictures were found lost (Redis emptied) since the mapper's start",
   );
+  const fingerprint = mappingFingerprint(deps.mapping);
+  const reevaluations = counter(
+    deps.metrics,
+    'provision_mapper_mapping_reevaluated_users_total',
+    'Users decided again because the mapping changed',
+  );
+  const onMappingEvent = (e: MappingCheckEvent) => {
+    if (e.kind === 'first') {
+      deps.logger.info(
+        { partition: e.partition, fingerprint: e.fingerprint },
+        `mapping ${e.fingerprint} recorded as applied in partition ${e.partition} (no earlier record: nobody re-evaluated)`,
+      );
+    } else if (e.kind === 'older') {
+      deps.logger.warn(
+        { partition: e.partition, fingerprint: e.fingerprint, applied: e.applied },
+        `partition ${e.partition} was re-evaluated with mapping ${e.applied.fingerprint} by a replica started after this one: this replica's mapping (${e.fingerprint}) is taken as the older one and not applied; finish the rollout`,
+      );
+    } else if (e.kind === 'deferred') {
+      deps.logger.info(
+        { partition: e.partition, fingerprint: e.fingerprint },
+        `mapping change in partition ${e.partition} waits for the full sync in progress to end`,
+      );
+    } else {
+      reevaluations.inc(e.result.reevaluated);
+      deps.logger.info(
+        {
+          partition: e.partition,
+          fingerprint: e.change.fingerprint,
+          previous: e.change.previous,
+          changeId: e.change.changeId,
+          changes: e.change.changes,
+          reevaluated: e.result.reevaluated,
+          commands: e.result.commands,
+          dryRun: deps.dryRun,
+        },
+        `mapping changed (${e.change.previous} → ${e.change.fingerprint}): ${e.change.summary}; partition ${e.partition}: ${e.result.reevaluated} users re-evaluated, ${Object.values(e.result.commands).reduce((a, b) => a + b, 0)} commands (changeId ${e.change.changeId})`,
+      );
+    }
+  };
   const processor = createBatchProcessor({
     store: deps.store,
     sink: deps.sink,
@@ -53,6 +100,16 @@ export function buildService(deps: MapperDeps) {
     context: { newId: deps.newId, now: deps.now ?? (() => new Date()), dryRun: deps.dryRun },
     ...(deps.decideOptions ? { decideOptions: deps.decideOptions } : {}),
     consumedBefore: (partition) => deps.feed.consumedBefore(partition),
+    ...(deps.mappingState
+      ? {
+          mappingState: {
+            store: deps.mappingState,
+            fingerprint,
+            loadedAt: (deps.now ?? (() => new Date()))(),
+            onEvent: onMappingEvent,
+          },
+        }
+      : {}),
     onMemoryLost: (partition) => {
       memoryLost.inc();
       deps.logger.warn(
@@ -88,6 +145,8 @@ export function buildService(deps: MapperDeps) {
       await deps.results?.stop();
     },
     ready: () => deps.feed.ready() && (deps.results?.ready() ?? true),
+    /** The fingerprint of the mapping this replica runs. */
+    fingerprint,
     /** Users whose deactivation the guard holds back. */
     staged: () => deps.guard.staged(),
     /** An admin allows the held-back deactivations. */

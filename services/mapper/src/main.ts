@@ -9,7 +9,12 @@ import { defaultMappingConfig, formatProblem, parseMappingConfig } from '@provis
 import { createLogger, createMetrics, onShutdown } from '@provision/telemetry';
 import { Redis } from 'ioredis';
 import { kafkaCommandSink, kafkaDirectoryFeed, kafkaResultFeed } from './adapters/kafka.ts';
-import { RedisFailureStore, RedisGuardCounter, RedisPictureStore } from './adapters/redis-store.ts';
+import {
+  RedisFailureStore,
+  RedisGuardCounter,
+  RedisMappingStateStore,
+  RedisPictureStore,
+} from './adapters/redis-store.ts';
 import { buildService } from './app.ts';
 import { readConfig } from './config.ts';
 import { buildHttp } from './http/api-routes.ts';
@@ -43,6 +48,7 @@ try {
   );
   const producer = await kafka.producer({ source: '/provision/mapper' });
   const pictures = new RedisPictureStore(redis, config.REDIS_PREFIX);
+  const mappingState = new RedisMappingStateStore(redis, config.REDIS_PREFIX);
   const service = buildService({
     feed: kafkaDirectoryFeed(kafka, {
       topic: topic(TOPICS.directory),
@@ -62,6 +68,7 @@ try {
     guard: new RedisGuardCounter(redis, config.REDIS_PREFIX),
     guardPolicy: { threshold: config.DEACTIVATION_GUARD_THRESHOLD, windowMs: config.DEACTIVATION_GUARD_WINDOW_MS },
     mapping,
+    mappingState,
     dryRun: config.DRY_RUN,
     logger,
     metrics,
@@ -79,6 +86,8 @@ try {
     pictures,
     partitions: config.KAFKA_PARTITIONS,
     mapping,
+    fingerprint: service.fingerprint,
+    mappingState,
     verifier: verifierFromConfig(config),
     dryRun: config.DRY_RUN,
   });

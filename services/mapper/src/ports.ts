@@ -1,4 +1,6 @@
 import type { DirectoryEventV1, ProvisioningCommandV1 } from '@provision/events';
+import type { MappingConfig } from '@provision/mapping';
+import type { MappingDiffEntry } from './domain/mapping-diff.ts';
 import type { Failure, UserPicture } from './domain/picture.ts';
 
 /** Pictures of users, by partition of `entra.directory.v1` (Redis in production). */
@@ -86,4 +88,49 @@ export interface ResultFeed {
   ): Promise<void>;
   stop(): Promise<void>;
   ready(): boolean;
+}
+
+/** The mapping a partition's users were last decided with. */
+export interface AppliedMapping {
+  readonly fingerprint: string;
+  readonly appliedAt: string;
+  /** When the replica that applied it loaded it (its start): a replica started earlier runs an older mapping. */
+  readonly loadedAt: string;
+}
+
+/** One partition's share of a mapping change: its users decided again. */
+export interface PartitionReevaluation {
+  readonly partition: number;
+  readonly reevaluated: number;
+  /** Commands emitted, by action (`update`, `disable`, `skip`, …). */
+  readonly commands: Readonly<Record<string, number>>;
+  readonly at: string;
+}
+
+/** A mapping change as the console shows it: what changed, and each partition's re-evaluation so far. */
+export interface MappingChange {
+  readonly fingerprint: string;
+  readonly previous: string;
+  readonly changeId: string;
+  readonly summary: string;
+  /** Null when the previous mapping itself was not kept (only its fingerprint). */
+  readonly changes: readonly MappingDiffEntry[] | null;
+  readonly startedAt: string;
+  readonly partitions: readonly PartitionReevaluation[];
+}
+
+/**
+ * Which mapping each partition's users were last decided with, the mappings by fingerprint (to
+ * diff against the next one) and the last mapping change (Redis in production; losing it costs a
+ * re-evaluation at most, never a wrong decision: a partition without a record takes the mapping
+ * it starts with as applied).
+ */
+export interface MappingStateStore {
+  applied(partition: number): Promise<AppliedMapping | null>;
+  setApplied(partition: number, applied: AppliedMapping): Promise<void>;
+  saveConfig(fingerprint: string, config: MappingConfig): Promise<void>;
+  config(fingerprint: string): Promise<MappingConfig | null>;
+  /** Records the change (once per fingerprint: the first partition's summary stays) and one partition's share. */
+  recordChange(change: Omit<MappingChange, 'partitions'>, partition: PartitionReevaluation): Promise<void>;
+  lastChange(): Promise<MappingChange | null>;
 }

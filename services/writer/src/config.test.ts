@@ -1,6 +1,6 @@
 import { redactConfig } from '@provision/config';
 import { describe, expect, it } from 'vitest';
-import { readConfig } from './config.ts';
+import { authOf, readConfig } from './config.ts';
 
 const env = {
   KAFKA_BROKERS: '127.0.0.1:9092',
@@ -60,5 +60,18 @@ describe('readConfig', () => {
       /2 problems[\s\S]*KAFKA_BROKERS[\s\S]*SALESFORCE_LOGIN_URL: must be https:/,
     );
     expect(readConfig(env).SALESFORCE_ALLOW_INSECURE_HTTP).toBe(false);
+  });
+
+  it('serves its API only with all three sign-in variables; some without the others is refused', () => {
+    expect(authOf(readConfig(env))).toBeNull();
+    const auth = {
+      AUTH_TENANT_ID: '7c1f3b2a-0d4e-4f6a-9b8c-1e2d3c4b5a69',
+      AUTH_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+      AUTH_AUDIENCE: 'api://provision',
+    };
+    expect(authOf(readConfig({ ...env, ...auth }))).toMatchObject({ ...auth, AUTH_AUDIENCE: ['api://provision'] });
+    expect(() => readConfig({ ...env, AUTH_TENANT_ID: auth.AUTH_TENANT_ID })).toThrow(
+      /AUTH_TENANT_ID: AUTH_TENANT_ID, AUTH_AUTHORITY_HOST and AUTH_AUDIENCE go together/,
+    );
   });
 });

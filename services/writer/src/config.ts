@@ -1,3 +1,4 @@
+import { type AuthConfig, authEnv } from '@provision/auth';
 import { bool, type LoadedConfig, loadConfig, positiveInt, redisEnv, serviceEnv, urlOf } from '@provision/config';
 import { z } from 'zod';
 
@@ -12,9 +13,22 @@ const REQUIRED_BY_AUTH: Readonly<Record<(typeof AUTH_MODES)[number], readonly st
   client_credentials: ['SALESFORCE_CLIENT_ID', 'SALESFORCE_CLIENT_SECRET'],
 };
 
+const auth = authEnv();
+
 const base = z.object({
   ...serviceEnv(),
   ...redisEnv(),
+
+  /**
+   * Sign-in for the writer's one API route (the admin console's read of a Salesforce user), as on
+   * the other services. Optional as a group: without them the writer serves no API at all (only
+   * health and metrics), never an open one; with some but not all, it does not start.
+   */
+  AUTH_TENANT_ID: auth.AUTH_TENANT_ID.optional(),
+  AUTH_AUTHORITY_HOST: auth.AUTH_AUTHORITY_HOST.optional(),
+  AUTH_AUDIENCE: auth.AUTH_AUDIENCE.optional(),
+  AUTH_ISSUER: auth.AUTH_ISSUER,
+  AUTH_JWKS_URL: auth.AUTH_JWKS_URL,
 
   SALESFORCE_LOGIN_URL: urlOf('https:', 'http:'),
   SALESFORCE_INSTANCE_URL: urlOf('https:', 'http:').optional(),
@@ -71,6 +85,8 @@ const base = z.object({
 
 type Raw = Partial<Record<string, unknown>>;
 
+const AUTH_REQUIRED = ['AUTH_TENANT_ID', 'AUTH_AUTHORITY_HOST', 'AUTH_AUDIENCE'] as const;
+
 const INSECURE = 'must be https: (http: only for a simulator, with SALESFORCE_ALLOW_INSECURE_HTTP=true)';
 
 // Run even when other variables are malformed, so the flag may still be its raw text here.
@@ -93,6 +109,17 @@ const schema = Object.entries(REQUIRED_BY_AUTH)
       }),
     base,
   )
+  .refine(
+    (v: Raw) => {
+      const set = AUTH_REQUIRED.filter((n) => typeof v[n] === 'string' || Array.isArray(v[n]));
+      return set.length === 0 || set.length === AUTH_REQUIRED.length;
+    },
+    {
+      path: ['AUTH_TENANT_ID'],
+      message: 'AUTH_TENANT_ID, AUTH_AUTHORITY_HOST and AUTH_AUDIENCE go together: set all three (the API) or none',
+      when: () => true,
+    },
+  )
   .refine((v: Raw) => secureOrAllowed(v, 'SALESFORCE_LOGIN_URL'), {
     path: ['SALESFORCE_LOGIN_URL'],
     message: INSECURE,
@@ -110,6 +137,18 @@ const spec = {
 };
 
 export type WriterConfig = LoadedConfig<typeof schema>;
+
+/** The sign-in settings, when the writer serves its API (all three variables set). */
+export function authOf(config: WriterConfig): AuthConfig | null {
+  if (!config.AUTH_TENANT_ID || !config.AUTH_AUTHORITY_HOST || !config.AUTH_AUDIENCE) return null;
+  return {
+    AUTH_TENANT_ID: config.AUTH_TENANT_ID,
+    AUTH_AUTHORITY_HOST: config.AUTH_AUTHORITY_HOST,
+    AUTH_AUDIENCE: config.AUTH_AUDIENCE,
+    AUTH_ISSUER: config.AUTH_ISSUER,
+    AUTH_JWKS_URL: config.AUTH_JWKS_URL,
+  };
+}
 
 /** The writer's configuration, validated all at once and frozen (the only reader of `process.env`). */
 export function readConfig(env: Readonly<Record<string, string | undefined>> = process.env): WriterConfig {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { verifierFromConfig } from '@provision/auth';
 import { redisOptions, secretNames } from '@provision/config';
 import { TOPICS } from '@provision/events';
 import { createKafkaClient, kafkaSecurity } from '@provision/kafka';
@@ -15,9 +16,10 @@ import { RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from './adapter
 import { salesforceOptions } from './adapters/salesforce-options.ts';
 import { systemClock } from './adapters/system-clock.ts';
 import { buildService } from './app.ts';
-import { readConfig, type WriterConfig } from './config.ts';
+import { authOf, readConfig, type WriterConfig } from './config.ts';
 import { commandPolicy, commandRefusal } from './domain/command-guard.ts';
 import { type ConcurrencySettings, DEFAULT_CONCURRENCY } from './domain/concurrency.ts';
+import { registerSalesforceUserRoutes } from './http/salesforce-user-routes.ts';
 
 let config: WriterConfig;
 try {
@@ -72,6 +74,8 @@ const concurrency = new RedisConcurrencyLimiter(redis, {
   settings: concurrencySettings,
   onChange: concurrencyGauges(metrics),
 });
+const directory = new GatewayDirectory(gateway, { budget, freezeOnDisable: config.WRITER_FREEZE_ON_DISABLE });
+const links = new RedisLinkStore(redis, config.REDIS_PREFIX);
 const service = buildService({
   source: kafkaCommandSource({
     client: kafka,
@@ -84,8 +88,8 @@ const service = buildService({
     refuse: (command) => commandRefusal(command, policy),
   }),
   sink: kafkaResultSink(producer, resultsTopic),
-  directory: new GatewayDirectory(gateway, { budget, freezeOnDisable: config.WRITER_FREEZE_ON_DISABLE }),
-  links: new RedisLinkStore(redis, config.REDIS_PREFIX),
+  directory,
+  links,
   budget,
   concurrency,
   quarantineStore: new RedisQuarantineStore(redis, config.REDIS_PREFIX),
@@ -109,6 +113,19 @@ const service = buildService({
 });
 
 const ops = createOpsServer({ ready: () => service.ready(), metrics });
+// The admin console's read of one Salesforce user (Provision.Read), only with sign-in configured.
+const auth = authOf(config);
+if (auth) {
+  registerSalesforceUserRoutes(ops, {
+    directory,
+    links,
+    budget,
+    mapping,
+    verifier: verifierFromConfig(auth),
+    onRefused: (e) => logger.warn(e, 'API request refused'),
+    onFailure: (e) => logger.warn(e, 'Salesforce read for the console failed'),
+  });
+} else logger.info('no AUTH_* variables: the writer serves no API (the console shows no live Salesforce record)');
 await ops.listen({ port: config.HTTP_PORT, host: '0.0.0.0' });
 onShutdown(logger, async () => {
   await service.stop();

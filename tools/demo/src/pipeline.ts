@@ -131,6 +131,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       // The admin console reaches the mapper (guard, a user's picture, mapping) and the ingestor (provision now).
       MAPPER_URL: `http://127.0.0.1:${ports.mapper}`,
       INGESTOR_URL: `http://127.0.0.1:${ports.ingestor}`,
+      // …and the writer (a user's live Salesforce record).
+      WRITER_URL: `http://127.0.0.1:${ports.writer}`,
       // The writers' budget below, as the console's gauge shows it.
       SALESFORCE_API_BUDGET_PER_MINUTE: options.env?.writer?.['SALESFORCE_API_BUDGET_PER_MINUTE'] ?? '2000',
       ...options.env?.audit,

@@ -36,11 +36,13 @@ export interface ConsoleUpstreams {
   readonly ingestorUrl?: string | undefined;
   /** The mapper: the deactivation guard, a user's Entra picture and decision, the effective mapping. */
   readonly mapperUrl?: string | undefined;
+  /** The writer: a user's live Salesforce record (the only service with Salesforce credentials). */
+  readonly writerUrl?: string | undefined;
 }
 
-type Upstream = 'ingestor' | 'mapper';
+type Upstream = 'ingestor' | 'mapper' | 'writer';
 
-const ENV: Record<Upstream, string> = { ingestor: 'INGESTOR_URL', mapper: 'MAPPER_URL' };
+const ENV: Record<Upstream, string> = { ingestor: 'INGESTOR_URL', mapper: 'MAPPER_URL', writer: 'WRITER_URL' };
 const OBJECT_ID = /^[0-9a-fA-F-]{1,64}$/;
 const TIMEOUT_MS = 15_000;
 
@@ -54,12 +56,14 @@ export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstr
   const base: Record<Upstream, string | undefined> = {
     ingestor: upstreams.ingestorUrl?.replace(/\/+$/, ''),
     mapper: upstreams.mapperUrl?.replace(/\/+$/, ''),
+    writer: upstreams.writerUrl?.replace(/\/+$/, ''),
   };
   void app.register(async (scope) => {
     requireJson(scope, nestedErrorBody);
     scope.get('/api/console/services', async () => ({
       ingestor: base.ingestor !== undefined,
       mapper: base.mapper !== undefined,
+      writer: base.writer !== undefined,
       capacity: Boolean(upstreams.capacity),
       lag: Boolean(upstreams.lag),
     }));
@@ -133,6 +137,26 @@ export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstr
         return reply.code(400).send(badRequest("Path 'userId': expected an Entra object id"));
       return relay(request, reply, 'mapper', `/api/users/${encodeURIComponent(userId.toLowerCase())}`);
     });
+    // The live Salesforce record, read by the writer; the matching value is the mapper's decision's,
+    // which the page already holds (the writer accepts only an attribute the mapping matches by).
+    scope.get('/api/console/users/:userId/salesforce', async (request, reply) => {
+      const { userId } = request.params as { userId: string };
+      if (!OBJECT_ID.test(userId))
+        return reply.code(400).send(badRequest("Path 'userId': expected an Entra object id"));
+      const q = request.query as { matchAttribute?: unknown; matchValue?: unknown };
+      const query = new URLSearchParams();
+      if (typeof q.matchAttribute === 'string' && typeof q.matchValue === 'string') {
+        query.set('matchAttribute', q.matchAttribute);
+        query.set('matchValue', q.matchValue);
+      }
+      const search = query.size > 0 ? `?${query}` : '';
+      return relay(
+        request,
+        reply,
+        'writer',
+        `/api/salesforce-users/${encodeURIComponent(userId.toLowerCase())}${search}`,
+      );
+    });
     scope.get('/api/console/mapping', async (request, reply) => relay(request, reply, 'mapper', '/api/mapping'));
     scope.post('/api/console/mapping/preview', { bodyLimit: 256 * 1024 }, async (request, reply) => {
       const body = (request.body ?? {}) as { mapping?: unknown; sample?: unknown };
@@ -200,12 +224,14 @@ export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstr
     }
     if (answer.ok) return reply.code(answer.status).send(parsed);
     // The other services answer `{ code, message }`; the audit's API nests it under `error`.
-    const flat = parsed as { code?: unknown; message?: unknown; error?: unknown };
+    const flat = parsed as { code?: unknown; message?: unknown; error?: unknown; retriable?: unknown };
+    const { code, message, retriable, error: nested, ...rest } = flat;
     const error =
-      typeof flat.error === 'object' && flat.error !== null
-        ? flat.error
-        : { code: flat.code ?? null, message: String(flat.message ?? `HTTP ${answer.status}`), retriable: false };
-    return reply.code(answer.status).send({ error: { ...(error as object), details: { upstream } } });
+      typeof nested === 'object' && nested !== null
+        ? nested
+        : { code: code ?? null, message: String(message ?? `HTTP ${answer.status}`), retriable: retriable === true };
+    // What else the service said (the writer's `reason` and `tried` on a 404) stays, under details.
+    return reply.code(answer.status).send({ error: { ...(error as object), details: { ...rest, upstream } } });
   }
 }
 

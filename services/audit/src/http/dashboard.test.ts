@@ -30,6 +30,17 @@ beforeAll(async () => {
   upstream.post('/api/deactivation-guard/release', async (_request, reply) =>
     reply.code(403).send({ code: 'PRV_FORBIDDEN', message: 'This needs the app role Provision.Operate.' }),
   );
+  upstream.get('/api/salesforce-users/:id', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    if (id.endsWith('404'))
+      return reply.code(404).send({
+        code: 'PRV_NOT_FOUND',
+        message: 'No Salesforce user found',
+        reason: 'not-found',
+        tried: [{ by: 'link-field', attribute: 'EntraObjectId__c', value: id, found: [] }],
+      });
+    return { userId: id, foundBy: 'stored-link', salesforce: { id: '005A' }, query: request.query };
+  });
   upstream.post('/api/mapping/preview', async (request) => ({ sampled: 1, changed: 0, users: [], echo: request.body }));
   upstream.post('/api/provision-on-demand', async (request) => {
     (seen.at(-1) as { body: unknown }).body = request.body;
@@ -156,6 +167,47 @@ describe('the console API', () => {
     expect(plain.statusCode).toBe(415);
   });
 
+  it("relays a user's live Salesforce record to the writer with the caller's token and the matching value, and its 404 with what was searched", async () => {
+    const s = service({ writerUrl: upstreamUrl() });
+    const authorization = await bearer();
+    seen.length = 0;
+    const found = await s.http.inject({
+      url: '/api/console/users/0B7C1F4E-1111-4A2B-9C3D-000000000001/salesforce?matchAttribute=Username&matchValue=ada%40contoso.test&other=x',
+      headers: { authorization },
+    });
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toMatchObject({
+      foundBy: 'stored-link',
+      salesforce: { id: '005A' },
+      query: { matchAttribute: 'Username', matchValue: 'ada@contoso.test' },
+    });
+    expect(seen[0]).toMatchObject({
+      url: '/api/salesforce-users/0b7c1f4e-1111-4a2b-9c3d-000000000001?matchAttribute=Username&matchValue=ada%40contoso.test',
+      authorization,
+    });
+    const missing = await s.http.inject({
+      url: '/api/console/users/0b7c1f4e-1111-4a2b-9c3d-000000000404/salesforce',
+      headers: { authorization },
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error).toMatchObject({
+      code: 'PRV_NOT_FOUND',
+      details: { reason: 'not-found', tried: [{ by: 'link-field' }], upstream: 'writer' },
+    });
+    expect(
+      (await s.http.inject({ url: '/api/console/users/..%2Fx/salesforce', headers: { authorization } })).statusCode,
+    ).toBe(400);
+    expect((await s.http.inject('/api/console/users/0b7c1f4e-1111-4a2b-9c3d-000000000001/salesforce')).statusCode).toBe(
+      401,
+    );
+    const unset = await service().http.inject({
+      url: '/api/console/users/0b7c1f4e-1111-4a2b-9c3d-000000000001/salesforce',
+      headers: { authorization },
+    });
+    expect(unset.statusCode).toBe(503);
+    expect(unset.json().error.message).toContain('WRITER_URL');
+  });
+
   it('says plainly which service is not configured, and when one does not answer', async () => {
     const authorization = await bearer();
     const unset = service();
@@ -168,6 +220,7 @@ describe('the console API', () => {
     expect((await unset.http.inject({ url: '/api/console/services', headers: { authorization } })).json()).toEqual({
       ingestor: false,
       mapper: false,
+      writer: false,
       capacity: false,
       lag: false,
     });

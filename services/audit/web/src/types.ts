@@ -165,3 +165,34 @@ export interface GroupLag {
   topic: string;
   lag: number;
 }
+
+/** The writer's read of one user's live Salesforce record (`/api/console/users/:id/salesforce`). */
+export interface SalesforceRecord {
+  userId: string;
+  foundBy: 'stored-link' | 'link-field' | 'matching-attribute';
+  salesforce: {
+    id: string;
+    username: string | null;
+    isActive: boolean | null;
+    profileName: string | null;
+    userRole: string | null;
+    lastModifiedDate: string | null;
+    fields: Record<string, unknown>;
+    permissionSets: string[] | null;
+  };
+  tried: { by: string; attribute: string; value: string; found: string[] }[];
+  link: { field: string } | null;
+  apiCalls: number;
+  readAt: string;
+}
+
+/** The last mapping change the mappers applied. */
+export interface MappingChange {
+  fingerprint: string;
+  previous: string;
+  changeId: string;
+  summary: string;
+  changes: { kind: string; key: string; change: 'added' | 'changed' | 'removed' }[] | null;
+  startedAt: string;
+  partitions: { partition: number; reevaluated: number; commands: Record<string, number>; at: string }[];
+}

@@ -1,7 +1,17 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
+import type { MappingConfig } from '@provision/mapping';
 import type { GuardCounter } from '../domain/deactivation-guard.ts';
 import type { Failure, UserPicture } from '../domain/picture.ts';
-import type { CommandSink, FailedResult, FailureStore, PictureStore } from '../ports.ts';
+import type {
+  AppliedMapping,
+  CommandSink,
+  FailedResult,
+  FailureStore,
+  MappingChange,
+  MappingStateStore,
+  PartitionReevaluation,
+  PictureStore,
+} from '../ports.ts';
 
 /** In-memory pictures, for tests; `failOnSave` injects a store failure. */
 export class InMemoryPictureStore implements PictureStore {
@@ -129,5 +139,40 @@ export class InMemoryFailureStore implements FailureStore {
   }
   async unschedule(partition: number, userIds: readonly string[]): Promise<void> {
     for (const id of userIds) this.schedule.get(partition)?.delete(id);
+  }
+}
+
+/** The mapping state in Maps, for tests. */
+export class InMemoryMappingStateStore implements MappingStateStore {
+  readonly appliedBy = new Map<number, AppliedMapping>();
+  readonly configs = new Map<string, MappingConfig>();
+  readonly changes = new Map<
+    string,
+    { meta: Omit<MappingChange, 'partitions'>; partitions: Map<number, PartitionReevaluation> }
+  >();
+  last: string | null = null;
+
+  async applied(partition: number): Promise<AppliedMapping | null> {
+    return this.appliedBy.get(partition) ?? null;
+  }
+  async setApplied(partition: number, applied: AppliedMapping): Promise<void> {
+    this.appliedBy.set(partition, applied);
+  }
+  async saveConfig(fingerprint: string, config: MappingConfig): Promise<void> {
+    this.configs.set(fingerprint, config);
+  }
+  async config(fingerprint: string): Promise<MappingConfig | null> {
+    return this.configs.get(fingerprint) ?? null;
+  }
+  async recordChange(change: Omit<MappingChange, 'partitions'>, partition: PartitionReevaluation): Promise<void> {
+    const entry = this.changes.get(change.fingerprint) ?? { meta: change, partitions: new Map() };
+    entry.partitions.set(partition.partition, partition);
+    this.changes.set(change.fingerprint, entry);
+    this.last = change.fingerprint;
+  }
+  async lastChange(): Promise<MappingChange | null> {
+    const entry = this.last === null ? undefined : this.changes.get(this.last);
+    if (!entry) return null;
+    return { ...entry.meta, partitions: [...entry.partitions.values()].sort((a, b) => a.partition - b.partition) };
   }
 }

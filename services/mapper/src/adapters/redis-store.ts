@@ -1,7 +1,16 @@
+import type { MappingConfig } from '@provision/mapping';
 import type { Redis } from 'ioredis';
 import type { GuardCounter } from '../domain/deactivation-guard.ts';
 import type { Failure, UserPicture } from '../domain/picture.ts';
-import type { FailedResult, FailureStore, PictureStore } from '../ports.ts';
+import type {
+  AppliedMapping,
+  FailedResult,
+  FailureStore,
+  MappingChange,
+  MappingStateStore,
+  PartitionReevaluation,
+  PictureStore,
+} from '../ports.ts';
 
 /**
  * Pictures as one JSON value per user, plus a set of user ids per partition (for the end of a full
@@ -162,5 +171,60 @@ export class RedisFailureStore implements FailureStore {
 
   async unschedule(partition: number, userIds: readonly string[]): Promise<void> {
     if (userIds.length > 0) await this.redis.zrem(this.schedule(partition), ...userIds);
+  }
+}
+
+/**
+ * `mapper:mapping:applied:<partition>` (JSON), `mapper:mapping:config:<fingerprint>` (the mapping,
+ * JSON), `mapper:mapping:change:<fingerprint>` (a hash: `meta` once, `p:<partition>` per partition,
+ * so a partition redone after a crash overwrites its share) and `mapper:mapping:last-change`.
+ */
+export class RedisMappingStateStore implements MappingStateStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  async applied(partition: number): Promise<AppliedMapping | null> {
+    const value = await this.redis.get(`${this.prefix}mapper:mapping:applied:${partition}`);
+    return value === null ? null : (JSON.parse(value) as AppliedMapping);
+  }
+
+  async setApplied(partition: number, applied: AppliedMapping): Promise<void> {
+    await this.redis.set(`${this.prefix}mapper:mapping:applied:${partition}`, JSON.stringify(applied));
+  }
+
+  async saveConfig(fingerprint: string, config: MappingConfig): Promise<void> {
+    await this.redis.set(`${this.prefix}mapper:mapping:config:${fingerprint}`, JSON.stringify(config));
+  }
+
+  async config(fingerprint: string): Promise<MappingConfig | null> {
+    const value = await this.redis.get(`${this.prefix}mapper:mapping:config:${fingerprint}`);
+    return value === null ? null : (JSON.parse(value) as MappingConfig);
+  }
+
+  async recordChange(change: Omit<MappingChange, 'partitions'>, partition: PartitionReevaluation): Promise<void> {
+    const key = `${this.prefix}mapper:mapping:change:${change.fingerprint}`;
+    await this.redis
+      .multi()
+      .hsetnx(key, 'meta', JSON.stringify(change))
+      .hset(key, `p:${partition.partition}`, JSON.stringify(partition))
+      .set(`${this.prefix}mapper:mapping:last-change`, change.fingerprint)
+      .exec();
+  }
+
+  async lastChange(): Promise<MappingChange | null> {
+    const fingerprint = await this.redis.get(`${this.prefix}mapper:mapping:last-change`);
+    if (fingerprint === null) return null;
+    const fields = await this.redis.hgetall(`${this.prefix}mapper:mapping:change:${fingerprint}`);
+    if (!fields['meta']) return null;
+    const partitions = Object.entries(fields)
+      .filter(([k]) => k.startsWith('p:'))
+      .map(([, v]) => JSON.parse(v) as PartitionReevaluation)
+      .sort((a, b) => a.partition - b.partition);
+    return { ...(JSON.parse(fields['meta']) as Omit<MappingChange, 'partitions'>), partitions };
   }
 }

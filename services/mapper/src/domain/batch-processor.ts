@@ -1,8 +1,9 @@
 import type { DirectoryEventV1, Initiator, ProvisioningCommandV1, SyncMarker } from '@provision/events';
 import type { DecideOptions, MappingConfig } from '@provision/mapping';
-import type { CommandSink, DirectoryBatch, FailureStore, PictureStore } from '../ports.ts';
+import type { CommandSink, DirectoryBatch, FailureStore, MappingStateStore, PictureStore } from '../ports.ts';
 import { admitDeactivations, type GuardCounter, type GuardPolicy } from './deactivation-guard.ts';
 import { type CommandContext, decideUser } from './decide-user.ts';
+import { createMappingReevaluation, type MappingCheckEvent } from './mapping-reevaluation.ts';
 import { applyFact, emptyPicture, revertFailed, type UserPicture } from './picture.ts';
 
 export interface ProcessorDeps {
@@ -21,6 +22,17 @@ export interface ProcessorDeps {
   onMemoryLost?: (partition: number) => void;
   /** Told about each command emitted (metrics, logs). */
   onCommand?: (command: ProvisioningCommandV1) => void;
+  /**
+   * Re-evaluates every user of a partition when the mapping differs from the one they were last
+   * decided with (see `createMappingReevaluation`); unset, a mapping change reaches each user with
+   * their next directory change only.
+   */
+  mappingState?: {
+    readonly store: MappingStateStore;
+    readonly fingerprint: string;
+    readonly loadedAt: Date;
+    readonly onEvent?: (event: MappingCheckEvent) => void;
+  };
   onFullSync?: (event: {
     partition: number;
     syncId: string;
@@ -157,6 +169,21 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     );
   }
 
+  const mapping = deps.mappingState
+    ? createMappingReevaluation({
+        store: deps.store,
+        state: deps.mappingState.store,
+        config: deps.config,
+        fingerprint: deps.mappingState.fingerprint,
+        loadedAt: deps.mappingState.loadedAt,
+        now: deps.context.now,
+        dryRun: deps.context.dryRun,
+        decide: (pictures, partition, annotate) =>
+          decideAndEmit(pictures, 'sync', undefined, deps.guardPolicy, partition, annotate),
+        ...(deps.mappingState.onEvent ? { onEvent: deps.mappingState.onEvent } : {}),
+      })
+    : undefined;
+
   /** Decides again for the users of a partition whose failed command is due for a retry. */
   async function retryDue(partition: number): Promise<number> {
     const due = await deps.failures.due(partition, (deps.now ?? Date.now)(), CHUNK);
@@ -200,6 +227,8 @@ export function createBatchProcessor(deps: ProcessorDeps) {
   async function process(batch: DirectoryBatch): Promise<void> {
     const { partition } = batch;
     await checkMemory(partition);
+    // Before this batch's facts: the users are decided again as they were, with the new mapping.
+    await mapping?.check(partition);
     let fullSyncId = await deps.store.fullSyncOf(partition);
     let segment: UserFact[] = [];
     for (const event of batch.events) {

@@ -2,13 +2,22 @@ import { createTestIssuer, type TestIssuer } from '@provision/auth/testing';
 import { defaultMappingConfig } from '@provision/mapping';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InMemoryPictureStore } from '../adapters/in-memory.ts';
+import { InMemoryMappingStateStore, InMemoryPictureStore } from '../adapters/in-memory.ts';
 import { emptyPicture } from '../domain/picture.ts';
 import { registerConsoleRoutes } from './console-routes.ts';
 
 let issuer: TestIssuer;
 let http: FastifyInstance;
 const USER = '0b7c1f4e-1111-4a2b-9c3d-000000000001';
+let mappingState: InMemoryMappingStateStore;
+const CHANGE = {
+  fingerprint: 'bbbb',
+  previous: 'aaaa',
+  changeId: 'mapping-bbbb',
+  summary: 'attribute mappings: added Title',
+  changes: [{ kind: 'mapping' as const, key: 'Title', change: 'added' as const }],
+  startedAt: '2026-11-26T11:00:00.000Z',
+};
 
 beforeAll(async () => {
   issuer = await createTestIssuer();
@@ -23,11 +32,20 @@ beforeAll(async () => {
     ],
     1,
   );
+  mappingState = new InMemoryMappingStateStore();
+  await mappingState.recordChange(CHANGE, {
+    partition: 1,
+    reevaluated: 1,
+    commands: { update: 1 },
+    at: CHANGE.startedAt,
+  });
   http = Fastify({ logger: false });
   registerConsoleRoutes(http, {
     pictures,
     partitions: 2,
     mapping: defaultMappingConfig(),
+    fingerprint: 'bbbb',
+    mappingState,
     verifier: issuer.verifier,
     dryRun: false,
   });
@@ -76,6 +94,15 @@ describe("the mapper's console routes", () => {
     const answer = await http.inject({ method: 'GET', url: '/api/mapping', headers: await reader() });
     expect(answer.statusCode).toBe(200);
     expect(answer.json().mapping).toEqual(JSON.parse(JSON.stringify(defaultMappingConfig())));
+  });
+
+  it("give the mapping's fingerprint and the last mapping change, with each partition's re-evaluation", async () => {
+    const answer = (await http.inject({ method: 'GET', url: '/api/mapping', headers: await reader() })).json();
+    expect(answer.fingerprint).toBe('bbbb');
+    expect(answer.lastChange).toEqual({
+      ...CHANGE,
+      partitions: [{ partition: 1, reevaluated: 1, commands: { update: 1 }, at: CHANGE.startedAt }],
+    });
   });
 
   it('preview what another mapping would decide for the users it holds, changing nothing', async () => {

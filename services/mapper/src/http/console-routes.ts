@@ -3,13 +3,16 @@ import { formatProblem, type MappingConfig, parseMappingConfig } from '@provisio
 import type { FastifyInstance } from 'fastify';
 import { decideUser } from '../domain/decide-user.ts';
 import { assignmentsOf, type UserPicture } from '../domain/picture.ts';
-import type { PictureStore } from '../ports.ts';
+import type { MappingStateStore, PictureStore } from '../ports.ts';
 
 export interface ConsoleRouteDeps {
   readonly pictures: Pick<PictureStore, 'load' | 'usersOf'>;
   /** Partitions of `entra.directory.v1`: where the preview finds sample users. */
   readonly partitions: number;
   readonly mapping: MappingConfig;
+  /** The mapping's fingerprint, and where the last mapping change is recorded (absent: not shown). */
+  readonly fingerprint?: string;
+  readonly mappingState?: Pick<MappingStateStore, 'lastChange'>;
   readonly verifier: TokenVerifier;
   readonly dryRun: boolean;
   readonly onRefused?: (e: { status: number; reason: string; url: string }) => void;
@@ -39,7 +42,8 @@ async function sampleUsers(deps: ConsoleRouteDeps, n: number): Promise<string[]>
  * - `GET /api/users/:userId` — the user's picture as the mapper holds it (attributes, groups,
  *   assignments, what it last commanded) and the decision it would take now, with its reasons (a
  *   preview: nothing is emitted or saved);
- * - `GET /api/mapping` — the effective mapping configuration;
+ * - `GET /api/mapping` — the effective mapping configuration, its fingerprint and the last mapping
+ *   change (when, from and to which fingerprint, what changed, each partition's re-evaluation);
  * - `POST /api/mapping/preview { mapping, sample }` — a dry run of another mapping (YAML or JSON
  *   text) over up to `sample` users the mapper holds: for each, what the current and the proposed
  *   mapping decide and which Salesforce fields would differ. Nothing is emitted or saved.
@@ -90,7 +94,11 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDe
         dryRun: deps.dryRun,
       };
     });
-    scope.get('/api/mapping', async () => ({ mapping: deps.mapping }));
+    scope.get('/api/mapping', async () => ({
+      mapping: deps.mapping,
+      fingerprint: deps.fingerprint ?? null,
+      lastChange: (await deps.mappingState?.lastChange()) ?? null,
+    }));
     requireJson(scope, flatErrorBody);
     scope.post('/api/mapping/preview', { bodyLimit: 256 * 1024 }, async (request, reply) => {
       const body = (request.body ?? {}) as { mapping?: unknown; sample?: unknown };

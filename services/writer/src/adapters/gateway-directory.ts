@@ -154,6 +154,16 @@ export class GatewayDirectory implements SalesforceDirectory {
     );
   }
 
+  async readPermissionSets(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.metered(async () => {
+      try {
+        return await this.gateway.permissionSetsOf(userIds);
+      } catch (error) {
+        throw callError(SalesforceGatewayError.from(error).salesforce, error);
+      }
+    });
+  }
+
   private writable(fields: Fields): Record<string, unknown> {
     return Object.fromEntries(Object.entries(fields).filter(([k]) => !NOT_FIELDS.has(k)));
   }

@@ -74,6 +74,11 @@ export interface SalesforceDirectory {
     changes: readonly PermissionSetChange[],
     options: { readonly dryRun: boolean },
   ): Promise<PermissionSetOutcome[]>;
+  /**
+   * The permission sets (names, sorted) each user holds through explicit assignments, by Salesforce
+   * user Id: one query, reads only (the console's view of one user). Absent: the directory cannot say.
+   */
+  readPermissionSets?(userIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Command fields this directory cannot write: left out, and the result is a warning. */
   readonly unsupportedFields?: ReadonlySet<string>;
 }

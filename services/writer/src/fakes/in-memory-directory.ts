@@ -93,6 +93,11 @@ export class InMemoryDirectory implements SalesforceDirectory {
     return outcomes;
   }
 
+  async readPermissionSets(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    this.begin('permissionSets', userIds.length);
+    return new Map(userIds.map((id) => [id, [...(this.assignments.get(id) ?? [])].sort()]));
+  }
+
   async assignPermissionSets(
     changes: readonly PermissionSetChange[],
     options: { readonly dryRun: boolean },

@@ -6,8 +6,11 @@ import { cycleLabel, plural, when } from '../format.ts';
 import { navigate } from '../router.ts';
 import type { LogEntry, LogPage } from '../types.ts';
 
-/** The filters a link can carry: `/logs?user=ada@contoso.com&status=failure`. */
-const FILTERS = ['from', 'to', 'status', 'action', 'user', 'errorCode', 'cycle'] as const;
+/**
+ * The filters a link can carry: `/logs?user=ada@contoso.com&status=failure`; `changeId` (a mapping
+ * change's commands, linked from the Mapping page) has no field of its own.
+ */
+const FILTERS = ['from', 'to', 'status', 'action', 'user', 'errorCode', 'cycle', 'changeId'] as const;
 type Filter = (typeof FILTERS)[number];
 type Filters = Partial<Record<Filter, string>>;
 
@@ -34,6 +37,7 @@ export function apiQuery(f: Filters): URLSearchParams {
   if (f.user) q.set('userId', f.user);
   if (f.errorCode) q.set('errorCode', f.errorCode);
   if (f.cycle) q.set('cycleId', f.cycle);
+  if (f.changeId) q.set('changeId', f.changeId);
   return q;
 }
 

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Api, ApiError, problemOf } from '../api.ts';
 import { Notice, Unavailable } from '../components/common.tsx';
-import { plural, show } from '../format.ts';
+import { plural, show, when } from '../format.ts';
 import { linkHandler } from '../router.ts';
-import type { ExpressionAnswer, MappingConfig, MappingPreview } from '../types.ts';
+import type { ExpressionAnswer, MappingChange, MappingConfig, MappingPreview } from '../types.ts';
 
 const SAMPLE_ATTRIBUTES = JSON.stringify(
   { userPrincipalName: 'ada.lovelace@contoso.com', givenName: 'Ada', surname: 'Lovelace', mail: 'ada@contoso.com' },
@@ -14,12 +14,18 @@ const SAMPLE_ATTRIBUTES = JSON.stringify(
 /** The effective mapping, readable, and the expression tester. */
 export function MappingPage({ api }: { api: Api }) {
   const [mapping, setMapping] = useState<MappingConfig | null>(null);
+  const [applied, setApplied] = useState<{ fingerprint: string | null; lastChange: MappingChange | null } | null>(null);
   const [problem, setProblem] = useState<{ message: string; unavailable: boolean } | null>(null);
   const [expression, setExpression] = useState('Join(" ", [givenName], [surname])');
   useEffect(() => {
     api
-      .get<{ mapping: MappingConfig }>('/api/console/mapping')
-      .then((a) => setMapping(a.mapping))
+      .get<{ mapping: MappingConfig; fingerprint?: string | null; lastChange?: MappingChange | null }>(
+        '/api/console/mapping',
+      )
+      .then((a) => {
+        setMapping(a.mapping);
+        setApplied({ fingerprint: a.fingerprint ?? null, lastChange: a.lastChange ?? null });
+      })
       .catch((e) => {
         const message = problemOf(e);
         if (message) setProblem({ message, unavailable: e instanceof ApiError && e.unavailable });
@@ -38,6 +44,7 @@ export function MappingPage({ api }: { api: Api }) {
         )}
         {mapping && <MappingView mapping={mapping} onTry={setExpression} />}
       </section>
+      {applied && <LastChange fingerprint={applied.fingerprint} change={applied.lastChange} />}
       <ExpressionTester api={api} expression={expression} setExpression={setExpression} />
       {problem?.unavailable ? (
         <section class="card">
@@ -48,6 +55,74 @@ export function MappingPage({ api }: { api: Api }) {
         mapping && <PreviewPanel api={api} mapping={mapping} />
       )}
     </div>
+  );
+}
+
+/** The mapping this mapper runs (its fingerprint) and the last change the mappers applied. */
+function LastChange({ fingerprint, change }: { fingerprint: string | null; change: MappingChange | null }) {
+  const total = (key: 'reevaluated') => change?.partitions.reduce((n, p) => n + p[key], 0) ?? 0;
+  const commands: Record<string, number> = {};
+  for (const p of change?.partitions ?? [])
+    for (const [action, n] of Object.entries(p.commands)) commands[action] = (commands[action] ?? 0) + n;
+  const logLink = change ? `/logs?changeId=${encodeURIComponent(change.changeId)}` : '';
+  return (
+    <section class="card" aria-labelledby="last-change-title" id="last-mapping-change">
+      <h2 id="last-change-title">Last mapping change</h2>
+      <p class="muted">
+        When a mapper starts with a mapping other than the one its partitions' users were decided with, it decides every
+        user again and sends the resulting commands (docs/operations.md, "Changing the mapping").
+        {fingerprint && (
+          <>
+            {' '}
+            This mapper runs mapping <code>{fingerprint}</code>.
+          </>
+        )}
+      </p>
+      {change === null ? (
+        <p>No mapping change recorded since Provision started keeping them.</p>
+      ) : (
+        <>
+          <dl class="facts">
+            <div>
+              <dt>When</dt>
+              <dd>{when(change.startedAt)}</dd>
+            </div>
+            <div>
+              <dt>Mapping</dt>
+              <dd>
+                <code>{change.previous}</code> → <code>{change.fingerprint}</code>
+              </dd>
+            </div>
+            <div>
+              <dt>What changed</dt>
+              <dd>{change.summary}</dd>
+            </div>
+            <div>
+              <dt>Users re-evaluated</dt>
+              <dd>
+                {total('reevaluated').toLocaleString()} in {plural(change.partitions.length, 'partition')}
+              </dd>
+            </div>
+            <div>
+              <dt>Commands</dt>
+              <dd>
+                {Object.entries(commands)
+                  .map(([action, n]) => `${n.toLocaleString()} ${action}`)
+                  .join(', ') || 'none (nothing to change)'}
+              </dd>
+            </div>
+          </dl>
+          <p>
+            <a href={logLink} onClick={linkHandler(logLink)}>
+              The provisioning log of this change
+            </a>{' '}
+            <span class="muted">
+              (change id <code>{change.changeId}</code>: each user's command with its old → new)
+            </span>
+          </p>
+        </>
+      )}
+    </section>
   );
 }
 

@@ -2,9 +2,10 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { type Api, ApiError, problemOf } from '../api.ts';
 import { Facts, Notice, StatusBadge, Steps, Unavailable } from '../components/common.tsx';
 import { LogDetail } from '../components/log-detail.tsx';
+import { SalesforceRecordPanel } from '../components/salesforce-record.tsx';
 import { plural, show, when } from '../format.ts';
 import { linkHandler } from '../router.ts';
-import type { EntraPicture, LogEntry, LogPage } from '../types.ts';
+import type { EntraPicture, LogEntry, LogPage, SalesforceRecord } from '../types.ts';
 
 // Attributes an admin looks for first; the rest follow in name order.
 const FIRST = [
@@ -27,7 +28,10 @@ interface OnDemand {
   problem?: string;
 }
 
-/** One user: their whole history, their Entra picture and decision, what Salesforce holds, and provision now. */
+/**
+ * One user: their whole history, their Entra picture and decision beside their live Salesforce
+ * record (fields that differ from what the mapping implies marked), and provision now.
+ */
 export function UserPage({ api, userId, canOperate }: { api: Api; userId: string; canOperate: boolean }) {
   const [history, setHistory] = useState<LogEntry[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
@@ -36,6 +40,12 @@ export function UserPage({ api, userId, canOperate }: { api: Api; userId: string
   const [problem, setProblem] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [onDemand, setOnDemand] = useState<OnDemand | null>(null);
+  const [salesforce, setSalesforce] = useState<SalesforceRecord | null>(null);
+  const [salesforceProblem, setSalesforceProblem] = useState<{
+    message: string;
+    unavailable: boolean;
+    notFound: boolean;
+  } | null>(null);
   const cancelled = useRef(false);
 
   const loadHistory = useCallback(async () => {
@@ -44,20 +54,51 @@ export function UserPage({ api, userId, canOperate }: { api: Api; userId: string
     setNext(page.nextCursor);
     return page.items;
   }, [api, userId]);
+  // The live record, read by the writer; the matching value is the mapper's, as the writer would use it.
+  const loadSalesforce = useCallback(
+    async (picture: EntraPicture | null) => {
+      const key = picture?.decision.matchingKey;
+      const query = key
+        ? `?matchAttribute=${encodeURIComponent(key.attribute)}&matchValue=${encodeURIComponent(key.value)}`
+        : '';
+      try {
+        setSalesforce(
+          await api.get<SalesforceRecord>(`/api/console/users/${encodeURIComponent(userId)}/salesforce${query}`),
+        );
+        setSalesforceProblem(null);
+      } catch (e) {
+        const message = problemOf(e);
+        if (message) {
+          setSalesforce(null);
+          setSalesforceProblem({
+            message,
+            unavailable: e instanceof ApiError && e.unavailable,
+            notFound: e instanceof ApiError && e.status === 404,
+          });
+        }
+      }
+    },
+    [api, userId],
+  );
   const loadEntra = useCallback(async () => {
+    let picture: EntraPicture | null = null;
     try {
-      setEntra(await api.get<EntraPicture>(`/api/console/users/${encodeURIComponent(userId)}/entra`));
+      picture = await api.get<EntraPicture>(`/api/console/users/${encodeURIComponent(userId)}/entra`);
+      setEntra(picture);
       setEntraProblem(null);
     } catch (e) {
       const message = problemOf(e);
       if (message) setEntraProblem({ message, unavailable: e instanceof ApiError && e.unavailable });
     }
-  }, [api, userId]);
+    await loadSalesforce(picture);
+  }, [api, userId, loadSalesforce]);
 
   useEffect(() => {
     cancelled.current = false;
     setHistory(null);
     setEntra(null);
+    setSalesforce(null);
+    setSalesforceProblem(null);
     setOnDemand(null);
     loadHistory().catch((e) => setProblem(problemOf(e)));
     void loadEntra();
@@ -193,18 +234,26 @@ export function UserPage({ api, userId, canOperate }: { api: Api; userId: string
               ['Last action', latest ? `${latest.action} (${latest.status}) ${when(latest.activityDateTime)}` : null],
             ]}
           />
+          <h3>Live record</h3>
+          {salesforceProblem ? (
+            salesforceProblem.unavailable ? (
+              <Unavailable what="Live Salesforce record" why={salesforceProblem.message} />
+            ) : (
+              <Notice kind={salesforceProblem.notFound ? 'info' : 'error'}>{salesforceProblem.message}</Notice>
+            )
+          ) : salesforce === null ? (
+            <p>Loading…</p>
+          ) : (
+            <SalesforceRecordPanel record={salesforce} entra={entra} />
+          )}
           {entra?.picture.commanded ? (
-            <>
-              <h3>Fields as Provision last wrote them</h3>
+            <details>
+              <summary>Fields as Provision last wrote them</summary>
               <FieldTable fields={entra.picture.commanded} />
-            </>
+            </details>
           ) : (
             <p class="muted">Provision has written nothing for this user yet.</p>
           )}
-          <Unavailable
-            what="Live Salesforce record"
-            why="no service exposes a read of one Salesforce user yet; the fields above are what Provision last commanded, from the mapper."
-          />
         </section>
       </div>
       <section class="card" aria-labelledby="history-title">
