@@ -123,7 +123,13 @@ export async function lookupSalesforceUser(
     setMany: async () => undefined,
     deleteMany: async () => undefined,
   };
-  const resolution = (await resolveUsers([command], { links: readOnly, query })).get(command);
+  const resolution = (
+    await resolveUsers([command], {
+      links: readOnly,
+      query,
+      usernameSuffix: deps.mapping.usernameCollision?.suffix,
+    })
+  ).get(command);
   const missed = (reason: 'not-found' | 'ambiguous' | 'no-key', message: string, ids: readonly string[] = []) => ({
     found: false as const,
     reason,

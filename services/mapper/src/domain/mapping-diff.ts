@@ -58,12 +58,19 @@ function keyed<T>(
 /**
  * What changed from one mapping to the next: attribute mappings by target, role and permission-set
  * rules by group, scoping filters by name (or position), and the settings (scope, deprovisioning,
- * link, picklist checks). Role rules are ordered (the first match wins): a reordering alone shows
+ * link, picklist checks, the multiple-roles policy, the username collision suffix). Role rules are ordered (the first match wins): a reordering alone shows
  * as `(order)` changed.
  */
 export function diffMappings(before: MappingConfig, after: MappingConfig): MappingDiffEntry[] {
   const settings: MappingDiffEntry[] = [];
-  for (const name of ['scope', 'deprovisioning', 'link', 'validatePicklists'] as const) {
+  for (const name of [
+    'scope',
+    'deprovisioning',
+    'link',
+    'validatePicklists',
+    'multipleRoles',
+    'usernameCollision',
+  ] as const) {
     const [b, a] = [before[name], after[name]];
     if (canonical(b) === canonical(a)) continue;
     settings.push({
