@@ -25,6 +25,7 @@ export const ERROR_CATALOGUE = {
   PRV_RATE_BUDGET_EXHAUSTED: { retriable: true, summary: 'The shared Salesforce API budget is spent for now.' },
   PRV_QUARANTINED: { retriable: false, summary: 'The job is quarantined after repeated Salesforce refusals.' },
   PRV_DEACTIVATION_GUARD: { retriable: false, summary: 'Deactivations held back by the accidental-deletion guard.' },
+  PRV_PROVISIONING_PAUSED: { retriable: false, summary: 'Provisioning is paused by an admin; resume it first.' },
   PRV_NOT_FOUND: { retriable: false, summary: 'The requested resource does not exist.' },
   PRV_BAD_REQUEST: { retriable: false, summary: 'An HTTP request was malformed.' },
   PRV_UNAUTHENTICATED: { retriable: false, summary: 'An API request had no valid Entra ID access token.' },

@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AuditService, buildService } from './app.ts';
 import { encodeCursor } from './domain/log-query.ts';
 import { FakeClock, FakeMailer, FakeQuarantine, InMemoryAuditLogStore, InMemoryEventSource } from './fakes.ts';
+import type { JobControlState } from './ports.ts';
 import { commandForFailure, fixtures } from './testing/fixtures.ts';
 
 function setup(options: { alerts?: boolean } = {}) {
@@ -13,6 +14,10 @@ function setup(options: { alerts?: boolean } = {}) {
   const events = new InMemoryEventSource();
   const mailer = new FakeMailer();
   const quarantine = new FakeQuarantine();
+  const control = {
+    state: { paused: null, quarantineLastCleared: null } as JobControlState,
+    read: async () => control.state,
+  };
   const clock = new FakeClock(new Date('2026-11-26T12:00:00.000Z'));
   const service = buildService({
     store,
@@ -20,6 +25,7 @@ function setup(options: { alerts?: boolean } = {}) {
     logger: createLogger({ service: 'audit', level: 'silent' }),
     metrics: createMetrics('audit'),
     quarantine,
+    control,
     clock,
     retentionDays: 30,
     auth: { verifier: issuer.verifier, dashboard: null },
@@ -27,7 +33,7 @@ function setup(options: { alerts?: boolean } = {}) {
       ? { mailer, settings: { to: ['admin@contoso.com'], from: 'provision@contoso.com' }, intervalMs: 60_000 }
       : null,
   });
-  return { store, events, mailer, quarantine, clock, service };
+  return { store, events, mailer, quarantine, control, clock, service };
 }
 
 let issuer: TestIssuer;
@@ -123,6 +129,24 @@ describe('audit service (in-memory ports)', () => {
     const res = await api(service, '/api/provisioning-logs');
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toMatch(/10\.0\.0\.5/);
+  });
+
+  it('reports whether provisioning is paused, by whom, and who last cleared the quarantine', async () => {
+    const { service, control } = setup();
+    await service.start();
+    expect((await api(service, '/api/sync-status')).json()).toMatchObject({
+      paused: null,
+      quarantineLastCleared: null,
+    });
+    const by = { kind: 'user', id: 'oid-1', name: 'Provision Admin' };
+    control.state = {
+      paused: { since: '2026-11-26T11:00:00.000Z', by, reason: 'maintenance' },
+      quarantineLastCleared: { at: '2026-11-26T10:00:00.000Z', by },
+    };
+    expect((await api(service, '/api/sync-status')).json()).toMatchObject({
+      paused: { reason: 'maintenance', by },
+      quarantineLastCleared: { at: '2026-11-26T10:00:00.000Z', by },
+    });
   });
 
   it('reports sync progress, counts, the last change and the writer quarantine', async () => {

@@ -14,6 +14,7 @@ import type {
   AuditLogStore,
   Clock,
   DeadLetterInput,
+  JobControlReader,
   Mailer,
   QuarantineReader,
 } from './ports.ts';
@@ -37,6 +38,8 @@ export interface AuditDeps {
   /** Failure digests: both a mailer and recipients, or no email at all. */
   alerts?: { mailer: Mailer; settings: AlertSettings; intervalMs: number } | null;
   quarantine?: QuarantineReader | null;
+  /** The pause and the last quarantine clear, shown in the sync status (Redis). */
+  control?: JobControlReader | null;
   clock?: Clock;
   retentionDays: number;
   /**
@@ -113,6 +116,7 @@ export function buildService(deps: AuditDeps): AuditService {
   registerApiRoutes(http, {
     store: deps.store,
     quarantine: deps.quarantine ?? null,
+    control: deps.control ?? null,
     clock,
     ...(deps.maxConcurrentExports ? { maxConcurrentExports: deps.maxConcurrentExports } : {}),
   });

@@ -179,7 +179,7 @@ export class InMemoryAuditLogStore extends FailureSwitch implements AuditLogStor
     return this.rows.get(commandId) ?? null;
   }
 
-  async syncStatus(): Promise<Omit<SyncStatus, 'quarantine' | 'generatedAt'>> {
+  async syncStatus(): Promise<Omit<SyncStatus, 'quarantine' | 'quarantineLastCleared' | 'paused' | 'generatedAt'>> {
     this.check();
     const byStart = [...this.syncs.values()].sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
     const full = byStart.find((s) => s.mode === 'full');

@@ -8,7 +8,7 @@ import { createKafkaEventSource } from './adapters/kafka-event-source.ts';
 import { createKafkaLagReader } from './adapters/kafka-lag-reader.ts';
 import { createKafkaLifecycleStream } from './adapters/kafka-lifecycle-stream.ts';
 import { PgAuditLogStore } from './adapters/pg-audit-log-store.ts';
-import { createRedisQuarantineReader } from './adapters/redis-quarantine-reader.ts';
+import { createRedisJobControlReader, createRedisQuarantineReader } from './adapters/redis-quarantine-reader.ts';
 import { createRedisWriterCapacityReader } from './adapters/redis-writer-capacity-reader.ts';
 import { createSmtpMailer, defaultSmtpSecurity } from './adapters/smtp-mailer.ts';
 import { buildService } from './app.ts';
@@ -57,6 +57,7 @@ const service = buildService({
   logger,
   metrics,
   quarantine: redis ? createRedisQuarantineReader(redis, config.REDIS_PREFIX) : null,
+  control: redis ? createRedisJobControlReader(redis, config.REDIS_PREFIX) : null,
   alerts:
     mailer && config.ALERT_EMAIL_TO
       ? {

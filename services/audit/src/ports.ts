@@ -63,7 +63,7 @@ export interface AuditLogStore {
    */
   exportLogs(query: LogQuery): Promise<LogExport>;
   getLog(commandId: string): Promise<LogRecord | null>;
-  syncStatus(): Promise<Omit<SyncStatus, 'quarantine' | 'generatedAt'>>;
+  syncStatus(): Promise<Omit<SyncStatus, 'quarantine' | 'quarantineLastCleared' | 'paused' | 'generatedAt'>>;
   listDeadLetters(limit: number): Promise<DeadLetterRecord[]>;
   /** Failures no digest has reported yet, oldest first. */
   unnotifiedFailures(limit: number): Promise<FailureItem[]>;
@@ -101,6 +101,19 @@ export interface Mailer {
 /** Reads the writer's quarantine state (a Redis key the writer owns), or null when not quarantined. */
 export interface QuarantineReader {
   read(): Promise<Record<string, unknown> | null>;
+}
+
+/** What admins decided for the job (Redis keys the ingestor's API writes), as the status shows it. */
+export interface JobControlState {
+  /** `{ since, by, reason }` while provisioning is paused; null while it runs. */
+  paused: Record<string, unknown> | null;
+  /** Who last cleared the writers' quarantine, and when. */
+  quarantineLastCleared: { at: string; by: unknown } | null;
+}
+
+/** Reads the job's switches (read-only). */
+export interface JobControlReader {
+  read(): Promise<JobControlState>;
 }
 
 /** Time, injected so the digest and retention are testable without waiting. */

@@ -12,6 +12,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaLagReader } from '../src/adapters/kafka-lag-reader.ts';
 import { PgAuditLogStore } from '../src/adapters/pg-audit-log-store.ts';
+import { createRedisJobControlReader, createRedisQuarantineReader } from '../src/adapters/redis-quarantine-reader.ts';
 import { createRedisWriterCapacityReader } from '../src/adapters/redis-writer-capacity-reader.ts';
 import { type AuditService, buildService } from '../src/app.ts';
 import { InMemoryEventSource } from '../src/fakes.ts';
@@ -19,7 +20,8 @@ import { dashboardSignInFrom } from '../src/http/dashboard.ts';
 
 // The admin console in a real browser against a running pipeline (services as processes, real
 // Kafka, Redis, PostgreSQL, both simulators; a few hundred users): sign in, filter the log, open a
-// user, provision on demand, release the guard, test an expression — at 1,280 px and on a phone.
+// user, provision on demand, release the guard, pause and resume provisioning, clear a quarantine,
+// test an expression — at 1,280 px and on a phone.
 // Screenshots go to .artifacts/screenshots/ (ignored by git). Chromium is the system's.
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -84,6 +86,8 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
       logger: createLogger({ service: 'audit', level: 'silent' }),
       metrics: createMetrics('audit'),
       retentionDays: 30,
+      quarantine: createRedisQuarantineReader(redis, pipeline.env.audit.REDIS_PREFIX!),
+      control: createRedisJobControlReader(redis, pipeline.env.audit.REDIS_PREFIX!),
       auth: { verifier: verifierFromConfig(auth), dashboard: dashboardSignInFrom(auth) },
       console: {
         ingestorUrl: pipeline.ingestorUrl,
@@ -250,6 +254,70 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     await page.waitForSelector('text=No deactivation is held back.');
     expect((await api<{ staged: string[] }>(`${pipeline.mapperUrl}/api/deactivation-guard`)).staged).toEqual([]);
   }, 90_000);
+
+  it('pauses provisioning (nothing flows), clears a quarantine, and resumes: the change made meanwhile arrives', async () => {
+    const prefix = pipeline.env.audit.REDIS_PREFIX!;
+    await page.goto(`${base}/operations`);
+    await page.waitForSelector('#provisioning-state[data-state="running"]');
+    await page.locator('#pause-provisioning').click();
+    await page.waitForSelector('dialog.confirm[open] #pause-reason');
+    await page.fill('#pause-reason', 'Console test: Salesforce maintenance');
+    await page.locator('#confirm-pause').click();
+    await page.waitForSelector('#provisioning-state[data-state="paused"]');
+    expect(await page.textContent('#provisioning-state')).toContain('Provision Admin');
+    expect(await page.textContent('#provisioning-state')).toContain('Console test: Salesforce maintenance');
+    expect(JSON.parse((await redis.get(`${prefix}provisioning:paused`))!)).toMatchObject({
+      reason: 'Console test: Salesforce maintenance',
+      by: { kind: 'user' },
+    });
+
+    // A change in Entra while paused: no round reads it, so no command is issued for it.
+    const graph = pipeline.sims.graph;
+    const assigned = [...graph.tenant.visibleAssignments()].filter((a) => a.principalType === 'User');
+    const userId = assigned[assigned.length - 1]!.principalId;
+    graph.admin.updateUser(userId, { surname: 'Paused-Change' });
+    const changeLogged = async () =>
+      JSON.stringify(
+        await api(`${pipeline.auditUrl}/api/provisioning-logs?userId=${encodeURIComponent(userId)}&limit=20`),
+      ).includes('Paused-Change');
+    await new Promise((r) => setTimeout(r, 6_000)); // three of the pipeline's 2 s sync intervals
+    expect(await changeLogged()).toBe(false);
+
+    // A quarantine as a writer publishes it; the admin clears it after a confirmation.
+    await redis.set(
+      `${prefix}writer:quarantine`,
+      JSON.stringify({
+        reason: 'INVALID_LOGIN: Invalid username, password, security token; or user locked out.',
+        code: 'SalesforceAuthenticationFailed',
+        since: new Date(Date.now() - 600_000).toISOString(),
+        consecutiveFailures: 4,
+        nextAttemptAt: new Date(Date.now() + 1_800_000).toISOString(),
+      }),
+    );
+    await page.waitForSelector('#clear-quarantine');
+    expect(await page.textContent('#quarantine-state')).toContain('INVALID_LOGIN');
+    await shot('operations-controls-1280');
+    await page.locator('#restart-provisioning').click();
+    await page.waitForSelector('dialog.confirm[open] #confirm-restart');
+    expect(await page.textContent('dialog.confirm[open]')).toContain('links to Salesforce users are kept');
+    await page.locator('dialog.confirm[open] button.secondary').click();
+    await page.locator('#clear-quarantine').click();
+    await page.waitForSelector('dialog.confirm[open] #confirm-clear');
+    await page.locator('#confirm-clear').click();
+    await page.waitForSelector('#quarantine-result');
+    await page.waitForSelector('text=Not quarantined: the writer is sending to Salesforce.');
+    expect(await page.textContent('#quarantine-last-cleared')).toContain('Provision Admin');
+    expect(await redis.exists(`${prefix}writer:quarantine`)).toBe(0);
+    expect(await redis.hget(`${prefix}writer:quarantine:cleared`, 'count')).not.toBeNull();
+
+    await page.locator('#resume-provisioning').click();
+    await page.waitForSelector('#provisioning-state[data-state="running"]');
+    expect(await redis.exists(`${prefix}provisioning:paused`)).toBe(0);
+    await waitFor(changeLogged, {
+      timeout: 60_000,
+      message: 'the change made while paused, provisioned after the resume',
+    });
+  }, 120_000);
 
   it('renders the effective mapping and evaluates an expression in the page', async () => {
     await page.getByRole('link', { name: 'Mapping' }).click();

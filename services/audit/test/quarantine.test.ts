@@ -1,7 +1,7 @@
 import { test } from '@provision/testkit/vitest';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { createRedisQuarantineReader } from '../src/adapters/redis-quarantine-reader.ts';
+import { createRedisJobControlReader, createRedisQuarantineReader } from '../src/adapters/redis-quarantine-reader.ts';
 
 test('reads the writer quarantine flag from Redis whatever shape the writer stores', async ({ redis }) => {
   const client = new Redis(redis.url);
@@ -24,6 +24,28 @@ test('reads the writer quarantine flag from Redis whatever shape the writer stor
     await client.del(key);
     await client.hset(key, { reason: 'SalesforceAuthFailed', failures: '12' });
     expect(await reader.read()).toEqual({ reason: 'SalesforceAuthFailed', failures: '12' });
+  } finally {
+    client.disconnect();
+  }
+});
+
+test('reads the pause and the last quarantine clear the ingestor API writes', async ({ redis }) => {
+  const client = new Redis(redis.url);
+  try {
+    const reader = createRedisJobControlReader(client, redis.prefix);
+    expect(await reader.read()).toEqual({ paused: null, quarantineLastCleared: null });
+    const by = { kind: 'user', id: 'oid-1', name: 'Provision Admin' };
+    const pause = { since: '2026-11-26T12:00:00.000Z', by, reason: 'maintenance' };
+    await client.set(redis.key('provisioning:paused'), JSON.stringify(pause));
+    await client.hset(redis.key('writer:quarantine:cleared'), {
+      count: '1',
+      at: '2026-11-26T12:30:00.000Z',
+      by: JSON.stringify(by),
+    });
+    expect(await reader.read()).toEqual({
+      paused: pause,
+      quarantineLastCleared: { at: '2026-11-26T12:30:00.000Z', by },
+    });
   } finally {
     client.disconnect();
   }

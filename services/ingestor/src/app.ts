@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { limitRate, secureHeaders, TokenRejected, type TokenVerifier } from '@provision/auth';
+import { ProvisionError } from '@provision/errors';
 import type { Initiator } from '@provision/events';
 import { DEFAULT_POLICY, nextDelay } from '@provision/retry';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -13,6 +14,8 @@ import type {
   DirectorySource,
   IdSource,
   IngestorMetrics,
+  JobControl,
+  PauseState,
   SubscriptionGateway,
   SubscriptionStore,
   SyncState,
@@ -21,6 +24,7 @@ import { RoundScheduler } from './domain/round-scheduler.ts';
 import { SubscriptionKeeper } from './domain/subscription-keeper.ts';
 import { type RoundDeps, type RoundResult, runSyncRound } from './domain/sync-round.ts';
 import { registerApiRoutes } from './http/api-routes.ts';
+import { registerControlRoutes } from './http/control-routes.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { type LifecycleEvent, registerWebhookRoutes } from './http/webhook-routes.ts';
 
@@ -73,6 +77,21 @@ export interface IngestorDeps {
    * receive through `relay`. Without it this replica leads from `start()` on (one replica).
    */
   readonly leadership?: LeadershipSettings;
+  /**
+   * The admins' switches, shared through Redis: while paused, no round runs and no assignments
+   * poll reads Graph; restart and the writers' quarantine clear go through it too. Without it the
+   * control routes answer 503.
+   */
+  readonly control?: JobControl;
+}
+
+/** What a restart did: the full sync starts now, or when provisioning resumes. */
+export interface RestartResult {
+  readonly restartedAt: string;
+  readonly requestedBy: Initiator;
+  readonly fullSync: 'requested' | 'after-resume';
+  /** The writers' quarantine it lifted, if there was one. */
+  readonly quarantineLifted: Record<string, unknown> | null;
 }
 
 export interface LeadershipSettings {
@@ -107,6 +126,16 @@ export interface IngestorService {
   /** The last round that completed. */
   lastRound(): RoundResult | undefined;
   provisionOnDemand(userId: string, by?: Initiator): Promise<OnDemandResult>;
+  /** The pause in force, or null while provisioning runs. */
+  pauseState(): Promise<PauseState | null>;
+  /** Stops provisioning (Entra's "Stop provisioning"): no round reads Graph, the writers hold their batches. */
+  pause(by: Initiator, reason: string | null): Promise<PauseState>;
+  /** Starts it again; the leader's next round catches up from the delta cursors kept. */
+  resume(by: Initiator): Promise<PauseState | null>;
+  /** Entra's "Restart provisioning": forgets the watermarks, lifts the quarantine, runs a full sync. */
+  restart(by: Initiator): Promise<RestartResult>;
+  /** Lifts the writers' quarantine: each replica probes Salesforce with its next batch. */
+  clearQuarantine(by: Initiator): Promise<Record<string, unknown> | null>;
 }
 
 /** Builds the ingestor from its ports. Nothing happens until `start()`. */
@@ -176,10 +205,22 @@ export function buildService(deps: IngestorDeps): IngestorService {
       maxDelayMs: Math.min(deps.roundRetry?.maxDelayMs ?? 60_000, deps.syncIntervalMs),
     };
     let failures = 0;
+    let heldSince: string | undefined;
     let retryTimer: NodeJS.Timeout | undefined;
     const scheduler = new RoundScheduler(async (reasons) => {
-      deps.log.debug({ reasons }, 'sync round starting');
       try {
+        // Paused: no round reads Graph. The request is only noted: the delta cursors stay where
+        // the last round left them, so the round that follows the resume catches up on everything.
+        const pause = await deps.control?.paused();
+        if (pause) {
+          if (heldSince !== pause.since) {
+            heldSince = pause.since;
+            deps.log.info({ pause, reasons }, 'provisioning is paused: no sync round until it resumes');
+          } else deps.log.debug({ reasons }, 'provisioning is paused: round request noted');
+          return;
+        }
+        heldSince = undefined;
+        deps.log.debug({ reasons }, 'sync round starting');
         last = await runSyncRound(roundDeps);
         failures = 0;
       } catch (error) {
@@ -207,7 +248,8 @@ export function buildService(deps: IngestorDeps): IngestorService {
             requestRound: (why) => scheduler.request(why),
             // Until a round has succeeded there is no snapshot to compare with, and while rounds
             // fail their backoff decides when the next one runs.
-            skip: () => scheduler.busy || last === undefined || failures > 0,
+            skip: async () =>
+              scheduler.busy || last === undefined || failures > 0 || (await deps.control?.paused()) != null,
           })
         : undefined;
 
@@ -312,13 +354,67 @@ export function buildService(deps: IngestorDeps): IngestorService {
   // On-demand reads one user from Graph and publishes it, on whichever replica is asked: it is
   // not a delta round and writes nothing to the sync state.
   const shutdown = new AbortController();
-  const onDemand = (userId: string, by?: Initiator) =>
-    provisionOnDemand({ ...deps, clock, ids, signal: shutdown.signal }, userId, by);
+  const onDemand = async (userId: string, by?: Initiator) => {
+    const pause = await deps.control?.paused();
+    if (pause) {
+      throw new ProvisionError(
+        'PRV_PROVISIONING_PAUSED',
+        `Provisioning is paused (by ${pause.by.name}, since ${pause.since}): resume it to provision on demand.`,
+      );
+    }
+    return provisionOnDemand({ ...deps, clock, ids, signal: shutdown.signal }, userId, by);
+  };
+  const requestRound = (reason: string) => {
+    if (duties) duties.request(reason);
+    else forward(`round:${reason}`);
+  };
+  const control = (): JobControl => {
+    if (deps.control) return deps.control;
+    throw new ProvisionError('PRV_CONFIG_INVALID', 'This ingestor has no job control (Redis): nothing to pause.', {
+      retriable: true,
+    });
+  };
+  const jobControls = {
+    pauseState: async () => (deps.control ? deps.control.paused() : null),
+    async pause(by: Initiator, reason: string | null) {
+      const pause = await control().pause({ since: clock.now().toISOString(), by, reason });
+      deps.log.warn({ pause, by }, `provisioning paused by ${by.name}`);
+      return pause;
+    },
+    async resume(by: Initiator) {
+      const ended = await control().resume();
+      deps.log.warn({ ended, by }, `provisioning resumed by ${by.name}; catching up from the delta cursors`);
+      requestRound('resumed');
+      return ended;
+    },
+    async clearQuarantine(by: Initiator) {
+      const lifted = await control().clearQuarantine(clock.now().toISOString(), by);
+      deps.log.warn({ lifted, by }, `writer quarantine cleared by ${by.name}`);
+      return lifted;
+    },
+    async restart(by: Initiator): Promise<RestartResult> {
+      const restartedAt = clock.now().toISOString();
+      await deps.state.discardWatermarks();
+      const quarantineLifted = await control().clearQuarantine(restartedAt, by);
+      const paused = (await control().paused()) !== null;
+      deps.log.warn(
+        { by, quarantineLifted, paused },
+        `provisioning restarted by ${by.name}: delta cursors and assignment snapshot discarded, full sync ${paused ? 'after the resume' : 'now'}`,
+      );
+      requestRound('restart');
+      return { restartedAt, requestedBy: by, fullSync: paused ? 'after-resume' : 'requested', quarantineLifted };
+    },
+  };
   registerApiRoutes(http, {
     provisionOnDemand: onDemand,
     verifier: deps.auth?.verifier ?? signInNotConfigured,
     log: deps.log,
     ...(deps.onDemandPerMinute === undefined ? {} : { onDemandPerMinute: deps.onDemandPerMinute }),
+  });
+  registerControlRoutes(http, {
+    controls: jobControls,
+    verifier: deps.auth?.verifier ?? signInNotConfigured,
+    log: deps.log,
   });
 
   return {
@@ -349,10 +445,7 @@ export function buildService(deps: IngestorDeps): IngestorService {
     leader: () => duties !== undefined,
     fencingToken: () => (elector ? elector.token : duties ? '' : undefined),
     pollAssignments: () => duties?.poller?.poll(),
-    requestRound: (reason) => {
-      if (duties) duties.request(reason);
-      else forward(`round:${reason}`);
-    },
+    requestRound,
     idle: async () => {
       // A term that ends while waiting has stopped its rounds too.
       while (duties) {
@@ -363,6 +456,7 @@ export function buildService(deps: IngestorDeps): IngestorService {
     },
     lastRound: () => last,
     provisionOnDemand: onDemand,
+    ...jobControls,
   };
 }
 

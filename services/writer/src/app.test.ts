@@ -4,7 +4,13 @@ import { buildService, type CommandSource, type ResultSink } from './app.ts';
 import { SalesforceCallError } from './domain/errors.ts';
 import { aCommand } from './fakes/commands.ts';
 import { InMemoryDirectory } from './fakes/in-memory-directory.ts';
-import { CountingBudget, InMemoryLinkStore, InMemoryQuarantineStore, VirtualClock } from './fakes/in-memory-stores.ts';
+import {
+  CountingBudget,
+  InMemoryJobControl,
+  InMemoryLinkStore,
+  InMemoryQuarantineStore,
+  VirtualClock,
+} from './fakes/in-memory-stores.ts';
 
 class FakeSource implements CommandSource {
   started = false;
@@ -28,12 +34,15 @@ class FakeSink implements ResultSink {
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
-function setup() {
-  const directory = new InMemoryDirectory();
+function setup(
+  options: { control?: InMemoryJobControl; store?: InMemoryQuarantineStore; directory?: InMemoryDirectory } = {},
+) {
+  const directory = options.directory ?? new InMemoryDirectory();
   const sink = new FakeSink();
-  const store = new InMemoryQuarantineStore();
+  const store = options.store ?? new InMemoryQuarantineStore();
   const clock = new VirtualClock();
   const service = buildService({
+    ...(options.control ? { control: options.control } : {}),
     source: new FakeSource(),
     sink,
     directory,
@@ -47,7 +56,13 @@ function setup() {
       maxBatch: 1000,
       lingerMs: 5,
       valuesPerQuery: 500,
-      quarantine: { threshold: 2, baseDelayMs: 60_000, maxDelayMs: 3_600_000, retryDelayMs: 1_000 },
+      quarantine: {
+        threshold: 2,
+        baseDelayMs: 60_000,
+        maxDelayMs: 3_600_000,
+        retryDelayMs: 1_000,
+        controlPollMs: 5_000,
+      },
     },
   });
   return { directory, sink, store, clock, service };
@@ -142,5 +157,73 @@ describe('writer service', () => {
     expect(store.state).toBeNull();
     expect(service.quarantine()).toBeNull();
     expect(sink.published.map((p) => p.result.status)).toEqual(['success']);
+  });
+  it('while paused makes no Salesforce call and publishes nothing, keeps the commands uncommitted, and writes them all on resume', async () => {
+    const control = new InMemoryJobControl();
+    const { directory, sink, service } = setup({ control });
+    control.pause('Salesforce maintenance window');
+    const deliveries = [aCommand(), aCommand(), aCommand()].map((command) => ({ command }));
+
+    for (let i = 0; i < 3; i++) {
+      expect(await service.handle(deliveries)).toEqual(
+        deliveries.map(() => ({ status: 'retry', delayMs: 5_000, reason: expect.stringContaining('paused') })),
+      );
+    }
+    expect(directory.calls).toEqual([]);
+    expect(sink.published).toEqual([]);
+    expect(service.paused()).toBe(true);
+
+    control.resume();
+    expect(await service.handle(deliveries)).toEqual(deliveries.map(() => ({ status: 'done' })));
+    expect(service.paused()).toBe(false);
+    expect(directory.calls.map((c) => [c.operation, c.size])).toEqual([
+      ['query', 3],
+      ['create', 3],
+    ]);
+    expect(sink.published.map((p) => p.result.commandId).sort()).toEqual(
+      deliveries.map((d) => d.command.commandId).sort(),
+    );
+  });
+
+  it('holds a quarantined batch at most the control poll, so a clear is seen soon', async () => {
+    const control = new InMemoryJobControl();
+    const { directory, service } = setup({ control });
+    directory.failNextCall('query', limitExceeded());
+    directory.failNextCall('query', limitExceeded());
+    const delivery = { command: aCommand() };
+    await service.handle([delivery]);
+    // Quarantined for 60 s, but the batch comes back every 5 s to look at the admins' decisions.
+    expect(await service.handle([delivery])).toEqual([{ status: 'retry', delayMs: 5_000, reason: expect.any(String) }]);
+    expect(service.quarantine()).not.toBeNull();
+  });
+
+  it('a cleared quarantine makes every replica drop its own and probe Salesforce with its next batch, even after another replica quarantined again', async () => {
+    const control = new InMemoryJobControl();
+    const store = new InMemoryQuarantineStore();
+    const directory = new InMemoryDirectory();
+    const replicas = [setup({ control, store, directory }), setup({ control, store, directory })];
+    for (const r of replicas) {
+      await r.service.handle([{ command: aCommand() }]);
+      for (let i = 0; i < 2; i++) directory.failNextCall('query', limitExceeded());
+      await r.service.handle([{ command: aCommand() }]);
+      await r.service.handle([{ command: aCommand() }]);
+      expect(r.service.quarantine()).not.toBeNull();
+    }
+    const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
+    // The wait has 55 s to go: without a clear, neither calls Salesforce.
+    const before = directory.calls.length;
+    expect((await a.service.handle([{ command: aCommand() }]))[0]?.status).toBe('retry');
+    expect(directory.calls.length).toBe(before);
+
+    control.clearQuarantine();
+    store.state = null;
+    // Replica A probes, still refused, and quarantines afresh (after the threshold) — B must not
+    // read that as its own quarantine still holding.
+    directory.failNextCall('query', limitExceeded());
+    expect((await a.service.handle([{ command: aCommand() }]))[0]).toMatchObject({ status: 'retry', delayMs: 1_000 });
+    expect(directory.calls.length).toBe(before + 1);
+    expect(await b.service.handle([{ command: aCommand() }])).toEqual([{ status: 'done' }]);
+    expect(b.service.quarantine()).toBeNull();
+    expect(directory.calls.length).toBeGreaterThan(before + 1);
   });
 });

@@ -6,6 +6,7 @@ import type { ConcurrencyLimiter } from './domain/concurrency.ts';
 import { NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
 import type {
   Clock,
+  JobControlReader,
   LinkStore,
   QuarantineState,
   QuarantineStore,
@@ -63,6 +64,8 @@ export interface WriterDeps {
   /** Calls at once, shared by the fleet and adapting to Salesforce (unset: one flush's calls all at once). */
   readonly concurrency?: ConcurrencyLimiter;
   readonly quarantineStore: QuarantineStore;
+  /** The admins' pause and quarantine clears (Redis, every replica reads them before each batch); unset: none. */
+  readonly control?: JobControlReader;
   readonly clock: Clock;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   readonly observer?: WriterObserver;
@@ -76,6 +79,8 @@ export interface WriterService {
   /** Answers a batch of consumed commands (what the source calls; exposed for tests). */
   handle(deliveries: readonly Delivery[]): Promise<CommandAnswer[]>;
   quarantine(): QuarantineState | null;
+  /** Whether this replica holds its batches because provisioning is paused (as of its last batch). */
+  paused(): boolean;
 }
 
 // Results kept per process so that a command retried after a failed publish, or redelivered to this
@@ -107,6 +112,7 @@ export function buildService(deps: WriterDeps): WriterService {
     store: deps.quarantineStore,
     logger: deps.logger,
     settings: deps.settings.quarantine,
+    ...(deps.control ? { control: deps.control } : {}),
   });
   const accumulator = new Accumulator<ProvisioningCommandV1, GuardedAnswer>({
     maxBatch: deps.settings.maxBatch,
@@ -134,7 +140,7 @@ export function buildService(deps: WriterDeps): WriterService {
         return {
           status: 'retry',
           delayMs: Math.max(1, wait),
-          reason: 'Salesforce refused the job; retrying after a backoff',
+          reason: answer?.reason ?? 'Salesforce refused the job; retrying after a backoff',
         };
       }
       toPublish.push({ result, traceparent: d.traceparent });
@@ -162,5 +168,6 @@ export function buildService(deps: WriterDeps): WriterService {
     ready: () => deps.source.isReady(),
     handle,
     quarantine: () => guard.quarantine(),
+    paused: () => guard.paused(),
   };
 }

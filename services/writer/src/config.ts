@@ -70,6 +70,11 @@ const base = z.object({
   WRITER_QUARANTINE_MAX_DELAY_MS: positiveInt().default(3_600_000),
   WRITER_RETRY_DELAY_MS: positiveInt().default(5_000),
   /**
+   * How often a held batch (provisioning paused, or quarantined) reads the admins' decisions again
+   * in Redis: a resume or a cleared quarantine takes effect within this time.
+   */
+  WRITER_CONTROL_POLL_MS: positiveInt().default(10_000),
+  /**
    * Salesforce calls the whole fleet runs at once: the limit adapts (AIMD) to latency and
    * UNABLE_TO_LOCK_ROW between MIN and MAX. Keep MAX under the org's concurrent long-running limit
    * (25; Developer Edition 5), which other integrations share.

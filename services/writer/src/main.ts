@@ -12,7 +12,7 @@ import { GatewayDirectory } from './adapters/gateway-directory.ts';
 import { kafkaCommandSource, kafkaResultSink } from './adapters/kafka-io.ts';
 import { concurrencyGauges, prometheusObserver } from './adapters/prometheus-observer.ts';
 import { RedisConcurrencyLimiter } from './adapters/redis-concurrency.ts';
-import { RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from './adapters/redis-stores.ts';
+import { RedisJobControl, RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from './adapters/redis-stores.ts';
 import { salesforceOptions } from './adapters/salesforce-options.ts';
 import { systemClock } from './adapters/system-clock.ts';
 import { buildService } from './app.ts';
@@ -93,6 +93,7 @@ const service = buildService({
   budget,
   concurrency,
   quarantineStore: new RedisQuarantineStore(redis, config.REDIS_PREFIX),
+  control: new RedisJobControl(redis, config.REDIS_PREFIX),
   clock: systemClock,
   logger,
   observer: prometheusObserver(metrics),
@@ -108,6 +109,7 @@ const service = buildService({
       baseDelayMs: config.WRITER_QUARANTINE_BASE_DELAY_MS,
       maxDelayMs: config.WRITER_QUARANTINE_MAX_DELAY_MS,
       retryDelayMs: config.WRITER_RETRY_DELAY_MS,
+      controlPollMs: config.WRITER_CONTROL_POLL_MS,
     },
   },
 });

@@ -2,7 +2,7 @@ import type { ProvisioningCommandV1, ProvisioningResultV1 } from '@provision/eve
 import type { Logger } from '@provision/telemetry';
 import { type BatchWriterDeps, JobHaltedError, writeBatch } from './batch-writer.ts';
 import { NO_OBSERVER } from './domain/observer.ts';
-import type { QuarantineState, QuarantineStore } from './domain/ports.ts';
+import type { JobControl, JobControlReader, PauseState, QuarantineState, QuarantineStore } from './domain/ports.ts';
 
 export interface QuarantineSettings {
   /** Consecutive job-level refusals before the writer quarantines itself. */
@@ -12,13 +12,31 @@ export interface QuarantineSettings {
   readonly maxDelayMs: number;
   /** Wait between job-level refusals before quarantine. */
   readonly retryDelayMs: number;
+  /**
+   * With a job control: how soon a held batch (paused, or quarantined with a longer wait) comes
+   * back to read the admins' decisions again, so a resume or a cleared quarantine takes effect
+   * within this time. Default 10 s.
+   */
+  readonly controlPollMs?: number;
 }
 
 /** Per command: its result, or none yet (retry the command after `retryInMs`, offset uncommitted). */
 export interface GuardedAnswer {
   readonly result: ProvisioningResultV1 | undefined;
   readonly retryInMs: number;
+  /** Why there is no result yet, when that is not a refusal of Salesforce's. */
+  readonly reason?: string;
 }
+
+const PAUSED = 'provisioning is paused by an admin; held (uncommitted) until it resumes';
+
+type GuardDeps = BatchWriterDeps & {
+  store: QuarantineStore;
+  logger: Log;
+  settings: QuarantineSettings;
+  /** The admins' decisions (pause, quarantine clears), read before every batch; unset: none. */
+  control?: JobControlReader;
+};
 
 type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -32,14 +50,30 @@ type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
  * …" without calling Salesforce, which pauses consumption; the first batch after the wait probes
  * Salesforce, and its success lifts the quarantine. The state is published in Redis
  * (`<prefix>writer:quarantine`) for the audit dashboard, and logged at error level.
+ *
+ * With a job control, every batch first reads the admins' decisions, shared by every replica
+ * through Redis. Paused: the batch is held like a quarantined one (no Salesforce call, no result,
+ * offsets uncommitted), so nothing is lost and the writer resumes where it stopped. A quarantine
+ * cleared by an admin (the count of clears grew since this replica last looked): the replica drops
+ * its own quarantine and its count of refusals, whatever its backoff said, and the batch probes
+ * Salesforce at once. Each replica compares the count rather than the state key, because another
+ * replica may have published a new quarantine since: no replica keeps a quarantine it held before
+ * the clear. Held batches come back every `controlPollMs`, so the next look is never far.
  */
 export class QuarantineGuard {
   private consecutive = 0;
   private state: QuarantineState | null = null;
-  private readonly deps: BatchWriterDeps & { store: QuarantineStore; logger: Log; settings: QuarantineSettings };
+  private seenClears: number | undefined;
+  private pausedSince: string | undefined;
+  private readonly deps: GuardDeps;
 
-  constructor(deps: BatchWriterDeps & { store: QuarantineStore; logger: Log; settings: QuarantineSettings }) {
+  constructor(deps: GuardDeps) {
     this.deps = deps;
+  }
+
+  /** The pause this replica is honouring, if any (as of its last batch). */
+  paused(): boolean {
+    return this.pausedSince !== undefined;
   }
 
   /** The current quarantine, if any. */
@@ -48,10 +82,14 @@ export class QuarantineGuard {
   }
 
   async run(commands: readonly ProvisioningCommandV1[]): Promise<GuardedAnswer[]> {
+    const control = await this.readControl();
+    const poll = this.deps.settings.controlPollMs ?? 10_000;
+    if (control?.paused) return commands.map(() => ({ result: undefined, retryInMs: poll, reason: PAUSED }));
     const now = this.deps.clock.now();
     if (this.state) {
       const wait = Date.parse(this.state.nextAttemptAt) - now;
-      if (wait > 0) return commands.map(() => ({ result: undefined, retryInMs: wait }));
+      const retryInMs = control ? Math.min(wait, poll) : wait;
+      if (wait > 0) return commands.map(() => ({ result: undefined, retryInMs }));
     }
     try {
       const results = await writeBatch(commands, this.deps);
@@ -59,9 +97,54 @@ export class QuarantineGuard {
       return results.map((result) => ({ result, retryInMs: 0 }));
     } catch (error) {
       if (!(error instanceof JobHaltedError)) throw error;
-      const retryInMs = await this.refused(error);
+      const delay = await this.refused(error);
+      const retryInMs = control ? Math.min(delay, poll) : delay;
       return commands.map((c) => ({ result: error.finished.get(c), retryInMs }));
     }
+  }
+
+  /** Reads the admins' decisions and applies what changed since the last batch (null: no control). */
+  private async readControl(): Promise<JobControl | null> {
+    if (!this.deps.control) return null;
+    const control = await this.deps.control.read();
+    if (this.seenClears === undefined) this.seenClears = control.quarantineClears;
+    else if (control.quarantineClears > this.seenClears) {
+      this.seenClears = control.quarantineClears;
+      this.cleared(control);
+    }
+    if (control.paused) this.hold(control.paused);
+    else if (this.pausedSince !== undefined) {
+      this.deps.logger.warn({ pausedSince: this.pausedSince }, 'provisioning resumed: sending to Salesforce again');
+      this.pausedSince = undefined;
+      (this.deps.observer ?? NO_OBSERVER).paused(false);
+    }
+    return control;
+  }
+
+  private hold(pause: PauseState): void {
+    if (this.pausedSince === pause.since) return;
+    this.pausedSince = pause.since;
+    (this.deps.observer ?? NO_OBSERVER).paused(true);
+    this.deps.logger.warn(
+      { pause },
+      `provisioning paused by ${pause.by.name}: batches are held, nothing is sent to Salesforce until it resumes`,
+    );
+  }
+
+  private cleared(control: JobControl): void {
+    const held = this.state;
+    this.consecutive = 0;
+    this.state = null;
+    const by = control.lastClear;
+    if (!held) {
+      this.deps.logger.info({ clearedBy: by?.by, clearedAt: by?.at }, 'an admin cleared the writer quarantine');
+      return;
+    }
+    (this.deps.observer ?? NO_OBSERVER).quarantine(false);
+    this.deps.logger.warn(
+      { quarantine: held, clearedBy: by?.by, clearedAt: by?.at },
+      `quarantine cleared by ${by?.by.name ?? 'an admin'}: the next batch probes Salesforce now`,
+    );
   }
 
   private async succeeded(): Promise<void> {

@@ -166,7 +166,7 @@ export class PgAuditLogStore implements AuditLogStore {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async syncStatus(): Promise<Omit<SyncStatus, 'quarantine' | 'generatedAt'>> {
+  async syncStatus(): Promise<Omit<SyncStatus, 'quarantine' | 'quarantineLastCleared' | 'paused' | 'generatedAt'>> {
     const runs = await this.pool.query(
       `(SELECT *, 'full' AS which FROM sync_runs WHERE mode = 'full' ORDER BY started_at DESC NULLS LAST LIMIT 1)
        UNION ALL

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { QuarantineReader } from '../ports.ts';
+import type { JobControlReader, QuarantineReader } from '../ports.ts';
 
 /**
  * Reads the writer's quarantine flag, `${REDIS_PREFIX}writer:quarantine`. The writer owns its
@@ -20,6 +20,34 @@ export function createRedisQuarantineReader(redis: Redis, prefix: string): Quara
       } catch {
         return { reason: value };
       }
+    },
+  };
+}
+
+/**
+ * Reads the job's switches the ingestor's API writes: `${REDIS_PREFIX}provisioning:paused` (JSON)
+ * and the last clear of the writers' quarantine, `${REDIS_PREFIX}writer:quarantine:cleared` (hash).
+ */
+export function createRedisJobControlReader(redis: Redis, prefix: string): JobControlReader {
+  const parse = (raw: string): unknown => {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  };
+  return {
+    async read() {
+      const [paused, [at, by]] = await Promise.all([
+        redis.get(`${prefix}provisioning:paused`),
+        redis.hmget(`${prefix}writer:quarantine:cleared`, 'at', 'by'),
+      ]);
+      const pause = paused === null ? null : parse(paused);
+      return {
+        paused:
+          pause === null ? null : typeof pause === 'object' ? (pause as Record<string, unknown>) : { reason: pause },
+        quarantineLastCleared: at ? { at, by: by ? parse(by) : null } : null,
+      };
     },
   };
 }

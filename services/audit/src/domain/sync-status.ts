@@ -37,6 +37,10 @@ export interface SyncStatus {
   } | null;
   deadLetters: { total: number; latestAt: string | null };
   quarantine: Record<string, unknown> | null;
+  /** Who last cleared the quarantine, and when (an admin, through the ingestor's API). */
+  quarantineLastCleared: { at: string; by: unknown } | null;
+  /** `{ since, by, reason }` while an admin has paused provisioning; null while it runs. */
+  paused: Record<string, unknown> | null;
   generatedAt: string;
 }
 

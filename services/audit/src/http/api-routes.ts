@@ -3,13 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import { toLogEntry } from '../domain/log-entry.ts';
 import { encodeCursor, parseCommandId, parseLimit, parseLogQuery } from '../domain/log-query.ts';
 import type { SyncStatus } from '../domain/sync-status.ts';
-import type { AuditLogStore, Clock, QuarantineReader } from '../ports.ts';
+import type { AuditLogStore, Clock, JobControlReader, JobControlState, QuarantineReader } from '../ports.ts';
 import { exportGate, sendLogExport } from './log-export.ts';
 
 /** What the API routes read from. */
 export interface ApiDeps {
   store: AuditLogStore;
   quarantine: QuarantineReader | null;
+  /** The pause and the last quarantine clear (Redis); null: not shown. */
+  control?: JobControlReader | null;
   clock: Clock;
   /** Exports (CSV, NDJSON) streamed at once; more get 429 (default 2). */
   maxConcurrentExports?: number;
@@ -43,14 +45,28 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/api/sync-status', async (request): Promise<SyncStatus> => {
     parseLimit(request.query as Query, []);
-    const [status, quarantine] = await Promise.all([deps.store.syncStatus(), readQuarantine(deps, request.log)]);
-    return { ...status, quarantine, generatedAt: deps.clock.now().toISOString() };
+    const [status, quarantine, control] = await Promise.all([
+      deps.store.syncStatus(),
+      readQuarantine(deps, request.log),
+      readControl(deps, request.log),
+    ]);
+    return { ...status, quarantine, ...control, generatedAt: deps.clock.now().toISOString() };
   });
 
   app.get('/api/dead-letters', async (request) => {
     const limit = parseLimit(request.query as Query, ['limit']);
     return { items: await deps.store.listDeadLetters(limit) };
   });
+}
+
+async function readControl(deps: ApiDeps, log: { warn(o: object, m: string): void }): Promise<JobControlState> {
+  if (!deps.control) return { paused: null, quarantineLastCleared: null };
+  try {
+    return await deps.control.read();
+  } catch (err) {
+    log.warn({ err }, 'could not read whether provisioning is paused');
+    return { paused: { unknown: true, error: (err as Error).message }, quarantineLastCleared: null };
+  }
 }
 
 // The quarantine flag is the writer's and optional: when Redis cannot answer, the status still does.

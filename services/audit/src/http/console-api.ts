@@ -32,7 +32,7 @@ export interface ConsoleUpstreams {
   readonly lag?: ConsumerLagReader | null | undefined;
   /** The writers' shared budget in Redis (needs REDIS_URL). */
   readonly capacity?: WriterCapacityReader | null | undefined;
-  /** The ingestor: provision on demand. */
+  /** The ingestor: provision on demand; pause, resume and restart provisioning; clear the writers' quarantine. */
   readonly ingestorUrl?: string | undefined;
   /** The mapper: the deactivation guard, a user's Entra picture and decision, the effective mapping. */
   readonly mapperUrl?: string | undefined;
@@ -49,7 +49,7 @@ const TIMEOUT_MS = 15_000;
 /**
  * `/api/console/*`: what the admin console needs from the other services, relayed with the caller's
  * own bearer token, so each service checks the caller's roles itself (Provision.Operate for the
- * guard's release and provision on demand). The audit adds no authority of its own: it only saves
+ * guard's release, provision on demand, pause, resume, restart and the quarantine clear). The audit adds no authority of its own: it only saves
  * the browser a second origin and CORS. Also the expression tester, evaluated here (pure).
  */
 export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstreams): void {
@@ -125,6 +125,24 @@ export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstr
       }
       return relay(request, reply, 'ingestor', '/api/provision-on-demand', { userId });
     });
+    scope.get('/api/console/provisioning', async (request, reply) =>
+      relay(request, reply, 'ingestor', '/api/provisioning'),
+    );
+    scope.post('/api/console/provisioning/pause', { bodyLimit: 4 * 1024 }, async (request, reply) => {
+      const reason = (request.body as { reason?: unknown } | null)?.reason;
+      if (reason !== undefined && reason !== null && typeof reason !== 'string') {
+        return reply.code(400).send(badRequest("Body field 'reason': expected text"));
+      }
+      return relay(request, reply, 'ingestor', '/api/provisioning/pause', reason ? { reason } : {});
+    });
+    for (const action of ['resume', 'restart'] as const) {
+      scope.post(`/api/console/provisioning/${action}`, { bodyLimit: 1024 }, async (request, reply) =>
+        relay(request, reply, 'ingestor', `/api/provisioning/${action}`, {}),
+      );
+    }
+    scope.post('/api/console/quarantine/clear', { bodyLimit: 1024 }, async (request, reply) =>
+      relay(request, reply, 'ingestor', '/api/writer-quarantine/clear', {}),
+    );
     scope.get('/api/console/guard', async (request, reply) =>
       relay(request, reply, 'mapper', '/api/deactivation-guard'),
     );

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { flatErrorBody, protect, ROLES } from '@provision/auth';
 import { createTestIssuer, type TestIssuer } from '@provision/auth/testing';
 import { createLogger, createMetrics } from '@provision/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -15,6 +16,12 @@ const SIGN_IN = {
   scope: 'api://client-1/access_as_user',
 };
 
+const JOB_CONTROLS = [
+  '/api/provisioning/pause',
+  '/api/provisioning/resume',
+  '/api/provisioning/restart',
+  '/api/writer-quarantine/clear',
+];
 let issuer: TestIssuer;
 let upstream: FastifyInstance;
 const seen: { url: string; authorization: string | undefined; body: unknown }[] = [];
@@ -45,6 +52,16 @@ beforeAll(async () => {
   upstream.post('/api/provision-on-demand', async (request) => {
     (seen.at(-1) as { body: unknown }).body = request.body;
     return { userId: (request.body as { userId: string }).userId, published: { 'user.upserted': 1 } };
+  });
+  // The ingestor's job controls: Provision.Operate, checked by the ingestor itself.
+  await upstream.register(async (scope) => {
+    protect(scope, { verifier: issuer.verifier, role: ROLES.operate, errorBody: flatErrorBody });
+    for (const path of JOB_CONTROLS) {
+      scope.post(path, async (request) => {
+        (seen.at(-1) as { body: unknown }).body = request.body;
+        return { done: path };
+      });
+    }
   });
   await upstream.listen({ port: 0, host: '127.0.0.1' });
 });
@@ -206,6 +223,42 @@ describe('the console API', () => {
     });
     expect(unset.statusCode).toBe(503);
     expect(unset.json().error.message).toContain('WRITER_URL');
+  });
+
+  it('relays pause, resume, restart and the quarantine clear to the ingestor, which refuses Provision.Read and accepts Provision.Operate', async () => {
+    const s = service({ ingestorUrl: upstreamUrl() });
+    const routes: [string, string, unknown][] = [
+      ['/api/console/provisioning/pause', '/api/provisioning/pause', { reason: 'maintenance' }],
+      ['/api/console/provisioning/resume', '/api/provisioning/resume', {}],
+      ['/api/console/provisioning/restart', '/api/provisioning/restart', {}],
+      ['/api/console/quarantine/clear', '/api/writer-quarantine/clear', {}],
+    ];
+    const reader = await bearer(['Provision.Read']);
+    const operator = await bearer(['Provision.Operate']);
+    for (const [url, upstreamPath, payload] of routes) {
+      const send = (authorization: string) =>
+        s.http.inject({
+          method: 'POST',
+          url,
+          headers: { authorization, 'content-type': 'application/json' },
+          payload: payload as object,
+        });
+      const refused = await send(reader);
+      expect(refused.statusCode, url).toBe(403);
+      expect(refused.json().error, url).toMatchObject({ code: 'PRV_FORBIDDEN', details: { upstream: 'ingestor' } });
+      seen.length = 0;
+      const done = await send(operator);
+      expect(done.statusCode, url).toBe(200);
+      expect(done.json(), url).toEqual({ done: upstreamPath });
+      expect(seen.at(-1), url).toEqual({ url: upstreamPath, authorization: operator, body: payload });
+    }
+    const badReason = await s.http.inject({
+      method: 'POST',
+      url: '/api/console/provisioning/pause',
+      headers: { authorization: operator, 'content-type': 'application/json' },
+      payload: { reason: 42 },
+    });
+    expect(badReason.statusCode).toBe(400);
   });
 
   it('says plainly which service is not configured, and when one does not answer', async () => {

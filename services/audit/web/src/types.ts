@@ -74,6 +74,10 @@ export interface SyncStatus {
   lastChange: { userId: string; action: string; status: string; completedAt: string } | null;
   deadLetters: { total: number; latestAt: string | null };
   quarantine: Record<string, unknown> | null;
+  /** Who last cleared the writers' quarantine, and when. */
+  quarantineLastCleared?: { at: string; by: Initiator | null } | null;
+  /** While an admin has paused provisioning: who, since when, why. */
+  paused?: { since?: string; by?: Initiator; reason?: string | null; unknown?: boolean } | null;
   generatedAt: string;
 }
 
@@ -195,4 +199,18 @@ export interface MappingChange {
   changes: { kind: string; key: string; change: 'added' | 'changed' | 'removed' }[] | null;
   startedAt: string;
   partitions: { partition: number; reevaluated: number; commands: Record<string, number>; at: string }[];
+}
+
+/** Who acted: a signed-in admin or an app. */
+export interface Initiator {
+  kind: string;
+  id: string;
+  name: string;
+}
+
+/** What a restart of provisioning answers. */
+export interface RestartAnswer {
+  restartedAt: string;
+  fullSync: 'requested' | 'after-resume';
+  quarantineLifted: Record<string, unknown> | null;
 }

@@ -181,6 +181,16 @@ if redis.call('EXISTS', K[3]) == 1 then redis.call('RENAME', K[3], K[2]) redis.c
     }
   }
 
+  async discardWatermarks(): Promise<void> {
+    // One DEL: the cursors, the snapshot and the round mark go together.
+    await this.#redis.del(
+      `${this.#p}cursor:users`,
+      `${this.#p}cursor:groups`,
+      `${this.#p}assignments`,
+      `${this.#p}round`,
+    );
+  }
+
   // SubscriptionStore
 
   async load(): Promise<Record<string, string>> {

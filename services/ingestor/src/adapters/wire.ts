@@ -5,7 +5,7 @@ import { redisOptions } from '@provision/config';
 import { TOPICS } from '@provision/events';
 import { createGraphClient, GraphSubscriptionManager } from '@provision/graph';
 import { createKafkaClient, kafkaSecurity } from '@provision/kafka';
-import type { Logger, Registry } from '@provision/telemetry';
+import { gauge, type Logger, type Registry } from '@provision/telemetry';
 import { Redis } from 'ioredis';
 import { buildService, type IngestorService } from '../app.ts';
 import type { IngestorConfig } from '../config.ts';
@@ -13,6 +13,7 @@ import { GraphDirectorySource } from './graph-directory-source.ts';
 import { GraphSubscriptionGateway } from './graph-subscription-gateway.ts';
 import { KafkaDirectorySink } from './kafka-directory-sink.ts';
 import { promMetrics } from './prom-metrics.ts';
+import { RedisJobControl } from './redis-job-control.ts';
 import { RedisLeaderLease, RedisTriggerRelay } from './redis-leadership.ts';
 import { RedisSyncState } from './redis-sync-state.ts';
 
@@ -61,7 +62,16 @@ export async function createIngestor(
     const state = new RedisSyncState(redis, config.REDIS_PREFIX, {
       fence: { key: lease.fenceKey, token: () => service?.fencingToken() },
     });
+    const control = new RedisJobControl(redis, config.REDIS_PREFIX);
+    gauge(
+      telemetry.metrics,
+      'ingestor_provisioning_paused',
+      '1 while an admin has paused provisioning (no Graph reads, writers hold their batches); read from Redis at each scrape',
+      [],
+      async () => ((await control.paused()) ? 1 : 0),
+    );
     service = buildService({
+      control,
       source: new GraphDirectorySource({
         client,
         servicePrincipalId: config.GRAPH_SERVICE_PRINCIPAL_ID,

@@ -14,8 +14,11 @@ export interface AssignmentPollDeps {
   readonly intervalMs: number;
   /** Asks for a round (through the coalescing scheduler). */
   readonly requestRound: (reason: string) => void;
-  /** True while a poll would be wasted: a round in flight or pending, or rounds failing (their retry owns the pace). */
-  readonly skip: () => boolean;
+  /**
+   * True while a poll would be wasted or must not read Graph: a round in flight or pending, rounds
+   * failing (their retry owns the pace), provisioning paused.
+   */
+  readonly skip: () => boolean | Promise<boolean>;
 }
 
 /**
@@ -68,8 +71,8 @@ export class AssignmentPoller {
   }
 
   async #check(): Promise<AssignmentPollOutcome> {
-    if (this.#deps.skip()) return 'skipped';
     try {
+      if (await this.#deps.skip()) return 'skipped';
       const listed = await listPersonAssignments(this.#deps.source);
       // Read after the listing: a round that ended meanwhile has stored what it saw.
       const snapshot = await this.#deps.state.assignmentSnapshot();

@@ -1,4 +1,4 @@
-import type { DirectoryEventV1, SyncMarker } from '@provision/events';
+import type { DirectoryEventV1, Initiator, SyncMarker } from '@provision/events';
 
 /** One page of a delta round; the last page carries the cursor of the next round. */
 export interface DeltaPage<T> {
@@ -111,6 +111,37 @@ export interface SyncState {
   recordTentativeAssignments(added: readonly Assignment[]): Promise<void>;
   /** Applies a diff to the snapshot, after its facts are published (the added ones become confirmed). */
   updateAssignmentSnapshot(added: readonly Assignment[], removedIds: readonly string[]): Promise<void>;
+  /**
+   * Restart provisioning: forgets the delta cursors, the assignment snapshot and the mark of the
+   * round in progress, in one step, so the next round is a full sync and a round running now saves
+   * no cursor. Any replica may call it (not fenced: it only deletes, and the round mark makes a
+   * leader's round that started before it end without saving).
+   */
+  discardWatermarks(): Promise<void>;
+}
+
+/** An admin's pause of provisioning: who, when and why. */
+export interface PauseState {
+  readonly since: string;
+  readonly by: Initiator;
+  readonly reason: string | null;
+}
+
+/**
+ * The job's switches an admin sets, shared by every service through Redis: the pause (the ingestor
+ * reads no Graph, the writers send nothing to Salesforce) and the writers' quarantine clears.
+ */
+export interface JobControl {
+  paused(): Promise<PauseState | null>;
+  /** Pauses provisioning; a pause already in force is kept as it was (first pauser, first time). */
+  pause(state: PauseState): Promise<PauseState>;
+  /** Ends the pause; returns the pause it ended, or null when provisioning was running. */
+  resume(): Promise<PauseState | null>;
+  /**
+   * Lifts the writers' quarantine: deletes the state they published and counts one more clear,
+   * which every writer replica reads before its next batch. Returns the quarantine it lifted.
+   */
+  clearQuarantine(at: string, by: Initiator): Promise<Record<string, unknown> | null>;
 }
 
 /** Where directory facts go (`entra.directory.v1`, keyed by user id). */

@@ -2,7 +2,12 @@ import { isProvisionError } from '@provision/errors';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Log } from '../domain/log.ts';
 
-const STATUS: Record<string, number> = { PRV_NOT_FOUND: 404, PRV_BAD_REQUEST: 400, PRV_WEBHOOK_REJECTED: 403 };
+const STATUS: Record<string, number> = {
+  PRV_NOT_FOUND: 404,
+  PRV_BAD_REQUEST: 400,
+  PRV_WEBHOOK_REJECTED: 403,
+  PRV_PROVISIONING_PAUSED: 409,
+};
 
 /**
  * Domain errors become HTTP answers here and only here. Client mistakes fastify detects (bad JSON,

@@ -1,4 +1,4 @@
-import type { DirectoryEventV1, SyncMarker } from '@provision/events';
+import type { DirectoryEventV1, Initiator, SyncMarker } from '@provision/events';
 import type { LeaderLease, TriggerRelay } from '../domain/leadership.ts';
 import type {
   Assignment,
@@ -6,7 +6,9 @@ import type {
   DirectoryEventSink,
   IdSource,
   IngestorMetrics,
+  JobControl,
   NewSubscription,
+  PauseState,
   SnapshotAssignment,
   SubscriptionGateway,
   SubscriptionInfo,
@@ -54,6 +56,11 @@ export class MemorySyncState implements SyncState {
   }
   async clearCursors() {
     this.cursorMap = {};
+  }
+  async discardWatermarks() {
+    this.cursorMap = {};
+    this.snapshot.clear();
+    this.round = undefined;
   }
   async groupMembers(groupId: string) {
     return [...(this.members.get(groupId) ?? [])];
@@ -272,5 +279,30 @@ export class MemoryRelay implements TriggerRelay {
     const all = this.#queue;
     this.#queue = [];
     return all;
+  }
+}
+
+/** `JobControl` in memory: the pause, and the writers' quarantine with its count of clears. */
+export class MemoryJobControl implements JobControl {
+  pausedState: PauseState | null = null;
+  quarantine: Record<string, unknown> | null = null;
+  clears: { at: string; by: Initiator }[] = [];
+  async paused() {
+    return this.pausedState;
+  }
+  async pause(state: PauseState) {
+    this.pausedState ??= state;
+    return this.pausedState;
+  }
+  async resume() {
+    const ended = this.pausedState;
+    this.pausedState = null;
+    return ended;
+  }
+  async clearQuarantine(at: string, by: Initiator) {
+    const lifted = this.quarantine;
+    this.quarantine = null;
+    this.clears.push({ at, by });
+    return lifted;
   }
 }

@@ -27,9 +27,10 @@ export interface KafkaCommandSourceOptions {
 }
 
 // The writer decides itself when to give up on a command (it answers every command with a result;
-// only a job-level refusal or an unreachable Redis/Kafka asks for a retry), so the driver's retry
-// budget must outlast a quarantine instead of dead-lettering commands Salesforce never refused.
-const RETRY_FOREVER = { maxAttempts: 100_000, maxDelayMs: 60_000 };
+// only a job-level refusal, an admin's pause or an unreachable Redis/Kafka asks for a retry), so the
+// driver's retry budget must outlast a quarantine and a pause of any length (a held batch comes back
+// every WRITER_CONTROL_POLL_MS) instead of dead-lettering commands Salesforce never refused.
+const RETRY_FOREVER = { maxAttempts: Number.MAX_SAFE_INTEGER, maxDelayMs: 60_000 };
 
 /**
  * Commands from `provisioning.commands.v1` through `@provision/kafka`'s batch mode: validated

@@ -30,6 +30,12 @@ export function prometheusObserver(registry: Registry, now: () => number = Date.
   );
   const quarantined = gauge(registry, 'writer_quarantined', '1 while the writer is quarantined');
   quarantined.set(0);
+  const paused = gauge(
+    registry,
+    'writer_paused',
+    '1 while this writer holds its batches because an admin paused provisioning',
+  );
+  paused.set(0);
   return {
     apiCall: (operation, outcome) => calls.inc({ operation, outcome }),
     batch: (operation, size) => sizes.observe({ operation }, size),
@@ -40,6 +46,7 @@ export function prometheusObserver(registry: Registry, now: () => number = Date.
         latency.observe({ action: result.action, status: result.status }, Math.max(0, now() - issued) / 1000);
     },
     quarantine: (active) => quarantined.set(active ? 1 : 0),
+    paused: (active) => paused.set(active ? 1 : 0),
   };
 }
 

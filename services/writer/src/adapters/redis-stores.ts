@@ -1,6 +1,16 @@
+import type { Initiator } from '@provision/events';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Clock, LinkStore, QuarantineState, QuarantineStore, RateBudget } from '../domain/ports.ts';
+import type {
+  Clock,
+  JobControl,
+  JobControlReader,
+  LinkStore,
+  PauseState,
+  QuarantineState,
+  QuarantineStore,
+  RateBudget,
+} from '../domain/ports.ts';
 
 /**
  * Links in Redis: `<prefix>link:<entraUserId>` → Salesforce user Id. No expiry: a lost link is
@@ -95,5 +105,33 @@ export class RedisQuarantineStore implements QuarantineStore {
   async get(): Promise<QuarantineState | null> {
     const raw = await this.redis.get(this.key);
     return raw === null ? null : (JSON.parse(raw) as QuarantineState);
+  }
+}
+
+/**
+ * What admins decided, as the ingestor's API writes it: `<prefix>provisioning:paused` (JSON: since,
+ * by, reason; absent while provisioning runs) and `<prefix>writer:quarantine:cleared` (a hash:
+ * `count` of clears, `at` and `by` of the last). One round trip per batch.
+ */
+export class RedisJobControl implements JobControlReader {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  async read(): Promise<JobControl> {
+    const [paused, cleared] = await Promise.all([
+      this.redis.get(`${this.prefix}provisioning:paused`),
+      this.redis.hmget(`${this.prefix}writer:quarantine:cleared`, 'count', 'at', 'by'),
+    ]);
+    const [count, at, by] = cleared;
+    return {
+      paused: paused === null ? null : (JSON.parse(paused) as PauseState),
+      quarantineClears: Number(count ?? 0) || 0,
+      lastClear: at && by ? { at, by: JSON.parse(by) as Initiator } : null,
+    };
   }
 }

@@ -8,6 +8,8 @@ export interface WriterObserver {
   batch(operation: ApiOperation, size: number): void;
   result(result: ProvisioningResultV1, issuedAt: string): void;
   quarantine(active: boolean): void;
+  /** Batches are held because an admin paused provisioning (true), or go to Salesforce again (false). */
+  paused(active: boolean): void;
 }
 
 export const NO_OBSERVER: WriterObserver = {
@@ -15,4 +17,5 @@ export const NO_OBSERVER: WriterObserver = {
   batch: () => {},
   result: () => {},
   quarantine: () => {},
+  paused: () => {},
 };

@@ -1,4 +1,4 @@
-import type { AttributeValue } from '@provision/events';
+import type { AttributeValue, Initiator } from '@provision/events';
 
 /** A Salesforce field value as the writer carries it (`ProfileName` is a profile name, not an Id). */
 export type FieldValue = AttributeValue;
@@ -109,6 +109,30 @@ export interface QuarantineStore {
   set(state: QuarantineState): Promise<void>;
   clear(): Promise<void>;
   get(): Promise<QuarantineState | null>;
+}
+
+/** An admin's pause of provisioning: who, when, why (`<prefix>provisioning:paused`, set by the ingestor's API). */
+export interface PauseState {
+  readonly since: string;
+  readonly by: Initiator;
+  readonly reason: string | null;
+}
+
+/** What admins decided for the whole job, shared by every writer replica (Redis), read before each batch. */
+export interface JobControl {
+  /** Provisioning is paused: hold every batch, call Salesforce for none. */
+  readonly paused: PauseState | null;
+  /**
+   * How many times an admin has cleared the quarantine (it only grows). A replica that sees it grow
+   * forgets its own quarantine and probes Salesforce with its next batch.
+   */
+  readonly quarantineClears: number;
+  /** The last clear: who and when. */
+  readonly lastClear: { readonly at: string; readonly by: Initiator } | null;
+}
+
+export interface JobControlReader {
+  read(): Promise<JobControl>;
 }
 
 /** Time, injected so that retry and linger logic is tested without sleeping. */

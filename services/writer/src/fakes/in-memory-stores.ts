@@ -1,4 +1,13 @@
-import type { Clock, LinkStore, QuarantineState, QuarantineStore, RateBudget } from '../domain/ports.ts';
+import type { Initiator } from '@provision/events';
+import type {
+  Clock,
+  JobControl,
+  JobControlReader,
+  LinkStore,
+  QuarantineState,
+  QuarantineStore,
+  RateBudget,
+} from '../domain/ports.ts';
 
 /** Links in a Map; `failNext` makes the next call throw (Redis down). */
 export class InMemoryLinkStore implements LinkStore {
@@ -37,6 +46,31 @@ export class InMemoryQuarantineStore implements QuarantineStore {
     this.history.push(null);
   }
   async get(): Promise<QuarantineState | null> {
+    return this.state;
+  }
+}
+
+/** An admin's decisions in memory: `pause`, `resume`, `clearQuarantine` as the ingestor's API makes them. */
+export class InMemoryJobControl implements JobControlReader {
+  state: JobControl = { paused: null, quarantineClears: 0, lastClear: null };
+  reads = 0;
+  static readonly ADMIN: Initiator = { kind: 'user', id: 'admin-1', name: 'Provision Admin' };
+
+  pause(reason: string | null = null, by: Initiator = InMemoryJobControl.ADMIN): void {
+    this.state = { ...this.state, paused: { since: '2026-11-26T12:00:00.000Z', by, reason } };
+  }
+  resume(): void {
+    this.state = { ...this.state, paused: null };
+  }
+  clearQuarantine(by: Initiator = InMemoryJobControl.ADMIN): void {
+    this.state = {
+      ...this.state,
+      quarantineClears: this.state.quarantineClears + 1,
+      lastClear: { at: '2026-11-26T12:30:00.000Z', by },
+    };
+  }
+  async read(): Promise<JobControl> {
+    this.reads++;
     return this.state;
   }
 }

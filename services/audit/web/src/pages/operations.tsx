@@ -3,18 +3,19 @@ import { type Api, ApiError, problemOf } from '../api.ts';
 import { Facts, Notice, Unavailable } from '../components/common.tsx';
 import { duration, plain, plural, show, when } from '../format.ts';
 import { linkHandler } from '../router.ts';
-import type { DeadLetter, GroupLag, SyncStatus, WriterCapacity } from '../types.ts';
+import type { DeadLetter, GroupLag, RestartAnswer, SyncStatus, WriterCapacity } from '../types.ts';
 
 const POLL_MS = 3_000;
 // The rate is measured over the last minute of samples, so one slow poll does not swing the ETA.
 const RATE_WINDOW_MS = 60_000;
 
-/** Operations: the sync and its progress, the guard, the quarantine, and what cannot be done here yet. */
+/** Operations: the sync and its progress, pause / resume / restart, the guard, the quarantine and its clear. */
 export function OperationsPage({ api, canOperate }: { api: Api; canOperate: boolean }) {
   const [status, setStatus] = useState<SyncStatus | null>(null);
   const [dead, setDead] = useState<DeadLetter[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const samples = useRef<{ at: number; results: number; since: string | null }[]>([]);
+  const refresh = useRef<() => Promise<void>>(async () => {});
 
   useEffect(() => {
     let live = true;
@@ -36,6 +37,7 @@ export function OperationsPage({ api, canOperate }: { api: Api; canOperate: bool
         if (live) setProblem(problemOf(e));
       }
     };
+    refresh.current = poll;
     void poll();
     const timer = setInterval(() => void poll(), POLL_MS);
     return () => {
@@ -58,33 +60,9 @@ export function OperationsPage({ api, canOperate }: { api: Api; canOperate: bool
           <h2 id="sync-title">Sync</h2>
           {status ? <SyncPanel status={status} rate={rate} /> : <p>Loading…</p>}
         </section>
+        <ProvisioningPanel api={api} canOperate={canOperate} status={status} refresh={() => refresh.current()} />
         <GuardPanel api={api} canOperate={canOperate} />
-        <section class="card" aria-labelledby="quarantine-title">
-          <h2 id="quarantine-title">Writer quarantine</h2>
-          {status === null ? (
-            <p>Loading…</p>
-          ) : status.quarantine === null ? (
-            <p id="quarantine-state">Not quarantined: the writer is sending to Salesforce.</p>
-          ) : (
-            <div id="quarantine-state">
-              <Notice kind="warning">
-                Quarantined: {String(status.quarantine['reason'] ?? show(status.quarantine))}
-              </Notice>
-              <Facts
-                rows={[
-                  ['Code', show(status.quarantine['code'])],
-                  ['Since', when(status.quarantine['since'] as string | undefined)],
-                  ['Consecutive failures', show(status.quarantine['consecutiveFailures'])],
-                  ['Next retry', when(status.quarantine['nextAttemptAt'] as string | undefined)],
-                ]}
-              />
-            </div>
-          )}
-          <Unavailable
-            what="Clear the quarantine"
-            why="the writer has no API to clear it yet; it lifts itself at the next successful attempt."
-          />
-        </section>
+        <QuarantinePanel api={api} canOperate={canOperate} status={status} refresh={() => refresh.current()} />
         <section class="card" aria-labelledby="dead-title">
           <h2 id="dead-title">Dead letters</h2>
           {status && (
@@ -105,17 +83,9 @@ export function OperationsPage({ api, canOperate }: { api: Api; canOperate: bool
           )}
         </section>
         <section class="card" aria-labelledby="control-title">
-          <h2 id="control-title">Salesforce capacity and control</h2>
+          <h2 id="control-title">Salesforce capacity</h2>
           <CapacityPanel api={api} />
           <LagPanel api={api} />
-          <Unavailable
-            what="Pause and resume provisioning"
-            why="no stage can be paused through an API yet; scale the writer Deployment to 0 to stop writes."
-          />
-          <Unavailable
-            what="Restart provisioning (clear state and run a full sync)"
-            why="the ingestor has no API for it yet; see docs/operations.md for the manual steps."
-          />
         </section>
       </div>
     </div>
@@ -197,6 +167,256 @@ function Counts({ counts, link }: { counts: Record<string, number>; link?: (key:
         </li>
       ))}
     </ul>
+  );
+}
+
+interface ActionProps {
+  api: Api;
+  canOperate: boolean;
+  status: SyncStatus | null;
+  refresh: () => Promise<void>;
+}
+
+/** Runs one admin action: busy while it runs, its answer or its problem shown, the status read again. */
+function useAction(refresh: () => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<string | null>(null);
+  const [problem, setProblem] = useState<{ message: string; unavailable: boolean } | null>(null);
+  const run = async (action: () => Promise<string>) => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      setResult(await action());
+      await refresh();
+    } catch (e) {
+      const message = problemOf(e);
+      if (message) setProblem({ message, unavailable: e instanceof ApiError && e.unavailable });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, result, problem, run };
+}
+
+const byWhom = (by: { name?: string } | null | undefined) => (by?.name ? ` by ${by.name}` : '');
+
+/**
+ * Entra's "Stop provisioning", "Start provisioning" and "Restart provisioning": the ingestor reads
+ * no Graph and the writers hold their batches while paused; a restart forgets the ingestor's delta
+ * cursors and assignment snapshot and runs a full sync (after a confirmation).
+ */
+function ProvisioningPanel({ api, canOperate, status, refresh }: ActionProps) {
+  const { busy, result, problem, run } = useAction(refresh);
+  const [reason, setReason] = useState('');
+  const pauseDialog = useRef<HTMLDialogElement>(null);
+  const restartDialog = useRef<HTMLDialogElement>(null);
+  const paused = status?.paused ?? null;
+
+  const pause = () => {
+    pauseDialog.current?.close();
+    void run(async () => {
+      await api.post('/api/console/provisioning/pause', reason.trim() ? { reason: reason.trim() } : {});
+      setReason('');
+      return 'Provisioning paused.';
+    });
+  };
+  const resume = () =>
+    void run(async () => {
+      await api.post('/api/console/provisioning/resume', {});
+      return 'Provisioning resumed: the next sync round catches up on what changed meanwhile.';
+    });
+  const restart = () => {
+    restartDialog.current?.close();
+    void run(async () => {
+      const answer = await api.post<RestartAnswer>('/api/console/provisioning/restart', {});
+      return answer.fullSync === 'requested'
+        ? 'Provisioning restarted: a full sync is starting.'
+        : 'Provisioning restarted: the full sync starts when provisioning resumes.';
+    });
+  };
+
+  return (
+    <section class="card" aria-labelledby="provisioning-title">
+      <h2 id="provisioning-title">Provisioning</h2>
+      {status === null ? (
+        <p>Loading…</p>
+      ) : paused?.unknown ? (
+        <Notice kind="warning">Whether provisioning is paused cannot be read now (Redis did not answer).</Notice>
+      ) : paused ? (
+        <div id="provisioning-state" data-state="paused">
+          <Notice kind="warning">
+            Paused{byWhom(paused.by)}: nothing is read from Entra or sent to Salesforce. Changes wait, and nothing is
+            lost.
+          </Notice>
+          <Facts
+            rows={[
+              ['Since', when(paused.since)],
+              ['Reason', paused.reason ?? null],
+            ]}
+          />
+        </div>
+      ) : (
+        <p id="provisioning-state" data-state="running">
+          <strong class="state state-completed">Running</strong>: changes in Entra flow to Salesforce.
+        </p>
+      )}
+      {problem?.unavailable ? (
+        <Unavailable what="Pause, resume and restart" why={problem.message} />
+      ) : (
+        <Notice>{problem?.message}</Notice>
+      )}
+      <div class="actions">
+        {paused && !paused.unknown ? (
+          <button type="button" id="resume-provisioning" disabled={!canOperate || busy} onClick={resume}>
+            Resume provisioning
+          </button>
+        ) : (
+          <button
+            type="button"
+            id="pause-provisioning"
+            class="secondary"
+            disabled={!canOperate || busy || status === null}
+            onClick={() => pauseDialog.current?.showModal()}
+          >
+            Pause provisioning…
+          </button>
+        )}
+        <button
+          type="button"
+          id="restart-provisioning"
+          class="danger"
+          disabled={!canOperate || busy}
+          onClick={() => restartDialog.current?.showModal()}
+        >
+          Restart provisioning…
+        </button>
+      </div>
+      {!canOperate && <p class="muted">Needs the app role Provision.Operate.</p>}
+      {result && (
+        <p role="status" id="provisioning-result">
+          {result}
+        </p>
+      )}
+      <dialog ref={pauseDialog} aria-labelledby="pause-title" class="confirm">
+        <h2 id="pause-title">Pause provisioning?</h2>
+        <p>
+          The ingestor stops reading Entra and the writers stop sending to Salesforce. Commands already issued wait in
+          Kafka; on resume, provisioning continues where it stopped.
+        </p>
+        <label for="pause-reason" class="confirm-reason">
+          Reason (optional, shown to the other admins)
+        </label>
+        <textarea
+          id="pause-reason"
+          rows={2}
+          maxLength={500}
+          value={reason}
+          onInput={(e) => setReason(e.currentTarget.value)}
+        />
+        <div class="dialog-actions">
+          <button type="button" class="secondary" onClick={() => pauseDialog.current?.close()} autofocus>
+            Cancel
+          </button>
+          <button type="button" id="confirm-pause" onClick={pause}>
+            Pause
+          </button>
+        </div>
+      </dialog>
+      <dialog ref={restartDialog} aria-labelledby="restart-title" class="confirm">
+        <h2 id="restart-title">Restart provisioning?</h2>
+        <p>
+          The ingestor forgets its delta cursors and its snapshot of the app's assignments and reads everything from
+          Entra again (a full sync, as the first one). Users no longer in scope are deactivated at its end. The links to
+          Salesforce users are kept, and a quarantine is lifted.
+        </p>
+        <div class="dialog-actions">
+          <button type="button" class="secondary" onClick={() => restartDialog.current?.close()} autofocus>
+            Cancel
+          </button>
+          <button type="button" class="danger" id="confirm-restart" onClick={restart}>
+            Restart and run a full sync
+          </button>
+        </div>
+      </dialog>
+    </section>
+  );
+}
+
+/** The writers' quarantine: why, until when, and clearing it after a confirmation. */
+function QuarantinePanel({ api, canOperate, status, refresh }: ActionProps) {
+  const { busy, result, problem, run } = useAction(refresh);
+  const dialog = useRef<HTMLDialogElement>(null);
+  const q = status?.quarantine ?? null;
+  const lastCleared = status?.quarantineLastCleared ?? null;
+  const clear = () => {
+    dialog.current?.close();
+    void run(async () => {
+      await api.post('/api/console/quarantine/clear', {});
+      return 'Quarantine cleared: each writer probes Salesforce with its next batch.';
+    });
+  };
+  return (
+    <section class="card" aria-labelledby="quarantine-title">
+      <h2 id="quarantine-title">Writer quarantine</h2>
+      {status === null ? (
+        <p>Loading…</p>
+      ) : q === null ? (
+        <p id="quarantine-state">Not quarantined: the writer is sending to Salesforce.</p>
+      ) : (
+        <div id="quarantine-state">
+          <Notice kind="warning">Quarantined: {String(q['reason'] ?? show(q))}</Notice>
+          <Facts
+            rows={[
+              ['Code', show(q['code'])],
+              ['Since', when(q['since'] as string | undefined)],
+              ['Consecutive failures', show(q['consecutiveFailures'])],
+              ['Next retry', when(q['nextAttemptAt'] as string | undefined)],
+            ]}
+          />
+          <button
+            type="button"
+            id="clear-quarantine"
+            class="danger"
+            disabled={!canOperate || busy}
+            onClick={() => dialog.current?.showModal()}
+          >
+            Clear the quarantine…
+          </button>
+          {!canOperate && <p class="muted">Needs the app role Provision.Operate.</p>}
+        </div>
+      )}
+      {problem?.unavailable ? (
+        <Unavailable what="Clear the quarantine" why={problem.message} />
+      ) : (
+        <Notice>{problem?.message}</Notice>
+      )}
+      {result && (
+        <p role="status" id="quarantine-result">
+          {result}
+        </p>
+      )}
+      {lastCleared && (
+        <p class="muted" id="quarantine-last-cleared">
+          Last cleared{byWhom(lastCleared.by)} {when(lastCleared.at)}.
+        </p>
+      )}
+      <dialog ref={dialog} aria-labelledby="clear-title" class="confirm">
+        <h2 id="clear-title">Clear the writer quarantine?</h2>
+        <p>
+          Every writer drops its backoff and probes Salesforce with its next batch. Clear it once the cause is fixed
+          (credentials, API access, the org's API allocation): if Salesforce still refuses, the writers quarantine
+          again.
+        </p>
+        <div class="dialog-actions">
+          <button type="button" class="secondary" onClick={() => dialog.current?.close()} autofocus>
+            Cancel
+          </button>
+          <button type="button" class="danger" id="confirm-clear" onClick={clear}>
+            Clear and probe now
+          </button>
+        </div>
+      </dialog>
+    </section>
   );
 }
 
