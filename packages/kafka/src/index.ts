@@ -13,6 +13,7 @@ export type {
   ConsumerOptions,
   ConsumerRunner,
   ConsumerState,
+  RawConsumerOptions,
   SingleConsumerOptions,
 } from './consumer/runner.ts';
 export { type CloudEventAttributes, decodeHeaders, isTraceparent, messageHeaders, newTraceparent } from './headers.ts';
@@ -23,6 +24,7 @@ export {
   staticToken,
 } from './oauth-token.ts';
 export { type Outcome, outcome } from './outcome.ts';
+export { murmur2, partitionOf } from './partitioner.ts';
 export type { Delivery, EventProducer, OutgoingEvent } from './producer.ts';
 export {
   type KafkaSaslOptions,
@@ -40,5 +42,6 @@ export {
   type Headers,
   type Logger,
   type MessageMeta,
+  type RawMessage,
   silentLogger,
 } from './types.ts';
