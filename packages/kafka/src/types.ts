@@ -45,6 +45,16 @@ export interface MessageMeta {
   traceparent: string | undefined;
 }
 
+/**
+ * A message's key and value bytes as they were written, neither decoded nor validated: what a raw
+ * consumer's handler gets (a dead letter is often not JSON, or has no key). Headers, topic,
+ * partition and offset are in the handler's context.
+ */
+export interface RawMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
 /** What a handler is told besides the event. */
 export interface HandlerContext extends MessageMeta {
   /** 1 on first delivery to this handler, 2 on the first retry, … (per process: a redelivery after a restart starts at 1). */
