@@ -1,3 +1,4 @@
+export { deadLetterTopic, isDeadLetterTopic } from '@provision/events/topic-names';
 export {
   createKafkaClient,
   type EnsureTopicsResult,
@@ -34,7 +35,7 @@ export {
   kafkaSecurity,
 } from './security.ts';
 export { type StopOnSignalsOptions, stopOnSignals } from './shutdown.ts';
-export { dlqTopicFor, isDlqTopic, type TopicSpec } from './topics.ts';
+export type { TopicSpec } from './topics.ts';
 export {
   type BatchContext,
   type EventSchema,

@@ -20,8 +20,8 @@ export const silentLogger: Logger = {
 };
 
 /**
- * What a topic schema must offer: zod's `safeParse` shape. The driver never imports zod or
- * `@provision/events`; services pass the topic's schema in.
+ * What a topic schema must offer: zod's `safeParse` shape. The driver never imports zod or the
+ * schemas of `@provision/events` (only its topic-naming rule); services pass the topic's schema in.
  */
 export interface EventSchema<T> {
   safeParse(value: unknown): { success: true; data: T } | { success: false; error: unknown };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { afterEach, expect } from 'vitest';
-import { dlqTopicFor, type HandlerContext, type KafkaClient, outcome, type RawMessage } from '../src/index.ts';
+import { deadLetterTopic, type HandlerContext, type KafkaClient, outcome, type RawMessage } from '../src/index.ts';
 import { client, FAST_GROUP } from './support.ts';
 
 let kafka: KafkaClient | undefined;
@@ -55,7 +55,7 @@ test('a raw handler that fails is retried, and a message on a dead-letter topic 
 }) => {
   kafka = client(fixture.brokers);
   const source = fixture.topicName('source');
-  const topic = dlqTopicFor(source);
+  const topic = deadLetterTopic(source);
   await kafka.ensureTopics([{ topic, partitions: 1 }]);
   await fixture.produceRaw(topic, [
     { key: 'flaky', value: 'a' },
@@ -83,5 +83,5 @@ test('a raw handler that fails is retried, and a message on a dead-letter topic 
   });
 
   expect(Object.fromEntries(attempts)).toEqual({ flaky: 3, refused: 1, good: 1 });
-  expect(await kafka.partitionCount(dlqTopicFor(topic))).toBeUndefined();
+  expect(await kafka.partitionCount(deadLetterTopic(topic))).toBeUndefined();
 });

@@ -1,11 +1,11 @@
 import { type ErrorCode, isProvisionError, isRetriable } from '@provision/errors';
+import { isDeadLetterTopic } from '@provision/events/topic-names';
 import { nextDelay, type RetryPolicy } from '@provision/retry';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { describe } from '../internal/errors.ts';
 import { sleepWithHeartbeat } from '../internal/sleep.ts';
 import type { Outcome } from '../outcome.ts';
 import type { EventProducer } from '../producer.ts';
-import { isDlqTopic } from '../topics.ts';
 import type { BatchContext, HandlerContext, Logger, MessageMeta } from '../types.ts';
 import { sendToDeadLetter } from './dead-letter.ts';
 import type { Decoded } from './decode.ts';
@@ -67,7 +67,7 @@ export async function processBatch<T>(payload: EachBatchPayload, deps: ProcessDe
     if (!completed || !live()) throw new Interrupted();
   };
   const deadLetter = async (message: KafkaMessage, code: ErrorCode, reason: string, attempts: number) => {
-    if (isDlqTopic(topic)) {
+    if (isDeadLetterTopic(topic)) {
       log.error({ offset: message.offset, code, reason }, 'message on a dead-letter topic failed; skipping it');
       return;
     }

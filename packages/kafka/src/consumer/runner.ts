@@ -1,10 +1,10 @@
+import { deadLetterTopic, isDeadLetterTopic } from '@provision/events/topic-names';
 import { DEFAULT_POLICY, type RetryPolicy } from '@provision/retry';
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { describe, orUnavailable } from '../internal/errors.ts';
 import { whileMetadataSettles } from '../internal/settle.ts';
 import type { Outcome } from '../outcome.ts';
 import type { EventProducer } from '../producer.ts';
-import { dlqTopicFor, isDlqTopic } from '../topics.ts';
 import type { BatchContext, EventSchema, HandlerContext, Logger, RawMessage } from '../types.ts';
 import { type Decoded, decodeMessage, type KeyCheck, rawMessage } from './decode.ts';
 import { type HandlerMode, type ProcessDeps, processBatch } from './process-batch.ts';
@@ -164,8 +164,8 @@ export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): 
     const { topics } = await admin.fetchTopicMetadata({ topics: [...options.topics] });
     const existing = new Set(await admin.listTopics());
     const missing = topics
-      .filter((t) => !isDlqTopic(t.name) && !existing.has(dlqTopicFor(t.name)))
-      .map((t) => ({ topic: dlqTopicFor(t.name), numPartitions: t.partitions.length, replicationFactor: -1 }));
+      .filter((t) => !isDeadLetterTopic(t.name) && !existing.has(deadLetterTopic(t.name)))
+      .map((t) => ({ topic: deadLetterTopic(t.name), numPartitions: t.partitions.length, replicationFactor: -1 }));
     if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
   }
 

@@ -1,3 +1,4 @@
+import { sourceTopicOf } from '@provision/events';
 import type { MessageMeta, RawMessage } from '@provision/kafka';
 import type { DeadLetterInput } from '../ports.ts';
 
@@ -13,7 +14,7 @@ export function deadLetterInput(message: RawMessage, meta: MessageMeta, prefix: 
   const payload = payloadOf(message.value);
   return {
     topic: unprefixed(meta.topic),
-    sourceTopic: unprefixed(headers.dlq_source_topic ?? meta.topic.replace(/\.dlq(\.v\d+)?$/, '$1')),
+    sourceTopic: unprefixed(headers.dlq_source_topic ?? sourceTopicOf(meta.topic)),
     partition: meta.partition,
     offset: meta.offset,
     key: message.key ? clean(message.key.toString('utf8')) : null,
