@@ -48,6 +48,7 @@ export {
   type PicklistCheck,
   TIME_ZONE_SID_KEYS,
 } from './salesforce-picklists.ts';
+export { USER_REQUIRED_ON_CREATE } from './salesforce-user.ts';
 export { describeClause, evaluateClause, evaluateScopingFilters, type ScopingResult } from './scoping.ts';
 export { sourceAttributes } from './source-attributes.ts';
 export {
