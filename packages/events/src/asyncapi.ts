@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CLOUDEVENTS_SPECVERSION } from './cloudevents.ts';
-import { deadLetterTopic, TOPIC_SCHEMAS, TOPICS, type TopicName } from './topics.ts';
+import { deadLetterTopic } from './topic-names.ts';
+import { TOPIC_SCHEMAS, TOPICS, type TopicName } from './topics.ts';
 
 /** A golden fixture, as `fixtures/<name>.v1.json` holds it. */
 export interface AsyncApiExample {

@@ -23,12 +23,5 @@ export {
 export { topicJsonSchema } from './json-schema.ts';
 export { LifecycleEventV1, LifecycleType } from './lifecycle/v1.ts';
 export { ProvisioningResultV1, ResultError, ResultStatus } from './results/v1.ts';
-export {
-  deadLetterTopic,
-  keyOf,
-  keyProblem,
-  retryTopic,
-  TOPIC_SCHEMAS,
-  TOPICS,
-  type TopicName,
-} from './topics.ts';
+export { deadLetterTopic, isDeadLetterTopic, retryTopic, sourceTopicOf } from './topic-names.ts';
+export { keyOf, keyProblem, TOPIC_SCHEMAS, TOPICS, type TopicName } from './topics.ts';

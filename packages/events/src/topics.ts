@@ -22,16 +22,6 @@ export const TOPIC_SCHEMAS = {
   [TOPICS.lifecycle]: { schema: LifecycleEventV1, cloudEventType: 'com.provision.user.lifecycle.v1' },
 } as const satisfies Record<TopicName, { schema: z.ZodType; cloudEventType: string }>;
 
-/** `provisioning.commands.v1` → `provisioning.commands.retry.v1`. */
-export function retryTopic(topic: TopicName): string {
-  return topic.replace(/\.v(\d+)$/, '.retry.v$1');
-}
-
-/** `provisioning.commands.v1` → `provisioning.commands.dlq.v1`. */
-export function deadLetterTopic(topic: TopicName): string {
-  return topic.replace(/\.v(\d+)$/, '.dlq.v$1');
-}
-
 /** The message key: every topic is keyed by the Entra object id of the user it is about. */
 export function keyOf(event: { userId: string } | { syncId: string; type: string }): string {
   return 'userId' in event ? event.userId : `sync:${event.syncId}`;

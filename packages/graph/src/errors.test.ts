@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { graphFailure, isDeltaExpired, retryAfterMs } from './errors.ts';
+import { graphFailure, isDeltaExpired } from './errors.ts';
 
 function graphError(statusCode: number, code: string, headers?: Record<string, string>): Error {
   return Object.assign(new Error('x'), { statusCode, code, requestId: 'r1', headers: new Headers(headers) });
@@ -26,14 +26,5 @@ describe('graphFailure', () => {
     });
     expect(graphFailure(graphError(404, 'Request_ResourceNotFound'), 'reading').retriable).toBe(false);
     expect(graphFailure(graphError(400, 'syncStateNotFound'), 'reading').code).toBe('PRV_GRAPH_DELTA_EXPIRED');
-  });
-});
-
-describe('retryAfterMs', () => {
-  it('reads seconds and HTTP dates', () => {
-    expect(retryAfterMs('3')).toBe(3000);
-    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:10 GMT', Date.parse('2026-01-01T00:00:00Z'))).toBe(10_000);
-    expect(retryAfterMs('soon')).toBeUndefined();
-    expect(retryAfterMs(null)).toBeUndefined();
   });
 });

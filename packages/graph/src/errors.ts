@@ -1,4 +1,5 @@
 import { ProvisionError } from '@provision/errors';
+import { parseRetryAfter } from '@provision/retry';
 
 /** The shape of the SDK's `GraphError` we rely on (duck-typed: it is a plain Error subclass). */
 interface GraphErrorLike {
@@ -21,15 +22,6 @@ export function isDeltaExpired(error: unknown): boolean {
   if (!isGraphError(error)) return false;
   const code = (error.code ?? '').toLowerCase();
   return error.statusCode === 410 || code === 'syncstatenotfound' || code === 'resyncrequired';
-}
-
-/** Milliseconds from a `Retry-After` header (seconds or an HTTP date), or undefined. */
-export function retryAfterMs(value: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds * 1000));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Turns whatever the Graph SDK threw into a ProvisionError with the status, Graph code and request id. */
@@ -72,7 +64,7 @@ function details(error: GraphErrorLike): Record<string, unknown> {
     graphCode: error.code,
     requestId: error.requestId ?? null,
   };
-  const wait = retryAfterMs(error.headers?.get?.('retry-after'));
+  const wait = parseRetryAfter(error.headers?.get?.('retry-after') ?? undefined);
   if (wait !== undefined) out['retryAfterMs'] = wait;
   return out;
 }

@@ -9,7 +9,7 @@ export {
 export { DEFAULT_ACCESS_ROLE_ID, GraphAppRoleAssignments } from './assignments.ts';
 export { AUTHORITY_HOST, createGraphClient, GRAPH_URL, type GraphConnection } from './client.ts';
 export { DEFAULT_GROUP_SELECT, DEFAULT_USER_SELECT, GraphDirectoryReader } from './delta-reader.ts';
-export { graphFailure, isDeltaExpired, retryAfterMs } from './errors.ts';
+export { graphFailure, isDeltaExpired } from './errors.ts';
 export { InMemoryAppRoles, InMemoryDirectory, InMemorySubscriptions } from './fakes.ts';
 export {
   type EnsureAction,

@@ -1,3 +1,4 @@
+export { deadLetterTopic, isDeadLetterTopic } from '@provision/events/topic-names';
 export {
   createKafkaClient,
   type EnsureTopicsResult,
@@ -13,6 +14,7 @@ export type {
   ConsumerOptions,
   ConsumerRunner,
   ConsumerState,
+  RawConsumerOptions,
   SingleConsumerOptions,
 } from './consumer/runner.ts';
 export { type CloudEventAttributes, decodeHeaders, isTraceparent, messageHeaders, newTraceparent } from './headers.ts';
@@ -23,6 +25,7 @@ export {
   staticToken,
 } from './oauth-token.ts';
 export { type Outcome, outcome } from './outcome.ts';
+export { murmur2, partitionOf } from './partitioner.ts';
 export type { Delivery, EventProducer, OutgoingEvent } from './producer.ts';
 export {
   type KafkaSaslOptions,
@@ -32,7 +35,7 @@ export {
   kafkaSecurity,
 } from './security.ts';
 export { type StopOnSignalsOptions, stopOnSignals } from './shutdown.ts';
-export { dlqTopicFor, isDlqTopic, type TopicSpec } from './topics.ts';
+export type { TopicSpec } from './topics.ts';
 export {
   type BatchContext,
   type EventSchema,
@@ -40,5 +43,6 @@ export {
   type Headers,
   type Logger,
   type MessageMeta,
+  type RawMessage,
   silentLogger,
 } from './types.ts';

@@ -7,6 +7,12 @@ export interface OutgoingEvent<T = unknown> {
   topic: string;
   /** Partitioning key: the Entra object id of the user the event is about. */
   key: string;
+  /**
+   * The partition to write to, instead of the one the key hashes to (`partitionOf`): for a
+   * message every partition must see, such as a sync marker. Order holds per partition, so
+   * events about one user must keep to their key's partition.
+   */
+  partition?: number;
   /** Serialised as JSON. */
   value: T;
   /** CloudEvents `type`, e.g. `com.provision.provisioning.command.v1`. */
@@ -52,7 +58,7 @@ export interface EventProducer {
 
 const MAX_REQUEST_BYTES = 512 * 1024;
 
-type Message = { key: string; value: string; headers: Record<string, string> };
+type Message = { key: string; value: string; headers: Record<string, string>; partition?: number };
 
 /** Splits messages, in order, into requests of at most `limit` bytes (a larger single message goes alone). */
 export function chunksBySize(
@@ -89,16 +95,17 @@ export function wrapProducer(producer: Producer, defaultSource: string): EventPr
     records.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1' }));
   return {
     async send(events) {
-      const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+      const byTopic = new Map<string, Message[]>();
       for (const event of events) {
         const attributes: CloudEventAttributes = { type: event.type, source: event.source ?? defaultSource };
         if (event.id !== undefined) attributes.id = event.id;
         if (event.time !== undefined) attributes.time = event.time;
         if (event.subject !== undefined) attributes.subject = event.subject;
-        const message = {
+        const message: Message = {
           key: event.key,
           value: JSON.stringify(event.value),
           headers: messageHeaders(attributes, event.traceparent, event.headers),
+          ...(event.partition !== undefined ? { partition: event.partition } : {}),
         };
         const list = byTopic.get(event.topic) ?? [];
         list.push(message);

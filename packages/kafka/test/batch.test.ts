@@ -1,7 +1,7 @@
 import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { afterEach, expect } from 'vitest';
-import { dlqTopicFor, type KafkaClient, type Outcome, outcome } from '../src/index.ts';
+import { deadLetterTopic, type KafkaClient, type Outcome, outcome } from '../src/index.ts';
 import { client, FAST_GROUP, TestEvent, TYPE } from './support.ts';
 
 let kafka: KafkaClient | undefined;
@@ -50,6 +50,6 @@ test('a batch handler gets chunks of one partition; only failed events are retri
   expect(handled.filter((s) => s === 6)).toHaveLength(2);
   expect(calls).toContainEqual({ seqs: [6], attempt: 2, offsets: ['5'] });
   expect([...new Set(handled)].sort((x, y) => x - y)).toEqual([1, 2, 3, 5, 6, 7, 8, 9, 10]);
-  const [dead] = await fixture.waitForMessages(dlqTopicFor(topic), 1);
+  const [dead] = await fixture.waitForMessages(deadLetterTopic(topic), 1);
   expect(dead).toMatchObject({ key: 'bad', headers: { dlq_reason_code: 'PRV_EVENT_INVALID', dlq_source_offset: '3' } });
 });

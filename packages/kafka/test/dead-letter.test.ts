@@ -3,7 +3,7 @@ import { ProvisionError } from '@provision/errors';
 import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { afterEach, expect } from 'vitest';
-import { dlqTopicFor, type KafkaClient, outcome } from '../src/index.ts';
+import { deadLetterTopic, type KafkaClient, outcome } from '../src/index.ts';
 import { client, FAST_GROUP, TestEvent, TYPE } from './support.ts';
 
 let kafka: KafkaClient | undefined;
@@ -51,7 +51,7 @@ test('poison messages go to the dead-letter topic with their reason and the part
   });
   await consumer.start();
 
-  const dead = await fixture.waitForMessages(dlqTopicFor(topic), 5);
+  const dead = await fixture.waitForMessages(deadLetterTopic(topic), 5);
   // The partition moved on: the good message after the poison was handled and committed.
   await waitFor(() => handled.includes('u-good'));
   await waitFor(async () => (await fixture.committedOffset(groupId, topic, 0)) === '6', {
@@ -137,7 +137,7 @@ test('a gzip-compressed message over 1 MiB once unpacked is dead-lettered whole,
   });
   await consumer.start();
 
-  const [letter] = await fixture.waitForMessages(dlqTopicFor(topic), 1);
+  const [letter] = await fixture.waitForMessages(deadLetterTopic(topic), 1);
   expect(letter).toMatchObject({ key: 'u-huge', headers: { ce_id: 'c-huge', dlq_reason_code: 'PRV_EVENT_OVERSIZE' } });
   expect(letter!.value === huge, 'the dead letter keeps the original bytes').toBe(true);
   expect(letter!.headers).not.toHaveProperty('dlq_truncated');
@@ -156,7 +156,7 @@ test('a dead letter the broker refuses as too large even compressed goes reduced
   // The dead-letter topic takes less than the source: random bytes do not compress under its limit.
   await kafka.ensureTopics([
     { topic, partitions: 1 },
-    { topic: dlqTopicFor(topic), partitions: 1, config: { 'max.message.bytes': String(128 * 1024) } },
+    { topic: deadLetterTopic(topic), partitions: 1, config: { 'max.message.bytes': String(128 * 1024) } },
   ]);
   const bytes = randomBytes(400_000);
   await fixture.produceRaw(topic, [{ key: 'u-random', value: bytes }]);
@@ -179,7 +179,7 @@ test('a dead letter the broker refuses as too large even compressed goes reduced
   await consumer.start();
 
   await waitFor(() => handled.includes(2), { message: 'the next message of the partition handled' });
-  const [letter] = await fixture.waitForMessages(dlqTopicFor(topic), 1);
+  const [letter] = await fixture.waitForMessages(deadLetterTopic(topic), 1);
   expect(letter!.headers).toMatchObject({
     dlq_reason_code: 'PRV_EVENT_OVERSIZE',
     dlq_truncated: 'value',

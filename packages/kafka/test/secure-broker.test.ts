@@ -268,11 +268,9 @@ describe.skipIf(!hasJava)(hasJava ? title : `${title} (skipped: Java 17 or newer
     const auditor = as('provision-audit').consumer({
       groupId: 'audit-dead-letters',
       topics: ['provisioning.commands.dlq.v1'],
-      schema: { safeParse: (value: unknown) => ({ success: true as const, data: value }) },
-      verifyKey: false,
       createDeadLetterTopics: false,
       ...FAST_GROUP,
-      handler: async (_event, ctx) => {
+      rawHandler: async (_message, ctx) => {
         letters.push({ key: ctx.key, code: ctx.headers['dlq_reason_code'], reason: ctx.headers['dlq_reason'] });
         return outcome.done();
       },

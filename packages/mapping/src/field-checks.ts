@@ -1,4 +1,5 @@
 import { checkPicklistValue, PICKLIST_FIELDS } from './salesforce-picklists.ts';
+import { USER_REQUIRED_ON_CREATE } from './salesforce-user.ts';
 import type { Reason, SalesforceFieldValue } from './types.ts';
 
 /** Maximum lengths of User fields (Salesforce Field Reference, reference §4.2). */
@@ -26,18 +27,13 @@ export const FIELD_MAX_LENGTHS: Readonly<Record<string, number>> = {
   FederationIdentifier: 512,
 };
 
-/** Fields Salesforce requires on create (its REQUIRED_FIELD_MISSING list; ProfileName stands for ProfileId). */
-export const REQUIRED_ON_CREATE = [
-  'Username',
-  'LastName',
-  'Email',
-  'Alias',
-  'TimeZoneSidKey',
-  'LocaleSidKey',
-  'EmailEncodingKey',
-  'ProfileName',
-  'LanguageLocaleKey',
-] as const;
+/**
+ * Fields a mapping must give a user Salesforce is to create: Salesforce's own list, with ProfileName
+ * (which the writer resolves to an id) standing for ProfileId.
+ */
+export const REQUIRED_ON_CREATE: readonly string[] = USER_REQUIRED_ON_CREATE.map((f) =>
+  f === 'ProfileId' ? 'ProfileName' : f,
+);
 
 /** A value checked against what Salesforce accepts: kept (maybe respelt), or rejected with the reason. */
 export type FieldCheck =

@@ -41,15 +41,7 @@ export {
   type RoleResolution,
   resolveRole,
 } from './roles.ts';
-export {
-  checkPicklistValue,
-  EMAIL_ENCODING_KEYS,
-  LANGUAGE_LOCALE_KEYS,
-  LOCALE_SID_KEYS,
-  PICKLIST_FIELDS,
-  type PicklistCheck,
-  TIME_ZONE_SID_KEYS,
-} from './salesforce-picklists.ts';
+// Salesforce's User picklists and required fields: `@provision/mapping/salesforce-user`.
 export { describeClause, evaluateClause, evaluateScopingFilters, type ScopingResult } from './scoping.ts';
 export { sourceAttributes } from './source-attributes.ts';
 export {

@@ -12,6 +12,8 @@ describe('Salesforce picklists', () => {
     for (const v of ['en_US', 'en_GB', 'fr_FR', 'de_DE', 'ja_JP', 'zh_CN', 'pt_BR', 'es_MX', 'iw_IL', 'in_ID']) {
       expect(LOCALE_SID_KEYS).toContain(v);
     }
+    // Salesforce keeps Java's legacy codes: Hebrew is iw_IL, Indonesian in_ID.
+    expect(LOCALE_SID_KEYS).not.toContain('he_IL');
     for (const v of ['en_US', 'en_GB', 'fr', 'de', 'ja', 'zh_CN', 'pt_BR', 'es', 'es_MX', 'nl_NL', 'ko', 'sv']) {
       expect(LANGUAGE_LOCALE_KEYS).toContain(v);
     }

@@ -12,7 +12,8 @@
  *   (Asia/Kolkata, Asia/Kathmandu, Europe/Kyiv, …) and the ids in the terraform list, plus GMT.
  *   This is a superset of Salesforce's list: it avoids false alarms at the cost of missing a few.
  * - EmailEncodingKey: the encodings Salesforce's user page offers.
- * An org with other values can turn the check off (`validatePicklists: false`).
+ * An org with other values can turn the check off (`validatePicklists: false`). The Salesforce
+ * simulator describes and enforces these same lists (through `salesforce-user.ts`).
  */
 
 /** LocaleSidKey values. */

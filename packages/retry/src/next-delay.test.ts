@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, nextDelay, parseRetryAfter } from './index.ts';
+import { backoffDelay, DEFAULT_POLICY, nextDelay, parseRetryAfter } from './index.ts';
 
 const noJitter = { ...DEFAULT_POLICY, jitter: 0 };
 
@@ -50,5 +50,16 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Thu, 01 Jan 2000 00:00:00 GMT')).toBe(0);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
+
+describe('backoffDelay', () => {
+  it('multiplies from the initial delay up to the cap, without jitter unless asked', () => {
+    const backoff = { initialDelayMs: 60_000, multiplier: 5, maxDelayMs: 6 * 3_600_000 };
+    expect([1, 2, 3, 4, 5, 6].map((attempt) => backoffDelay(attempt, backoff))).toEqual([
+      60_000, 300_000, 1_500_000, 7_500_000, 21_600_000, 21_600_000,
+    ]);
+    expect(backoffDelay(0, backoff)).toBe(60_000);
+    expect(backoffDelay(2, { ...backoff, jitter: 0.5 }, () => 0.5)).toBe(225_000);
   });
 });

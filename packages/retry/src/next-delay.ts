@@ -35,10 +35,22 @@ export function nextDelay(input: RetryInput): RetryDecision {
       return { retry: false, reason: `Retry-After ${retryAfter} ms is too long` };
     return { retry: true, delayMs: retryAfter, reason: 'Retry-After' };
   }
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** (input.attempt - 1));
-  const random = input.random ?? Math.random;
-  const delayMs = Math.round(base * (1 - policy.jitter * random()));
-  return { retry: true, delayMs, reason: 'backoff' };
+  return { retry: true, delayMs: backoffDelay(input.attempt, policy, input.random), reason: 'backoff' };
+}
+
+/** The exponential part of a policy: what `backoffDelay` needs (no jitter when `jitter` is absent). */
+export type Backoff = Pick<RetryPolicy, 'initialDelayMs' | 'multiplier' | 'maxDelayMs'> &
+  Partial<Pick<RetryPolicy, 'jitter'>>;
+
+/**
+ * The wait after failed attempt `attempt` (from 1): `initialDelayMs × multiplier^(attempt − 1)`,
+ * capped at `maxDelayMs`, less up to `jitter` of it. For callers that never give up and have no
+ * status to judge (a user's next retry, a quarantine), where `nextDelay` decides the rest.
+ */
+export function backoffDelay(attempt: number, backoff: Backoff, random: () => number = Math.random): number {
+  const exponential = backoff.initialDelayMs * backoff.multiplier ** Math.max(0, attempt - 1);
+  const base = Math.min(backoff.maxDelayMs, exponential);
+  return Math.round(base * (1 - (backoff.jitter ?? 0) * random()));
 }
 
 /** `Retry-After` in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */

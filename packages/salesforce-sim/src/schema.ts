@@ -1,4 +1,10 @@
-import { EMAIL_ENCODING_KEYS, LANGUAGE_LOCALE_KEYS, LOCALE_SID_KEYS, TIME_ZONE_SID_KEYS } from './picklists.ts';
+import {
+  EMAIL_ENCODING_KEYS,
+  LANGUAGE_LOCALE_KEYS,
+  LOCALE_SID_KEYS,
+  TIME_ZONE_SID_KEYS,
+  USER_REQUIRED_ON_CREATE,
+} from '@provision/mapping/salesforce-user';
 
 /** The field types the simulator models, named as `describe` names them. */
 export type FieldType =
@@ -98,6 +104,11 @@ function picklist(name: string, label: string, values: readonly string[], extra:
   return field({ name, type: 'picklist', length: 40, label, picklist: values, restrictedPicklist: true, ...extra });
 }
 
+/** Marks the named fields required on create (so not nillable), as the shared User table lists them. */
+function requiredOnCreate(names: readonly string[], fields: FieldDef[]): FieldDef[] {
+  return fields.map((f) => (names.includes(f.name) ? { ...f, required: true, nillable: false } : f));
+}
+
 function object(
   name: string,
   keyPrefix: string,
@@ -141,20 +152,20 @@ const PERMISSIONS = [
 export const USER = object(
   'User',
   '005',
-  [
+  requiredOnCreate(USER_REQUIRED_ON_CREATE, [
     field({ name: 'Id', type: 'id', label: 'User ID', nillable: false }),
-    str('Username', 80, 'Username', { required: true }),
-    str('LastName', 80, 'Last Name', { required: true }),
+    str('Username', 80, 'Username'),
+    str('LastName', 80, 'Last Name'),
     str('FirstName', 40, 'First Name'),
     readOnly({ name: 'Name', type: 'string', length: 121, label: 'Full Name' }),
-    field({ name: 'Email', type: 'email', length: 128, label: 'Email', required: true }),
-    str('Alias', 8, 'Alias', { required: true }),
+    field({ name: 'Email', type: 'email', length: 128, label: 'Email' }),
+    str('Alias', 8, 'Alias'),
     str('CommunityNickname', 40, 'Nickname'),
-    picklist('TimeZoneSidKey', 'Time Zone', TIME_ZONE_SID_KEYS, { required: true }),
-    picklist('LocaleSidKey', 'Locale', LOCALE_SID_KEYS, { required: true }),
-    picklist('EmailEncodingKey', 'Email Encoding', EMAIL_ENCODING_KEYS, { required: true }),
-    ref('ProfileId', 'Profile', 'Profile', { required: true, label: 'Profile ID' }),
-    picklist('LanguageLocaleKey', 'Language', LANGUAGE_LOCALE_KEYS, { required: true }),
+    picklist('TimeZoneSidKey', 'Time Zone', TIME_ZONE_SID_KEYS),
+    picklist('LocaleSidKey', 'Locale', LOCALE_SID_KEYS),
+    picklist('EmailEncodingKey', 'Email Encoding', EMAIL_ENCODING_KEYS),
+    ref('ProfileId', 'Profile', 'Profile', { label: 'Profile ID' }),
+    picklist('LanguageLocaleKey', 'Language', LANGUAGE_LOCALE_KEYS),
     ref('UserRoleId', 'UserRole', 'UserRole', { label: 'Role ID' }),
     ref('ManagerId', 'User', 'Manager', { label: 'Manager ID' }),
     bool('IsActive', 'Active'),
@@ -187,7 +198,7 @@ export const USER = object(
       picklist: ['Standard', 'PowerPartner', 'CSPLitePortal', 'CustomerSuccess', 'PowerCustomerSuccess', 'CsnOnly'],
     }),
     ...auditFields(),
-  ],
+  ]),
   { label: 'User', createable: true, updateable: true },
 );
 

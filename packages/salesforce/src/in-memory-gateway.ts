@@ -1,3 +1,4 @@
+import { USER_REQUIRED_ON_CREATE } from '@provision/mapping/salesforce-user';
 import { salesforceError } from './classify.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
 import type {
@@ -33,18 +34,6 @@ type Method =
   | 'deactivateUsers'
   | 'assignPermissionSets'
   | 'permissionSetsOf';
-
-const REQUIRED = [
-  'Username',
-  'LastName',
-  'Email',
-  'Alias',
-  'TimeZoneSidKey',
-  'LocaleSidKey',
-  'EmailEncodingKey',
-  'ProfileId',
-  'LanguageLocaleKey',
-];
 
 /**
  * An in-memory SalesforceGateway for unit tests of the writer: users, profiles with licences, the
@@ -261,7 +250,7 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
   }
 
   #check(next: Rec, selfId?: string): SalesforceError | undefined {
-    const missing = REQUIRED.filter((f) => next[f] === undefined || next[f] === null || next[f] === '');
+    const missing = USER_REQUIRED_ON_CREATE.filter((f) => next[f] === undefined || next[f] === null || next[f] === '');
     if (missing.length > 0) {
       return salesforceError(
         'SalesforceRequiredFieldMissing',

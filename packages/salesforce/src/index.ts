@@ -8,13 +8,8 @@ export {
   type SalesforceConnectionOptions,
   signJwtAssertion,
 } from './auth.ts';
-export {
-  classifyLoginError,
-  classifySalesforceError,
-  SALESFORCE_ERROR_CODES,
-  type SalesforceErrorCode,
-  salesforceError,
-} from './classify.ts';
+export { classifyLoginError, classifySalesforceError, salesforceError } from './classify.ts';
+export { SALESFORCE_ERROR_CODES, type SalesforceErrorCode } from './error-codes.ts';
 export { SalesforceGatewayError } from './gateway-error.ts';
 export { type InMemoryProfile, InMemorySalesforceGateway } from './in-memory-gateway.ts';
 export { DEFAULT_USER_FIELDS, JsforceSalesforceGateway } from './jsforce-gateway.ts';

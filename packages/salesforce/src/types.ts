@@ -1,4 +1,4 @@
-import type { SalesforceErrorCode } from './classify.ts';
+import type { SalesforceErrorCode } from './error-codes.ts';
 
 /** A classified Salesforce error: a stable code, whether retrying can help, the message and fields. */
 export interface SalesforceError {

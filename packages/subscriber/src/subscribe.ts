@@ -1,6 +1,5 @@
 import { keyProblem, TOPIC_SCHEMAS, type TopicName } from '@provision/events';
 import {
-  type ConsumerOptions,
   type ConsumerRunner,
   type EventSchema,
   type HandlerContext,
@@ -8,6 +7,7 @@ import {
   type Logger,
   type Outcome,
   outcome,
+  type SingleConsumerOptions,
 } from '@provision/kafka';
 import type { EventOf } from './parse.ts';
 
@@ -39,7 +39,7 @@ export interface SubscribeOptions<T extends TopicName> {
   /** Anything else the driver takes (retry budget, group timings, fetch sizes). */
   consumer?: Partial<
     Pick<
-      ConsumerOptions<unknown>,
+      SingleConsumerOptions<unknown>,
       | 'retry'
       | 'sessionTimeoutMs'
       | 'heartbeatIntervalMs'

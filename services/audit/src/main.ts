@@ -48,11 +48,9 @@ const service = buildService({
   store,
   events: createKafkaEventSource({
     kafka,
-    brokers: config.KAFKA_BROKERS,
     topicPrefix: config.TOPIC_PREFIX,
     partitions: config.KAFKA_PARTITIONS,
     logger,
-    security,
   }),
   logger,
   metrics,

@@ -41,7 +41,6 @@ export async function startHarness(
     store,
     events: createKafkaEventSource({
       kafka,
-      brokers: fixtures.kafka.brokers.split(','),
       topicPrefix: prefix,
       partitions: 3,
       logger,

@@ -1,9 +1,9 @@
 import type { DirectoryEventV1 } from '@provision/events';
+import { partitionOf } from '@provision/kafka';
 import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
-import { partitionOf } from '../src/adapters/partition-keys.ts';
 import { type Harness, PARTITIONS, startHarness } from './harness.ts';
 
 /** What the simulated tenant holds, as the facts a full sync must publish. */

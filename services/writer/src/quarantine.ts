@@ -1,4 +1,5 @@
 import type { ProvisioningCommandV1, ProvisioningResultV1 } from '@provision/events';
+import { backoffDelay } from '@provision/retry';
 import type { Logger } from '@provision/telemetry';
 import { type BatchWriterDeps, JobHaltedError, writeBatch } from './batch-writer.ts';
 import { NO_OBSERVER } from './domain/observer.ts';
@@ -175,7 +176,11 @@ export class QuarantineGuard {
       return settings.retryDelayMs;
     }
     const now = this.deps.clock.now();
-    const delay = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (this.consecutive - settings.threshold));
+    const delay = backoffDelay(this.consecutive - settings.threshold + 1, {
+      initialDelayMs: settings.baseDelayMs,
+      multiplier: 2,
+      maxDelayMs: settings.maxDelayMs,
+    });
     const entering = this.state === null;
     this.state = {
       reason: failure.message,

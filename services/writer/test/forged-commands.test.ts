@@ -1,5 +1,5 @@
 import { TOPIC_SCHEMAS, TOPICS } from '@provision/events';
-import { createKafkaClient, dlqTopicFor, type KafkaClient } from '@provision/kafka';
+import { createKafkaClient, deadLetterTopic, type KafkaClient } from '@provision/kafka';
 import { defaultMappingConfig } from '@provision/mapping';
 import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
@@ -51,7 +51,7 @@ test('a forged command — another user’s key, or a field no mapping targets �
     return items.map(() => ({ status: 'done' as const }));
   });
 
-  const letters = await kafka.waitForMessages(dlqTopicFor(topic), 2, { timeout: 20_000 });
+  const letters = await kafka.waitForMessages(deadLetterTopic(topic), 2, { timeout: 20_000 });
   const byKey = Object.fromEntries(letters.map((l) => [l.key, l.headers]));
   expect(byKey['u-victim']).toMatchObject({
     dlq_reason_code: 'PRV_EVENT_KEY_MISMATCH',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { auditFetch, type Pipeline, startPipeline, waitForInitialSync } from '@provision/demo';
 import { DirectoryEventV1, TOPICS } from '@provision/events';
 import { up } from '@provision/infra';
-import { dlqTopicFor } from '@provision/kafka';
+import { deadLetterTopic } from '@provision/kafka';
 import { waitFor } from '@provision/testkit';
 import fc from 'fast-check';
 import { CompressionTypes, type IHeaders, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
@@ -82,7 +82,7 @@ describe('poison Kafka messages published straight to the running services’ to
     // Read every dead-letter topic from the start, for the whole file.
     const consumer = kafka.consumer({ groupId: `${pipeline.runId}.security-dlq-reader` });
     await consumer.connect();
-    const dlqs = [TOPICS.directory, TOPICS.commands, TOPICS.results].map((t) => dlqTopicFor(topic(t)));
+    const dlqs = [TOPICS.directory, TOPICS.commands, TOPICS.results].map((t) => deadLetterTopic(topic(t)));
     await consumer.subscribe({ topics: dlqs, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic: t, message }) => {
@@ -113,7 +113,7 @@ describe('poison Kafka messages published straight to the running services’ to
   // directory, the writer and the audit the commands, the audit (and the mapper) the results.
   const expectDeadLettered = async (list: readonly Poison[]) => {
     const lettersOf = (p: Poison) =>
-      (letters.get(dlqTopicFor(p.topic)) ?? []).filter((l) => l.headers['security-poison'] === p.label);
+      (letters.get(deadLetterTopic(p.topic)) ?? []).filter((l) => l.headers['security-poison'] === p.label);
     const missing = () => list.filter((p) => lettersOf(p).length === 0);
     await waitFor(() => missing().length === 0, { timeout: 60_000, interval: 250 }).catch(() => {
       throw new Error(

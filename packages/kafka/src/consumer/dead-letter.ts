@@ -1,9 +1,9 @@
 import type { ErrorCode } from '@provision/errors';
+import { deadLetterTopic } from '@provision/events/topic-names';
 import type { KafkaMessage } from 'kafkajs';
 import { decodeHeaders } from '../headers.ts';
 import { isTooLargeError } from '../internal/errors.ts';
 import type { EventProducer } from '../producer.ts';
-import { dlqTopicFor } from '../topics.ts';
 
 /** Why a message was dead-lettered, carried in `dlq_*` headers beside its original headers. */
 export interface DeadLetterReason {
@@ -136,7 +136,7 @@ export async function sendToDeadLetter(
   for (let i = 0; ; i++) {
     const letter = candidates[i]!;
     try {
-      await producer.sendRaw(dlqTopicFor(topic), [letter], { compression: 'gzip' });
+      await producer.sendRaw(deadLetterTopic(topic), [letter], { compression: 'gzip' });
       return { truncated: letter.headers['dlq_truncated']?.split(',') ?? [] };
     } catch (error) {
       if (!isTooLargeError(error) || i === candidates.length - 1) throw error;

@@ -1,7 +1,7 @@
 import type { ErrorCode } from '@provision/errors';
 import type { KafkaMessage } from 'kafkajs';
 import { decodeHeaders } from '../headers.ts';
-import type { EventSchema, MessageMeta } from '../types.ts';
+import type { EventSchema, MessageMeta, RawMessage } from '../types.ts';
 
 /** A message that decoded and matched its schema, or the reason it did not. */
 export type Decoded<T> =
@@ -56,16 +56,10 @@ function schemaProblem(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Decodes key, headers and JSON value, then validates the value with the topic's schema. */
-export function decodeMessage<T>(
-  topic: string,
-  partition: number,
-  message: KafkaMessage,
-  schema: EventSchema<T>,
-  checks: DecodeChecks<T> = {},
-): Decoded<T> {
+/** Where a message came from, its key as text (empty when it has none) and its headers as strings. */
+function messageMeta(topic: string, partition: number, message: KafkaMessage): MessageMeta {
   const headers = decodeHeaders(message.headers);
-  const meta: MessageMeta = {
+  return {
     topic,
     partition,
     offset: message.offset,
@@ -74,6 +68,22 @@ export function decodeMessage<T>(
     headers,
     traceparent: headers['traceparent'],
   };
+}
+
+/** A message handed on as it is (raw mode): its key and value bytes, never refused. */
+export function rawMessage(topic: string, partition: number, message: KafkaMessage): Decoded<RawMessage> {
+  return { ok: true, event: { key: message.key, value: message.value }, meta: messageMeta(topic, partition, message) };
+}
+
+/** Decodes key, headers and JSON value, then validates the value with the topic's schema. */
+export function decodeMessage<T>(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  schema: EventSchema<T>,
+  checks: DecodeChecks<T> = {},
+): Decoded<T> {
+  const meta = messageMeta(topic, partition, message);
   const fail = (code: DecodeFailure, reason: string): Decoded<T> => ({
     ok: false,
     code,

@@ -1,14 +1,14 @@
 import { type ErrorCode, isProvisionError, isRetriable } from '@provision/errors';
+import { isDeadLetterTopic } from '@provision/events/topic-names';
 import { nextDelay, type RetryPolicy } from '@provision/retry';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { describe } from '../internal/errors.ts';
 import { sleepWithHeartbeat } from '../internal/sleep.ts';
 import type { Outcome } from '../outcome.ts';
 import type { EventProducer } from '../producer.ts';
-import { isDlqTopic } from '../topics.ts';
-import type { BatchContext, EventSchema, HandlerContext, Logger, MessageMeta } from '../types.ts';
+import type { BatchContext, HandlerContext, Logger, MessageMeta } from '../types.ts';
 import { sendToDeadLetter } from './dead-letter.ts';
-import { type DecodeChecks, type Decoded, decodeMessage } from './decode.ts';
+import type { Decoded } from './decode.ts';
 
 /** The handler a runner calls: one event at a time, or a chunk of a partition's events. */
 export type HandlerMode<T> =
@@ -18,8 +18,8 @@ export type HandlerMode<T> =
 /** Everything `processBatch` needs besides the fetched batch. */
 export interface ProcessDeps<T> {
   groupId: string;
-  schema: EventSchema<T>;
-  checks?: DecodeChecks<T>;
+  /** Turns a message into the handler's input, or says why it is poison (`decodeMessage`, `rawMessage`). */
+  decode: (topic: string, partition: number, message: KafkaMessage) => Decoded<T>;
   mode: HandlerMode<T>;
   policy: RetryPolicy;
   logger: Logger;
@@ -67,7 +67,7 @@ export async function processBatch<T>(payload: EachBatchPayload, deps: ProcessDe
     if (!completed || !live()) throw new Interrupted();
   };
   const deadLetter = async (message: KafkaMessage, code: ErrorCode, reason: string, attempts: number) => {
-    if (isDlqTopic(topic)) {
+    if (isDeadLetterTopic(topic)) {
       log.error({ offset: message.offset, code, reason }, 'message on a dead-letter topic failed; skipping it');
       return;
     }
@@ -96,7 +96,7 @@ export async function processBatch<T>(payload: EachBatchPayload, deps: ProcessDe
     for (let start = 0; start < batch.messages.length; start += size) {
       if (!live()) break;
       const chunk = batch.messages.slice(start, start + size);
-      const decoded = chunk.map((m) => decodeMessage(topic, partition, m, deps.schema, deps.checks));
+      const decoded = chunk.map((m) => deps.decode(topic, partition, m));
       const done = new Array<boolean>(chunk.length).fill(false);
       const finishPrefix = () => {
         for (let i = 0; i < chunk.length && done[i]; i++) finish(chunk[i]!);

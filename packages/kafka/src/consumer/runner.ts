@@ -1,28 +1,18 @@
+import { deadLetterTopic, isDeadLetterTopic } from '@provision/events/topic-names';
 import { DEFAULT_POLICY, type RetryPolicy } from '@provision/retry';
-import type { Admin, Consumer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { describe, orUnavailable } from '../internal/errors.ts';
 import { whileMetadataSettles } from '../internal/settle.ts';
 import type { Outcome } from '../outcome.ts';
 import type { EventProducer } from '../producer.ts';
-import { dlqTopicFor, isDlqTopic } from '../topics.ts';
-import type { BatchContext, EventSchema, HandlerContext, Logger } from '../types.ts';
-import type { KeyCheck } from './decode.ts';
-import { type HandlerMode, processBatch } from './process-batch.ts';
+import type { BatchContext, EventSchema, HandlerContext, Logger, RawMessage } from '../types.ts';
+import { type Decoded, decodeMessage, type KeyCheck, rawMessage } from './decode.ts';
+import { type HandlerMode, type ProcessDeps, processBatch } from './process-batch.ts';
 
-interface CommonConsumerOptions<T> {
+interface CommonConsumerOptions {
   /** Consumer group: replicas of one service share it and split the partitions. */
   groupId: string;
   topics: readonly string[];
-  /** Validates each decoded value (zod-style `safeParse`); failures are dead-lettered. */
-  schema: EventSchema<T>;
-  /**
-   * Checks each valid event against its message key; a mismatch is dead-lettered
-   * (PRV_EVENT_KEY_MISMATCH). Default: an event with a string `userId` must be keyed by it.
-   * `false` turns the check off.
-   */
-  verifyKey?: KeyCheck<T> | false;
-  /** Largest key + value accepted, in bytes; larger messages are dead-lettered (PRV_EVENT_OVERSIZE). Default 1 MiB. */
-  maxMessageBytes?: number;
   /** Retry budget for transient failures (attempts include the first). Default: `@provision/retry`'s. */
   retry?: Partial<Pick<RetryPolicy, 'maxAttempts' | 'initialDelayMs' | 'maxDelayMs' | 'multiplier' | 'jitter'>>;
   /** Where a new group starts: the earliest offset (default, so nothing published before is missed). */
@@ -44,10 +34,25 @@ interface CommonConsumerOptions<T> {
   onOutcome?: (topic: string, status: Outcome['status'] | 'dead-lettered') => void;
 }
 
+/** How a decoding consumer turns messages into events: what it dead-letters before a handler sees it. */
+interface DecodingOptions<T> {
+  /** Validates each decoded value (zod-style `safeParse`); failures are dead-lettered. */
+  schema: EventSchema<T>;
+  /**
+   * Checks each valid event against its message key; a mismatch is dead-lettered
+   * (PRV_EVENT_KEY_MISMATCH). Default: an event with a string `userId` must be keyed by it.
+   * `false` turns the check off.
+   */
+  verifyKey?: KeyCheck<T> | false;
+  /** Largest key + value accepted, in bytes; larger messages are dead-lettered (PRV_EVENT_OVERSIZE). Default 1 MiB. */
+  maxMessageBytes?: number;
+}
+
 /** One event per call. */
-export interface SingleConsumerOptions<T> extends CommonConsumerOptions<T> {
+export interface SingleConsumerOptions<T> extends CommonConsumerOptions, DecodingOptions<T> {
   handler: (event: T, ctx: HandlerContext) => Promise<Outcome>;
   batchHandler?: never;
+  rawHandler?: never;
 }
 
 /**
@@ -56,14 +61,27 @@ export interface SingleConsumerOptions<T> extends CommonConsumerOptions<T> {
  * again; if a handler needs strict order within a key across retries, it returns `retry` for the
  * later events of that key too.
  */
-export interface BatchConsumerOptions<T> extends CommonConsumerOptions<T> {
+export interface BatchConsumerOptions<T> extends CommonConsumerOptions, DecodingOptions<T> {
   batchHandler: (events: T[], ctx: BatchContext) => Promise<Outcome[]>;
   /** Most events per call (default 200). */
   batchSize?: number;
   handler?: never;
+  rawHandler?: never;
 }
 
-export type ConsumerOptions<T> = SingleConsumerOptions<T> | BatchConsumerOptions<T>;
+/**
+ * Raw mode: one message per call, its key and value bytes as they were written, with nothing
+ * decoded, validated or refused (a reader of dead-letter topics, whose messages are often not
+ * JSON or have no key). Outcomes, retries and commits are as for `handler`.
+ */
+export interface RawConsumerOptions extends CommonConsumerOptions {
+  rawHandler: (message: RawMessage, ctx: HandlerContext) => Promise<Outcome>;
+  handler?: never;
+  batchHandler?: never;
+  schema?: never;
+}
+
+export type ConsumerOptions<T> = SingleConsumerOptions<T> | BatchConsumerOptions<T> | RawConsumerOptions;
 
 /** Where a consumer stands, for `/readyz`. */
 export type ConsumerState = 'idle' | 'starting' | 'ready' | 'rebalancing' | 'crashed' | 'stopping' | 'stopped';
@@ -114,10 +132,16 @@ export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): 
   });
   firstJoin.catch(() => undefined);
 
-  const mode: HandlerMode<T> = options.batchHandler
-    ? { kind: 'batch', batchSize: options.batchSize ?? 200, handler: options.batchHandler }
-    : { kind: 'single', handler: options.handler };
   const policy: RetryPolicy = { ...DEFAULT_POLICY, ...options.retry };
+  const common = {
+    groupId: options.groupId,
+    policy,
+    logger,
+    signal: shutdown.signal,
+    deadLetterProducer: deps.deadLetterProducer,
+    ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+  };
+  const eachBatch = processing(options, common);
 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     assignment = event.payload.memberAssignment;
@@ -140,8 +164,8 @@ export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): 
     const { topics } = await admin.fetchTopicMetadata({ topics: [...options.topics] });
     const existing = new Set(await admin.listTopics());
     const missing = topics
-      .filter((t) => !isDlqTopic(t.name) && !existing.has(dlqTopicFor(t.name)))
-      .map((t) => ({ topic: dlqTopicFor(t.name), numPartitions: t.partitions.length, replicationFactor: -1 }));
+      .filter((t) => !isDeadLetterTopic(t.name) && !existing.has(deadLetterTopic(t.name)))
+      .map((t) => ({ topic: deadLetterTopic(t.name), numPartitions: t.partitions.length, replicationFactor: -1 }));
     if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
   }
 
@@ -162,21 +186,7 @@ export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): 
           autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
-          eachBatch: (payload) =>
-            processBatch(payload, {
-              groupId: options.groupId,
-              schema: options.schema,
-              checks: {
-                ...(options.verifyKey !== undefined ? { verifyKey: options.verifyKey } : {}),
-                ...(options.maxMessageBytes !== undefined ? { maxBytes: options.maxMessageBytes } : {}),
-              },
-              mode,
-              policy,
-              logger,
-              signal: shutdown.signal,
-              deadLetterProducer: deps.deadLetterProducer,
-              ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
-            }),
+          eachBatch,
         });
         const joinTimeoutMs = (options.rebalanceTimeoutMs ?? 60_000) + (options.sessionTimeoutMs ?? 30_000);
         let timer: NodeJS.Timeout | undefined;
@@ -228,4 +238,24 @@ export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): 
       return { total: partitions.reduce((sum, p) => sum + p.lag, 0), partitions };
     },
   };
+}
+
+type CommonDeps = Omit<ProcessDeps<unknown>, 'decode' | 'mode'>;
+
+/** How each fetched batch is processed: decoded and validated for `handler` and `batchHandler`, as it is for `rawHandler`. */
+function processing<T>(options: ConsumerOptions<T>, common: CommonDeps): (payload: EachBatchPayload) => Promise<void> {
+  if (options.rawHandler) {
+    const mode: HandlerMode<RawMessage> = { kind: 'single', handler: options.rawHandler };
+    return (payload) => processBatch(payload, { ...common, decode: rawMessage, mode });
+  }
+  const checks = {
+    ...(options.verifyKey !== undefined ? { verifyKey: options.verifyKey } : {}),
+    ...(options.maxMessageBytes !== undefined ? { maxBytes: options.maxMessageBytes } : {}),
+  };
+  const decode = (topic: string, partition: number, message: KafkaMessage): Decoded<T> =>
+    decodeMessage(topic, partition, message, options.schema, checks);
+  const mode: HandlerMode<T> = options.batchHandler
+    ? { kind: 'batch', batchSize: options.batchSize ?? 200, handler: options.batchHandler }
+    : { kind: 'single', handler: options.handler };
+  return (payload) => processBatch(payload, { ...common, decode, mode });
 }

@@ -7,32 +7,21 @@ import {
   TOPICS,
   type TopicName,
 } from '@provision/events';
-import {
-  type BatchContext,
-  type ConsumerRunner,
-  type KafkaClient,
-  type KafkaSaslOptions,
-  type KafkaTlsOptions,
-  type Outcome,
-  outcome,
-} from '@provision/kafka';
+import { type BatchContext, type ConsumerRunner, type KafkaClient, type Outcome, outcome } from '@provision/kafka';
 import type { Logger } from '@provision/telemetry';
 import type { z } from 'zod';
 import type { AuditEventSource, AuditHandlers, AuditItem } from '../ports.ts';
-import { createDeadLetterConsumer, type DeadLetterConsumer } from './dead-letter-consumer.ts';
+import { deadLetterInput } from './dead-letter-input.ts';
 
 /** Settings of the audit's Kafka side. */
 export interface KafkaEventSourceOptions {
   kafka: KafkaClient;
-  brokers: readonly string[];
   /** Prepended to every topic name and group id (tests isolate with it). */
   topicPrefix: string;
   partitions: number;
   logger: Logger;
   /** Most messages written in one transaction (default 200). */
   batchSize?: number;
-  /** TLS and SASL for the dead-letter reader's own client. */
-  security?: { ssl?: KafkaTlsOptions; sasl?: KafkaSaslOptions };
 }
 
 const CONSUMED: readonly TopicName[] = [TOPICS.commands, TOPICS.results, TOPICS.directory];
@@ -70,13 +59,13 @@ export function toItem(
 /**
  * Consumes commands, results and directory sync markers through `@provision/kafka` (one group; a
  * partition's batch is written in one transaction, then committed), and the three dead-letter
- * topics through a raw consumer.
+ * topics through its raw mode (their messages as they are, in a second group).
  */
 export function createKafkaEventSource(options: KafkaEventSourceOptions): AuditEventSource {
   const { kafka, topicPrefix: prefix } = options;
   const topicOf = new Map(CONSUMED.map((t) => [`${prefix}${t}`, t]));
   let runner: ConsumerRunner | undefined;
-  let dlq: DeadLetterConsumer | undefined;
+  let deadLetters: ConsumerRunner | undefined;
 
   async function handle(handlers: AuditHandlers, values: unknown[], ctx: BatchContext): Promise<Outcome[]> {
     const topic = topicOf.get(ctx.topic);
@@ -132,19 +121,26 @@ export function createKafkaEventSource(options: KafkaEventSourceOptions): AuditE
         batchHandler: (values, ctx) => handle(handlers, values, ctx),
       });
       await runner.start();
-      dlq = createDeadLetterConsumer({
-        brokers: options.brokers,
+      deadLetters = kafka.consumer({
         groupId: `${prefix}audit-dead-letters`,
         topics: dlqTopics,
-        prefix,
+        // A dead letter is the last trace of a message: wait for the log as long as it takes.
+        retry: { maxAttempts: Number.MAX_SAFE_INTEGER, maxDelayMs: 30_000 },
         logger: options.logger,
-        ...(options.security ? { security: options.security } : {}),
+        rawHandler: async (message, ctx) => {
+          try {
+            await handlers.deadLetter(deadLetterInput(message, ctx, prefix));
+            return outcome.done();
+          } catch (error) {
+            return outcome.retry(`could not write the dead letter to the log: ${(error as Error).message}`, { error });
+          }
+        },
       });
-      await dlq.start(handlers.deadLetter);
+      await deadLetters.start();
     },
     async stop() {
-      await Promise.allSettled([runner?.stop(), dlq?.stop()]);
+      await Promise.allSettled([runner?.stop(), deadLetters?.stop()]);
     },
-    ready: () => (runner?.isReady() ?? false) && (dlq?.ready() ?? false),
+    ready: () => (runner?.isReady() ?? false) && (deadLetters?.isReady() ?? false),
   };
 }

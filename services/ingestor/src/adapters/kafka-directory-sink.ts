@@ -16,9 +16,9 @@ export interface KafkaDirectorySinkOptions {
 
 /**
  * Publishes directory events keyed by user id, each checked against the topic schema first (the
- * topic is a public API). Markers go to every partition: the producer sends by key only, so each
- * copy carries a key computed to hash to its partition (`markerKeys`), and the deliveries are
- * checked to have covered them all.
+ * topic is a public API). Markers go to every partition: each copy is sent to its partition
+ * explicitly, keyed by a key that hashes there too (`markerKeys`, the documented marker key), and
+ * the deliveries are checked to have covered them all.
  */
 export class KafkaDirectorySink implements DirectoryEventSink {
   readonly #o: KafkaDirectorySinkOptions;
@@ -40,7 +40,7 @@ export class KafkaDirectorySink implements DirectoryEventSink {
     const keys = markerKeys(marker.syncId, this.#o.partitions);
     const outgoing = keys.map((key, partition) => {
       const copy = validate({ ...marker, eventId: `${marker.eventId}.${partition}` });
-      return this.#outgoing(key, copy, copy.eventId, marker.at);
+      return { ...this.#outgoing(key, copy, copy.eventId, marker.at), partition };
     });
     const deliveries = await this.#o.producer.send(outgoing);
     const covered = new Set(deliveries.map((d) => d.partition));

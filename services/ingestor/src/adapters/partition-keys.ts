@@ -1,13 +1,9 @@
-/**
- * Kafka's default partitioner (murmur2 of the key, made positive, modulo the partition count), as
- * the Java client and kafkajs's `DefaultPartitioner` compute it. `@provision/kafka`'s producer
- * sends by key only, so a marker reaches partition p by carrying a key that hashes to p.
- */
-export function partitionOf(key: string, partitions: number): number {
-  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
-}
+import { partitionOf } from '@provision/kafka';
 
-/** One key per partition, `sync:<syncId>:<n>` with the smallest n landing on it. */
+/**
+ * One sync-marker key per partition, `sync:<syncId>:<n>` with the smallest n whose key hashes to
+ * that partition (the key the AsyncAPI document promises subscribers).
+ */
 export function markerKeys(syncId: string, partitions: number): string[] {
   const keys: (string | undefined)[] = new Array(partitions).fill(undefined);
   let found = 0;
@@ -20,35 +16,4 @@ export function markerKeys(syncId: string, partitions: number): string[] {
     }
   }
   return keys as string[];
-}
-
-const SEED = 0x9747b28c;
-const M = 0x5bd1e995;
-
-/** Kafka's murmur2 (signed 32-bit), as `org.apache.kafka.common.utils.Utils.murmur2`. */
-export function murmur2(data: Buffer): number {
-  const length = data.length;
-  let h = SEED ^ length;
-  const length4 = Math.floor(length / 4);
-  for (let i = 0; i < length4; i++) {
-    const i4 = i * 4;
-    let k = data[i4]! | (data[i4 + 1]! << 8) | (data[i4 + 2]! << 16) | (data[i4 + 3]! << 24);
-    k = Math.imul(k, M);
-    k ^= k >>> 24;
-    k = Math.imul(k, M);
-    h = Math.imul(h, M) ^ k;
-  }
-  // The tail bytes, as the reference implementation's fall-through switch mixes them.
-  const tail = length & ~3;
-  const rest = length % 4;
-  if (rest === 3) h ^= data[tail + 2]! << 16;
-  if (rest >= 2) h ^= data[tail + 1]! << 8;
-  if (rest >= 1) {
-    h ^= data[tail]!;
-    h = Math.imul(h, M);
-  }
-  h ^= h >>> 13;
-  h = Math.imul(h, M);
-  h ^= h >>> 15;
-  return h | 0;
 }

@@ -301,7 +301,11 @@ describe('mapper batch processor', () => {
       },
     });
     const record = () =>
-      createResultRecorder({ failures, retry: { baseMs: 1000, factor: 5, maxMs: 60_000 }, now: () => clock });
+      createResultRecorder({
+        failures,
+        retry: { initialDelayMs: 1000, multiplier: 5, maxDelayMs: 60_000 },
+        now: () => clock,
+      });
 
     it('issues the same command again at the end of a later round, with a growing backoff', async () => {
       clock = 0;
@@ -377,8 +381,8 @@ describe('mapper batch processor', () => {
       transient.result.error = { code: 'SalesforceServiceUnavailable', message: '503', retriable: true, fields: [] };
       await createResultRecorder({
         failures,
-        retry: { baseMs: 60_000, factor: 5, maxMs: 3_600_000 },
-        transientRetry: { baseMs: 10_000, factor: 2, maxMs: 120_000 },
+        retry: { initialDelayMs: 60_000, multiplier: 5, maxDelayMs: 3_600_000 },
+        transientRetry: { initialDelayMs: 10_000, multiplier: 2, maxDelayMs: 120_000 },
         now: () => clock,
       })([transient, result(u2!, 'failure')]);
       clock = 10_000;
@@ -507,7 +511,11 @@ describe('mapper batch processor', () => {
     it('asks again when the link check failed', async () => {
       consumedBefore = true;
       build();
-      const recorder = createResultRecorder({ failures, retry: { baseMs: 0, factor: 1, maxMs: 0 }, now: () => clock });
+      const recorder = createResultRecorder({
+        failures,
+        retry: { initialDelayMs: 0, multiplier: 1, maxDelayMs: 0 },
+        now: () => clock,
+      });
       await process({ partition: 0, events: [upsert('never', 'r1')] });
       const check = byUser('never')[0]!;
       expect(check).toMatchObject({ action: 'disable', linkedOnly: true });

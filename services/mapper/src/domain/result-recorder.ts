@@ -1,16 +1,13 @@
 import type { ProvisioningResultV1 } from '@provision/events';
+import { type Backoff, backoffDelay } from '@provision/retry';
 import type { FailureStore } from '../ports.ts';
 import { USER_NOT_FOUND } from './picture.ts';
 
-export interface RetryPolicy {
-  /** Wait before the first retry; each later one waits `factor` times longer, up to `maxMs`. */
-  baseMs: number;
-  factor: number;
-  maxMs: number;
-}
+/** How long a user waits before its next retry: `@provision/retry`'s backoff, as data. */
+export type RetryPolicy = Backoff;
 
 /** 1 min, 5 min, 25 min, 2 h, then every 6 h: Entra too retries "gradually scaling back the frequency". */
-export const DEFAULT_RETRY: RetryPolicy = { baseMs: 60_000, factor: 5, maxMs: 6 * 3_600_000 };
+export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 60_000, multiplier: 5, maxDelayMs: 6 * 3_600_000 };
 
 /**
  * 10 s, 20 s, 40 s, 80 s, then every 2 min: for a failure Salesforce calls transient (a server
@@ -18,20 +15,14 @@ export const DEFAULT_RETRY: RetryPolicy = { baseMs: 60_000, factor: 5, maxMs: 6 
  * about the user's data, so waiting an Entra-like hour would only delay convergence once the org
  * is well again.
  */
-export const DEFAULT_TRANSIENT_RETRY: RetryPolicy = { baseMs: 10_000, factor: 2, maxMs: 120_000 };
-
-export function backoffMs(policy: RetryPolicy): (attempts: number) => number {
-  return (attempts) => Math.min(policy.maxMs, policy.baseMs * policy.factor ** Math.max(0, attempts - 1));
-}
+export const DEFAULT_TRANSIENT_RETRY: RetryPolicy = { initialDelayMs: 10_000, multiplier: 2, maxDelayMs: 120_000 };
 
 /** The wait before a user's next retry: by the transient policy when the last failure was transient. */
 export function retryDelay(policies: {
   refused: RetryPolicy;
   transient: RetryPolicy;
 }): (attempts: number, retriable: boolean) => number {
-  const refused = backoffMs(policies.refused);
-  const transient = backoffMs(policies.transient);
-  return (attempts, retriable) => (retriable ? transient(attempts) : refused(attempts));
+  return (attempts, retriable) => backoffDelay(attempts, retriable ? policies.transient : policies.refused);
 }
 
 /**
