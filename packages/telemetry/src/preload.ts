@@ -6,4 +6,6 @@ const tracing = await startTracing({
   service: process.env.OTEL_SERVICE_NAME ?? 'provision',
   otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
 });
+// A service stopped by a signal flushes in its graceful stop (`onShutdown` → `shutdownTracing`);
+// this covers a program that simply runs out of work.
 if (tracing.enabled) process.once('beforeExit', () => void tracing.shutdown());
