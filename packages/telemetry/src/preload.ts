@@ -1,5 +1,5 @@
-// Preloaded with `node --import @provision/telemetry/preload src/main.ts` so OpenTelemetry patches
-// kafkajs before the service imports it. Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+// Preloaded with `node --import @provision/telemetry/preload src/main.ts` so the SDK is running
+// before the service starts. Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
 import { startTracing } from './tracing.ts';
 
 const tracing = await startTracing({

@@ -21,17 +21,17 @@ const RUNNING = Symbol.for('provision.telemetry.tracing');
 type WithTracing = { [RUNNING]?: Tracing };
 
 /**
- * Starts OpenTelemetry with the kafkajs instrumentation, which injects `traceparent` on send and
- * makes each consumer span a child of the producer's. Must run before kafkajs is imported — the
- * preload (`node --import @provision/telemetry/preload`) does that. The SDK is imported lazily so a
- * service without tracing never loads it (it costs tens of MB). Spans are batched and exported
- * over OTLP/HTTP (JSON) to `<endpoint>/v1/traces`.
+ * Starts OpenTelemetry: spans are batched and exported over OTLP/HTTP (JSON) to
+ * `<endpoint>/v1/traces`. No instrumentation patches a library: the Kafka driver, the webhook, the
+ * Salesforce gateway and the audit store start their spans themselves (`inSpan`), and messages
+ * carry the trace in their `traceparent` header, so one change is one trace across the services.
+ * The SDK is imported lazily so a service without tracing never loads it (it costs tens of MB).
+ * Run it before the service starts (`node --import @provision/telemetry/preload`).
  */
 export async function startTracing(settings: TracingSettings): Promise<Tracing> {
   if (!settings.otlpEndpoint && !settings.exporter) return { enabled: false, shutdown: async () => {} };
-  const [{ NodeSDK }, { KafkaJsInstrumentation }, { SimpleSpanProcessor, BatchSpanProcessor }] = await Promise.all([
+  const [{ NodeSDK }, { SimpleSpanProcessor, BatchSpanProcessor }] = await Promise.all([
     import('@opentelemetry/sdk-node'),
-    import('@opentelemetry/instrumentation-kafkajs'),
     import('@opentelemetry/sdk-trace'),
   ]);
   let processor: InstanceType<typeof SimpleSpanProcessor> | InstanceType<typeof BatchSpanProcessor>;
@@ -42,11 +42,7 @@ export async function startTracing(settings: TracingSettings): Promise<Tracing> 
     const base = settings.otlpEndpoint!.replace(/\/+$/, '');
     processor = new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${base}/v1/traces` }) });
   }
-  const sdk = new NodeSDK({
-    serviceName: settings.service,
-    spanProcessors: [processor],
-    instrumentations: [new KafkaJsInstrumentation()],
-  });
+  const sdk = new NodeSDK({ serviceName: settings.service, spanProcessors: [processor], instrumentations: [] });
   sdk.start();
   let stopping: Promise<void> | undefined;
   const tracing: Tracing = {
