@@ -42,6 +42,8 @@ export interface SpanStart {
   kind?: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
   /** The span continues this trace; undefined or malformed: the active span's, else a new trace. */
   parent?: string | undefined;
+  /** Without a (valid) `parent`, start a new trace rather than continue the active span's. */
+  newTrace?: boolean;
   /** Other traces the work also belongs to (a batch's other messages); malformed ones are skipped. */
   links?: readonly (string | undefined)[];
   attributes?: Attributes;
@@ -56,9 +58,10 @@ const KINDS = {
 } as const;
 
 /** The context a span with this parent starts in. */
-function parentContext(parent: string | undefined): Context {
-  const remote = spanContextOf(parent);
-  return remote ? trace.setSpanContext(ROOT_CONTEXT, remote) : context.active();
+function parentContext(start: SpanStart): Context {
+  const remote = spanContextOf(start.parent);
+  if (remote) return trace.setSpanContext(ROOT_CONTEXT, remote);
+  return start.newTrace ? ROOT_CONTEXT : context.active();
 }
 
 /**
@@ -67,7 +70,7 @@ function parentContext(parent: string | undefined): Context {
  * span is a no-op and this costs a function call.
  */
 export async function inSpan<T>(name: string, start: SpanStart, work: (span: Span) => Promise<T>): Promise<T> {
-  const parent = parentContext(start.parent);
+  const parent = parentContext(start);
   const links: Link[] = [];
   for (const tp of start.links ?? []) {
     const linked = spanContextOf(tp);
