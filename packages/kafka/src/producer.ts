@@ -1,6 +1,8 @@
+import type { Span } from '@opentelemetry/api';
 import { CompressionTypes, type Producer } from 'kafkajs';
-import { type CloudEventAttributes, messageHeaders } from './headers.ts';
+import { type CloudEventAttributes, isTraceparent, messageHeaders } from './headers.ts';
 import { orUnavailable } from './internal/errors.ts';
+import { endFailed, startSendSpan, traceparentOf } from './internal/tracing.ts';
 
 /** One event to publish. */
 export interface OutgoingEvent<T = unknown> {
@@ -22,7 +24,11 @@ export interface OutgoingEvent<T = unknown> {
   id?: string;
   time?: string;
   subject?: string;
-  /** W3C trace context to carry on; a new root is generated when absent or malformed. */
+  /**
+   * W3C trace context the event follows from (the consumed message's `traceparent`); when absent
+   * or malformed, the active span's. With tracing on, the message carries a `send` span that is a
+   * child of it; off, this very value (or a new root when there is none).
+   */
   traceparent?: string;
   /** Further headers (cannot override `ce_*`, `content-type` or `traceparent`). */
   headers?: Readonly<Record<string, string>>;
@@ -90,13 +96,36 @@ export function chunksBySize(
   return chunks;
 }
 
+/**
+ * One `send <topic>` span per topic and parent among the events (a sync round's thousand events
+ * share one; a batch of commands that follow a hundred messages gets a hundred), and the
+ * `traceparent` each message carries: its span's, or without tracing the event's own.
+ */
+function sendSpans(events: readonly OutgoingEvent[]): { all: Span[]; traceparents: (string | undefined)[] } {
+  const groups = new Map<string, { topic: string; parent: string | undefined; keys: string[] }>();
+  const groupOf = events.map((event) => {
+    const parent = isTraceparent(event.traceparent) ? event.traceparent : undefined;
+    const id = `${event.topic}\u0000${parent ?? ''}`;
+    const group = groups.get(id) ?? { topic: event.topic, parent, keys: [] };
+    group.keys.push(event.key);
+    groups.set(id, group);
+    return id;
+  });
+  const spanOf = new Map([...groups].map(([id, g]) => [id, startSendSpan(g.topic, g.parent, g.keys)]));
+  return {
+    all: [...spanOf.values()],
+    traceparents: events.map((event, i) => traceparentOf(spanOf.get(groupOf[i]!)!) ?? event.traceparent),
+  };
+}
+
 export function wrapProducer(producer: Producer, defaultSource: string): EventProducer {
   const deliveries = (records: { topicName: string; partition: number; baseOffset?: string }[]) =>
     records.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1' }));
   return {
     async send(events) {
+      const spans = sendSpans(events);
       const byTopic = new Map<string, Message[]>();
-      for (const event of events) {
+      for (const [i, event] of events.entries()) {
         const attributes: CloudEventAttributes = { type: event.type, source: event.source ?? defaultSource };
         if (event.id !== undefined) attributes.id = event.id;
         if (event.time !== undefined) attributes.time = event.time;
@@ -104,7 +133,7 @@ export function wrapProducer(producer: Producer, defaultSource: string): EventPr
         const message: Message = {
           key: event.key,
           value: JSON.stringify(event.value),
-          headers: messageHeaders(attributes, event.traceparent, event.headers),
+          headers: messageHeaders(attributes, spans.traceparents[i], event.headers),
           ...(event.partition !== undefined ? { partition: event.partition } : {}),
         };
         const list = byTopic.get(event.topic) ?? [];
@@ -114,9 +143,15 @@ export function wrapProducer(producer: Producer, defaultSource: string): EventPr
       // One request per ~512 KiB: kafkajs puts a partition's messages of one request in one record
       // batch, and the broker refuses a batch over its message.max.bytes (1 MiB by default).
       const out: Delivery[] = [];
-      for (const chunk of chunksBySize([...byTopic], MAX_REQUEST_BYTES)) {
-        out.push(...deliveries(await orUnavailable('producing', () => producer.sendBatch({ topicMessages: chunk }))));
+      try {
+        for (const chunk of chunksBySize([...byTopic], MAX_REQUEST_BYTES)) {
+          out.push(...deliveries(await orUnavailable('producing', () => producer.sendBatch({ topicMessages: chunk }))));
+        }
+      } catch (error) {
+        for (const span of spans.all) endFailed(span, error);
+        throw error;
       }
+      for (const span of spans.all) span.end();
       return out;
     },
     async sendRaw(topic, messages, options = {}) {

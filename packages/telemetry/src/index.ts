@@ -11,4 +11,5 @@ export {
 } from './metrics.ts';
 export { createOpsServer, type OpsOptions, registerOpsRoutes } from './ops-server.ts';
 export { onShutdown } from './shutdown.ts';
-export { startTracing, type Tracing, type TracingSettings } from './tracing.ts';
+export { failed, inSpan, type Span, type SpanStart, spanContextOf, traceparentOf } from './trace.ts';
+export { shutdownTracing, startTracing, type Tracing, type TracingSettings } from './tracing.ts';

@@ -1,6 +1,16 @@
 import { PassThrough } from 'node:stream';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { counter, createLogger, createMetrics, gauge, startTracing } from './index.ts';
+import {
+  counter,
+  createLogger,
+  createMetrics,
+  gauge,
+  inSpan,
+  spanContextOf,
+  startTracing,
+  traceparentOf,
+} from './index.ts';
 
 function capture() {
   const stream = new PassThrough();
@@ -49,10 +59,42 @@ describe('gauge', () => {
   });
 });
 
+const PARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+const OTHER = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+// In this order: the SDK, once started, stays registered for the rest of the file.
 describe('startTracing', () => {
   it('stays off and loads nothing without an endpoint', async () => {
     const tracing = await startTracing({ service: 'x' });
     expect(tracing.enabled).toBe(false);
+  });
+
+  it('without the SDK, passes a trace through unchanged and starts none', async () => {
+    expect(await inSpan('s', { parent: PARENT }, async (span) => traceparentOf(span))).toBe(PARENT);
+    expect(await inSpan('s', {}, async (span) => traceparentOf(span))).toBeUndefined();
+    expect(spanContextOf('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBeUndefined();
+    expect(spanContextOf('garbage')).toBeUndefined();
+  });
+
+  it('with the SDK, continues the given trace, links the others, and nests the spans started within', async () => {
+    // Spans are exported a moment after they end; the SDK's shutdown waits for them, and this
+    // exporter keeps them past it.
+    const exporter = new (class extends InMemorySpanExporter {
+      override shutdown = async () => undefined;
+    })();
+    const tracing = await startTracing({ service: 'x', exporter });
+    const inner = await inSpan('batch', { parent: PARENT, links: [OTHER, 'garbage'] }, async () =>
+      inSpan('call', { kind: 'client' }, async (span) => traceparentOf(span)),
+    );
+    await expect(inSpan('fails', {}, async () => Promise.reject(new Error('no')))).rejects.toThrow('no');
+    await tracing.shutdown();
+    const [call, batch, fails] = exporter.getFinishedSpans();
+    expect(batch?.spanContext().traceId).toBe(spanContextOf(PARENT)?.traceId);
+    expect(batch?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(batch?.links.map((l) => l.context.traceId)).toEqual(['0af7651916cd43dd8448eb211c80319c']);
+    expect(call?.parentSpanContext?.spanId).toBe(batch?.spanContext().spanId);
+    expect(inner).toBe(traceparentOf(call as never));
+    expect(fails?.status.code).toBe(2);
   });
 });
 

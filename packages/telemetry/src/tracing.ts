@@ -10,20 +10,28 @@ export interface TracingSettings {
 
 export interface Tracing {
   readonly enabled: boolean;
+  /** Exports the spans still buffered and stops the SDK; later calls return the first call's promise. */
   shutdown(): Promise<void>;
 }
 
+// The running SDK, kept on the global object rather than in this module: the preload and the
+// service are separate bundles in the image, each with its own copy of this module, and the
+// service's graceful stop (`onShutdown`) must reach the SDK the preload started.
+const RUNNING = Symbol.for('provision.telemetry.tracing');
+type WithTracing = { [RUNNING]?: Tracing };
+
 /**
- * Starts OpenTelemetry with the kafkajs instrumentation, which injects `traceparent` on send and
- * makes each consumer span a child of the producer's. Must run before kafkajs is imported — the
- * preload (`node --import @provision/telemetry/preload`) does that. The SDK is imported lazily so a
- * service without tracing never loads it (it costs tens of MB).
+ * Starts OpenTelemetry: spans are batched and exported over OTLP/HTTP (JSON) to
+ * `<endpoint>/v1/traces`. No instrumentation patches a library: the Kafka driver, the webhook, the
+ * Salesforce gateway and the audit store start their spans themselves (`inSpan`), and messages
+ * carry the trace in their `traceparent` header, so one change is one trace across the services.
+ * The SDK is imported lazily so a service without tracing never loads it (it costs tens of MB).
+ * Run it before the service starts (`node --import @provision/telemetry/preload`).
  */
 export async function startTracing(settings: TracingSettings): Promise<Tracing> {
   if (!settings.otlpEndpoint && !settings.exporter) return { enabled: false, shutdown: async () => {} };
-  const [{ NodeSDK }, { KafkaJsInstrumentation }, { SimpleSpanProcessor, BatchSpanProcessor }] = await Promise.all([
+  const [{ NodeSDK }, { SimpleSpanProcessor, BatchSpanProcessor }] = await Promise.all([
     import('@opentelemetry/sdk-node'),
-    import('@opentelemetry/instrumentation-kafkajs'),
     import('@opentelemetry/sdk-trace'),
   ]);
   let processor: InstanceType<typeof SimpleSpanProcessor> | InstanceType<typeof BatchSpanProcessor>;
@@ -31,15 +39,28 @@ export async function startTracing(settings: TracingSettings): Promise<Tracing> 
     processor = new SimpleSpanProcessor({ exporter: settings.exporter });
   } else {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    processor = new BatchSpanProcessor({
-      exporter: new OTLPTraceExporter({ url: `${settings.otlpEndpoint}/v1/traces` }),
-    });
+    const base = settings.otlpEndpoint!.replace(/\/+$/, '');
+    processor = new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${base}/v1/traces` }) });
   }
-  const sdk = new NodeSDK({
-    serviceName: settings.service,
-    spanProcessors: [processor],
-    instrumentations: [new KafkaJsInstrumentation()],
-  });
+  const sdk = new NodeSDK({ serviceName: settings.service, spanProcessors: [processor], instrumentations: [] });
   sdk.start();
-  return { enabled: true, shutdown: () => sdk.shutdown() };
+  let stopping: Promise<void> | undefined;
+  const tracing: Tracing = {
+    enabled: true,
+    shutdown: () => {
+      stopping ??= sdk.shutdown();
+      return stopping;
+    },
+  };
+  (globalThis as WithTracing)[RUNNING] = tracing;
+  return tracing;
+}
+
+/**
+ * Exports the spans the running SDK still buffers and stops it (nothing when tracing is off).
+ * `onShutdown` calls it once the service has stopped: the batch processor sends every few seconds,
+ * and a process that exits on a signal would lose the last spans, those of its stop included.
+ */
+export async function shutdownTracing(): Promise<void> {
+  await (globalThis as WithTracing)[RUNNING]?.shutdown();
 }

@@ -1,6 +1,7 @@
 export { type ContainerRuntime, detectContainerRuntime } from './container-runtime.ts';
 export { type Infrastructure, type InfrastructureSource, infrastructure } from './infrastructure.ts';
 export { createKafkaFixture, type KafkaFixture, type RawMessage, type ReceivedMessage } from './kafka.ts';
+export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.ts';
 export { createPostgresFixture, type PostgresFixture } from './postgres.ts';
 export { createRedisFixture, type RedisFixture } from './redis.ts';
 export {

@@ -3,6 +3,7 @@ import { limitRate, secureHeaders, TokenRejected, type TokenVerifier } from '@pr
 import { ProvisionError } from '@provision/errors';
 import type { Initiator } from '@provision/events';
 import { DEFAULT_POLICY, nextDelay } from '@provision/retry';
+import { inSpan } from '@provision/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AssignmentPoller, type AssignmentPollOutcome } from './domain/assignment-poll.ts';
 import { LeaderElector, type LeaderLease, type TriggerRelay } from './domain/leadership.ts';
@@ -143,6 +144,8 @@ export function buildService(deps: IngestorDeps): IngestorService {
   const clock = deps.clock ?? { now: () => new Date() };
   const ids = deps.ids ?? { eventId: () => randomUUID() };
   let last: RoundResult | undefined;
+  // Traces of the change notifications not yet answered by a round (tracing on).
+  const notified: string[] = [];
   let started = false;
   let duties: Duties | undefined;
   let keeper: SubscriptionKeeper | undefined;
@@ -221,7 +224,19 @@ export function buildService(deps: IngestorDeps): IngestorService {
         }
         heldSince = undefined;
         deps.log.debug({ reasons }, 'sync round starting');
-        last = await runSyncRound(roundDeps);
+        // The notifications this round answers: it goes on in the first one's trace, linked to the
+        // others' (a burst coalesces into one round); a round without one starts its own trace.
+        const [first, ...others] = notified.splice(0);
+        last = await inSpan(
+          'sync round',
+          {
+            parent: first,
+            links: others,
+            newTrace: true,
+            attributes: { 'provision.round.reasons': reasons.join(',') },
+          },
+          () => runSyncRound(roundDeps),
+        );
         failures = 0;
       } catch (error) {
         failures++;
@@ -337,7 +352,9 @@ export function buildService(deps: IngestorDeps): IngestorService {
       ownsSubscription: async (id) => (keeper ? keeper.isOurs(id) : false),
       metrics: deps.metrics,
       log: deps.log,
-      onChanges: () => {
+      onChanges: (_count, traceparent) => {
+        // Only the leader runs rounds; a burst links at most so many notifications.
+        if (duties && traceparent && notified.length < 100) notified.push(traceparent);
         if (duties) duties.request('notification');
         else forward('round:notification');
       },

@@ -1,5 +1,5 @@
 import type { ProvisioningCommandV1, ProvisioningResultV1 } from '@provision/events';
-import type { Logger } from '@provision/telemetry';
+import { inSpan, type Logger } from '@provision/telemetry';
 import { Accumulator } from './accumulator.ts';
 import type { BatchWriterDeps } from './batch-writer.ts';
 import type { ConcurrencyLimiter } from './domain/concurrency.ts';
@@ -114,11 +114,21 @@ export function buildService(deps: WriterDeps): WriterService {
     settings: deps.settings.quarantine,
     ...(deps.control ? { control: deps.control } : {}),
   });
+  // The trace each command in hand arrived with. A flush merges commands of many traces (several
+  // partitions, many changes): its span, and the Salesforce calls within, go in the first
+  // command's trace, linked to the others'.
+  const traces = new Map<string, string | undefined>();
   const accumulator = new Accumulator<ProvisioningCommandV1, GuardedAnswer>({
     maxBatch: deps.settings.maxBatch,
     lingerMs: deps.settings.lingerMs,
     ...(deps.settings.maxLingerMs === undefined ? {} : { maxLingerMs: deps.settings.maxLingerMs }),
-    flush: (commands) => guard.run(commands),
+    flush: (commands) => {
+      const [first, ...others] = commands.map((c) => traces.get(c.commandId));
+      const attributes = { 'provision.writer.commands': commands.length };
+      return inSpan('writer flush', { parent: first, links: others, newTrace: true, attributes }, () =>
+        guard.run(commands),
+      );
+    },
   });
   const recent = new Map<string, ProvisioningResultV1>();
   const remember = (result: ProvisioningResultV1) => {
@@ -129,7 +139,10 @@ export function buildService(deps: WriterDeps): WriterService {
 
   async function handle(deliveries: readonly Delivery[]): Promise<CommandAnswer[]> {
     const fresh = deliveries.filter((d) => !recent.has(d.command.commandId));
-    const answers = await accumulator.submit(fresh.map((d) => d.command));
+    for (const d of fresh) traces.set(d.command.commandId, d.traceparent);
+    const answers = await accumulator.submit(fresh.map((d) => d.command)).finally(() => {
+      for (const d of fresh) traces.delete(d.command.commandId);
+    });
     const byCommand = new Map(fresh.map((d, i) => [d, answers[i]]));
     const toPublish: { result: ProvisioningResultV1; traceparent?: string | undefined }[] = [];
     const out: CommandAnswer[] = deliveries.map((d) => {

@@ -48,7 +48,7 @@ export interface StartServiceOptions {
 }
 
 /**
- * Starts `services/<name>/src/main.ts` on this Node (24) with `env`, logs to `<logDir>/<name>.log`,
+ * Starts `services/<name>/src/main.ts` on this Node (24), with the tracing preload, and `env`; logs to `<logDir>/<name>.log`,
  * and resolves once its `/readyz` answers 200 (or rejects with the log's last lines if it exits first).
  */
 export async function startService(
@@ -58,7 +58,13 @@ export async function startService(
 ): Promise<ServiceProcess> {
   mkdirSync(options.logDir, { recursive: true });
   const log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
-  const args = options.launch?.(name) ?? [...SERVICE_NODE_FLAGS, join(ROOT, 'services', name, 'src', 'main.ts')];
+  // The tracing preload, as the image runs it: it loads nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const args = options.launch?.(name) ?? [
+    ...SERVICE_NODE_FLAGS,
+    '--import',
+    join(ROOT, 'packages', 'telemetry', 'src', 'preload.ts'),
+    join(ROOT, 'services', name, 'src', 'main.ts'),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...SERVICE_ENV, ...env, HTTP_PORT: String(options.port) },

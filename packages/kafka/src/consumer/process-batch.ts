@@ -4,6 +4,7 @@ import { nextDelay, type RetryPolicy } from '@provision/retry';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { describe } from '../internal/errors.ts';
 import { sleepWithHeartbeat } from '../internal/sleep.ts';
+import { endProcessSpan, startBatchSpan, startProcessSpan, traceparentOf, withSpan } from '../internal/tracing.ts';
 import type { Outcome } from '../outcome.ts';
 import type { EventProducer } from '../producer.ts';
 import type { BatchContext, HandlerContext, Logger, MessageMeta } from '../types.ts';
@@ -122,9 +123,13 @@ export async function processBatch<T>(payload: EachBatchPayload, deps: ProcessDe
       ) => {
         for (let attempt = 1; ; attempt++) {
           const ctxLog = log.child({ offset: d.meta.offset, key: d.meta.key });
-          const result = await invoke(() =>
-            handler(d.event, { ...d.meta, attempt, logger: ctxLog, signal: deps.signal }),
+          // The handler runs in the message's process span, and what it sends follows from it.
+          const span = startProcessSpan(d.meta);
+          const traceparent = traceparentOf(span) ?? d.meta.traceparent;
+          const result = await withSpan(span, () =>
+            invoke(() => handler(d.event, { ...d.meta, traceparent, attempt, logger: ctxLog, signal: deps.signal })),
           );
+          endProcessSpan(span, result.status, 'reason' in result ? result.reason : undefined);
           const verdict = await settle(result, message, attempt);
           if (verdict.finished) {
             done[chunk.indexOf(message)] = true;
@@ -159,13 +164,22 @@ export async function processBatch<T>(payload: EachBatchPayload, deps: ProcessDe
         const reasons = new Map<number, string>();
         for (let attempt = 1; pending.length > 0; attempt++) {
           const items = pending.map((i) => all[i] as Decoded<T> & { ok: true });
-          const metas: MessageMeta[] = items.map((d) => d.meta);
+          // Each message gets its process span (its trace goes on from there: `metas[i].traceparent`);
+          // the call runs in one batch span, in the first message's trace and linked to the others.
+          const spans = items.map((d) => startProcessSpan(d.meta));
+          const metas: MessageMeta[] = items.map((d, n) => ({
+            ...d.meta,
+            traceparent: traceparentOf(spans[n]!) ?? d.meta.traceparent,
+          }));
           const ctx: BatchContext = { topic, partition, messages: metas, attempt, logger: log, signal: deps.signal };
+          const batchSpan = startBatchSpan(topic, spans);
           let outcomes: Outcome[];
           try {
-            outcomes = await handler(
-              items.map((d) => d.event),
-              ctx,
+            outcomes = await withSpan(batchSpan, () =>
+              handler(
+                items.map((d) => d.event),
+                ctx,
+              ),
             );
             if (!Array.isArray(outcomes) || outcomes.length !== items.length) {
               outcomes = items.map(() => ({
@@ -177,6 +191,11 @@ export async function processBatch<T>(payload: EachBatchPayload, deps: ProcessDe
             const whole = outcomeOfError(error);
             outcomes = items.map(() => whole);
           }
+          for (const [n, span] of spans.entries()) {
+            const o = outcomes[n]!;
+            endProcessSpan(span, o.status, 'reason' in o ? o.reason : undefined);
+          }
+          endProcessSpan(batchSpan, outcomes.every((o) => o.status === 'retry') ? 'retry' : 'handled');
           const retry: number[] = [];
           let delayMs = 0;
           for (const [n, i] of pending.entries()) {

@@ -1,4 +1,5 @@
 import type { ProvisioningCommandV1, ProvisioningResultV1, SyncMarker } from '@provision/events';
+import { inSpan } from '@provision/telemetry';
 import pg from 'pg';
 import PgCursor from 'pg-cursor';
 import type { FailureItem } from '../domain/digest.ts';
@@ -73,23 +74,33 @@ export class PgAuditLogStore implements AuditLogStore {
 
   async record(items: readonly AuditItem[]): Promise<void> {
     if (items.length === 0) return;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // One commit for a whole batch; rows locked in commandId order so that two batches touching
-      // the same users (a command batch and a result batch) never deadlock.
-      for (const item of [...items].sort(byCommandId)) {
-        if (item.kind === 'command') await writeCommand(client, item.command);
-        else if (item.kind === 'result') await writeResult(client, item.result);
-        else await writeSyncMarker(client, item.marker, item.partition);
+    // One span per transaction, in the trace of the batch it writes (the consumer's handle span).
+    const attributes = {
+      'db.system.name': 'postgresql',
+      'db.operation.name': 'INSERT',
+      'db.namespace': this.schema,
+      'provision.audit.rows': items.length,
+      'provision.audit.kinds': [...new Set(items.map((i) => i.kind))].sort().join(','),
+    };
+    await inSpan('audit insert', { kind: 'client', attributes }, async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        // One commit for a whole batch; rows locked in commandId order so that two batches touching
+        // the same users (a command batch and a result batch) never deadlock.
+        for (const item of [...items].sort(byCommandId)) {
+          if (item.kind === 'command') await writeCommand(client, item.command);
+          else if (item.kind === 'result') await writeResult(client, item.result);
+          else await writeSyncMarker(client, item.marker, item.partition);
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async queryLogs(q: LogQuery): Promise<{ records: LogRecord[]; next: Cursor | null }> {

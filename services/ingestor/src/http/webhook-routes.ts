@@ -1,4 +1,5 @@
 import { clientStateMatches as sameSecret } from '@provision/graph';
+import { inSpan, traceparentOf } from '@provision/telemetry';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Log } from '../domain/log.ts';
 import type { IngestorMetrics } from '../domain/ports.ts';
@@ -16,8 +17,11 @@ export interface WebhookOptions {
   readonly tenantId: string | undefined;
   /** Whether a subscription id is one of ours; a notification of any other is ignored. */
   readonly ownsSubscription: (subscriptionId: string) => Promise<boolean>;
-  /** Accepted change notifications: the caller schedules a round. Called after the answer. */
-  readonly onChanges: (count: number) => void;
+  /**
+   * Accepted change notifications: the caller schedules a round. Called after the answer, with
+   * the trace the notification started (undefined when tracing is off), which the round continues.
+   */
+  readonly onChanges: (count: number, traceparent: string | undefined) => void;
   /** Accepted lifecycle notifications. Called after the answer. */
   readonly onLifecycle: (event: LifecycleEvent, subscriptionId: string) => void;
   readonly metrics: IngestorMetrics;
@@ -113,8 +117,26 @@ export function registerWebhookRoutes(app: FastifyInstance, options: WebhookOpti
     if (!list) return reply;
     const total = (request.body as { value: unknown[] }).value.length;
     await reply.code(202).send();
-    const accepted = await screen('change', list, total, request.ip);
-    if (accepted.length > 0) options.onChanges(accepted.length);
+    // Where a change's trace begins (or goes on, if the caller sent a traceparent).
+    const traceparent = request.headers.traceparent;
+    await inSpan(
+      'POST /webhooks/graph',
+      {
+        kind: 'server',
+        parent: typeof traceparent === 'string' ? traceparent : undefined,
+        newTrace: true,
+        attributes: {
+          'http.request.method': 'POST',
+          'http.route': '/webhooks/graph',
+          'provision.notifications': total,
+        },
+      },
+      async (span) => {
+        const accepted = await screen('change', list, total, request.ip);
+        span.setAttribute('provision.notifications.accepted', accepted.length);
+        if (accepted.length > 0) options.onChanges(accepted.length, traceparentOf(span));
+      },
+    );
     return reply;
   });
 

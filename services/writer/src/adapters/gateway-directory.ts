@@ -4,6 +4,7 @@ import {
   SalesforceGatewayError,
   type WriteResult,
 } from '@provision/salesforce';
+import { inSpan } from '@provision/telemetry';
 import { SalesforceCallError } from '../domain/errors.ts';
 import type {
   Fields,
@@ -87,7 +88,7 @@ export class GatewayDirectory implements SalesforceDirectory {
 
   async findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<SalesforceUser[]> {
     const select = [...new Set(fields.filter((f) => !NOT_FIELDS.has(f)).map((f) => READ_AS[f] ?? f))];
-    const users = await this.metered(async () => {
+    const users = await this.metered('findUsers', values.length, async () => {
       try {
         return await this.gateway.findUsers(READ_AS[attribute] ?? attribute, values, { fields: select });
       } catch (error) {
@@ -103,7 +104,9 @@ export class GatewayDirectory implements SalesforceDirectory {
   }
 
   async createUsers(records: readonly Fields[]): Promise<SaveOutcome[]> {
-    const results = await this.metered(() => this.gateway.createUsers(records.map((r) => this.writable(r))));
+    const results = await this.metered('createUsers', records.length, () =>
+      this.gateway.createUsers(records.map((r) => this.writable(r))),
+    );
     return this.outcomes(results);
   }
 
@@ -112,7 +115,7 @@ export class GatewayDirectory implements SalesforceDirectory {
       this.options.freezeOnDisable === true && u.fields['IsActive'] === false && Object.keys(u.fields).length === 1;
     const plain = updates.filter((u) => !freeze(u));
     const frozen = updates.filter(freeze);
-    const results = await this.metered(async () => {
+    const results = await this.metered('updateUsers', updates.length, async () => {
       const updated =
         plain.length > 0
           ? await this.gateway.updateUsers(plain.map((u) => ({ ...this.writable(u.fields), Id: u.id })))
@@ -138,7 +141,9 @@ export class GatewayDirectory implements SalesforceDirectory {
     options: { readonly dryRun: boolean },
   ): Promise<PermissionSetOutcome[]> {
     if (changes.length === 0) return [];
-    const results = await this.metered(() => this.gateway.assignPermissionSets(changes, { dryRun: options.dryRun }));
+    const results = await this.metered('assignPermissionSets', changes.length, () =>
+      this.gateway.assignPermissionSets(changes, { dryRun: options.dryRun }),
+    );
     const failures = results.map((r) => (r.ok ? undefined : r.error));
     const first = failures[0];
     if (first && REQUEST_LEVEL.has(first.code) && failures.every((f) => f?.code === first.code)) throw callError(first);
@@ -155,7 +160,7 @@ export class GatewayDirectory implements SalesforceDirectory {
   }
 
   async readPermissionSets(userIds: readonly string[]): Promise<Map<string, string[]>> {
-    return this.metered(async () => {
+    return this.metered('readPermissionSets', userIds.length, async () => {
       try {
         return await this.gateway.permissionSetsOf(userIds);
       } catch (error) {
@@ -182,14 +187,21 @@ export class GatewayDirectory implements SalesforceDirectory {
     });
   }
 
-  /** Runs a gateway call and charges the budget for the requests it made beyond the first. */
-  private async metered<T>(call: () => Promise<T>): Promise<T> {
-    const before = this.gateway.usage().calls;
-    try {
-      return await call();
-    } finally {
-      const extra = this.gateway.usage().calls - before - 1;
-      if (extra > 0 && this.options.budget) await this.options.budget.spend(extra);
-    }
+  /**
+   * Runs a gateway call in a `salesforce <operation>` span (a child of the flush it belongs to) and
+   * charges the budget for the requests it made beyond the first.
+   */
+  private metered<T>(operation: string, records: number, call: () => Promise<T>): Promise<T> {
+    const attributes = { 'provision.salesforce.operation': operation, 'provision.salesforce.records': records };
+    return inSpan(`salesforce ${operation}`, { kind: 'client', attributes }, async (span) => {
+      const before = this.gateway.usage().calls;
+      try {
+        return await call();
+      } finally {
+        const requests = this.gateway.usage().calls - before;
+        span.setAttribute('provision.salesforce.requests', requests);
+        if (requests > 1 && this.options.budget) await this.options.budget.spend(requests - 1);
+      }
+    });
   }
 }
