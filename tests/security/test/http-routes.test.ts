@@ -15,7 +15,7 @@ import { type AuthCase, authCatalogue } from './support/tokens.ts';
 
 // Every public route of every service (support/routes.ts), each given HOSTILE_RUNS generated
 // requests. CI sends 1,000 per route; HOSTILE_RUNS=10000 sends the issue's full 10,000
-// (docs/security.md has the timings).
+// (docs/security.md has the timings). route-coverage.test.ts keeps the list complete.
 const NAMES = ROUTE_NAMES.map((r) => r.name);
 
 describe(`hostile requests against the running services (${HOSTILE_RUNS} per route, seed ${SEED})`, () => {

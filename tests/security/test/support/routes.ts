@@ -15,7 +15,8 @@ const hasMapping = (body: Record<string, unknown>) =>
 
 /**
  * Every public route of every service (services/*\/src/http, the ops routes of packages/telemetry,
- * the audit's dashboard files), each given HOSTILE_RUNS generated requests.
+ * the audit's console pages and files), each given HOSTILE_RUNS generated requests. route-coverage
+ * .test.ts fails when a service registers a route missing here (or from NOT_YET_COVERED).
  */
 export const ROUTES: readonly ((ctx: SuiteContext) => RouteSpec)[] = [
   onDemandRoute,
@@ -43,6 +44,30 @@ export const ROUTES: readonly ((ctx: SuiteContext) => RouteSpec)[] = [
   ),
   ...['/', '/dashboard.js', '/dashboard.css'].map((path) => (ctx: SuiteContext) => openRoute(ctx, 'audit', path)),
 ];
+
+/**
+ * Routes no generator covers yet, each with why, as `<service> <METHOD> <path>`. The coverage test
+ * fails when one of them gets covered or goes away, so this list only shrinks.
+ */
+export const NOT_YET_COVERED: Readonly<Record<string, string>> = {
+  'mapper GET /api/users/:userId': 'the console read of a user picture: no generator yet',
+  'mapper POST /api/mapping/preview': 'the mapping dry run: no generator yet',
+  'audit GET /api/console/services': 'console API: no generator yet',
+  'audit GET /api/console/consumer-lag': 'console API: no generator yet',
+  'audit GET /api/console/writer-capacity': 'console API: no generator yet',
+  'audit POST /api/console/provision-on-demand': 'console relay: no generator yet',
+  'audit GET /api/console/guard': 'console relay: no generator yet',
+  'audit POST /api/console/guard/release': 'console relay: no generator yet',
+  'audit GET /api/console/users/:userId/entra': 'console relay: no generator yet',
+  'audit GET /api/console/mapping': 'console relay: no generator yet',
+  'audit POST /api/console/mapping/preview': 'console relay: no generator yet',
+  'audit POST /api/console/expression': 'console expression tester: no generator yet',
+  'audit GET /logs': 'a console deep link (the same static page as /): no generator yet',
+  'audit GET /operations': 'a console deep link (the same static page as /): no generator yet',
+  'audit GET /mapping': 'a console deep link (the same static page as /): no generator yet',
+  'audit GET /users/:userId': 'a console deep link (the same static page as /): no generator yet',
+  'audit GET /favicon.ico': 'an empty 204 for browsers: no generator yet',
+};
 
 /** The routes' service and name (`GET /healthz`, `POST /api/provisioning/pause`), built without a pipeline. */
 export const ROUTE_NAMES: readonly { readonly service: ServiceName; readonly name: string }[] = ROUTES.map((build) => {
