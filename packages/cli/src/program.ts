@@ -5,8 +5,10 @@ import { registerGuardCommand } from './commands/guard.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerMappingCommand } from './commands/mapping.ts';
 import { registerProvisionUserCommand } from './commands/provision-user.ts';
+import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerRolesCommand } from './commands/roles.ts';
 import { registerSalesforceCommand } from './commands/salesforce.ts';
+import { registerUserCommand } from './commands/user.ts';
 import { useApiToken } from './http.ts';
 import { CliExit, type CliIo, EXIT } from './io.ts';
 
@@ -26,6 +28,8 @@ export function buildProgram(io: CliIo): Command {
   registerProvisionUserCommand(program, io);
   registerLogsCommand(program, io);
   registerGuardCommand(program, io);
+  registerProvisioningCommands(program, io);
+  registerUserCommand(program, io);
   return program;
 }
 

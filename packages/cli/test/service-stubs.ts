@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 
 /** An audit log entry shaped as the audit service answers it (Entra's provisioningObjectSummary). */
 export function logEntry(overrides: Record<string, unknown> & { userId: string; commandId: string }) {
@@ -37,8 +37,8 @@ type Entry = ReturnType<typeof logEntry>;
 
 /**
  * The three service APIs the CLI calls, as small fastify servers on port 0: the audit log
- * (`GET /api/provisioning-logs`), the ingestor (`POST /api/provision-on-demand`) and the mapper's
- * guard. On demand, the ingestor stub adds a pending entry; the audit answers it pending once, then
+ * (`GET /api/provisioning-logs`), the ingestor (`POST /api/provision-on-demand`, the job's switches),
+ * the mapper's guard and the writer's Salesforce read. On demand, the ingestor stub adds a pending entry; the audit answers it pending once, then
  * with the scripted result — the order in which the real pipeline fills the log.
  */
 export class ServiceStubs {
@@ -49,11 +49,21 @@ export class ServiceStubs {
   readonly directory = new Map<string, Partial<Entry> | null>();
   staged: string[] = [];
   releaseCalls = 0;
+  /** The ingestor's job switches: the pause, the quarantine, and what each call sent. */
+  paused: { since: string; by: { kind: string; id: string; name: string }; reason: string | null } | null = null;
+  quarantine: Record<string, unknown> | null = null;
+  readonly controlCalls: { path: string; body: unknown }[] = [];
+  /** When set, the ingestor and the writer refuse every API call with this status (401 or 403). */
+  refuse: 401 | 403 | undefined;
+  /** Salesforce users the writer finds, by Entra object id. */
+  readonly salesforce = new Map<string, Record<string, unknown>>();
+  readonly writerQueries: Record<string, string>[] = [];
   readonly #completions = new Map<string, Entry>();
   readonly #apps: FastifyInstance[] = [];
   auditUrl = '';
   ingestorUrl = '';
   mapperUrl = '';
+  writerUrl = '';
 
   async start(): Promise<this> {
     const audit = Fastify();
@@ -94,6 +104,12 @@ export class ServiceStubs {
     ingestor.post('/api/provision-on-demand', async (request, reply) => {
       const { userId } = request.body as { userId: string };
       this.onDemandRequests.push(userId);
+      if (this.paused) {
+        return reply.code(409).send({
+          code: 'PRV_PROVISIONING_PAUSED',
+          message: `Provisioning is paused by ${this.paused.by.name}: resume it first.`,
+        });
+      }
       if (!this.directory.has(userId)) {
         return reply
           .code(404)
@@ -119,6 +135,73 @@ export class ServiceStubs {
       };
     });
 
+    const refusal = (reply: FastifyReply, role: string) =>
+      this.refuse === 401
+        ? reply.code(401).send({ code: 'PRV_UNAUTHORIZED', message: 'Sign in: this API needs a bearer token.' })
+        : reply.code(403).send({ code: 'PRV_FORBIDDEN', message: `This needs the app role ${role}.` });
+    const ADMIN = { kind: 'app', id: 'cli-app', name: 'provision-cli' };
+    ingestor.get('/api/provisioning', async (_request, reply) =>
+      this.refuse ? refusal(reply, 'Provision.Read') : { paused: this.paused },
+    );
+    const control = (path: string, act: (body: Record<string, unknown>) => unknown) =>
+      ingestor.post(path, async (request, reply) => {
+        if (this.refuse) return refusal(reply, 'Provision.Operate');
+        const body = request.body as Record<string, unknown>;
+        this.controlCalls.push({ path, body });
+        return act(body);
+      });
+    control('/api/provisioning/pause', (body) => {
+      this.paused ??= { since: '2026-12-05T08:00:00.000Z', by: ADMIN, reason: (body['reason'] as string) ?? null };
+      return { paused: this.paused };
+    });
+    control('/api/provisioning/resume', () => {
+      const ended = this.paused;
+      this.paused = null;
+      return { paused: null, ended, resumedBy: ADMIN };
+    });
+    control('/api/provisioning/restart', () => {
+      const lifted = this.quarantine;
+      this.quarantine = null;
+      return {
+        restartedAt: '2026-12-05T08:00:00.000Z',
+        requestedBy: ADMIN,
+        fullSync: this.paused ? 'after-resume' : 'requested',
+        quarantineLifted: lifted,
+      };
+    });
+    control('/api/writer-quarantine/clear', () => {
+      const lifted = this.quarantine;
+      this.quarantine = null;
+      return { lifted, clearedBy: ADMIN };
+    });
+
+    const writer = Fastify();
+    writer.get('/api/salesforce-users/:id', async (request, reply) => {
+      if (this.refuse) return refusal(reply, 'Provision.Read');
+      const { id } = request.params as { id: string };
+      this.writerQueries.push({ id, ...(request.query as Record<string, string>) });
+      const tried = [{ by: 'link-field', attribute: 'EntraObjectId__c', value: id, found: [] }];
+      const user = this.salesforce.get(id);
+      if (!user)
+        return reply.code(404).send({
+          code: 'PRV_NOT_FOUND',
+          message: `No Salesforce user found for ${id}`,
+          reason: 'not-found',
+          ids: [],
+          tried,
+          link: { field: 'EntraObjectId__c' },
+          apiCalls: 1,
+        });
+      return {
+        userId: id,
+        foundBy: 'link-field',
+        salesforce: user,
+        tried,
+        apiCalls: 2,
+        readAt: '2026-12-05T08:00:00Z',
+      };
+    });
+
     const mapper = Fastify();
     mapper.get('/api/deactivation-guard', async () => ({ staged: this.staged }));
     mapper.post('/api/deactivation-guard/release', async () => {
@@ -134,10 +217,11 @@ export class ServiceStubs {
       const address = app.server.address();
       return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     };
-    [this.auditUrl, this.ingestorUrl, this.mapperUrl] = await Promise.all([
+    [this.auditUrl, this.ingestorUrl, this.mapperUrl, this.writerUrl] = await Promise.all([
       listen(audit),
       listen(ingestor),
       listen(mapper),
+      listen(writer),
     ]);
     return this;
   }

@@ -67,6 +67,12 @@ export function registerProvisionUserCommand(program: Command, io: CliIo): void 
     if (answer.status === 404) {
       throw new CliExit(EXIT.failed, `error: ${errorMessage(answer)} — is the user in this tenant (and not deleted)?`);
     }
+    if (answer.status === 409) {
+      throw new CliExit(
+        EXIT.failed,
+        `error: ${errorMessage(answer)} — \`provision status\` says by whom and why; \`provision resume\` starts it again`,
+      );
+    }
     if (answer.status !== 200) throw new CliExit(EXIT.failed, `error: the ingestor answered ${errorMessage(answer)}`);
     const published = ((answer.body as { published?: Record<string, number> }).published ?? {}) as Record<
       string,

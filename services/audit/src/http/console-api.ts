@@ -241,6 +241,12 @@ export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstr
       parsed = { message: text.slice(0, 500) };
     }
     if (answer.ok) return reply.code(answer.status).send(parsed);
+    // The service's challenge (403 insufficient_scope: which role) and when to try again (429) are
+    // the caller's to read, as if it had called the service itself.
+    for (const name of ['www-authenticate', 'retry-after']) {
+      const value = answer.headers.get(name);
+      if (value !== null) reply.header(name, value);
+    }
     // The other services answer `{ code, message }`; the audit's API nests it under `error`.
     const flat = parsed as { code?: unknown; message?: unknown; error?: unknown; retriable?: unknown };
     const { code, message, retriable, error: nested, ...rest } = flat;

@@ -225,7 +225,7 @@ describe('the console API', () => {
     expect(unset.json().error.message).toContain('WRITER_URL');
   });
 
-  it('relays pause, resume, restart and the quarantine clear to the ingestor, which refuses Provision.Read and accepts Provision.Operate', async () => {
+  it('relays pause, resume, restart and the quarantine clear to the ingestor, which refuses Provision.Read (its challenge relayed) and accepts Provision.Operate', async () => {
     const s = service({ ingestorUrl: upstreamUrl() });
     const routes: [string, string, unknown][] = [
       ['/api/console/provisioning/pause', '/api/provisioning/pause', { reason: 'maintenance' }],
@@ -246,6 +246,8 @@ describe('the console API', () => {
       const refused = await send(reader);
       expect(refused.statusCode, url).toBe(403);
       expect(refused.json().error, url).toMatchObject({ code: 'PRV_FORBIDDEN', details: { upstream: 'ingestor' } });
+      // The ingestor's challenge names the scope missing, as if the caller had asked it directly.
+      expect(refused.headers['www-authenticate'], url).toMatch(/error="insufficient_scope"/);
       seen.length = 0;
       const done = await send(operator);
       expect(done.statusCode, url).toBe(200);

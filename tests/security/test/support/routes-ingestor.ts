@@ -28,7 +28,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * The string fastify's Ajv makes of a value for a `type: 'string'` property: scalars are coerced,
  * a one-element array stands for its element (`coerceTypes: 'array'`); undefined when it cannot.
  */
-function ajvString(v: unknown): string | undefined {
+export function ajvString(v: unknown): string | undefined {
   if (Array.isArray(v)) return v.length === 1 && !Array.isArray(v[0]) ? ajvString(v[0]) : undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return `${v}`;
