@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadMappingConfig } from './config/parse-config.ts';
-import { decide } from './decide.ts';
+import { deactivationDue, decide } from './decide.ts';
 import { DEFAULT_MAPPING_YAML, defaultMappingConfig } from './default-mapping.ts';
 import { matchingKey } from './desired-state.ts';
 import {
@@ -296,6 +296,55 @@ describe('decide', () => {
     expect(back.fields).toEqual({ IsFrozen: false });
     // Under deactivate, a freeze is an admin's: Provision leaves it.
     expect(decide(entraUser(), standard, salesforceUser({ IsFrozen: true }), config).action).toBe('skip');
+  });
+
+  describe('freezeThenDeactivate', () => {
+    const later = withYaml('deprovisioning:\n  action: freezeThenDeactivate\n  deactivateAfterDays: 30\n');
+    const frozenAt = new Date('2026-03-01T09:00:00Z');
+    const day = 86_400_000;
+
+    it('freezes a leaver at once and says when the deactivation is due', () => {
+      const d = decide(entraUser(), [], salesforceUser(), later, { freeze: { now: frozenAt } });
+      expect(d.action).toBe('disable');
+      expect(d.fields).toEqual({ IsFrozen: true });
+      const scheduled = d.reasons.find((r) => r.code === 'deactivation-scheduled');
+      expect(scheduled?.message).toContain('2026-03-31T09:00:00.000Z');
+    });
+
+    it('waits while the freeze is younger than deactivateAfterDays', () => {
+      const now = new Date(frozenAt.getTime() + 30 * day - 1);
+      const d = decide(entraUser(), [], salesforceUser({ IsFrozen: true }), later, { freeze: { now, frozenAt } });
+      expect(d.action).toBe('skip');
+      expect(codes(d)).toContain('deactivation-pending');
+    });
+
+    it('deactivates a user still out of scope once the days have passed, saying since when it was frozen and why', () => {
+      const now = new Date(frozenAt.getTime() + 30 * day);
+      const d = decide(entraUser(), [], salesforceUser({ IsFrozen: true }), later, { freeze: { now, frozenAt } });
+      expect(d.action).toBe('disable');
+      expect(d.fields).toEqual({ IsActive: false });
+      expect(codes(d)).toEqual(expect.arrayContaining(['unassigned', 'freeze-expired']));
+      expect(d.reasons.find((r) => r.code === 'freeze-expired')?.message).toContain('2026-03-01T09:00:00.000Z');
+    });
+
+    it('unfreezes a user back in scope before the deadline, and reactivates one back after it', () => {
+      const back = decide(entraUser(), standard, salesforceUser({ IsFrozen: true }), later);
+      expect(back.action).toBe('reactivate');
+      expect(back.fields).toEqual({ IsFrozen: false });
+      const afterDeadline = decide(entraUser(), standard, salesforceUser({ IsFrozen: true, IsActive: false }), later);
+      expect(afterDeadline.action).toBe('reactivate');
+      expect(afterDeadline.fields).toEqual({ IsActive: true, IsFrozen: false });
+    });
+
+    it('accepts fractional days (0.0001 ≈ 8.6 s) and leaves a deactivated leaver alone', () => {
+      const short = withYaml('deprovisioning: { action: freezeThenDeactivate, deactivateAfterDays: 0.0001 }\n');
+      expect(deactivationDue(frozenAt, short)?.getTime()).toBe(frozenAt.getTime() + 8640);
+      expect(deactivationDue(frozenAt, config)).toBeNull();
+      const gone = decide(entraUser(), [], salesforceUser({ IsFrozen: true, IsActive: false }), short, {
+        freeze: { now: new Date(frozenAt.getTime() + day), frozenAt },
+      });
+      expect(codes(gone)).toContain('already-disabled');
+    });
   });
 
   it('leaves out-of-scope users alone with deprovisioning: none', () => {

@@ -22,9 +22,12 @@ import type {
  * - in scope, not in Salesforce → `create` with every field (defaults applied);
  * - in scope, active → `update` with the changed fields only, or `skip` when nothing changed
  *   (fields applied on create only, and defaults, are never compared);
- * - in scope, deactivated (or frozen, under `deprovisioning: freeze`) → `reactivate`, with the changed fields;
+ * - in scope, deactivated (or frozen, under `deprovisioning: freeze` or `freezeThenDeactivate`) →
+ *   `reactivate`, with the changed fields;
  * - out of scope (unassigned, Default Access only, filtered out, disabled or soft-deleted in Entra)
  *   and active → `disable` (IsActive = false, or IsFrozen = true with `deprovisioning: freeze`);
+ *   under `freezeThenDeactivate`, `disable` with IsFrozen = true, then — still out of scope
+ *   `deactivateAfterDays` after the freeze (`options.freeze`) — `disable` with IsActive = false;
  *   already inactive or never provisioned → `skip`; not known to Salesforce but possibly there
  *   (`options.mayExist`: a command's outcome is unknown) → `disable`, which the writer resolves by
  *   link or matching attribute;
@@ -74,8 +77,8 @@ export function decide(
     if (sameValue('UserRoleName', granted.userRole, current['UserRoleName'])) fields['UserRoleName'] = null;
   }
   const grants = permissionSetChanges(desired.permissionSets, current, granted.permissionSets ?? []);
-  // A freeze is undone only under `deprovisioning: freeze`: otherwise it is an admin's, not Provision's.
-  const frozen = config.deprovisioning.action === 'freeze' && current.IsFrozen === true;
+  // A freeze is undone only when Provision freezes: otherwise it is an admin's, not Provision's.
+  const frozen = freezes(config) && current.IsFrozen === true;
   if (current.IsActive === false || frozen) {
     if (current.IsActive === false) fields['IsActive'] = true;
     if (frozen) fields['IsFrozen'] = false;
@@ -120,6 +123,9 @@ function deprovision(
       { code: 'already-disabled', severity: 'info', message: 'Out of scope and already inactive in Salesforce' },
     ]);
   }
+  // After a lost memory nobody knows when the user left: the link check deactivates outright.
+  if (action === 'freezeThenDeactivate' && !linkedOnly)
+    return freezeThenDeactivate(current, config, desired, key, options);
   const fields: Record<string, SalesforceFieldValue> = action === 'freeze' ? { IsFrozen: true } : { IsActive: false };
   if (linkedOnly) {
     return {
@@ -134,6 +140,63 @@ function deprovision(
     };
   }
   return result('disable', fields, current, desired, key, noGrants, []);
+}
+
+/** Whether the mapping freezes leavers (so a freeze is Provision's to undo). */
+function freezes(config: MappingConfig): boolean {
+  return config.deprovisioning.action === 'freeze' || config.deprovisioning.action === 'freezeThenDeactivate';
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * When a user frozen at `frozenAt` is due for deactivation under `freezeThenDeactivate`, or null
+ * under any other action.
+ */
+export function deactivationDue(frozenAt: Date, config: MappingConfig): Date | null {
+  const days = config.deprovisioning.deactivateAfterDays;
+  if (config.deprovisioning.action !== 'freezeThenDeactivate' || days === undefined) return null;
+  return new Date(frozenAt.getTime() + Math.round(days * DAY_MS));
+}
+
+/** Out of scope under `freezeThenDeactivate`, active: frozen at once, deactivated when the freeze is old enough. */
+function freezeThenDeactivate(
+  current: SalesforceUser | null,
+  config: MappingConfig,
+  desired: Desired,
+  key: MatchingKey | null,
+  options: DecideOptions,
+): Decision {
+  const days = config.deprovisioning.deactivateAfterDays;
+  const now = options.freeze?.now;
+  if (current?.IsFrozen !== true) {
+    const due = now ? deactivationDue(now, config) : null;
+    return result('disable', { IsFrozen: true }, current, desired, key, noGrants, [
+      {
+        code: 'deactivation-scheduled',
+        severity: 'info',
+        message: `Out of scope: frozen (UserLogin.IsFrozen), keeping the licence; deactivated ${days} days later${due ? ` (${due.toISOString()})` : ''} if still out of scope (deprovisioning: freezeThenDeactivate)`,
+      },
+    ]);
+  }
+  const frozenAt = options.freeze?.frozenAt ?? now;
+  const due = frozenAt ? deactivationDue(frozenAt, config) : null;
+  if (now === undefined || due === null || now.getTime() < due.getTime()) {
+    return result('skip', {}, current, desired, key, noGrants, [
+      {
+        code: 'deactivation-pending',
+        severity: 'info',
+        message: `Out of scope and frozen${frozenAt ? ` since ${frozenAt.toISOString()}` : ''}: deactivated ${due ? `on ${due.toISOString()}` : `${days} days after the freeze`} if still out of scope (deprovisioning: freezeThenDeactivate)`,
+      },
+    ]);
+  }
+  return result('disable', { IsActive: false }, current, desired, key, noGrants, [
+    {
+      code: 'freeze-expired',
+      severity: 'info',
+      message: `Frozen since ${frozenAt!.toISOString()} when the user left scope, and still out of scope ${days} days later: deactivated, freeing the licence (deprovisioning: freezeThenDeactivate)`,
+    },
+  ]);
 }
 
 /** Adds what the rules grant and Salesforce lacks; removes what Provision granted and the rules no longer grant. */

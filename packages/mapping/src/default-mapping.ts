@@ -38,9 +38,14 @@ scopingFilters: []
 
 # What happens to a user who leaves the scope (unassigned, filtered out, disabled or deleted in
 # Entra): deactivate (IsActive = false, frees the licence), freeze (UserLogin.IsFrozen = true, keeps
-# the licence) or none (leave the Salesforce user as is; Entra's SkipOutOfScopeDeletions).
+# the licence, no sign-in), freezeThenDeactivate (frozen at once, deactivated deactivateAfterDays
+# later if still out of scope; back in scope before then, unfrozen) or none (leave the Salesforce
+# user as is; Entra's SkipOutOfScopeDeletions). deactivateAfterDays takes decimals (0.5 = 12 h).
 deprovisioning:
   action: deactivate
+# deprovisioning:
+#   action: freezeThenDeactivate
+#   deactivateAfterDays: 30
 
 # The durable link (recommended): a custom Text field on User (length 36 or more, External ID,
 # Unique) where Provision writes each user's Entra object id, and by which it finds them first. It

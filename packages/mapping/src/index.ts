@@ -20,7 +20,7 @@ export {
   type ScopingOperator,
 } from './config/schema.ts';
 export { type ConfigProblem, describeExpressionError } from './config/semantic-checks.ts';
-export { decide } from './decide.ts';
+export { deactivationDue, decide } from './decide.ts';
 export { DEFAULT_MAPPING_YAML, defaultMappingConfig } from './default-mapping.ts';
 export {
   desiredState,

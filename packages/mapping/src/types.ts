@@ -81,6 +81,9 @@ export const REASON_CODES = [
   'already-disabled',
   'no-changes',
   'deprovisioning-skipped',
+  'deactivation-scheduled',
+  'deactivation-pending',
+  'freeze-expired',
   'matching-attribute-missing',
   'expression-failed',
   'value-dropped',
@@ -174,4 +177,10 @@ export interface DecideOptions {
    * mapping declares a link: a user Provision had provisioned carries it, any other does not.
    */
   readonly memoryLost?: boolean;
+  /**
+   * Under `deprovisioning: freezeThenDeactivate`: the time now, and when Provision froze the user
+   * (its deadline runs from then; unknown, the freeze is taken as made now). A frozen user still
+   * out of scope `deactivateAfterDays` after `frozenAt` is deactivated.
+   */
+  readonly freeze?: { readonly now: Date; readonly frozenAt?: Date | undefined };
 }

@@ -62,6 +62,32 @@ describe('classifySalesforceError', () => {
     }
   });
 
+  it('tells a refused deactivation (FIELD_INTEGRITY_EXCEPTION on IsActive) from any other integrity failure', () => {
+    const lead =
+      'This user is the default lead owner. Change the default lead owner in Lead Settings before deactivating this user.';
+    expect(
+      classifySalesforceError({ statusCode: 'FIELD_INTEGRITY_EXCEPTION', message: lead, fields: ['IsActive'] }),
+    ).toMatchObject({
+      code: 'SalesforceDeactivationBlocked',
+      retriable: false,
+      salesforceCode: 'FIELD_INTEGRITY_EXCEPTION',
+    });
+    expect(
+      classifySalesforceError({
+        statusCode: 'FIELD_INTEGRITY_EXCEPTION',
+        message: 'You cannot deactivate a user who is the Default Workflow User',
+        fields: [],
+      }).code,
+    ).toBe('SalesforceDeactivationBlocked');
+    expect(
+      classifySalesforceError({
+        statusCode: 'FIELD_INTEGRITY_EXCEPTION',
+        message: 'IsPasswordLocked can only be set to false',
+        fields: ['IsPasswordLocked'],
+      }).code,
+    ).toBe('SalesforceInvalidValue');
+  });
+
   it('reads jsforce errors: HttpApiError data, OAuth error names, SOAP faultstrings, network failures', () => {
     const httpApiError = Object.assign(new Error('bad value'), {
       name: 'STRING_TOO_LONG',

@@ -105,6 +105,11 @@ function fromSalesforceCode(sfCode: string, message: string, fields: readonly st
   if (sfCode === 'REQUEST_LIMIT_EXCEEDED' && /^Concurrent/i.test(message)) {
     return make('SalesforceConcurrentLimitExceeded', message, fields, sfCode);
   }
+  // Deactivating a user an org setting still names (default lead or case owner, default workflow
+  // user, a hierarchy field on another user): refused on IsActive until an admin changes the setting.
+  if (sfCode === 'FIELD_INTEGRITY_EXCEPTION' && (fields.includes('IsActive') || /deactivat/i.test(message))) {
+    return make('SalesforceDeactivationBlocked', message, fields, sfCode);
+  }
   return make(BY_SALESFORCE_CODE[sfCode] ?? 'SalesforceUnknown', message, fields, sfCode);
 }
 

@@ -22,6 +22,11 @@ export const SALESFORCE_ERROR_CODES = {
     summary: 'A permission set to assign names no (assignable) permission set of the org.',
   },
   SalesforceRecordNotFound: { retriable: false, summary: 'The record does not exist.' },
+  SalesforceDeactivationBlocked: {
+    retriable: false,
+    summary:
+      'Salesforce refuses to deactivate the user while an org setting names it (default lead or case owner, workflow user, a hierarchy field).',
+  },
   SalesforceEntityCannotBeSaved: {
     retriable: false,
     summary: 'Salesforce automation (trigger, rule) refused the save.',

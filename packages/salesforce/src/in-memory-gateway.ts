@@ -32,6 +32,7 @@ type Method =
   | 'createUsers'
   | 'updateUsers'
   | 'deactivateUsers'
+  | 'freezeUsers'
   | 'assignPermissionSets'
   | 'permissionSetsOf';
 
@@ -322,5 +323,16 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
     const failure = this.#enter('deactivateUsers');
     if (failure) return ids.map((id) => this.#fail(failure, id));
     return ids.map((Id) => this.#update({ Id, IsActive: false, ...(options.freeze ? { IsFrozen: true } : {}) }));
+  }
+
+  async freezeUsers(ids: readonly string[], frozen: boolean): Promise<WriteResult[]> {
+    const failure = this.#enter('freezeUsers');
+    if (failure) return ids.map((id) => this.#fail(failure, id));
+    return ids.map((Id) => {
+      const current = this.users.get(Id);
+      if (!current) return this.#fail(salesforceError('SalesforceRecordNotFound', `No UserLogin for user ${Id}`), Id);
+      this.users.set(Id, { ...current, IsFrozen: frozen });
+      return { ok: true, id: Id };
+    });
   }
 }

@@ -376,30 +376,45 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     return this.#write('update', records);
   }
 
-  async deactivateUsers(ids: readonly string[], options: DeactivateOptions = {}): Promise<WriteResult[]> {
-    const frozen = new Map<string, WriteResult>();
-    if (options.freeze && ids.length > 0) {
-      // Freeze first: the login stops at once even when deactivation is refused (reference §4.5).
-      let logins: Rec[] = [];
-      let failure: SalesforceError | undefined;
-      try {
-        for (const soql of chunkInQueries('SELECT Id, UserId FROM UserLogin', 'UserId', ids, this.#maxQueryLength)) {
-          logins = logins.concat(await this.#queryAll(soql));
-        }
-      } catch (error) {
-        failure = SalesforceGatewayError.from(error).salesforce;
+  async freezeUsers(ids: readonly string[], frozen: boolean): Promise<WriteResult[]> {
+    const byUser = await this.#setFrozen(ids, frozen);
+    return ids.map((id): WriteResult => {
+      const r = byUser.get(id.slice(0, 15));
+      if (r?.ok) return { ok: true, id };
+      const error = r ? r.error : salesforceError('SalesforceRecordNotFound', `No UserLogin for user ${id}`);
+      return { ok: false, id, error, errors: [error] };
+    });
+  }
+
+  /** Sets UserLogin.IsFrozen of each user (one query, one collection update), by 15-character user id. */
+  async #setFrozen(ids: readonly string[], frozen: boolean): Promise<Map<string, WriteResult>> {
+    const byUser = new Map<string, WriteResult>();
+    if (ids.length === 0) return byUser;
+    let logins: Rec[] = [];
+    let failure: SalesforceError | undefined;
+    try {
+      for (const soql of chunkInQueries('SELECT Id, UserId FROM UserLogin', 'UserId', ids, this.#maxQueryLength)) {
+        logins = logins.concat(await this.#queryAll(soql));
       }
-      const loginResults = failure
-        ? []
-        : await this.#write(
-            'update',
-            logins.map((l) => ({ Id: String(l['Id']), IsFrozen: true })),
-            'UserLogin',
-          );
-      for (const [i, l] of logins.entries()) frozen.set(String(l['UserId']).slice(0, 15), loginResults[i]!);
-      if (failure)
-        for (const id of ids) frozen.set(id.slice(0, 15), { ok: false, id, error: failure, errors: [failure] });
+    } catch (error) {
+      failure = SalesforceGatewayError.from(error).salesforce;
     }
+    const loginResults = failure
+      ? []
+      : await this.#write(
+          'update',
+          logins.map((l) => ({ Id: String(l['Id']), IsFrozen: frozen })),
+          'UserLogin',
+        );
+    for (const [i, l] of logins.entries()) byUser.set(String(l['UserId']).slice(0, 15), loginResults[i]!);
+    if (failure)
+      for (const id of ids) byUser.set(id.slice(0, 15), { ok: false, id, error: failure, errors: [failure] });
+    return byUser;
+  }
+
+  async deactivateUsers(ids: readonly string[], options: DeactivateOptions = {}): Promise<WriteResult[]> {
+    // Freeze first: the login stops at once even when deactivation is refused (reference §4.5).
+    const frozen = options.freeze ? await this.#setFrozen(ids, true) : new Map<string, WriteResult>();
     const results = await this.updateUsers(ids.map((Id) => ({ Id, IsActive: false })));
     return results.map((r, i) => {
       const freeze = frozen.get(ids[i]!.slice(0, 15));

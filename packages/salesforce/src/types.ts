@@ -152,6 +152,11 @@ export interface SalesforceGateway {
   /** Sets IsActive = false (frees the licence); optionally freezes the login as well. */
   deactivateUsers(ids: readonly string[], options?: DeactivateOptions): Promise<WriteResult[]>;
   /**
+   * Freezes (or unfreezes) each user's login, `UserLogin.IsFrozen`, leaving IsActive and the
+   * licence as they are; one result per user id, in order.
+   */
+  freezeUsers(ids: readonly string[], frozen: boolean): Promise<WriteResult[]>;
+  /**
    * Adds and removes permission-set assignments, one result per change in order. Adding a set the
    * user holds and removing one it does not hold are no-ops; an unknown name to add fails that user
    * (`SalesforceUnknownPermissionSet`) after the rest of its change was applied.

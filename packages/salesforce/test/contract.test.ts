@@ -53,6 +53,20 @@ describe.each([
     expect(after).toMatchObject({ isActive: false, fields: { Title: 'Analyst' } });
   });
 
+  it('freezes and unfreezes a login without touching IsActive, and reports a user it cannot find', async () => {
+    const gateway = make();
+    const [created] = await gateway.createUsers([newUser()]);
+    const id = created!.ok ? created!.id : '';
+    expect(await gateway.freezeUsers([id], true)).toEqual([{ ok: true, id }]);
+    expect(await gateway.freezeUsers([id], false)).toEqual([{ ok: true, id }]);
+    const [found] = await gateway.findUsers('Id', [id]);
+    expect(found).toMatchObject({ isActive: true });
+    const missing = '005000000000999AAA';
+    expect(await gateway.freezeUsers([missing], true)).toEqual([
+      expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'SalesforceRecordNotFound' }) }),
+    ]);
+  });
+
   it('fails single records with the Entra codes and keeps the others', async () => {
     const gateway = make();
     const first = newUser();

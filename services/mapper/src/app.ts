@@ -6,7 +6,15 @@ import type { GuardCounter, GuardPolicy } from './domain/deactivation-guard.ts';
 import { mappingFingerprint } from './domain/mapping-diff.ts';
 import type { MappingCheckEvent } from './domain/mapping-reevaluation.ts';
 import { createResultRecorder, DEFAULT_RETRY, type RetryPolicy } from './domain/result-recorder.ts';
-import type { CommandSink, DirectoryFeed, FailureStore, MappingStateStore, PictureStore, ResultFeed } from './ports.ts';
+import type {
+  CommandSink,
+  DeactivationSchedule,
+  DirectoryFeed,
+  FailureStore,
+  MappingStateStore,
+  PictureStore,
+  ResultFeed,
+} from './ports.ts';
 
 export interface MapperDeps {
   feed: DirectoryFeed;
@@ -14,6 +22,8 @@ export interface MapperDeps {
   results?: ResultFeed;
   store: PictureStore;
   failures: FailureStore;
+  /** Deadlines of frozen users (`deprovisioning: freezeThenDeactivate`), swept at each round's end. */
+  deadlines?: DeactivationSchedule;
   retry?: RetryPolicy;
   /** Retries of transient failures (server errors, locks, dropped connections): sooner than refusals. */
   transientRetry?: RetryPolicy;
@@ -31,6 +41,7 @@ export interface MapperDeps {
   logger: Logger;
   metrics: Registry;
   newId: () => string;
+  /** The clock (tests run on virtual time): retries, freeze times and deadlines. */
   now?: () => Date;
   decideOptions?: DecideOptions;
 }
@@ -94,6 +105,7 @@ export function buildService(deps: MapperDeps) {
     store: deps.store,
     sink: deps.sink,
     failures: deps.failures,
+    ...(deps.deadlines ? { deadlines: deps.deadlines } : {}),
     guard: deps.guard,
     guardPolicy: deps.guardPolicy,
     config: deps.mapping,
@@ -132,6 +144,7 @@ export function buildService(deps: MapperDeps) {
   });
   const record = createResultRecorder({
     failures: deps.failures,
+    now: () => (deps.now ?? (() => new Date()))().getTime(),
     retry: deps.retry ?? DEFAULT_RETRY,
     ...(deps.transientRetry ? { transientRetry: deps.transientRetry } : {}),
   });

@@ -10,6 +10,7 @@ import { createLogger, createMetrics, onShutdown } from '@provision/telemetry';
 import { Redis } from 'ioredis';
 import { kafkaCommandSink, kafkaDirectoryFeed, kafkaResultFeed } from './adapters/kafka.ts';
 import {
+  RedisDeactivationSchedule,
   RedisFailureStore,
   RedisGuardCounter,
   RedisMappingStateStore,
@@ -62,6 +63,7 @@ try {
     }),
     store: pictures,
     failures: new RedisFailureStore(redis, config.REDIS_PREFIX),
+    deadlines: new RedisDeactivationSchedule(redis, config.REDIS_PREFIX),
     retry: { initialDelayMs: config.RETRY_BASE_MS, multiplier: 5, maxDelayMs: config.RETRY_MAX_MS },
     transientRetry: {
       initialDelayMs: config.RETRY_TRANSIENT_BASE_MS,

@@ -79,6 +79,21 @@ export interface FailureStore {
   unschedule(partition: number, userIds: readonly string[]): Promise<void>;
 }
 
+/**
+ * When frozen users fall due for deactivation (`deprovisioning: freezeThenDeactivate`), per
+ * partition (a Redis sorted set by due time in production). Swept by whichever replica owns the
+ * partition, at each round's end; an entry goes only once its user was decided at or after its
+ * due time, so a crash mid-sweep leaves it for the next sweep.
+ */
+export interface DeactivationSchedule {
+  /** Sets each user's due time (a later freeze or a longer `deactivateAfterDays` moves it). */
+  schedule(partition: number, entries: readonly { userId: string; dueMs: number }[]): Promise<void>;
+  /** Users of a partition whose deactivation is due, earliest first. */
+  due(partition: number, nowMs: number, limit: number): Promise<string[]>;
+  /** Takes off the users whose entry is still due at `nowMs` (one rescheduled meanwhile stays). */
+  removeDue(partition: number, userIds: readonly string[], nowMs: number): Promise<void>;
+}
+
 /** The results of the writer (`provisioning.results.v1`), for retrying what failed. */
 export interface ResultFeed {
   start(

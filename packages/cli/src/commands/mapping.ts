@@ -89,7 +89,7 @@ function summary(config: MappingConfig): string {
     `matching on ${matching.join(', ')}`,
     `scope ${config.scope}`,
     plural(config.scopingFilters.length, 'scoping filter'),
-    `deprovisioning ${config.deprovisioning.action}`,
+    `deprovisioning ${config.deprovisioning.action}${config.deprovisioning.deactivateAfterDays === undefined ? '' : ` (after ${config.deprovisioning.deactivateAfterDays} days)`}`,
     plural(config.roleRules.length, 'role rule'),
     plural(config.permissionSetRules.length, 'permission-set rule'),
   ].join(', ');

@@ -47,6 +47,27 @@ describe('parseMappingConfig', () => {
     );
   });
 
+  it('takes freezeThenDeactivate with a number of days (decimals too), and says where it is wrong', () => {
+    const ok = parseMappingConfig(
+      minimal('deprovisioning:\n  action: freezeThenDeactivate\n  deactivateAfterDays: 30\n'),
+    );
+    expect(ok.ok && ok.config.deprovisioning).toEqual({ action: 'freezeThenDeactivate', deactivateAfterDays: 30 });
+    const short = parseMappingConfig(
+      minimal('deprovisioning: { action: freezeThenDeactivate, deactivateAfterDays: 0.0001 }\n'),
+    );
+    expect(short.ok && short.config.deprovisioning.deactivateAfterDays).toBe(0.0001);
+    expect(lines(minimal('deprovisioning:\n  action: freezeThenDeactivate\n'))).toEqual([
+      'deprovisioning.deactivateAfterDays (line 7): freezeThenDeactivate needs deactivateAfterDays: the days between the freeze and the deactivation',
+    ]);
+    expect(lines(minimal('deprovisioning:\n  action: freeze\n  deactivateAfterDays: 3\n'))).toEqual([
+      'deprovisioning.deactivateAfterDays (line 8): deactivateAfterDays applies only to action freezeThenDeactivate (the action is freeze)',
+    ]);
+    expect(lines(minimal('deprovisioning:\n  action: freezeThenDeactivate\n  deactivateAfterDays: 0\n'))[0]).toMatch(
+      /^deprovisioning\.deactivateAfterDays \(line 8\)/,
+    );
+    expect(lines(minimal('deprovisioning:\n  action: archive\n'))[0]).toMatch(/^deprovisioning\.action \(line 7\)/);
+  });
+
   it('takes a multipleRoles policy, and says where its precedence list is wrong', () => {
     const ok = parseMappingConfig(minimal('multipleRoles:\n  policy: precedence\n  precedence: [A, B]\n'));
     expect(ok.ok && ok.config.multipleRoles).toEqual({ policy: 'precedence', precedence: ['A', 'B'] });

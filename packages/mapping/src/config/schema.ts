@@ -78,18 +78,46 @@ export const PermissionSetRuleSchema = z.strictObject({
   permissionSets: z.array(z.string().min(1)).min(1),
 });
 
+/** What happens to a user who leaves scope (docs/operations.md, "Deprovisioning choices"). */
+export const DeprovisioningSchema = z
+  .strictObject({
+    /**
+     * deactivate: `IsActive = false` (frees the licence); freeze: `UserLogin.IsFrozen = true` (keeps
+     * the licence, no sign-in); freezeThenDeactivate: frozen at once, deactivated `deactivateAfterDays`
+     * later if still out of scope; none: leave the user.
+     */
+    action: z.enum(['deactivate', 'freeze', 'freezeThenDeactivate', 'none']).default('deactivate'),
+    /**
+     * With freezeThenDeactivate: days between the freeze and the deactivation. Decimals are allowed
+     * (0.5 = 12 hours; tests use 0.0001 ≈ 9 s); the deadline is checked at the end of each directory
+     * round, so it is met within one round (`SYNC_INTERVAL_MS`).
+     */
+    deactivateAfterDays: z.number().positive().max(3650).optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (d.action === 'freezeThenDeactivate' && d.deactivateAfterDays === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deactivateAfterDays'],
+        message: 'freezeThenDeactivate needs deactivateAfterDays: the days between the freeze and the deactivation',
+      });
+    }
+    if (d.action !== 'freezeThenDeactivate' && d.deactivateAfterDays !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deactivateAfterDays'],
+        message: `deactivateAfterDays applies only to action freezeThenDeactivate (the action is ${d.action})`,
+      });
+    }
+  });
+
 export const MappingConfigSchema = z.strictObject({
   version: z.literal(1),
   /** Entra's "Sync only assigned users and groups" or "Sync all users and groups". */
   scope: z.enum(['assignedUsersAndGroups', 'allUsers']).default('assignedUsersAndGroups'),
   /** Filters are ORed: a user is in scope when every clause of at least one filter holds. None = no filtering. */
   scopingFilters: z.array(ScopingFilterSchema).default([]),
-  deprovisioning: z
-    .strictObject({
-      /** deactivate: `IsActive = false` (frees the licence); freeze: `UserLogin.IsFrozen = true`; none: leave the user. */
-      action: z.enum(['deactivate', 'freeze', 'none']).default('deactivate'),
-    })
-    .default({ action: 'deactivate' }),
+  deprovisioning: DeprovisioningSchema.default({ action: 'deactivate' }),
   /**
    * The durable link: a Salesforce User field (a custom Text field of 36 or more characters marked
    * External ID and Unique, e.g. `EntraObjectId__c`) where Provision writes the Entra object id of

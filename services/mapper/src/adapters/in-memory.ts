@@ -5,6 +5,7 @@ import type { Failure, UserPicture } from '../domain/picture.ts';
 import type {
   AppliedMapping,
   CommandSink,
+  DeactivationSchedule,
   FailedResult,
   FailureStore,
   MappingChange,
@@ -174,5 +175,29 @@ export class InMemoryMappingStateStore implements MappingStateStore {
     const entry = this.last === null ? undefined : this.changes.get(this.last);
     if (!entry) return null;
     return { ...entry.meta, partitions: [...entry.partitions.values()].sort((a, b) => a.partition - b.partition) };
+  }
+}
+
+/** In-memory deactivation deadlines, for tests. */
+export class InMemoryDeactivationSchedule implements DeactivationSchedule {
+  readonly byPartition = new Map<number, Map<string, number>>();
+
+  async schedule(partition: number, entries: readonly { userId: string; dueMs: number }[]): Promise<void> {
+    const due = this.byPartition.get(partition) ?? new Map<string, number>();
+    for (const e of entries) due.set(e.userId, e.dueMs);
+    this.byPartition.set(partition, due);
+  }
+
+  async due(partition: number, nowMs: number, limit: number): Promise<string[]> {
+    return [...(this.byPartition.get(partition) ?? [])]
+      .filter(([, at]) => at <= nowMs)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, limit)
+      .map(([id]) => id);
+  }
+
+  async removeDue(partition: number, userIds: readonly string[], nowMs: number): Promise<void> {
+    const due = this.byPartition.get(partition);
+    for (const id of userIds) if ((due?.get(id) ?? Number.POSITIVE_INFINITY) <= nowMs) due?.delete(id);
   }
 }

@@ -4,6 +4,7 @@ import type { GuardCounter } from '../domain/deactivation-guard.ts';
 import type { Failure, UserPicture } from '../domain/picture.ts';
 import type {
   AppliedMapping,
+  DeactivationSchedule,
   FailedResult,
   FailureStore,
   MappingChange,
@@ -171,6 +172,45 @@ export class RedisFailureStore implements FailureStore {
 
   async unschedule(partition: number, userIds: readonly string[]): Promise<void> {
     if (userIds.length > 0) await this.redis.zrem(this.schedule(partition), ...userIds);
+  }
+}
+
+/** Takes off the members whose score is still at most ARGV[1] (one rescheduled meanwhile stays). */
+const REMOVE_DUE = `
+local removed = 0
+for i = 2, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) <= tonumber(ARGV[1]) then
+    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+return removed`;
+
+/** Deactivation deadlines of frozen users, a sorted set by due time per partition (`mapper:deactivate-due:<p>`). */
+export class RedisDeactivationSchedule implements DeactivationSchedule {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  private key(partition: number): string {
+    return `${this.prefix}mapper:deactivate-due:${partition}`;
+  }
+
+  async schedule(partition: number, entries: readonly { userId: string; dueMs: number }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.redis.zadd(this.key(partition), ...entries.flatMap((e) => [e.dueMs, e.userId]));
+  }
+
+  async due(partition: number, nowMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.key(partition), 0, nowMs, 'LIMIT', 0, limit);
+  }
+
+  async removeDue(partition: number, userIds: readonly string[], nowMs: number): Promise<void> {
+    if (userIds.length > 0) await this.redis.eval(REMOVE_DUE, 1, this.key(partition), nowMs, ...userIds);
   }
 }
 

@@ -1,8 +1,15 @@
 import type { DirectoryEventV1, Initiator, ProvisioningCommandV1, SyncMarker } from '@provision/events';
 import type { DecideOptions, MappingConfig } from '@provision/mapping';
-import type { CommandSink, DirectoryBatch, FailureStore, MappingStateStore, PictureStore } from '../ports.ts';
+import type {
+  CommandSink,
+  DeactivationSchedule,
+  DirectoryBatch,
+  FailureStore,
+  MappingStateStore,
+  PictureStore,
+} from '../ports.ts';
 import { admitDeactivations, type GuardCounter, type GuardPolicy } from './deactivation-guard.ts';
-import { type CommandContext, decideUser } from './decide-user.ts';
+import { type CommandContext, deactivationDeadline, decideUser } from './decide-user.ts';
 import { createMappingReevaluation, type MappingCheckEvent } from './mapping-reevaluation.ts';
 import { applyFact, emptyPicture, revertFailed, type UserPicture } from './picture.ts';
 
@@ -10,6 +17,12 @@ export interface ProcessorDeps {
   store: PictureStore;
   sink: CommandSink;
   failures: FailureStore;
+  /**
+   * Deadlines of frozen users under `deprovisioning: freezeThenDeactivate`, swept at each round's
+   * end; unset, a frozen user is deactivated only with its next decision.
+   */
+  deadlines?: DeactivationSchedule;
+  /** The clock of retries and deadlines; defaults to `context.now`. */
   now?: () => number;
   guard: GuardCounter;
   guardPolicy: GuardPolicy;
@@ -53,6 +66,7 @@ const CHUNK = 500;
 export function createBatchProcessor(deps: ProcessorDeps) {
   /** Partitions whose pictures were lost (Redis emptied) and not yet rebuilt by a full sync. */
   const lost = new Set<number>();
+  const nowMs = deps.now ?? (() => deps.context.now().getTime());
 
   /**
    * Whether the partition's pictures can be trusted: yes on a first start (the mapper never
@@ -82,7 +96,10 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     const ctx = { ...deps.context, origin };
     // What Salesforce refused is asked for again: the picture forgets it was commanded.
     const failures = await deps.failures.load(pictures.map((p) => p.id));
-    const current = pictures.map((p) => revertFailed(p, failures.get(p.id)));
+    const current = pictures.map((p) => {
+      const reverted = revertFailed(p, failures.get(p.id));
+      return partition === undefined ? reverted : { ...reverted, partition };
+    });
     const options = { ...deps.decideOptions, memoryLost: partition !== undefined && lost.has(partition) };
     const decided = current.map((p) => decideUser(p, deps.config, ctx, options));
     // A link check after a lost memory is not counted by the guard: most find no one, and the
@@ -118,8 +135,48 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     if (annotate) commands.splice(0, commands.length, ...commands.map(annotate));
     if (commands.length > 0) await deps.sink.publish(commands, traceOf);
     for (const c of commands) deps.onCommand?.(c);
+    await scheduleDeactivations(
+      decided.filter((d) => !held.has(d.picture.id)).map((d) => d.picture.id),
+      decided,
+      partition,
+    );
     if (partition !== undefined && failures.size > 0) await deps.failures.unschedule(partition, [...failures.keys()]);
     return next;
+  }
+
+  /** Records when each frozen user's deactivation falls due, in the partition its facts arrive in. */
+  async function scheduleDeactivations(
+    admitted: readonly string[],
+    decided: readonly ReturnType<typeof decideUser>[],
+    partition: number | undefined,
+  ): Promise<void> {
+    if (!deps.deadlines || deps.context.dryRun) return;
+    const ids = new Set(admitted);
+    const byPartition = new Map<number, { userId: string; dueMs: number }[]>();
+    for (const d of decided) {
+      const due = ids.has(d.picture.id) ? deactivationDeadline(d, deps.config) : null;
+      const p = partition ?? d.picture.partition;
+      if (due === null || p === undefined) continue;
+      byPartition.set(p, [...(byPartition.get(p) ?? []), { userId: d.picture.id, dueMs: due.getTime() }]);
+    }
+    for (const [p, entries] of byPartition) await deps.deadlines.schedule(p, entries);
+  }
+
+  /**
+   * Decides again for the frozen users of a partition whose deactivation is due (those still out
+   * of scope are deactivated, through the guard like any other). Entries go once decided; a crash
+   * before leaves them for the next sweep, and a user decided twice gets one deactivation that
+   * the writer finds already done.
+   */
+  async function sweepDeactivations(partition: number): Promise<number> {
+    if (!deps.deadlines) return 0;
+    const now = nowMs();
+    const due = await deps.deadlines.due(partition, now, CHUNK);
+    if (due.length === 0) return 0;
+    const pictures = [...(await deps.store.load(due)).values()];
+    await deps.store.save(await decideAndEmit(pictures, 'sync', undefined, deps.guardPolicy, partition), partition);
+    await deps.deadlines.removeDue(partition, due, now);
+    return due.length;
   }
 
   /**
@@ -186,7 +243,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
 
   /** Decides again for the users of a partition whose failed command is due for a retry. */
   async function retryDue(partition: number): Promise<number> {
-    const due = await deps.failures.due(partition, (deps.now ?? Date.now)(), CHUNK);
+    const due = await deps.failures.due(partition, nowMs(), CHUNK);
     if (due.length === 0) return 0;
     const pictures = [...(await deps.store.load(due)).values()];
     await deps.store.save(await decideAndEmit(pictures, 'sync', undefined, deps.guardPolicy, partition), partition);
@@ -248,7 +305,12 @@ export function createBatchProcessor(deps: ProcessorDeps) {
         await deps.store.setFullSync(partition, null);
       }
       // Each round's end is the moment to retry what Salesforce refused before (with backoff).
-      if (event.type === 'sync.completed' && fullSyncId === null) await retryDue(partition);
+      // And to deactivate the frozen users whose time is up: every round ends in every partition,
+      // so no change in Entra is needed, and only the partition's owner decides about its users.
+      if (event.type === 'sync.completed' && fullSyncId === null) {
+        await retryDue(partition);
+        await sweepDeactivations(partition);
+      }
       if (event.mode !== 'full') continue;
       if (event.type === 'sync.started') {
         fullSyncId = event.syncId;
@@ -264,7 +326,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     await applySegment(partition, segment, fullSyncId, batch.traceOf);
   }
 
-  return { process, releaseStaged, retryDue };
+  return { process, releaseStaged, retryDue, sweepDeactivations };
 }
 
 type UserFact = Exclude<DirectoryEventV1, SyncMarker>;

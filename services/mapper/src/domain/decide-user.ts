@@ -1,5 +1,12 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
-import { type DecideOptions, type Decision, decide, type MappingConfig, type SalesforceUser } from '@provision/mapping';
+import {
+  type DecideOptions,
+  type Decision,
+  deactivationDue,
+  decide,
+  type MappingConfig,
+  type SalesforceUser,
+} from '@provision/mapping';
 import { assignmentsOf, toEntraUser, type UserPicture } from './picture.ts';
 
 export interface CommandContext {
@@ -34,8 +41,13 @@ export function decideUser(
     granted: picture.granted,
     mayExist: mayExist(picture),
     memoryLost: options.memoryLost === true && picture.linkChecked !== true,
+    freeze: { now: ctx.now(), frozenAt: picture.frozenAt ? new Date(picture.frozenAt) : undefined },
   });
   if (decision.action === 'skip') {
+    // Frozen before the mapper kept freeze times (or under another action): the deadline runs from now.
+    if (!ctx.dryRun && !picture.frozenAt && decision.reasons.some((r) => r.code === 'deactivation-pending')) {
+      picture = { ...picture, frozenAt: ctx.now().toISOString() };
+    }
     const signature = decision.reasons.map((r) => r.code).join(',');
     // "Nothing changed" after a command is the normal quiet state: it is not worth a log line.
     const quiet = decision.reasons.some((r) => r.code === 'no-changes' || r.code === 'already-disabled');
@@ -72,8 +84,33 @@ export function decideUser(
       lastSkip: null,
       // Whatever the outcome, Salesforce may hold the user from now on (created, or matched).
       mayExist: decision.action !== 'disable' || mayExist(picture),
+      frozenAt: frozenAt(picture, decision, ctx),
     },
   };
+}
+
+/**
+ * The freeze time kept for `freezeThenDeactivate`: set by the freeze (kept when a failed freeze is
+ * asked for again, so the deadline does not slide), forgotten when the user comes back.
+ */
+function frozenAt(picture: UserPicture, decision: Decision, ctx: CommandContext): string | null {
+  if (decision.action === 'reactivate' || decision.action === 'create') return null;
+  if (decision.action === 'disable' && decision.fields['IsFrozen'] === true) {
+    return picture.frozenAt ?? ctx.now().toISOString();
+  }
+  return picture.frozenAt ?? null;
+}
+
+/**
+ * When the user's deactivation falls due under `freezeThenDeactivate` (its freeze was commanded or
+ * it waits for the deadline), or null: the mapper keeps it in a schedule swept at each round's end.
+ */
+export function deactivationDeadline(d: UserDecision, config: MappingConfig): Date | null {
+  const waiting = d.decision.reasons.some(
+    (r) => r.code === 'deactivation-scheduled' || r.code === 'deactivation-pending',
+  );
+  if (!waiting || !d.picture.frozenAt) return null;
+  return deactivationDue(new Date(d.picture.frozenAt), config);
 }
 
 /** Whether Salesforce may hold the user (pictures saved before the flag existed: if it was ever commanded). */
@@ -133,9 +170,12 @@ function commanded(current: SalesforceUser | null, decision: Decision): Salesfor
   return {
     ...base,
     ...decision.fields,
+    // A freeze alone leaves the user active (it keeps the licence); any other disable deactivates.
     IsActive:
       decision.action === 'disable'
-        ? false
+        ? decision.fields['IsFrozen'] === true && decision.fields['IsActive'] === undefined
+          ? base.IsActive
+          : false
         : ((decision.fields['IsActive'] as boolean | undefined) ??
           (decision.action === 'reactivate' ? true : base.IsActive)),
     PermissionSets: [...permissionSets].sort(),

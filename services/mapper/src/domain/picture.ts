@@ -45,6 +45,13 @@ export interface UserPicture {
   granted: { permissionSets: string[]; userRole: string | null };
   /** The change (directory event id) that last touched this user. */
   changeId: string | null;
+  /**
+   * Under `deprovisioning: freezeThenDeactivate`: when the mapper froze the user on leaving scope
+   * (ISO); its deactivation is due `deactivateAfterDays` later. Cleared when the user is reactivated.
+   */
+  frozenAt?: string | null;
+  /** The partition of `entra.directory.v1` the user's facts arrive in, once decided there. */
+  partition?: number;
 }
 
 export function emptyPicture(id: string): UserPicture {

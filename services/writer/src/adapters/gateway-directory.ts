@@ -23,6 +23,9 @@ import type {
 const READ_AS: Readonly<Record<string, string>> = { ProfileName: 'Profile.Name', UserRoleName: 'UserRole.Name' };
 // Permission sets are not User fields (they go through assignPermissionSets): never selected nor written.
 const NOT_FIELDS: ReadonlySet<string> = new Set(['PermissionSets']);
+// IsFrozen is UserLogin's, not User's: never selected (so a command that states it always writes
+// it, which is harmless), written through the gateway's freezeUsers.
+const FROZEN = 'IsFrozen';
 
 /**
  * Failures that hit the request, not a record: the gateway reports them on every record of the
@@ -87,7 +90,7 @@ export class GatewayDirectory implements SalesforceDirectory {
   }
 
   async findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<SalesforceUser[]> {
-    const select = [...new Set(fields.filter((f) => !NOT_FIELDS.has(f)).map((f) => READ_AS[f] ?? f))];
+    const select = [...new Set(fields.filter((f) => !NOT_FIELDS.has(f) && f !== FROZEN).map((f) => READ_AS[f] ?? f))];
     const users = await this.metered('findUsers', values.length, async () => {
       try {
         return await this.gateway.findUsers(READ_AS[attribute] ?? attribute, values, { fields: select });
@@ -113,8 +116,9 @@ export class GatewayDirectory implements SalesforceDirectory {
   async updateUsers(updates: readonly UserUpdate[]): Promise<SaveOutcome[]> {
     const freeze = (u: UserUpdate) =>
       this.options.freezeOnDisable === true && u.fields['IsActive'] === false && Object.keys(u.fields).length === 1;
-    const plain = updates.filter((u) => !freeze(u));
+    const plain = updates.filter((u) => !freeze(u) && Object.keys(u.fields).some((f) => f !== FROZEN));
     const frozen = updates.filter(freeze);
+    const logins = updates.filter((u) => !freeze(u) && typeof u.fields[FROZEN] === 'boolean');
     const results = await this.metered('updateUsers', updates.length, async () => {
       const updated =
         plain.length > 0
@@ -131,6 +135,17 @@ export class GatewayDirectory implements SalesforceDirectory {
         ...plain.map((u, i) => [u, updated[i]] as const),
         ...frozen.map((u, i) => [u, deactivated[i]] as const),
       ]);
+      // The login's freeze after the User's own fields (a reactivation unfreezes once active again);
+      // a user whose User update failed is left as it was.
+      for (const value of [true, false]) {
+        const these = logins.filter((u) => u.fields[FROZEN] === value && byUpdate.get(u)?.ok !== false);
+        if (these.length === 0) continue;
+        const set = await this.gateway.freezeUsers(
+          these.map((u) => u.id),
+          value,
+        );
+        for (const [i, u] of these.entries()) byUpdate.set(u, set[i]);
+      }
       return updates.map((u) => byUpdate.get(u));
     });
     return this.outcomes(results);
@@ -170,7 +185,7 @@ export class GatewayDirectory implements SalesforceDirectory {
   }
 
   private writable(fields: Fields): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(fields).filter(([k]) => !NOT_FIELDS.has(k)));
+    return Object.fromEntries(Object.entries(fields).filter(([k]) => !NOT_FIELDS.has(k) && k !== FROZEN));
   }
 
   private outcomes(results: readonly (WriteResult | undefined)[]): SaveOutcome[] {

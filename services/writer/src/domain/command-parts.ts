@@ -40,7 +40,7 @@ export function failureToError(failure: SalesforceFailure): ResultError {
     message: failure.message,
     retriable: failure.retriable,
     fields: [...failure.fields],
-    recommendedAction: recommendedActionFor(failure.code, failure.salesforceCode),
+    recommendedAction: recommendedActionFor(failure.code, failure.salesforceCode, failure.message),
   };
 }
 

@@ -60,9 +60,15 @@ function creationFieldsOf(command: ProvisioningCommandV1): Fields | null {
   return canCreateFrom(fields) ? fields : null;
 }
 
-/** The fields a command wants on an existing user: `disable` and `reactivate` also set `IsActive`. */
+/**
+ * The fields a command wants on an existing user: `disable` and `reactivate` also set `IsActive`,
+ * except a freeze (`disable` with IsFrozen alone), which keeps the user active and its licence.
+ */
 export function desiredFields(command: ProvisioningCommandV1): Fields {
-  if (command.action === 'disable') return { ...command.fields, IsActive: false };
+  if (command.action === 'disable') {
+    const freezeOnly = command.fields['IsFrozen'] === true && command.fields['IsActive'] === undefined;
+    return freezeOnly ? { ...command.fields } : { ...command.fields, IsActive: false };
+  }
   if (command.action === 'reactivate') return { ...command.fields, IsActive: true };
   return command.fields;
 }

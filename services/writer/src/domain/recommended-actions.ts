@@ -2,6 +2,9 @@
  * What an admin can do about each error the writer reports, by Entra-style code (reference
  * §1.4, §2.10). Codes not listed get a generic hint naming the Salesforce code.
  */
+const RETRIED_AFTER_FIX =
+  'The mapper retries the deactivation on its backoff, so once the setting is changed the user is deactivated with no change in Entra.';
+
 const ACTIONS: Readonly<Record<string, string>> = {
   SalesforceDuplicateUserName:
     'Usernames are unique across all Salesforce orgs: set usernameCollision.suffix in the mapping (the user is then created with it), change the Username mapping, or remove the user from the other org. Retried on the next change.',
@@ -38,6 +41,8 @@ const ACTIONS: Readonly<Record<string, string>> = {
     'API access is disabled for the org or the integration user: enable "API Enabled" on its profile.',
   SalesforceInvalidValue:
     'Salesforce refused a value (e.g. a Username that is not an email address, a bad reference): fix the attribute mapping.',
+  SalesforceDeactivationBlocked:
+    "Salesforce will not deactivate the user while an org setting names it: change that setting in Salesforce Setup (Salesforce's message says which). The user stays frozen or active meanwhile; the mapper retries the deactivation on its backoff, so nothing more is needed in Entra.",
   SalesforceEntityCannotBeSaved:
     'Salesforce automation (a validation rule, trigger or flow) refused the save: check the message and the org configuration.',
   SalesforceRecordNotFound:
@@ -60,8 +65,43 @@ const ACTIONS: Readonly<Record<string, string>> = {
     'Several Salesforce users have the same matching attribute value: make the value unique in Salesforce (matching attributes must be unique).',
 };
 
-/** The recommended action for an error code, falling back to one that names the code. */
-export function recommendedActionFor(code: string, salesforceCode?: string): string {
+/**
+ * What keeps Salesforce from deactivating a user, by what its message names, and where in Setup an
+ * admin changes it (Salesforce Help, "Deactivate Users": a user named in these settings must be
+ * replaced there first).
+ */
+const DEACTIVATION_BLOCKERS: readonly { readonly pattern: RegExp; readonly action: string }[] = [
+  {
+    pattern: /default lead (owner|creator)|lead settings/i,
+    action:
+      'The user is the default lead owner (or creator): in Setup → Lead Settings, choose another Default Lead Owner (and check the lead assignment rules and Web-to-Lead default creator).',
+  },
+  {
+    pattern: /default case owner|automated case user|support settings/i,
+    action:
+      'The user is the default case owner or the automated case user: in Setup → Support Settings, choose another Default Case Owner and Automated Case User.',
+  },
+  {
+    pattern: /workflow user|process automation/i,
+    action:
+      'The user is the Default Workflow User: in Setup → Process Automation Settings, choose another Default Workflow User.',
+  },
+  {
+    pattern: /hierarchy/i,
+    action:
+      'Another user names this user in a hierarchy field (Manager, or a custom hierarchy field): clear or change that field on the other users (a list view or report on the field finds them).',
+  },
+];
+
+/**
+ * The recommended action for an error code, falling back to one that names the code. A refused
+ * deactivation names the setting to change when Salesforce's `message` says which it is.
+ */
+export function recommendedActionFor(code: string, salesforceCode?: string, message?: string): string {
+  if (code === 'SalesforceDeactivationBlocked' && message) {
+    const blocker = DEACTIVATION_BLOCKERS.find((b) => b.pattern.test(message));
+    if (blocker) return `${blocker.action} ${RETRIED_AFTER_FIX}`;
+  }
   return (
     ACTIONS[code] ??
     `Salesforce refused the change${salesforceCode ? ` (${salesforceCode})` : ''}: check the message and the attribute mapping.`
