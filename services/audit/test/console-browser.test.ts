@@ -323,6 +323,9 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     await page.getByRole('link', { name: 'Mapping' }).click();
     await page.waitForSelector('.mapping-table tbody tr');
     expect(await page.locator('.mapping-table tbody th', { hasText: 'Username' }).count()).toBe(1);
+    // The settings in words: the demo mapping deactivates leavers and reports two roles as a conflict.
+    expect(await page.textContent('main')).toContain('Leaving scope: deactivate the Salesforce user');
+    expect(await page.textContent('main')).toContain('Two app roles: reported as a conflict, the user left as is');
     // The pipeline's mapping was never changed: its first start recorded it, and nobody was re-evaluated.
     await page.waitForSelector('#last-mapping-change');
     expect(await page.textContent('#last-mapping-change')).toContain('No mapping change recorded');

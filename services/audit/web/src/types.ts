@@ -126,7 +126,9 @@ export interface MappingConfig {
   version: number;
   scope: string;
   scopingFilters: { name?: string; clauses: { attribute: string; operator: string; value?: string }[] }[];
-  deprovisioning: { action: string };
+  deprovisioning: { action: string; deactivateAfterDays?: number };
+  multipleRoles?: { policy: string; precedence: string[] };
+  usernameCollision?: { suffix: string };
   validatePicklists: boolean;
   mappings: {
     target: string;

@@ -153,8 +153,16 @@ function MappingView({ mapping, onTry }: { mapping: MappingConfig; onTry: (e: st
           )}
         </li>
         <li>
-          Leaving scope: <strong>{mapping.deprovisioning.action}</strong> the Salesforce user
+          Leaving scope: <strong>{leaving(mapping.deprovisioning)}</strong>
         </li>
+        <li>
+          Two app roles: <strong>{twoRoles(mapping.multipleRoles)}</strong>
+        </li>
+        {mapping.usernameCollision ? (
+          <li>
+            Username held by another org: created with <strong>{mapping.usernameCollision.suffix}</strong> appended
+          </li>
+        ) : null}
         <li>
           Matching:{' '}
           {matching.map((m, i) => `${i + 1}. ${m.target} ← ${m.source ?? m.expression ?? m.constant}`).join('; ') ||
@@ -441,4 +449,27 @@ function PreviewPanel({ api, mapping }: { api: Api; mapping: MappingConfig }) {
       </div>
     </section>
   );
+}
+
+/** What happens to a Salesforce user whose Entra user leaves scope, in words. */
+function leaving(d: MappingConfig['deprovisioning']): string {
+  switch (d.action) {
+    case 'deactivate':
+      return 'deactivate the Salesforce user';
+    case 'freeze':
+      return 'freeze the Salesforce user (keeps the licence)';
+    case 'freezeThenDeactivate':
+      return `freeze the Salesforce user, deactivate it ${d.deactivateAfterDays ?? '?'} days later if still out of scope`;
+    case 'none':
+      return 'leave the Salesforce user as is';
+    default:
+      return d.action;
+  }
+}
+
+/** The multipleRoles policy, in words. */
+function twoRoles(p: MappingConfig['multipleRoles']): string {
+  if (!p || p.policy === 'conflict') return 'reported as a conflict, the user left as is';
+  if (p.policy === 'precedence') return `the first of ${p.precedence.join(' > ')} wins`;
+  return 'refused: the user is out of scope';
 }
