@@ -433,6 +433,74 @@ permissionSetRules:
     expect(unknown.action).toBe('skip');
   });
 
+  describe('public groups and queues from groups', () => {
+    const rules = (mode = 'merge') =>
+      withYaml(`groupMembershipRules:
+  - { group: ${SALES_GROUP}, publicGroups: [Sales_Team], queues: [Leads_Queue] }
+  - { group: ${ADMINS_GROUP}, publicGroups: [Admins] }
+entitlementModes: { groupMembership: ${mode} }
+`);
+    const left = entraUser({ memberOf: [] });
+
+    it('makes a created user a member of the groups and queues its Entra groups name', () => {
+      const d = decide(entraUser(), standard, null, rules());
+      expect(d.groupMemberships).toEqual({
+        add: [
+          { type: 'publicGroup', name: 'Sales_Team' },
+          { type: 'queue', name: 'Leads_Queue' },
+        ],
+        remove: [],
+      });
+    });
+
+    it('adds only what Salesforce lacks, and skips a user already a member of all', () => {
+      const partly = decide(
+        entraUser(),
+        standard,
+        salesforceUser({ PublicGroups: ['Sales_Team'], Queues: [] }),
+        rules(),
+      );
+      expect(partly.action).toBe('update');
+      expect(partly.groupMemberships).toEqual({ add: [{ type: 'queue', name: 'Leads_Queue' }], remove: [] });
+      const all = salesforceUser({ PublicGroups: ['Sales_Team'], Queues: ['Leads_Queue'] });
+      expect(decide(entraUser(), standard, all, rules()).action).toBe('skip');
+    });
+
+    it('under merge removes only the memberships Provision granted', () => {
+      const current = salesforceUser({ PublicGroups: ['Sales_Team', 'Admins', 'Manual'], Queues: ['Leads_Queue'] });
+      const granted = { groupMemberships: [{ type: 'publicGroup' as const, name: 'Sales_Team' }] };
+      const d = decide(left, standard, current, rules(), { granted });
+      expect(d.action).toBe('update');
+      expect(d.groupMemberships).toEqual({ add: [], remove: [{ type: 'publicGroup', name: 'Sales_Team' }] });
+      // Without a record of grants, nothing is removed.
+      expect(decide(left, standard, current, rules()).action).toBe('skip');
+    });
+
+    it('under authoritative also removes memberships of named groups it did not grant, never unnamed ones', () => {
+      const current = salesforceUser({ PublicGroups: ['Sales_Team', 'Admins', 'Manual'], Queues: ['Leads_Queue'] });
+      const d = decide(left, standard, current, rules('authoritative'));
+      expect(d.groupMemberships).toEqual({
+        add: [],
+        remove: [
+          { type: 'publicGroup', name: 'Admins' },
+          { type: 'publicGroup', name: 'Sales_Team' },
+          { type: 'queue', name: 'Leads_Queue' },
+        ],
+      });
+      // A member of the sales group keeps the sales memberships; the admins one goes.
+      const kept = decide(entraUser(), standard, current, rules('authoritative'));
+      expect(kept.groupMemberships.remove).toEqual([{ type: 'publicGroup', name: 'Admins' }]);
+    });
+
+    it('leaves the memberships of a user leaving scope as they are', () => {
+      const current = salesforceUser({ PublicGroups: ['Sales_Team'] });
+      const granted = { groupMemberships: [{ type: 'publicGroup' as const, name: 'Sales_Team' }] };
+      const d = decide(entraUser(), [], current, rules('authoritative'), { granted });
+      expect(d.action).toBe('disable');
+      expect(d.groupMemberships).toEqual({ add: [], remove: [] });
+    });
+  });
+
   it('is deterministic: the same inputs give the same decision', () => {
     const a = decide(entraUser(), standard, salesforceUser({ LastName: 'x' }), config);
     const b = decide(entraUser(), standard, salesforceUser({ LastName: 'x' }), config);

@@ -1,6 +1,7 @@
 import type { MappingConfig } from './config/schema.ts';
 import { desiredState, matchingKey } from './desired-state.ts';
 import { diffFields, modifiedProperties, sameValue } from './diff.ts';
+import { groupMembershipChanges } from './group-memberships.ts';
 import type {
   AppRoleAssignment,
   DecideOptions,
@@ -8,6 +9,7 @@ import type {
   DecisionAction,
   DesiredState,
   EntraUser,
+  GroupMembershipChanges,
   MatchingKey,
   PermissionSetChanges,
   Reason,
@@ -62,7 +64,10 @@ export function decide(
         },
       ]);
     }
-    return result('create', desired.createFields, null, desired, key, { add: desired.permissionSets, remove: [] }, []);
+    return result('create', desired.createFields, null, desired, key, { add: desired.permissionSets, remove: [] }, [], {
+      add: desired.groupMemberships,
+      remove: [],
+    });
   }
   const fields = diffFields(desired.updateFields, current);
   // A username Provision suffixed because another org held it (usernameCollision) is the user's username.
@@ -77,19 +82,23 @@ export function decide(
     if (sameValue('UserRoleName', granted.userRole, current['UserRoleName'])) fields['UserRoleName'] = null;
   }
   const grants = permissionSetChanges(desired.permissionSets, current, granted.permissionSets ?? []);
+  const groups = groupMembershipChanges(desired.groupMemberships, current, granted.groupMemberships ?? [], config);
   // A freeze is undone only when Provision freezes: otherwise it is an admin's, not Provision's.
   const frozen = freezes(config) && current.IsFrozen === true;
   if (current.IsActive === false || frozen) {
     if (current.IsActive === false) fields['IsActive'] = true;
     if (frozen) fields['IsFrozen'] = false;
-    return result('reactivate', fields, current, desired, key, grants, []);
+    return result('reactivate', fields, current, desired, key, grants, [], groups);
   }
-  if (Object.keys(fields).length === 0 && grants.add.length === 0 && grants.remove.length === 0) {
+  const unchanged =
+    grants.add.length + grants.remove.length + groups.add.length + groups.remove.length === 0 &&
+    Object.keys(fields).length === 0;
+  if (unchanged) {
     return result('skip', {}, current, desired, key, grants, [
       { code: 'no-changes', severity: 'info', message: 'Salesforce already matches Entra' },
     ]);
   }
-  return result('update', fields, current, desired, key, grants, []);
+  return result('update', fields, current, desired, key, grants, [], groups);
 }
 
 function deprovision(
@@ -217,6 +226,7 @@ function permissionSetChanges(
 type Desired = DesiredState & { readonly link: Decision['link'] };
 
 const noGrants: PermissionSetChanges = { add: [], remove: [] };
+const noGroups: GroupMembershipChanges = { add: [], remove: [] };
 
 function result(
   action: DecisionAction,
@@ -226,12 +236,14 @@ function result(
   key: MatchingKey | null,
   permissionSets: PermissionSetChanges,
   extra: readonly Reason[],
+  groupMemberships: GroupMembershipChanges = noGroups,
 ): Decision {
   return {
     action,
     fields,
     modifiedProperties: modifiedProperties(fields, current),
     permissionSets,
+    groupMemberships,
     reasons: [...desired.reasons, ...extra],
     inScope: desired.inScope,
     matchingKey: key,

@@ -3,6 +3,7 @@ import { attributeOf } from './attributes.ts';
 import type { AttributeMapping, MappingConfig } from './config/schema.ts';
 import { coerce, evaluateMapping, fieldTypeOf } from './evaluate-mapping.ts';
 import { checkField, REQUIRED_ON_CREATE } from './field-checks.ts';
+import { groupRefs } from './group-memberships.ts';
 import { type RoleResolution, resolveRole } from './roles.ts';
 import { evaluateScopingFilters } from './scoping.ts';
 import type {
@@ -10,6 +11,7 @@ import type {
   DecideOptions,
   DesiredState,
   EntraUser,
+  GroupRef,
   MatchingKey,
   Reason,
   SalesforceFieldValue,
@@ -108,6 +110,7 @@ export function desiredState(
       createFields: {},
       updateFields: {},
       permissionSets: [],
+      groupMemberships: [],
       reasons: scope.reasons,
     };
   }
@@ -145,7 +148,15 @@ export function desiredState(
   const permissionSets = [
     ...new Set(config.permissionSetRules.filter((r) => groups.has(r.group)).flatMap((r) => r.permissionSets)),
   ].sort();
-  return { inScope: true, role: scope.role, createFields, updateFields, permissionSets, reasons };
+  const groupMemberships = groupRefs(
+    config.groupMembershipRules
+      .filter((r) => groups.has(r.group))
+      .flatMap((r) => [
+        ...r.publicGroups.map((name): GroupRef => ({ type: 'publicGroup', name })),
+        ...r.queues.map((name): GroupRef => ({ type: 'queue', name })),
+      ]),
+  );
+  return { inScope: true, role: scope.role, createFields, updateFields, permissionSets, groupMemberships, reasons };
 }
 
 /**

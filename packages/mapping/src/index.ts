@@ -9,6 +9,8 @@ export {
 } from './config/parse-config.ts';
 export {
   type AttributeMapping,
+  type EntitlementMode,
+  type GroupMembershipRule,
   type MappingConfig,
   type MappingConfigInput,
   MappingConfigSchema,
@@ -32,6 +34,7 @@ export {
 } from './desired-state.ts';
 export { CASE_INSENSITIVE_FIELDS, diffFields, sameValue } from './diff.ts';
 export { FIELD_MAX_LENGTHS, REQUIRED_ON_CREATE } from './field-checks.ts';
+export { GROUP_FIELDS, groupKey, groupMembershipChanges, groupRefs, namedGroups } from './group-memberships.ts';
 export {
   DEFAULT_ACCESS_ROLE_ID,
   effectiveAssignments,
@@ -52,6 +55,9 @@ export {
   type DesiredState,
   type EntraAttributeValue,
   type EntraUser,
+  type GroupMembershipChanges,
+  type GroupRef,
+  type GroupType,
   type MatchingKey,
   type ModifiedProperty,
   type PermissionSetChanges,

@@ -42,13 +42,18 @@ export type SalesforceFieldValue = string | boolean | number | readonly string[]
  * The Salesforce user linked (or matched) to the Entra user, as the writer reads it. Besides real
  * `User` fields it uses the same pseudo-fields decide() emits: `ProfileName` (Profile.Name),
  * `UserRoleName` (UserRole.Name), `IsFrozen` (UserLogin.IsFrozen) and `PermissionSets` (the names
- * of the permission sets assigned to the user). A field missing from the picture counts as null.
+ * of the permission sets assigned to the user), `PublicGroups` and `Queues` (the DeveloperNames of the
+ * public groups and queues the user is a direct member of). A field missing from the picture counts as null.
  */
 export interface SalesforceUser {
   readonly Id: string;
   readonly IsActive: boolean;
   readonly IsFrozen?: boolean;
   readonly PermissionSets?: readonly string[];
+  /** DeveloperNames of the public groups (`Group.Type = 'Regular'`) the user is a direct member of. */
+  readonly PublicGroups?: readonly string[];
+  /** DeveloperNames of the queues the user is a direct member of. */
+  readonly Queues?: readonly string[];
   readonly [field: string]: SalesforceFieldValue | undefined;
 }
 
@@ -116,6 +121,25 @@ export interface PermissionSetChanges {
   readonly remove: readonly string[];
 }
 
+/** A Salesforce `Group` a user can be made a member of: a public group (`Regular`) or a queue. */
+export type GroupType = 'publicGroup' | 'queue';
+
+/** One public group or queue, by DeveloperName. */
+export interface GroupRef {
+  readonly type: GroupType;
+  readonly name: string;
+}
+
+/**
+ * Group memberships (GroupMember) to add and remove. Under `entitlementModes.groupMembership:
+ * merge` only ones Provision granted are removed; under `authoritative` any membership of a group
+ * the rules name that the user should not hold.
+ */
+export interface GroupMembershipChanges {
+  readonly add: readonly GroupRef[];
+  readonly remove: readonly GroupRef[];
+}
+
 /** The whole provisioning decision for one user. */
 export interface Decision {
   readonly action: DecisionAction;
@@ -123,6 +147,7 @@ export interface Decision {
   readonly fields: Readonly<Record<string, SalesforceFieldValue>>;
   readonly modifiedProperties: readonly ModifiedProperty[];
   readonly permissionSets: PermissionSetChanges;
+  readonly groupMemberships: GroupMembershipChanges;
   readonly reasons: readonly Reason[];
   readonly inScope: boolean;
   /** The key to match an unlinked user with, in precedence order's first available; null when none has a value. */
@@ -156,6 +181,8 @@ export interface DesiredState {
   readonly updateFields: Readonly<Record<string, SalesforceFieldValue>>;
   /** Permission sets the group rules grant this user. */
   readonly permissionSets: readonly string[];
+  /** Public groups and queues the group rules make this user a member of, sorted by type then name. */
+  readonly groupMemberships: readonly GroupRef[];
   readonly reasons: readonly Reason[];
 }
 
@@ -164,7 +191,11 @@ export interface DecideOptions {
   /** Injected sources for `Now()`, `Guid()` and `RandomString()`, so a decision is reproducible. */
   readonly expression?: { now?: () => Date; newGuid?: () => string; random?: () => number };
   /** What Provision granted before (kept by the mapper), so it removes only its own grants. */
-  readonly granted?: { readonly permissionSets?: readonly string[]; readonly userRole?: string | null };
+  readonly granted?: {
+    readonly permissionSets?: readonly string[];
+    readonly userRole?: string | null;
+    readonly groupMemberships?: readonly GroupRef[];
+  };
   /**
    * Salesforce may hold this user although `current` is null: a command for it was sent and its
    * outcome is unknown (it failed, or a pre-existing user was about to be matched). Out of scope,

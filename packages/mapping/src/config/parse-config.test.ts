@@ -68,6 +68,26 @@ describe('parseMappingConfig', () => {
     expect(lines(minimal('deprovisioning:\n  action: archive\n'))[0]).toMatch(/^deprovisioning\.action \(line 7\)/);
   });
 
+  it('takes group membership rules with a per-type mode (merge by default), and says where they are wrong', () => {
+    const rule = 'groupMembershipRules:\n  - { group: g1, publicGroups: [Sales_Team], queues: [Support_Tier_1] }\n';
+    const ok = parseMappingConfig(minimal(rule));
+    expect(ok.ok && ok.config.groupMembershipRules).toEqual([
+      { group: 'g1', publicGroups: ['Sales_Team'], queues: ['Support_Tier_1'] },
+    ]);
+    expect(ok.ok && ok.config.entitlementModes).toEqual({ groupMembership: 'merge' });
+    const strict = parseMappingConfig(minimal(`${rule}entitlementModes:\n  groupMembership: authoritative\n`));
+    expect(strict.ok && strict.config.entitlementModes).toEqual({ groupMembership: 'authoritative' });
+    expect(lines(minimal('groupMembershipRules:\n  - { group: g1 }\n'))).toEqual([
+      'groupMembershipRules[0] (line 7): A group membership rule names at least one public group (publicGroups) or queue (queues)',
+    ]);
+    expect(lines(minimal('groupMembershipRules:\n  - group: g1\n    queues: [Support Tier 1]\n'))[0]).toMatch(
+      /^groupMembershipRules\[0\]\.queues\[0\] \(line 8\): Expected a DeveloperName/,
+    );
+    expect(lines(minimal('entitlementModes:\n  groupMembership: replace\n'))[0]).toMatch(
+      /^entitlementModes\.groupMembership \(line 7\)/,
+    );
+  });
+
   it('takes a multipleRoles policy, and says where its precedence list is wrong', () => {
     const ok = parseMappingConfig(minimal('multipleRoles:\n  policy: precedence\n  precedence: [A, B]\n'));
     expect(ok.ok && ok.config.multipleRoles).toEqual({ policy: 'precedence', precedence: ['A', 'B'] });

@@ -78,6 +78,43 @@ export const PermissionSetRuleSchema = z.strictObject({
   permissionSets: z.array(z.string().min(1)).min(1),
 });
 
+// A Group's DeveloperName: letters, digits and single underscores, starting with a letter (Setup's rule).
+const developerName = z
+  .string()
+  .regex(
+    /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*$/,
+    "Expected a DeveloperName (the group's or queue's API name): a letter, then letters, digits and single underscores",
+  )
+  .max(80)
+  .refine((n) => !n.endsWith('_'), 'A DeveloperName does not end with "_"');
+
+export const GroupMembershipRuleSchema = z
+  .strictObject({
+    /** Object id of the Entra group whose direct members join the groups and queues. */
+    group: z.string().min(1),
+    /** DeveloperNames of Salesforce public groups (`Group`, `Type = 'Regular'`). */
+    publicGroups: z.array(developerName).default([]),
+    /** DeveloperNames of Salesforce queues (`Group`, `Type = 'Queue'`). */
+    queues: z.array(developerName).default([]),
+  })
+  .superRefine((r, ctx) => {
+    if (r.publicGroups.length === 0 && r.queues.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'A group membership rule names at least one public group (publicGroups) or queue (queues)',
+      });
+    }
+  });
+
+/**
+ * How Provision treats the entitlements of one type that it did not grant. `merge` (the default):
+ * only what Provision granted is ever removed. `authoritative`: what the rules name is Provision's
+ * to keep in step, so a membership of a named group the user should not hold is removed too, who
+ * ever added it; groups no rule names are never touched.
+ */
+export const EntitlementModeSchema = z.enum(['merge', 'authoritative']);
+
 /** What happens to a user who leaves scope (docs/operations.md, "Deprovisioning choices"). */
 export const DeprovisioningSchema = z
   .strictObject({
@@ -169,6 +206,12 @@ export const MappingConfigSchema = z.strictObject({
   roleRules: z.array(RoleRuleSchema).default([]),
   /** Permission sets from group membership; every matching rule adds its sets. */
   permissionSetRules: z.array(PermissionSetRuleSchema).default([]),
+  /** Public groups and queues (GroupMember) from group membership; every matching rule adds its groups. */
+  groupMembershipRules: z.array(GroupMembershipRuleSchema).default([]),
+  /** Per entitlement type: `merge` (remove only Provision's grants) or `authoritative` (keep the named ones in step). */
+  entitlementModes: z
+    .strictObject({ groupMembership: EntitlementModeSchema.default('merge') })
+    .default({ groupMembership: 'merge' }),
 });
 
 /** A validated mapping configuration. */
@@ -180,3 +223,5 @@ export type ScopingFilter = z.infer<typeof ScopingFilterSchema>;
 export type ScopingClause = z.infer<typeof ScopingClauseSchema>;
 export type RoleRule = z.infer<typeof RoleRuleSchema>;
 export type PermissionSetRule = z.infer<typeof PermissionSetRuleSchema>;
+export type GroupMembershipRule = z.infer<typeof GroupMembershipRuleSchema>;
+export type EntitlementMode = z.infer<typeof EntitlementModeSchema>;

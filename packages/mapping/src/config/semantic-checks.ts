@@ -98,6 +98,8 @@ const LINK_REFUSED = new Set(
     'IsActive',
     'IsFrozen',
     'PermissionSets',
+    'PublicGroups',
+    'Queues',
   ].map((f) => f.toLowerCase()),
 );
 
