@@ -7,6 +7,7 @@ export {
 } from './cloudevents.ts';
 export {
   CommandAction,
+  GroupRef,
   ProvisioningCommandV1,
   Reason,
 } from './commands/v1.ts';

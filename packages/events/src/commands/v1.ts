@@ -16,6 +16,10 @@ export const Reason = z.object({
 });
 export type Reason = z.infer<typeof Reason>;
 
+/** A public group (`Group.Type = 'Regular'`) or a queue (`'Queue'`), by DeveloperName. */
+export const GroupRef = z.object({ type: z.enum(['publicGroup', 'queue']), name: z.string().min(1) });
+export type GroupRef = z.infer<typeof GroupRef>;
+
 export const ProvisioningCommandV1 = z.object({
   commandId: z.string().min(1),
   changeId: ChangeId,
@@ -52,6 +56,12 @@ export const ProvisioningCommandV1 = z.object({
   reasons: z.array(Reason),
   /** Permission sets to assign and to remove (Provision removes only what it granted). */
   permissionSets: z.object({ add: z.array(z.string()), remove: z.array(z.string()) }).default({ add: [], remove: [] }),
+  /**
+   * Public groups and queues (GroupMember, by the Group's DeveloperName) the user joins and leaves.
+   * Under `entitlementModes.groupMembership: merge` only memberships Provision granted are removed;
+   * under `authoritative`, any of a group the mapping names. Absent in older commands: none.
+   */
+  groupMemberships: z.object({ add: z.array(GroupRef), remove: z.array(GroupRef) }).optional(),
   /** The Salesforce user this Entra user is linked to, when the mapper knows it. */
   salesforceId: z.string().nullable().optional(),
   /** Preview only: the writer reports what it would do, and writes nothing. */
