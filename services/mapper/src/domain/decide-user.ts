@@ -4,6 +4,9 @@ import {
   type Decision,
   deactivationDue,
   decide,
+  GROUP_FIELDS,
+  groupKey,
+  groupRefs,
   type MappingConfig,
   type SalesforceUser,
 } from '@provision/mapping';
@@ -154,6 +157,14 @@ function toCommand(picture: UserPicture, decision: Decision, ctx: CommandContext
       ...(r.field ? { field: r.field } : {}),
     })),
     permissionSets: { add: [...decision.permissionSets.add], remove: [...decision.permissionSets.remove] },
+    ...(decision.groupMemberships.add.length + decision.groupMemberships.remove.length > 0
+      ? {
+          groupMemberships: {
+            add: decision.groupMemberships.add.map((g) => ({ ...g })),
+            remove: decision.groupMemberships.remove.map((g) => ({ ...g })),
+          },
+        }
+      : {}),
     salesforceId: picture.commanded?.Id || null,
     dryRun: ctx.dryRun,
     origin: ctx.origin,
@@ -179,7 +190,26 @@ function commanded(current: SalesforceUser | null, decision: Decision): Salesfor
         : ((decision.fields['IsActive'] as boolean | undefined) ??
           (decision.action === 'reactivate' ? true : base.IsActive)),
     PermissionSets: [...permissionSets].sort(),
+    ...commandedGroups(base, decision),
   } as SalesforceUser;
+}
+
+/** The user's public groups and queues once the decision's memberships are added and removed. */
+function commandedGroups(base: SalesforceUser, decision: Decision): Pick<SalesforceUser, 'PublicGroups' | 'Queues'> {
+  const { add, remove } = decision.groupMemberships;
+  if (add.length + remove.length === 0) {
+    return {
+      ...(base.PublicGroups ? { PublicGroups: base.PublicGroups } : {}),
+      ...(base.Queues ? { Queues: base.Queues } : {}),
+    };
+  }
+  const out: Record<'PublicGroups' | 'Queues', Set<string>> = {
+    PublicGroups: new Set(base.PublicGroups ?? []),
+    Queues: new Set(base.Queues ?? []),
+  };
+  for (const g of add) out[GROUP_FIELDS[g.type]].add(g.name);
+  for (const g of remove) out[GROUP_FIELDS[g.type]].delete(g.name);
+  return { PublicGroups: [...out.PublicGroups].sort(), Queues: [...out.Queues].sort() };
 }
 
 function granted(picture: UserPicture, decision: Decision): UserPicture['granted'] {
@@ -187,8 +217,12 @@ function granted(picture: UserPicture, decision: Decision): UserPicture['granted
   for (const p of decision.permissionSets.add) sets.add(p);
   for (const p of decision.permissionSets.remove) sets.delete(p);
   const role = decision.fields['UserRoleName'];
+  const groups = new Map((picture.granted.groupMemberships ?? []).map((g) => [groupKey(g), g]));
+  for (const g of decision.groupMemberships.add) groups.set(groupKey(g), { ...g });
+  for (const g of decision.groupMemberships.remove) groups.delete(groupKey(g));
   return {
     permissionSets: [...sets].sort(),
+    ...(groups.size > 0 ? { groupMemberships: groupRefs(groups.values()) } : {}),
     userRole: role === undefined ? picture.granted.userRole : typeof role === 'string' ? role : null,
   };
 }

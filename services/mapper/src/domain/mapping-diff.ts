@@ -3,7 +3,7 @@ import type { MappingConfig } from '@provision/mapping';
 
 /** One difference between two mappings: an attribute mapping, a rule, a scoping filter or a setting. */
 export interface MappingDiffEntry {
-  readonly kind: 'mapping' | 'roleRule' | 'permissionSetRule' | 'scopingFilter' | 'setting';
+  readonly kind: 'mapping' | 'roleRule' | 'permissionSetRule' | 'groupMembershipRule' | 'scopingFilter' | 'setting';
   /** The attribute mapping's target, the rule's group, the filter's name (or position), the setting's name. */
   readonly key: string;
   readonly change: 'added' | 'changed' | 'removed';
@@ -58,7 +58,7 @@ function keyed<T>(
 /**
  * What changed from one mapping to the next: attribute mappings by target, role and permission-set
  * rules by group, scoping filters by name (or position), and the settings (scope, deprovisioning,
- * link, picklist checks, the multiple-roles policy, the username collision suffix). Role rules are ordered (the first match wins): a reordering alone shows
+ * link, picklist checks, the multiple-roles policy, the username collision suffix, the entitlement modes). Role rules are ordered (the first match wins): a reordering alone shows
  * as `(order)` changed.
  */
 export function diffMappings(before: MappingConfig, after: MappingConfig): MappingDiffEntry[] {
@@ -70,6 +70,7 @@ export function diffMappings(before: MappingConfig, after: MappingConfig): Mappi
     'validatePicklists',
     'multipleRoles',
     'usernameCollision',
+    'entitlementModes',
   ] as const) {
     const [b, a] = [before[name], after[name]];
     if (canonical(b) === canonical(a)) continue;
@@ -87,6 +88,7 @@ export function diffMappings(before: MappingConfig, after: MappingConfig): Mappi
     ...keyed('mapping', before.mappings, after.mappings, (m) => m.target),
     ...roles,
     ...keyed('permissionSetRule', before.permissionSetRules, after.permissionSetRules, (r) => r.group),
+    ...keyed('groupMembershipRule', before.groupMembershipRules, after.groupMembershipRules, (r) => r.group),
     ...keyed('scopingFilter', before.scopingFilters, after.scopingFilters, (f, i) => f.name ?? `filter ${i + 1}`),
     ...settings,
   ];
@@ -96,6 +98,7 @@ const TITLES: Record<MappingDiffEntry['kind'], string> = {
   mapping: 'attribute mappings',
   roleRule: 'role rules',
   permissionSetRule: 'permission-set rules',
+  groupMembershipRule: 'group membership rules',
   scopingFilter: 'scoping filters',
   setting: 'settings',
 };

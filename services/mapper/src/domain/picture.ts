@@ -1,5 +1,5 @@
 import type { DirectoryEventV1, RoleRef } from '@provision/events';
-import type { AppRoleAssignment, EntraUser, SalesforceUser } from '@provision/mapping';
+import type { AppRoleAssignment, EntraUser, GroupRef, SalesforceUser } from '@provision/mapping';
 
 type Attributes = Record<string, string | number | boolean | null | string[]>;
 
@@ -41,8 +41,11 @@ export interface UserPicture {
   linkChecked?: boolean;
   /** Reason codes of the last skip, so a skip is logged once per change, not on every event. */
   lastSkip: string | null;
-  /** What Provision granted (permission sets, role), so it only ever removes its own grants. */
-  granted: { permissionSets: string[]; userRole: string | null };
+  /**
+   * What Provision granted (permission sets, role, public groups and queues), so it only ever
+   * removes its own grants. `groupMemberships` is absent in older pictures: none granted.
+   */
+  granted: { permissionSets: string[]; userRole: string | null; groupMemberships?: GroupRef[] };
   /** The change (directory event id) that last touched this user. */
   changeId: string | null;
   /**
