@@ -492,6 +492,19 @@ entitlementModes: { groupMembership: ${mode} }
       expect(kept.groupMemberships.remove).toEqual([{ type: 'publicGroup', name: 'Admins' }]);
     });
 
+    it('under authoritative has every command remove the named groups the user should not hold, for the writer to find', () => {
+      // Provision's picture says nothing of Admins (an admin added it in Salesforce): the command still names it.
+      const current = salesforceUser({ LastName: 'Old', PublicGroups: ['Sales_Team'], Queues: ['Leads_Queue'] });
+      const d = decide(entraUser(), standard, current, rules('authoritative'));
+      expect(d.action).toBe('update');
+      expect(d.groupMemberships).toEqual({ add: [], remove: [{ type: 'publicGroup', name: 'Admins' }] });
+      const created = decide(entraUser(), standard, null, rules('authoritative'));
+      expect(created.groupMemberships.remove).toEqual([{ type: 'publicGroup', name: 'Admins' }]);
+      // Nothing to change, nothing sent: a skip stays a skip.
+      const same = salesforceUser({ PublicGroups: ['Sales_Team'], Queues: ['Leads_Queue'] });
+      expect(decide(entraUser(), standard, same, rules('authoritative')).action).toBe('skip');
+    });
+
     it('leaves the memberships of a user leaving scope as they are', () => {
       const current = salesforceUser({ PublicGroups: ['Sales_Team'] });
       const granted = { groupMemberships: [{ type: 'publicGroup' as const, name: 'Sales_Team' }] };

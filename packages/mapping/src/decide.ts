@@ -1,7 +1,7 @@
 import type { MappingConfig } from './config/schema.ts';
 import { desiredState, matchingKey } from './desired-state.ts';
 import { diffFields, modifiedProperties, sameValue } from './diff.ts';
-import { groupMembershipChanges } from './group-memberships.ts';
+import { commandedGroupChanges, groupMembershipChanges } from './group-memberships.ts';
 import type {
   AppRoleAssignment,
   DecideOptions,
@@ -64,10 +64,19 @@ export function decide(
         },
       ]);
     }
-    return result('create', desired.createFields, null, desired, key, { add: desired.permissionSets, remove: [] }, [], {
-      add: desired.groupMemberships,
-      remove: [],
-    });
+    const joins = { add: desired.groupMemberships, remove: [] };
+    // A create may match a user who already exists: under authoritative its other named groups go.
+    const groups = commandedGroupChanges(joins, desired.groupMemberships, config);
+    return result(
+      'create',
+      desired.createFields,
+      null,
+      desired,
+      key,
+      { add: desired.permissionSets, remove: [] },
+      [],
+      groups,
+    );
   }
   const fields = diffFields(desired.updateFields, current);
   // A username Provision suffixed because another org held it (usernameCollision) is the user's username.
@@ -88,7 +97,16 @@ export function decide(
   if (current.IsActive === false || frozen) {
     if (current.IsActive === false) fields['IsActive'] = true;
     if (frozen) fields['IsFrozen'] = false;
-    return result('reactivate', fields, current, desired, key, grants, [], groups);
+    return result(
+      'reactivate',
+      fields,
+      current,
+      desired,
+      key,
+      grants,
+      [],
+      commandedGroupChanges(groups, desired.groupMemberships, config),
+    );
   }
   const unchanged =
     grants.add.length + grants.remove.length + groups.add.length + groups.remove.length === 0 &&
@@ -98,7 +116,16 @@ export function decide(
       { code: 'no-changes', severity: 'info', message: 'Salesforce already matches Entra' },
     ]);
   }
-  return result('update', fields, current, desired, key, grants, [], groups);
+  return result(
+    'update',
+    fields,
+    current,
+    desired,
+    key,
+    grants,
+    [],
+    commandedGroupChanges(groups, desired.groupMemberships, config),
+  );
 }
 
 function deprovision(

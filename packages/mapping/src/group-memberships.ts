@@ -64,3 +64,22 @@ export function groupMembershipChanges(
     remove: groupRefs(candidates).filter((g) => !want.has(groupKey(g)) && (has === undefined || has.has(groupKey(g)))),
   };
 }
+
+/**
+ * The changes a command carries. Under `authoritative`, every named group the user should not hold
+ * is to be removed whatever Provision believes the user holds: the writer reads the memberships and
+ * removes the ones it finds, so a membership an admin added in Salesforce goes with the user's next
+ * command. Under `merge`, the changes as decided.
+ */
+export function commandedGroupChanges(
+  changes: GroupMembershipChanges,
+  desired: readonly GroupRef[],
+  config: MappingConfig,
+): GroupMembershipChanges {
+  if (config.entitlementModes.groupMembership !== 'authoritative') return changes;
+  const want = new Set(desired.map(groupKey));
+  return {
+    add: changes.add,
+    remove: groupRefs([...changes.remove, ...namedGroups(config).filter((g) => !want.has(groupKey(g)))]),
+  };
+}

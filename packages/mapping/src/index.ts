@@ -34,7 +34,14 @@ export {
 } from './desired-state.ts';
 export { CASE_INSENSITIVE_FIELDS, diffFields, sameValue } from './diff.ts';
 export { FIELD_MAX_LENGTHS, REQUIRED_ON_CREATE } from './field-checks.ts';
-export { GROUP_FIELDS, groupKey, groupMembershipChanges, groupRefs, namedGroups } from './group-memberships.ts';
+export {
+  commandedGroupChanges,
+  GROUP_FIELDS,
+  groupKey,
+  groupMembershipChanges,
+  groupRefs,
+  namedGroups,
+} from './group-memberships.ts';
 export {
   DEFAULT_ACCESS_ROLE_ID,
   effectiveAssignments,
