@@ -35,6 +35,8 @@ export interface OrgSummary {
   profiles: { id: string; name: string; licence: string; apiEnabled: boolean; manageUsers: boolean }[];
   roles: { id: string; name: string }[];
   permissionSets: { id: string; name: string; label: string }[];
+  /** Public groups and queues: id, DeveloperName and Type (`Regular` or `Queue`). */
+  groups: { id: string; developerName: string; type: string }[];
   userCount: number;
   activeUserCount: number;
   pendingEmailChanges: number;
@@ -111,6 +113,11 @@ export class SimAdmin {
       permissionSets: [...org.permissionSets.values()]
         .filter((p) => p['IsOwnedByProfile'] !== true)
         .map((p) => ({ id: p['Id'] as string, name: p['Name'] as string, label: p['Label'] as string })),
+      groups: [...org.groups.values()].map((g) => ({
+        id: g['Id'] as string,
+        developerName: g['DeveloperName'] as string,
+        type: g['Type'] as string,
+      })),
       userCount: org.users.size,
       activeUserCount: active,
       pendingEmailChanges: org.pendingEmails.size,
@@ -271,6 +278,18 @@ export class SimAdmin {
       const psId = org.assignments.get(a)?.['PermissionSetId'] as string | undefined;
       const name = psId ? org.permissionSets.get(psId)?.['Name'] : undefined;
       if (typeof name === 'string') names.push(name);
+    }
+    return names.sort();
+  }
+
+  /** The public groups and queues a user is a direct member of, as `Type:DeveloperName`, sorted. */
+  groupsOf(orgId: string, userId: string): string[] {
+    const org = this.org(orgId);
+    this.user(orgId, userId);
+    const names: string[] = [];
+    for (const m of org.groupMembersByUser.get(userId) ?? []) {
+      const group = org.groups.get(org.groupMembers.get(m)?.['GroupId'] as string);
+      if (group) names.push(`${String(group['Type'])}:${String(group['DeveloperName'])}`);
     }
     return names.sort();
   }

@@ -1,7 +1,8 @@
 import { type SaveError, type SaveResult, saveError } from './errors.ts';
+import { removeGroupMember, restoreGroupMember } from './group-members.ts';
 import { isIdShaped, to18 } from './ids.ts';
 import type { Org, Row } from './org.ts';
-import { PERMISSION_SET_ASSIGNMENT } from './schema.ts';
+import { GROUP_MEMBER, PERMISSION_SET_ASSIGNMENT } from './schema.ts';
 import { assignPermissionSet } from './seed.ts';
 import type { WriteOutcome } from './users.ts';
 
@@ -90,12 +91,17 @@ export function removeAssignment(org: Org, id: string): Row | undefined {
 }
 
 /**
- * Deletes one record by id, as a Collections delete reports it. Only PermissionSetAssignment is
- * deletable here: Users are deactivated, never deleted; setup objects are not provisioning's to delete.
+ * Deletes one record by id, as a Collections delete reports it. Only PermissionSetAssignment and
+ * GroupMember are deletable here: Users are deactivated, never deleted; setup objects are not provisioning's to delete.
  */
 export function deleteRecord(org: Org, rawId: string): SaveResult & { readonly undo?: () => void } {
   const id = isIdShaped(rawId) ? to18(rawId) : undefined;
   if (!id) return { id: rawId, success: false, errors: [saveError('MALFORMED_ID', `malformed id ${rawId}`, [])] };
+  if (id.startsWith(GROUP_MEMBER.keyPrefix)) {
+    const row = removeGroupMember(org, id);
+    if (!row) return { id, success: false, errors: [saveError('ENTITY_IS_DELETED', 'entity is deleted', [])] };
+    return { id, success: true, errors: [], undo: () => restoreGroupMember(org, row) };
+  }
   if (!id.startsWith(PERMISSION_SET_ASSIGNMENT.keyPrefix)) {
     const type = id.startsWith('005') ? 'User' : 'this entity';
     return {

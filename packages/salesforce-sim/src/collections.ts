@@ -1,6 +1,7 @@
 import { createAssignment, deleteRecord } from './assignments.ts';
 import { RestRequestError, type SaveError, type SaveResult } from './errors.ts';
 import { decideRecordFault } from './faults.ts';
+import { createGroupMember } from './group-members.ts';
 import { to18 } from './ids.ts';
 import type { Org, Session } from './org.ts';
 import type { ObjectDef } from './schema.ts';
@@ -143,7 +144,7 @@ export function writeCollection(
   return results;
 }
 
-/** Inserts one record of a createable object (User, PermissionSetAssignment). */
+/** Inserts one record of a createable object (User, PermissionSetAssignment, GroupMember). */
 export function insertRecord(
   state: SimState,
   session: Session,
@@ -151,6 +152,7 @@ export function insertRecord(
   values: Record<string, unknown>,
 ): WriteOutcome {
   if (def.name === 'PermissionSetAssignment') return createAssignment(session.org, values);
+  if (def.name === 'GroupMember') return createGroupMember(session.org, values);
   return createUser(state.registry, session.org, values, session.userId);
 }
 

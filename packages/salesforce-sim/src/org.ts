@@ -69,6 +69,10 @@ export class Org {
   readonly permissionSets = new Map<string, Row>();
   readonly assignments = new Map<string, Row>();
   readonly assignmentsByUser = new Map<string, Set<string>>();
+  /** Public groups and queues by id; their GroupMember rows by id and by user. */
+  readonly groups = new Map<string, Row>();
+  readonly groupMembers = new Map<string, Row>();
+  readonly groupMembersByUser = new Map<string, Set<string>>();
   readonly users = new Map<string, Row>();
   readonly nicknames = new Map<string, string>();
   /** Unique custom fields: lower-cased field name → lower-cased value → user id. */

@@ -43,6 +43,10 @@ export function tableRows(org: Org, object: ObjectDef): Iterable<Row> {
       return org.permissionSets.values();
     case 'PermissionSetAssignment':
       return org.assignments.values();
+    case 'Group':
+      return org.groups.values();
+    case 'GroupMember':
+      return org.groupMembers.values();
     case 'UserRole':
       return org.roles.values();
     case 'UserLogin':
@@ -78,6 +82,10 @@ export function rowById(org: Org, objectName: string, id: string): Row | undefin
       return org.permissionSets.get(id);
     case 'PermissionSetAssignment':
       return org.assignments.get(id);
+    case 'Group':
+      return org.groups.get(id);
+    case 'GroupMember':
+      return org.groupMembers.get(id);
     case 'UserRole':
       return org.roles.get(id);
     case 'UserLogin': {
@@ -283,6 +291,12 @@ function indexedCandidates(
   if (object.name === 'PermissionSetAssignment' && name === 'assigneeid') {
     for (const s of new Set(strings.map((v) => to18(v)).filter((v) => v !== undefined))) {
       for (const id of org.assignmentsByUser.get(s) ?? []) push(org.assignments.get(id));
+    }
+    return rows;
+  }
+  if (object.name === 'GroupMember' && name === 'userorgroupid') {
+    for (const s of new Set(strings.map((v) => to18(v)).filter((v) => v !== undefined))) {
+      for (const id of org.groupMembersByUser.get(s) ?? []) push(org.groupMembers.get(id));
     }
     return rows;
   }

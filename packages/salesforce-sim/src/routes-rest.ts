@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { removeAssignment } from './assignments.ts';
 import { assertWritable, collectionBody, deleteCollection, insertRecord, writeCollection } from './collections.ts';
 import { NOT_FOUND_MESSAGE, RestRequestError, type SaveError } from './errors.ts';
+import { removeGroupMember } from './group-members.ts';
 import { to18 } from './ids.ts';
 import type { Org, Row, Session } from './org.ts';
 import { fieldValue, rowById } from './query.ts';
@@ -224,14 +225,15 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   });
 
   // User has no delete() call (reference §4.1, §4.5): users are deactivated, never deleted.
-  // A PermissionSetAssignment is deleted to take a permission set away.
+  // A PermissionSetAssignment is deleted to take a permission set away, a GroupMember to leave a group.
   app.delete(`${v}/sobjects/:type/:id`, rest, async (request, reply) => {
     const session = sessionOf(request);
     const { type, id } = request.params as { type: string; id: string };
     const def = objectOr404(session.org, type);
     if (def.deletable) {
       const id18 = to18(id);
-      const row = id18?.startsWith(def.keyPrefix) ? removeAssignment(session.org, id18) : undefined;
+      const remove = def.name === 'GroupMember' ? removeGroupMember : removeAssignment;
+      const row = id18?.startsWith(def.keyPrefix) ? remove(session.org, id18) : undefined;
       if (!row) throw new RestRequestError(404, 'NOT_FOUND', NOT_FOUND_MESSAGE, []);
       return reply.code(204).send();
     }

@@ -250,6 +250,28 @@ export const PERMISSION_SET_ASSIGNMENT = object(
   { label: 'Permission Set Assignment', createable: true, deletable: true },
 );
 
+/** Public groups (`Regular`) and queues (`Queue`); the other types (Role, Organization, …) are not modelled. */
+export const GROUP = object('Group', '00G', [
+  field({ name: 'Id', type: 'id', label: 'Group ID' }),
+  str('Name', 40, 'Name'),
+  str('DeveloperName', 80, 'Developer Name'),
+  readOnly({ name: 'Type', type: 'picklist', length: 40, label: 'Type', picklist: ['Regular', 'Queue'] }),
+  ...auditFields(),
+]);
+
+/** A user's direct membership of a public group or queue: created and deleted, never updated. */
+export const GROUP_MEMBER = object(
+  'GroupMember',
+  '011',
+  [
+    field({ name: 'Id', type: 'id', label: 'Group Member ID' }),
+    ref('GroupId', 'Group', 'Group', { label: 'Group ID', required: true, updateable: false }),
+    ref('UserOrGroupId', 'User', 'UserOrGroup', { label: 'User/Group ID', required: true, updateable: false }),
+    readOnly({ name: 'SystemModstamp', type: 'datetime', label: 'System Modstamp' }),
+  ],
+  { label: 'Group Member', createable: true, deletable: true },
+);
+
 export const USER_ROLE = object('UserRole', '00E', [
   field({ name: 'Id', type: 'id', label: 'Role ID' }),
   str('Name', 80, 'Name'),
@@ -275,10 +297,17 @@ export const USER_LOGIN = object(
 
 /** Every object the simulator can describe and query, by lower-cased name. */
 export const OBJECTS: ReadonlyMap<string, ObjectDef> = new Map(
-  [USER, PROFILE, USER_LICENSE, PERMISSION_SET, PERMISSION_SET_ASSIGNMENT, USER_ROLE, USER_LOGIN].map((o) => [
-    o.name.toLowerCase(),
-    o,
-  ]),
+  [
+    USER,
+    PROFILE,
+    USER_LICENSE,
+    PERMISSION_SET,
+    PERMISSION_SET_ASSIGNMENT,
+    GROUP,
+    GROUP_MEMBER,
+    USER_ROLE,
+    USER_LOGIN,
+  ].map((o) => [o.name.toLowerCase(), o]),
 );
 
 /** The object def for a name, case-insensitively, as Salesforce resolves sObject names. */

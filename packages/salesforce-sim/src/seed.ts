@@ -1,7 +1,9 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
+import { addGroupMember } from './group-members.ts';
 import { type ConnectedApp, newSecurityToken, Org, type OrgSettings, type Registry, type Row } from './org.ts';
 import {
   type CustomFieldSpec,
+  GROUP,
   PERMISSION_SET,
   PERMISSION_SET_ASSIGNMENT,
   PROFILE,
@@ -26,6 +28,8 @@ export type UserSeed = Record<string, unknown> & {
   ProfileName?: string;
   RoleName?: string;
   permissionSets?: string[];
+  /** DeveloperNames of the public groups and queues the user is a direct member of. */
+  groups?: string[];
   password?: string;
   securityToken?: string;
 };
@@ -44,6 +48,11 @@ export interface OrgSeed {
   profiles?: { name: string; licence: string; userType?: string; permissions?: PermissionFlags }[];
   roles?: { name: string; parent?: string }[];
   permissionSets?: { name: string; label?: string; permissions?: PermissionFlags }[];
+  /**
+   * Public groups (`Regular`) and queues (`Queue`), by DeveloperName. Absent: two of each
+   * (Sales_Team, Marketing_Team; Leads_Queue, Support_Tier_1).
+   */
+  groups?: { developerName: string; name?: string; type: 'Regular' | 'Queue' }[];
   admin?: { username?: string; password?: string; securityToken?: string; profile?: string };
   users?: UserSeed[];
   connectedApp?: {
@@ -233,6 +242,16 @@ export async function seedOrg(registry: Registry, seed: OrgSeed = {}): Promise<O
     });
     permsetByName.set(ps.name.toLowerCase(), Id);
   }
+  for (const g of seed.groups ?? DEFAULT_GROUPS) {
+    const Id = org.ids.next(GROUP.keyPrefix);
+    org.groups.set(Id, {
+      Id,
+      Name: g.name ?? g.developerName.replace(/_/g, ' '),
+      DeveloperName: g.developerName,
+      Type: g.type,
+      ...audit,
+    });
+  }
   registry.orgs.set(org.id, org);
 
   const orgSlug = `${slug(org.name)}-${randomBytes(3).toString('hex')}`;
@@ -294,6 +313,13 @@ export async function seedOrg(registry: Registry, seed: OrgSeed = {}): Promise<O
   };
 }
 
+const DEFAULT_GROUPS: NonNullable<OrgSeed['groups']> = [
+  { developerName: 'Sales_Team', type: 'Regular' },
+  { developerName: 'Marketing_Team', type: 'Regular' },
+  { developerName: 'Leads_Queue', type: 'Queue' },
+  { developerName: 'Support_Tier_1', type: 'Queue' },
+];
+
 /** Adds a seed user through the same rules as the API (licences, uniqueness); throws with the reason. */
 export function addUser(
   registry: Registry,
@@ -302,7 +328,7 @@ export function addUser(
   permsetByName: ReadonlyMap<string, string>,
   seed: UserSeed,
 ): string {
-  const { ProfileName, RoleName, permissionSets, password, securityToken, ...fields } = seed;
+  const { ProfileName, RoleName, permissionSets, groups, password, securityToken, ...fields } = seed;
   const values = normalizeRecord(org.userObject, fields);
   if (ProfileName !== undefined) {
     const profile = org.profilesByName.get(ProfileName.toLowerCase());
@@ -327,6 +353,11 @@ export function addUser(
     const psId = permsetByName.get(name.toLowerCase());
     if (!psId) throw new Error(`user '${String(fields['Username'])}' names an unknown permission set '${name}'`);
     assignPermissionSet(org, outcome.id, psId);
+  }
+  for (const name of groups ?? []) {
+    const group = [...org.groups.values()].find((g) => String(g['DeveloperName']).toLowerCase() === name.toLowerCase());
+    if (!group) throw new Error(`user '${String(fields['Username'])}' names an unknown group or queue '${name}'`);
+    addGroupMember(org, outcome.id, group['Id'] as string);
   }
   return outcome.id;
 }
