@@ -21,6 +21,10 @@ export const SALESFORCE_ERROR_CODES = {
     retriable: false,
     summary: 'A permission set to assign names no (assignable) permission set of the org.',
   },
+  SalesforceUnknownGroup: {
+    retriable: false,
+    summary: 'A public group or queue to join names no Group (DeveloperName, of that type) of the org.',
+  },
   SalesforceRecordNotFound: { retriable: false, summary: 'The record does not exist.' },
   SalesforceDeactivationBlocked: {
     retriable: false,

@@ -1,11 +1,16 @@
 import { USER_REQUIRED_ON_CREATE } from '@provision/mapping/salesforce-user';
 import { salesforceError } from './classify.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
+import { membershipsOf } from './group-memberships.ts';
 import type {
   ApiUsage,
   AssignPermissionSetsOptions,
   ConnectionReport,
   DeactivateOptions,
+  GroupMembershipChange,
+  GroupMembershipResult,
+  GroupMemberships,
+  GroupRef,
   PermissionSetChange,
   PermissionSetResult,
   SalesforceError,
@@ -34,7 +39,9 @@ type Method =
   | 'deactivateUsers'
   | 'freezeUsers'
   | 'assignPermissionSets'
-  | 'permissionSetsOf';
+  | 'permissionSetsOf'
+  | 'assignGroupMemberships'
+  | 'groupMembershipsOf';
 
 /**
  * An in-memory SalesforceGateway for unit tests of the writer: users, profiles with licences, the
@@ -50,6 +57,9 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
   readonly callLog: Method[] = [];
   /** Permission-set names assigned to each user id (inspect in assertions). */
   readonly assignments = new Map<string, Set<string>>();
+  /** Group memberships of each user id, as `publicGroup:Name` / `queue:Name` (inspect in assertions). */
+  readonly memberships = new Map<string, Set<string>>();
+  readonly #groups: string[];
   readonly #roles: { id: string; name: string }[];
   readonly #permissionSets: string[];
   readonly #profiles: SalesforceProfile[];
@@ -67,6 +77,8 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
       roles?: readonly string[];
       /** Assignable permission-set names (default: Provisioning_Integration, Sales_Cloud_User). */
       permissionSets?: readonly string[];
+      /** Public groups and queues as `publicGroup:Name` / `queue:Name` (default: Sales_Team, Leads_Queue). */
+      groups?: readonly string[];
     } = {},
   ) {
     this.#roles = (options.roles ?? ['CEO', 'Sales Manager', 'Sales Rep']).map((name, i) => ({
@@ -74,6 +86,7 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
       name,
     }));
     this.#permissionSets = [...(options.permissionSets ?? ['Provisioning_Integration', 'Sales_Cloud_User'])];
+    this.#groups = [...(options.groups ?? ['publicGroup:Sales_Team', 'queue:Leads_Queue'])];
     const profiles = options.profiles ?? [
       { name: 'System Administrator', licence: 'Salesforce', total: 10 },
       { name: 'Standard User', licence: 'Salesforce', total: 10 },
@@ -250,6 +263,47 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
     return new Map(userIds.map((id) => [id, [...(this.assignments.get(id) ?? [])].sort()]));
   }
 
+  async assignGroupMemberships(
+    changes: readonly GroupMembershipChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<GroupMembershipResult[]> {
+    const failure = this.#enter('assignGroupMemberships');
+    if (failure) return changes.map((c) => ({ ok: false, userId: c.userId, error: failure, errors: [failure] }));
+    return changes.map((change): GroupMembershipResult => {
+      const held = this.memberships.get(change.userId) ?? new Set<string>();
+      const before = membershipsOf([...held].map(refOf));
+      const next = new Set(held);
+      const errors: SalesforceError[] = [];
+      const find = (g: GroupRef) => this.#groups.find((k) => k.toLowerCase() === `${g.type}:${g.name}`.toLowerCase());
+      for (const g of change.add) {
+        const key = find(g);
+        if (key) next.add(key);
+        else
+          errors.push(
+            salesforceError(
+              'SalesforceUnknownGroup',
+              `No ${g.type === 'queue' ? 'queue' : 'public group'} '${g.name}' (Group DeveloperName) in the org`,
+              [g.type === 'queue' ? 'Queues' : 'PublicGroups'],
+            ),
+          );
+      }
+      for (const g of change.remove) {
+        const key = find(g);
+        if (key && !change.add.some((a) => find(a) === key)) next.delete(key);
+      }
+      if (!options.dryRun) this.memberships.set(change.userId, next);
+      const after = membershipsOf([...next].map(refOf));
+      if (errors.length === 0) return { ok: true, userId: change.userId, before, after };
+      return { ok: false, userId: change.userId, before, after, error: errors[0]!, errors };
+    });
+  }
+
+  async groupMembershipsOf(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {
+    const failure = this.#enter('groupMembershipsOf');
+    if (failure) throw new SalesforceGatewayError(failure);
+    return new Map(userIds.map((id) => [id, membershipsOf([...(this.memberships.get(id) ?? [])].map(refOf))]));
+  }
+
   #check(next: Rec, selfId?: string): SalesforceError | undefined {
     const missing = USER_REQUIRED_ON_CREATE.filter((f) => next[f] === undefined || next[f] === null || next[f] === '');
     if (missing.length > 0) {
@@ -335,4 +389,9 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
       return { ok: true, id: Id };
     });
   }
+}
+
+function refOf(key: string): GroupRef {
+  const [type, ...name] = key.split(':');
+  return { type: type === 'queue' ? 'queue' : 'publicGroup', name: name.join(':') };
 }

@@ -9,6 +9,7 @@ import {
 import { classifyLoginError, classifySalesforceError, salesforceError } from './classify.ts';
 import { checkConnection } from './connection-check.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
+import { assignGroupMemberships, GROUP_MEMBER_QUERY, groupOfRow, membershipsOf } from './group-memberships.ts';
 import { NameLists } from './name-lists.ts';
 import { assignPermissionSets } from './permission-sets.ts';
 import { flatten } from './records.ts';
@@ -18,6 +19,10 @@ import type {
   AssignPermissionSetsOptions,
   ConnectionReport,
   DeactivateOptions,
+  GroupMembershipChange,
+  GroupMembershipResult,
+  GroupMemberships,
+  GroupRef,
   PermissionSetChange,
   PermissionSetResult,
   SalesforceError,
@@ -469,6 +474,45 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     }
     for (const names of out.values()) names.sort();
     return out;
+  }
+
+  async assignGroupMemberships(
+    changes: readonly GroupMembershipChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<GroupMembershipResult[]> {
+    return assignGroupMemberships(
+      {
+        batchSize: this.#batchSize,
+        queryIn: (prefix, field, values) => this.#queryIn(prefix, field, values),
+        groups: (refresh) => this.#names.groups(refresh),
+        forgetGroups: () => this.#names.forgetGroups(),
+        insert: async (records) => {
+          const conn = await this.#connection();
+          return conn.create('GroupMember', [...records], { allOrNone: false });
+        },
+        remove: async (ids) => {
+          const conn = await this.#connection();
+          return conn.destroy('GroupMember', [...ids], { allOrNone: false });
+        },
+      },
+      changes,
+      options,
+    );
+  }
+
+  async groupMembershipsOf(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {
+    const held = new Map<string, GroupRef[]>(userIds.map((id) => [id, []]));
+    const wanted = userIds.filter((id) => typeof id === 'string' && id !== '');
+    if (wanted.length > 0) {
+      const rows = await this.#queryIn(GROUP_MEMBER_QUERY, 'UserOrGroupId', wanted);
+      const byKey = new Map(wanted.map((id) => [id.slice(0, 15), id]));
+      for (const row of rows.map((r) => flatten(r))) {
+        const id = byKey.get(String(row['UserOrGroupId']).slice(0, 15));
+        const group = groupOfRow(row);
+        if (id !== undefined && group) held.get(id)?.push(group);
+      }
+    }
+    return new Map([...held].map(([id, groups]) => [id, membershipsOf(groups)]));
   }
 
   async testConnection(): Promise<ConnectionReport> {

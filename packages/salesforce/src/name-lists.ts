@@ -15,6 +15,7 @@ export class NameLists {
   #profiles: Map<string, SalesforceProfile> | undefined;
   #roles: Map<string, NamedSet> | undefined;
   #permissionSets: Map<string, NamedSet> | undefined;
+  #groups: Map<string, NamedSet> | undefined;
   /**
    * Names still unknown right after a reload, with when to look again: without it, every batch that
    * names a profile the org lacks would re-read the whole list (one API call each time).
@@ -90,6 +91,30 @@ export class NameLists {
       );
       return this.#permissionSets;
     });
+  }
+
+  /**
+   * Public groups and queues by `type:lower-cased DeveloperName` (type `publicGroup` or `queue`):
+   * one query, cached like the permission sets.
+   */
+  async groups(refresh: boolean): Promise<Map<string, NamedSet>> {
+    if (this.#groups && !refresh) return this.#groups;
+    return this.#once('groups', async () => {
+      const rows = await this.#query("SELECT Id, DeveloperName, Type FROM Group WHERE Type IN ('Regular', 'Queue')");
+      this.#groups = new Map(
+        rows.map((r) => {
+          const type = r['Type'] === 'Queue' ? 'queue' : 'publicGroup';
+          const name = String(r['DeveloperName']);
+          return [`${type}:${name.toLowerCase()}`, { id: String(r['Id']), name }];
+        }),
+      );
+      return this.#groups;
+    });
+  }
+
+  /** Drops the cached groups (one turned out to be deleted). */
+  forgetGroups(): void {
+    this.#groups = undefined;
   }
 
   /** Drops the cached permission sets (one turned out to be deleted). */

@@ -120,6 +120,46 @@ export type PermissionSetResult =
       readonly errors: readonly SalesforceError[];
     };
 
+/** A public group (`Group.Type = 'Regular'`) or a queue (`'Queue'`), by DeveloperName. */
+export interface GroupRef {
+  readonly type: 'publicGroup' | 'queue';
+  readonly name: string;
+}
+
+/** Public groups and queues one user joins and leaves (GroupMember rows). */
+export interface GroupMembershipChange {
+  readonly userId: string;
+  readonly add: readonly GroupRef[];
+  readonly remove: readonly GroupRef[];
+  /** Created moments ago: member of nothing yet, its memberships are not queried. */
+  readonly newUser?: boolean;
+}
+
+/**
+ * What happened to one user's memberships: `before`/`after` are the DeveloperNames of the public
+ * groups and queues the user is a direct member of, each sorted; on failure `after` is what the user
+ * is a member of now (what could be applied was).
+ */
+export interface GroupMemberships {
+  readonly publicGroups: readonly string[];
+  readonly queues: readonly string[];
+}
+export type GroupMembershipResult =
+  | {
+      readonly ok: true;
+      readonly userId: string;
+      readonly before: GroupMemberships;
+      readonly after: GroupMemberships;
+    }
+  | {
+      readonly ok: false;
+      readonly userId: string;
+      readonly before?: GroupMemberships;
+      readonly after?: GroupMemberships;
+      readonly error: SalesforceError;
+      readonly errors: readonly SalesforceError[];
+    };
+
 /** Options for `assignPermissionSets`. */
 export interface AssignPermissionSetsOptions {
   /** Resolve and read, write nothing: `after` is what the user would hold. */
@@ -171,6 +211,17 @@ export interface SalesforceGateway {
    * limit requires). Reads only.
    */
   permissionSetsOf(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /**
+   * Adds and removes public-group and queue memberships (GroupMember), one result per change in
+   * order. Joining a group the user is in and leaving one it is not in are no-ops; a group to join
+   * that the org lacks fails that user (`SalesforceUnknownGroup`) after the rest of its change was applied.
+   */
+  assignGroupMemberships(
+    changes: readonly GroupMembershipChange[],
+    options?: AssignPermissionSetsOptions,
+  ): Promise<GroupMembershipResult[]>;
+  /** The public groups and queues each user is a direct member of, by user id as given. Reads only. */
+  groupMembershipsOf(userIds: readonly string[]): Promise<Map<string, GroupMemberships>>;
   usage(): ApiUsage;
   close(): Promise<void>;
 }
