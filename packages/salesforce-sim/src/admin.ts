@@ -1,5 +1,6 @@
 import { removeAssignment } from './assignments.ts';
 import { type FaultConfig, faultConfigProblem } from './faults.ts';
+import { addGroupMember } from './group-members.ts';
 import { to18 } from './ids.ts';
 import { applyModelChange, type ModelChange, ModelError, type PerformanceModel } from './model.ts';
 import { newSecurityToken, type Org, type OrgLoad, type OrgSettings, type Row } from './org.ts';
@@ -244,6 +245,17 @@ export class SimAdmin {
     const ps = [...org.permissionSets.values()].find((p) => String(p['Name']).toLowerCase() === name.toLowerCase());
     if (!ps) throw new AdminError(400, `no permission set '${name}'`);
     return assignPermissionSet(org, userId, ps['Id'] as string);
+  }
+
+  /** Makes a user a member of a public group or queue by DeveloperName (as an admin does in Setup). */
+  addGroupMember(orgId: string, userId: string, developerName: string): string {
+    const org = this.org(orgId);
+    this.user(orgId, userId);
+    const group = [...org.groups.values()].find(
+      (g) => String(g['DeveloperName']).toLowerCase() === developerName.toLowerCase(),
+    );
+    if (!group) throw new AdminError(400, `no group or queue '${developerName}'`);
+    return addGroupMember(org, userId, group['Id'] as string);
   }
 
   /** Deletes a permission set and its assignments (as an admin does in Setup). */
