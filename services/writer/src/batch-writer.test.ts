@@ -563,4 +563,64 @@ describe('writeBatch with roles and permission sets', () => {
     expect(directory.users.get(id)).toMatchObject({ UserRoleName: 'CEO' });
     expect(directory.count('create') + directory.count('update')).toBe(0);
   });
+
+  it('joins groups and queues after the sets, retrying only them after a transient failure of the membership call', async () => {
+    const { directory, deps } = setup();
+    directory.failNextCall(
+      'groupMemberships',
+      new SalesforceCallError(
+        { code: 'SalesforceServiceUnavailable', message: '503', fields: [], retriable: true },
+        { status: 503 },
+      ),
+    );
+    const command = {
+      ...withSets(250, ['Sales_Cloud_User']),
+      groupMemberships: {
+        add: [
+          { type: 'publicGroup' as const, name: 'Sales_Team' },
+          { type: 'queue' as const, name: 'Leads_Queue' },
+        ],
+        remove: [],
+      },
+    };
+    const [result] = await writeBatch([command], deps);
+    expect(result).toMatchObject({ status: 'success', linkedBy: 'created', attempt: 2, error: null });
+    expect(result?.modifiedProperties).toEqual(
+      expect.arrayContaining([
+        { name: 'PermissionSets', oldValue: [], newValue: ['Sales_Cloud_User'] },
+        { name: 'PublicGroups', oldValue: [], newValue: ['Sales_Team'] },
+        { name: 'Queues', oldValue: [], newValue: ['Leads_Queue'] },
+      ]),
+    );
+    expect(directory.count('create')).toBe(1);
+    expect(directory.groupMembershipCalls.at(-1)?.[0]?.newUser).toBe(false);
+  });
+
+  it('previews group and queue changes in a dry run without writing', async () => {
+    const { directory, links, deps } = setup({ dryRun: true });
+    const base = aCommand({ n: 260 });
+    const id = directory.seed({ ...base.fields, Username: 'user260@contoso.com' });
+    directory.memberships.set(id, new Set(['publicGroup:Marketing_Team']));
+    await links.setMany(new Map([['entra-260', id]]));
+    const [result] = await writeBatch(
+      [
+        {
+          ...base,
+          action: 'update',
+          fields: {},
+          groupMemberships: {
+            add: [{ type: 'queue', name: 'Leads_Queue' }],
+            remove: [{ type: 'publicGroup', name: 'Marketing_Team' }],
+          },
+        },
+      ],
+      deps,
+    );
+    expect(result).toMatchObject({ status: 'skipped', dryRun: true, salesforceId: id });
+    expect(result?.modifiedProperties).toEqual([
+      { name: 'PublicGroups', oldValue: ['Marketing_Team'], newValue: [] },
+      { name: 'Queues', oldValue: [], newValue: ['Leads_Queue'] },
+    ]);
+    expect(directory.memberships.get(id)).toEqual(new Set(['publicGroup:Marketing_Team']));
+  });
 });

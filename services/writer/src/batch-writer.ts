@@ -4,7 +4,14 @@ import { chunks, failureToError, withoutFields, withWarnings } from './domain/co
 import type { ConcurrencyLimiter } from './domain/concurrency.ts';
 import { asCallError, type SalesforceCallError } from './domain/errors.ts';
 import { type ApiOperation, NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
-import { hasSetChanges, setsOfNewUser, setsProperty } from './domain/permission-sets.ts';
+import {
+  entitlementsOfNewUser,
+  groupsProperty,
+  hasEntitlementChanges,
+  hasGroupChanges,
+  hasSetChanges,
+  setsProperty,
+} from './domain/permission-sets.ts';
 import { type LinkedBy, type Plan, planCommand } from './domain/plan.ts';
 import type {
   Clock,
@@ -237,11 +244,12 @@ class BatchRun {
     const previews: { p: Pending; plan: Plan & { kind: 'update' | 'noop' } }[] = [];
     for (const { p, plan } of plans) {
       if (this.isDryRun(p.command)) {
-        if ((plan.kind === 'update' || plan.kind === 'noop') && hasSetChanges(p.command)) previews.push({ p, plan });
+        if ((plan.kind === 'update' || plan.kind === 'noop') && hasEntitlementChanges(p.command))
+          previews.push({ p, plan });
         else this.finishDryRun(p, attempt, plan);
       } else if (plan.kind === 'create') creates.push({ p, fields: plan.fields, plan });
       else if (plan.kind === 'update') updates.push({ p, plan });
-      else if (plan.kind === 'noop' && hasSetChanges(p.command))
+      else if (plan.kind === 'noop' && hasEntitlementChanges(p.command))
         written.push(this.written(p, plan.salesforceId, plan.linkedBy, [], false));
       else this.finishPlan(p, attempt, plan);
     }
@@ -335,9 +343,9 @@ class BatchRun {
     return { p: c.p, fields, plan: { ...c.plan, fields, modified }, notice };
   }
 
-  /** A written user without permission sets to change is finished at once; the others wait for their sets. */
+  /** A written user without entitlements to change is finished at once; the others wait for them. */
   private writtenOrDone(written: Written[], attempt: number, w: Written): void {
-    if (hasSetChanges(w.p.command)) written.push(w);
+    if (hasEntitlementChanges(w.p.command)) written.push(w);
     else this.finishWritten(w, attempt, [], null);
   }
 
@@ -355,46 +363,94 @@ class BatchRun {
       ? { p, salesforceId, linkedBy: earlier.linkedBy, modified: [...earlier.modified, ...modified], newUser: false }
       : { p, salesforceId, linkedBy, modified, newUser };
     // Kept until its sets are done, so that a retry still reports how the user was written.
-    if (hasSetChanges(p.command)) this.partial.set(p.command, w);
+    if (hasEntitlementChanges(p.command)) this.partial.set(p.command, w);
     return w;
   }
 
   /**
-   * After the users exist: their permission-set changes in one directory call. A transient failure
-   * keeps the written user (`partial`) and retries the sets; a refusal fails the command with the
-   * user's code, reporting what was done (the mapper retries failures, so the sets are tried again).
+   * After the users exist: their permission-set and group-membership changes, one directory call
+   * each. A transient failure keeps the written user (`partial`) and retries them (adding what is
+   * held and removing what is gone are no-ops); a refusal fails the command with the user's code,
+   * reporting what was done (the mapper retries failures, so they are tried again).
    */
   private async assignSets(written: readonly Written[], attempt: number, retry: Retry[]): Promise<void> {
-    const withSets = written.filter((w) => hasSetChanges(w.p.command));
-    if (withSets.length === 0) return;
-    const outcomes = await this.call('permissionSets', withSets.length, () =>
-      this.deps.directory.assignPermissionSets(
-        withSets.map((w) => ({
-          userId: w.salesforceId,
-          add: [...w.p.command.permissionSets.add],
-          remove: [...w.p.command.permissionSets.remove],
-          newUser: w.newUser,
-        })),
-        { dryRun: false },
-      ),
+    const pending = written.filter((w) => hasEntitlementChanges(w.p.command));
+    if (pending.length === 0) return;
+    // Sets applied are kept at once: should the membership call then fail as a whole, the retry
+    // finds them done, and the result still reports them.
+    const outcomes = await this.entitlements(
+      pending.map((w) => ({ command: w.p.command, userId: w.salesforceId, newUser: w.newUser })),
+      false,
+      (i, sets) =>
+        this.partial.set(pending[i]!.p.command, { ...pending[i]!, modified: [...pending[i]!.modified, ...sets] }),
     );
-    withSets.forEach((w, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) {
-        this.finishWritten(w, attempt, setsProperty(outcome.before, outcome.after), null);
-      } else if (outcome && !outcome.failure.retriable) {
-        this.finishWritten(w, attempt, setsProperty(outcome.before, outcome.after), outcome.failure);
-      } else {
-        retry.push({
-          ...w.p,
-          failure: outcome?.failure ?? {
-            code: 'SalesforceRequestFailed',
-            message: 'Salesforce returned no result for these permission sets',
-            fields: ['PermissionSets'],
-            retriable: true,
-          },
-        });
-      }
+    pending.forEach((w, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.failure?.retriable) {
+        // What did change (the sets, say, when the membership call failed) is kept for the result:
+        // the retry finds it done and reports nothing for it.
+        if (outcome.modified.length > 0)
+          this.partial.set(w.p.command, { ...w, modified: [...w.modified, ...outcome.modified] });
+        retry.push({ ...w.p, failure: outcome.failure });
+      } else this.finishWritten(w, attempt, outcome.modified, outcome.failure);
+    });
+  }
+
+  /**
+   * Applies (or, in dry run, previews) each user's permission-set and group-membership changes: what
+   * changed as `PermissionSets`, `PublicGroups` and `Queues` old → new, and the failure that matters
+   * most (a transient one, which retries the whole, before a refusal).
+   */
+  private async entitlements(
+    items: readonly { command: ProvisioningCommandV1; userId: string; newUser: boolean }[],
+    dryRun: boolean,
+    keepSets?: (index: number, modified: ModifiedProperty[]) => void,
+  ): Promise<{ modified: ModifiedProperty[]; failure: SalesforceFailure | null }[]> {
+    const withSets = items.filter((x) => hasSetChanges(x.command));
+    const withGroups = items.filter((x) => hasGroupChanges(x.command));
+    const sets =
+      withSets.length === 0
+        ? []
+        : await this.call('permissionSets', withSets.length, () =>
+            this.deps.directory.assignPermissionSets(
+              withSets.map((x) => ({
+                userId: x.userId,
+                add: [...x.command.permissionSets.add],
+                remove: [...x.command.permissionSets.remove],
+                newUser: x.newUser,
+              })),
+              { dryRun },
+            ),
+          );
+    if (keepSets) {
+      withSets.forEach((x, n) => {
+        const outcome = sets[n];
+        const modified = setsProperty(outcome?.before, outcome?.after);
+        if (withGroups.includes(x) && modified.length > 0) keepSets(items.indexOf(x), modified);
+      });
+    }
+    const groups =
+      withGroups.length === 0
+        ? []
+        : await this.call('groupMemberships', withGroups.length, () =>
+            this.deps.directory.assignGroupMemberships(
+              withGroups.map((x) => ({
+                userId: x.userId,
+                add: [...(x.command.groupMemberships?.add ?? [])],
+                remove: [...(x.command.groupMemberships?.remove ?? [])],
+                newUser: x.newUser,
+              })),
+              { dryRun },
+            ),
+          );
+    return items.map((x) => {
+      const set = withSets.includes(x) ? (sets[withSets.indexOf(x)] ?? missing('PermissionSets')) : undefined;
+      const group = withGroups.includes(x) ? (groups[withGroups.indexOf(x)] ?? missing('PublicGroups')) : undefined;
+      const failures = [set, group].flatMap((o) => (o && !o.ok ? [o.failure] : []));
+      return {
+        modified: [...setsProperty(set?.before, set?.after), ...groupsProperty(group?.before, group?.after)],
+        failure: failures.find((f) => f.retriable) ?? failures[0] ?? null,
+      };
     });
   }
 
@@ -414,33 +470,25 @@ class BatchRun {
     });
   }
 
-  /** Dry run of existing users with permission-set changes: read what they hold, write nothing. */
+  /** Dry run of existing users with entitlement changes: read what they hold, write nothing. */
   private async previewSets(
     previews: readonly { p: Pending; plan: Plan & { kind: 'update' | 'noop' } }[],
     attempt: number,
   ): Promise<void> {
     if (previews.length === 0) return;
-    const outcomes = await this.call('permissionSets', previews.length, () =>
-      this.deps.directory.assignPermissionSets(
-        previews.map(({ p, plan }) => ({
-          userId: plan.salesforceId,
-          add: [...p.command.permissionSets.add],
-          remove: [...p.command.permissionSets.remove],
-          newUser: false,
-        })),
-        { dryRun: true },
-      ),
+    const outcomes = await this.entitlements(
+      previews.map(({ p, plan }) => ({ command: p.command, userId: plan.salesforceId, newUser: false })),
+      true,
     );
     previews.forEach(({ p, plan }, i) => {
-      const outcome = outcomes[i];
-      const failure = outcome && !outcome.ok ? outcome.failure : undefined;
+      const outcome = outcomes[i]!;
       this.finish(p, attempt, {
         status: 'skipped',
         dryRun: true,
         salesforceId: plan.salesforceId,
         linkedBy: plan.linkedBy,
-        modified: [...(plan.kind === 'update' ? plan.modified : []), ...setsProperty(outcome?.before, outcome?.after)],
-        error: failure ? failureToError(failure) : null,
+        modified: [...(plan.kind === 'update' ? plan.modified : []), ...outcome.modified],
+        error: outcome.failure ? failureToError(outcome.failure) : null,
       });
     });
   }
@@ -533,7 +581,7 @@ class BatchRun {
   private finishDryRun(p: Pending, attempt: number, plan: Plan): void {
     const base = { status: 'skipped' as const, dryRun: true };
     if (plan.kind === 'create') {
-      const modified = [...plan.modified, ...setsOfNewUser(p.command)];
+      const modified = [...plan.modified, ...entitlementsOfNewUser(p.command)];
       this.finish(p, attempt, { ...base, salesforceId: null, linkedBy: 'none', modified });
     } else if (plan.kind === 'update') {
       this.finish(p, attempt, {
@@ -581,4 +629,17 @@ class BatchRun {
     this.finished.set(p.command, result);
     this.observer.result(result, p.command.issuedAt);
   }
+}
+
+/** The failure of an entitlement change Salesforce gave no result for: worth another try. */
+function missing(field: string): { ok: false; before?: undefined; after?: undefined; failure: SalesforceFailure } {
+  return {
+    ok: false,
+    failure: {
+      code: 'SalesforceRequestFailed',
+      message: 'Salesforce returned no result for these entitlements',
+      fields: [field],
+      retriable: true,
+    },
+  };
 }

@@ -8,6 +8,8 @@ import { inSpan } from '@provision/telemetry';
 import { SalesforceCallError } from '../domain/errors.ts';
 import type {
   Fields,
+  GroupMembershipChange,
+  GroupMembershipOutcome,
   PermissionSetChange,
   PermissionSetOutcome,
   RateBudget,
@@ -21,8 +23,9 @@ import type {
 // The writer's pseudo-fields (a name where Salesforce wants an Id; the gateway resolves them when
 // writing) and the SOQL paths that read them back.
 const READ_AS: Readonly<Record<string, string>> = { ProfileName: 'Profile.Name', UserRoleName: 'UserRole.Name' };
-// Permission sets are not User fields (they go through assignPermissionSets): never selected nor written.
-const NOT_FIELDS: ReadonlySet<string> = new Set(['PermissionSets']);
+// Permission sets, public groups and queues are not User fields (they go through
+// assignPermissionSets and assignGroupMemberships): never selected nor written.
+const NOT_FIELDS: ReadonlySet<string> = new Set(['PermissionSets', 'PublicGroups', 'Queues']);
 // IsFrozen is UserLogin's, not User's: never selected (so a command that states it always writes
 // it, which is harmless), written through the gateway's freezeUsers.
 const FROZEN = 'IsFrozen';
@@ -158,6 +161,29 @@ export class GatewayDirectory implements SalesforceDirectory {
     if (changes.length === 0) return [];
     const results = await this.metered('assignPermissionSets', changes.length, () =>
       this.gateway.assignPermissionSets(changes, { dryRun: options.dryRun }),
+    );
+    const failures = results.map((r) => (r.ok ? undefined : r.error));
+    const first = failures[0];
+    if (first && REQUEST_LEVEL.has(first.code) && failures.every((f) => f?.code === first.code)) throw callError(first);
+    return results.map((r) =>
+      r.ok
+        ? { ok: true, before: r.before, after: r.after }
+        : {
+            ok: false,
+            failure: failureOf(r.error),
+            ...(r.before ? { before: r.before } : {}),
+            ...(r.after ? { after: r.after } : {}),
+          },
+    );
+  }
+
+  async assignGroupMemberships(
+    changes: readonly GroupMembershipChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<GroupMembershipOutcome[]> {
+    if (changes.length === 0) return [];
+    const results = await this.metered('assignGroupMemberships', changes.length, () =>
+      this.gateway.assignGroupMemberships(changes, { dryRun: options.dryRun }),
     );
     const failures = results.map((r) => (r.ok ? undefined : r.error));
     const first = failures[0];

@@ -74,3 +74,43 @@ permissionSetRules: [{ group: g1, permissionSets: [Sales_Cloud_User] }]
     );
   });
 });
+
+describe('commandRefusal with group membership rules', () => {
+  const policy = commandPolicy(
+    loadMappingConfig(`version: 1
+mappings:
+  - { target: Username, source: userPrincipalName, matchingPrecedence: 1 }
+groupMembershipRules: [{ group: g1, publicGroups: [Sales_Team], queues: [Leads_Queue] }]
+`),
+  );
+
+  it('allows joining the public groups and queues the rules name, and leaving any (a rule removed since)', () => {
+    const ok = command({
+      fields: { Username: 'u1@contoso.com' },
+      groupMemberships: {
+        add: [
+          { type: 'publicGroup', name: 'Sales_Team' },
+          { type: 'queue', name: 'Leads_Queue' },
+        ],
+        remove: [{ type: 'publicGroup', name: 'Old_Team' }],
+      },
+    });
+    expect(commandRefusal(ok, policy)).toBeUndefined();
+  });
+
+  it('refuses joining a group no rule names, or a named public group as a queue, naming them', () => {
+    const forged = command({
+      fields: { Username: 'u1@contoso.com' },
+      groupMemberships: {
+        add: [
+          { type: 'publicGroup', name: 'All_Internal_Users' },
+          { type: 'queue', name: 'Sales_Team' },
+        ],
+        remove: [],
+      },
+    });
+    expect(commandRefusal(forged, policy)).toBe(
+      'The command joins the "public group All_Internal_Users", "queue Sales_Team", which no group membership rule names',
+    );
+  });
+});

@@ -1,10 +1,11 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
-import type { MappingConfig } from '@provision/mapping';
+import { groupKey, type MappingConfig, namedGroups } from '@provision/mapping';
 
 /**
  * What the active mapping can ask of Salesforce. A command is trusted only as far as the mapping
  * that should have produced it: whoever can publish to the commands topic must not be able to grant
- * a permission no mapping grants (`UserPermissionsModifyAllData`, a `ProfileId`, a permission set).
+ * a permission no mapping grants (`UserPermissionsModifyAllData`, a `ProfileId`, a permission set, a
+ * public group or queue).
  */
 export interface CommandPolicy {
   /** Salesforce fields (and pseudo-fields such as `ProfileName`) a command may set. */
@@ -13,6 +14,8 @@ export interface CommandPolicy {
   readonly roles: ReadonlySet<string>;
   /** Permission sets the rules can grant. */
   readonly permissionSets: ReadonlySet<string>;
+  /** Public groups and queues the rules name, as `publicGroup:Name` / `queue:Name`. */
+  readonly groups: ReadonlySet<string>;
   /** Fields the mapping matches existing users on. */
   readonly matchingAttributes: ReadonlySet<string>;
 }
@@ -31,13 +34,14 @@ export function commandPolicy(mapping: MappingConfig): CommandPolicy {
     ]),
     roles: new Set(mapping.roleRules.map((r) => r.role)),
     permissionSets: new Set(mapping.permissionSetRules.flatMap((r) => r.permissionSets)),
+    groups: new Set(namedGroups(mapping).map(groupKey)),
     matchingAttributes: new Set(
       mapping.mappings.filter((m) => m.matchingPrecedence !== undefined).map((m) => m.target),
     ),
   };
 }
 
-type Command = Pick<ProvisioningCommandV1, 'fields' | 'matching' | 'permissionSets'> & {
+type Command = Pick<ProvisioningCommandV1, 'fields' | 'matching' | 'permissionSets' | 'groupMemberships'> & {
   readonly createFields?: ProvisioningCommandV1['fields'] | undefined;
 };
 
@@ -60,6 +64,11 @@ export function commandRefusal(command: Command, policy: CommandPolicy): string 
   const sets = command.permissionSets.add.filter((name) => !policy.permissionSets.has(name));
   if (sets.length > 0)
     problems.push(`grants the permission set${sets.length > 1 ? 's' : ''} ${list(sets)}, which no rule grants`);
+  // Joins only, as for permission sets: a rule removed since leaves memberships Provision granted to take away.
+  const groups = (command.groupMemberships?.add ?? [])
+    .filter((g) => !policy.groups.has(groupKey(g)))
+    .map((g) => `${g.type === 'queue' ? 'queue' : 'public group'} ${g.name}`);
+  if (groups.length > 0) problems.push(`joins the ${list([...new Set(groups)])}, which no group membership rule names`);
   if (command.matching && !policy.matchingAttributes.has(command.matching.attribute)) {
     problems.push(`matches on ${command.matching.attribute}, which is not a matching attribute of the mapping`);
   }

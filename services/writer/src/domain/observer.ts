@@ -1,6 +1,6 @@
 import type { ProvisioningResultV1 } from '@provision/events';
 
-export type ApiOperation = 'query' | 'create' | 'update' | 'permissionSets';
+export type ApiOperation = 'query' | 'create' | 'update' | 'permissionSets' | 'groupMemberships';
 
 /** What the writer reports as it works; the metrics adapter turns it into Prometheus series. */
 export interface WriterObserver {

@@ -1,5 +1,7 @@
 import type { ModifiedProperty, ProvisioningCommandV1 } from '@provision/events';
 
+import type { GroupMemberships } from './ports.ts';
+
 /** Whether a command asks for permission-set assignments to be added or removed. */
 export function hasSetChanges(command: ProvisioningCommandV1): boolean {
   const sets = command.permissionSets;
@@ -20,4 +22,43 @@ export function setsProperty(
 export function setsOfNewUser(command: ProvisioningCommandV1): ModifiedProperty[] {
   const add = [...new Set(command.permissionSets?.add ?? [])].sort();
   return setsProperty([], add);
+}
+
+/** Whether a command asks for public-group or queue memberships to be added or removed. */
+export function hasGroupChanges(command: ProvisioningCommandV1): boolean {
+  const groups = command.groupMemberships;
+  return groups !== undefined && groups.add.length + groups.remove.length > 0;
+}
+
+/** Whether the user's entitlements (permission sets, groups, queues) are to change after the user is written. */
+export function hasEntitlementChanges(command: ProvisioningCommandV1): boolean {
+  return hasSetChanges(command) || hasGroupChanges(command);
+}
+
+/** `PublicGroups` and `Queues` old → new for `modifiedProperties`, each only when it changed. */
+export function groupsProperty(
+  before: GroupMemberships | undefined,
+  after: GroupMemberships | undefined,
+): ModifiedProperty[] {
+  if (before === undefined || after === undefined) return [];
+  return [
+    ...listProperty('PublicGroups', before.publicGroups, after.publicGroups),
+    ...listProperty('Queues', before.queues, after.queues),
+  ];
+}
+
+function listProperty(name: string, before: readonly string[], after: readonly string[]): ModifiedProperty[] {
+  const same = before.length === after.length && before.every((n) => after.includes(n));
+  return same ? [] : [{ name, oldValue: [...before], newValue: [...after] }];
+}
+
+/** What a dry run of a new user shows: the sets, groups and queues it would be given. */
+export function entitlementsOfNewUser(command: ProvisioningCommandV1): ModifiedProperty[] {
+  const add = command.groupMemberships?.add ?? [];
+  const names = (type: 'publicGroup' | 'queue') =>
+    [...new Set(add.filter((g) => g.type === type).map((g) => g.name))].sort();
+  return [
+    ...setsOfNewUser(command),
+    ...groupsProperty({ publicGroups: [], queues: [] }, { publicGroups: names('publicGroup'), queues: names('queue') }),
+  ];
 }

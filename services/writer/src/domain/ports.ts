@@ -52,6 +52,38 @@ export type PermissionSetOutcome =
       readonly failure: SalesforceFailure;
     };
 
+/** A public group or a queue, by DeveloperName. */
+export interface GroupRef {
+  readonly type: 'publicGroup' | 'queue';
+  readonly name: string;
+}
+
+/** Public groups and queues one Salesforce user joins and leaves. */
+export interface GroupMembershipChange {
+  /** The Salesforce user Id. */
+  readonly userId: string;
+  readonly add: readonly GroupRef[];
+  readonly remove: readonly GroupRef[];
+  /** Created in this flush: a member of nothing yet, so nothing needs reading. */
+  readonly newUser: boolean;
+}
+
+/** A user's public groups and queues (DeveloperNames, sorted). */
+export interface GroupMemberships {
+  readonly publicGroups: readonly string[];
+  readonly queues: readonly string[];
+}
+
+/** What one user's memberships were and became, or why they could not change. */
+export type GroupMembershipOutcome =
+  | { readonly ok: true; readonly before: GroupMemberships; readonly after: GroupMemberships }
+  | {
+      readonly ok: false;
+      readonly before?: GroupMemberships;
+      readonly after?: GroupMemberships;
+      readonly failure: SalesforceFailure;
+    };
+
 /**
  * The writer's view of a Salesforce org. Each method is one API call (the adapter may split a
  * long query, never a write); requests that fail as a whole throw a `SalesforceCallError`.
@@ -79,6 +111,14 @@ export interface SalesforceDirectory {
    * user Id: one query, reads only (the console's view of one user). Absent: the directory cannot say.
    */
   readPermissionSets?(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /**
+   * Adds and removes public-group and queue memberships (the group list, the users' memberships,
+   * Collections inserts and deletes); `dryRun` reads only and reports what would be.
+   */
+  assignGroupMemberships(
+    changes: readonly GroupMembershipChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<GroupMembershipOutcome[]>;
   /** Command fields this directory cannot write: left out, and the result is a warning. */
   readonly unsupportedFields?: ReadonlySet<string>;
 }

@@ -22,6 +22,8 @@ const ACTIONS: Readonly<Record<string, string>> = {
     'The role rules name a Salesforce role (UserRole.Name) that does not exist: create the role in Salesforce or fix roleRules in the mapping. Retried automatically.',
   SalesforceUnknownPermissionSet:
     'The permission-set rules name a permission set (PermissionSet.Name, not its label) that does not exist or belongs to a profile: create it in Salesforce or fix permissionSetRules. The user itself is provisioned; retried automatically.',
+  SalesforceUnknownGroup:
+    'The group membership rules name a public group or queue (its DeveloperName, not its label, and of that type) that does not exist: create it in Salesforce (Setup → Public Groups or Queues) or fix groupMembershipRules. The user itself is provisioned; retried automatically.',
   SalesforceDuplicateValue:
     'A value that must be unique in the org (e.g. CommunityNickname) is taken: map it from a unique attribute or leave it to Salesforce.',
   SalesforceValueTooLong:

@@ -2,6 +2,8 @@ import { SalesforceCallError } from '../domain/errors.ts';
 import { REQUIRED_ON_CREATE } from '../domain/plan.ts';
 import type {
   Fields,
+  GroupMembershipChange,
+  GroupMembershipOutcome,
   PermissionSetChange,
   PermissionSetOutcome,
   SalesforceDirectory,
@@ -11,7 +13,7 @@ import type {
   UserUpdate,
 } from '../domain/ports.ts';
 
-type Operation = 'query' | 'create' | 'update' | 'permissionSets';
+type Operation = 'query' | 'create' | 'update' | 'permissionSets' | 'groupMemberships';
 
 const CASE_INSENSITIVE = new Set(['Username', 'Email']);
 const same = (attribute: string, a: unknown, b: string) =>
@@ -31,6 +33,12 @@ export class InMemoryDirectory implements SalesforceDirectory {
   readonly permissionSetNames = new Set(['Sales_Cloud_User', 'Marketing_Tools', 'Service_Cloud_User']);
   /** Permission sets held by each user, by Salesforce Id. */
   readonly assignments = new Map<string, Set<string>>();
+  /** Public groups and queues (`publicGroup:Name`, `queue:Name`) the org has. */
+  readonly groupNames = new Set(['publicGroup:Sales_Team', 'publicGroup:Marketing_Team', 'queue:Leads_Queue']);
+  /** Memberships of each user (`publicGroup:Name`, `queue:Name`), by Salesforce Id. */
+  readonly memberships = new Map<string, Set<string>>();
+  /** The changes each assignGroupMemberships call received. */
+  readonly groupMembershipCalls: (readonly GroupMembershipChange[])[] = [];
   /** The changes each assignPermissionSets call received. */
   readonly permissionSetCalls: (readonly PermissionSetChange[])[] = [];
   private nextId = 1;
@@ -132,6 +140,39 @@ export class InMemoryDirectory implements SalesforceDirectory {
     return outcomes;
   }
 
+  async assignGroupMemberships(
+    changes: readonly GroupMembershipChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<GroupMembershipOutcome[]> {
+    const fail = this.begin('groupMemberships', changes.length);
+    this.groupMembershipCalls.push(changes);
+    const outcomes = changes.map((change): GroupMembershipOutcome => {
+      const held = this.memberships.get(change.userId) ?? new Set<string>();
+      const before = membershipsOf(held);
+      const next = new Set(held);
+      const unknown = change.add.filter((g) => !this.groupNames.has(`${g.type}:${g.name}`));
+      for (const g of change.add) if (this.groupNames.has(`${g.type}:${g.name}`)) next.add(`${g.type}:${g.name}`);
+      for (const g of change.remove) next.delete(`${g.type}:${g.name}`);
+      if (!options.dryRun) this.memberships.set(change.userId, next);
+      const after = membershipsOf(next);
+      if (unknown.length === 0) return { ok: true, before, after };
+      const g = unknown[0]!;
+      return {
+        ok: false,
+        before,
+        after,
+        failure: {
+          code: 'SalesforceUnknownGroup',
+          message: `No ${g.type === 'queue' ? 'queue' : 'public group'} '${g.name}' (Group DeveloperName) in the org`,
+          fields: [g.type === 'queue' ? 'Queues' : 'PublicGroups'],
+          retriable: false,
+        },
+      };
+    });
+    if (fail) throw fail;
+    return outcomes;
+  }
+
   private createOne(fields: Fields): SaveOutcome {
     const injected = this.injected(fields);
     if (injected) return injected;
@@ -199,4 +240,14 @@ export class InMemoryDirectory implements SalesforceDirectory {
   private newId(): string {
     return `005${String(this.nextId++).padStart(12, '0')}AAA`;
   }
+}
+
+function membershipsOf(keys: Iterable<string>): { publicGroups: string[]; queues: string[] } {
+  const list = [...keys];
+  const of = (prefix: string) =>
+    list
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => k.slice(prefix.length))
+      .sort();
+  return { publicGroups: of('publicGroup:'), queues: of('queue:') };
 }
