@@ -68,6 +68,14 @@ describe('provision mapping', () => {
     const r = provision('mapping', 'check', file('default.yaml', DEFAULT_MAPPING_YAML));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/valid — 14 mappings, matching on Username, scope assignedUsersAndGroups/);
+    expect(r.stdout).toMatch(/0 group membership rules/);
+  });
+
+  it('check names the group membership rules and their mode', () => {
+    const rules = `groupMembershipRules:\n  - { group: g1, queues: [Leads_Queue] }\nentitlementModes: { groupMembership: authoritative }\n`;
+    const r = provision('mapping', 'check', file('groups.yaml', `${DEFAULT_MAPPING_YAML}\n${rules}`));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1 group membership rule \(authoritative\)/);
   });
 
   it('check prints every problem with its location and exits 2', () => {

@@ -92,5 +92,6 @@ function summary(config: MappingConfig): string {
     `deprovisioning ${config.deprovisioning.action}${config.deprovisioning.deactivateAfterDays === undefined ? '' : ` (after ${config.deprovisioning.deactivateAfterDays} days)`}`,
     plural(config.roleRules.length, 'role rule'),
     plural(config.permissionSetRules.length, 'permission-set rule'),
+    `${plural(config.groupMembershipRules.length, 'group membership rule')}${config.groupMembershipRules.length > 0 ? ` (${config.entitlementModes.groupMembership})` : ''}`,
   ].join(', ');
 }
