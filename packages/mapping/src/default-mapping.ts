@@ -115,6 +115,13 @@ roleRules: []
 # Provision removes only assignments it made itself.
 permissionSetRules: []
 #  - { group: 00000000-0000-0000-0000-000000000000, permissionSets: [Sales_Cloud_User] }
+
+# Public groups and queues (Group DeveloperName) from group membership: every matching rule adds its
+# groups and queues. entitlementModes.groupMembership: merge (the default) removes only memberships
+# Provision made itself; authoritative also removes other memberships of the groups the rules name.
+# groupMembershipRules:
+#  - { group: 00000000-0000-0000-0000-000000000000, publicGroups: [Sales_Team], queues: [Leads_Queue] }
+# entitlementModes: { groupMembership: merge }
 `;
 
 let cached: MappingConfig | undefined;
