@@ -156,6 +156,14 @@ describe('provision user --salesforce', () => {
     expect(r.stdout).toContain('Salesforce user 005000000000001AAA (found by link-field)');
     expect(r.stdout).toContain('  profile: Standard User\n  role: (none)\n  permission sets: Reports');
     expect(r.stdout).toContain('    Department: Research');
+    expect(r.stdout).not.toContain('public groups:');
+  });
+
+  it('prints the public groups and queues when the writer read them', async () => {
+    stubs.salesforce.set(ADA, { ...record, groupMemberships: { publicGroups: ['Sales_Team'], queues: [] } });
+    const r = await runCli(['user', ADA, '--salesforce'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  permission sets: Reports\n  public groups: Sales_Team\n  queues: (none)');
   });
 
   it('says what was searched when no user is found (exit 1), and refuses bad input without calling (exit 2)', async () => {

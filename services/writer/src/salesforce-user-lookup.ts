@@ -1,6 +1,13 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
 import type { MappingConfig } from '@provision/mapping';
-import type { FieldValue, LinkStore, RateBudget, SalesforceDirectory, SalesforceUser } from './domain/ports.ts';
+import type {
+  FieldValue,
+  GroupMemberships,
+  LinkStore,
+  RateBudget,
+  SalesforceDirectory,
+  SalesforceUser,
+} from './domain/ports.ts';
 import { resolveUsers } from './resolve-users.ts';
 
 /** How the writer found the user: the order it tries them in. */
@@ -27,6 +34,11 @@ export interface SalesforceUserRecord {
   readonly fields: Readonly<Record<string, FieldValue>>;
   /** Permission sets assigned explicitly (names, sorted); null when the directory cannot say. */
   readonly permissionSets: readonly string[] | null;
+  /**
+   * Public groups and queues the user is a direct member of (DeveloperNames, sorted); read only when
+   * the mapping has group membership rules, and absent otherwise.
+   */
+  readonly groupMemberships?: GroupMemberships | null;
 }
 
 export type LookupAnswer =
@@ -56,7 +68,7 @@ export interface LookupDeps {
 // Read on every user besides the mapped fields: what the console shows in its header.
 const ALWAYS = ['Username', 'IsActive', 'ProfileName', 'UserRoleName', 'LastModifiedDate'];
 // Not User fields: permission sets are read on their own.
-const NOT_FIELDS = new Set(['PermissionSets']);
+const NOT_FIELDS = new Set(['PermissionSets', 'PublicGroups', 'Queues']);
 
 /** The Salesforce fields the lookup reads: the mapping's targets, the link field and the header's. */
 export function fieldsRead(mapping: MappingConfig): string[] {
@@ -165,7 +177,26 @@ export async function lookupSalesforceUser(
     apiCalls++;
     permissionSets = (await deps.directory.readPermissionSets([found.id])).get(found.id) ?? [];
   }
-  return { found: true, foundBy, user: recordOf(found, fields, permissionSets), tried, apiCalls };
+  let groupMemberships: GroupMemberships | null | undefined;
+  if (deps.mapping.groupMembershipRules.length > 0) {
+    groupMemberships = null;
+    if (deps.directory.readGroupMemberships) {
+      await deps.budget.spend(1);
+      apiCalls++;
+      groupMemberships = (await deps.directory.readGroupMemberships([found.id])).get(found.id) ?? {
+        publicGroups: [],
+        queues: [],
+      };
+    }
+  }
+  const user = recordOf(found, fields, permissionSets);
+  return {
+    found: true,
+    foundBy,
+    user: groupMemberships === undefined ? user : { ...user, groupMemberships },
+    tried,
+    apiCalls,
+  };
 }
 
 function recordOf(

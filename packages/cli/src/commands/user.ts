@@ -30,6 +30,8 @@ interface SalesforceRecord {
   readonly lastModifiedDate: string | null;
   readonly fields: Readonly<Record<string, unknown>>;
   readonly permissionSets: readonly string[] | null;
+  /** Present when the mapping has group membership rules; null when the writer cannot read them. */
+  readonly groupMemberships?: { readonly publicGroups: readonly string[]; readonly queues: readonly string[] } | null;
 }
 
 const show = (v: unknown) => (v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -95,6 +97,15 @@ export function registerUserCommand(program: Command, io: CliIo): void {
     });
 }
 
+function groupLines(groups: SalesforceRecord['groupMemberships']): string[] {
+  if (groups === undefined) return [];
+  if (groups === null) return ['  public groups: (unknown)', '  queues: (unknown)'];
+  return [
+    `  public groups: ${groups.publicGroups.join(', ') || '(none)'}`,
+    `  queues: ${groups.queues.join(', ') || '(none)'}`,
+  ];
+}
+
 function renderRecord(user: SalesforceRecord, foundBy: string): string {
   const lines = [
     `Salesforce user ${user.id} (found by ${foundBy})`,
@@ -103,6 +114,7 @@ function renderRecord(user: SalesforceRecord, foundBy: string): string {
     `  profile: ${show(user.profileName)}`,
     `  role: ${show(user.userRole)}`,
     `  permission sets: ${user.permissionSets === null ? '(unknown)' : user.permissionSets.join(', ') || '(none)'}`,
+    ...groupLines(user.groupMemberships),
     `  last modified: ${show(user.lastModifiedDate)}`,
     '  fields:',
     ...Object.entries(user.fields).map(([name, value]) => `    ${name}: ${show(value)}`),

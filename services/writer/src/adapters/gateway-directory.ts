@@ -10,6 +10,7 @@ import type {
   Fields,
   GroupMembershipChange,
   GroupMembershipOutcome,
+  GroupMemberships,
   PermissionSetChange,
   PermissionSetOutcome,
   RateBudget,
@@ -198,6 +199,16 @@ export class GatewayDirectory implements SalesforceDirectory {
             ...(r.after ? { after: r.after } : {}),
           },
     );
+  }
+
+  async readGroupMemberships(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {
+    return this.metered('readGroupMemberships', userIds.length, async () => {
+      try {
+        return await this.gateway.groupMembershipsOf(userIds);
+      } catch (error) {
+        throw callError(SalesforceGatewayError.from(error).salesforce, error);
+      }
+    });
   }
 
   async readPermissionSets(userIds: readonly string[]): Promise<Map<string, string[]>> {

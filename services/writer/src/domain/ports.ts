@@ -119,6 +119,11 @@ export interface SalesforceDirectory {
     changes: readonly GroupMembershipChange[],
     options: { readonly dryRun: boolean },
   ): Promise<GroupMembershipOutcome[]>;
+  /**
+   * The public groups and queues each user is a direct member of, by Salesforce user Id: one query,
+   * reads only (the console's view of one user). Absent: the directory cannot say.
+   */
+  readGroupMemberships?(userIds: readonly string[]): Promise<Map<string, GroupMemberships>>;
   /** Command fields this directory cannot write: left out, and the result is a warning. */
   readonly unsupportedFields?: ReadonlySet<string>;
 }

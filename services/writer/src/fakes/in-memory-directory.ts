@@ -4,6 +4,7 @@ import type {
   Fields,
   GroupMembershipChange,
   GroupMembershipOutcome,
+  GroupMemberships,
   PermissionSetChange,
   PermissionSetOutcome,
   SalesforceDirectory,
@@ -138,6 +139,11 @@ export class InMemoryDirectory implements SalesforceDirectory {
     });
     if (fail) throw fail;
     return outcomes;
+  }
+
+  async readGroupMemberships(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {
+    this.begin('groupMemberships', userIds.length);
+    return new Map(userIds.map((id) => [id, membershipsOf(this.memberships.get(id) ?? [])]));
   }
 
   async assignGroupMemberships(

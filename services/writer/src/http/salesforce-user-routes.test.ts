@@ -70,6 +70,20 @@ describe('GET /api/salesforce-users/:entraObjectId', () => {
     expect(budget.spent).toBe(2);
   });
 
+  it('with group membership rules, also reads the public groups and queues, in one more call', async () => {
+    const { directory, links, budget, get } = await serve({
+      ...LINKED,
+      groupMembershipRules: [{ group: 'g1', publicGroups: ['Sales_Team'], queues: ['Leads_Queue'] }],
+    });
+    const id = directory.seed(ada);
+    directory.memberships.set(id, new Set(['publicGroup:Sales_Team', 'queue:Leads_Queue']));
+    links.links.set(USER, id);
+    const body = (await get(`/api/salesforce-users/${USER}`)).json();
+    expect(body.salesforce.groupMemberships).toEqual({ publicGroups: ['Sales_Team'], queues: ['Leads_Queue'] });
+    expect(body.apiCalls).toBe(3);
+    expect(budget.spent).toBe(3);
+  });
+
   it('finds it by the durable link field when no link is stored, and stores nothing (a read)', async () => {
     const { directory, links, get } = await serve();
     const id = directory.seed({ ...ada, EntraObjectId__c: USER });
