@@ -88,6 +88,23 @@ describe('classifySalesforceError', () => {
     ).toBe('SalesforceInvalidValue');
   });
 
+  it('tells a refused licence change (FIELD_INTEGRITY_EXCEPTION on ProfileId) from a bad profile value', () => {
+    expect(
+      classifySalesforceError({
+        statusCode: 'FIELD_INTEGRITY_EXCEPTION',
+        message: 'Cannot change the license of a Salesforce user to Chatter Free: ProfileId',
+        fields: ['ProfileId'],
+      }),
+    ).toMatchObject({ code: 'SalesforceLicenseChangeRefused', retriable: false });
+    expect(
+      classifySalesforceError({
+        statusCode: 'FIELD_INTEGRITY_EXCEPTION',
+        message: 'field integrity exception: ProfileId',
+        fields: ['ProfileId'],
+      }).code,
+    ).toBe('SalesforceInvalidValue');
+  });
+
   it('reads jsforce errors: HttpApiError data, OAuth error names, SOAP faultstrings, network failures', () => {
     const httpApiError = Object.assign(new Error('bad value'), {
       name: 'STRING_TOO_LONG',

@@ -110,6 +110,11 @@ function fromSalesforceCode(sfCode: string, message: string, fields: readonly st
   if (sfCode === 'FIELD_INTEGRITY_EXCEPTION' && (fields.includes('IsActive') || /deactivat/i.test(message))) {
     return make('SalesforceDeactivationBlocked', message, fields, sfCode);
   }
+  // A profile whose user licence the user cannot move to (Salesforce → Chatter Free, among others):
+  // no value of ProfileId passes until the user holds a compatible licence.
+  if (sfCode === 'FIELD_INTEGRITY_EXCEPTION' && fields.includes('ProfileId') && /licen[sc]e/i.test(message)) {
+    return make('SalesforceLicenseChangeRefused', message, fields, sfCode);
+  }
   return make(BY_SALESFORCE_CODE[sfCode] ?? 'SalesforceUnknown', message, fields, sfCode);
 }
 

@@ -31,6 +31,11 @@ export const SALESFORCE_ERROR_CODES = {
     summary:
       'Salesforce refuses to deactivate the user while an org setting names it (default lead or case owner, workflow user, a hierarchy field).',
   },
+  SalesforceLicenseChangeRefused: {
+    retriable: false,
+    summary:
+      'Salesforce does not move the user to the profile’s user licence (e.g. from a Salesforce licence down to Chatter Free).',
+  },
   SalesforceEntityCannotBeSaved: {
     retriable: false,
     summary: 'Salesforce automation (trigger, rule) refused the save.',

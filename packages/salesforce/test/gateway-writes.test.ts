@@ -42,6 +42,18 @@ describe.each([{ https: false }, { https: true }])('gateway writes through jsfor
     expect(result).toMatchObject({ ok: false, error: { code: 'SalesforceDuplicateUserName', fields: ['Username'] } });
   });
 
+  it('classifies moving a Salesforce user to a Chatter Free profile as SalesforceLicenseChangeRefused', async () => {
+    const [created] = await gateway.createUsers([newUser({ ProfileName: 'Standard User' })]);
+    const id = created?.ok ? created.id : '';
+    const [moved] = await gateway.updateUsers([{ Id: id, ProfileName: 'Chatter Free User' }]);
+    expect(moved?.ok === false && moved.error).toMatchObject({
+      code: 'SalesforceLicenseChangeRefused',
+      retriable: false,
+      salesforceCode: 'FIELD_INTEGRITY_EXCEPTION',
+      fields: ['ProfileId'],
+    });
+  });
+
   it('fails a record naming an unknown profile without sending it', async () => {
     const [result] = await gateway.createUsers([newUser({ ProfileName: 'No Such Profile' })]);
     expect(result).toMatchObject({ ok: false, error: { code: 'SalesforceUnknownProfile' } });

@@ -156,6 +156,31 @@ describe('checking the org against the tenant', () => {
     ]);
   });
 
+  it('counts a move to Chatter Free that Salesforce refuses as refused, not wrong; anything else as wrong', () => {
+    // The tenant asks for Standard User; the user is a Chatter Free user in Salesforce: an upgrade
+    // Salesforce allows, so a difference left is wrong.
+    const chatterFree = new Set(['Chatter Free User']);
+    const upgrade = converged().map((u) =>
+      u.username === `direct@${DOMAIN}` ? { ...u, profile: 'Chatter Free User' } : u,
+    );
+    const [wrong] = checkConvergence(tenant, preexisting, upgrade, [`admin@${DOMAIN}`], chatterFree).findings;
+    expect(wrong).toMatchObject({ category: 'wrong', userId: 'direct' });
+    // The tenant asks for a Chatter Free profile (here Standard User plays it) of a Read Only
+    // user: Salesforce refuses, as it must.
+    const readOnly = converged().map((u) => (u.username === `direct@${DOMAIN}` ? { ...u, profile: 'Read Only' } : u));
+    const down = checkConvergence(tenant, preexisting, readOnly, [`admin@${DOMAIN}`], new Set(['Standard User']));
+    expect(down.counts).toMatchObject({ wrong: 0, refused: 1 });
+    expect(down.findings).toMatchObject([
+      { category: 'refused', userId: 'direct', differences: [{ field: 'ProfileName' }] },
+    ]);
+    // A refused profile with another field wrong is wrong.
+    const both = converged().map((u) =>
+      u.username === `direct@${DOMAIN}` ? { ...u, profile: 'Read Only', lastName: 'Old' } : u,
+    );
+    const result = checkConvergence(tenant, preexisting, both, [`admin@${DOMAIN}`], new Set(['Standard User']));
+    expect(result.findings.find((f) => f.userId === 'direct')?.category).toBe('wrong');
+  });
+
   it('counts an out-of-scope user still active in Salesforce as stale, a hard-deleted one too', () => {
     const org = converged().map((u) => (u.username === `disabled@${DOMAIN}` ? { ...u, isActive: true } : u));
     org.push(sf(`gone@${DOMAIN}`));

@@ -88,7 +88,7 @@ export type Expectation =
   | { kind: 'out-of-scope'; reasons: string[] }
   | { kind: 'conflict'; roles: string[] };
 
-export type Category = 'duplicate' | 'missing' | 'wrong' | 'stale';
+export type Category = 'duplicate' | 'missing' | 'wrong' | 'stale' | 'refused';
 
 /** One user that is not as the tenant implies, with what differs. */
 export interface Finding {
@@ -107,6 +107,11 @@ export interface OracleCounts {
   missing: number;
   wrong: number;
   stale: number;
+  /**
+   * In scope, but the tenant asks for what Salesforce never does: moving a Salesforce user to a
+   * Chatter Free profile (its licence cannot go down). Not a failure when the log says so.
+   */
+  refused: number;
   /** Salesforce users that belong to no Entra user (neither by username nor by email): created for nobody. */
   unattributed: number;
   /** Not checked: two distinct roles, Provision leaves such a user as it is. */
@@ -190,12 +195,15 @@ const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
  * Compares the org with the final tenant: every Entra user (and every one deleted during the run)
  * with the Salesforce users that belong to it, by any UPN it had or by its mail.
  * `ignoreUsernames`: Salesforce users that are nobody's (the integration admin).
+ * `chatterFreeProfiles`: the org's profiles of the Chatter Free licence, which a user of another
+ * licence cannot move to (Salesforce Help, "Chatter Free Licenses").
  */
 export function checkConvergence(
   tenant: TenantView,
   history: RunHistory,
   org: readonly OrgUser[],
   ignoreUsernames: readonly string[] = [],
+  chatterFreeProfiles: ReadonlySet<string> = new Set(),
 ): OracleResult {
   const ignored = new Set(ignoreUsernames.map(lower));
   const users = org.filter((u) => !ignored.has(lower(u.username)));
@@ -216,6 +224,7 @@ export function checkConvergence(
     missing: 0,
     wrong: 0,
     stale: 0,
+    refused: 0,
     unattributed: 0,
     conflicts: 0,
     inScope: 0,
@@ -260,7 +269,15 @@ export function checkConvergence(
       }
       const best = active.find((u) => lower(u.username) === lower(identity.upn)) ?? (active[0] as OrgUser);
       const differences = fieldDifferences(expected, best);
-      if (differences.length > 0) finding('wrong', 'in scope and active, but fields differ', differences);
+      const licenceDown =
+        chatterFreeProfiles.has(expected.role) && best.profile !== null && !chatterFreeProfiles.has(best.profile);
+      if (licenceDown && differences.length === 1 && differences[0]?.field === 'ProfileName') {
+        finding(
+          'refused',
+          'in scope, but Salesforce does not move a user of another licence to Chatter Free',
+          differences,
+        );
+      } else if (differences.length > 0) finding('wrong', 'in scope and active, but fields differ', differences);
       continue;
     }
     if (identity.user !== undefined) counts.outOfScope += 1;

@@ -4,7 +4,7 @@ import { type ChaosReport, exitCode, lastLine } from './report.ts';
 const report = (over: Partial<ChaosReport> = {}): ChaosReport =>
   ({
     kills: [{}, {}, {}],
-    counts: { duplicates: 0, missing: 0, wrong: 0, stale: 0, unattributed: 0 },
+    counts: { duplicates: 0, missing: 0, wrong: 0, stale: 0, refused: 0, unattributed: 0 },
     converged: true,
     convergedInSeconds: 41.6,
     audit: { complete: true, notLogged: 0, pending: 0, commandsOnTopic: 10 },
@@ -30,6 +30,14 @@ describe('the verdict', () => {
       'chaos: 1 duplicates, 161 missing, 0 wrong, 13 stale after 3 kills (did not converge in 300 s)',
     );
     expect(exitCode(failed)).toBe(1);
+  });
+
+  it('names the changes Salesforce refused and the log explains, without failing the run', () => {
+    const refused = report({ counts: { ...report().counts, refused: 2 } });
+    expect(lastLine(refused, 300)).toBe(
+      'chaos: 0 duplicates, 0 missing, 0 wrong, 0 stale, 2 refused by Salesforce (logged) after 3 kills (converged in 42 s)',
+    );
+    expect(exitCode(refused)).toBe(0);
   });
 
   it('exits 1 when a command has no logged result, or a Salesforce user belongs to nobody', () => {

@@ -70,7 +70,8 @@ export function lastLine(report: ChaosReport, timeoutSeconds: number): string {
         ? ''
         : `; audit incomplete: ${audit.notLogged + audit.pending} commands without a logged result` +
           `${audit.commandsOnTopic === null ? ', the commands topic could not be read' : ''}`;
-  return `chaos: ${c.duplicates} duplicates, ${c.missing} missing, ${c.wrong} wrong, ${c.stale} stale after ${report.kills.length} kills (${tail}${incomplete})`;
+  const refused = c.refused > 0 ? `, ${c.refused} refused by Salesforce (logged)` : '';
+  return `chaos: ${c.duplicates} duplicates, ${c.missing} missing, ${c.wrong} wrong, ${c.stale} stale${refused} after ${report.kills.length} kills (${tail}${incomplete})`;
 }
 
 /** Counts of a list by a key. */

@@ -34,7 +34,7 @@ import {
   planSalesforceFaults,
   SERVICES,
 } from './schedule.ts';
-import { readOrg, readTenant } from './views.ts';
+import { chatterFreeProfiles, readOrg, readTenant } from './views.ts';
 
 /** What the services run with, besides the harness's defaults (stated in the report). */
 export const SERVICE_SETTINGS = {
@@ -167,7 +167,13 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     let pending = -1;
     const deadline = faultsEnded + options.timeoutSeconds * 1000;
     for (;;) {
-      result = checkConvergence(readTenant(graph), history, readOrg(salesforce), [salesforce.credentials.username]);
+      result = checkConvergence(
+        readTenant(graph),
+        history,
+        readOrg(salesforce),
+        [salesforce.credentials.username],
+        chatterFreeProfiles(salesforce),
+      );
       pending = (await fetchSyncStatus(pipeline.auditUrl).catch(() => undefined))?.progress.pending ?? -1;
       const c = result.counts;
       const clean = c.duplicates + c.missing + c.wrong + c.stale + c.unattributed === 0 && pending === 0;
@@ -191,9 +197,19 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     const audit = entries instanceof Error ? null : auditCompleteness(entries, onTopic);
     const byUser = entries instanceof Error ? new Map<string, EntrySummary[]>() : entriesByUser(entries);
 
+    // A refusal is the state the tenant implies only if the log tells the admin so.
+    for (const f of result.findings.filter((f) => f.category === 'refused')) {
+      const logged = (byUser.get(f.userId) ?? []).some((e) => e.errorCode === 'SalesforceLicenseChangeRefused');
+      if (logged) continue;
+      f.category = 'wrong';
+      f.note += ', and no SalesforceLicenseChangeRefused entry in the log';
+      result.counts.refused -= 1;
+      result.counts.wrong += 1;
+    }
+
     const examples: ChaosReport['examples'] = {};
     const breakdown: ChaosReport['breakdown'] = {};
-    for (const category of ['duplicate', 'missing', 'wrong', 'stale'] as const) {
+    for (const category of ['duplicate', 'missing', 'wrong', 'stale', 'refused'] as const) {
       const findings = result.findings.filter((f) => f.category === category);
       if (findings.length === 0) continue;
       breakdown[category] = countBy(findings, (f) => lastEntrySignature(byUser.get(f.userId)));

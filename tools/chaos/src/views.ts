@@ -43,3 +43,14 @@ export function readOrg(salesforce: SalesforceSim): OrgUser[] {
     profile: profiles.get(String(u['ProfileId'])) ?? null,
   }));
 }
+
+/** The org's profiles of the Chatter Free user licence (no user of another licence moves to them). */
+export function chatterFreeProfiles(salesforce: SalesforceSim): Set<string> {
+  const { admin, orgId } = salesforce;
+  return new Set(
+    admin
+      .summary(orgId)
+      .profiles.filter((p) => p.licence === 'Chatter Free')
+      .map((p) => p.name),
+  );
+}

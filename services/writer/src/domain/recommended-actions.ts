@@ -45,6 +45,8 @@ const ACTIONS: Readonly<Record<string, string>> = {
     'Salesforce refused a value (e.g. a Username that is not an email address, a bad reference): fix the attribute mapping.',
   SalesforceDeactivationBlocked:
     "Salesforce will not deactivate the user while an org setting names it: change that setting in Salesforce Setup (Salesforce's message says which). The user stays frozen or active meanwhile; the mapper retries the deactivation on its backoff, so nothing more is needed in Entra.",
+  SalesforceLicenseChangeRefused:
+    "Salesforce does not change this user's licence to the new profile's (a Salesforce user cannot become Chatter Free): the user keeps its current profile. Assign a role whose profile has a compatible user licence, or deactivate this user and give the person a new Salesforce user for the other licence. Retried on the next change.",
   SalesforceEntityCannotBeSaved:
     'Salesforce automation (a validation rule, trigger or flow) refused the save: check the message and the org configuration.',
   SalesforceRecordNotFound:
