@@ -56,6 +56,46 @@ describe('Accumulator', () => {
     expect(maxActive).toBe(1);
   });
 
+  it('runs up to maxFlushes flushes at once: a lone item passes a slow flush in progress', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const gates: (() => void)[] = [];
+    const acc = new Accumulator<number, number>({
+      maxBatch: 2,
+      lingerMs: 1,
+      maxFlushes: 2,
+      flush: async (items) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        if (items[0] === 1) await new Promise<void>((r) => gates.push(r));
+        active--;
+        return items;
+      },
+    });
+    const slow = acc.submit([1, 2]);
+    const lone = acc.submit([3]);
+    // The lone item is answered while the first flush is still held open.
+    await expect(lone).resolves.toEqual([3]);
+    expect(gates).toHaveLength(1);
+    // A third flush waits while two run.
+    const blocked = acc.submit([1, 4]);
+    const third = acc.submit([5, 6]);
+    let thirdDone = false;
+    void third.then(() => {
+      thirdDone = true;
+    });
+    await expect.poll(() => gates.length).toBe(2);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(thirdDone).toBe(false);
+    for (const open of gates.splice(0)) open();
+    await expect(Promise.all([slow, blocked, third])).resolves.toEqual([
+      [1, 2],
+      [1, 4],
+      [5, 6],
+    ]);
+    expect(maxActive).toBe(2);
+  });
+
   it('waits for a quiet period while items keep coming, but never past maxLingerMs', async () => {
     const flushes: number[] = [];
     const acc = new Accumulator<number, number>({

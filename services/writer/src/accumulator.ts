@@ -3,8 +3,10 @@
  * batch, flushed when it reaches `maxBatch` items, or when nothing more has arrived for `lingerMs`
  * (a quiet period) — but never later than `maxLingerMs` after the first item. A lone change waits
  * `lingerMs`; a stream (an initial sync) fills batches of up to `maxBatch`, so Salesforce sees few,
- * full calls. One flush runs at a time; what arrives meanwhile waits for the next. Each caller gets
- * the answers to its own items, in order.
+ * full calls. Up to `maxFlushes` flushes run at once (default one): what arrives while they all run
+ * waits for the next. A caller (a Kafka partition) submits its next items only once answered, so two
+ * flushes never hold items of one caller at once. Each caller gets the answers to its own items, in
+ * order.
  */
 /** A flush this large means a bulk flow (an initial sync) is under way. */
 const BULK = 200;
@@ -13,24 +15,32 @@ export class Accumulator<In, Out> {
   private readonly maxBatch: number;
   private readonly lingerMs: number;
   private readonly maxLingerMs: number;
+  private readonly maxFlushes: number;
   private firstAt: number | undefined;
   private lastFlushSize = 0;
   private readonly flushFn: (items: In[]) => Promise<Out[]>;
   private queue: { items: In[]; resolve: (out: Out[]) => void; reject: (error: unknown) => void }[] = [];
   private queued = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private running: Promise<void> | undefined;
+  private running = 0;
 
   constructor(options: {
     maxBatch: number;
     lingerMs: number;
     /** Longest wait for a batch to fill (default `lingerMs`: no waiting past the first quiet period). */
     maxLingerMs?: number;
+    /**
+     * Flushes at once (default 1). More keep Salesforce busy while one flush waits (for a slow
+     * Collections call, a retry's backoff), and let a lone change pass a bulk flush in progress;
+     * the calls within are still bounded by the concurrency budget.
+     */
+    maxFlushes?: number;
     flush: (items: In[]) => Promise<Out[]>;
   }) {
     this.maxBatch = options.maxBatch;
     this.lingerMs = options.lingerMs;
     this.maxLingerMs = Math.max(options.lingerMs, options.maxLingerMs ?? options.lingerMs);
+    this.maxFlushes = Math.max(1, Math.floor(options.maxFlushes ?? 1));
     this.flushFn = options.flush;
   }
 
@@ -50,7 +60,7 @@ export class Accumulator<In, Out> {
   }
 
   private schedule(): void {
-    if (this.running) return;
+    if (this.running >= this.maxFlushes) return;
     if (this.queued >= this.maxBatch) {
       this.start();
       return;
@@ -64,7 +74,7 @@ export class Accumulator<In, Out> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (!this.running) this.start();
+      if (this.running < this.maxFlushes) this.start();
     }, wait);
   }
 
@@ -85,10 +95,13 @@ export class Accumulator<In, Out> {
     // Items left behind (past maxBatch) start their own wait now.
     this.firstAt = this.queue.length > 0 ? Date.now() : undefined;
     if (taken.length === 0) return;
-    this.running = this.run(taken).finally(() => {
-      this.running = undefined;
+    this.running++;
+    void this.run(taken).finally(() => {
+      this.running--;
       if (this.queue.length > 0) this.schedule();
     });
+    // A full batch left behind starts at once when a flush is free.
+    if (this.queue.length > 0) this.schedule();
   }
 
   private async run(taken: typeof this.queue): Promise<void> {

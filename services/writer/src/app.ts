@@ -49,6 +49,8 @@ export interface WriterSettings {
   readonly lingerMs: number;
   /** Longest a batch waits to fill while commands keep arriving (default `lingerMs`). */
   readonly maxLingerMs?: number;
+  /** Flushes at once (default 1): a second one goes while the first waits on Salesforce. */
+  readonly flushesAtOnce?: number;
   readonly valuesPerQuery: number;
   readonly quarantine: QuarantineSettings;
   /** The mapping's usernameCollision suffix (unset: a username another org holds fails the create). */
@@ -122,6 +124,7 @@ export function buildService(deps: WriterDeps): WriterService {
     maxBatch: deps.settings.maxBatch,
     lingerMs: deps.settings.lingerMs,
     ...(deps.settings.maxLingerMs === undefined ? {} : { maxLingerMs: deps.settings.maxLingerMs }),
+    ...(deps.settings.flushesAtOnce === undefined ? {} : { maxFlushes: deps.settings.flushesAtOnce }),
     flush: (commands) => {
       const [first, ...others] = commands.map((c) => traces.get(c.commandId));
       const attributes = { 'provision.writer.commands': commands.length };

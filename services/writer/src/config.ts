@@ -62,6 +62,8 @@ const base = z.object({
   WRITER_MAX_BATCH: positiveInt().default(2000),
   WRITER_LINGER_MS: z.coerce.number().int().nonnegative().default(50),
   WRITER_MAX_LINGER_MS: positiveInt().default(2000),
+  /** Flushes at once: while one waits on Salesforce the next is sent (calls stay within the concurrency budget). */
+  WRITER_FLUSHES_AT_ONCE: positiveInt().default(4),
   WRITER_VALUES_PER_QUERY: positiveInt().default(2000),
   WRITER_PARTITIONS_CONCURRENTLY: positiveInt().default(6),
   WRITER_SESSION_TIMEOUT_MS: positiveInt().default(90_000),

@@ -102,6 +102,7 @@ const service = buildService({
     maxBatch: config.WRITER_MAX_BATCH,
     lingerMs: config.WRITER_LINGER_MS,
     maxLingerMs: config.WRITER_MAX_LINGER_MS,
+    flushesAtOnce: config.WRITER_FLUSHES_AT_ONCE,
     valuesPerQuery: config.WRITER_VALUES_PER_QUERY,
     usernameSuffix: mapping.usernameCollision?.suffix,
     quarantine: {

@@ -21,12 +21,21 @@ const write = (o: Partial<CallOutcome> = {}): CallOutcome => ({
 });
 
 describe('the adaptive concurrency limit (AIMD)', () => {
-  it('grows by one slot per limit-worth of clean writes, up to the ceiling', () => {
+  it('starts slow: one more slot per clean write until the first decrease, up to the ceiling', () => {
     let state = initialState(settings);
     for (let i = 0; i < 4; i++) state = nextState(state, write(), settings, i);
-    expect(slots(state)).toBe(5);
+    expect(slots(state)).toBe(8);
     for (let i = 0; i < 1_000; i++) state = nextState(state, write(), settings, i);
     expect(state.limit).toBe(20);
+  });
+
+  it('after a decrease, grows by one slot per limit-worth of clean writes', () => {
+    let state = nextState({ ...initialState(settings), limit: 8 }, write({ concurrentLimit: true }), settings, 0);
+    expect(state.limit).toBe(4);
+    for (let i = 0; i < 4; i++) state = nextState(state, write(), settings, 10_000 + i);
+    expect(slots(state)).toBe(5);
+    for (let i = 0; i < 5; i++) state = nextState(state, write(), settings, 20_000 + i);
+    expect(slots(state)).toBe(6);
   });
 
   it('halves on a write with more than the tolerated share of locked rows, once per hold period', () => {

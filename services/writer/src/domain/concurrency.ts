@@ -76,7 +76,12 @@ export function signalOf(outcome: CallOutcome, state: ConcurrencyState, settings
   return 'increase';
 }
 
-/** The state after one outcome: +1 per limit's worth of good writes, × decrease on a bad one. */
+/**
+ * The state after one outcome: × decrease on a bad one; on a good one, +1 per limit's worth of
+ * good writes, or +1 per good write until the first decrease (slow start, as TCP: the limit
+ * doubles each round of calls, so a sync reaches what the org takes within a few calls instead of
+ * spending its first minutes below it).
+ */
 export function nextState(
   state: ConcurrencyState,
   outcome: CallOutcome,
@@ -90,7 +95,9 @@ export function nextState(
       ? state.bestMsPerRecord
       : Math.min(state.bestMsPerRecord ?? perRecord, perRecord);
   if (signal === 'increase') {
-    return { ...state, limit: clamp(state.limit + 1 / Math.floor(state.limit), settings), bestMsPerRecord: best };
+    const slowStart = state.lastDecreaseAt === Number.NEGATIVE_INFINITY;
+    const step = slowStart ? 1 : 1 / Math.floor(state.limit);
+    return { ...state, limit: clamp(state.limit + step, settings), bestMsPerRecord: best };
   }
   if (signal === 'decrease' && now - state.lastDecreaseAt >= settings.holdMs) {
     return { limit: clamp(state.limit * settings.decrease, settings), lastDecreaseAt: now, bestMsPerRecord: best };
