@@ -6,6 +6,7 @@ import { registerLogsCommand } from './commands/logs.ts';
 import { registerMappingCommand } from './commands/mapping.ts';
 import { registerProvisionUserCommand } from './commands/provision-user.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
+import { registerReconcileCommand } from './commands/reconcile.ts';
 import { registerRolesCommand } from './commands/roles.ts';
 import { registerSalesforceCommand } from './commands/salesforce.ts';
 import { registerUserCommand } from './commands/user.ts';
@@ -30,6 +31,7 @@ export function buildProgram(io: CliIo): Command {
   registerGuardCommand(program, io);
   registerProvisioningCommands(program, io);
   registerUserCommand(program, io);
+  registerReconcileCommand(program, io);
   return program;
 }
 

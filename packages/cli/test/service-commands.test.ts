@@ -104,11 +104,12 @@ describe('provision provision-user', () => {
     expect(r.stderr).toContain('cannot find the object id of nobody@contoso.com');
   });
 
-  it('says the user is not in the directory when the ingestor answers 404, exit 1', async () => {
-    const r = await runInProcess(['provision-user', ADA], env);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('PRV_NOT_FOUND');
-    expect(r.stderr).toContain('is the user in this tenant');
+  it('says a user Entra no longer has was removed, and prints the result of its link check', async () => {
+    stubs.removed.set(ADA, { action: 'disable', origin: 'on-demand' } as never);
+    const r = await runInProcess(['provision-user', ADA, '--poll-interval', '20'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('is not in Entra (deleted for good): published its removal');
+    expect(r.stdout).toContain('disable — success');
   });
 
   it('gives up after --timeout when no entry appears, says why that can be normal, and shows the latest entry', async () => {

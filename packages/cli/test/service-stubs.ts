@@ -47,6 +47,8 @@ export class ServiceStubs {
   readonly onDemandRequests: string[] = [];
   /** Entra users the ingestor knows, with the result their on-demand provisioning produces (null: no command). */
   readonly directory = new Map<string, Partial<Entry> | null>();
+  /** Users Entra no longer has: the ingestor publishes their removal; the entry its link check gets. */
+  readonly removed = new Map<string, Partial<Entry>>();
   staged: string[] = [];
   releaseCalls = 0;
   /** The ingestor's job switches: the pause, the quarantine, and what each call sent. */
@@ -110,12 +112,8 @@ export class ServiceStubs {
           message: `Provisioning is paused by ${this.paused.by.name}: resume it first.`,
         });
       }
-      if (!this.directory.has(userId)) {
-        return reply
-          .code(404)
-          .send({ code: 'PRV_NOT_FOUND', message: `User ${userId} does not exist in the directory.` });
-      }
-      const result = this.directory.get(userId);
+      const gone = !this.directory.has(userId);
+      const result = gone ? this.removed.get(userId) : this.directory.get(userId);
       if (result) {
         const commandId = `cmd-${this.onDemandRequests.length}`;
         this.entries.unshift(
@@ -128,6 +126,13 @@ export class ServiceStubs {
         );
         this.#completions.set(commandId, logEntry({ userId, commandId, ...result }));
       }
+      if (gone)
+        return {
+          syncId: 'on-demand-2026-11-26T10:00:00.000Z',
+          userId,
+          published: { 'user.removed': 1 },
+          removed: 'hard',
+        };
       return {
         syncId: 'on-demand-2026-11-26T10:00:00.000Z',
         userId,

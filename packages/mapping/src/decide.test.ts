@@ -276,6 +276,15 @@ describe('decide', () => {
       const none = withYaml('link:\n  field: EntraObjectId__c\ndeprovisioning:\n  action: none\n');
       expect(decide(user, [], null, none, { memoryLost: true }).action).toBe('skip');
     });
+
+    it('disables a user it never knew only through its link when an admin asks about it', () => {
+      const d = decide(user, [], null, linked, { unknownUserAsked: true });
+      expect(d).toMatchObject({ action: 'disable', linkedOnly: true });
+      expect(codes(d)).toContain('link-check');
+      expect(codes(d)).not.toContain('memory-lost');
+      expect(decide(user, [], null, config, { unknownUserAsked: true }).action).toBe('skip');
+      expect(decide(user, [], salesforceUser(), linked, { unknownUserAsked: true }).linkedOnly).toBe(false);
+    });
   });
 
   it('states the whole desired state with an update, for a writer that finds Salesforce elsewhere than believed', () => {

@@ -137,7 +137,9 @@ function deprovision(
 ): Decision {
   const action = config.deprovisioning.action;
   const mayExist = options.mayExist === true && key !== null;
-  const linkedOnly = current === null && !mayExist && options.memoryLost === true && config.link !== undefined;
+  const asked = options.unknownUserAsked === true && options.memoryLost !== true;
+  const linkedOnly =
+    current === null && !mayExist && (options.memoryLost === true || asked) && config.link !== undefined;
   if (current === null && !mayExist && !linkedOnly) {
     return result('skip', {}, null, desired, key, noGrants, [
       { code: 'not-linked', severity: 'info', message: 'Out of scope and not in Salesforce: nothing to do' },
@@ -166,11 +168,17 @@ function deprovision(
   if (linkedOnly) {
     return {
       ...result('disable', fields, current, desired, key, noGrants, [
-        {
-          code: 'memory-lost',
-          severity: 'info',
-          message: `Out of scope, and Provision's memory of this user was lost: only a Salesforce user linked to it (${config.link?.field}) is deactivated`,
-        },
+        asked
+          ? {
+              code: 'link-check',
+              severity: 'info',
+              message: `Out of scope, and Provision has no memory of this user: only a Salesforce user linked to it (${config.link?.field}) is deactivated`,
+            }
+          : {
+              code: 'memory-lost',
+              severity: 'info',
+              message: `Out of scope, and Provision's memory of this user was lost: only a Salesforce user linked to it (${config.link?.field}) is deactivated`,
+            },
       ]),
       linkedOnly: true,
     };

@@ -83,6 +83,7 @@ export const REASON_CODES = [
   'account-disabled',
   'not-linked',
   'memory-lost',
+  'link-check',
   'already-disabled',
   'no-changes',
   'deprovisioning-skipped',
@@ -208,6 +209,11 @@ export interface DecideOptions {
    * mapping declares a link: a user Provision had provisioned carries it, any other does not.
    */
   readonly memoryLost?: boolean;
+  /**
+   * An admin asked about a user the caller never knew (provision on demand of a user Graph no
+   * longer has): out of scope with `current` null, it is disabled `linkedOnly`, as after a lost memory.
+   */
+  readonly unknownUserAsked?: boolean;
   /**
    * Under `deprovisioning: freezeThenDeactivate`: the time now, and when Provision froze the user
    * (its deadline runs from then; unknown, the freeze is taken as made now). A frozen user still

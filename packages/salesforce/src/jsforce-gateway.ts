@@ -317,6 +317,21 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     });
   }
 
+  /**
+   * Active users that carry a value in the link field (the Entra object id Provision wrote): the
+   * users Provision provisioned, whatever its memory says. Paged through queryMore.
+   */
+  async linkedActiveUsers(linkField: string): Promise<{ id: string; username: string; link: string }[]> {
+    if (!isFieldPath(linkField)) throw new RangeError(`'${linkField}' is not a SOQL field name`);
+    const rows = await this.#queryAll(
+      `SELECT Id, Username, ${linkField} FROM User WHERE IsActive = true AND ${linkField} != null`,
+    );
+    return rows.map((row) => {
+      const f = flatten(row);
+      return { id: String(f['Id']), username: String(f['Username']), link: String(f[linkField]) };
+    });
+  }
+
   async #write(
     kind: 'create' | 'update',
     records: readonly SalesforceUserInput[],

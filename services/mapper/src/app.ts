@@ -127,7 +127,7 @@ export function buildService(deps: MapperDeps) {
       deps.logger.warn(
         { partition, link: deps.mapping.link?.field ?? null },
         deps.mapping.link
-          ? `the pictures of partition ${partition} were lost (Redis emptied): until the next full sync completes, out-of-scope users are deactivated only if their link (${deps.mapping.link.field}) finds them`
+          ? `the pictures of partition ${partition} were lost (Redis emptied): until the next full sync completes, out-of-scope users are deactivated only if their link (${deps.mapping.link.field}) finds them; users deleted in Entra meanwhile are settled by \`provision reconcile --apply\``
           : `the pictures of partition ${partition} were lost (Redis emptied) and the mapping declares no link: users who left scope meanwhile stay active in Salesforce (docs/operations.md, "Faults and convergence")`,
       );
     },

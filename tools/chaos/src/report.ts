@@ -3,6 +3,7 @@ import type { ChangeRecord } from './changes.ts';
 import type { InjectedFault } from './inject.ts';
 import type { KillRecord } from './kills.ts';
 import type { Category, Expectation, Finding, OracleCounts, OrgUser } from './oracle.ts';
+import type { ReconcileRecord } from './reconcile.ts';
 
 /** A finding as the report shows it: what the tenant implies, what Salesforce has, what the log says. */
 export interface Example {
@@ -46,6 +47,8 @@ export interface ChaosReport {
   breakdown: Partial<Record<Category, Record<string, number>>>;
   examples: Partial<Record<Category | 'unattributed', (Example | OrgUser)[]>>;
   servicesNotRunning: string[];
+  /** With `--redis-flush`: what the admin's `provision reconcile --apply` found and did (null otherwise). */
+  reconcile: ReconcileRecord | null;
 }
 
 /** 0 when Salesforce is exactly as the tenant implies and the audit holds a result for every command. */

@@ -1,6 +1,6 @@
 // One chaos run: the pipeline under faults, then the wait for convergence, then the report.
 
-import { fetchSyncStatus, type Pipeline, provisioningLog, startPipeline } from '@provision/demo';
+import { fetchSyncStatus, LINK_FIELD, type Pipeline, provisioningLog, startPipeline } from '@provision/demo';
 import { up } from '@provision/infra';
 import type { ChaosOptions } from './args.ts';
 import {
@@ -24,6 +24,7 @@ import {
 import { ensureAllRunning, type KillRecord, runKills } from './kills.ts';
 import { checkConvergence, type OracleResult, type OrgUser } from './oracle.ts';
 import { seededRandom } from './random.ts';
+import { type ReconcileRecord, reconcileAsAdmin } from './reconcile.ts';
 import { type ChaosReport, countBy, type Example } from './report.ts';
 import {
   changeCount,
@@ -158,6 +159,17 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     log(`t+${since()}s faults stopped; waiting for the kills in progress`);
     await killing;
     const servicesNotRunning = await ensureAllRunning(pipeline, SERVICES);
+    // After a Redis loss, the admin's step the mapper's warning names (docs/operations.md, "The
+    // durable link"): users deleted in Entra while Provision could not see it are settled by link.
+    let reconcile: ReconcileRecord | null = null;
+    if (options.redisFlush) {
+      reconcile = await reconcileAsAdmin(pipeline, LINK_FIELD.name);
+      log(
+        reconcile.orphans === null
+          ? `t+${since()}s provision reconcile --apply failed (exit ${reconcile.exitCode}): ${reconcile.error}`
+          : `t+${since()}s provision reconcile --apply: ${reconcile.orphans} linked Salesforce users whose Entra user is gone, ${reconcile.applied} removals published`,
+      );
+    }
     const faultsEnded = Date.now();
     log(`t+${since()}s every service runs; waiting for convergence (at most ${options.timeoutSeconds} s)`);
 
@@ -268,6 +280,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       breakdown,
       examples,
       servicesNotRunning,
+      reconcile,
     };
   }
 }

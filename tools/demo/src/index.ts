@@ -18,6 +18,6 @@ export {
   startService,
 } from './processes.ts';
 export { fetchSyncStatus, type SyncStatusView, waitForInitialSync } from './progress.ts';
-export { importProfilesAsRoles, type Simulators, startSimulators } from './simulators.ts';
+export { importProfilesAsRoles, LINK_FIELD, type Simulators, startSimulators } from './simulators.ts';
 export { type ExampleSubscriber, type SubscriberSummary, startExampleSubscriber } from './subscriber.ts';
 export { formatSummary, type LogEntry, provisioningLog, type Summary, summarise } from './summary.ts';

@@ -62,7 +62,7 @@ export function registerMappingCommand(program: Command, io: CliIo): void {
 // Loaded on use, so that `provision expr` doesn't pay for the mapping engine at start.
 const mappingPackage = () => import('@provision/mapping');
 
-async function loadConfigOrExit(io: CliIo, file: string): Promise<MappingConfig> {
+export async function loadConfigOrExit(io: CliIo, file: string): Promise<MappingConfig> {
   const { formatProblem, parseMappingConfig } = await mappingPackage();
   const result = parseMappingConfig(await readOrExit(io, file));
   if (result.ok) return result.config;

@@ -65,7 +65,7 @@ export function registerProvisionUserCommand(program: Command, io: CliIo): void 
       body: { userId },
     });
     if (answer.status === 404) {
-      throw new CliExit(EXIT.failed, `error: ${errorMessage(answer)} — is the user in this tenant (and not deleted)?`);
+      throw new CliExit(EXIT.failed, `error: ${errorMessage(answer)} — is the user in this tenant?`);
     }
     if (answer.status === 409) {
       throw new CliExit(
@@ -78,7 +78,13 @@ export function registerProvisionUserCommand(program: Command, io: CliIo): void 
       string,
       number
     >;
-    if (!options.json) {
+    const removed = (answer.body as { removed?: 'soft' | 'hard' }).removed;
+    if (!options.json && removed) {
+      io.stdout(
+        `${user} is not in Entra (${removed === 'soft' ? 'in deleted items' : 'deleted for good'}): published its ` +
+          'removal, so a Salesforce user Provision linked to it is deactivated; waiting for the result…\n',
+      );
+    } else if (!options.json) {
       const facts = Object.entries(published)
         .map(([type, n]) => `${n} ${type}`)
         .join(', ');

@@ -38,6 +38,12 @@ export const UserRemoved = z.object({
   userId: ObjectId,
   /** soft: in deleted items, restorable (Graph `@removed.reason: changed`); hard: gone for good. */
   removal: z.enum(['soft', 'hard']),
+  /**
+   * Provision on demand of a user Graph no longer has: the admin or app who asked (so the log can
+   * say who), and whose deactivation reaches a Salesforce user linked to it even when the mapper
+   * never knew the user.
+   */
+  initiatedBy: Initiator.optional(),
 });
 
 export const MembershipChanged = z.object({

@@ -90,6 +90,16 @@ export class GraphDirectorySource implements DirectorySource {
     }
   }
 
+  async isDeleted(id: string): Promise<boolean> {
+    try {
+      await this.#client.api(`/directory/deletedItems/${id}`).select('id').get();
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw graphFailure(error, `reading deleted item ${id}`);
+    }
+  }
+
   async userGroups(id: string): Promise<readonly string[]> {
     const groups: string[] = [];
     try {

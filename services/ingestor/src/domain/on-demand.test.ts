@@ -1,4 +1,3 @@
-import { isProvisionError } from '@provision/errors';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeDirectory } from '../testing/fake-directory.ts';
 import { ManualClock, MemorySink, MemorySyncState, RecordingMetrics, sequentialIds } from '../testing/fakes.ts';
@@ -55,9 +54,19 @@ describe('provisionOnDemand', () => {
     expect(result.published).toEqual({ 'user.upserted': 1, 'membership.changed': 1, 'assignment.changed': 2 });
   });
 
-  it('fails with PRV_NOT_FOUND for a user that does not exist', async () => {
-    const error = await provisionOnDemand(deps, 'nobody').catch((e: unknown) => e);
-    expect(isProvisionError(error) && error.code).toBe('PRV_NOT_FOUND');
-    expect(sink.events).toEqual([]);
+  it('publishes the removal of a user Graph no longer has: soft from deleted items, hard when gone', async () => {
+    const by = { kind: 'user' as const, id: 'admin-1', name: 'Ada Admin' };
+    const gone = await provisionOnDemand(deps, 'nobody', by);
+    expect(gone).toMatchObject({ userId: 'nobody', removed: 'hard', published: { 'user.removed': 1 } });
+    expect(sink.events).toMatchObject([
+      { type: 'user.removed', userId: 'nobody', removal: 'hard', syncId: gone.syncId, initiatedBy: by },
+    ]);
+    expect(sink.markers()).toEqual([]);
+    directory.upsertUser('u1', { displayName: 'Adele' });
+    directory.deleteUser('u1', 'soft');
+    const soft = await provisionOnDemand(deps, 'u1');
+    expect(soft.removed).toBe('soft');
+    expect(sink.events.at(-1)).toMatchObject({ type: 'user.removed', userId: 'u1', removal: 'soft' });
+    expect(sink.events.at(-1)).not.toHaveProperty('initiatedBy');
   });
 });

@@ -1,4 +1,3 @@
-import { ProvisionError } from '@provision/errors';
 import type { Initiator } from '@provision/events';
 import { groupRolesOf, isPersonAssignment, roleResolver } from './assignments.ts';
 import { toAttributes } from './attributes.ts';
@@ -10,6 +9,8 @@ export interface OnDemandResult {
   readonly syncId: string;
   readonly userId: string;
   readonly published: Readonly<Record<string, number>>;
+  /** Set when Graph no longer has the user: its removal was published instead of its facts. */
+  readonly removed?: 'soft' | 'hard';
 }
 
 /**
@@ -20,7 +21,7 @@ export interface OnDemandResult {
  */
 export async function provisionOnDemand(deps: RoundDeps, userId: string, by?: Initiator): Promise<OnDemandResult> {
   const user = await deps.source.user(userId);
-  if (!user) throw new ProvisionError('PRV_NOT_FOUND', `User ${userId} does not exist in the directory.`);
+  if (!user) return publishRemoval(deps, userId, by);
   const [groups, roles] = await Promise.all([deps.source.userGroups(userId), deps.source.appRoles()]);
   const groupSet = new Set(groups);
   const relevant: Assignment[] = [];
@@ -73,4 +74,18 @@ export async function provisionOnDemand(deps: RoundDeps, userId: string, by?: In
   const published: Record<string, number> = {};
   for (const fact of facts) published[fact.type] = (published[fact.type] ?? 0) + 1;
   return { syncId, userId, published };
+}
+
+/**
+ * A user Graph no longer has (in deleted items, or gone for good): its removal is published, so a
+ * Salesforce user Provision linked to it is deactivated even when the mapper lost its memory of it
+ * (the way to settle a user deleted while Redis was lost: docs/operations.md, "The durable link").
+ */
+async function publishRemoval(deps: RoundDeps, userId: string, by?: Initiator): Promise<OnDemandResult> {
+  const removal = (await deps.source.isDeleted(userId)) ? 'soft' : 'hard';
+  const syncId = `on-demand-${deps.clock.now().toISOString()}`;
+  const out = new RoundEmitter(deps, syncId, 'incremental');
+  await out.emit([{ type: 'user.removed', userId, removal, ...(by ? { initiatedBy: by } : {}) }], { markers: false });
+  await out.flush();
+  return { syncId, userId, published: { 'user.removed': 1 }, removed: removal };
 }

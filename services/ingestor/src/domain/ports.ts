@@ -66,6 +66,8 @@ export interface DirectorySource {
   user(id: string): Promise<Readonly<Record<string, unknown>> | undefined>;
   /** Ids of the groups the user is a direct member of. */
   userGroups(id: string): Promise<readonly string[]>;
+  /** Whether the object is in the tenant's deleted items (soft-deleted, restorable for 30 days). */
+  isDeleted(id: string): Promise<boolean>;
 }
 
 /**

@@ -73,11 +73,12 @@ describe('POST /api/provision-on-demand', () => {
     expect(JSON.stringify(sink)).toContain('"initiatedBy":{"kind":"app","id":"sp-1"');
   });
 
-  it('answers 404 for an unknown user and 400 for a malformed request', async () => {
+  it('publishes the removal of a user Graph does not have, and answers 400 for a malformed request', async () => {
     const operator = bearer(await issuer.userToken([ROLES.operate]));
     const missing = await onDemand(operator, { userId: '00000000-0000-0000-0000-00000000dead' });
-    expect(missing.statusCode).toBe(404);
-    expect(missing.json()).toMatchObject({ code: 'PRV_NOT_FOUND' });
+    expect(missing.statusCode).toBe(200);
+    expect(missing.json()).toMatchObject({ removed: 'hard', published: { 'user.removed': 1 } });
+    expect(sink.events.at(-1)).toMatchObject({ type: 'user.removed', userId: '00000000-0000-0000-0000-00000000dead' });
     expect((await onDemand(operator, { userId: 'drop table' })).statusCode).toBe(400);
   });
 
@@ -97,7 +98,7 @@ describe('POST /api/provision-on-demand', () => {
     for (let i = 0; i < 6; i++) {
       statuses.push((await onDemand(operator, { userId: '00000000-0000-0000-0000-00000000dead' })).statusCode);
     }
-    expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
   });
 
   it('refuses every call when no verifier is configured (never open by default)', async () => {

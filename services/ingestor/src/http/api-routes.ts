@@ -25,7 +25,9 @@ export interface ApiOptions {
 
 /**
  * `POST /api/provision-on-demand { userId }`: publishes one user's facts at once, recording who
- * asked. Provision.Operate, a JSON body, and a rate limit (every call lists the app's assignments).
+ * asked; a user Graph no longer has gets its removal published instead (`removed: soft|hard` in
+ * the answer), which deactivates a Salesforce user linked to it. Provision.Operate, a JSON body,
+ * and a rate limit (every call lists the app's assignments).
  */
 export function registerApiRoutes(app: FastifyInstance, options: ApiOptions): void {
   void app.register(async (scope) => {

@@ -9,7 +9,7 @@ import type {
   UserDelta,
 } from '../domain/ports.ts';
 
-type Method = 'usersDelta' | 'groupsDelta' | 'assignments' | 'appRoles' | 'user' | 'userGroups';
+type Method = 'usersDelta' | 'groupsDelta' | 'assignments' | 'appRoles' | 'user' | 'userGroups' | 'isDeleted';
 
 interface UserRecord {
   attributes: Record<string, unknown>;
@@ -179,6 +179,11 @@ export class FakeDirectory implements DirectorySource {
     this.#enter('user');
     const user = this.users.get(id);
     return user?.state === 'active' ? { ...user.attributes } : undefined;
+  }
+
+  async isDeleted(id: string): Promise<boolean> {
+    this.#enter('isDeleted');
+    return this.users.get(id)?.state === 'soft';
   }
 
   async userGroups(id: string): Promise<readonly string[]> {

@@ -508,6 +508,39 @@ describe('mapper batch processor', () => {
       expect(sink.commands.slice(before).map((c) => c.action)).toEqual(['skip']);
     });
 
+    it('asked on demand about a user Graph no longer has and it never knew, checks its link, naming who asked', async () => {
+      consumedBefore = false;
+      build();
+      const by = { kind: 'user' as const, id: 'admin-1', name: 'Ada Admin' };
+      const removed = (userId: string, syncId: string, extra: object = {}) =>
+        ({
+          type: 'user.removed',
+          eventId: id(),
+          syncId,
+          observedAt: at,
+          userId,
+          removal: 'hard',
+          ...extra,
+        }) as DirectoryEventV1;
+      await process({
+        partition: 0,
+        events: [removed('gone', 'on-demand-2026-12-05T10:00:00.000Z', { initiatedBy: by })],
+      });
+      expect(byUser('gone')).toMatchObject([
+        { action: 'disable', linkedOnly: true, origin: 'on-demand', initiatedBy: by, fields: { IsActive: false } },
+      ]);
+      expect(byUser('gone')[0]?.reasons.map((r) => r.code)).toEqual(
+        expect.arrayContaining(['link-check', 'on-demand']),
+      );
+      // The same removal seen by a round (not asked for) of a user never known: nothing to do.
+      await process({ partition: 0, events: [removed('other', 'r1')] });
+      expect(byUser('other').map((c) => [c.action, c.linkedOnly])).toEqual([['skip', undefined]]);
+      // Known to the mapper: asked on demand, the usual decision (no link check of a user never provisioned).
+      await process({ partition: 0, events: [upsert('known', 'r2')] });
+      await process({ partition: 0, events: [removed('known', 'on-demand-2026-12-05T10:01:00.000Z')] });
+      expect(byUser('known').every((c) => c.linkedOnly === undefined)).toBe(true);
+    });
+
     it('asks again when the link check failed', async () => {
       consumedBefore = true;
       build();

@@ -92,6 +92,8 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     guardPolicy: GuardPolicy = deps.guardPolicy,
     partition?: number,
     annotate?: (command: ProvisioningCommandV1) => ProvisioningCommandV1,
+    /** Users an admin asked about (on demand) whom the mapper never knew: a link check disables them. */
+    asked: ReadonlySet<string> = new Set(),
   ): Promise<UserPicture[]> {
     const ctx = { ...deps.context, origin };
     // What Salesforce refused is asked for again: the picture forgets it was commanded.
@@ -101,7 +103,9 @@ export function createBatchProcessor(deps: ProcessorDeps) {
       return partition === undefined ? reverted : { ...reverted, partition };
     });
     const options = { ...deps.decideOptions, memoryLost: partition !== undefined && lost.has(partition) };
-    const decided = current.map((p) => decideUser(p, deps.config, ctx, options));
+    const decided = current.map((p) =>
+      decideUser(p, deps.config, ctx, asked.has(p.id) ? { ...options, unknownUserAsked: true } : options),
+    );
     // A link check after a lost memory is not counted by the guard: most find no one, and the
     // guard would hold back every out-of-scope user of the tenant.
     const disabling = decided
@@ -214,13 +218,19 @@ export function createBatchProcessor(deps: ProcessorDeps) {
   ): Promise<void> {
     if (facts.length === 0) return;
     const pictures = await deps.store.load([...new Set(facts.map((f) => f.userId))]);
+    // Provision on demand of a user Graph no longer has, and the mapper never knew (a memory lost
+    // before the removal was seen): only its link can tell whether Provision provisioned it.
+    const asked = new Set<string>();
     for (const fact of facts) {
-      pictures.set(fact.userId, applyFact(pictures.get(fact.userId) ?? emptyPicture(fact.userId), fact, fullSyncId));
+      const before = pictures.get(fact.userId) ?? emptyPicture(fact.userId);
+      if (fact.type === 'user.removed' && fact.syncId.startsWith('on-demand-') && !before.known && !before.commanded)
+        asked.add(fact.userId);
+      pictures.set(fact.userId, applyFact(before, fact, fullSyncId));
     }
     const touched = [...pictures.values()];
     await deps.store.save(
       fullSyncId === null
-        ? await decideAndEmit(touched, 'sync', traceOf, deps.guardPolicy, partition, onDemandAnnotation(facts))
+        ? await decideAndEmit(touched, 'sync', traceOf, deps.guardPolicy, partition, onDemandAnnotation(facts), asked)
         : touched,
       partition,
     );
@@ -341,7 +351,7 @@ function onDemandAnnotation(
   const asked = new Map<string, Initiator | null>();
   for (const fact of facts) {
     if (!fact.syncId.startsWith('on-demand-')) continue;
-    const by = fact.type === 'user.upserted' ? fact.initiatedBy : undefined;
+    const by = fact.type === 'user.upserted' || fact.type === 'user.removed' ? fact.initiatedBy : undefined;
     if (by || !asked.has(fact.userId)) asked.set(fact.userId, by ?? null);
   }
   if (asked.size === 0) return undefined;
