@@ -96,6 +96,31 @@ describe('Accumulator', () => {
     expect(maxActive).toBe(2);
   });
 
+  it('while a flush runs, starts a second one only full or after maxLingerMs, not after a quiet period', async () => {
+    const flushed: number[][] = [];
+    let open: () => void = () => undefined;
+    const acc = new Accumulator<number, number>({
+      maxBatch: 3,
+      lingerMs: 5,
+      maxLingerMs: 300,
+      maxFlushes: 2,
+      flush: async (items) => {
+        flushed.push(items);
+        if (items[0] === 1) await new Promise<void>((r) => (open = r));
+        return items;
+      },
+    });
+    const slow = acc.submit([1, 2, 3]);
+    const started = Date.now();
+    const partial = acc.submit([4]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(flushed).toEqual([[1, 2, 3]]);
+    await expect(partial).resolves.toEqual([4]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    open();
+    await slow;
+  });
+
   it('waits for a quiet period while items keep coming, but never past maxLingerMs', async () => {
     const flushes: number[] = [];
     const acc = new Accumulator<number, number>({

@@ -70,7 +70,13 @@ export class Accumulator<In, Out> {
     // After a big flush more is likely on its way (a sync): a longer quiet period fills the next
     // batch; after a small one, a lone change waits only `lingerMs`.
     const quiet = this.lastFlushSize >= BULK ? Math.min(this.maxLingerMs, this.lingerMs * 5) : this.lingerMs;
-    const wait = Math.max(0, Math.min(quiet, this.firstAt + this.maxLingerMs - now));
+    // While a flush runs, a second one goes only full or once its first item waited `maxLingerMs`:
+    // what arrives meanwhile fills it, so a fast Salesforce still gets few, full calls, and a slow
+    // one gets the next batch without the first finishing.
+    const wait = Math.max(
+      0,
+      this.running > 0 ? this.firstAt + this.maxLingerMs - now : Math.min(quiet, this.firstAt + this.maxLingerMs - now),
+    );
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
