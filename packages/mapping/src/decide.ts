@@ -1,6 +1,7 @@
 import type { MappingConfig } from './config/schema.ts';
 import { desiredState, matchingKey } from './desired-state.ts';
 import { diffFields, modifiedProperties, sameValue } from './diff.ts';
+import { revokedFeatureLicenses } from './feature-licences.ts';
 import { commandedGroupChanges, groupMembershipChanges } from './group-memberships.ts';
 import type {
   AppRoleAssignment,
@@ -90,6 +91,9 @@ export function decide(
     // Additive rules: Provision clears a role only when it is the one Provision set.
     if (sameValue('UserRoleName', granted.userRole, current['UserRoleName'])) fields['UserRoleName'] = null;
   }
+  // Merge: the feature licences Provision ticked and no rule grants any more are unticked.
+  const licences = revokedFeatureLicenses(desired.featureLicenses ?? [], current, granted.featureLicenses ?? []);
+  for (const [field, value] of Object.entries(licences)) if (!(field in fields)) fields[field] = value;
   const grants = permissionSetChanges(desired.permissionSets, current, granted.permissionSets ?? []);
   const groups = groupMembershipChanges(desired.groupMemberships, current, granted.groupMemberships ?? [], config);
   // A freeze is undone only when Provision freezes: otherwise it is an admin's, not Provision's.
