@@ -1,4 +1,5 @@
 import { RestRequestError } from './errors.ts';
+import { featureLicenceMetricRows } from './feature-licence-metrics.ts';
 import { to18 } from './ids.ts';
 import type { Org, Registry, Row } from './org.ts';
 import { type FieldDef, type ObjectDef, USER, USER_LOGIN } from './schema.ts';
@@ -51,6 +52,8 @@ export function tableRows(org: Org, object: ObjectDef): Iterable<Row> {
       return org.roles.values();
     case 'UserLogin':
       return mapIterable(org.users.keys(), (id) => userLogin(org, id));
+    case 'ActiveFeatureLicenseMetric':
+      return featureLicenceMetricRows(org);
     default:
       return [];
   }
@@ -92,6 +95,8 @@ export function rowById(org: Org, objectName: string, id: string): Row | undefin
       const userId = org.ids.sibling(USER.keyPrefix, id);
       return org.users.has(userId) ? userLogin(org, userId) : undefined;
     }
+    case 'ActiveFeatureLicenseMetric':
+      return featureLicenceMetricRows(org).find((r) => r['Id'] === id);
     default:
       return undefined;
   }
