@@ -8,6 +8,7 @@ import {
 } from './auth.ts';
 import { classifyLoginError, classifySalesforceError, salesforceError } from './classify.ts';
 import { checkConnection } from './connection-check.ts';
+import { FEATURE_LICENSE_QUERY, type FeatureLicenseCount, featureLicenseCounts } from './feature-licences.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
 import { assignGroupMemberships, GROUP_MEMBER_QUERY, groupOfRow, membershipsOf } from './group-memberships.ts';
 import { NameLists } from './name-lists.ts';
@@ -498,6 +499,16 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
       changes,
       options,
     );
+  }
+
+  async featureLicenseCounts(): Promise<FeatureLicenseCount[]> {
+    try {
+      return featureLicenseCounts(await this.#queryAll(FEATURE_LICENSE_QUERY));
+    } catch (error) {
+      // Before API 52.0 the object does not exist: the limits are unknown, Salesforce's refusal decides.
+      if (SalesforceGatewayError.from(error).salesforce.salesforceCode === 'INVALID_TYPE') return [];
+      throw error;
+    }
   }
 
   async groupMembershipsOf(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {
