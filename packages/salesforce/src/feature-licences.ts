@@ -4,7 +4,10 @@ export interface FeatureLicenseCount {
   readonly field: string;
   /** Licences bought (`TotalLicenseCount`). */
   readonly total: number;
-  /** Users holding one (`AssignedUserCount`). */
+  /**
+   * Active users holding one, counted on User when the gateway could (the metric's
+   * `AssignedUserCount` is a periodic snapshot that lags behind assignments and deactivations).
+   */
   readonly assigned: number;
   /** When Salesforce collected the counts (`MetricsDate`): they are a periodic snapshot, not live. */
   readonly metricsDate: string | null;
@@ -33,4 +36,21 @@ export function featureLicenseCounts(rows: readonly Record<string, unknown>[]): 
     out.set(field, { field, total, assigned, metricsDate: date });
   }
   return [...out.values()].sort((a, b) => (a.field < b.field ? -1 : 1));
+}
+
+/**
+ * The SOQL of the active users holding any of `fields` (feature licence checkboxes): counting them
+ * gives the live number assigned. Field names are checked, never quoted from input.
+ */
+export function licenceHoldersQuery(fields: readonly string[]): string {
+  const safe = fields.filter((f) => /^UserPermissions[A-Za-z]+$/.test(f));
+  return `SELECT ${safe.join(', ')} FROM User WHERE IsActive = true AND (${safe.map((f) => `${f} = true`).join(' OR ')})`;
+}
+
+/** The counts with `assigned` replaced by the holders of each licence among `holders` (User rows). */
+export function withLiveAssigned(
+  counts: readonly FeatureLicenseCount[],
+  holders: readonly Record<string, unknown>[],
+): FeatureLicenseCount[] {
+  return counts.map((c) => ({ ...c, assigned: holders.filter((h) => h[c.field] === true).length }));
 }

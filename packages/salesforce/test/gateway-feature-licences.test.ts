@@ -18,7 +18,7 @@ describe('gateway feature licences and roles by DeveloperName through jsforce', 
     await sim.close();
   });
 
-  it('reads each feature licence, total and assigned, from ActiveFeatureLicenseMetric in one query', async () => {
+  it('reads each feature licence: the total from ActiveFeatureLicenseMetric, the users holding one counted live, in two queries', async () => {
     const [made] = await gateway.createUsers([newUser({ UserPermissionsSupportUser: true })]);
     expect(made?.ok).toBe(true);
     const before = sim.admin.requestCounts()['GET /services/data/:version/query'] ?? 0;
@@ -28,7 +28,7 @@ describe('gateway feature licences and roles by DeveloperName through jsforce', 
       { field: 'UserPermissionsSupportUser', total: 3, assigned: 1 },
     ]);
     expect(counts[0]?.metricsDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect((sim.admin.requestCounts()['GET /services/data/:version/query'] ?? 0) - before).toBe(1);
+    expect((sim.admin.requestCounts()['GET /services/data/:version/query'] ?? 0) - before).toBe(2);
   });
 
   it('classifies a licence past the total as SalesforceLicenseLimitExceeded on the licence field', async () => {
