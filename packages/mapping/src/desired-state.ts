@@ -145,8 +145,10 @@ export function desiredState(
     createFields['UserRoleName'] = userRole.role;
     updateFields['UserRoleName'] = userRole.role;
   } else if (config.entitlementModes.role === 'authoritative' && config.roleRules.length > 0) {
-    // The role comes from the rules only: none matches, so the user has none, whoever set it.
+    // The role comes from the rules only: none matches, so the user has none, whoever set it (a
+    // create may match an existing user, so the create states it too).
     updateFields['UserRoleName'] = null;
+    createFields['UserRoleName'] = null;
   }
   const featureLicenses = grantedFeatureLicenses(user, source, config, options, reasons);
   const licenceFields = featureLicenseFields(featureLicenses, config);

@@ -47,9 +47,11 @@ export function fieldDiff(
   return { fields, modified };
 }
 
-/** Every field of a create, as `modifiedProperties` (no old values). */
+/** Every field of a create, as `modifiedProperties` (no old values; a null sets nothing on a new user). */
 export function creationProperties(fields: Fields): ModifiedProperty[] {
-  return Object.entries(fields).map(([name, newValue]) => ({ name, newValue }));
+  return Object.entries(fields)
+    .filter(([, newValue]) => newValue !== null)
+    .map(([name, newValue]) => ({ name, newValue }));
 }
 
 /** Whether `current` is the desired username with the collision suffix appended. */
