@@ -2,7 +2,7 @@ import type { AttributeSource } from '@provision/expressions';
 import { attributeOf } from './attributes.ts';
 import type { AttributeMapping, MappingConfig } from './config/schema.ts';
 import { coerce, evaluateMapping, fieldTypeOf } from './evaluate-mapping.ts';
-import { featureLicenseFields, grantedFeatureLicenses } from './feature-licences.ts';
+import { featureLicenseFields, grantedFeatureLicenses, namedFeatureLicenses } from './feature-licences.ts';
 import { checkField, REQUIRED_ON_CREATE } from './field-checks.ts';
 import { groupRefs } from './group-memberships.ts';
 import { type RoleResolution, resolveRole } from './roles.ts';
@@ -152,6 +152,11 @@ export function desiredState(
   }
   const featureLicenses = grantedFeatureLicenses(user, source, config, options, reasons);
   const licenceFields = featureLicenseFields(featureLicenses, config);
+  if (config.entitlementModes.featureLicense === 'merge') {
+    // A mapping's default False for a licence the rules manage would untick, on a matched user, a
+    // licence an admin gave: merge never takes those. A new user's checkbox is false anyway.
+    for (const f of namedFeatureLicenses(config)) if (createFields[f] === false) delete createFields[f];
+  }
   Object.assign(createFields, licenceFields);
   Object.assign(updateFields, licenceFields);
   const groups = new Set(user.memberOf);

@@ -29,8 +29,12 @@ describe('feature licences from groups and attributes', () => {
     const support = decide(entraUser({ memberOf: [], attributes: { department: 'Support' } }), standard, null, rules());
     expect(support.fields['UserPermissionsSupportUser']).toBe(true);
     expect(support.fields['UserPermissionsKnowledgeUser']).toBe(true);
-    // The default mapping's default (False) stays for a licence no rule grants the user.
-    expect(support.fields['UserPermissionsMarketingUser']).toBe(false);
+    // Under merge the default mapping's default (False) is not sent for a licence the rules manage:
+    // a matched user keeps one an admin gave (a new user's checkbox is false anyway).
+    expect(support.fields['UserPermissionsMarketingUser']).toBeUndefined();
+    expect(decide(entraUser({ memberOf: [] }), standard, null, rules('authoritative')).fields).toMatchObject({
+      UserPermissionsMarketingUser: false,
+    });
   });
 
   it('under merge unticks a licence Provision ticked once the user leaves the group, and never one it did not', () => {
