@@ -3,13 +3,7 @@ import { nextDelay, type RetryPolicy, SALESFORCE_POLICY } from '@provision/retry
 import { chunks, failureToError, withoutFields, withWarnings } from './domain/command-parts.ts';
 import type { ConcurrencyLimiter } from './domain/concurrency.ts';
 import { asCallError, type SalesforceCallError } from './domain/errors.ts';
-import {
-  LicenseBudget,
-  licenseNotice,
-  refusedLicenses,
-  tickedLicenses,
-  withoutLicenses,
-} from './domain/feature-licences.ts';
+import { LicenseBudget, licenseNotice, tickedLicenses, withoutLicenses } from './domain/feature-licences.ts';
 import { type ApiOperation, NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
 import {
   entitlementsOfNewUser,
@@ -31,6 +25,7 @@ import type {
   SaveOutcome,
 } from './domain/ports.ts';
 import { recommendedActionFor } from './domain/recommended-actions.ts';
+import { type Refusal, refusalOf } from './domain/refused-fields.ts';
 import { resultOf, roundsOf } from './domain/result.ts';
 import { resolveUsers } from './resolve-users.ts';
 
@@ -132,13 +127,15 @@ interface Pending {
   readonly startedAt: number;
 }
 
-/** A user to create; `notice` makes its result a warning; `refused`: feature licences Salesforce refused. */
+/** A user to create; `notice` is its result's error (a warning, or a failure when `fails`). */
 interface Create {
   readonly p: Pending;
   readonly fields: Fields;
   readonly plan: Plan & { kind: 'create' };
   readonly notice?: ResultError;
-  readonly refused?: readonly string[];
+  readonly fails?: boolean;
+  /** Fields Salesforce refused on their own (a feature licence, an unknown role). */
+  readonly refusal?: Refusal;
 }
 
 /** A user to update, likewise. */
@@ -146,21 +143,22 @@ interface Update {
   readonly p: Pending;
   readonly plan: Plan & { kind: 'update' };
   readonly notice?: ResultError;
-  readonly refused?: readonly string[];
+  readonly fails?: boolean;
+  readonly refusal?: Refusal;
 }
 
-/** The create again without the feature licences Salesforce refused, and the warning it earns. */
-function unlicensedCreate(c: Create): Create {
-  const refused = c.refused ?? [];
-  const { fields, modified } = withoutLicenses(c.fields, c.plan.modified, refused);
-  return { p: c.p, fields, plan: { ...c.plan, fields, modified }, notice: licenseNotice(refused, false) };
+/** The create again without the fields Salesforce refused, and the notice it earns. */
+function createWithoutRefused(c: Create): Create {
+  const refusal = c.refusal as Refusal;
+  const { fields, modified } = withoutLicenses(c.fields, c.plan.modified, refusal.fields);
+  return { p: c.p, fields, plan: { ...c.plan, fields, modified }, notice: refusal.notice, fails: refusal.fails };
 }
 
-/** The update again without the feature licences Salesforce refused, and the warning it earns. */
-function unlicensedUpdate(u: Update): Update {
-  const refused = u.refused ?? [];
-  const { fields, modified } = withoutLicenses(u.plan.fields, u.plan.modified, refused);
-  return { p: u.p, plan: { ...u.plan, fields, modified }, notice: licenseNotice(refused, false) };
+/** The update again without the fields Salesforce refused, and the notice it earns. */
+function updateWithoutRefused(u: Update): Update {
+  const refusal = u.refusal as Refusal;
+  const { fields, modified } = withoutLicenses(u.plan.fields, u.plan.modified, refusal.fields);
+  return { p: u.p, plan: { ...u.plan, fields, modified }, notice: refusal.notice, fails: refusal.fails };
 }
 
 interface Retry extends Pending {
@@ -175,8 +173,9 @@ interface Written {
   readonly modified: readonly ModifiedProperty[];
   /** Created in this attempt: it holds no permission set yet. */
   readonly newUser: boolean;
-  /** Written, but not as the command asked: the result is a `warning` that says how. */
+  /** Written, but not as the command asked: the result is a `warning` that says how (a `failure` when `fails`). */
   readonly notice?: ResultError;
+  readonly fails?: boolean;
 }
 
 class BatchRun {
@@ -311,7 +310,7 @@ class BatchRun {
     );
     // Feature licences Salesforce had none left of: the users are created without them, in one more call.
     await settleAll(
-      chunks(refused.map(unlicensedCreate), this.recordsPerCall).map((chunk) =>
+      chunks(refused.map(createWithoutRefused), this.recordsPerCall).map((chunk) =>
         this.create(chunk, attempt, written, retry, []),
       ),
     );
@@ -319,11 +318,11 @@ class BatchRun {
     await settleAll(
       chunks(updates, this.recordsPerCall).map((chunk) => this.update(chunk, attempt, written, retry, refusedUpdates)),
     );
-    const again = refusedUpdates.map(unlicensedUpdate);
-    // Nothing left to write but the refused licences: the user is as it can be.
+    const again = refusedUpdates.map(updateWithoutRefused);
+    // Nothing left to write but the refused fields: the user is as it can be.
     for (const u of again.filter((a) => Object.keys(a.plan.fields).length === 0)) {
       const w = this.written(u.p, u.plan.salesforceId, u.plan.linkedBy, [], false);
-      this.writtenOrDone(written, attempt, u.notice ? { ...w, notice: u.notice } : w);
+      this.writtenOrDone(written, attempt, withNotice(w, u));
     }
     await settleAll(
       chunks(
@@ -350,9 +349,9 @@ class BatchRun {
       const outcome = outcomes[i];
       if (outcome?.ok) {
         const w = this.written(u.p, u.plan.salesforceId, u.plan.linkedBy, u.plan.modified, false);
-        this.writtenOrDone(written, attempt, u.notice ? { ...w, notice: u.notice } : w);
-      } else if (refused && refusedLicenses(u.plan.fields, outcome?.failure).length > 0) {
-        refused.push({ ...u, refused: refusedLicenses(u.plan.fields, outcome?.failure) });
+        this.writtenOrDone(written, attempt, withNotice(w, u));
+      } else if (refused && refusalOf(u.plan.fields, outcome?.failure)) {
+        refused.push({ ...u, refusal: refusalOf(u.plan.fields, outcome?.failure) as Refusal });
       } else this.recordFailure(u.p, attempt, outcome, u.plan.salesforceId, u.plan.linkedBy, retry);
     });
   }
@@ -421,10 +420,10 @@ class BatchRun {
       const outcome = outcomes[i];
       if (outcome?.ok) {
         const w = this.written(c.p, outcome.id, 'created', c.plan.modified, true);
-        this.writtenOrDone(written, attempt, c.notice ? { ...w, notice: c.notice } : w);
+        this.writtenOrDone(written, attempt, withNotice(w, c));
       } else if (this.maySuffix(c.fields, outcome)) collided.push(c);
-      else if (refused && refusedLicenses(c.fields, outcome?.failure).length > 0)
-        refused.push({ ...c, refused: refusedLicenses(c.fields, outcome?.failure) });
+      else if (refused && refusalOf(c.fields, outcome?.failure))
+        refused.push({ ...c, refusal: refusalOf(c.fields, outcome?.failure) as Refusal });
       else this.recordFailure(c.p, attempt, outcome, null, 'none', retry);
     });
   }
@@ -576,7 +575,7 @@ class BatchRun {
   ): void {
     this.partial.delete(w.p.command);
     this.finish(w.p, attempt, {
-      status: failure ? 'failure' : w.notice ? 'warning' : 'success',
+      status: failure || (w.notice && w.fails) ? 'failure' : w.notice ? 'warning' : 'success',
       salesforceId: w.salesforceId,
       linkedBy: w.linkedBy,
       modified: [...w.modified, ...sets],
@@ -743,6 +742,11 @@ class BatchRun {
     this.finished.set(p.command, result);
     this.observer.result(result, p.command.issuedAt);
   }
+}
+
+/** The written user with the notice its write earned, if any. */
+function withNotice(w: Written, from: { readonly notice?: ResultError; readonly fails?: boolean }): Written {
+  return from.notice ? { ...w, notice: from.notice, fails: from.fails === true } : w;
 }
 
 /** The failure of an entitlement change Salesforce gave no result for: worth another try. */
