@@ -182,7 +182,7 @@ describe.each(['merge', 'authoritative'] as const)(
               (e) =>
                 e.status === 'warning' &&
                 e.errorInfo?.errorCode === 'SalesforceLicenseLimitExceeded' &&
-                /Marketing User/.test(e.errorInfo.reason),
+                /Marketing User.*counted before assignment/.test(e.errorInfo.reason),
             ),
           { ...timeout, message: 'the log names the exhausted Marketing User licence' },
         );
