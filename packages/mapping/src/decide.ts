@@ -1,7 +1,7 @@
 import type { MappingConfig } from './config/schema.ts';
 import { desiredState, matchingKey } from './desired-state.ts';
 import { diffFields, modifiedProperties, sameValue } from './diff.ts';
-import { revokedFeatureLicenses } from './feature-licences.ts';
+import { isFeatureLicense, revokedFeatureLicenses } from './feature-licences.ts';
 import { commandedGroupChanges, groupMembershipChanges } from './group-memberships.ts';
 import type {
   AppRoleAssignment,
@@ -80,6 +80,11 @@ export function decide(
     );
   }
   const fields = diffFields(desired.updateFields, current);
+  // Authoritative unticking of a licence Provision never knew the user to hold is left to the
+  // writer (every command states it): deciding it here would send every user a command at once.
+  for (const f of Object.keys(fields)) {
+    if (isFeatureLicense(f) && fields[f] === false && current[f] === undefined) delete fields[f];
+  }
   // A username Provision suffixed because another org held it (usernameCollision) is the user's username.
   const suffix = config.usernameCollision?.suffix;
   const wanted = desired.updateFields['Username'];

@@ -68,6 +68,17 @@ describe('feature licences from groups and attributes', () => {
     expect(d.desired.update['UserPermissionsOfflineUser']).toBeUndefined();
   });
 
+  it('under authoritative sends no command only to untick licences Provision never knew the user to hold', () => {
+    // The mapper's picture of a user provisioned before the rules: no licence fields at all.
+    const known = salesforceUser();
+    for (const f of ['UserPermissionsMarketingUser', 'UserPermissionsOfflineUser'])
+      delete (known as Record<string, unknown>)[f];
+    const d = decide(entraUser({ memberOf: [] }), standard, known, rules('authoritative'));
+    expect(d.action).toBe('skip');
+    // Its next command states them, so the writer unticks what Salesforce holds.
+    expect(d.desired.update['UserPermissionsMarketingUser']).toBe(false);
+  });
+
   it('reports an unknown licence, a rule without group or expression and a bad expression where they are', () => {
     expect(
       problems(`featureLicenseRules:
