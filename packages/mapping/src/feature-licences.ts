@@ -1,4 +1,10 @@
-import { type AttributeSource, evaluateExpression, IGNORED, parseExpression } from '@provision/expressions';
+import {
+  type AttributeSource,
+  type ExpressionAst,
+  evaluateExpression,
+  IGNORED,
+  parseExpression,
+} from '@provision/expressions';
 import type { MappingConfig } from './config/schema.ts';
 import { describeExpressionError } from './config/semantic-checks.ts';
 import { sameValue } from './diff.ts';
@@ -44,6 +50,18 @@ export function namedFeatureLicenses(config: MappingConfig): string[] {
   return [...new Set(config.featureLicenseRules.flatMap((r) => r.featureLicenses))].sort();
 }
 
+// Parsed once per text (a rule is evaluated for every user); the config check proved they parse.
+const asts = new Map<string, ExpressionAst>();
+function astOf(text: string): ExpressionAst {
+  let ast = asts.get(text);
+  if (!ast) {
+    ast = parseExpression(text);
+    if (asts.size > 1_000) asts.clear();
+    asts.set(text, ast);
+  }
+  return ast;
+}
+
 /**
  * The feature licences the rules grant the user: a rule applies when the user is a direct member
  * of its `group` (if it names one) and its `when` expression yields true (if it has one). An
@@ -62,7 +80,7 @@ export function grantedFeatureLicenses(
     if (rule.group !== undefined && !groups.has(rule.group)) return;
     if (rule.when !== undefined) {
       try {
-        const value = evaluateExpression(parseExpression(rule.when), source, options.expression ?? {});
+        const value = evaluateExpression(astOf(rule.when), source, options.expression ?? {});
         const yes = value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
         if (value === IGNORED || !yes) return;
       } catch (e) {
