@@ -79,6 +79,17 @@ describe('feature licences from groups and attributes', () => {
     expect(d.desired.update['UserPermissionsMarketingUser']).toBe(false);
   });
 
+  it('applies a rule with both a group and an expression only when both hold', () => {
+    const both = withYaml(`featureLicenseRules:
+  - { group: ${SALES_GROUP}, when: 'IIF([department]="Sales", "True", "False")', featureLicenses: [UserPermissionsInteractionUser] }
+`);
+    expect(decide(entraUser(), standard, null, both).fields['UserPermissionsInteractionUser']).toBe(true);
+    const elsewhere = entraUser({ attributes: { department: 'Finance' } });
+    expect(decide(elsewhere, standard, null, both).fields['UserPermissionsInteractionUser']).toBeUndefined();
+    const outside = entraUser({ memberOf: [] });
+    expect(decide(outside, standard, null, both).fields['UserPermissionsInteractionUser']).toBeUndefined();
+  });
+
   it('reports an unknown licence, a rule without group or expression and a bad expression where they are', () => {
     expect(
       problems(`featureLicenseRules:
