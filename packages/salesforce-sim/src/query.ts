@@ -328,8 +328,11 @@ function sortRows(
   });
 }
 
+/** Objects that exist from an API version on (Object Reference). */
+const MINIMUM_VERSION: Readonly<Record<string, number>> = { ActiveFeatureLicenseMetric: 52 };
+
 /** Parses, resolves and runs a SOQL statement against an org; throws RestRequestError as Salesforce answers. */
-export function runQuery(registry: Registry, org: Org, text: string): PreparedQuery {
+export function runQuery(registry: Registry, org: Org, text: string, apiVersion = Number.NaN): PreparedQuery {
   let parsed: ReturnType<typeof parseSoql>;
   try {
     parsed = parseSoql(text);
@@ -339,7 +342,9 @@ export function runQuery(registry: Registry, org: Org, text: string): PreparedQu
     }
     throw error;
   }
-  const object = org.objectDef(parsed.from.name);
+  const found = org.objectDef(parsed.from.name);
+  // An object newer than the API version asked for does not exist in it.
+  const object = found && (MINIMUM_VERSION[found.name] ?? 0) > apiVersion ? undefined : found;
   if (!object) {
     throw new RestRequestError(
       400,

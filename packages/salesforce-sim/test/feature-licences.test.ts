@@ -71,6 +71,13 @@ describe('feature licences and ActiveFeatureLicenseMetric through jsforce', () =
     expect(granted.success).toBe(true);
   });
 
+  it('has no ActiveFeatureLicenseMetric before API 52.0 (INVALID_TYPE, as for any unknown object)', async () => {
+    const older = await adminConnection(sim, '51.0');
+    await expect(older.query('SELECT FeatureType FROM ActiveFeatureLicenseMetric')).rejects.toMatchObject({
+      errorCode: 'INVALID_TYPE',
+    });
+  });
+
   it('refuses a seed naming a feature licence Salesforce does not have', async () => {
     await expect(startSalesforceSim({ org: { featureLicences: { UserPermissionsTeleportUser: 1 } } })).rejects.toThrow(
       /no feature licence 'UserPermissionsTeleportUser'/,

@@ -31,6 +31,15 @@ describe('gateway feature licences and roles by DeveloperName through jsforce', 
     expect((sim.admin.requestCounts()['GET /services/data/:version/query'] ?? 0) - before).toBe(2);
   });
 
+  it('reads no counts where the API version predates ActiveFeatureLicenseMetric (52.0): the limits are then unknown', async () => {
+    const older = passwordGateway(sim, { version: '51.0' });
+    try {
+      expect(await older.featureLicenseCounts()).toEqual([]);
+    } finally {
+      await older.close();
+    }
+  });
+
   it('classifies a licence past the total as SalesforceLicenseLimitExceeded on the licence field', async () => {
     const [first, second] = await gateway.createUsers([
       newUser({ UserPermissionsMarketingUser: true }),
