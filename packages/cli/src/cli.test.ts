@@ -78,6 +78,21 @@ describe('provision mapping', () => {
     expect(r.stdout).toMatch(/1 group membership rule \(authoritative\)/);
   });
 
+  it('check names the feature licence and role rules and their modes, and locates an unknown licence', () => {
+    const rules = `featureLicenseRules:\n  - { group: g1, featureLicenses: [UserPermissionsMarketingUser] }\nentitlementModes: { featureLicense: authoritative }\n`;
+    const yaml = DEFAULT_MAPPING_YAML.replace('roleRules: []', 'roleRules:\n  - { group: g2, role: Sales_Rep }');
+    const r = provision('mapping', 'check', file('licences.yaml', `${yaml}\n${rules}`));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1 role rule \(merge\)/);
+    expect(r.stdout).toMatch(/1 feature licence rule \(authoritative\)/);
+    const bad = `featureLicenseRules:\n  - { group: g1, featureLicenses: [UserPermissionsTeleportUser] }\n`;
+    const refused = provision('mapping', 'check', file('bad-licence.yaml', `${DEFAULT_MAPPING_YAML}\n${bad}`));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr + refused.stdout).toMatch(
+      /featureLicenseRules\[0\]\.featureLicenses\[0\] \(line \d+\): "UserPermissionsTeleportUser" is not a feature licence field/,
+    );
+  });
+
   it('check prints every problem with its location and exits 2', () => {
     const path = file(
       'bad.yaml',

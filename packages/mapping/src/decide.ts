@@ -1,6 +1,7 @@
 import type { MappingConfig } from './config/schema.ts';
 import { desiredState, matchingKey } from './desired-state.ts';
 import { diffFields, modifiedProperties, sameValue } from './diff.ts';
+import { isFeatureLicense, revokedFeatureLicenses } from './feature-licences.ts';
 import { commandedGroupChanges, groupMembershipChanges } from './group-memberships.ts';
 import type {
   AppRoleAssignment,
@@ -79,6 +80,11 @@ export function decide(
     );
   }
   const fields = diffFields(desired.updateFields, current);
+  // Authoritative unticking of a licence Provision never knew the user to hold is left to the
+  // writer (every command states it): deciding it here would send every user a command at once.
+  for (const f of Object.keys(fields)) {
+    if (isFeatureLicense(f) && fields[f] === false && current[f] === undefined) delete fields[f];
+  }
   // A username Provision suffixed because another org held it (usernameCollision) is the user's username.
   const suffix = config.usernameCollision?.suffix;
   const wanted = desired.updateFields['Username'];
@@ -90,6 +96,9 @@ export function decide(
     // Additive rules: Provision clears a role only when it is the one Provision set.
     if (sameValue('UserRoleName', granted.userRole, current['UserRoleName'])) fields['UserRoleName'] = null;
   }
+  // Merge: the feature licences Provision ticked and no rule grants any more are unticked.
+  const licences = revokedFeatureLicenses(desired.featureLicenses ?? [], current, granted.featureLicenses ?? []);
+  for (const [field, value] of Object.entries(licences)) if (!(field in fields)) fields[field] = value;
   const grants = permissionSetChanges(desired.permissionSets, current, granted.permissionSets ?? []);
   const groups = groupMembershipChanges(desired.groupMemberships, current, granted.groupMemberships ?? [], config);
   // A freeze is undone only when Provision freezes: otherwise it is an admin's, not Provision's.

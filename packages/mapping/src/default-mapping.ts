@@ -106,8 +106,9 @@ multipleRoles:
 #  policy: precedence
 #  precedence: [System Administrator, Standard User]
 
-# Salesforce role (UserRole.Name) from group membership: the first rule whose group the user is a
-# direct member of wins. Provision clears only a role it set itself.
+# Salesforce role (UserRole DeveloperName or Name) from group membership: the first rule whose group
+# the user is a direct member of wins. entitlementModes.role: merge (the default) clears only a role
+# Provision set itself; authoritative takes the role from the rules only (no rule: no role).
 roleRules: []
 #  - { group: 00000000-0000-0000-0000-000000000000, role: Sales Rep }
 
@@ -122,6 +123,16 @@ permissionSetRules: []
 # groupMembershipRules:
 #  - { group: 00000000-0000-0000-0000-000000000000, publicGroups: [Sales_Team], queues: [Leads_Queue] }
 # entitlementModes: { groupMembership: merge }
+
+# Feature licences (the User checkboxes UserPermissionsMarketingUser, ...SupportUser, ...KnowledgeUser,
+# ...InteractionUser, ...) from a group, an expression on attributes (when), or both. They are counted:
+# a user finding none left is provisioned without it, with a SalesforceLicenseLimitExceeded warning.
+# entitlementModes.featureLicense: merge (the default) unticks only licences Provision ticked;
+# authoritative unticks every licence the rules name for a user no rule grants it to.
+# featureLicenseRules:
+#  - { group: 00000000-0000-0000-0000-000000000000, featureLicenses: [UserPermissionsMarketingUser] }
+#  - { when: 'Switch([department], "False", "Support", "True")', featureLicenses: [UserPermissionsSupportUser] }
+# entitlementModes: { featureLicense: merge, role: merge }
 `;
 
 let cached: MappingConfig | undefined;

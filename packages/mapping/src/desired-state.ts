@@ -2,6 +2,7 @@ import type { AttributeSource } from '@provision/expressions';
 import { attributeOf } from './attributes.ts';
 import type { AttributeMapping, MappingConfig } from './config/schema.ts';
 import { coerce, evaluateMapping, fieldTypeOf } from './evaluate-mapping.ts';
+import { featureLicenseFields, grantedFeatureLicenses, namedFeatureLicenses } from './feature-licences.ts';
 import { checkField, REQUIRED_ON_CREATE } from './field-checks.ts';
 import { groupRefs } from './group-memberships.ts';
 import { type RoleResolution, resolveRole } from './roles.ts';
@@ -143,7 +144,21 @@ export function desiredState(
   if (userRole) {
     createFields['UserRoleName'] = userRole.role;
     updateFields['UserRoleName'] = userRole.role;
+  } else if (config.entitlementModes.role === 'authoritative' && config.roleRules.length > 0) {
+    // The role comes from the rules only: none matches, so the user has none, whoever set it (a
+    // create may match an existing user, so the create states it too).
+    updateFields['UserRoleName'] = null;
+    createFields['UserRoleName'] = null;
   }
+  const featureLicenses = grantedFeatureLicenses(user, source, config, options, reasons);
+  const licenceFields = featureLicenseFields(featureLicenses, config);
+  if (config.entitlementModes.featureLicense === 'merge') {
+    // A mapping's default False for a licence the rules manage would untick, on a matched user, a
+    // licence an admin gave: merge never takes those. A new user's checkbox is false anyway.
+    for (const f of namedFeatureLicenses(config)) if (createFields[f] === false) delete createFields[f];
+  }
+  Object.assign(createFields, licenceFields);
+  Object.assign(updateFields, licenceFields);
   const groups = new Set(user.memberOf);
   const permissionSets = [
     ...new Set(config.permissionSetRules.filter((r) => groups.has(r.group)).flatMap((r) => r.permissionSets)),
@@ -156,7 +171,16 @@ export function desiredState(
         ...r.queues.map((name): GroupRef => ({ type: 'queue', name })),
       ]),
   );
-  return { inScope: true, role: scope.role, createFields, updateFields, permissionSets, groupMemberships, reasons };
+  return {
+    inScope: true,
+    role: scope.role,
+    createFields,
+    updateFields,
+    permissionSets,
+    groupMemberships,
+    featureLicenses,
+    reasons,
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ export {
 export {
   type AttributeMapping,
   type EntitlementMode,
+  type FeatureLicenseRule,
   type GroupMembershipRule,
   type MappingConfig,
   type MappingConfigInput,
@@ -33,6 +34,12 @@ export {
   scopeOf,
 } from './desired-state.ts';
 export { CASE_INSENSITIVE_FIELDS, diffFields, sameValue } from './diff.ts';
+export {
+  FEATURE_LICENSES,
+  featureLicenseLabel,
+  isFeatureLicense,
+  namedFeatureLicenses,
+} from './feature-licences.ts';
 export { FIELD_MAX_LENGTHS, REQUIRED_ON_CREATE } from './field-checks.ts';
 export {
   commandedGroupChanges,

@@ -184,6 +184,8 @@ export interface DesiredState {
   readonly permissionSets: readonly string[];
   /** Public groups and queues the group rules make this user a member of, sorted by type then name. */
   readonly groupMemberships: readonly GroupRef[];
+  /** Feature licences (`UserPermissions*` fields) the featureLicenseRules grant this user, sorted. */
+  readonly featureLicenses?: readonly string[];
   readonly reasons: readonly Reason[];
 }
 
@@ -196,6 +198,8 @@ export interface DecideOptions {
     readonly permissionSets?: readonly string[];
     readonly userRole?: string | null;
     readonly groupMemberships?: readonly GroupRef[];
+    /** Feature licence fields Provision ticked (`UserPermissionsMarketingUser`, …). */
+    readonly featureLicenses?: readonly string[];
   };
   /**
    * Salesforce may hold this user although `current` is null: a command for it was sent and its

@@ -1,5 +1,6 @@
 import { removeAssignment } from './assignments.ts';
 import { type FaultConfig, faultConfigProblem } from './faults.ts';
+import { featureLicenceUsed } from './feature-licence-metrics.ts';
 import { addGroupMember } from './group-members.ts';
 import { to18 } from './ids.ts';
 import { applyModelChange, type ModelChange, ModelError, type PerformanceModel } from './model.ts';
@@ -33,6 +34,8 @@ export interface OrgSummary {
    */
   load: OrgLoad;
   licences: { id: string; name: string; total: number; used: number }[];
+  /** Feature licences with a total (Setup's Company Information → Feature Licenses). */
+  featureLicences: { field: string; label: string; total: number; used: number }[];
   profiles: { id: string; name: string; licence: string; apiEnabled: boolean; manageUsers: boolean }[];
   roles: { id: string; name: string }[];
   permissionSets: { id: string; name: string; label: string }[];
@@ -102,6 +105,12 @@ export class SimAdmin {
         name: l.Name,
         total: l.TotalLicenses,
         used: l.UsedLicenses,
+      })),
+      featureLicences: [...org.featureLicences].map(([field, total]) => ({
+        field,
+        label: FEATURE_LICENCES[field] ?? field,
+        total,
+        used: featureLicenceUsed(org, field),
       })),
       profiles: [...org.profiles.values()].map((p) => ({
         id: p['Id'] as string,

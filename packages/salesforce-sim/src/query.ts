@@ -1,4 +1,5 @@
 import { RestRequestError } from './errors.ts';
+import { featureLicenceMetricRows } from './feature-licence-metrics.ts';
 import { to18 } from './ids.ts';
 import type { Org, Registry, Row } from './org.ts';
 import { type FieldDef, type ObjectDef, USER, USER_LOGIN } from './schema.ts';
@@ -51,6 +52,8 @@ export function tableRows(org: Org, object: ObjectDef): Iterable<Row> {
       return org.roles.values();
     case 'UserLogin':
       return mapIterable(org.users.keys(), (id) => userLogin(org, id));
+    case 'ActiveFeatureLicenseMetric':
+      return featureLicenceMetricRows(org);
     default:
       return [];
   }
@@ -92,6 +95,8 @@ export function rowById(org: Org, objectName: string, id: string): Row | undefin
       const userId = org.ids.sibling(USER.keyPrefix, id);
       return org.users.has(userId) ? userLogin(org, userId) : undefined;
     }
+    case 'ActiveFeatureLicenseMetric':
+      return featureLicenceMetricRows(org).find((r) => r['Id'] === id);
     default:
       return undefined;
   }
@@ -323,8 +328,11 @@ function sortRows(
   });
 }
 
+/** Objects that exist from an API version on (Object Reference). */
+const MINIMUM_VERSION: Readonly<Record<string, number>> = { ActiveFeatureLicenseMetric: 52 };
+
 /** Parses, resolves and runs a SOQL statement against an org; throws RestRequestError as Salesforce answers. */
-export function runQuery(registry: Registry, org: Org, text: string): PreparedQuery {
+export function runQuery(registry: Registry, org: Org, text: string, apiVersion = Number.NaN): PreparedQuery {
   let parsed: ReturnType<typeof parseSoql>;
   try {
     parsed = parseSoql(text);
@@ -334,7 +342,9 @@ export function runQuery(registry: Registry, org: Org, text: string): PreparedQu
     }
     throw error;
   }
-  const object = org.objectDef(parsed.from.name);
+  const found = org.objectDef(parsed.from.name);
+  // An object newer than the API version asked for does not exist in it.
+  const object = found && (MINIMUM_VERSION[found.name] ?? 0) > apiVersion ? undefined : found;
   if (!object) {
     throw new RestRequestError(
       400,

@@ -44,7 +44,8 @@ function startQuery(state: SimState, session: Session, q: unknown, batchSize: nu
       `Query is too long: ${q.length} characters, at most ${MAX_SOQL_LENGTH}`,
     );
   }
-  const prepared = runQuery(state.registry, session.org, q);
+  const version = Number(/\/v(\d+\.\d)$/.exec(b)?.[1] ?? Number.NaN);
+  const prepared = runQuery(state.registry, session.org, q, version);
   if (prepared.select === 'count') return { totalSize: prepared.rows.length, done: true, records: [] };
   const cursorId = state.openCursor({
     org: session.org,

@@ -17,6 +17,7 @@ export type FieldType =
   | 'boolean'
   | 'reference'
   | 'datetime'
+  | 'date'
   | 'int'
   | 'double';
 
@@ -60,7 +61,14 @@ export interface ObjectDef {
 
 type FieldSpec = Partial<FieldDef> & Pick<FieldDef, 'name' | 'type'>;
 
-const LENGTHS: Partial<Record<FieldType, number>> = { id: 18, reference: 18, boolean: 0, datetime: 0, int: 0 };
+const LENGTHS: Partial<Record<FieldType, number>> = {
+  id: 18,
+  reference: 18,
+  boolean: 0,
+  datetime: 0,
+  date: 0,
+  int: 0,
+};
 
 function field(spec: FieldSpec): FieldDef {
   const readOnly = spec.type === 'id';
@@ -295,6 +303,29 @@ export const USER_LOGIN = object(
   { label: 'User Login', updateable: true },
 );
 
+/**
+ * ActiveFeatureLicenseMetric (Object Reference, API 52.0+; describeSObjects, query, retrieve): the
+ * org's feature licences, purchased (`TotalLicenseCount`) and assigned (`AssignedUserCount`), one
+ * row per `FeatureType` and `MetricsDate`. Salesforce collects the metrics periodically; the
+ * simulator computes them when queried, for the features the org was given a total for.
+ * `ActiveUserCount` (logged in within 30 days) is not modelled: null. The key prefix is an
+ * assumption (none of our sources gives it).
+ */
+export const ACTIVE_FEATURE_LICENSE_METRIC = object(
+  'ActiveFeatureLicenseMetric',
+  '0kF',
+  [
+    field({ name: 'Id', type: 'id', label: 'Active Feature License Metric ID' }),
+    readOnly({ name: 'FeatureType', type: 'picklist', length: 40, label: 'Primary Grain' }),
+    readOnly({ name: 'TotalLicenseCount', type: 'int', label: 'Total License Count' }),
+    readOnly({ name: 'AssignedUserCount', type: 'int', label: 'Assigned User Count' }),
+    readOnly({ name: 'ActiveUserCount', type: 'int', label: 'Active User Count' }),
+    readOnly({ name: 'MetricsDate', type: 'date', label: 'Metrics Date' }),
+    readOnly({ name: 'SystemModstamp', type: 'datetime', label: 'System Modstamp' }),
+  ],
+  { label: 'Active Feature License Metric', createable: false, updateable: false },
+);
+
 /** Every object the simulator can describe and query, by lower-cased name. */
 export const OBJECTS: ReadonlyMap<string, ObjectDef> = new Map(
   [
@@ -307,6 +338,7 @@ export const OBJECTS: ReadonlyMap<string, ObjectDef> = new Map(
     GROUP_MEMBER,
     USER_ROLE,
     USER_LOGIN,
+    ACTIVE_FEATURE_LICENSE_METRIC,
   ].map((o) => [o.name.toLowerCase(), o]),
 );
 

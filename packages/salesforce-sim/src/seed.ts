@@ -11,6 +11,7 @@ import {
   USER_ROLE,
 } from './schema.ts';
 import { createSigningMaterial } from './tls.ts';
+import { FEATURE_LICENCES } from './user-rules.ts';
 import { createUser, normalizeRecord } from './users.ts';
 
 /** Permission flags a profile or permission set can hold (the `Permissions` prefix left off). */
@@ -45,6 +46,8 @@ export interface OrgSeed {
   /** Custom fields the org's admin added in Setup, by object (only User is modelled). */
   customFields?: { User?: CustomFieldSpec[] };
   licences?: { name: string; total: number; key?: string }[];
+  /** Feature licences the org bought: `UserPermissions*` field → total (a feature not listed is not limited). */
+  featureLicences?: Record<string, number>;
   profiles?: { name: string; licence: string; userType?: string; permissions?: PermissionFlags }[];
   roles?: { name: string; parent?: string }[];
   permissionSets?: { name: string; label?: string; permissions?: PermissionFlags }[];
@@ -161,6 +164,14 @@ export async function seedOrg(registry: Registry, seed: OrgSeed = {}): Promise<O
     customUserFields: seed.customFields?.User ?? [],
   });
   org.apiEnabled = seed.apiEnabled ?? true;
+  for (const [field, total] of Object.entries(seed.featureLicences ?? {})) {
+    if (!Object.hasOwn(FEATURE_LICENCES, field))
+      throw new Error(
+        `featureLicences: no feature licence '${field}' (expected ${Object.keys(FEATURE_LICENCES).join(', ')})`,
+      );
+    if (!Number.isInteger(total) || total < 0) throw new Error(`featureLicences.${field} must be an integer ≥ 0`);
+    org.featureLicences.set(field, total);
+  }
   const stamp = new Date().toISOString().replace('Z', '+0000');
   const audit = { CreatedDate: stamp, LastModifiedDate: stamp, SystemModstamp: stamp };
   const licenceByName = new Map<string, string>();

@@ -4,7 +4,11 @@
  */
 export const SALESFORCE_ERROR_CODES = {
   SalesforceDuplicateUserName: { retriable: false, summary: 'The Username is taken, in this or another org.' },
-  SalesforceLicenseLimitExceeded: { retriable: false, summary: 'No licence of the profile’s user licence is left.' },
+  SalesforceLicenseLimitExceeded: {
+    retriable: false,
+    summary:
+      'No licence of the profile’s user licence, or of a feature licence the user is given (fields name it), is left.',
+  },
   SalesforceRequiredFieldMissing: { retriable: false, summary: 'A required User field is missing.' },
   SalesforceInvalidPicklistValue: { retriable: false, summary: 'A value is not in a restricted picklist.' },
   SalesforceValueTooLong: { retriable: false, summary: 'A value exceeds the field’s maximum length.' },

@@ -191,6 +191,8 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
             ...u,
             'Profile.Name': profile?.name ?? null,
             'UserRole.Name': this.#roles.find((r) => r.id === u['UserRoleId'])?.name ?? null,
+            'UserRole.DeveloperName':
+              this.#roles.find((r) => r.id === u['UserRoleId'])?.name.replace(/\W+/g, '_') ?? null,
           },
         });
       }
@@ -211,7 +213,11 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
     }
     if (UserRoleName === null || UserRoleName === '') out['UserRoleId'] = null;
     else if (UserRoleName !== undefined) {
-      const role = this.#roles.find((r) => r.name.toLowerCase() === String(UserRoleName).toLowerCase());
+      // By Name, or by DeveloperName (Setup derives it from the Name: non-word runs become "_").
+      const wanted = String(UserRoleName).toLowerCase();
+      const role =
+        this.#roles.find((r) => r.name.toLowerCase() === wanted) ??
+        this.#roles.find((r) => r.name.replace(/\W+/g, '_').toLowerCase() === wanted);
       if (!role)
         return salesforceError('SalesforceUnknownRole', `No role named '${UserRoleName}' in the org`, ['UserRoleName']);
       out['UserRoleId'] = role.id;

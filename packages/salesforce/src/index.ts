@@ -10,6 +10,7 @@ export {
 } from './auth.ts';
 export { classifyLoginError, classifySalesforceError, salesforceError } from './classify.ts';
 export { SALESFORCE_ERROR_CODES, type SalesforceErrorCode } from './error-codes.ts';
+export { FEATURE_LICENSE_QUERY, type FeatureLicenseCount, featureLicenseCounts } from './feature-licences.ts';
 export { SalesforceGatewayError } from './gateway-error.ts';
 export { type InMemoryProfile, InMemorySalesforceGateway } from './in-memory-gateway.ts';
 export { DEFAULT_USER_FIELDS, JsforceSalesforceGateway } from './jsforce-gateway.ts';

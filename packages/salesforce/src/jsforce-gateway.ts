@@ -8,6 +8,13 @@ import {
 } from './auth.ts';
 import { classifyLoginError, classifySalesforceError, salesforceError } from './classify.ts';
 import { checkConnection } from './connection-check.ts';
+import {
+  FEATURE_LICENSE_QUERY,
+  type FeatureLicenseCount,
+  featureLicenseCounts,
+  licenceHoldersQuery,
+  withLiveAssigned,
+} from './feature-licences.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
 import { assignGroupMemberships, GROUP_MEMBER_QUERY, groupOfRow, membershipsOf } from './group-memberships.ts';
 import { NameLists } from './name-lists.ts';
@@ -513,6 +520,18 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
       changes,
       options,
     );
+  }
+
+  async featureLicenseCounts(): Promise<FeatureLicenseCount[]> {
+    try {
+      const counts = featureLicenseCounts(await this.#queryAll(FEATURE_LICENSE_QUERY));
+      if (counts.length === 0) return counts;
+      return withLiveAssigned(counts, await this.#queryAll(licenceHoldersQuery(counts.map((c) => c.field))));
+    } catch (error) {
+      // Before API 52.0 the object does not exist: the limits are unknown, Salesforce's refusal decides.
+      if (SalesforceGatewayError.from(error).salesforce.salesforceCode === 'INVALID_TYPE') return [];
+      throw error;
+    }
   }
 
   async groupMembershipsOf(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {

@@ -70,13 +70,21 @@ export class NameLists {
     this.#profiles = new Map(profiles.map((p) => [p.name.toLowerCase(), p]));
   }
 
-  /** Roles by lower-cased name: one SOQL query, cached like the profiles. */
+  /**
+   * Roles by lower-cased DeveloperName and Name (a role rule may give either; a Name equal to
+   * another role's DeveloperName wins): one SOQL query, cached like the profiles.
+   */
   #loadRoles(): Promise<Map<string, NamedSet>> {
     return this.#once('roles', async () => {
-      const rows = await this.#query('SELECT Id, Name FROM UserRole');
-      this.#roles = new Map(
-        rows.map((r) => [String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) }]),
-      );
+      const rows = await this.#query('SELECT Id, Name, DeveloperName FROM UserRole');
+      const roles = new Map<string, NamedSet>();
+      for (const r of rows) {
+        if (typeof r['DeveloperName'] === 'string')
+          roles.set(r['DeveloperName'].toLowerCase(), { id: String(r['Id']), name: String(r['Name']) });
+      }
+      for (const r of rows)
+        roles.set(String(r['Name']).toLowerCase(), { id: String(r['Id']), name: String(r['Name']) });
+      this.#roles = roles;
       return this.#roles;
     });
   }

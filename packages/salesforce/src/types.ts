@@ -1,4 +1,5 @@
 import type { SalesforceErrorCode } from './error-codes.ts';
+import type { FeatureLicenseCount } from './feature-licences.ts';
 
 /** A classified Salesforce error: a stable code, whether retrying can help, the message and fields. */
 export interface SalesforceError {
@@ -222,6 +223,11 @@ export interface SalesforceGateway {
   ): Promise<GroupMembershipResult[]>;
   /** The public groups and queues each user is a direct member of, by user id as given. Reads only. */
   groupMembershipsOf(userIds: readonly string[]): Promise<Map<string, GroupMemberships>>;
+  /**
+   * The org's feature licences, total and assigned (ActiveFeatureLicenseMetric, one query; the
+   * counts are Salesforce's periodic snapshot). Empty when the org exposes none (API before 52.0).
+   */
+  featureLicenseCounts?(): Promise<FeatureLicenseCount[]>;
   usage(): ApiUsage;
   close(): Promise<void>;
 }

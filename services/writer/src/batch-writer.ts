@@ -3,6 +3,7 @@ import { nextDelay, type RetryPolicy, SALESFORCE_POLICY } from '@provision/retry
 import { chunks, failureToError, withoutFields, withWarnings } from './domain/command-parts.ts';
 import type { ConcurrencyLimiter } from './domain/concurrency.ts';
 import { asCallError, type SalesforceCallError } from './domain/errors.ts';
+import { LicenseBudget, licenseNotice, tickedLicenses, withoutLicenses } from './domain/feature-licences.ts';
 import { type ApiOperation, NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
 import {
   entitlementsOfNewUser,
@@ -24,6 +25,7 @@ import type {
   SaveOutcome,
 } from './domain/ports.ts';
 import { recommendedActionFor } from './domain/recommended-actions.ts';
+import { type Refusal, refusalOf } from './domain/refused-fields.ts';
 import { resultOf, roundsOf } from './domain/result.ts';
 import { resolveUsers } from './resolve-users.ts';
 
@@ -125,6 +127,40 @@ interface Pending {
   readonly startedAt: number;
 }
 
+/** A user to create; `notice` is its result's error (a warning, or a failure when `fails`). */
+interface Create {
+  readonly p: Pending;
+  readonly fields: Fields;
+  readonly plan: Plan & { kind: 'create' };
+  readonly notice?: ResultError;
+  readonly fails?: boolean;
+  /** Fields Salesforce refused on their own (a feature licence, an unknown role). */
+  readonly refusal?: Refusal;
+}
+
+/** A user to update, likewise. */
+interface Update {
+  readonly p: Pending;
+  readonly plan: Plan & { kind: 'update' };
+  readonly notice?: ResultError;
+  readonly fails?: boolean;
+  readonly refusal?: Refusal;
+}
+
+/** The create again without the fields Salesforce refused, and the notice it earns. */
+function createWithoutRefused(c: Create): Create {
+  const refusal = c.refusal as Refusal;
+  const { fields, modified } = withoutLicenses(c.fields, c.plan.modified, refusal.fields);
+  return { p: c.p, fields, plan: { ...c.plan, fields, modified }, notice: refusal.notice, fails: refusal.fails };
+}
+
+/** The update again without the fields Salesforce refused, and the notice it earns. */
+function updateWithoutRefused(u: Update): Update {
+  const refusal = u.refusal as Refusal;
+  const { fields, modified } = withoutLicenses(u.plan.fields, u.plan.modified, refusal.fields);
+  return { p: u.p, plan: { ...u.plan, fields, modified }, notice: refusal.notice, fails: refusal.fails };
+}
+
 interface Retry extends Pending {
   readonly failure: SalesforceFailure;
 }
@@ -137,8 +173,9 @@ interface Written {
   readonly modified: readonly ModifiedProperty[];
   /** Created in this attempt: it holds no permission set yet. */
   readonly newUser: boolean;
-  /** Written, but not as the command asked: the result is a `warning` that says how. */
+  /** Written, but not as the command asked: the result is a `warning` that says how (a `failure` when `fails`). */
   readonly notice?: ResultError;
+  readonly fails?: boolean;
 }
 
 class BatchRun {
@@ -238,8 +275,8 @@ class BatchRun {
     }
     if (matched.size > 0) await this.deps.links.setMany(matched);
 
-    const creates: { p: Pending; fields: Fields; plan: Plan & { kind: 'create' } }[] = [];
-    const updates: { p: Pending; plan: Plan & { kind: 'update' } }[] = [];
+    const creates: Create[] = [];
+    const updates: Update[] = [];
     const written: Written[] = [];
     const previews: { p: Pending; plan: Plan & { kind: 'update' | 'noop' } }[] = [];
     for (const { p, plan } of plans) {
@@ -254,47 +291,121 @@ class BatchRun {
       else this.finishPlan(p, attempt, plan);
     }
     await this.previewSets(previews, attempt);
+    await this.countLicenses(creates, updates, written, attempt);
 
     const retry: Retry[] = [];
-    const collided: typeof creates = [];
+    const collided: Create[] = [];
+    const refused: Create[] = [];
     // The calls of one round run at once, as many as the concurrency budget lets through: each
     // user is in one chunk only, so they are independent.
     await settleAll(
-      chunks(creates, this.recordsPerCall).map((chunk) => this.create(chunk, attempt, written, retry, collided)),
+      chunks(creates, this.recordsPerCall).map((chunk) =>
+        this.create(chunk, attempt, written, retry, collided, refused),
+      ),
     );
     // Usernames another org holds: created again with the mapping's suffix, in one more call.
     const suffixed = collided.map((c) => this.suffixed(c));
     await settleAll(
-      chunks(suffixed, this.recordsPerCall).map((chunk) => this.create(chunk, attempt, written, retry, [])),
+      chunks(suffixed, this.recordsPerCall).map((chunk) => this.create(chunk, attempt, written, retry, [], refused)),
     );
+    // Feature licences Salesforce had none left of: the users are created without them, in one more call.
     await settleAll(
-      chunks(updates, this.recordsPerCall).map(async (chunk) => {
-        const outcomes = await this.call('update', chunk.length, () =>
-          this.deps.directory.updateUsers(chunk.map((u) => ({ id: u.plan.salesforceId, fields: u.plan.fields }))),
-        );
-        chunk.forEach((u, i) => {
-          const outcome = outcomes[i];
-          if (outcome?.ok)
-            this.writtenOrDone(
-              written,
-              attempt,
-              this.written(u.p, u.plan.salesforceId, u.plan.linkedBy, u.plan.modified, false),
-            );
-          else this.recordFailure(u.p, attempt, outcome, u.plan.salesforceId, u.plan.linkedBy, retry);
-        });
-      }),
+      chunks(refused.map(createWithoutRefused), this.recordsPerCall).map((chunk) =>
+        this.create(chunk, attempt, written, retry, []),
+      ),
+    );
+    const refusedUpdates: Update[] = [];
+    await settleAll(
+      chunks(updates, this.recordsPerCall).map((chunk) => this.update(chunk, attempt, written, retry, refusedUpdates)),
+    );
+    const again = refusedUpdates.map(updateWithoutRefused);
+    // Nothing left to write but the refused fields: the user is as it can be.
+    for (const u of again.filter((a) => Object.keys(a.plan.fields).length === 0)) {
+      const w = this.written(u.p, u.plan.salesforceId, u.plan.linkedBy, [], false);
+      this.writtenOrDone(written, attempt, withNotice(w, u));
+    }
+    await settleAll(
+      chunks(
+        again.filter((a) => Object.keys(a.plan.fields).length > 0),
+        this.recordsPerCall,
+      ).map((chunk) => this.update(chunk, attempt, written, retry)),
     );
     await this.assignSets(written, attempt, retry);
     return retry;
   }
 
-  /** One Collections create; a username another org holds goes to `collided` when a suffix may settle it. */
-  private async create(
-    chunk: readonly { p: Pending; fields: Fields; plan: Plan & { kind: 'create' }; notice?: ResultError }[],
+  /** One Collections update; a record refused for a feature licence goes to `refused` (when given). */
+  private async update(
+    chunk: readonly Update[],
     attempt: number,
     written: Written[],
     retry: Retry[],
-    collided: { p: Pending; fields: Fields; plan: Plan & { kind: 'create' } }[],
+    refused?: Update[],
+  ): Promise<void> {
+    const outcomes = await this.call('update', chunk.length, () =>
+      this.deps.directory.updateUsers(chunk.map((u) => ({ id: u.plan.salesforceId, fields: u.plan.fields }))),
+    );
+    chunk.forEach((u, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) {
+        const w = this.written(u.p, u.plan.salesforceId, u.plan.linkedBy, u.plan.modified, false);
+        this.writtenOrDone(written, attempt, withNotice(w, u));
+      } else if (refused && refusalOf(u.plan.fields, outcome?.failure)) {
+        refused.push({ ...u, refusal: refusalOf(u.plan.fields, outcome?.failure) as Refusal });
+      } else this.recordFailure(u.p, attempt, outcome, u.plan.salesforceId, u.plan.linkedBy, retry);
+    });
+  }
+
+  /**
+   * Counts feature licences before assignment: when a write ticks one, the org's counts are read
+   * (one call) and each write takes its licences in command order; a write that finds none left of
+   * a licence is made without it, with a `SalesforceLicenseLimitExceeded` warning naming it. An
+   * update left with nothing to write finishes at once (its entitlements still follow).
+   */
+  private async countLicenses(
+    creates: Create[],
+    updates: Update[],
+    written: Written[],
+    attempt: number,
+  ): Promise<void> {
+    const read = this.deps.directory.featureLicenses?.bind(this.deps.directory);
+    const ticking = [...creates.map((c) => c.fields), ...updates.map((u) => u.plan.fields)].some(
+      (f) => tickedLicenses(f).length > 0,
+    );
+    if (!read || !ticking) return;
+    const budget = new LicenseBudget(await this.call('query', 1, read));
+    creates.forEach((c, i) => {
+      const short = budget.take(tickedLicenses(c.fields));
+      if (short.length === 0) return;
+      const { fields, modified } = withoutLicenses(c.fields, c.plan.modified, short);
+      creates[i] = { p: c.p, fields, plan: { ...c.plan, fields, modified }, notice: licenseNotice(short, true) };
+    });
+    const kept: Update[] = [];
+    for (const u of updates) {
+      const short = budget.take(tickedLicenses(u.plan.fields));
+      if (short.length === 0) {
+        kept.push(u);
+        continue;
+      }
+      const { fields, modified } = withoutLicenses(u.plan.fields, u.plan.modified, short);
+      const notice = licenseNotice(short, true);
+      if (Object.keys(fields).length > 0) kept.push({ p: u.p, plan: { ...u.plan, fields, modified }, notice });
+      else {
+        const w = this.written(u.p, u.plan.salesforceId, u.plan.linkedBy, [], false);
+        this.writtenOrDone(written, attempt, { ...w, notice });
+      }
+    }
+    updates.splice(0, updates.length, ...kept);
+  }
+
+  /** One Collections create; a username another org holds goes to `collided` when a suffix may settle it. */
+  private async create(
+    chunk: readonly Create[],
+    attempt: number,
+    written: Written[],
+    retry: Retry[],
+    collided: Create[],
+    refused?: Create[],
   ): Promise<void> {
     const outcomes = await this.call('create', chunk.length, () =>
       this.deps.directory.createUsers(chunk.map((c) => c.fields)),
@@ -309,8 +420,10 @@ class BatchRun {
       const outcome = outcomes[i];
       if (outcome?.ok) {
         const w = this.written(c.p, outcome.id, 'created', c.plan.modified, true);
-        this.writtenOrDone(written, attempt, c.notice ? { ...w, notice: c.notice } : w);
+        this.writtenOrDone(written, attempt, withNotice(w, c));
       } else if (this.maySuffix(c.fields, outcome)) collided.push(c);
+      else if (refused && refusalOf(c.fields, outcome?.failure))
+        refused.push({ ...c, refusal: refusalOf(c.fields, outcome?.failure) as Refusal });
       else this.recordFailure(c.p, attempt, outcome, null, 'none', retry);
     });
   }
@@ -328,7 +441,7 @@ class BatchRun {
   }
 
   /** The create again, with the collision suffix appended to the username, and the warning it earns. */
-  private suffixed(c: { p: Pending; fields: Fields; plan: Plan & { kind: 'create' } }) {
+  private suffixed(c: Create): Create {
     const taken = String(c.fields['Username']);
     const username = `${taken}${this.deps.usernameSuffix}`;
     const fields = { ...c.fields, Username: username };
@@ -462,7 +575,7 @@ class BatchRun {
   ): void {
     this.partial.delete(w.p.command);
     this.finish(w.p, attempt, {
-      status: failure ? 'failure' : w.notice ? 'warning' : 'success',
+      status: failure || (w.notice && w.fails) ? 'failure' : w.notice ? 'warning' : 'success',
       salesforceId: w.salesforceId,
       linkedBy: w.linkedBy,
       modified: [...w.modified, ...sets],
@@ -629,6 +742,11 @@ class BatchRun {
     this.finished.set(p.command, result);
     this.observer.result(result, p.command.issuedAt);
   }
+}
+
+/** The written user with the notice its write earned, if any. */
+function withNotice(w: Written, from: { readonly notice?: ResultError; readonly fails?: boolean }): Written {
+  return from.notice ? { ...w, notice: from.notice, fails: from.fails === true } : w;
 }
 
 /** The failure of an entitlement change Salesforce gave no result for: worth another try. */

@@ -73,7 +73,9 @@ const NOT_FIELDS = new Set(['PermissionSets', 'PublicGroups', 'Queues']);
 /** The Salesforce fields the lookup reads: the mapping's targets, the link field and the header's. */
 export function fieldsRead(mapping: MappingConfig): string[] {
   const targets = mapping.mappings.map((m) => m.target).filter((t) => !NOT_FIELDS.has(t));
-  return [...new Set([...ALWAYS, ...targets, ...(mapping.link ? [mapping.link.field] : [])])];
+  // The feature licences the rules manage are User checkboxes: shown with the other fields.
+  const licences = mapping.featureLicenseRules.flatMap((r) => r.featureLicenses);
+  return [...new Set([...ALWAYS, ...targets, ...licences, ...(mapping.link ? [mapping.link.field] : [])])];
 }
 
 /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { GraphSim } from '@provision/graph-sim';
 import { up } from '@provision/infra';
 import { type AuditApi, clientCredentials, registerAuditApi } from './audit-api.ts';
+import { withDemoEntitlements } from './entitlements.ts';
 import {
   freePort,
   ROOT,
@@ -70,14 +71,14 @@ export interface Pipeline {
 const ORDER: ServiceName[] = ['audit', 'writer', 'mapper', 'ingestor'];
 
 /** The default mapping with the link declared, written beside the run's logs; none without the link. */
-async function mappingFile(logDir: string, link: boolean): Promise<Record<string, string>> {
+async function mappingFile(logDir: string, link: boolean, graph: GraphSim): Promise<Record<string, string>> {
   if (!link) return {};
   const file = join(logDir, 'mapping.yaml');
   await mkdir(logDir, { recursive: true });
   const defaults = await readFile(join(ROOT, 'packages', 'mapping', 'config', 'default-mapping.yaml'), 'utf8');
   const declared = defaults.replace('# link:\n#   field: EntraObjectId__c', `link:\n  field: ${LINK_FIELD.name}`);
   if (declared === defaults) throw new Error('the default mapping no longer has the commented link block');
-  await writeFile(file, declared);
+  await writeFile(file, withDemoEntitlements(declared, graph));
   return { MAPPING_FILE: file };
 }
 
@@ -122,7 +123,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
   // The mapper's mapping, and the writer's too: it refuses a command setting a field no mapping targets.
-  const mapping = await mappingFile(logDir, options.link ?? true);
+  const mapping = await mappingFile(logDir, options.link ?? true, graph);
   const envs: Record<ServiceName, Record<string, string>> = {
     audit: {
       ...common,

@@ -49,6 +49,8 @@ export async function startSimulators(options: SimulatorOptions): Promise<Simula
         { name: 'Chatter External', key: 'PID_Chatter_External', total: 500 },
         { name: 'Identity', key: 'PID_Identity', total: 100 },
       ],
+      // Counted as Salesforce counts them; enough for every user of the demo's marketing group.
+      featureLicences: { UserPermissionsMarketingUser: licences },
     },
   });
   const graph = await startGraphSim({ users: 0, seed: options.seed, allowHttpNotificationUrl: true });

@@ -90,8 +90,9 @@ function summary(config: MappingConfig): string {
     `scope ${config.scope}`,
     plural(config.scopingFilters.length, 'scoping filter'),
     `deprovisioning ${config.deprovisioning.action}${config.deprovisioning.deactivateAfterDays === undefined ? '' : ` (after ${config.deprovisioning.deactivateAfterDays} days)`}`,
-    plural(config.roleRules.length, 'role rule'),
+    `${plural(config.roleRules.length, 'role rule')}${config.roleRules.length > 0 ? ` (${config.entitlementModes.role})` : ''}`,
     plural(config.permissionSetRules.length, 'permission-set rule'),
     `${plural(config.groupMembershipRules.length, 'group membership rule')}${config.groupMembershipRules.length > 0 ? ` (${config.entitlementModes.groupMembership})` : ''}`,
+    `${plural(config.featureLicenseRules.length, 'feature licence rule')}${config.featureLicenseRules.length > 0 ? ` (${config.entitlementModes.featureLicense})` : ''}`,
   ].join(', ');
 }

@@ -68,8 +68,8 @@ export const AttributeMappingSchema = z.strictObject({
 export const RoleRuleSchema = z.strictObject({
   /** Object id of the Entra group whose direct members get the role. */
   group: z.string().min(1),
-  /** Name of the Salesforce role (UserRole.Name). */
-  role: z.string().min(1),
+  /** The Salesforce role: its DeveloperName (`Sales_Rep`) or its Name (`Sales Rep`). */
+  role: z.string().min(1).max(80),
 });
 
 export const PermissionSetRuleSchema = z.strictObject({
@@ -106,6 +106,21 @@ export const GroupMembershipRuleSchema = z
       });
     }
   });
+
+/**
+ * Feature licences (the `UserPermissions*` checkboxes of User: Marketing User, Knowledge User,
+ * Service Cloud User, Flow User …) from group membership and/or the user's attributes. The names
+ * are checked in semantic checks (feature-licence-checks.ts), so that an unknown one is reported
+ * with the list of known ones.
+ */
+export const FeatureLicenseRuleSchema = z.strictObject({
+  /** Object id of the Entra group whose direct members get the licences. */
+  group: z.string().min(1).optional(),
+  /** An Entra expression on the user's attributes; the rule applies when it yields true. */
+  when: z.string().min(1).max(10_000).optional(),
+  /** The licences' User fields, e.g. `UserPermissionsMarketingUser`. */
+  featureLicenses: z.array(z.string().min(1)).min(1),
+});
 
 /**
  * How Provision treats the entitlements of one type that it did not grant. `merge` (the default):
@@ -208,10 +223,18 @@ export const MappingConfigSchema = z.strictObject({
   permissionSetRules: z.array(PermissionSetRuleSchema).default([]),
   /** Public groups and queues (GroupMember) from group membership; every matching rule adds its groups. */
   groupMembershipRules: z.array(GroupMembershipRuleSchema).default([]),
+  /** Feature licences from group membership and/or attributes; every matching rule adds its licences. */
+  featureLicenseRules: z.array(FeatureLicenseRuleSchema).default([]),
   /** Per entitlement type: `merge` (remove only Provision's grants) or `authoritative` (keep the named ones in step). */
   entitlementModes: z
-    .strictObject({ groupMembership: EntitlementModeSchema.default('merge') })
-    .default({ groupMembership: 'merge' }),
+    .strictObject({
+      groupMembership: EntitlementModeSchema.default('merge'),
+      /** authoritative: every licence the rules name is unticked for a user no rule grants it to. */
+      featureLicense: EntitlementModeSchema.default('merge'),
+      /** authoritative: the role comes from roleRules only (a user no rule matches has none). */
+      role: EntitlementModeSchema.default('merge'),
+    })
+    .default({ groupMembership: 'merge', featureLicense: 'merge', role: 'merge' }),
 });
 
 /** A validated mapping configuration. */
@@ -225,3 +248,4 @@ export type RoleRule = z.infer<typeof RoleRuleSchema>;
 export type PermissionSetRule = z.infer<typeof PermissionSetRuleSchema>;
 export type GroupMembershipRule = z.infer<typeof GroupMembershipRuleSchema>;
 export type EntitlementMode = z.infer<typeof EntitlementModeSchema>;
+export type FeatureLicenseRule = z.infer<typeof FeatureLicenseRuleSchema>;

@@ -1,5 +1,6 @@
 import { compileDotnetRegex, findBacktrackingRisk, findRiskyPatterns, parseExpression } from '@provision/expressions';
 import { checkPicklistValue, PICKLIST_FIELDS } from '../salesforce-picklists.ts';
+import { entitlementChecks } from './entitlement-checks.ts';
 import { SCOPING_OPERATORS, type ScopingOperator, UNARY_OPERATORS } from './schema.ts';
 
 /** One problem found in a mapping configuration, located by its path (`mappings[3].expression`). */
@@ -28,6 +29,7 @@ export function semanticChecks(raw: unknown): ConfigProblem[] {
   if (isRecord(raw['link']) && Array.isArray(raw['mappings']))
     problems.push(...checkLink(raw['link'], raw['mappings']));
   if (isRecord(raw['multipleRoles'])) problems.push(...checkMultipleRoles(raw['multipleRoles']));
+  problems.push(...entitlementChecks(raw, expressionProblem));
   return problems;
 }
 

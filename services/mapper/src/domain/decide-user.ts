@@ -7,6 +7,7 @@ import {
   GROUP_FIELDS,
   groupKey,
   groupRefs,
+  isFeatureLicense,
   type MappingConfig,
   type SalesforceUser,
 } from '@provision/mapping';
@@ -220,9 +221,16 @@ function granted(picture: UserPicture, decision: Decision): UserPicture['granted
   const groups = new Map((picture.granted.groupMemberships ?? []).map((g) => [groupKey(g), g]));
   for (const g of decision.groupMemberships.add) groups.set(groupKey(g), { ...g });
   for (const g of decision.groupMemberships.remove) groups.delete(groupKey(g));
+  const licences = new Set(picture.granted.featureLicenses ?? []);
+  for (const [field, value] of Object.entries(decision.fields)) {
+    if (!isFeatureLicense(field)) continue;
+    if (value === true) licences.add(field);
+    else licences.delete(field);
+  }
   return {
     permissionSets: [...sets].sort(),
     ...(groups.size > 0 ? { groupMemberships: groupRefs(groups.values()) } : {}),
+    ...(licences.size > 0 ? { featureLicenses: [...licences].sort() } : {}),
     userRole: role === undefined ? picture.granted.userRole : typeof role === 'string' ? role : null,
   };
 }

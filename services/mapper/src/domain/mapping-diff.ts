@@ -3,7 +3,14 @@ import type { MappingConfig } from '@provision/mapping';
 
 /** One difference between two mappings: an attribute mapping, a rule, a scoping filter or a setting. */
 export interface MappingDiffEntry {
-  readonly kind: 'mapping' | 'roleRule' | 'permissionSetRule' | 'groupMembershipRule' | 'scopingFilter' | 'setting';
+  readonly kind:
+    | 'mapping'
+    | 'roleRule'
+    | 'permissionSetRule'
+    | 'groupMembershipRule'
+    | 'featureLicenseRule'
+    | 'scopingFilter'
+    | 'setting';
   /** The attribute mapping's target, the rule's group, the filter's name (or position), the setting's name. */
   readonly key: string;
   readonly change: 'added' | 'changed' | 'removed';
@@ -89,6 +96,12 @@ export function diffMappings(before: MappingConfig, after: MappingConfig): Mappi
     ...roles,
     ...keyed('permissionSetRule', before.permissionSetRules, after.permissionSetRules, (r) => r.group),
     ...keyed('groupMembershipRule', before.groupMembershipRules, after.groupMembershipRules, (r) => r.group),
+    ...keyed(
+      'featureLicenseRule',
+      before.featureLicenseRules,
+      after.featureLicenseRules,
+      (r, i) => r.group ?? r.when ?? `rule ${i + 1}`,
+    ),
     ...keyed('scopingFilter', before.scopingFilters, after.scopingFilters, (f, i) => f.name ?? `filter ${i + 1}`),
     ...settings,
   ];
@@ -99,6 +112,7 @@ const TITLES: Record<MappingDiffEntry['kind'], string> = {
   roleRule: 'role rules',
   permissionSetRule: 'permission-set rules',
   groupMembershipRule: 'group membership rules',
+  featureLicenseRule: 'feature licence rules',
   scopingFilter: 'scoping filters',
   setting: 'settings',
 };

@@ -5,8 +5,10 @@ import {
   type WriteResult,
 } from '@provision/salesforce';
 import { inSpan } from '@provision/telemetry';
+import { ROLE_DEVELOPER_NAME_FIELD } from '../domain/diff.ts';
 import { SalesforceCallError } from '../domain/errors.ts';
 import type {
+  FeatureLicenseCount,
   Fields,
   GroupMembershipChange,
   GroupMembershipOutcome,
@@ -30,6 +32,7 @@ const NOT_FIELDS: ReadonlySet<string> = new Set(['PermissionSets', 'PublicGroups
 // IsFrozen is UserLogin's, not User's: never selected (so a command that states it always writes
 // it, which is harmless), written through the gateway's freezeUsers.
 const FROZEN = 'IsFrozen';
+const ROLE_DEVELOPER_NAME = 'UserRole.DeveloperName';
 
 /**
  * Failures that hit the request, not a record: the gateway reports them on every record of the
@@ -95,6 +98,9 @@ export class GatewayDirectory implements SalesforceDirectory {
 
   async findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<SalesforceUser[]> {
     const select = [...new Set(fields.filter((f) => !NOT_FIELDS.has(f) && f !== FROZEN).map((f) => READ_AS[f] ?? f))];
+    // A role rule may name the role by DeveloperName: read it too, so that it compares as the same role.
+    const roleByDeveloperName = fields.includes('UserRoleName');
+    if (roleByDeveloperName) select.push(ROLE_DEVELOPER_NAME);
     const users = await this.metered('findUsers', values.length, async () => {
       try {
         return await this.gateway.findUsers(READ_AS[attribute] ?? attribute, values, { fields: select });
@@ -104,9 +110,12 @@ export class GatewayDirectory implements SalesforceDirectory {
     });
     return users.map((u) => ({
       id: u.id,
-      fields: Object.fromEntries(
-        [...fields, attribute].map((f) => [f, f === 'ProfileName' ? u.profileName : fieldValue(u.fields, f)]),
-      ),
+      fields: {
+        ...Object.fromEntries(
+          [...fields, attribute].map((f) => [f, f === 'ProfileName' ? u.profileName : fieldValue(u.fields, f)]),
+        ),
+        ...(roleByDeveloperName ? { [ROLE_DEVELOPER_NAME_FIELD]: fieldValue(u.fields, ROLE_DEVELOPER_NAME) } : {}),
+      },
     }));
   }
 
@@ -199,6 +208,18 @@ export class GatewayDirectory implements SalesforceDirectory {
             ...(r.after ? { after: r.after } : {}),
           },
     );
+  }
+
+  async featureLicenses(): Promise<readonly FeatureLicenseCount[]> {
+    const read = this.gateway.featureLicenseCounts?.bind(this.gateway);
+    if (!read) return [];
+    return this.metered('featureLicenses', 1, async () => {
+      try {
+        return await read();
+      } catch (error) {
+        throw callError(SalesforceGatewayError.from(error).salesforce, error);
+      }
+    });
   }
 
   async readGroupMemberships(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {

@@ -114,3 +114,22 @@ groupMembershipRules: [{ group: g1, publicGroups: [Sales_Team], queues: [Leads_Q
     );
   });
 });
+
+describe('commandRefusal with feature licence rules', () => {
+  const mapping = loadMappingConfig(`version: 1
+mappings:
+  - { target: Username, source: userPrincipalName, matchingPrecedence: 1 }
+featureLicenseRules:
+  - { group: g1, featureLicenses: [UserPermissionsSupportUser] }
+`);
+  const policy = commandPolicy(mapping);
+
+  it('lets a rule tick its licence and anything untick a licence, and refuses ticking one no rule names', () => {
+    expect(commandRefusal(command({ fields: { UserPermissionsSupportUser: true } }), policy)).toBeUndefined();
+    // A rule removed since leaves a licence Provision ticked to take away.
+    expect(commandRefusal(command({ fields: { UserPermissionsMarketingUser: false } }), policy)).toBeUndefined();
+    expect(commandRefusal(command({ fields: { UserPermissionsMarketingUser: true } }), policy)).toBe(
+      'The command sets "UserPermissionsMarketingUser", which no mapping targets',
+    );
+  });
+});

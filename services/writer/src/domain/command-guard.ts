@@ -1,5 +1,5 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
-import { groupKey, type MappingConfig, namedGroups } from '@provision/mapping';
+import { groupKey, isFeatureLicense, type MappingConfig, namedFeatureLicenses, namedGroups } from '@provision/mapping';
 
 /**
  * What the active mapping can ask of Salesforce. A command is trusted only as far as the mapping
@@ -18,6 +18,8 @@ export interface CommandPolicy {
   readonly groups: ReadonlySet<string>;
   /** Fields the mapping matches existing users on. */
   readonly matchingAttributes: ReadonlySet<string>;
+  /** Feature licence fields the featureLicenseRules can tick. */
+  readonly featureLicenses?: ReadonlySet<string>;
 }
 
 /** Fields the lifecycle sets whatever the mapping: disable, freeze, reactivate. */
@@ -38,6 +40,7 @@ export function commandPolicy(mapping: MappingConfig): CommandPolicy {
     matchingAttributes: new Set(
       mapping.mappings.filter((m) => m.matchingPrecedence !== undefined).map((m) => m.target),
     ),
+    featureLicenses: new Set(namedFeatureLicenses(mapping)),
   };
 }
 
@@ -52,7 +55,9 @@ type Command = Pick<ProvisioningCommandV1, 'fields' | 'matching' | 'permissionSe
 export function commandRefusal(command: Command, policy: CommandPolicy): string | undefined {
   const problems: string[] = [];
   const fields = { ...command.createFields, ...command.fields };
-  const foreign = Object.keys(fields).filter((name) => !policy.fields.has(name) && name !== 'UserRoleName');
+  const foreign = Object.keys(fields).filter(
+    (name) => !policy.fields.has(name) && name !== 'UserRoleName' && !licenceAllowed(name, fields[name], policy),
+  );
   if (foreign.length > 0) problems.push(`sets ${list(foreign)}, which no mapping targets`);
   // A role rule removed since may leave a role to clear: null is always allowed.
   for (const value of [command.fields['UserRoleName'], command.createFields?.['UserRoleName']]) {
@@ -73,6 +78,15 @@ export function commandRefusal(command: Command, policy: CommandPolicy): string 
     problems.push(`matches on ${command.matching.attribute}, which is not a matching attribute of the mapping`);
   }
   return problems.length === 0 ? undefined : `The command ${problems.join('; ')}`;
+}
+
+/**
+ * A feature licence a rule names may be ticked; any feature licence may be unticked, as a rule
+ * removed since may leave a licence Provision ticked to take away.
+ */
+function licenceAllowed(name: string, value: unknown, policy: CommandPolicy): boolean {
+  if (!isFeatureLicense(name)) return false;
+  return value === false || policy.featureLicenses?.has(name) === true;
 }
 
 const list = (names: readonly string[]) =>

@@ -5,6 +5,9 @@ import type { Fields, FieldValue } from './ports.ts';
 // must not cause an update on every command.
 const CASE_INSENSITIVE = new Set(['Username', 'Email']);
 
+/** The user's role's DeveloperName, as the directory reads it beside `UserRoleName` (the role's Name). */
+export const ROLE_DEVELOPER_NAME_FIELD = 'UserRoleDeveloperName';
+
 /** One canonical form per value: absent, null and '' alike; 'False' and false alike; lists as sets. */
 function canonical(field: string, value: FieldValue | undefined): string | null {
   if (value === undefined || value === null || value === '') return null;
@@ -35,15 +38,20 @@ export function fieldDiff(
   for (const [name, value] of Object.entries(desired)) {
     if (sameValue(name, value, current[name])) continue;
     if (name === 'Username' && isSuffixed(value, current[name], options.usernameSuffix)) continue;
+    // A role given by DeveloperName is the role Salesforce names by its Name.
+    if (name === 'UserRoleName' && value !== null && sameValue(name, value, current[ROLE_DEVELOPER_NAME_FIELD]))
+      continue;
     fields[name] = value;
     modified.push({ name, oldValue: current[name] ?? null, newValue: value });
   }
   return { fields, modified };
 }
 
-/** Every field of a create, as `modifiedProperties` (no old values). */
+/** Every field of a create, as `modifiedProperties` (no old values; a null sets nothing on a new user). */
 export function creationProperties(fields: Fields): ModifiedProperty[] {
-  return Object.entries(fields).map(([name, newValue]) => ({ name, newValue }));
+  return Object.entries(fields)
+    .filter(([, newValue]) => newValue !== null)
+    .map(([name, newValue]) => ({ name, newValue }));
 }
 
 /** Whether `current` is the desired username with the collision suffix appended. */

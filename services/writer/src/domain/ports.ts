@@ -124,8 +124,21 @@ export interface SalesforceDirectory {
    * reads only (the console's view of one user). Absent: the directory cannot say.
    */
   readGroupMemberships?(userIds: readonly string[]): Promise<Map<string, GroupMemberships>>;
+  /**
+   * The org's feature licences, total and held by active users (one or two reads), so that the
+   * writer counts before ticking one. Absent, or empty: the limits are unknown and Salesforce's
+   * `LICENSE_LIMIT_EXCEEDED` decides.
+   */
+  featureLicenses?(): Promise<readonly FeatureLicenseCount[]>;
   /** Command fields this directory cannot write: left out, and the result is a warning. */
   readonly unsupportedFields?: ReadonlySet<string>;
+}
+
+/** One feature licence of the org: its User checkbox, how many were bought, how many are held. */
+export interface FeatureLicenseCount {
+  readonly field: string;
+  readonly total: number;
+  readonly assigned: number;
 }
 
 /** Entra user id → Salesforce user Id. Redis in production; rebuilt by matching when lost. */
