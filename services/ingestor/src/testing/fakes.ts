@@ -7,12 +7,8 @@ import type {
   IdSource,
   IngestorMetrics,
   JobControl,
-  NewSubscription,
   PauseState,
   SnapshotAssignment,
-  SubscriptionGateway,
-  SubscriptionInfo,
-  SubscriptionStore,
   SyncState,
 } from '../domain/ports.ts';
 
@@ -151,45 +147,6 @@ export class MemorySink implements DirectoryEventSink {
       throw new Error('broker unavailable');
     }
     this.#failAfter--;
-  }
-}
-
-export class FakeSubscriptionGateway implements SubscriptionGateway {
-  readonly live = new Map<string, SubscriptionInfo & NewSubscription>();
-  readonly log: string[] = [];
-  readonly failing = new Set<'create' | 'renew' | 'reauthorize'>();
-  #next = 1;
-
-  async create(subscription: NewSubscription) {
-    this.log.push(`create ${subscription.resource}`);
-    if (this.failing.has('create')) throw new Error('create refused');
-    const sub = { ...subscription, id: `sub-${this.#next++}` };
-    this.live.set(sub.id, sub);
-    return { id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime };
-  }
-  async renew(id: string, expirationDateTime: string) {
-    this.log.push(`renew ${id}`);
-    const sub = this.live.get(id);
-    if (!sub || this.failing.has('renew')) throw new Error(`no subscription ${id}`);
-    this.live.set(id, { ...sub, expirationDateTime });
-    return { id, resource: sub.resource, expirationDateTime };
-  }
-  async reauthorize(id: string) {
-    this.log.push(`reauthorize ${id}`);
-    if (!this.live.has(id) || this.failing.has('reauthorize')) throw new Error(`cannot reauthorize ${id}`);
-  }
-  async delete(id: string) {
-    this.live.delete(id);
-  }
-}
-
-export class MemorySubscriptionStore implements SubscriptionStore {
-  readonly ids: Record<string, string> = {};
-  async load() {
-    return { ...this.ids };
-  }
-  async save(resource: string, id: string) {
-    this.ids[resource] = id;
   }
 }
 
