@@ -32,7 +32,7 @@ const USERS = [
 const ids = Object.fromEntries([...USERS, 'salesGroup'].map((k) => [k, randomUUID()])) as Record<string, string>;
 const upn = (key: string) => `${key.toLowerCase()}.${ids[key]!.slice(0, 6)}@${DOMAIN}`;
 
-function prepare(sims: Simulators): void {
+async function prepare(sims: Simulators): Promise<void> {
   const { graph, salesforce } = sims;
   const user = (key: string, surname = 'Tester') =>
     graph.admin.createUser(
@@ -76,7 +76,7 @@ function prepare(sims: Simulators): void {
     },
   ]);
   // Usernames are unique across all orgs: this one is taken in another org.
-  void salesforce.admin.createOrg({
+  await salesforce.admin.createOrg({
     name: 'Other org',
     users: [
       {
