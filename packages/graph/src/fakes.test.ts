@@ -1,6 +1,6 @@
 import { isProvisionError } from '@provision/errors';
 import { describe, expect, it } from 'vitest';
-import { InMemoryAppRoles, InMemoryDirectory, InMemorySubscriptions } from './fakes.ts';
+import { InMemoryAppRoles, InMemoryGraphDirectory, InMemorySubscriptions } from './fakes.ts';
 import type { DeltaPage } from './types.ts';
 
 async function round<T>(pages: AsyncIterable<DeltaPage<T>>): Promise<{ changes: T[]; cursor?: string }> {
@@ -13,9 +13,9 @@ async function round<T>(pages: AsyncIterable<DeltaPage<T>>): Promise<{ changes: 
   return { changes, ...(cursor ? { cursor } : {}) };
 }
 
-describe('InMemoryDirectory', () => {
+describe('InMemoryGraphDirectory', () => {
   it('reports a full round, then only changes and removals, like Graph delta', async () => {
-    const directory = new InMemoryDirectory();
+    const directory = new InMemoryGraphDirectory();
     directory.setUser({ id: 'u1', displayName: 'One' });
     directory.setUser({ id: 'u2', displayName: 'Two' });
     const full = await round(directory.users());
@@ -30,7 +30,7 @@ describe('InMemoryDirectory', () => {
   });
 
   it('expires cursors and fails on demand', async () => {
-    const directory = new InMemoryDirectory();
+    const directory = new InMemoryGraphDirectory();
     const cursor = await directory.latestCursor('groups');
     directory.expireCursors();
     const error = await round(directory.groups({ cursor })).catch((e: unknown) => e);

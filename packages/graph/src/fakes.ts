@@ -42,7 +42,7 @@ type Entry =
  * with the same round semantics (full round, then changes only, removals, membership changes) and
  * failure injection (`failNext`, `expireCursors`).
  */
-export class InMemoryDirectory implements DirectoryReader, AppRoleAssignments {
+export class InMemoryGraphDirectory implements DirectoryReader, AppRoleAssignments {
   readonly userStore = new Map<string, DirectoryUser>();
   readonly groupStore = new Map<string, { group: DirectoryGroup; members: Set<string> }>();
   readonly assignments = new Map<string, AppRoleAssignment>();

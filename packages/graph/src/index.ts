@@ -10,7 +10,7 @@ export { DEFAULT_ACCESS_ROLE_ID, GraphAppRoleAssignments } from './assignments.t
 export { AUTHORITY_HOST, createGraphClient, GRAPH_URL, type GraphConnection } from './client.ts';
 export { DEFAULT_GROUP_SELECT, DEFAULT_USER_SELECT, GraphDirectoryReader } from './delta-reader.ts';
 export { graphFailure, isDeltaExpired } from './errors.ts';
-export { InMemoryAppRoles, InMemoryDirectory, InMemorySubscriptionIds, InMemorySubscriptions } from './fakes.ts';
+export { InMemoryAppRoles, InMemoryGraphDirectory, InMemorySubscriptionIds, InMemorySubscriptions } from './fakes.ts';
 export {
   DIRECTORY_RESOURCES,
   type KeeperLog,
