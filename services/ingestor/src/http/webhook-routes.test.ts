@@ -244,8 +244,9 @@ describe('POST /webhooks/graph/lifecycle', () => {
         }),
       ),
     );
+    // Every one of the 100 items was screened and handed on: any second re-creation would have started.
+    await waitUntil(() => metrics.notifications.get('lifecycle:accepted') === 100);
     await waitUntil(() => gateway.calls.filter((l) => l === 'create users').length === 2);
-    await new Promise((r) => setTimeout(r, 100));
     await service.idle();
     expect(gateway.calls.filter((l) => l === 'create users')).toHaveLength(2);
     // Once recreated, the old id is not ours: a late repeat is ignored and counted.
@@ -308,10 +309,7 @@ const lifecycle = (subscriptionId: string, lifecycleEvent: string) => ({
   lifecycleEvent,
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Waits for a condition (polled) to hold. */
+async function waitUntil(condition: () => boolean, timeout = 5000): Promise<void> {
+  await expect.poll(condition, { timeout, interval: 5 }).toBe(true);
 }

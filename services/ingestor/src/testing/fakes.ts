@@ -198,6 +198,8 @@ export class MemoryLeaseStore {
   holder: string | undefined;
   token = 0;
   expiresAt = 0;
+  /** Who tried to acquire the lease, in order (whether or not they got it). */
+  readonly attempts: string[] = [];
   readonly ttlMs: number;
   constructor(ttlMs: number) {
     this.ttlMs = ttlMs;
@@ -205,6 +207,7 @@ export class MemoryLeaseStore {
   lease(name: string): LeaderLease {
     return {
       acquire: async () => {
+        this.attempts.push(name);
         const free = this.holder === undefined || Date.now() >= this.expiresAt;
         if (!free && this.holder !== name) return undefined;
         if (free) this.token++;
