@@ -7,6 +7,7 @@ import {
 import { inSpan } from '@provision/telemetry';
 import { SalesforceCallError } from '../domain/errors.ts';
 import type {
+  ExistingSalesforceUser,
   Fields,
   GroupMembershipChange,
   GroupMembershipOutcome,
@@ -16,7 +17,6 @@ import type {
   RateBudget,
   SalesforceDirectory,
   SalesforceFailure,
-  SalesforceUser,
   SaveOutcome,
   UserUpdate,
 } from '../domain/ports.ts';
@@ -93,7 +93,11 @@ export class GatewayDirectory implements SalesforceDirectory {
     this.options = options;
   }
 
-  async findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<SalesforceUser[]> {
+  async findUsers(
+    attribute: string,
+    values: readonly string[],
+    fields: readonly string[],
+  ): Promise<ExistingSalesforceUser[]> {
     const select = [...new Set(fields.filter((f) => !NOT_FIELDS.has(f) && f !== FROZEN).map((f) => READ_AS[f] ?? f))];
     const users = await this.metered('findUsers', values.length, async () => {
       try {
