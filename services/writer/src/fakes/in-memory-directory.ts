@@ -24,7 +24,7 @@ const same = (attribute: string, a: unknown, b: string) =>
  * A Salesforce org in memory, for the writer's unit tests: users, global username uniqueness
  * (`takenElsewhere`), a licence limit, and failure injection per call or per record.
  */
-export class InMemoryDirectory implements SalesforceDirectory {
+export class InMemorySalesforceDirectory implements SalesforceDirectory {
   readonly users = new Map<string, Record<string, unknown>>();
   readonly calls: { operation: Operation; size: number }[] = [];
   /** Usernames that exist in another org (Salesforce usernames are global). */
