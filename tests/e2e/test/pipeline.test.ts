@@ -280,7 +280,8 @@ describe('the pipeline end to end (services as processes, real Kafka, Redis, Pos
     await waitFor(
       async () => {
         const byId = await rows();
-        return byId.get(ids['u4']!)?.active === true && byId.get(ids['u3']!)?.active === false;
+        // u4 was active before it left too: wait for its return, not for any active row.
+        return byId.get(ids['u4']!)?.last === 'provisioned' && byId.get(ids['u3']!)?.active === false;
       },
       { timeout: 15_000, message: 'the subscriber saw u3 deprovisioned and u4 back' },
     );
