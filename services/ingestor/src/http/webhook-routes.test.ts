@@ -227,9 +227,14 @@ describe('POST /webhooks/graph/lifecycle', () => {
   it('50 identical subscriptionRemoved items, in one batch or 50 requests at once, recreate it once', async () => {
     await service.start();
     await service.idle();
+    // Graph holds the re-creation until every repeat has arrived: the repeats all meet it in flight.
     const create = gateway.create.bind(gateway);
+    let answerGraph: () => void = () => undefined;
+    const graphAnswers = new Promise<void>((resolve) => {
+      answerGraph = resolve;
+    });
     gateway.create = async (s) => {
-      await new Promise((r) => setTimeout(r, 30));
+      await graphAnswers;
       return create(s);
     };
     const users = [...gateway.subscriptions.values()].find((s) => s.resource === 'users')!;
@@ -246,6 +251,7 @@ describe('POST /webhooks/graph/lifecycle', () => {
     );
     // Every one of the 100 items was screened and handed on: any second re-creation would have started.
     await waitUntil(() => metrics.notifications.get('lifecycle:accepted') === 100);
+    answerGraph();
     await waitUntil(() => gateway.calls.filter((l) => l === 'create users').length === 2);
     await service.idle();
     expect(gateway.calls.filter((l) => l === 'create users')).toHaveLength(2);
