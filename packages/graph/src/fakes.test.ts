@@ -1,6 +1,6 @@
 import { isProvisionError } from '@provision/errors';
 import { describe, expect, it } from 'vitest';
-import { InMemoryAppRoles, InMemoryDirectory, InMemorySubscriptions } from './fakes.ts';
+import { InMemoryAppRoles, InMemoryGraphDirectory, InMemorySubscriptions } from './fakes.ts';
 import type { DeltaPage } from './types.ts';
 
 async function round<T>(pages: AsyncIterable<DeltaPage<T>>): Promise<{ changes: T[]; cursor?: string }> {
@@ -13,9 +13,9 @@ async function round<T>(pages: AsyncIterable<DeltaPage<T>>): Promise<{ changes: 
   return { changes, ...(cursor ? { cursor } : {}) };
 }
 
-describe('InMemoryDirectory', () => {
+describe('InMemoryGraphDirectory', () => {
   it('reports a full round, then only changes and removals, like Graph delta', async () => {
-    const directory = new InMemoryDirectory();
+    const directory = new InMemoryGraphDirectory();
     directory.setUser({ id: 'u1', displayName: 'One' });
     directory.setUser({ id: 'u2', displayName: 'Two' });
     const full = await round(directory.users());
@@ -30,7 +30,7 @@ describe('InMemoryDirectory', () => {
   });
 
   it('expires cursors and fails on demand', async () => {
-    const directory = new InMemoryDirectory();
+    const directory = new InMemoryGraphDirectory();
     const cursor = await directory.latestCursor('groups');
     directory.expireCursors();
     const error = await round(directory.groups({ cursor })).catch((e: unknown) => e);
@@ -41,23 +41,32 @@ describe('InMemoryDirectory', () => {
 });
 
 describe('InMemorySubscriptions', () => {
-  it('creates, renews when due and recreates after removal, like the Graph adapter', async () => {
+  it('creates and renews with the asked lifetime, fails as Graph does for an unknown id, and drops expired ones', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const subs = new InMemorySubscriptions({ now: () => now });
     const spec = { resource: 'users', notificationUrl: 'https://x/n', clientState: 's', lifetimeMinutes: 60 };
-    const created = await subs.ensure(spec, 10 * 60_000);
-    expect(created.action).toBe('created');
-    expect((await subs.ensure(spec, 10 * 60_000)).action).toBe('unchanged');
-    now += 55 * 60_000;
-    expect((await subs.ensure(spec, 10 * 60_000)).action).toBe('renewed');
-    subs.remove(created.subscription.id);
-    const notice = {
-      subscriptionId: created.subscription.id,
-      lifecycleEvent: 'subscriptionRemoved',
-      subscriptionExpirationDateTime: null,
-    };
-    expect(await subs.handleLifecycle(notice, spec)).toBe('recreated');
-    expect(await subs.list()).toHaveLength(1);
+    const created = await subs.create(spec);
+    expect(created).toMatchObject({ id: 'sub-1', resource: 'users', expirationDateTime: '2026-01-01T01:00:00.000Z' });
+    now += 30 * 60_000;
+    expect((await subs.renew('sub-1', 60)).expirationDateTime).toBe('2026-01-01T01:30:00.000Z');
+    const missing = await subs.renew('sub-9').catch((e: unknown) => e);
+    expect(isProvisionError(missing) && missing.details['status']).toBe(404);
+    await expect(subs.reauthorize('sub-9')).rejects.toThrow('not found');
+    now += 2 * 60 * 60_000;
+    expect(await subs.list()).toEqual([]);
+    expect(subs.calls).toEqual(['create users', 'renew sub-1', 'renew sub-9', 'reauthorize sub-9', 'list']);
+  });
+
+  it('fails an operation while it is marked failing, and the next call after failNext()', async () => {
+    const subs = new InMemorySubscriptions();
+    subs.failing.add('create');
+    await expect(subs.create({ resource: 'users', notificationUrl: 'https://x/n', clientState: 's' })).rejects.toThrow(
+      'injected create failure',
+    );
+    subs.failing.clear();
+    subs.failNext();
+    await expect(subs.list()).rejects.toThrow('injected failure');
+    expect(await subs.list()).toEqual([]);
   });
 });
 

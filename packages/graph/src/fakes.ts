@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ProvisionError } from '@provision/errors';
 import { planAppRoles } from './app-roles.ts';
+import type { SubscriptionIdStore } from './subscription-keeper.ts';
 import {
-  type EnsureAction,
-  ensureSubscription,
-  handleLifecycleNotice,
-  type LifecycleAction,
   type SubscriptionInfo,
   type SubscriptionManager,
   type SubscriptionSpec,
@@ -28,7 +25,6 @@ import type {
   PublishResult,
   UserChange,
 } from './types.ts';
-import type { LifecycleNotice } from './webhook.ts';
 
 type Entry =
   | { seq: number; kind: 'users'; id: string; removed?: 'changed' | 'deleted' }
@@ -46,7 +42,7 @@ type Entry =
  * with the same round semantics (full round, then changes only, removals, membership changes) and
  * failure injection (`failNext`, `expireCursors`).
  */
-export class InMemoryDirectory implements DirectoryReader, AppRoleAssignments {
+export class InMemoryGraphDirectory implements DirectoryReader, AppRoleAssignments {
   readonly userStore = new Map<string, DirectoryUser>();
   readonly groupStore = new Map<string, { group: DirectoryGroup; members: Set<string> }>();
   readonly assignments = new Map<string, AppRoleAssignment>();
@@ -253,11 +249,21 @@ export class InMemoryAppRoles implements AppRolePublisher {
   }
 }
 
-/** An in-memory `SubscriptionManager`: no validation handshake; `remove()` and `failNext()` for tests. */
+type SubscriptionOperation = 'list' | 'create' | 'renew' | 'reauthorize' | 'delete';
+
+/**
+ * An in-memory `SubscriptionManager`: no validation handshake. Ids are `sub-1`, `sub-2`, … in
+ * order of creation. For tests: `calls` records each operation (`create users`, `renew sub-1`),
+ * `failing` makes an operation fail until removed, `failNext()` fails the next call, `remove()`
+ * drops a subscription as Graph does before a `subscriptionRemoved` notification.
+ */
 export class InMemorySubscriptions implements SubscriptionManager {
-  readonly subscriptions = new Map<string, SubscriptionInfo>();
+  readonly subscriptions = new Map<string, SubscriptionInfo & { readonly clientState: string }>();
+  readonly calls: string[] = [];
+  readonly failing = new Set<SubscriptionOperation>();
   readonly #now: () => number;
   #failures: Error[] = [];
+  #next = 1;
 
   constructor(options: { now?: () => number } = {}) {
     this.#now = options.now ?? Date.now;
@@ -273,7 +279,7 @@ export class InMemorySubscriptions implements SubscriptionManager {
   }
 
   async list(): Promise<SubscriptionInfo[]> {
-    this.#maybeFail();
+    this.#call('list', 'list');
     const now = this.#now();
     for (const [id, sub] of this.subscriptions)
       if (Date.parse(sub.expirationDateTime) <= now) this.subscriptions.delete(id);
@@ -281,59 +287,64 @@ export class InMemorySubscriptions implements SubscriptionManager {
   }
 
   async create(spec: SubscriptionSpec): Promise<SubscriptionInfo> {
-    this.#maybeFail();
-    const sub: SubscriptionInfo = {
-      id: randomUUID(),
+    this.#call('create', `create ${spec.resource}`);
+    const sub = {
+      id: `sub-${this.#next++}`,
       resource: spec.resource,
       changeType: spec.changeType ?? 'updated,deleted',
       notificationUrl: spec.notificationUrl,
       lifecycleNotificationUrl: spec.lifecycleNotificationUrl ?? null,
       expirationDateTime: subscriptionExpiry(this.#now(), spec.lifetimeMinutes),
+      clientState: spec.clientState,
     };
     this.subscriptions.set(sub.id, sub);
     return sub;
   }
 
   async renew(id: string, lifetimeMinutes?: number): Promise<SubscriptionInfo> {
-    this.#maybeFail();
+    this.#call('renew', `renew ${id}`);
     const sub = this.subscriptions.get(id);
-    if (!sub)
-      throw new ProvisionError('PRV_GRAPH_REQUEST_FAILED', `subscription ${id} not found`, {
-        retriable: false,
-        details: { status: 404 },
-      });
+    if (!sub) throw notFound(id);
     const renewed = { ...sub, expirationDateTime: subscriptionExpiry(this.#now(), lifetimeMinutes) };
     this.subscriptions.set(id, renewed);
     return renewed;
   }
 
   async reauthorize(id: string): Promise<void> {
-    this.#maybeFail();
-    if (!this.subscriptions.has(id))
-      throw new ProvisionError('PRV_GRAPH_REQUEST_FAILED', `subscription ${id} not found`, {
-        retriable: false,
-        details: { status: 404 },
-      });
+    this.#call('reauthorize', `reauthorize ${id}`);
+    if (!this.subscriptions.has(id)) throw notFound(id);
   }
 
   async delete(id: string): Promise<void> {
-    this.#maybeFail();
+    this.#call('delete', `delete ${id}`);
     this.subscriptions.delete(id);
   }
 
-  ensure(
-    spec: SubscriptionSpec,
-    renewWithinMs: number,
-  ): Promise<{ subscription: SubscriptionInfo; action: EnsureAction }> {
-    return ensureSubscription(this, spec, renewWithinMs, this.#now());
-  }
-
-  handleLifecycle(notice: LifecycleNotice, spec: SubscriptionSpec): Promise<LifecycleAction> {
-    return handleLifecycleNotice(this, notice, spec);
-  }
-
-  #maybeFail(): void {
+  #call(operation: SubscriptionOperation, entry: string): void {
+    this.calls.push(entry);
     const failure = this.#failures.shift();
     if (failure) throw failure;
+    if (this.failing.has(operation))
+      throw new ProvisionError('PRV_GRAPH_REQUEST_FAILED', `injected ${operation} failure`);
+  }
+}
+
+function notFound(id: string): ProvisionError {
+  return new ProvisionError('PRV_GRAPH_REQUEST_FAILED', `subscription ${id} not found`, {
+    retriable: false,
+    details: { status: 404 },
+  });
+}
+
+/** An in-memory `SubscriptionIdStore`; `ids` is what it holds. */
+export class InMemorySubscriptionIds implements SubscriptionIdStore {
+  readonly ids: Record<string, string> = {};
+
+  async load(): Promise<Record<string, string>> {
+    return { ...this.ids };
+  }
+
+  async save(resource: string, id: string): Promise<void> {
+    this.ids[resource] = id;
   }
 }

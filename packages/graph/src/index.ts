@@ -10,13 +10,17 @@ export { DEFAULT_ACCESS_ROLE_ID, GraphAppRoleAssignments } from './assignments.t
 export { AUTHORITY_HOST, createGraphClient, GRAPH_URL, type GraphConnection } from './client.ts';
 export { DEFAULT_GROUP_SELECT, DEFAULT_USER_SELECT, GraphDirectoryReader } from './delta-reader.ts';
 export { graphFailure, isDeltaExpired } from './errors.ts';
-export { InMemoryAppRoles, InMemoryDirectory, InMemorySubscriptions } from './fakes.ts';
+export { InMemoryAppRoles, InMemoryGraphDirectory, InMemorySubscriptionIds, InMemorySubscriptions } from './fakes.ts';
 export {
-  type EnsureAction,
-  ensureSubscription,
+  DIRECTORY_RESOURCES,
+  type KeeperLog,
+  renewalDue,
+  type SubscriptionIdStore,
+  SubscriptionKeeper,
+  type SubscriptionKeeperOptions,
+} from './subscription-keeper.ts';
+export {
   GraphSubscriptionManager,
-  handleLifecycleNotice,
-  type LifecycleAction,
   MAX_DIRECTORY_SUBSCRIPTION_MINUTES,
   type SubscriptionInfo,
   type SubscriptionManager,
@@ -28,10 +32,17 @@ export {
   answerValidation,
   type ChangeNotice,
   clientStateMatches,
+  distinctLifecycleEvents,
+  isLifecycleEvent,
   type LifecycleEvent,
   type LifecycleNotice,
-  type ParsedNotifications,
-  parseNotifications,
-  renewalDue,
+  MAX_VALIDATION_TOKEN,
+  notificationItems,
+  type ScreenedNotifications,
+  type ScreenOptions,
+  screenNotifications,
+  toChangeNotice,
+  toLifecycleNotice,
   type ValidationAnswer,
+  WEBHOOK_BODY_LIMIT,
 } from './webhook.ts';

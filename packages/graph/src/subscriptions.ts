@@ -1,7 +1,5 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { isProvisionError } from '@provision/errors';
 import { graphFailure } from './errors.ts';
-import { type LifecycleNotice, renewalDue } from './webhook.ts';
 
 /** The longest a users/groups subscription may live: 41,760 minutes (under 29 days). */
 export const MAX_DIRECTORY_SUBSCRIPTION_MINUTES = 41_760;
@@ -27,10 +25,10 @@ export interface SubscriptionInfo {
   readonly expirationDateTime: string;
 }
 
-export type EnsureAction = 'created' | 'renewed' | 'unchanged';
-export type LifecycleAction = 'reauthorized' | 'recreated' | 'resync' | 'ignored';
-
-/** The subscription port: Graph's operations plus keeping one alive (`GraphSubscriptionManager`, `InMemorySubscriptions`). */
+/**
+ * Graph's subscription operations (`GraphSubscriptionManager`, `InMemorySubscriptions`). Keeping
+ * subscriptions alive over them is `SubscriptionKeeper`'s job.
+ */
 export interface SubscriptionManager {
   list(): Promise<SubscriptionInfo[]>;
   /** Creates a subscription; Graph first validates `notificationUrl` (and the lifecycle URL). */
@@ -38,69 +36,6 @@ export interface SubscriptionManager {
   renew(id: string, lifetimeMinutes?: number): Promise<SubscriptionInfo>;
   reauthorize(id: string): Promise<void>;
   delete(id: string): Promise<void>;
-  /**
-   * Makes sure a subscription for `spec` exists and lives longer than `renewWithinMs`: reuses the
-   * one with the same resource and notification URL, renews it when due, creates it when missing
-   * (or when renewal finds it gone).
-   */
-  ensure(
-    spec: SubscriptionSpec,
-    renewWithinMs: number,
-  ): Promise<{ subscription: SubscriptionInfo; action: EnsureAction }>;
-  /**
-   * Acts on a lifecycle notification: `reauthorizationRequired` → reauthorize (renew if that fails);
-   * `subscriptionRemoved` → create again; `missed` → nothing here. Every action but `ignored` means
-   * the caller should run a delta round to catch up.
-   */
-  handleLifecycle(notice: LifecycleNotice, spec: SubscriptionSpec): Promise<LifecycleAction>;
-}
-
-type SubscriptionOps = Pick<SubscriptionManager, 'list' | 'create' | 'renew' | 'reauthorize'>;
-
-/** `SubscriptionManager.ensure` over the basic operations (shared by the adapter and the fake). */
-export async function ensureSubscription(
-  ops: SubscriptionOps,
-  spec: SubscriptionSpec,
-  renewWithinMs: number,
-  now: number,
-): Promise<{ subscription: SubscriptionInfo; action: EnsureAction }> {
-  const existing = (await ops.list()).find(
-    (sub) => sub.resource.toLowerCase() === spec.resource.toLowerCase() && sub.notificationUrl === spec.notificationUrl,
-  );
-  if (!existing) return { subscription: await ops.create(spec), action: 'created' };
-  if (!renewalDue(existing.expirationDateTime, now, renewWithinMs))
-    return { subscription: existing, action: 'unchanged' };
-  try {
-    return { subscription: await ops.renew(existing.id, spec.lifetimeMinutes), action: 'renewed' };
-  } catch (error) {
-    if (isProvisionError(error) && error.details['status'] === 404)
-      return { subscription: await ops.create(spec), action: 'created' };
-    throw error;
-  }
-}
-
-/** `SubscriptionManager.handleLifecycle` over the basic operations. */
-export async function handleLifecycleNotice(
-  ops: SubscriptionOps,
-  notice: LifecycleNotice,
-  spec: SubscriptionSpec,
-): Promise<LifecycleAction> {
-  switch (notice.lifecycleEvent) {
-    case 'reauthorizationRequired':
-      try {
-        await ops.reauthorize(notice.subscriptionId);
-      } catch {
-        await ops.renew(notice.subscriptionId, spec.lifetimeMinutes);
-      }
-      return 'reauthorized';
-    case 'subscriptionRemoved':
-      await ops.create(spec);
-      return 'recreated';
-    case 'missed':
-      return 'resync';
-    default:
-      return 'ignored';
-  }
 }
 
 /** The expiry to ask for: `lifetimeMinutes` from now, at most just under Graph's limit. */
@@ -112,7 +47,7 @@ export function subscriptionExpiry(now: number, lifetimeMinutes: number | undefi
   return new Date(now + minutes * 60_000).toISOString();
 }
 
-/** Keeps Graph subscriptions alive: create, renew before expiry, reauthorize, recreate after removal. */
+/** Graph's `/subscriptions` over the Graph client; every failure becomes a `ProvisionError` (`graphFailure`). */
 export class GraphSubscriptionManager implements SubscriptionManager {
   readonly #client: Client;
   readonly #now: () => number;
@@ -173,23 +108,8 @@ export class GraphSubscriptionManager implements SubscriptionManager {
     }
   }
 
-  ensure(
-    spec: SubscriptionSpec,
-    renewWithinMs: number,
-  ): Promise<{ subscription: SubscriptionInfo; action: EnsureAction }> {
-    return ensureSubscription(this, spec, renewWithinMs, this.#now());
-  }
-
-  handleLifecycle(notice: LifecycleNotice, spec: SubscriptionSpec): Promise<LifecycleAction> {
-    return handleLifecycleNotice(this, notice, spec);
-  }
-
   #expiry(lifetimeMinutes: number | undefined): string {
-    const minutes = Math.min(
-      lifetimeMinutes ?? MAX_DIRECTORY_SUBSCRIPTION_MINUTES - 60,
-      MAX_DIRECTORY_SUBSCRIPTION_MINUTES - 1,
-    );
-    return new Date(this.#now() + minutes * 60_000).toISOString();
+    return subscriptionExpiry(this.#now(), lifetimeMinutes);
   }
 }
 

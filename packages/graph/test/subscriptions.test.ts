@@ -10,9 +10,14 @@ import {
   type ChangeNotice,
   createGraphClient,
   GraphSubscriptionManager,
+  InMemorySubscriptionIds,
   type LifecycleNotice,
-  parseNotifications,
+  notificationItems,
+  SubscriptionKeeper,
   type SubscriptionSpec,
+  screenNotifications,
+  toChangeNotice,
+  toLifecycleNotice,
 } from '../src/index.ts';
 
 const CLIENT_STATE = 'a-secret-only-we-and-graph-know';
@@ -28,8 +33,9 @@ async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000
   }
 }
 
-/** A webhook like the ingestor's: answers validation, checks clientState, can be told to fail. */
+/** A webhook like the ingestor's: answers validation, screens notifications, can be told to fail. */
 class Receiver {
+  tenantId = '';
   changes: ChangeNotice[] = [];
   lifecycle: LifecycleNotice[] = [];
   failNext = 0;
@@ -47,7 +53,7 @@ class Receiver {
       request.on('end', () => {
         const validation = answerValidation(query);
         if (validation) {
-          response.writeHead(200, { 'content-type': validation.contentType });
+          response.writeHead(validation.status, { 'content-type': validation.contentType });
           response.end(this.wrongValidation ? 'nope' : validation.body);
           return;
         }
@@ -57,10 +63,18 @@ class Receiver {
           response.writeHead(503).end();
           return;
         }
-        const parsed = parseNotifications(JSON.parse(Buffer.concat(chunks).toString('utf8')), CLIENT_STATE);
-        this.changes.push(...parsed.changes);
-        this.lifecycle.push(...parsed.lifecycle);
         response.writeHead(202).end();
+        const batch = notificationItems(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        if (!batch) return;
+        const options = { clientState: CLIENT_STATE, tenantId: this.tenantId, ownsSubscription: async () => true };
+        void screenNotifications(batch.items, batch.total, options).then(({ accepted }) => {
+          for (const item of accepted) {
+            const change = toChangeNotice(item);
+            const lifecycle = toLifecycleNotice(item);
+            if (change) this.changes.push(change);
+            if (lifecycle) this.lifecycle.push(lifecycle);
+          }
+        });
       });
     });
     this.server.listen(0, '127.0.0.1');
@@ -78,6 +92,7 @@ describe('subscriptions and change notifications against graph-sim', () => {
   beforeAll(async () => {
     sim = await startGraphSim({ users: 20, seed: 3, notificationRetry: { initialDelayMs: 20, maxDelayMs: 100 } });
     await receiver.start(dirname(sim.caCertPath));
+    receiver.tenantId = sim.tenant.tenantId;
     manager = new GraphSubscriptionManager(createGraphClient({ ...sim, graphUrl: sim.url }));
     spec = {
       resource: 'users',
@@ -90,6 +105,19 @@ describe('subscriptions and change notifications against graph-sim', () => {
     await sim?.close();
     receiver.server?.close();
   });
+  /** A keeper of one `users` subscription over graph-sim, its ids kept in memory. */
+  const keeperOf = (options: { lifetimeMs?: number; renewBeforeMs?: number; store?: InMemorySubscriptionIds } = {}) =>
+    new SubscriptionKeeper({
+      subscriptions: manager,
+      store: new InMemorySubscriptionIds(),
+      now: Date.now,
+      resources: ['users'],
+      notificationUrl: spec.notificationUrl,
+      lifecycleNotificationUrl: spec.lifecycleNotificationUrl ?? '',
+      clientState: CLIENT_STATE,
+      ...options,
+    });
+
   beforeEach(async () => {
     for (const sub of await manager.list()) await manager.delete(sub.id);
     receiver.changes = [];
@@ -97,13 +125,15 @@ describe('subscriptions and change notifications against graph-sim', () => {
   });
 
   it('creates a subscription after the validation handshake and delivers user changes with clientState', async () => {
-    const { subscription, action } = await manager.ensure(spec, 60 * 60_000);
-    expect(action).toBe('created');
+    const keeper = keeperOf();
+    await keeper.ensure();
+    const subscription = keeper.subscriptions.get('users');
+    expect(await manager.list()).toEqual([subscription]);
     const user = [...sim.tenant.users.active()][0];
     sim.admin.updateUser(user?.id ?? '', { jobTitle: 'Chief Notifier' });
     const [notice] = await waitFor(() => receiver.changes.length > 0 && receiver.changes);
     expect(notice).toMatchObject({
-      subscriptionId: subscription.id,
+      subscriptionId: subscription?.id,
       changeType: 'updated',
       resourceKind: 'user',
       id: user?.id,
@@ -132,30 +162,45 @@ describe('subscriptions and change notifications against graph-sim', () => {
   });
 
   it('renews a subscription that is due, and leaves one that is not', async () => {
-    const created = await manager.create({ ...spec, lifetimeMinutes: 60 });
-    const kept = await manager.ensure(spec, 10 * 60_000);
-    expect(kept.action).toBe('unchanged');
-    const renewed = await manager.ensure(spec, 2 * 60 * 60_000);
-    expect(renewed.action).toBe('renewed');
-    expect(renewed.subscription.id).toBe(created.id);
-    expect(Date.parse(renewed.subscription.expirationDateTime)).toBeGreaterThan(Date.parse(created.expirationDateTime));
+    const keeper = keeperOf({ lifetimeMs: 60 * 60_000, renewBeforeMs: 10 * 60_000 });
+    await keeper.ensure();
+    const created = keeper.subscriptions.get('users');
+    await keeper.renewDue();
+    expect(keeper.subscriptions.get('users')).toBe(created);
+    // Another keeper (a restart) finds the stored id, and renews it when it is due by its margin.
+    const store = new InMemorySubscriptionIds();
+    await store.save('users', created?.id ?? '');
+    const eager = keeperOf({ lifetimeMs: 3 * 60 * 60_000, renewBeforeMs: 4 * 60 * 60_000, store });
+    await eager.ensure();
+    expect(eager.subscriptions.get('users')?.id).toBe(created?.id);
+    expect(await manager.list()).toHaveLength(1);
+    await eager.renewDue();
+    const renewed = eager.subscriptions.get('users');
+    expect(renewed?.id).toBe(created?.id);
+    expect(Date.parse(renewed?.expirationDateTime ?? '')).toBeGreaterThan(
+      Date.parse(created?.expirationDateTime ?? ''),
+    );
   });
 
   it('reauthorizes on reauthorizationRequired and recreates after subscriptionRemoved', async () => {
-    const created = await manager.create(spec);
-    sim.admin.lifecycle(created.id, 'reauthorizationRequired');
+    const keeper = keeperOf();
+    await keeper.ensure();
+    const created = keeper.subscriptions.get('users');
+    sim.admin.lifecycle(created?.id ?? '', 'reauthorizationRequired');
     const [reauth] = await waitFor(() => receiver.lifecycle.length > 0 && receiver.lifecycle);
     // Changes while the subscription waits for reauthorization are held, then delivered.
     const user = [...sim.tenant.users.active()][2];
     sim.admin.updateUser(user?.id ?? '', { jobTitle: 'Changed while paused' });
-    expect(await manager.handleLifecycle(reauth as LifecycleNotice, spec)).toBe('reauthorized');
+    expect((reauth as LifecycleNotice).lifecycleEvent).toBe('reauthorizationRequired');
+    await keeper.reauthorize((reauth as LifecycleNotice).subscriptionId);
     await waitFor(() => receiver.changes.some((c) => c.id === user?.id));
 
-    sim.admin.lifecycle(created.id, 'subscriptionRemoved');
+    sim.admin.lifecycle(created?.id ?? '', 'subscriptionRemoved');
     const removed = await waitFor(() => receiver.lifecycle.find((l) => l.lifecycleEvent === 'subscriptionRemoved'));
     expect(await manager.list()).toEqual([]);
-    expect(await manager.handleLifecycle(removed, spec)).toBe('recreated');
+    await keeper.recreate(removed.subscriptionId);
     expect(await manager.list()).toHaveLength(1);
+    expect(keeper.owns(created?.id ?? '')).toBe(false);
   });
 
   it('refuses an expiry past the 41,760-minute limit and an http notification URL', async () => {

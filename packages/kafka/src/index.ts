@@ -26,7 +26,7 @@ export {
 } from './oauth-token.ts';
 export { type Outcome, outcome } from './outcome.ts';
 export { murmur2, partitionOf } from './partitioner.ts';
-export type { Delivery, EventProducer, OutgoingEvent } from './producer.ts';
+export type { EventProducer, OutgoingEvent, PartitionWrite } from './producer.ts';
 export {
   type KafkaSaslOptions,
   type KafkaSecurityConfig,

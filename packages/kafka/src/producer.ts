@@ -35,7 +35,7 @@ export interface OutgoingEvent<T = unknown> {
 }
 
 /** Where a batch of events landed: one entry per topic-partition written. */
-export interface Delivery {
+export interface PartitionWrite {
   topic: string;
   partition: number;
   /** Offset of the first message written to that partition in this call. */
@@ -45,7 +45,7 @@ export interface Delivery {
 /** Publishes events; idempotent (acks=all, broker de-duplicates retried sends). */
 export interface EventProducer {
   /** Publishes events in one request per broker, in order per partition. */
-  send(events: readonly OutgoingEvent[]): Promise<Delivery[]>;
+  send(events: readonly OutgoingEvent[]): Promise<PartitionWrite[]>;
   /**
    * Publishes messages exactly as given (bytes and headers), e.g. to a dead-letter topic; `gzip`
    * compresses the request (the broker measures a compressed batch as sent).
@@ -58,7 +58,7 @@ export interface EventProducer {
       headers: Record<string, string>;
     }[],
     options?: { compression?: 'gzip' },
-  ): Promise<Delivery[]>;
+  ): Promise<PartitionWrite[]>;
   disconnect(): Promise<void>;
 }
 
@@ -142,7 +142,7 @@ export function wrapProducer(producer: Producer, defaultSource: string): EventPr
       }
       // One request per ~512 KiB: kafkajs puts a partition's messages of one request in one record
       // batch, and the broker refuses a batch over its message.max.bytes (1 MiB by default).
-      const out: Delivery[] = [];
+      const out: PartitionWrite[] = [];
       try {
         for (const chunk of chunksBySize([...byTopic], MAX_REQUEST_BYTES)) {
           out.push(...deliveries(await orUnavailable('producing', () => producer.sendBatch({ topicMessages: chunk }))));

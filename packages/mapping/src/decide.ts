@@ -5,6 +5,7 @@ import { isFeatureLicense, revokedFeatureLicenses } from './feature-licences.ts'
 import { commandedGroupChanges, groupMembershipChanges } from './group-memberships.ts';
 import type {
   AppRoleAssignment,
+  CurrentSalesforceUser,
   DecideOptions,
   Decision,
   DecisionAction,
@@ -15,7 +16,6 @@ import type {
   PermissionSetChanges,
   Reason,
   SalesforceFieldValue,
-  SalesforceUser,
 } from './types.ts';
 
 /**
@@ -43,7 +43,7 @@ import type {
 export function decide(
   user: EntraUser,
   assignments: readonly AppRoleAssignment[],
-  current: SalesforceUser | null,
+  current: CurrentSalesforceUser | null,
   config: MappingConfig,
   options: DecideOptions = {},
 ): Decision {
@@ -138,7 +138,7 @@ export function decide(
 }
 
 function deprovision(
-  current: SalesforceUser | null,
+  current: CurrentSalesforceUser | null,
   config: MappingConfig,
   desired: Desired,
   key: MatchingKey | null,
@@ -214,7 +214,7 @@ export function deactivationDue(frozenAt: Date, config: MappingConfig): Date | n
 
 /** Out of scope under `freezeThenDeactivate`, active: frozen at once, deactivated when the freeze is old enough. */
 function freezeThenDeactivate(
-  current: SalesforceUser | null,
+  current: CurrentSalesforceUser | null,
   config: MappingConfig,
   desired: Desired,
   key: MatchingKey | null,
@@ -255,7 +255,7 @@ function freezeThenDeactivate(
 /** Adds what the rules grant and Salesforce lacks; removes what Provision granted and the rules no longer grant. */
 function permissionSetChanges(
   desired: readonly string[],
-  current: SalesforceUser,
+  current: CurrentSalesforceUser,
   granted: readonly string[],
 ): PermissionSetChanges {
   const has = current.PermissionSets === undefined ? undefined : new Set(current.PermissionSets);
@@ -275,7 +275,7 @@ const noGroups: GroupMembershipChanges = { add: [], remove: [] };
 function result(
   action: DecisionAction,
   fields: Readonly<Record<string, SalesforceFieldValue>>,
-  current: SalesforceUser | null,
+  current: CurrentSalesforceUser | null,
   desired: Desired,
   key: MatchingKey | null,
   permissionSets: PermissionSetChanges,

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diffFields, modifiedProperties, sameValue } from './diff.ts';
-import type { SalesforceFieldValue, SalesforceUser } from './types.ts';
+import type { CurrentSalesforceUser, SalesforceFieldValue } from './types.ts';
 
-const sf = (fields: Record<string, SalesforceFieldValue>): SalesforceUser => ({
+const sf = (fields: Record<string, SalesforceFieldValue>): CurrentSalesforceUser => ({
   Id: '005x',
   IsActive: true,
   ...fields,

@@ -1,4 +1,4 @@
-import type { ModifiedProperty, SalesforceFieldValue, SalesforceUser } from './types.ts';
+import type { CurrentSalesforceUser, ModifiedProperty, SalesforceFieldValue } from './types.ts';
 
 /**
  * Fields Salesforce compares case-insensitively, so a difference in case alone is no change:
@@ -33,7 +33,7 @@ export function sameValue(
 /** The fields of `desired` whose value differs from Salesforce's: the minimal update. */
 export function diffFields(
   desired: Readonly<Record<string, SalesforceFieldValue>>,
-  current: SalesforceUser,
+  current: CurrentSalesforceUser,
 ): Record<string, SalesforceFieldValue> {
   const changed: Record<string, SalesforceFieldValue> = {};
   for (const [field, value] of Object.entries(desired)) {
@@ -45,7 +45,7 @@ export function diffFields(
 /** Entra's "Modified Properties": each written field with its old and new value. */
 export function modifiedProperties(
   fields: Readonly<Record<string, SalesforceFieldValue>>,
-  current: SalesforceUser | null,
+  current: CurrentSalesforceUser | null,
 ): ModifiedProperty[] {
   return Object.entries(fields).map(([name, newValue]) => ({ name, oldValue: current?.[name] ?? null, newValue }));
 }

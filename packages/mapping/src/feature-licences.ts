@@ -8,7 +8,7 @@ import {
 import type { MappingConfig } from './config/schema.ts';
 import { describeExpressionError } from './config/semantic-checks.ts';
 import { sameValue } from './diff.ts';
-import type { DecideOptions, EntraUser, Reason, SalesforceFieldValue, SalesforceUser } from './types.ts';
+import type { CurrentSalesforceUser, DecideOptions, EntraUser, Reason, SalesforceFieldValue } from './types.ts';
 
 /**
  * Salesforce's feature licences: a checkbox on User each (`UserPermissions<FeatureType>`), counted
@@ -123,7 +123,7 @@ export function featureLicenseFields(
  */
 export function revokedFeatureLicenses(
   desired: readonly string[],
-  current: SalesforceUser,
+  current: CurrentSalesforceUser,
   granted: readonly string[],
 ): Record<string, SalesforceFieldValue> {
   const want = new Set(desired);

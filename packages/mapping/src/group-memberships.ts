@@ -1,7 +1,7 @@
 import type { MappingConfig } from './config/schema.ts';
-import type { GroupMembershipChanges, GroupRef, GroupType, SalesforceUser } from './types.ts';
+import type { CurrentSalesforceUser, GroupMembershipChanges, GroupRef, GroupType } from './types.ts';
 
-/** The SalesforceUser pseudo-field that lists the user's groups of one type. */
+/** The CurrentSalesforceUser pseudo-field that lists the user's groups of one type. */
 export const GROUP_FIELDS: Readonly<Record<GroupType, 'PublicGroups' | 'Queues'>> = {
   publicGroup: 'PublicGroups',
   queue: 'Queues',
@@ -32,7 +32,7 @@ export function namedGroups(config: MappingConfig): GroupRef[] {
 }
 
 /** The groups a Salesforce user is a member of, or undefined when the picture does not say. */
-function heldGroups(current: SalesforceUser): GroupRef[] | undefined {
+function heldGroups(current: CurrentSalesforceUser): GroupRef[] | undefined {
   if (current.PublicGroups === undefined && current.Queues === undefined) return undefined;
   return [
     ...(current.PublicGroups ?? []).map((name): GroupRef => ({ type: 'publicGroup', name })),
@@ -47,7 +47,7 @@ function heldGroups(current: SalesforceUser): GroupRef[] | undefined {
  */
 export function groupMembershipChanges(
   desired: readonly GroupRef[],
-  current: SalesforceUser,
+  current: CurrentSalesforceUser,
   granted: readonly GroupRef[],
   config: MappingConfig,
 ): GroupMembershipChanges {

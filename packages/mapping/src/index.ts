@@ -63,6 +63,7 @@ export { describeClause, evaluateClause, evaluateScopingFilters, type ScopingRes
 export { sourceAttributes } from './source-attributes.ts';
 export {
   type AppRoleAssignment,
+  type CurrentSalesforceUser,
   type DecideOptions,
   type Decision,
   type DecisionAction,
@@ -79,5 +80,4 @@ export {
   type Reason,
   type ReasonCode,
   type SalesforceFieldValue,
-  type SalesforceUser,
 } from './types.ts';

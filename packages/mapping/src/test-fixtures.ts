@@ -1,4 +1,4 @@
-import type { AppRoleAssignment, EntraUser, SalesforceUser } from './types.ts';
+import type { AppRoleAssignment, CurrentSalesforceUser, EntraUser } from './types.ts';
 
 // Builders shared by the tests of this package (not exported from index.ts).
 
@@ -37,7 +37,7 @@ export function viaGroup(group: string, roleValue: string | null, appRoleId = ST
 }
 
 /** The Salesforce user Provision would have created for Ada with the default mapping and role "Standard User". */
-export function salesforceUser(overrides: Partial<Record<string, unknown>> = {}): SalesforceUser {
+export function salesforceUser(overrides: Partial<Record<string, unknown>> = {}): CurrentSalesforceUser {
   return {
     Id: '005000000000001AAA',
     IsActive: true,
@@ -55,5 +55,5 @@ export function salesforceUser(overrides: Partial<Record<string, unknown>> = {})
     UserPermissionsMarketingUser: false,
     UserPermissionsOfflineUser: false,
     ...overrides,
-  } as SalesforceUser;
+  } as CurrentSalesforceUser;
 }

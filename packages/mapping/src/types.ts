@@ -45,7 +45,7 @@ export type SalesforceFieldValue = string | boolean | number | readonly string[]
  * of the permission sets assigned to the user), `PublicGroups` and `Queues` (the DeveloperNames of the
  * public groups and queues the user is a direct member of). A field missing from the picture counts as null.
  */
-export interface SalesforceUser {
+export interface CurrentSalesforceUser {
   readonly Id: string;
   readonly IsActive: boolean;
   readonly IsFrozen?: boolean;

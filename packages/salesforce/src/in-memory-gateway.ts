@@ -7,6 +7,7 @@ import type {
   AssignPermissionSetsOptions,
   ConnectionReport,
   DeactivateOptions,
+  FoundSalesforceUser,
   GroupMembershipChange,
   GroupMembershipResult,
   GroupMemberships,
@@ -16,7 +17,6 @@ import type {
   SalesforceError,
   SalesforceGateway,
   SalesforceProfile,
-  SalesforceUser,
   SalesforceUserInput,
   SalesforceUserUpdate,
   WriteResult,
@@ -172,11 +172,11 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
     });
   }
 
-  async findUsers(matchingAttribute: string, values: readonly string[]): Promise<SalesforceUser[]> {
+  async findUsers(matchingAttribute: string, values: readonly string[]): Promise<FoundSalesforceUser[]> {
     const failure = this.#enter('findUsers');
     if (failure) throw new SalesforceGatewayError(failure);
     const wanted = new Set(values.map((v) => v.toLowerCase()));
-    const out: SalesforceUser[] = [];
+    const out: FoundSalesforceUser[] = [];
     for (const u of this.users.values()) {
       const value = u[matchingAttribute];
       if (typeof value === 'string' && wanted.has(value.toLowerCase())) {

@@ -26,6 +26,7 @@ import type {
   AssignPermissionSetsOptions,
   ConnectionReport,
   DeactivateOptions,
+  FoundSalesforceUser,
   GroupMembershipChange,
   GroupMembershipResult,
   GroupMemberships,
@@ -35,7 +36,6 @@ import type {
   SalesforceError,
   SalesforceGateway,
   SalesforceProfile,
-  SalesforceUser,
   SalesforceUserInput,
   SalesforceUserUpdate,
   WriteResult,
@@ -305,7 +305,7 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     matchingAttribute: string,
     values: readonly string[],
     options: { readonly fields?: readonly string[] } = {},
-  ): Promise<SalesforceUser[]> {
+  ): Promise<FoundSalesforceUser[]> {
     if (!isFieldPath(matchingAttribute)) throw new RangeError(`'${matchingAttribute}' is not a SOQL field name`);
     const wanted = values.filter((v) => typeof v === 'string' && v !== '');
     if (wanted.length === 0) return [];

@@ -36,7 +36,7 @@ export type SalesforceUserInput = Readonly<Record<string, unknown>> & {
 export type SalesforceUserUpdate = SalesforceUserInput & { readonly Id: string };
 
 /** A user found by `findUsers`. */
-export interface SalesforceUser {
+export interface FoundSalesforceUser {
   readonly id: string;
   readonly username: string;
   readonly isActive: boolean;
@@ -187,7 +187,7 @@ export interface SalesforceGateway {
     matchingAttribute: string,
     values: readonly string[],
     options?: { readonly fields?: readonly string[] },
-  ): Promise<SalesforceUser[]>;
+  ): Promise<FoundSalesforceUser[]>;
   createUsers(records: readonly SalesforceUserInput[]): Promise<WriteResult[]>;
   updateUsers(records: readonly SalesforceUserUpdate[]): Promise<WriteResult[]>;
   /** Sets IsActive = false (frees the licence); optionally freezes the login as well. */

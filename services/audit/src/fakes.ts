@@ -1,4 +1,5 @@
 import type { ProvisioningCommandV1, ProvisioningResultV1, SyncMarker } from '@provision/events';
+import { withoutNul } from './adapters/pg-log-writes.ts';
 import type { FailureItem } from './domain/digest.ts';
 import { type LogRecord, upnFromMatching } from './domain/log-entry.ts';
 import type { Cursor, LogQuery } from './domain/log-query.ts';
@@ -41,6 +42,8 @@ export class InMemoryAuditLogStore extends FailureSwitch implements AuditLogStor
   readonly rows = new Map<string, LogRecord & { notifiedAt: string | null }>();
   readonly syncs = new Map<string, SyncRun>();
   readonly deadLetters: DeadLetterRecord[] = [];
+  /** When each sync run was first recorded (what retention falls back on for a run with no time). */
+  private readonly syncReceivedAt = new Map<string, string>();
   migrated = false;
 
   async migrate() {
@@ -53,8 +56,10 @@ export class InMemoryAuditLogStore extends FailureSwitch implements AuditLogStor
     return started.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''))[0]?.syncId ?? null;
   }
 
-  async recordCommand(c: ProvisioningCommandV1) {
+  async recordCommand(command: ProvisioningCommandV1) {
     this.check();
+    // As PostgreSQL stores it: text there cannot hold U+0000.
+    const c = withoutNul(command);
     const prev = this.rows.get(c.commandId);
     this.rows.set(c.commandId, {
       ...(prev ?? blank(c.commandId, c.changeId, c.userId, c.action, c.issuedAt)),
@@ -77,8 +82,9 @@ export class InMemoryAuditLogStore extends FailureSwitch implements AuditLogStor
     });
   }
 
-  async recordResult(r: ProvisioningResultV1) {
+  async recordResult(result: ProvisioningResultV1) {
     this.check();
+    const r = withoutNul(result);
     const prev = this.rows.get(r.commandId);
     if (prev?.attempt != null && r.attempt <= prev.attempt) return;
     const base = prev ?? blank(r.commandId, r.changeId, r.userId, r.action, r.completedAt);
@@ -120,10 +126,24 @@ export class InMemoryAuditLogStore extends FailureSwitch implements AuditLogStor
       completedAt: m.type === 'sync.completed' ? max(prev.completedAt, m.at) : prev.completedAt,
       counts: m.counts ?? prev.counts,
     });
+    if (!this.syncReceivedAt.has(m.syncId)) this.syncReceivedAt.set(m.syncId, new Date().toISOString());
+    // A command can be logged before the marker of its cycle: claim the commands issued since this
+    // round started, unless a round that started later already holds them.
+    if (m.type === 'sync.started') {
+      const startedBefore = (syncId: string) => {
+        const run = this.syncs.get(syncId);
+        return run?.startedAt != null && Date.parse(run.startedAt) < Date.parse(m.at);
+      };
+      for (const row of this.rows.values()) {
+        if (row.issuedAt === null || Date.parse(row.issuedAt) < Date.parse(m.at) || row.cycleId === m.syncId) continue;
+        if (row.cycleId === null || startedBefore(row.cycleId)) row.cycleId = m.syncId;
+      }
+    }
   }
 
-  async recordDeadLetter(d: DeadLetterInput) {
+  async recordDeadLetter(letter: DeadLetterInput) {
     this.check();
+    const d = withoutNul(letter);
     if (this.deadLetters.some((x) => x.topic === d.topic && x.partition === d.partition && x.offset === d.offset))
       return;
     this.deadLetters.push({ ...d, id: String(this.deadLetters.length + 1), receivedAt: new Date().toISOString() });
@@ -272,7 +292,19 @@ export class InMemoryAuditLogStore extends FailureSwitch implements AuditLogStor
     const before = this.deadLetters.length;
     const keep = this.deadLetters.filter((d) => Date.parse(d.receivedAt) >= cutoff.getTime());
     this.deadLetters.splice(0, this.deadLetters.length, ...keep);
-    return { logs, deadLetters: before - keep.length, syncs: 0 };
+    // The latest full sync is kept whatever its age: the sync status reads it.
+    const latestFull = [...this.syncs.values()]
+      .filter((run) => run.mode === 'full')
+      .sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''))[0]?.syncId;
+    let syncs = 0;
+    for (const [syncId, run] of this.syncs) {
+      const at = run.completedAt ?? run.startedAt ?? this.syncReceivedAt.get(syncId);
+      if (syncId === latestFull || at === undefined || Date.parse(at) >= cutoff.getTime()) continue;
+      this.syncs.delete(syncId);
+      this.syncReceivedAt.delete(syncId);
+      syncs++;
+    }
+    return { logs, deadLetters: before - keep.length, syncs };
   }
 
   async close() {}

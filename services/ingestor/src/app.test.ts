@@ -4,12 +4,9 @@ import { silentLog } from './domain/log.ts';
 import { FakeDirectory } from './testing/fake-directory.ts';
 import { MemoryLeaseStore, MemoryRelay, MemorySink, MemorySyncState, RecordingMetrics } from './testing/fakes.ts';
 
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Waits for a condition (polled) to hold. */
+async function waitUntil(condition: () => boolean, timeout = 5000): Promise<void> {
+  await expect.poll(condition, { timeout, interval: 5 }).toBe(true);
 }
 
 describe('a failed round', () => {
@@ -139,7 +136,8 @@ describe('replicas with leader election', () => {
       await a.service.start();
       await waitUntil(() => a.service.lastRound()?.mode === 'full');
       await b.service.start();
-      await new Promise((r) => setTimeout(r, 500));
+      // The standby has tried for the lease twice (start, then one interval) and been refused.
+      await waitUntil(() => leases.attempts.filter((n) => n === 'b').length >= 2);
       expect(a.service.leader()).toBe(true);
       expect(b.service.leader()).toBe(false);
       expect(b.service.ready()).toBe(true);

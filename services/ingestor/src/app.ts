@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { limitRate, secureHeaders, TokenRejected, type TokenVerifier } from '@provision/auth';
 import { ProvisionError } from '@provision/errors';
 import type { Initiator } from '@provision/events';
+import { type LifecycleEvent, SubscriptionKeeper, type SubscriptionManager } from '@provision/graph';
 import { DEFAULT_POLICY, nextDelay } from '@provision/retry';
 import { inSpan } from '@provision/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -17,17 +18,15 @@ import type {
   IngestorMetrics,
   JobControl,
   PauseState,
-  SubscriptionGateway,
   SubscriptionStore,
   SyncState,
 } from './domain/ports.ts';
 import { RoundScheduler } from './domain/round-scheduler.ts';
-import { SubscriptionKeeper } from './domain/subscription-keeper.ts';
 import { type RoundDeps, type RoundResult, runSyncRound } from './domain/sync-round.ts';
 import { registerApiRoutes } from './http/api-routes.ts';
 import { registerControlRoutes } from './http/control-routes.ts';
 import { installErrorHandler } from './http/error-handler.ts';
-import { type LifecycleEvent, registerWebhookRoutes } from './http/webhook-routes.ts';
+import { registerWebhookRoutes } from './http/webhook-routes.ts';
 
 export type { RoundResult } from './domain/sync-round.ts';
 
@@ -37,7 +36,8 @@ export interface WebhookSettings {
    * at `start()`, so a test listening on port 0 can pass a function of the port it got.
    */
   readonly publicUrl: string | (() => string);
-  readonly gateway: SubscriptionGateway;
+  /** Graph's subscription operations (`GraphSubscriptionManager`; `InMemorySubscriptions` in tests). */
+  readonly subscriptions: Pick<SubscriptionManager, 'create' | 'renew' | 'reauthorize'>;
   readonly store: SubscriptionStore;
   /** Subscription lifetime and renewal margin (defaults: 2 days, renew with 1 day left). */
   readonly lifetimeMs?: number;
@@ -153,9 +153,9 @@ export function buildService(deps: IngestorDeps): IngestorService {
   const makeKeeper = (webhook: WebhookSettings): SubscriptionKeeper => {
     const base = withSlash(typeof webhook.publicUrl === 'function' ? webhook.publicUrl() : webhook.publicUrl);
     return new SubscriptionKeeper({
-      gateway: webhook.gateway,
+      subscriptions: webhook.subscriptions,
       store: webhook.store,
-      clock,
+      now: () => clock.now().getTime(),
       log: deps.log,
       notificationUrl: new URL('webhooks/graph', base).toString(),
       lifecycleNotificationUrl: new URL('webhooks/graph/lifecycle', base).toString(),
@@ -168,7 +168,7 @@ export function buildService(deps: IngestorDeps): IngestorService {
   const keepSubscriptions = async () => {
     if (!keeper) return;
     try {
-      if (keeper.subscriptions.size < 2) await keeper.ensure();
+      if (!keeper.complete) await keeper.ensure();
       else await keeper.renewDue();
     } catch (error) {
       deps.log.error({ err: error }, 'could not create or renew subscriptions; retrying later');

@@ -25,18 +25,37 @@ interface Replica {
   readonly log: string[];
 }
 
-/** One ingestor as a process (`node services/ingestor/src/main.ts`), as a Deployment's pod runs it. */
-function startReplica(name: string, env: Record<string, string>, port: number): Replica {
+/**
+ * One ingestor as a process (`node services/ingestor/src/main.ts`), as a Deployment's pod runs it.
+ * It listens on port 0 and the port it got is read from its `started` line: no port is picked
+ * here and then lost to another process before the replica binds it.
+ */
+async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
   const child = spawn(process.execPath, [`${ROOT}services/ingestor/src/main.ts`], {
     cwd: ROOT,
-    env: { ...process.env, ...env, HTTP_PORT: String(port) },
+    env: { ...process.env, ...env, HTTP_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await waitFor(() => startedPort(log.join('')), { timeout: 30_000, message: `${name} started` });
   return { name, port, child, exited, log };
+}
+
+/** The port of the `started` log line, once the replica wrote it. */
+function startedPort(output: string): number | undefined {
+  for (const line of output.split('\n')) {
+    if (!line.includes('"started"')) continue;
+    try {
+      const entry = JSON.parse(line) as { msg?: unknown; port?: unknown };
+      if (entry.msg === 'started' && typeof entry.port === 'number') return entry.port;
+    } catch {
+      // not a JSON line
+    }
+  }
+  return undefined;
 }
 
 /** What a replica says of itself: ready (`/readyz`) and leader (the `ingestor_leader` gauge), or undefined while it does not answer. */
@@ -49,14 +68,6 @@ async function status(replica: Replica): Promise<{ ready: boolean; leader: boole
   } catch {
     return undefined;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
@@ -163,10 +174,10 @@ describe('ingestor replicas: one leader, a standby takes over', () => {
         return { leading, seen };
       };
 
-      const a = startReplica('a', env, await freePort());
+      const a = await startReplica('a', env);
       replicas.push(a);
       await waitFor(async () => (await leaders()).leading[0] === 'a', { timeout: 30_000, message: 'a leads' });
-      const b = startReplica('b', env, await freePort());
+      const b = await startReplica('b', env);
       replicas.push(b);
       // A standby is Ready (it serves the webhook), and does not lead.
       await waitFor(async () => (await status(b))?.ready, { timeout: 30_000, message: 'b ready' });
@@ -231,7 +242,7 @@ describe('ingestor replicas: one leader, a standby takes over', () => {
 
       // The killed pod comes back (Kubernetes restarts it) as a standby; Graph's next notification
       // reaches it through the Service, and the leader publishes the change at once.
-      const c = startReplica('c', env, await freePort());
+      const c = await startReplica('c', env);
       replicas.push(c);
       await waitFor(async () => (await status(c))?.ready, { timeout: 30_000, message: 'c ready' });
       expect((await leaders()).leading).toEqual(['b']);

@@ -2,7 +2,7 @@ import type { Initiator } from '@provision/events';
 import type { DecideOptions, MappingConfig } from '@provision/mapping';
 import { counter, gauge, type Logger, type Registry } from '@provision/telemetry';
 import { createBatchProcessor } from './domain/batch-processor.ts';
-import type { GuardCounter, GuardPolicy } from './domain/deactivation-guard.ts';
+import type { DeactivationGuardStore, GuardPolicy } from './domain/deactivation-guard.ts';
 import { mappingFingerprint } from './domain/mapping-diff.ts';
 import type { MappingCheckEvent } from './domain/mapping-reevaluation.ts';
 import { createResultRecorder, DEFAULT_RETRY, type RetryPolicy } from './domain/result-recorder.ts';
@@ -28,7 +28,7 @@ export interface MapperDeps {
   /** Retries of transient failures (server errors, locks, dropped connections): sooner than refusals. */
   transientRetry?: RetryPolicy;
   sink: CommandSink;
-  guard: GuardCounter;
+  guard: DeactivationGuardStore;
   guardPolicy: GuardPolicy;
   mapping: MappingConfig;
   /**

@@ -10,9 +10,9 @@ import { createLogger, createMetrics, onShutdown } from '@provision/telemetry';
 import { Redis } from 'ioredis';
 import { kafkaCommandSink, kafkaDirectoryFeed, kafkaResultFeed } from './adapters/kafka.ts';
 import {
+  RedisDeactivationGuardStore,
   RedisDeactivationSchedule,
   RedisFailureStore,
-  RedisGuardCounter,
   RedisMappingStateStore,
   RedisPictureStore,
 } from './adapters/redis-store.ts';
@@ -71,7 +71,7 @@ try {
       maxDelayMs: config.RETRY_TRANSIENT_MAX_MS,
     },
     sink: kafkaCommandSink(producer, topic(TOPICS.commands)),
-    guard: new RedisGuardCounter(redis, config.REDIS_PREFIX),
+    guard: new RedisDeactivationGuardStore(redis, config.REDIS_PREFIX),
     guardPolicy: { threshold: config.DEACTIVATION_GUARD_THRESHOLD, windowMs: config.DEACTIVATION_GUARD_WINDOW_MS },
     mapping,
     mappingState,

@@ -7,7 +7,7 @@ import { test } from '@provision/testkit/vitest';
 import { Redis } from 'ioredis';
 import { afterEach, expect } from 'vitest';
 import { kafkaCommandSink, kafkaDirectoryFeed } from '../src/adapters/kafka.ts';
-import { RedisFailureStore, RedisGuardCounter, RedisPictureStore } from '../src/adapters/redis-store.ts';
+import { RedisDeactivationGuardStore, RedisFailureStore, RedisPictureStore } from '../src/adapters/redis-store.ts';
 import { buildService, type MapperService } from '../src/app.ts';
 
 const at = new Date().toISOString();
@@ -29,7 +29,7 @@ async function startMapper(brokers: string, redisUrl: string, prefix: string, re
     store: new RedisPictureStore(redis, redisPrefix),
     failures: new RedisFailureStore(redis, redisPrefix),
     sink: kafkaCommandSink(producer, topics.commands),
-    guard: new RedisGuardCounter(redis, redisPrefix),
+    guard: new RedisDeactivationGuardStore(redis, redisPrefix),
     guardPolicy: { threshold: 0, windowMs: 60_000 },
     mapping: defaultMappingConfig(),
     dryRun: false,

@@ -2,7 +2,7 @@ import { createRestrictedRedisUser } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { RedisFailureStore, RedisGuardCounter, RedisPictureStore } from '../src/adapters/redis-store.ts';
+import { RedisDeactivationGuardStore, RedisFailureStore, RedisPictureStore } from '../src/adapters/redis-store.ts';
 import type { UserPicture } from '../src/domain/picture.ts';
 
 test('the mapper keeps pictures, the guard and failures with a Redis ACL user limited to its key prefix', async ({
@@ -21,7 +21,7 @@ test('the mapper keeps pictures, the guard and failures with a Redis ACL user li
     await pictures.setFullSync(0, 'sync-1');
     expect(await pictures.fullSyncOf(0)).toBe('sync-1');
 
-    const guard = new RedisGuardCounter(client, redis.prefix);
+    const guard = new RedisDeactivationGuardStore(client, redis.prefix);
     expect(await guard.add(2, 60_000)).toBe(2);
     await guard.stage(['u1', 'u2']);
     expect((await guard.release()).sort()).toEqual(['u1', 'u2']);

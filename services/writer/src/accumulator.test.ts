@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Accumulator } from './accumulator.ts';
 
 describe('Accumulator', () => {
@@ -122,35 +122,46 @@ describe('Accumulator', () => {
   });
 
   it('waits for a quiet period while items keep coming, but never past maxLingerMs', async () => {
-    const flushes: number[] = [];
-    const acc = new Accumulator<number, number>({
-      maxBatch: 1000,
-      lingerMs: 40,
-      maxLingerMs: 400,
-      flush: async (items) => {
-        flushes.push(items.length);
-        return items;
-      },
-    });
-    const started = Date.now();
-    const pending: Promise<number[]>[] = [];
-    // A stream: one item every 10 ms for 200 ms — no 40 ms quiet period, so one batch.
-    for (let i = 0; i < 20; i++) {
-      pending.push(acc.submit([i]));
-      await new Promise((r) => setTimeout(r, 10));
+    vi.useFakeTimers();
+    try {
+      const flushes: { size: number; at: number }[] = [];
+      const t0 = Date.now();
+      const acc = new Accumulator<number, number>({
+        maxBatch: 1000,
+        lingerMs: 40,
+        maxLingerMs: 400,
+        flush: async (items) => {
+          flushes.push({ size: items.length, at: Date.now() - t0 });
+          return items;
+        },
+      });
+      // A stream: one item every 10 ms for 200 ms — no 40 ms quiet period, so one batch, flushed
+      // 40 ms after the last item.
+      const pending: Promise<number[]>[] = [];
+      for (let i = 0; i < 20; i++) {
+        pending.push(acc.submit([i]));
+        await vi.advanceTimersByTimeAsync(10);
+      }
+      await vi.advanceTimersByTimeAsync(40);
+      await Promise.all(pending);
+      expect(flushes).toEqual([{ size: 20, at: 230 }]);
+      // A stream longer than maxLingerMs (70 items over 700 ms) is cut 400 ms after its first item;
+      // the rest is flushed after the quiet period that ends the stream.
+      flushes.length = 0;
+      const t1 = Date.now() - t0;
+      const long: Promise<number[]>[] = [];
+      for (let i = 0; i < 70; i++) {
+        long.push(acc.submit([i]));
+        await vi.advanceTimersByTimeAsync(10);
+      }
+      await vi.advanceTimersByTimeAsync(40);
+      await Promise.all(long);
+      expect(flushes).toEqual([
+        { size: 40, at: t1 + 400 },
+        { size: 30, at: t1 + 690 + 40 },
+      ]);
+    } finally {
+      vi.useRealTimers();
     }
-    await Promise.all(pending);
-    expect(flushes).toEqual([20]);
-    // A stream longer than maxLingerMs is cut at maxLingerMs.
-    flushes.length = 0;
-    const long: Promise<number[]>[] = [];
-    const t0 = Date.now();
-    while (Date.now() - t0 < 700) {
-      long.push(acc.submit([1]));
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    await Promise.all(long);
-    expect(flushes.length).toBeGreaterThanOrEqual(2);
-    expect(Date.now() - started).toBeGreaterThan(0);
   });
 });

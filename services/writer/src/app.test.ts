@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildService, type CommandSource, type ResultSink } from './app.ts';
 import { SalesforceCallError } from './domain/errors.ts';
 import { aCommand } from './fakes/commands.ts';
-import { InMemoryDirectory } from './fakes/in-memory-directory.ts';
+import { InMemorySalesforceDirectory } from './fakes/in-memory-directory.ts';
 import {
   CountingBudget,
   InMemoryJobControl,
@@ -35,9 +35,13 @@ class FakeSink implements ResultSink {
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 function setup(
-  options: { control?: InMemoryJobControl; store?: InMemoryQuarantineStore; directory?: InMemoryDirectory } = {},
+  options: {
+    control?: InMemoryJobControl;
+    store?: InMemoryQuarantineStore;
+    directory?: InMemorySalesforceDirectory;
+  } = {},
 ) {
-  const directory = options.directory ?? new InMemoryDirectory();
+  const directory = options.directory ?? new InMemorySalesforceDirectory();
   const sink = new FakeSink();
   const store = options.store ?? new InMemoryQuarantineStore();
   const clock = new VirtualClock();
@@ -200,7 +204,7 @@ describe('writer service', () => {
   it('a cleared quarantine makes every replica drop its own and probe Salesforce with its next batch, even after another replica quarantined again', async () => {
     const control = new InMemoryJobControl();
     const store = new InMemoryQuarantineStore();
-    const directory = new InMemoryDirectory();
+    const directory = new InMemorySalesforceDirectory();
     const replicas = [setup({ control, store, directory }), setup({ control, store, directory })];
     for (const r of replicas) {
       await r.service.handle([{ command: aCommand() }]);

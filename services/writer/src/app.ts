@@ -23,14 +23,14 @@ export type CommandAnswer =
   | { readonly status: 'retry'; readonly delayMs: number; readonly reason: string };
 
 /** A consumed command with the trace context it arrived with. */
-export interface Delivery {
+export interface ConsumedCommand {
   readonly command: ProvisioningCommandV1;
   readonly traceparent?: string | undefined;
 }
 
 /** Where commands come from: Kafka in production (batch mode, commit after the answer). */
 export interface CommandSource {
-  start(handler: (deliveries: readonly Delivery[]) => Promise<CommandAnswer[]>): Promise<void>;
+  start(handler: (deliveries: readonly ConsumedCommand[]) => Promise<CommandAnswer[]>): Promise<void>;
   stop(): Promise<void>;
   isReady(): boolean;
 }
@@ -79,7 +79,7 @@ export interface WriterService {
   stop(): Promise<void>;
   ready(): boolean;
   /** Answers a batch of consumed commands (what the source calls; exposed for tests). */
-  handle(deliveries: readonly Delivery[]): Promise<CommandAnswer[]>;
+  handle(deliveries: readonly ConsumedCommand[]): Promise<CommandAnswer[]>;
   quarantine(): QuarantineState | null;
   /** Whether this replica holds its batches because provisioning is paused (as of its last batch). */
   paused(): boolean;
@@ -140,7 +140,7 @@ export function buildService(deps: WriterDeps): WriterService {
     if (recent.size > RECENT_RESULTS) recent.delete(recent.keys().next().value as string);
   };
 
-  async function handle(deliveries: readonly Delivery[]): Promise<CommandAnswer[]> {
+  async function handle(deliveries: readonly ConsumedCommand[]): Promise<CommandAnswer[]> {
     const fresh = deliveries.filter((d) => !recent.has(d.command.commandId));
     for (const d of fresh) traces.set(d.command.commandId, d.traceparent);
     const answers = await accumulator.submit(fresh.map((d) => d.command)).finally(() => {

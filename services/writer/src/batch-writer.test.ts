@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { JobHaltedError, writeBatch } from './batch-writer.ts';
 import { SalesforceCallError } from './domain/errors.ts';
 import { aCommand } from './fakes/commands.ts';
-import { InMemoryDirectory } from './fakes/in-memory-directory.ts';
+import { InMemorySalesforceDirectory } from './fakes/in-memory-directory.ts';
 import { CountingBudget, InMemoryLinkStore, VirtualClock } from './fakes/in-memory-stores.ts';
 
 function setup(options: { dryRun?: boolean } = {}) {
-  const directory = new InMemoryDirectory();
+  const directory = new InMemorySalesforceDirectory();
   const links = new InMemoryLinkStore();
   const budget = new CountingBudget();
   const clock = new VirtualClock();
@@ -404,7 +404,9 @@ describe('writeBatch', () => {
 
 describe('writeBatch with what the directory cannot write', () => {
   it('leaves out unsupported fields with a warning naming them; the permission sets are still applied', async () => {
-    const directory = Object.assign(new InMemoryDirectory(), { unsupportedFields: new Set(['UserRoleName']) });
+    const directory = Object.assign(new InMemorySalesforceDirectory(), {
+      unsupportedFields: new Set(['UserRoleName']),
+    });
     const deps = { directory, links: new InMemoryLinkStore(), budget: new CountingBudget(), clock: new VirtualClock() };
     const command = aCommand({ n: 100 });
     const [result] = await writeBatch(

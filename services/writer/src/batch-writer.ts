@@ -16,12 +16,12 @@ import {
 import { type LinkedBy, type Plan, planCommand } from './domain/plan.ts';
 import type {
   Clock,
+  ExistingSalesforceUser,
   Fields,
   LinkStore,
   RateBudget,
   SalesforceDirectory,
   SalesforceFailure,
-  SalesforceUser,
   SaveOutcome,
 } from './domain/ports.ts';
 import { recommendedActionFor } from './domain/recommended-actions.ts';
@@ -628,8 +628,8 @@ class BatchRun {
     attribute: string,
     values: readonly string[],
     fields: readonly string[],
-  ): Promise<SalesforceUser[]> {
-    const out: SalesforceUser[] = [];
+  ): Promise<ExistingSalesforceUser[]> {
+    const out: ExistingSalesforceUser[] = [];
     for (const chunk of chunks(values, this.valuesPerQuery)) {
       out.push(
         ...(await this.call('query', chunk.length, () => this.deps.directory.findUsers(attribute, chunk, fields))),

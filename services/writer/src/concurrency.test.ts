@@ -4,11 +4,11 @@ import { writeBatch } from './batch-writer.ts';
 import { DEFAULT_CONCURRENCY } from './domain/concurrency.ts';
 import type { Fields, SaveOutcome } from './domain/ports.ts';
 import { aCommand } from './fakes/commands.ts';
-import { InMemoryDirectory } from './fakes/in-memory-directory.ts';
+import { InMemorySalesforceDirectory } from './fakes/in-memory-directory.ts';
 import { CountingBudget, InMemoryLinkStore, VirtualClock } from './fakes/in-memory-stores.ts';
 
 /** A directory whose writes take a while, counting how many run at once. */
-class SlowDirectory extends InMemoryDirectory {
+class SlowDirectory extends InMemorySalesforceDirectory {
   running = 0;
   mostAtOnce = 0;
   override async createUsers(records: readonly Fields[]): Promise<SaveOutcome[]> {

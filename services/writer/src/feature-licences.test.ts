@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { writeBatch } from './batch-writer.ts';
 import { aCommand } from './fakes/commands.ts';
-import { InMemoryDirectory } from './fakes/in-memory-directory.ts';
+import { InMemorySalesforceDirectory } from './fakes/in-memory-directory.ts';
 import { CountingBudget, InMemoryLinkStore, VirtualClock } from './fakes/in-memory-stores.ts';
 
 const MARKETING = 'UserPermissionsMarketingUser';
 
 function setup(counts?: { total: number; assigned: number }) {
-  const directory = new InMemoryDirectory();
+  const directory = new InMemorySalesforceDirectory();
   if (counts) Object.assign(directory, { featureLicenses: async () => [{ field: MARKETING, ...counts }] });
   const deps = {
     directory,

@@ -1,7 +1,7 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
 import { matchingOf, matchKey, previousValueOf } from './domain/command-parts.ts';
 import { desiredFields, type Resolution } from './domain/plan.ts';
-import type { LinkStore, SalesforceUser } from './domain/ports.ts';
+import type { ExistingSalesforceUser, LinkStore } from './domain/ports.ts';
 
 // Fields read back on every user: the writer needs them to decide and to report.
 const ALWAYS_READ = ['Username', 'IsActive'];
@@ -22,7 +22,7 @@ export async function resolveUsers(
       attribute: string,
       values: readonly string[],
       fields: readonly string[],
-    ) => Promise<SalesforceUser[]>;
+    ) => Promise<ExistingSalesforceUser[]>;
     /** The mapping's usernameCollision suffix: a user matched by Username is also looked for suffixed. */
     readonly usernameSuffix?: string | undefined;
   },
@@ -40,7 +40,7 @@ export async function resolveUsers(
 
   const linkOf = (c: ProvisioningCommandV1) => stored.get(c.userId) ?? c.salesforceId ?? undefined;
   const linkedIds = [...new Set(commands.map(linkOf).filter((id): id is string => id !== undefined))];
-  const byId = new Map<string, SalesforceUser>();
+  const byId = new Map<string, ExistingSalesforceUser>();
   for (const users of await deps.query('Id', linkedIds, fields)) byId.set(users.id, users);
 
   const stale: string[] = [];
@@ -98,7 +98,7 @@ export async function resolveUsers(
         ]),
       ),
     ];
-    const found = new Map<string, SalesforceUser[]>();
+    const found = new Map<string, ExistingSalesforceUser[]>();
     for (const user of await deps.query(attribute, values, fields)) {
       const value = user.fields[attribute];
       if (typeof value !== 'string') continue;
@@ -124,12 +124,12 @@ async function findByLinkField(
   commands: readonly ProvisioningCommandV1[],
   fields: readonly string[],
   deps: Parameters<typeof resolveUsers>[1],
-): Promise<Map<ProvisioningCommandV1, SalesforceUser[]>> {
-  const out = new Map<ProvisioningCommandV1, SalesforceUser[]>();
+): Promise<Map<ProvisioningCommandV1, ExistingSalesforceUser[]>> {
+  const out = new Map<ProvisioningCommandV1, ExistingSalesforceUser[]>();
   const byFieldName = new Map<string, ProvisioningCommandV1[]>();
   for (const c of commands) if (c.link) byFieldName.set(c.link.field, [...(byFieldName.get(c.link.field) ?? []), c]);
   for (const [field, group] of byFieldName) {
-    const found = new Map<string, SalesforceUser[]>();
+    const found = new Map<string, ExistingSalesforceUser[]>();
     for (const user of await deps.query(field, [...new Set(group.map((c) => c.link!.value))], fields)) {
       const value = user.fields[field];
       // Object ids are GUIDs: compared without regard to case, as Salesforce compares a Text field.

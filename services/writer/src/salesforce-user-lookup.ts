@@ -1,12 +1,12 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
 import type { MappingConfig } from '@provision/mapping';
 import type {
+  ExistingSalesforceUser,
   FieldValue,
   GroupMemberships,
   LinkStore,
   RateBudget,
   SalesforceDirectory,
-  SalesforceUser,
 } from './domain/ports.ts';
 import { resolveUsers } from './resolve-users.ts';
 
@@ -202,7 +202,7 @@ export async function lookupSalesforceUser(
 }
 
 function recordOf(
-  user: SalesforceUser,
+  user: ExistingSalesforceUser,
   fields: readonly string[],
   permissionSets: string[] | null,
 ): SalesforceUserRecord {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { writeBatch } from './batch-writer.ts';
 import { aCommand } from './fakes/commands.ts';
-import { InMemoryDirectory } from './fakes/in-memory-directory.ts';
+import { InMemorySalesforceDirectory } from './fakes/in-memory-directory.ts';
 import { CountingBudget, InMemoryLinkStore, VirtualClock } from './fakes/in-memory-stores.ts';
 
 describe('a role the org does not have', () => {
   it('provisions the user without it and fails the command as SalesforceUnknownRole, so the mapper tries the role again', async () => {
-    const directory = new InMemoryDirectory();
+    const directory = new InMemorySalesforceDirectory();
     directory.failRecords((f) => f['UserRoleName'] === 'Chief_Llama', {
       code: 'SalesforceUnknownRole',
       message: "No role named 'Chief_Llama' in the org",

@@ -32,7 +32,7 @@ const USERS = [
 const ids = Object.fromEntries([...USERS, 'salesGroup'].map((k) => [k, randomUUID()])) as Record<string, string>;
 const upn = (key: string) => `${key.toLowerCase()}.${ids[key]!.slice(0, 6)}@${DOMAIN}`;
 
-function prepare(sims: Simulators): void {
+async function prepare(sims: Simulators): Promise<void> {
   const { graph, salesforce } = sims;
   const user = (key: string, surname = 'Tester') =>
     graph.admin.createUser(
@@ -76,7 +76,7 @@ function prepare(sims: Simulators): void {
     },
   ]);
   // Usernames are unique across all orgs: this one is taken in another org.
-  void salesforce.admin.createOrg({
+  await salesforce.admin.createOrg({
     name: 'Other org',
     users: [
       {
@@ -280,7 +280,8 @@ describe('the pipeline end to end (services as processes, real Kafka, Redis, Pos
     await waitFor(
       async () => {
         const byId = await rows();
-        return byId.get(ids['u4']!)?.active === true && byId.get(ids['u3']!)?.active === false;
+        // u4 was active before it left too: wait for its return, not for any active row.
+        return byId.get(ids['u4']!)?.last === 'provisioned' && byId.get(ids['u3']!)?.active === false;
       },
       { timeout: 15_000, message: 'the subscriber saw u3 deprovisioned and u4 back' },
     );

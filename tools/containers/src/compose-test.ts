@@ -100,7 +100,7 @@ function graphCall(
   });
 }
 
-interface SalesforceUser {
+interface SimulatedOrgUser {
   Id: string;
   Username: string;
   LastName?: string;
@@ -109,10 +109,10 @@ interface SalesforceUser {
 }
 
 /** The org's users, from salesforce-sim's admin API inside its container. */
-async function salesforceUsers(env: Record<string, string>): Promise<SalesforceUser[]> {
+async function salesforceUsers(env: Record<string, string>): Promise<SimulatedOrgUser[]> {
   const script = `const b='http://127.0.0.1:8444/__admin/orgs';fetch(b).then(r=>r.json()).then(async o=>{const u=await (await fetch(b+'/'+o[0].orgId+'/users')).json();process.stdout.write(JSON.stringify(u))})`;
   const out = await compose(['exec', '-T', 'salesforce-sim', 'node', '-e', script], env);
-  return JSON.parse(out.slice(out.indexOf('['))) as SalesforceUser[];
+  return JSON.parse(out.slice(out.indexOf('['))) as SimulatedOrgUser[];
 }
 
 export async function composeTest(log: Log, options: { short: boolean; keep: boolean }): Promise<boolean> {

@@ -1,11 +1,11 @@
-import type { AppRoleAssignment, EntraUser, SalesforceUser } from '@provision/mapping';
+import type { AppRoleAssignment, CurrentSalesforceUser, EntraUser } from '@provision/mapping';
 import { CliExit, EXIT } from '../io.ts';
 
 /** What `provision mapping decide` reads: one user's picture, as the mapper holds it. */
 export interface DecideInput {
   readonly user: EntraUser;
   readonly assignments: readonly AppRoleAssignment[];
-  readonly current: SalesforceUser | null;
+  readonly current: CurrentSalesforceUser | null;
   readonly granted?: { readonly permissionSets?: readonly string[]; readonly userRole?: string | null };
 }
 
@@ -55,7 +55,7 @@ export function parseDecideInput(text: string, file: string): DecideInput {
   return {
     user: { attributes: {}, ...user, memberOf } as unknown as EntraUser,
     assignments: normalizedAssignments,
-    current: current as SalesforceUser | null,
+    current: current as CurrentSalesforceUser | null,
     ...(isObject(raw['granted']) ? { granted: raw['granted'] as DecideInput['granted'] & object } : {}),
   };
 }

@@ -21,10 +21,10 @@ export interface KafkaDirectorySinkOptions {
  * the deliveries are checked to have covered them all.
  */
 export class KafkaDirectorySink implements DirectoryEventSink {
-  readonly #o: KafkaDirectorySinkOptions;
+  readonly #options: KafkaDirectorySinkOptions;
 
   constructor(options: KafkaDirectorySinkOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   async publish(events: readonly DirectoryEventV1[]): Promise<void> {
@@ -33,28 +33,28 @@ export class KafkaDirectorySink implements DirectoryEventSink {
       if (!('userId' in checked)) throw new ProvisionError('PRV_EVENT_INVALID', 'markers go through publishMarker');
       return this.#outgoing(checked.userId, checked, checked.eventId, checked.observedAt, checked.userId);
     });
-    if (outgoing.length > 0) await this.#o.producer.send(outgoing);
+    if (outgoing.length > 0) await this.#options.producer.send(outgoing);
   }
 
   async publishMarker(marker: SyncMarker): Promise<void> {
-    const keys = markerKeys(marker.syncId, this.#o.partitions);
+    const keys = markerKeys(marker.syncId, this.#options.partitions);
     const outgoing = keys.map((key, partition) => {
       const copy = validate({ ...marker, eventId: `${marker.eventId}.${partition}` });
       return { ...this.#outgoing(key, copy, copy.eventId, marker.at), partition };
     });
-    const deliveries = await this.#o.producer.send(outgoing);
+    const deliveries = await this.#options.producer.send(outgoing);
     const covered = new Set(deliveries.map((d) => d.partition));
-    if (covered.size !== this.#o.partitions) {
+    if (covered.size !== this.#options.partitions) {
       throw new ProvisionError(
         'PRV_KAFKA_UNAVAILABLE',
-        `sync marker reached partitions [${[...covered].sort().join(',')}] of ${this.#o.partitions}; has the topic another partition count?`,
+        `sync marker reached partitions [${[...covered].sort().join(',')}] of ${this.#options.partitions}; has the topic another partition count?`,
       );
     }
   }
 
   #outgoing(key: string, value: DirectoryEventV1, id: string, time: string, subject?: string): OutgoingEvent {
     return {
-      topic: this.#o.topic,
+      topic: this.#options.topic,
       key,
       value,
       type: `${CLOUD_EVENT_TYPE}.${value.type}`,

@@ -45,7 +45,7 @@ const FORWARDED_TTL_SECONDS = 3600;
  */
 export class RedisLeaderLease implements LeaderLease {
   readonly #redis: Redis;
-  readonly #p: string;
+  readonly #keyPrefix: string;
   readonly #holder: string;
   readonly #ttlMs: number;
   #token: string | undefined;
@@ -54,20 +54,25 @@ export class RedisLeaderLease implements LeaderLease {
     if (/\s/.test(options.holder))
       throw new Error(`leader lease: the holder id must not contain spaces ("${options.holder}")`);
     this.#redis = redis;
-    this.#p = `${prefix}ingestor:`;
+    this.#keyPrefix = `${prefix}ingestor:`;
     this.#holder = options.holder;
     this.#ttlMs = options.ttlMs;
   }
 
   /** The key holding the last fencing token (what fenced writes compare with). */
   get fenceKey(): string {
-    return `${this.#p}fence`;
+    return `${this.#keyPrefix}fence`;
   }
 
   async acquire(): Promise<string | undefined> {
-    const token = (await this.#redis.eval(ACQUIRE, 2, `${this.#p}leader`, this.fenceKey, this.#holder, this.#ttlMs)) as
-      | string
-      | null;
+    const token = (await this.#redis.eval(
+      ACQUIRE,
+      2,
+      `${this.#keyPrefix}leader`,
+      this.fenceKey,
+      this.#holder,
+      this.#ttlMs,
+    )) as string | null;
     this.#token = token ?? undefined;
     return this.#token;
   }
@@ -77,7 +82,7 @@ export class RedisLeaderLease implements LeaderLease {
     const renewed = await this.#redis.eval(
       RENEW,
       2,
-      `${this.#p}leader`,
+      `${this.#keyPrefix}leader`,
       this.fenceKey,
       this.#value(),
       this.#ttlMs,
@@ -91,12 +96,12 @@ export class RedisLeaderLease implements LeaderLease {
     if (this.#token === undefined) return;
     const value = this.#value();
     this.#token = undefined;
-    await this.#redis.eval(RELEASE, 1, `${this.#p}leader`, value);
+    await this.#redis.eval(RELEASE, 1, `${this.#keyPrefix}leader`, value);
   }
 
   /** Who holds the lease now and its token (`GET /api/leadership`, tests). */
   async holder(): Promise<{ holder: string; token: string } | undefined> {
-    const held = await this.#redis.get(`${this.#p}leader`);
+    const held = await this.#redis.get(`${this.#keyPrefix}leader`);
     const match = held ? /^(.*) (\d+)$/.exec(held) : null;
     return match ? { holder: match[1]!, token: match[2]! } : undefined;
   }

@@ -37,22 +37,22 @@ export interface Fence {
  */
 export class RedisSyncState implements SyncState, SubscriptionStore {
   readonly #redis: Redis;
-  readonly #p: string;
+  readonly #keyPrefix: string;
   readonly #fence: Fence | undefined;
 
   constructor(redis: Redis, prefix: string, options: { fence?: Fence } = {}) {
     this.#redis = redis;
-    this.#p = `${prefix}ingestor:`;
+    this.#keyPrefix = `${prefix}ingestor:`;
     this.#fence = options.fence;
   }
 
   async cursors(): Promise<{ users?: string; groups?: string }> {
-    const [users, groups] = await this.#redis.mget(`${this.#p}cursor:users`, `${this.#p}cursor:groups`);
+    const [users, groups] = await this.#redis.mget(`${this.#keyPrefix}cursor:users`, `${this.#keyPrefix}cursor:groups`);
     return { ...(users ? { users } : {}), ...(groups ? { groups } : {}) };
   }
 
   async beginRound(syncId: string): Promise<void> {
-    await this.#write('beginRound', "redis.call('SET', K[1], A[1])", [`${this.#p}round`], [syncId]);
+    await this.#write('beginRound', "redis.call('SET', K[1], A[1])", [`${this.#keyPrefix}round`], [syncId]);
   }
 
   async saveCursors(cursors: { users: string; groups: string }, syncId: string): Promise<boolean> {
@@ -60,14 +60,19 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
     const saved = await this.#write(
       'saveCursors',
       "if redis.call('GET', K[1]) ~= A[1] then return 0 end redis.call('MSET', K[2], A[2], K[3], A[3]) return 1",
-      [`${this.#p}round`, `${this.#p}cursor:users`, `${this.#p}cursor:groups`],
+      [`${this.#keyPrefix}round`, `${this.#keyPrefix}cursor:users`, `${this.#keyPrefix}cursor:groups`],
       [syncId, cursors.users, cursors.groups],
     );
     return saved === 1;
   }
 
   async clearCursors(): Promise<void> {
-    await this.#write('clearCursors', DEL_KEYS, [`${this.#p}cursor:users`, `${this.#p}cursor:groups`], []);
+    await this.#write(
+      'clearCursors',
+      DEL_KEYS,
+      [`${this.#keyPrefix}cursor:users`, `${this.#keyPrefix}cursor:groups`],
+      [],
+    );
   }
 
   async groupMembers(groupId: string): Promise<readonly string[]> {
@@ -84,7 +89,7 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
   }
 
   async addMembers(groupId: string, userIds: readonly string[]): Promise<void> {
-    await this.#write('addMembers', "redis.call('SADD', K[1], A[1])", [`${this.#p}groups`], [groupId]);
+    await this.#write('addMembers', "redis.call('SADD', K[1], A[1])", [`${this.#keyPrefix}groups`], [groupId]);
     for (let i = 0; i < userIds.length; i += CHUNK) {
       await this.#write('addMembers', each('SADD'), [this.#members(groupId)], userIds.slice(i, i + CHUNK));
     }
@@ -101,14 +106,14 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
     await this.#write(
       'dropGroup',
       "redis.call('DEL', K[1]) redis.call('SREM', K[2], A[1])",
-      [this.#members(groupId), `${this.#p}groups`],
+      [this.#members(groupId), `${this.#keyPrefix}groups`],
       [groupId],
     );
     return members;
   }
 
   async knownGroups(): Promise<readonly string[]> {
-    return this.#redis.smembers(`${this.#p}groups`);
+    return this.#redis.smembers(`${this.#keyPrefix}groups`);
   }
 
   /** The known groups a user is a member of, from the index (on-demand's fallback for Graph's `memberOf`). */
@@ -143,7 +148,7 @@ export class RedisSyncState implements SyncState, SubscriptionStore {
       'commitStaged',
       `redis.call('SADD', K[1], A[1]) redis.call('DEL', K[2])
 if redis.call('EXISTS', K[3]) == 1 then redis.call('RENAME', K[3], K[2]) redis.call('PERSIST', K[2]) end`,
-      [`${this.#p}groups`, this.#members(groupId), this.#staging(syncId, groupId)],
+      [`${this.#keyPrefix}groups`, this.#members(groupId), this.#staging(syncId, groupId)],
       [groupId],
     );
   }
@@ -152,7 +157,7 @@ if redis.call('EXISTS', K[3]) == 1 then redis.call('RENAME', K[3], K[2]) redis.c
     const out = new Map<string, SnapshotAssignment>();
     let cursor = '0';
     do {
-      const [next, flat] = await this.#redis.hscan(`${this.#p}assignments`, cursor, 'COUNT', CHUNK);
+      const [next, flat] = await this.#redis.hscan(`${this.#keyPrefix}assignments`, cursor, 'COUNT', CHUNK);
       for (let i = 0; i + 1 < flat.length; i += 2) {
         out.set(flat[i]!, { id: flat[i]!, ...(JSON.parse(flat[i + 1]!) as Omit<SnapshotAssignment, 'id'>) });
       }
@@ -163,7 +168,7 @@ if redis.call('EXISTS', K[3]) == 1 then redis.call('RENAME', K[3], K[2]) redis.c
 
   async recordTentativeAssignments(added: readonly Assignment[]): Promise<void> {
     // HSETNX: a confirmed entry with the same id stays confirmed.
-    const key = `${this.#p}assignments`;
+    const key = `${this.#keyPrefix}assignments`;
     for (let i = 0; i < added.length; i += CHUNK) {
       const pairs = added.slice(i, i + CHUNK).flatMap((a) => [a.id, entryOf(a, true)]);
       await this.#write('recordTentativeAssignments', eachPair('HSETNX'), [key], pairs);
@@ -171,7 +176,7 @@ if redis.call('EXISTS', K[3]) == 1 then redis.call('RENAME', K[3], K[2]) redis.c
   }
 
   async updateAssignmentSnapshot(added: readonly Assignment[], removedIds: readonly string[]): Promise<void> {
-    const key = `${this.#p}assignments`;
+    const key = `${this.#keyPrefix}assignments`;
     for (let i = 0; i < removedIds.length; i += CHUNK) {
       await this.#write('updateAssignmentSnapshot', each('HDEL'), [key], removedIds.slice(i, i + CHUNK));
     }
@@ -184,21 +189,21 @@ if redis.call('EXISTS', K[3]) == 1 then redis.call('RENAME', K[3], K[2]) redis.c
   async discardWatermarks(): Promise<void> {
     // One DEL: the cursors, the snapshot and the round mark go together.
     await this.#redis.del(
-      `${this.#p}cursor:users`,
-      `${this.#p}cursor:groups`,
-      `${this.#p}assignments`,
-      `${this.#p}round`,
+      `${this.#keyPrefix}cursor:users`,
+      `${this.#keyPrefix}cursor:groups`,
+      `${this.#keyPrefix}assignments`,
+      `${this.#keyPrefix}round`,
     );
   }
 
   // SubscriptionStore
 
   async load(): Promise<Record<string, string>> {
-    return this.#redis.hgetall(`${this.#p}subscriptions`);
+    return this.#redis.hgetall(`${this.#keyPrefix}subscriptions`);
   }
 
   async save(resource: string, id: string): Promise<void> {
-    await this.#write('save subscription', eachPair('HSET'), [`${this.#p}subscriptions`], [resource, id]);
+    await this.#write('save subscription', eachPair('HSET'), [`${this.#keyPrefix}subscriptions`], [resource, id]);
   }
 
   /** One fenced write: `body` (Lua) sees its keys as K and its arguments as A. */
@@ -209,7 +214,7 @@ if redis.call('EXISTS', K[3]) == 1 then redis.call('RENAME', K[3], K[2]) redis.c
       return await this.#redis.eval(
         FENCE + body,
         1 + keys.length,
-        this.#fence?.key ?? `${this.#p}fence`,
+        this.#fence?.key ?? `${this.#keyPrefix}fence`,
         ...keys,
         token,
         ...args,
@@ -221,11 +226,11 @@ if redis.call('EXISTS', K[3]) == 1 then redis.call('RENAME', K[3], K[2]) redis.c
   }
 
   #members(groupId: string): string {
-    return `${this.#p}group:${groupId}:members`;
+    return `${this.#keyPrefix}group:${groupId}:members`;
   }
 
   #staging(syncId: string, groupId: string): string {
-    return `${this.#p}staging:${syncId}:${groupId}`;
+    return `${this.#keyPrefix}staging:${syncId}:${groupId}`;
   }
 }
 

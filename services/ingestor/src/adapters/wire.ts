@@ -10,7 +10,6 @@ import { Redis } from 'ioredis';
 import { buildService, type IngestorService } from '../app.ts';
 import type { IngestorConfig } from '../config.ts';
 import { GraphDirectorySource } from './graph-directory-source.ts';
-import { GraphSubscriptionGateway } from './graph-subscription-gateway.ts';
 import { KafkaDirectorySink } from './kafka-directory-sink.ts';
 import { promMetrics } from './prom-metrics.ts';
 import { RedisJobControl } from './redis-job-control.ts';
@@ -96,7 +95,7 @@ export async function createIngestor(
         ? {
             webhook: {
               publicUrl: options.webhookPublicUrl ?? config.WEBHOOK_PUBLIC_URL ?? '',
-              gateway: new GraphSubscriptionGateway(new GraphSubscriptionManager(client)),
+              subscriptions: new GraphSubscriptionManager(client),
               store: state,
             },
           }

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeDirectory } from '../testing/fake-directory.ts';
 import { MemorySyncState, RecordingMetrics } from '../testing/fakes.ts';
 import { type AssignmentPollDeps, AssignmentPoller } from './assignment-poll.ts';
@@ -79,27 +79,20 @@ describe('an assignments poll', () => {
     expect(listings()).toBe(1);
   });
 
-  it('polls again and again once started, and no more after stop', async () => {
-    const p = poller({ intervalMs: 5 });
-    p.start();
-    await waitUntil(() => metrics.assignmentPolls.length >= 3);
-    await p.stop();
-    const stoppedAt = metrics.assignmentPolls.length;
-    // A second poller on the same interval serves as the clock: three of its polls later, the
-    // stopped one has not polled again.
-    const clock = new RecordingMetrics();
-    const other = poller({ intervalMs: 5, metrics: clock });
-    other.start();
-    await waitUntil(() => clock.assignmentPolls.length >= 3);
-    await other.stop();
-    expect(metrics.assignmentPolls).toHaveLength(stoppedAt);
+  it('polls once per interval once started, and no more after stop', async () => {
+    vi.useFakeTimers();
+    try {
+      const p = poller({ intervalMs: 1000 });
+      p.start();
+      await vi.advanceTimersByTimeAsync(999);
+      expect(metrics.assignmentPolls).toEqual([]);
+      await vi.advanceTimersByTimeAsync(2001);
+      expect(metrics.assignmentPolls).toEqual(['unchanged', 'unchanged', 'unchanged']);
+      await p.stop();
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(metrics.assignmentPolls).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -48,7 +48,7 @@ export interface ElectorOptions {
  * must have stopped first. Whatever it still tries to write after that is refused by the fence.
  */
 export class LeaderElector {
-  readonly #o: ElectorOptions;
+  readonly #options: ElectorOptions;
   readonly #now: () => number;
   #token: string | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -63,7 +63,7 @@ export class LeaderElector {
         `leader election: the renewal interval (${options.intervalMs} ms) must be under half the lease TTL (${options.ttlMs} ms)`,
       );
     }
-    this.#o = options;
+    this.#options = options;
     this.#now = options.now ?? (() => performance.now());
   }
 
@@ -92,8 +92,8 @@ export class LeaderElector {
     const wasLeader = this.leader;
     await this.#stepDown('shutdown');
     if (wasLeader) {
-      await this.#o.lease.release().catch((error: unknown) => {
-        this.#o.log.warn({ err: error }, 'could not release the leader lease; it expires by itself');
+      await this.#options.lease.release().catch((error: unknown) => {
+        this.#options.log.warn({ err: error }, 'could not release the leader lease; it expires by itself');
       });
     }
   }
@@ -112,10 +112,10 @@ export class LeaderElector {
     if (this.leader) {
       let held: boolean;
       try {
-        held = await this.#bounded(this.#o.lease.renew(), 'renewal');
+        held = await this.#bounded(this.#options.lease.renew(), 'renewal');
       } catch (error) {
         // The deadline timer steps down if this goes on for too long.
-        this.#o.log.warn({ err: error }, 'could not renew the leader lease; trying again');
+        this.#options.log.warn({ err: error }, 'could not renew the leader lease; trying again');
         return;
       }
       // Stepped down meanwhile (the deadline passed while the renewal hung): the next attempt retakes it.
@@ -126,27 +126,27 @@ export class LeaderElector {
     }
     let token: string | undefined;
     try {
-      token = await this.#bounded(this.#o.lease.acquire(), 'acquisition');
+      token = await this.#bounded(this.#options.lease.acquire(), 'acquisition');
     } catch (error) {
-      this.#o.log.warn({ err: error }, 'could not reach Redis to take the leader lease; trying again');
+      this.#options.log.warn({ err: error }, 'could not reach Redis to take the leader lease; trying again');
       return;
     }
     if (token === undefined) return;
     if (!this.#running) {
-      await this.#o.lease.release().catch(() => undefined);
+      await this.#options.lease.release().catch(() => undefined);
       return;
     }
     this.#token = token;
     this.#armDeadline(sentAt);
-    this.#o.log.info({ fencingToken: token, leader: true }, 'leader: this replica reads Graph now');
-    this.#o.onElected(token);
+    this.#options.log.info({ fencingToken: token, leader: true }, 'leader: this replica reads Graph now');
+    this.#options.onElected(token);
   }
 
   /** A lease call that has not answered within an interval counts as failed (the next attempt is due). */
   #bounded<T>(call: Promise<T>, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`leader lease ${what} timed out`)), this.#o.intervalMs);
+      timer = setTimeout(() => reject(new Error(`leader lease ${what} timed out`)), this.#options.intervalMs);
     });
     return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
   }
@@ -155,7 +155,7 @@ export class LeaderElector {
     clearTimeout(this.#deadline);
     // The lease lives ttlMs from when Redis got the command, which is after sentAt: stepping down
     // half an interval before sentAt + ttlMs is early enough whatever the network did.
-    const remaining = sentAt + this.#o.ttlMs - this.#o.intervalMs / 2 - this.#now();
+    const remaining = sentAt + this.#options.ttlMs - this.#options.intervalMs / 2 - this.#now();
     this.#deadline = setTimeout(
       () => {
         void this.#stepDown('no renewal of the leader lease succeeded in time');
@@ -170,9 +170,12 @@ export class LeaderElector {
     const token = this.#token;
     this.#token = undefined;
     clearTimeout(this.#deadline);
-    this.#o.log.info({ fencingToken: token, leader: false, reason }, 'standby: this replica no longer reads Graph');
-    this.#stepping = this.#o.onDeposed(reason).catch((error: unknown) => {
-      this.#o.log.error({ err: error }, 'stopping the leader duties failed');
+    this.#options.log.info(
+      { fencingToken: token, leader: false, reason },
+      'standby: this replica no longer reads Graph',
+    );
+    this.#stepping = this.#options.onDeposed(reason).catch((error: unknown) => {
+      this.#options.log.error({ err: error }, 'stopping the leader duties failed');
     });
     return this.#stepping;
   }
@@ -180,7 +183,7 @@ export class LeaderElector {
   #schedule(delayMs: number): void {
     if (!this.#running) return;
     this.#timer = setTimeout(() => {
-      void this.attempt().finally(() => this.#schedule(this.#o.intervalMs));
+      void this.attempt().finally(() => this.#schedule(this.#options.intervalMs));
     }, delayMs);
     this.#timer.unref();
   }

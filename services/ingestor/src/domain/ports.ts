@@ -154,35 +154,8 @@ export interface DirectoryEventSink {
   publishMarker(marker: SyncMarker): Promise<void>;
 }
 
-/** A change-notification subscription as Graph returns it. */
-export interface SubscriptionInfo {
-  readonly id: string;
-  readonly resource: string;
-  readonly expirationDateTime: string;
-}
-
-export interface NewSubscription {
-  readonly resource: string;
-  readonly changeType: string;
-  readonly notificationUrl: string;
-  readonly lifecycleNotificationUrl: string;
-  readonly clientState: string;
-  readonly expirationDateTime: string;
-}
-
-/** Graph's `/subscriptions`. */
-export interface SubscriptionGateway {
-  create(subscription: NewSubscription): Promise<SubscriptionInfo>;
-  renew(id: string, expirationDateTime: string): Promise<SubscriptionInfo>;
-  reauthorize(id: string): Promise<void>;
-  delete(id: string): Promise<void>;
-}
-
-/** Remembers our subscription ids across restarts (Redis). */
-export interface SubscriptionStore {
-  load(): Promise<Record<string, string>>;
-  save(resource: string, id: string): Promise<void>;
-}
+/** Remembers our subscription ids across restarts (Redis); the port is `@provision/graph`'s. */
+export type { SubscriptionIdStore as SubscriptionStore } from '@provision/graph';
 
 /** What the ingestor counts. */
 export interface IngestorMetrics {

@@ -207,19 +207,18 @@ function userMembers(group: GroupDelta): { added: string[]; removed: string[] } 
  * The app's assignments, where one absent from a listing counts as removed only when a second
  * listing confirms it gone. A listing of `appRoleAssignedTo` is several pages read one after the
  * other, and Graph promises no consistency across pages: an assignment removed meanwhile can shift
- * the list so that a page skips one still assigned (a group's once, ~880 members fanned out as
- * removals, 600 deactivations; bench/README.md, finding 1). So when the first listing lacks
- * something the snapshot holds, the assignments are listed once more and the round works on the
- * union of both: only what is absent from both is removed.
+ * the list so that a page skips one still assigned, and taking that skip for a removal would
+ * deactivate users who still have access (every member of a skipped group). So when the first
+ * listing lacks something the snapshot holds, the assignments are listed once more and the round
+ * works on the union of both: only what is absent from both is removed.
  *
- * Re-listing rather than waiting for a second consecutive absence (a "missing once" set kept in
- * Redis): a genuine removal (the most urgent change there is, a leaver losing access) is published
- * in the same round instead of one round later, which could be a whole `SYNC_INTERVAL_MS` away;
- * it costs one extra listing only in rounds that see a removal, and adds no state that a crash or
- * a full sync would have to keep consistent. The confirmation also comes before the groups are
- * read, so membership facts of this round carry the group's roles even when its assignment was
- * the one skipped. An assignment that really goes away between the two listings is kept one more
- * round and removed by the next (which lists it absent twice).
+ * A second listing in the same round, rather than waiting for a second consecutive absence: a
+ * genuine removal (a leaver losing access) is published in this round, not one `SYNC_INTERVAL_MS`
+ * later; the extra listing is paid only in rounds that see an absence; and no "missing once" state
+ * has to survive a crash or a full sync. The confirmation comes before the groups are read, so
+ * this round's membership facts carry a group's roles even when its assignment was the one
+ * skipped. An assignment that really goes away between the two listings is removed by the next
+ * round, which finds it absent twice.
  */
 async function confirmedAssignments(
   deps: RoundDeps,

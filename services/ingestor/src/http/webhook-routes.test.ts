@@ -1,14 +1,9 @@
+import { InMemorySubscriptionIds, InMemorySubscriptions } from '@provision/graph';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildService, type IngestorService } from '../app.ts';
 import { silentLog } from '../domain/log.ts';
 import { FakeDirectory } from '../testing/fake-directory.ts';
-import {
-  FakeSubscriptionGateway,
-  MemorySink,
-  MemorySubscriptionStore,
-  MemorySyncState,
-  RecordingMetrics,
-} from '../testing/fakes.ts';
+import { MemorySink, MemorySyncState, RecordingMetrics } from '../testing/fakes.ts';
 
 const SECRET = 'a-client-state-secret-of-some-length';
 const TENANT = '7c1f3b2a-0d4e-4f6a-9b8c-1e2d3c4b5a69';
@@ -16,13 +11,13 @@ const TENANT = '7c1f3b2a-0d4e-4f6a-9b8c-1e2d3c4b5a69';
 let service: IngestorService;
 let metrics: RecordingMetrics;
 let directory: FakeDirectory;
-let gateway: FakeSubscriptionGateway;
+let gateway: InMemorySubscriptions;
 let warnings: string[];
 
 beforeEach(() => {
   metrics = new RecordingMetrics();
   directory = new FakeDirectory();
-  gateway = new FakeSubscriptionGateway();
+  gateway = new InMemorySubscriptions();
   warnings = [];
   service = buildService({
     source: directory,
@@ -33,7 +28,11 @@ beforeEach(() => {
     syncIntervalMs: 3_600_000,
     clientState: SECRET,
     tenantId: TENANT,
-    webhook: { publicUrl: 'https://ingestor.example.com', gateway, store: new MemorySubscriptionStore() },
+    webhook: {
+      publicUrl: 'https://ingestor.example.com',
+      subscriptions: gateway,
+      store: new InMemorySubscriptionIds(),
+    },
   });
 });
 
@@ -113,7 +112,7 @@ describe('POST /webhooks/graph', () => {
   });
 
   it('knows a subscription another replica stored, without having created it', async () => {
-    const store = new MemorySubscriptionStore();
+    const store = new InMemorySubscriptionIds();
     await store.save('users', 'sub-from-replica-2');
     const other = buildService({
       source: directory,
@@ -124,7 +123,7 @@ describe('POST /webhooks/graph', () => {
       syncIntervalMs: 3_600_000,
       clientState: SECRET,
       tenantId: TENANT,
-      webhook: { publicUrl: 'https://ingestor.example.com', gateway, store },
+      webhook: { publicUrl: 'https://ingestor.example.com', subscriptions: gateway, store },
     });
     try {
       await other.start();
@@ -186,9 +185,9 @@ describe('POST /webhooks/graph/lifecycle', () => {
   it('recreates a removed subscription and runs a round', async () => {
     await service.start();
     await service.idle();
-    const users = [...gateway.live.values()].find((s) => s.resource === 'users')!;
+    const users = [...gateway.subscriptions.values()].find((s) => s.resource === 'users')!;
     directory.calls.length = 0;
-    gateway.live.delete(users.id);
+    gateway.subscriptions.delete(users.id);
 
     const response = await service.http.inject({
       method: 'POST',
@@ -196,7 +195,7 @@ describe('POST /webhooks/graph/lifecycle', () => {
       payload: { value: [lifecycle(users.id, 'subscriptionRemoved')] },
     });
     expect(response.statusCode).toBe(202);
-    await waitUntil(() => gateway.log.filter((l) => l === 'create users').length === 2);
+    await waitUntil(() => gateway.calls.filter((l) => l === 'create users').length === 2);
     await waitUntil(() => directory.calls.includes('usersDelta'));
     await service.idle();
   });
@@ -204,7 +203,7 @@ describe('POST /webhooks/graph/lifecycle', () => {
   it('reauthorizes on reauthorizationRequired and runs a round on missed', async () => {
     await service.start();
     await service.idle();
-    const groups = [...gateway.live.values()].find((s) => s.resource === 'groups')!;
+    const groups = [...gateway.subscriptions.values()].find((s) => s.resource === 'groups')!;
     directory.calls.length = 0;
     const response = await service.http.inject({
       method: 'POST',
@@ -219,21 +218,26 @@ describe('POST /webhooks/graph/lifecycle', () => {
       },
     });
     expect(response.statusCode).toBe(202);
-    await waitUntil(() => gateway.log.includes(`reauthorize ${groups.id}`));
+    await waitUntil(() => gateway.calls.includes(`reauthorize ${groups.id}`));
     await waitUntil(() => directory.calls.includes('usersDelta'));
-    expect(gateway.log.filter((l) => l.startsWith('create'))).toEqual(['create users', 'create groups']);
+    expect(gateway.calls.filter((l) => l.startsWith('create'))).toEqual(['create users', 'create groups']);
     expect(metrics.notifications.get('lifecycle:rejected')).toBe(1);
   });
 
   it('50 identical subscriptionRemoved items, in one batch or 50 requests at once, recreate it once', async () => {
     await service.start();
     await service.idle();
+    // Graph holds the re-creation until every repeat has arrived: the repeats all meet it in flight.
     const create = gateway.create.bind(gateway);
+    let answerGraph: () => void = () => undefined;
+    const graphAnswers = new Promise<void>((resolve) => {
+      answerGraph = resolve;
+    });
     gateway.create = async (s) => {
-      await new Promise((r) => setTimeout(r, 30));
+      await graphAnswers;
       return create(s);
     };
-    const users = [...gateway.live.values()].find((s) => s.resource === 'users')!;
+    const users = [...gateway.subscriptions.values()].find((s) => s.resource === 'users')!;
     const batch = { value: Array.from({ length: 50 }, () => lifecycle(users.id, 'subscriptionRemoved')) };
     await service.http.inject({ method: 'POST', url: '/webhooks/graph/lifecycle', payload: batch });
     await Promise.all(
@@ -245,10 +249,12 @@ describe('POST /webhooks/graph/lifecycle', () => {
         }),
       ),
     );
-    await waitUntil(() => gateway.log.filter((l) => l === 'create users').length === 2);
-    await new Promise((r) => setTimeout(r, 100));
+    // Every one of the 100 items was screened and handed on: any second re-creation would have started.
+    await waitUntil(() => metrics.notifications.get('lifecycle:accepted') === 100);
+    answerGraph();
+    await waitUntil(() => gateway.calls.filter((l) => l === 'create users').length === 2);
     await service.idle();
-    expect(gateway.log.filter((l) => l === 'create users')).toHaveLength(2);
+    expect(gateway.calls.filter((l) => l === 'create users')).toHaveLength(2);
     // Once recreated, the old id is not ours: a late repeat is ignored and counted.
     await service.http.inject({
       method: 'POST',
@@ -256,13 +262,13 @@ describe('POST /webhooks/graph/lifecycle', () => {
       payload: { value: [lifecycle(users.id, 'subscriptionRemoved')] },
     });
     await waitUntil(() => (metrics.notifications.get('lifecycle:unknown') ?? 0) >= 1);
-    expect(gateway.log.filter((l) => l === 'create users')).toHaveLength(2);
+    expect(gateway.calls.filter((l) => l === 'create users')).toHaveLength(2);
   });
 
   it('50 reauthorizationRequired items reauthorize once; 50 missed items run one round', async () => {
     await service.start();
     await service.idle();
-    const groups = [...gateway.live.values()].find((s) => s.resource === 'groups')!;
+    const groups = [...gateway.subscriptions.values()].find((s) => s.resource === 'groups')!;
     directory.calls.length = 0;
     const many = (event: string) => ({ value: Array.from({ length: 50 }, () => lifecycle(groups.id, event)) });
     await service.http.inject({ method: 'POST', url: '/webhooks/graph/lifecycle', payload: many('missed') });
@@ -277,10 +283,10 @@ describe('POST /webhooks/graph/lifecycle', () => {
       payload: many('reauthorizationRequired'),
     });
     await waitUntil(() => metrics.notifications.get('lifecycle:accepted') === 150);
-    await waitUntil(() => gateway.log.includes(`reauthorize ${groups.id}`));
+    await waitUntil(() => gateway.calls.includes(`reauthorize ${groups.id}`));
     await waitUntil(() => directory.calls.includes('usersDelta'));
     await service.idle();
-    expect(gateway.log.filter((l) => l === `reauthorize ${groups.id}`)).toHaveLength(1);
+    expect(gateway.calls.filter((l) => l === `reauthorize ${groups.id}`)).toHaveLength(1);
     expect(directory.calls.filter((c) => c === 'usersDelta')).toHaveLength(1);
   });
 
@@ -298,7 +304,7 @@ describe('POST /webhooks/graph/lifecycle', () => {
       },
     });
     await waitUntil(() => metrics.notifications.get('lifecycle:unknown') === 2);
-    expect(gateway.log.filter((l) => l.startsWith('create'))).toEqual(['create users', 'create groups']);
+    expect(gateway.calls.filter((l) => l.startsWith('create'))).toEqual(['create users', 'create groups']);
   });
 });
 
@@ -309,10 +315,7 @@ const lifecycle = (subscriptionId: string, lifecycleEvent: string) => ({
   lifecycleEvent,
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Waits for a condition (polled) to hold. */
+async function waitUntil(condition: () => boolean, timeout = 5000): Promise<void> {
+  await expect.poll(condition, { timeout, interval: 5 }).toBe(true);
 }

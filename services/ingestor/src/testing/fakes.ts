@@ -7,12 +7,8 @@ import type {
   IdSource,
   IngestorMetrics,
   JobControl,
-  NewSubscription,
   PauseState,
   SnapshotAssignment,
-  SubscriptionGateway,
-  SubscriptionInfo,
-  SubscriptionStore,
   SyncState,
 } from '../domain/ports.ts';
 
@@ -154,45 +150,6 @@ export class MemorySink implements DirectoryEventSink {
   }
 }
 
-export class FakeSubscriptionGateway implements SubscriptionGateway {
-  readonly live = new Map<string, SubscriptionInfo & NewSubscription>();
-  readonly log: string[] = [];
-  readonly failing = new Set<'create' | 'renew' | 'reauthorize'>();
-  #next = 1;
-
-  async create(subscription: NewSubscription) {
-    this.log.push(`create ${subscription.resource}`);
-    if (this.failing.has('create')) throw new Error('create refused');
-    const sub = { ...subscription, id: `sub-${this.#next++}` };
-    this.live.set(sub.id, sub);
-    return { id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime };
-  }
-  async renew(id: string, expirationDateTime: string) {
-    this.log.push(`renew ${id}`);
-    const sub = this.live.get(id);
-    if (!sub || this.failing.has('renew')) throw new Error(`no subscription ${id}`);
-    this.live.set(id, { ...sub, expirationDateTime });
-    return { id, resource: sub.resource, expirationDateTime };
-  }
-  async reauthorize(id: string) {
-    this.log.push(`reauthorize ${id}`);
-    if (!this.live.has(id) || this.failing.has('reauthorize')) throw new Error(`cannot reauthorize ${id}`);
-  }
-  async delete(id: string) {
-    this.live.delete(id);
-  }
-}
-
-export class MemorySubscriptionStore implements SubscriptionStore {
-  readonly ids: Record<string, string> = {};
-  async load() {
-    return { ...this.ids };
-  }
-  async save(resource: string, id: string) {
-    this.ids[resource] = id;
-  }
-}
-
 export class RecordingMetrics implements IngestorMetrics {
   readonly publishedByType = new Map<string, number>();
   readonly rounds: { mode: string; outcome: string }[] = [];
@@ -241,6 +198,8 @@ export class MemoryLeaseStore {
   holder: string | undefined;
   token = 0;
   expiresAt = 0;
+  /** Who tried to acquire the lease, in order (whether or not they got it). */
+  readonly attempts: string[] = [];
   readonly ttlMs: number;
   constructor(ttlMs: number) {
     this.ttlMs = ttlMs;
@@ -248,6 +207,7 @@ export class MemoryLeaseStore {
   lease(name: string): LeaderLease {
     return {
       acquire: async () => {
+        this.attempts.push(name);
         const free = this.holder === undefined || Date.now() >= this.expiresAt;
         if (!free && this.holder !== name) return undefined;
         if (free) this.token++;

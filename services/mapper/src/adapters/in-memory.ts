@@ -1,6 +1,6 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
 import type { MappingConfig } from '@provision/mapping';
-import type { GuardCounter } from '../domain/deactivation-guard.ts';
+import type { DeactivationGuardStore } from '../domain/deactivation-guard.ts';
 import type { Failure, UserPicture } from '../domain/picture.ts';
 import type {
   AppliedMapping,
@@ -85,7 +85,7 @@ export class InMemoryCommandSink implements CommandSink {
   }
 }
 
-export class InMemoryGuardCounter implements GuardCounter {
+export class InMemoryDeactivationGuardStore implements DeactivationGuardStore {
   private count = 0;
   private readonly held = new Set<string>();
 

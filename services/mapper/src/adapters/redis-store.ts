@@ -1,6 +1,6 @@
 import type { MappingConfig } from '@provision/mapping';
 import type { Redis } from 'ioredis';
-import type { GuardCounter } from '../domain/deactivation-guard.ts';
+import type { DeactivationGuardStore } from '../domain/deactivation-guard.ts';
 import type { Failure, UserPicture } from '../domain/picture.ts';
 import type {
   AppliedMapping,
@@ -83,7 +83,7 @@ export class RedisPictureStore implements PictureStore {
 }
 
 /** The deactivation count of the current window, shared by every mapper replica. */
-export class RedisGuardCounter implements GuardCounter {
+export class RedisDeactivationGuardStore implements DeactivationGuardStore {
   private readonly redis: Redis;
   private readonly prefix: string;
 

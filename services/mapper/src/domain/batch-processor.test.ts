@@ -3,8 +3,8 @@ import { defaultMappingConfig } from '@provision/mapping';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   InMemoryCommandSink,
+  InMemoryDeactivationGuardStore,
   InMemoryFailureStore,
-  InMemoryGuardCounter,
   InMemoryPictureStore,
 } from '../adapters/in-memory.ts';
 import { createBatchProcessor } from './batch-processor.ts';
@@ -64,7 +64,7 @@ function marker(
 describe('mapper batch processor', () => {
   let store: InMemoryPictureStore;
   let sink: InMemoryCommandSink;
-  let guard: InMemoryGuardCounter;
+  let guard: InMemoryDeactivationGuardStore;
   let failures: InMemoryFailureStore;
   let clock = 0;
   let processor: ReturnType<typeof createBatchProcessor>;
@@ -72,7 +72,7 @@ describe('mapper batch processor', () => {
   const setup = (threshold = 0) => {
     store = new InMemoryPictureStore();
     sink = new InMemoryCommandSink();
-    guard = new InMemoryGuardCounter();
+    guard = new InMemoryDeactivationGuardStore();
     failures = new InMemoryFailureStore();
     processor = createBatchProcessor({
       store,

@@ -8,7 +8,7 @@ import type {
   MappingStateStore,
   PictureStore,
 } from '../ports.ts';
-import { admitDeactivations, type GuardCounter, type GuardPolicy } from './deactivation-guard.ts';
+import { admitDeactivations, type DeactivationGuardStore, type GuardPolicy } from './deactivation-guard.ts';
 import { type CommandContext, deactivationDeadline, decideUser } from './decide-user.ts';
 import { createMappingReevaluation, type MappingCheckEvent } from './mapping-reevaluation.ts';
 import { applyFact, emptyPicture, revertFailed, type UserPicture } from './picture.ts';
@@ -24,7 +24,7 @@ export interface ProcessorDeps {
   deadlines?: DeactivationSchedule;
   /** The clock of retries and deadlines; defaults to `context.now`. */
   now?: () => number;
-  guard: GuardCounter;
+  guard: DeactivationGuardStore;
   guardPolicy: GuardPolicy;
   config: MappingConfig;
   context: Omit<CommandContext, 'origin'>;

@@ -1,5 +1,6 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
 import {
+  type CurrentSalesforceUser,
   type DecideOptions,
   type Decision,
   deactivationDue,
@@ -9,7 +10,6 @@ import {
   groupRefs,
   isFeatureLicense,
   type MappingConfig,
-  type SalesforceUser,
 } from '@provision/mapping';
 import { assignmentsOf, toEntraUser, type UserPicture } from './picture.ts';
 
@@ -174,8 +174,8 @@ function toCommand(picture: UserPicture, decision: Decision, ctx: CommandContext
 }
 
 /** What Salesforce will be once the writer carries the decision out. */
-function commanded(current: SalesforceUser | null, decision: Decision): SalesforceUser {
-  const base: SalesforceUser = current ?? { Id: '', IsActive: true };
+function commanded(current: CurrentSalesforceUser | null, decision: Decision): CurrentSalesforceUser {
+  const base: CurrentSalesforceUser = current ?? { Id: '', IsActive: true };
   const permissionSets = new Set(base.PermissionSets ?? []);
   for (const p of decision.permissionSets.add) permissionSets.add(p);
   for (const p of decision.permissionSets.remove) permissionSets.delete(p);
@@ -192,11 +192,14 @@ function commanded(current: SalesforceUser | null, decision: Decision): Salesfor
           (decision.action === 'reactivate' ? true : base.IsActive)),
     PermissionSets: [...permissionSets].sort(),
     ...commandedGroups(base, decision),
-  } as SalesforceUser;
+  } as CurrentSalesforceUser;
 }
 
 /** The user's public groups and queues once the decision's memberships are added and removed. */
-function commandedGroups(base: SalesforceUser, decision: Decision): Pick<SalesforceUser, 'PublicGroups' | 'Queues'> {
+function commandedGroups(
+  base: CurrentSalesforceUser,
+  decision: Decision,
+): Pick<CurrentSalesforceUser, 'PublicGroups' | 'Queues'> {
   const { add, remove } = decision.groupMemberships;
   if (add.length + remove.length === 0) {
     return {

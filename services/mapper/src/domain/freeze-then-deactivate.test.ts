@@ -3,9 +3,9 @@ import { DEFAULT_MAPPING_YAML, loadMappingConfig, type MappingConfig } from '@pr
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   InMemoryCommandSink,
+  InMemoryDeactivationGuardStore,
   InMemoryDeactivationSchedule,
   InMemoryFailureStore,
-  InMemoryGuardCounter,
   InMemoryPictureStore,
 } from '../adapters/in-memory.ts';
 import { createBatchProcessor } from './batch-processor.ts';
@@ -72,7 +72,7 @@ describe('freezeThenDeactivate in the mapper (virtual time)', () => {
   let sink: InMemoryCommandSink;
   let failures: InMemoryFailureStore;
   let deadlines: InMemoryDeactivationSchedule;
-  let guard: InMemoryGuardCounter;
+  let guard: InMemoryDeactivationGuardStore;
   /** A mapper replica over the shared stores (Redis in production): building a second one is a restart. */
   const replica = (days = 30, threshold = 0) =>
     createBatchProcessor({
@@ -94,7 +94,7 @@ describe('freezeThenDeactivate in the mapper (virtual time)', () => {
     sink = new InMemoryCommandSink();
     failures = new InMemoryFailureStore();
     deadlines = new InMemoryDeactivationSchedule();
-    guard = new InMemoryGuardCounter();
+    guard = new InMemoryDeactivationGuardStore();
   });
 
   async function provisionThenUnassign(mapper: ReturnType<typeof replica>, userId = 'u1') {
@@ -178,7 +178,7 @@ describe('freezeThenDeactivate in the mapper (virtual time)', () => {
     const mapper = replica(1, 100);
     await provisionThenUnassign(mapper, 'u1');
     await provisionThenUnassign(mapper, 'u2');
-    guard = new InMemoryGuardCounter(); // a new window
+    guard = new InMemoryDeactivationGuardStore(); // a new window
     const strict = replica(1, 1);
     clock = start + DAY;
     const n = sink.commands.length;

@@ -3,8 +3,8 @@ import { defaultMappingConfig, type MappingConfig } from '@provision/mapping';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   InMemoryCommandSink,
+  InMemoryDeactivationGuardStore,
   InMemoryFailureStore,
-  InMemoryGuardCounter,
   InMemoryMappingStateStore,
   InMemoryPictureStore,
 } from '../adapters/in-memory.ts';
@@ -60,7 +60,7 @@ const AFTER: MappingConfig = {
 describe('a mapping change re-evaluates every user of the partition', () => {
   let store: InMemoryPictureStore;
   let sink: InMemoryCommandSink;
-  let guard: InMemoryGuardCounter;
+  let guard: InMemoryDeactivationGuardStore;
   let state: InMemoryMappingStateStore;
   let events: MappingCheckEvent[];
 
@@ -86,7 +86,7 @@ describe('a mapping change re-evaluates every user of the partition', () => {
   beforeEach(async () => {
     store = new InMemoryPictureStore();
     sink = new InMemoryCommandSink();
-    guard = new InMemoryGuardCounter();
+    guard = new InMemoryDeactivationGuardStore();
     state = new InMemoryMappingStateStore();
     events = [];
     // The first-ever start: three users provisioned with the default mapping.

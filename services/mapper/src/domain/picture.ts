@@ -1,5 +1,5 @@
 import type { DirectoryEventV1, RoleRef } from '@provision/events';
-import type { AppRoleAssignment, EntraUser, GroupRef, SalesforceUser } from '@provision/mapping';
+import type { AppRoleAssignment, CurrentSalesforceUser, EntraUser, GroupRef } from '@provision/mapping';
 
 type Attributes = Record<string, string | number | boolean | null | string[]>;
 
@@ -22,12 +22,12 @@ export interface UserPicture {
   /** The last full sync that restated this user's groups and assignments (absent in older pictures). */
   restatedSyncId?: string | null;
   /** What the mapper last commanded Salesforce to be; null before the first command. */
-  commanded: SalesforceUser | null;
+  commanded: CurrentSalesforceUser | null;
   /**
    * The last command that changes Salesforce, and what Salesforce was before it: when the writer
    * reports it failed, the picture goes back to `before`, so the next decision issues it again.
    */
-  pending?: { commandId: string; before: SalesforceUser | null } | null;
+  pending?: { commandId: string; before: CurrentSalesforceUser | null } | null;
   /**
    * Whether Salesforce may hold the user: true once a create, update or reactivation was sent,
    * whatever came of it (a failed create may still have matched or created the user). A user that

@@ -8,6 +8,7 @@ import { inSpan } from '@provision/telemetry';
 import { ROLE_DEVELOPER_NAME_FIELD } from '../domain/diff.ts';
 import { SalesforceCallError } from '../domain/errors.ts';
 import type {
+  ExistingSalesforceUser,
   FeatureLicenseCount,
   Fields,
   GroupMembershipChange,
@@ -18,7 +19,6 @@ import type {
   RateBudget,
   SalesforceDirectory,
   SalesforceFailure,
-  SalesforceUser,
   SaveOutcome,
   UserUpdate,
 } from '../domain/ports.ts';
@@ -96,7 +96,11 @@ export class GatewayDirectory implements SalesforceDirectory {
     this.options = options;
   }
 
-  async findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<SalesforceUser[]> {
+  async findUsers(
+    attribute: string,
+    values: readonly string[],
+    fields: readonly string[],
+  ): Promise<ExistingSalesforceUser[]> {
     const select = [...new Set(fields.filter((f) => !NOT_FIELDS.has(f) && f !== FROZEN).map((f) => READ_AS[f] ?? f))];
     // A role rule may name the role by DeveloperName: read it too, so that it compares as the same role.
     const roleByDeveloperName = fields.includes('UserRoleName');

@@ -1,13 +1,13 @@
 import type { ModifiedProperty, ProvisioningCommandV1, ResultError } from '@provision/events';
 import { REQUIRED_ON_CREATE } from '@provision/mapping';
 import { creationProperties, fieldDiff } from './diff.ts';
-import type { Fields, SalesforceUser } from './ports.ts';
+import type { ExistingSalesforceUser, Fields } from './ports.ts';
 import { recommendedActionFor } from './recommended-actions.ts';
 
 /** How the writer found the Salesforce user of a command, before planning. */
 export type Resolution =
-  | { readonly kind: 'linked'; readonly user: SalesforceUser }
-  | { readonly kind: 'matched'; readonly user: SalesforceUser }
+  | { readonly kind: 'linked'; readonly user: ExistingSalesforceUser }
+  | { readonly kind: 'matched'; readonly user: ExistingSalesforceUser }
   | { readonly kind: 'ambiguous'; readonly ids: readonly string[] }
   | { readonly kind: 'unmatchable'; readonly missing: string }
   | { readonly kind: 'none' };

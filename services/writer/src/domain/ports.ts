@@ -5,7 +5,7 @@ export type FieldValue = AttributeValue;
 export type Fields = Readonly<Record<string, FieldValue>>;
 
 /** A Salesforce user as the writer sees it: its Id and the fields it asked for. */
-export interface SalesforceUser {
+export interface ExistingSalesforceUser {
   readonly id: string;
   readonly fields: Fields;
 }
@@ -93,7 +93,7 @@ export interface SalesforceDirectory {
    * The users whose `attribute` (`Id`, `Username`, `FederationIdentifier`, …) is one of `values`,
    * with `fields` read back (`ProfileName` as the profile's name).
    */
-  findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<SalesforceUser[]>;
+  findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<ExistingSalesforceUser[]>;
   /** Creates up to 200 users in one sObject Collections call. */
   createUsers(records: readonly Fields[]): Promise<SaveOutcome[]>;
   /** Updates up to 200 users in one sObject Collections call. */

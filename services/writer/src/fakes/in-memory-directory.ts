@@ -1,6 +1,7 @@
 import { SalesforceCallError } from '../domain/errors.ts';
 import { REQUIRED_ON_CREATE } from '../domain/plan.ts';
 import type {
+  ExistingSalesforceUser,
   Fields,
   GroupMembershipChange,
   GroupMembershipOutcome,
@@ -9,7 +10,6 @@ import type {
   PermissionSetOutcome,
   SalesforceDirectory,
   SalesforceFailure,
-  SalesforceUser,
   SaveOutcome,
   UserUpdate,
 } from '../domain/ports.ts';
@@ -24,7 +24,7 @@ const same = (attribute: string, a: unknown, b: string) =>
  * A Salesforce org in memory, for the writer's unit tests: users, global username uniqueness
  * (`takenElsewhere`), a licence limit, and failure injection per call or per record.
  */
-export class InMemoryDirectory implements SalesforceDirectory {
+export class InMemorySalesforceDirectory implements SalesforceDirectory {
   readonly users = new Map<string, Record<string, unknown>>();
   readonly calls: { operation: Operation; size: number }[] = [];
   /** Usernames that exist in another org (Salesforce usernames are global). */
@@ -77,9 +77,13 @@ export class InMemoryDirectory implements SalesforceDirectory {
     return this.calls.filter((c) => c.operation === operation).length;
   }
 
-  async findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<SalesforceUser[]> {
+  async findUsers(
+    attribute: string,
+    values: readonly string[],
+    fields: readonly string[],
+  ): Promise<ExistingSalesforceUser[]> {
     this.begin('query', values.length);
-    const out: SalesforceUser[] = [];
+    const out: ExistingSalesforceUser[] = [];
     for (const [id, user] of this.users) {
       const value = attribute === 'Id' ? id : user[attribute];
       if (!values.some((v) => (attribute === 'Id' ? v === id : same(attribute, value, v)))) continue;

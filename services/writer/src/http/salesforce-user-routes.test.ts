@@ -3,7 +3,7 @@ import { defaultMappingConfig, type MappingConfig } from '@provision/mapping';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SalesforceCallError } from '../domain/errors.ts';
-import { InMemoryDirectory } from '../fakes/in-memory-directory.ts';
+import { InMemorySalesforceDirectory } from '../fakes/in-memory-directory.ts';
 import { CountingBudget, InMemoryLinkStore } from '../fakes/in-memory-stores.ts';
 import { registerSalesforceUserRoutes } from './salesforce-user-routes.ts';
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterEach(() => http?.close());
 
 async function serve(mapping: MappingConfig = LINKED) {
-  const directory = new InMemoryDirectory();
+  const directory = new InMemorySalesforceDirectory();
   const links = new InMemoryLinkStore();
   const budget = new CountingBudget();
   http = Fastify({ logger: false });
