@@ -1,5 +1,5 @@
+import type { NamedSet } from './assignment-rows.ts';
 import { salesforceError } from './classify.ts';
-import type { NamedSet } from './permission-sets.ts';
 import type { SalesforceError, SalesforceProfile, SalesforceUserInput, WriteResult } from './types.ts';
 
 type Rec = Record<string, unknown>;
