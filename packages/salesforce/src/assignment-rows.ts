@@ -58,6 +58,18 @@ export interface RowKind<Ref> {
   refuse?(inserts: readonly { readonly ref: Ref; readonly target: NamedSet }[]): (SalesforceError | undefined)[];
 }
 
+/** The catalogue half of a kind whose references are names, matched case-insensitively. */
+export function salesforceNames(
+  names: Pick<RowKind<string>, 'catalogue' | 'forget'>,
+): Pick<RowKind<string>, 'catalogue' | 'forget' | 'keyOf' | 'canonical'> {
+  return {
+    catalogue: names.catalogue,
+    forget: names.forget,
+    keyOf: (name) => name.toLowerCase(),
+    canonical: (_name, target) => target.name,
+  };
+}
+
 /** What one user gets and loses. */
 export interface RowChange<Ref> {
   readonly userId: string;

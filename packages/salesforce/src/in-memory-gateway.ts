@@ -41,7 +41,11 @@ type Method =
   | 'assignPermissionSets'
   | 'permissionSetsOf'
   | 'assignGroupMemberships'
-  | 'groupMembershipsOf';
+  | 'groupMembershipsOf'
+  | 'assignPermissionSetGroups'
+  | 'permissionSetGroupsOf'
+  | 'assignPermissionSetLicenses'
+  | 'permissionSetLicensesOf';
 
 /**
  * An in-memory SalesforceGateway for unit tests of the writer: users, profiles with licences, the
@@ -59,6 +63,12 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
   readonly assignments = new Map<string, Set<string>>();
   /** Group memberships of each user id, as `publicGroup:Name` / `queue:Name` (inspect in assertions). */
   readonly memberships = new Map<string, Set<string>>();
+  /** Permission set group and permission set licence DeveloperNames of each user id (inspect in assertions). */
+  readonly permissionSetGroups = new Map<string, Set<string>>();
+  readonly permissionSetLicenses = new Map<string, Set<string>>();
+  readonly #groupNames: string[];
+  /** Permission set licences: DeveloperName → TotalLicenses. */
+  readonly #licenceTotals: Map<string, number>;
   readonly #groups: string[];
   readonly #roles: { id: string; name: string }[];
   readonly #permissionSets: string[];
@@ -79,6 +89,10 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
       permissionSets?: readonly string[];
       /** Public groups and queues as `publicGroup:Name` / `queue:Name` (default: Sales_Team, Leads_Queue). */
       groups?: readonly string[];
+      /** Permission set group DeveloperNames (default: Sales_Operations). */
+      permissionSetGroups?: readonly string[];
+      /** Permission set licences: DeveloperName → TotalLicenses (default: SalesConsoleUser ×3). */
+      permissionSetLicenses?: Readonly<Record<string, number>>;
     } = {},
   ) {
     this.#roles = (options.roles ?? ['CEO', 'Sales Manager', 'Sales Rep']).map((name, i) => ({
@@ -87,6 +101,8 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
     }));
     this.#permissionSets = [...(options.permissionSets ?? ['Provisioning_Integration', 'Sales_Cloud_User'])];
     this.#groups = [...(options.groups ?? ['publicGroup:Sales_Team', 'queue:Leads_Queue'])];
+    this.#groupNames = [...(options.permissionSetGroups ?? ['Sales_Operations'])];
+    this.#licenceTotals = new Map(Object.entries(options.permissionSetLicenses ?? { SalesConsoleUser: 3 }));
     const profiles = options.profiles ?? [
       { name: 'System Administrator', licence: 'Salesforce', total: 10 },
       { name: 'Standard User', licence: 'Salesforce', total: 10 },
@@ -223,10 +239,86 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
     changes: readonly PermissionSetChange[],
     options: AssignPermissionSetsOptions = {},
   ): Promise<PermissionSetResult[]> {
-    const failure = this.#enter('assignPermissionSets');
+    return this.#assignNames('assignPermissionSets', this.#permissionSets, this.assignments, changes, options, (name) =>
+      salesforceError('SalesforceUnknownPermissionSet', `No assignable permission set named '${name}' in the org`, [
+        'PermissionSets',
+      ]),
+    );
+  }
+
+  async assignPermissionSetGroups(
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<PermissionSetResult[]> {
+    return this.#assignNames(
+      'assignPermissionSetGroups',
+      this.#groupNames,
+      this.permissionSetGroups,
+      changes,
+      options,
+      (name) =>
+        salesforceError('SalesforceUnknownPermissionSetGroup', `No permission set group '${name}' in the org`, [
+          'PermissionSetGroups',
+        ]),
+    );
+  }
+
+  async assignPermissionSetLicenses(
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<PermissionSetResult[]> {
+    return this.#assignNames(
+      'assignPermissionSetLicenses',
+      [...this.#licenceTotals.keys()],
+      this.permissionSetLicenses,
+      changes,
+      options,
+      (name) =>
+        salesforceError('SalesforceUnknownPermissionSetLicense', `No permission set licence '${name}' in the org`, [
+          'PermissionSetLicenses',
+        ]),
+      (name) => {
+        const used = [...this.permissionSetLicenses.values()].filter((held) => held.has(name)).length;
+        const total = this.#licenceTotals.get(name) ?? 0;
+        return used < total
+          ? undefined
+          : salesforceError(
+              'SalesforceLicenseLimitExceeded',
+              `No permission set licence '${name}' is left: ${used} of ${total} used (LICENSE_LIMIT_EXCEEDED)`,
+              ['PermissionSetLicenses'],
+            );
+      },
+    );
+  }
+
+  async permissionSetGroupsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.#heldNames('permissionSetGroupsOf', this.permissionSetGroups, userIds);
+  }
+
+  async permissionSetLicensesOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.#heldNames('permissionSetLicensesOf', this.permissionSetLicenses, userIds);
+  }
+
+  #heldNames(method: Method, held: Map<string, Set<string>>, userIds: readonly string[]): Map<string, string[]> {
+    const failure = this.#enter(method);
+    if (failure) throw new SalesforceGatewayError(failure);
+    return new Map(userIds.map((id) => [id, [...(held.get(id) ?? [])].sort()]));
+  }
+
+  /** Adds and removes names of one kind (permission sets, groups, licences); `refuse` may turn an add down. */
+  #assignNames(
+    method: Method,
+    catalogue: readonly string[],
+    heldBy: Map<string, Set<string>>,
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions,
+    unknown: (name: string) => SalesforceError,
+    refuse?: (name: string) => SalesforceError | undefined,
+  ): PermissionSetResult[] {
+    const failure = this.#enter(method);
     if (failure) return changes.map((c) => ({ ok: false, userId: c.userId, error: failure, errors: [failure] }));
     return changes.map((change): PermissionSetResult => {
-      const held = this.assignments.get(change.userId) ?? new Set<string>();
+      const held = heldBy.get(change.userId) ?? new Set<string>();
       const before = [...held].sort();
       const next = new Set(held);
       const errors: SalesforceError[] = [];
@@ -234,23 +326,18 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
         errors.push(salesforceError('SalesforceInvalidValue', 'invalid cross reference id', ['AssigneeId']));
       } else {
         for (const name of change.add) {
-          const set = this.#permissionSets.find((p) => p.toLowerCase() === name.toLowerCase());
-          if (set) next.add(set);
-          else
-            errors.push(
-              salesforceError(
-                'SalesforceUnknownPermissionSet',
-                `No assignable permission set named '${name}' in the org`,
-                ['PermissionSets'],
-              ),
-            );
+          const found = catalogue.find((p) => p.toLowerCase() === name.toLowerCase());
+          const refusal = found && !next.has(found) ? refuse?.(found) : undefined;
+          if (!found) errors.push(unknown(name));
+          else if (refusal) errors.push(refusal);
+          else next.add(found);
         }
       }
       for (const name of change.remove) {
         if (!change.add.some((a) => a.toLowerCase() === name.toLowerCase()))
           for (const h of next) if (h.toLowerCase() === name.toLowerCase()) next.delete(h);
       }
-      if (!options.dryRun) this.assignments.set(change.userId, next);
+      if (!options.dryRun) heldBy.set(change.userId, next);
       const after = [...next].sort();
       if (errors.length === 0) return { ok: true, userId: change.userId, before, after };
       return { ok: false, userId: change.userId, before, after, error: errors[0]!, errors };

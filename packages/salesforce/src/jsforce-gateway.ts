@@ -12,7 +12,9 @@ import { checkConnection } from './connection-check.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
 import { assignGroupMemberships, groupMemberKind, membershipsOf } from './group-memberships.ts';
 import { NameLists } from './name-lists.ts';
-import { assignPermissionSets, permissionSetKind } from './permission-sets.ts';
+import { permissionSetGroupKind } from './permission-set-groups.ts';
+import { permissionSetLicenseKind } from './permission-set-licences.ts';
+import { assignNames, assignPermissionSets, permissionSetKind } from './permission-sets.ts';
 import { flatten } from './records.ts';
 import { chunkInQueries, isFieldPath } from './soql.ts';
 import type {
@@ -479,6 +481,42 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
   async groupMembershipsOf(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {
     const held = await readRows(this.#rows('GroupMember'), this.#groupMemberKind, userIds);
     return new Map([...held].map(([id, groups]) => [id, membershipsOf(groups)]));
+  }
+
+  readonly #permissionSetGroupKind = permissionSetGroupKind({
+    catalogue: (refresh) => this.#names.permissionSetGroups(refresh),
+    forget: () => this.#names.forgetCatalogue('permissionSetGroups'),
+  });
+
+  readonly #permissionSetLicenseKind = permissionSetLicenseKind({
+    catalogue: (refresh) => this.#names.permissionSetLicenses(refresh),
+    forget: () => this.#names.forgetCatalogue('permissionSetLicenses'),
+  });
+
+  async assignPermissionSetGroups(
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<PermissionSetResult[]> {
+    const rows = this.#rows('PermissionSetAssignment');
+    return assignNames(rows, this.#permissionSetGroupKind, changes, options, 'SalesforceUnknownPermissionSetGroup');
+  }
+
+  async permissionSetGroupsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const held = await readRows(this.#rows('PermissionSetAssignment'), this.#permissionSetGroupKind, userIds);
+    return new Map([...held].map(([id, names]) => [id, names.sort()]));
+  }
+
+  async assignPermissionSetLicenses(
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<PermissionSetResult[]> {
+    const rows = this.#rows('PermissionSetLicenseAssign');
+    return assignNames(rows, this.#permissionSetLicenseKind, changes, options, 'SalesforceUnknownPermissionSetLicense');
+  }
+
+  async permissionSetLicensesOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const held = await readRows(this.#rows('PermissionSetLicenseAssign'), this.#permissionSetLicenseKind, userIds);
+    return new Map([...held].map(([id, names]) => [id, names.sort()]));
   }
 
   async testConnection(): Promise<ConnectionReport> {

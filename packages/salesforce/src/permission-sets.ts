@@ -1,4 +1,4 @@
-import { assignRows, mainError, type RowKind, type RowsClient } from './assignment-rows.ts';
+import { assignRows, mainError, type RowKind, type RowsClient, salesforceNames } from './assignment-rows.ts';
 import { salesforceError } from './classify.ts';
 import type { AssignPermissionSetsOptions, PermissionSetChange, PermissionSetResult } from './types.ts';
 
@@ -23,11 +23,8 @@ export function permissionSetKind(names: Pick<RowKind<string>, 'catalogue' | 'fo
       const name = String(row['PermissionSet.Name'] ?? '');
       return name === '' ? undefined : name;
     },
-    keyOf: (name) => name.toLowerCase(),
-    catalogue: names.catalogue,
-    forget: names.forget,
+    ...salesforceNames(names),
     record: (userId, set) => ({ AssigneeId: userId, PermissionSetId: set.id }),
-    canonical: (_name, set) => set.name,
     unknown: (name) =>
       salesforceError('SalesforceUnknownPermissionSet', `No assignable permission set named '${name}' in the org`, [
         'PermissionSets',
@@ -49,9 +46,24 @@ export async function assignPermissionSets(
   changes: readonly PermissionSetChange[],
   options: AssignPermissionSetsOptions = {},
 ): Promise<PermissionSetResult[]> {
+  return assignNames(client, kind, changes, options, 'SalesforceUnknownPermissionSet');
+}
+
+/**
+ * Adds and removes rows of a kind whose references are names (permission sets, permission set
+ * groups, permission set licences): `before` and `after` sorted; the main error is a refusal of a
+ * record before an unknown name (`unknownCode`).
+ */
+export async function assignNames(
+  client: RowsClient,
+  kind: RowKind<string>,
+  changes: readonly PermissionSetChange[],
+  options: AssignPermissionSetsOptions,
+  unknownCode: string,
+): Promise<PermissionSetResult[]> {
   const outcomes = await assignRows(client, kind, changes, options);
   return outcomes.map((o): PermissionSetResult => {
-    const error = mainError(o.errors, 'SalesforceUnknownPermissionSet');
+    const error = mainError(o.errors, unknownCode);
     if (!error) return { ok: true, userId: o.userId, before: sorted(o.before), after: sorted(o.after) };
     if (o.failedEarly) return { ok: false, userId: o.userId, error, errors: o.errors };
     return { ok: false, userId: o.userId, before: sorted(o.before), after: sorted(o.after), error, errors: o.errors };

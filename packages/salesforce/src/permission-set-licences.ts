@@ -1,0 +1,60 @@
+import { type NamedSet, type RowKind, salesforceNames } from './assignment-rows.ts';
+import { salesforceError } from './classify.ts';
+import type { SalesforceError } from './types.ts';
+
+/** The query of users' permission set licences. */
+export const PERMISSION_SET_LICENSE_ASSIGN_QUERY =
+  'SELECT Id, AssigneeId, PermissionSetLicenseId, PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssign';
+
+/** How many of a licence are left, from the catalogue's TotalLicenses and UsedLicenses. */
+function remaining(licence: NamedSet): number {
+  const total = Number(licence.fields?.['TotalLicenses'] ?? 0);
+  const used = Number(licence.fields?.['UsedLicenses'] ?? 0);
+  return Math.max(0, total - used);
+}
+
+/**
+ * Permission set licences (PermissionSetLicenseAssign rows) by DeveloperName, case-insensitively.
+ * Licences are counted before any insert: the catalogue is read fresh for every change (one query)
+ * and a licence none of which is left fails the users past the count as
+ * `SalesforceLicenseLimitExceeded`, naming the licence and its count, without a call Salesforce
+ * would refuse (LICENSE_LIMIT_EXCEEDED).
+ */
+export function permissionSetLicenseKind(names: Pick<RowKind<string>, 'catalogue' | 'forget'>): RowKind<string> {
+  return {
+    ...salesforceNames({ catalogue: () => names.catalogue(true), forget: names.forget }),
+    query: PERMISSION_SET_LICENSE_ASSIGN_QUERY,
+    userField: 'AssigneeId',
+    heldOf: (row) => {
+      const name = row['PermissionSetLicense.DeveloperName'];
+      return typeof name === 'string' && name !== '' ? name : undefined;
+    },
+    record: (userId, licence) => ({ AssigneeId: userId, PermissionSetLicenseId: licence.id }),
+    unknown: (name, deleted) =>
+      salesforceError(
+        'SalesforceUnknownPermissionSetLicense',
+        deleted
+          ? `The permission set licence '${name}' no longer exists in the org`
+          : `No permission set licence (PermissionSetLicense DeveloperName) '${name}' in the org`,
+        ['PermissionSetLicenses'],
+      ),
+    targetField: 'PermissionSetLicenseId',
+    deletedIsUnknown: true,
+    refuse: (inserts) => {
+      const left = new Map<NamedSet, number>();
+      return inserts.map(({ target }): SalesforceError | undefined => {
+        const n = left.get(target) ?? remaining(target);
+        if (n > 0) {
+          left.set(target, n - 1);
+          return undefined;
+        }
+        const label = String(target.fields?.['MasterLabel'] ?? target.name);
+        return salesforceError(
+          'SalesforceLicenseLimitExceeded',
+          `No permission set licence '${target.name}' (${label}) is left: ${String(target.fields?.['UsedLicenses'] ?? '?')} of ${String(target.fields?.['TotalLicenses'] ?? '?')} used (LICENSE_LIMIT_EXCEEDED)`,
+          ['PermissionSetLicenses'],
+        );
+      });
+    },
+  };
+}
