@@ -4,6 +4,7 @@ import type { AttributeMapping, MappingConfig } from './config/schema.ts';
 import { coerce, evaluateMapping, fieldTypeOf } from './evaluate-mapping.ts';
 import { checkField, REQUIRED_ON_CREATE } from './field-checks.ts';
 import { groupRefs } from './group-memberships.ts';
+import { grantedNames } from './named-entitlements.ts';
 import { type RoleResolution, resolveRole } from './roles.ts';
 import { evaluateScopingFilters } from './scoping.ts';
 import type {
@@ -111,6 +112,8 @@ export function desiredState(
       updateFields: {},
       permissionSets: [],
       groupMemberships: [],
+      permissionSetGroups: [],
+      permissionSetLicenses: [],
       reasons: scope.reasons,
     };
   }
@@ -156,7 +159,17 @@ export function desiredState(
         ...r.queues.map((name): GroupRef => ({ type: 'queue', name })),
       ]),
   );
-  return { inScope: true, role: scope.role, createFields, updateFields, permissionSets, groupMemberships, reasons };
+  return {
+    inScope: true,
+    role: scope.role,
+    createFields,
+    updateFields,
+    permissionSets,
+    groupMemberships,
+    permissionSetGroups: grantedNames(config, 'permissionSetGroups', groups),
+    permissionSetLicenses: grantedNames(config, 'permissionSetLicenses', groups),
+    reasons,
+  };
 }
 
 /**

@@ -54,6 +54,10 @@ export interface SalesforceUser {
   readonly PublicGroups?: readonly string[];
   /** DeveloperNames of the queues the user is a direct member of. */
   readonly Queues?: readonly string[];
+  /** DeveloperNames of the permission set groups assigned to the user. */
+  readonly PermissionSetGroups?: readonly string[];
+  /** DeveloperNames of the permission set licences the user holds. */
+  readonly PermissionSetLicenses?: readonly string[];
   readonly [field: string]: SalesforceFieldValue | undefined;
 }
 
@@ -148,6 +152,10 @@ export interface Decision {
   readonly modifiedProperties: readonly ModifiedProperty[];
   readonly permissionSets: PermissionSetChanges;
   readonly groupMemberships: GroupMembershipChanges;
+  /** Permission set groups (DeveloperNames) to assign and remove. */
+  readonly permissionSetGroups: PermissionSetChanges;
+  /** Permission set licences (DeveloperNames) to assign and remove. */
+  readonly permissionSetLicenses: PermissionSetChanges;
   readonly reasons: readonly Reason[];
   readonly inScope: boolean;
   /** The key to match an unlinked user with, in precedence order's first available; null when none has a value. */
@@ -183,6 +191,10 @@ export interface DesiredState {
   readonly permissionSets: readonly string[];
   /** Public groups and queues the group rules make this user a member of, sorted by type then name. */
   readonly groupMemberships: readonly GroupRef[];
+  /** Permission set groups the group rules assign this user (DeveloperNames, sorted). */
+  readonly permissionSetGroups: readonly string[];
+  /** Permission set licences the group rules give this user (DeveloperNames, sorted). */
+  readonly permissionSetLicenses: readonly string[];
   readonly reasons: readonly Reason[];
 }
 
@@ -195,6 +207,8 @@ export interface DecideOptions {
     readonly permissionSets?: readonly string[];
     readonly userRole?: string | null;
     readonly groupMemberships?: readonly GroupRef[];
+    readonly permissionSetGroups?: readonly string[];
+    readonly permissionSetLicenses?: readonly string[];
   };
   /**
    * Salesforce may hold this user although `current` is null: a command for it was sent and its

@@ -74,9 +74,9 @@ describe('parseMappingConfig', () => {
     expect(ok.ok && ok.config.groupMembershipRules).toEqual([
       { group: 'g1', publicGroups: ['Sales_Team'], queues: ['Support_Tier_1'] },
     ]);
-    expect(ok.ok && ok.config.entitlementModes).toEqual({ groupMembership: 'merge' });
+    expect(ok.ok && ok.config.entitlementModes).toMatchObject({ groupMembership: 'merge' });
     const strict = parseMappingConfig(minimal(`${rule}entitlementModes:\n  groupMembership: authoritative\n`));
-    expect(strict.ok && strict.config.entitlementModes).toEqual({ groupMembership: 'authoritative' });
+    expect(strict.ok && strict.config.entitlementModes).toMatchObject({ groupMembership: 'authoritative' });
     expect(lines(minimal('groupMembershipRules:\n  - { group: g1 }\n'))).toEqual([
       'groupMembershipRules[0] (line 7): A group membership rule names at least one public group (publicGroups) or queue (queues)',
     ]);
