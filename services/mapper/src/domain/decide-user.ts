@@ -10,6 +10,7 @@ import {
   type MappingConfig,
   type SalesforceUser,
 } from '@provision/mapping';
+import { commandedNamed, grantedNamed, namedCommandParts } from './named-entitlements.ts';
 import { assignmentsOf, toEntraUser, type UserPicture } from './picture.ts';
 
 export interface CommandContext {
@@ -165,6 +166,7 @@ function toCommand(picture: UserPicture, decision: Decision, ctx: CommandContext
           },
         }
       : {}),
+    ...namedCommandParts(decision),
     salesforceId: picture.commanded?.Id || null,
     dryRun: ctx.dryRun,
     origin: ctx.origin,
@@ -191,6 +193,7 @@ function commanded(current: SalesforceUser | null, decision: Decision): Salesfor
           (decision.action === 'reactivate' ? true : base.IsActive)),
     PermissionSets: [...permissionSets].sort(),
     ...commandedGroups(base, decision),
+    ...commandedNamed(base, decision),
   } as SalesforceUser;
 }
 
@@ -223,6 +226,7 @@ function granted(picture: UserPicture, decision: Decision): UserPicture['granted
   return {
     permissionSets: [...sets].sort(),
     ...(groups.size > 0 ? { groupMemberships: groupRefs(groups.values()) } : {}),
+    ...grantedNamed(picture.granted, decision),
     userRole: role === undefined ? picture.granted.userRole : typeof role === 'string' ? role : null,
   };
 }

@@ -3,7 +3,15 @@ import type { MappingConfig } from '@provision/mapping';
 
 /** One difference between two mappings: an attribute mapping, a rule, a scoping filter or a setting. */
 export interface MappingDiffEntry {
-  readonly kind: 'mapping' | 'roleRule' | 'permissionSetRule' | 'groupMembershipRule' | 'scopingFilter' | 'setting';
+  readonly kind:
+    | 'mapping'
+    | 'roleRule'
+    | 'permissionSetRule'
+    | 'groupMembershipRule'
+    | 'permissionSetGroupRule'
+    | 'permissionSetLicenseRule'
+    | 'scopingFilter'
+    | 'setting';
   /** The attribute mapping's target, the rule's group, the filter's name (or position), the setting's name. */
   readonly key: string;
   readonly change: 'added' | 'changed' | 'removed';
@@ -89,6 +97,18 @@ export function diffMappings(before: MappingConfig, after: MappingConfig): Mappi
     ...roles,
     ...keyed('permissionSetRule', before.permissionSetRules, after.permissionSetRules, (r) => r.group),
     ...keyed('groupMembershipRule', before.groupMembershipRules, after.groupMembershipRules, (r) => r.group),
+    ...keyed(
+      'permissionSetGroupRule',
+      before.permissionSetGroupRules ?? [],
+      after.permissionSetGroupRules ?? [],
+      (r) => r.group,
+    ),
+    ...keyed(
+      'permissionSetLicenseRule',
+      before.permissionSetLicenseRules ?? [],
+      after.permissionSetLicenseRules ?? [],
+      (r) => r.group,
+    ),
     ...keyed('scopingFilter', before.scopingFilters, after.scopingFilters, (f, i) => f.name ?? `filter ${i + 1}`),
     ...settings,
   ];
@@ -99,6 +119,8 @@ const TITLES: Record<MappingDiffEntry['kind'], string> = {
   roleRule: 'role rules',
   permissionSetRule: 'permission-set rules',
   groupMembershipRule: 'group membership rules',
+  permissionSetGroupRule: 'permission set group rules',
+  permissionSetLicenseRule: 'permission set licence rules',
   scopingFilter: 'scoping filters',
   setting: 'settings',
 };

@@ -45,7 +45,14 @@ export interface UserPicture {
    * What Provision granted (permission sets, role, public groups and queues), so it only ever
    * removes its own grants. `groupMemberships` is absent in older pictures: none granted.
    */
-  granted: { permissionSets: string[]; userRole: string | null; groupMemberships?: GroupRef[] };
+  granted: {
+    permissionSets: string[];
+    userRole: string | null;
+    groupMemberships?: GroupRef[];
+    /** Permission set groups and licences Provision granted (DeveloperNames); absent in older pictures: none. */
+    permissionSetGroups?: string[];
+    permissionSetLicenses?: string[];
+  };
   /** The change (directory event id) that last touched this user. */
   changeId: string | null;
   /**
