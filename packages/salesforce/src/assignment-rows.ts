@@ -56,6 +56,8 @@ export interface RowKind<Ref> {
    * say); undefined lets the insert go. Counts what this batch already took.
    */
   refuse?(inserts: readonly { readonly ref: Ref; readonly target: NamedSet }[]): (SalesforceError | undefined)[];
+  /** Salesforce's refusal of one insert, said in the kind's terms (which licence ran out, say). */
+  explain?(error: SalesforceError, target: NamedSet): SalesforceError;
 }
 
 /** The catalogue half of a kind whose references are names, matched case-insensitively. */
@@ -238,7 +240,7 @@ export async function assignRows<Ref>(
         // Deleted since the list was cached: the next change reads the list again.
         kind.forget();
         i.state.errors.push(kind.deletedIsUnknown ? kind.unknown(i.ref, true) : result.error);
-      } else i.state.errors.push(result.error);
+      } else i.state.errors.push(kind.explain ? kind.explain(result.error, i.target) : result.error);
     });
   }
   for (const chunk of chunks(deletes, client.batchSize)) {

@@ -41,20 +41,33 @@ export function permissionSetLicenseKind(names: Pick<RowKind<string>, 'catalogue
     targetField: 'PermissionSetLicenseId',
     deletedIsUnknown: true,
     refuse: (inserts) => {
-      const left = new Map<NamedSet, number>();
+      const taken = new Map<NamedSet, number>();
       return inserts.map(({ target }): SalesforceError | undefined => {
-        const n = left.get(target) ?? remaining(target);
-        if (n > 0) {
-          left.set(target, n - 1);
+        const n = taken.get(target) ?? 0;
+        if (n < remaining(target)) {
+          taken.set(target, n + 1);
           return undefined;
         }
-        const label = String(target.fields?.['MasterLabel'] ?? target.name);
-        return salesforceError(
-          'SalesforceLicenseLimitExceeded',
-          `No permission set licence '${target.name}' (${label}) is left: ${String(target.fields?.['UsedLicenses'] ?? '?')} of ${String(target.fields?.['TotalLicenses'] ?? '?')} used (LICENSE_LIMIT_EXCEEDED)`,
-          ['PermissionSetLicenses'],
-        );
+        const total = Number(target.fields?.['TotalLicenses'] ?? 0);
+        return exhausted(target, `all ${total} are used${n > 0 ? ` or given to other users of this change` : ''}`);
       });
     },
+    // Another writer took the last one between the count and the insert.
+    explain: (error, target) =>
+      error.code === 'SalesforceLicenseLimitExceeded'
+        ? exhausted(target, `Salesforce refused it (${error.message})`, error.salesforceCode)
+        : error,
+  };
+}
+
+function exhausted(licence: NamedSet, why: string, salesforceCode = 'LICENSE_LIMIT_EXCEEDED'): SalesforceError {
+  const label = String(licence.fields?.['MasterLabel'] ?? licence.name);
+  return {
+    ...salesforceError(
+      'SalesforceLicenseLimitExceeded',
+      `No permission set licence '${licence.name}' (${label}) is left: ${why}`,
+      ['PermissionSetLicenses'],
+    ),
+    salesforceCode,
   };
 }

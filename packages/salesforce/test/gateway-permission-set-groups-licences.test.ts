@@ -88,7 +88,10 @@ describe('gateway permission set groups and permission set licences through jsfo
         ok: false,
         error: { code: 'SalesforceLicenseLimitExceeded', fields: ['PermissionSetLicenses'] },
       });
-      if (!r.ok) expect(r.error.message).toContain("'IdentityConnect' (Identity Connect) is left: 0 of 1 used");
+      if (!r.ok)
+        expect(r.error.message).toBe(
+          "No permission set licence 'IdentityConnect' (Identity Connect) is left: all 1 are used or given to other users of this change",
+        );
     }
     expect(inserts() - before).toBe(1);
     // The licence taken back frees it for the next.

@@ -24,9 +24,15 @@ import type {
 // The writer's pseudo-fields (a name where Salesforce wants an Id; the gateway resolves them when
 // writing) and the SOQL paths that read them back.
 const READ_AS: Readonly<Record<string, string>> = { ProfileName: 'Profile.Name', UserRoleName: 'UserRole.Name' };
-// Permission sets, public groups and queues are not User fields (they go through
-// assignPermissionSets and assignGroupMemberships): never selected nor written.
-const NOT_FIELDS: ReadonlySet<string> = new Set(['PermissionSets', 'PublicGroups', 'Queues']);
+// Permission sets, permission set groups and licences, public groups and queues are not User
+// fields (they go through their own assign calls): never selected nor written.
+const NOT_FIELDS: ReadonlySet<string> = new Set([
+  'PermissionSets',
+  'PublicGroups',
+  'Queues',
+  'PermissionSetGroups',
+  'PermissionSetLicenses',
+]);
 // IsFrozen is UserLogin's, not User's: never selected (so a command that states it always writes
 // it, which is harmless), written through the gateway's freezeUsers.
 const FROZEN = 'IsFrozen';
@@ -181,6 +187,32 @@ export class GatewayDirectory implements SalesforceDirectory {
     return this.assign('assignGroupMemberships', changes, () =>
       this.gateway.assignGroupMemberships(changes, { dryRun: options.dryRun }),
     );
+  }
+
+  async assignPermissionSetGroups(
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<PermissionSetOutcome[]> {
+    return this.assign('assignPermissionSetGroups', changes, () =>
+      this.gateway.assignPermissionSetGroups(changes, { dryRun: options.dryRun }),
+    );
+  }
+
+  async assignPermissionSetLicenses(
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<PermissionSetOutcome[]> {
+    return this.assign('assignPermissionSetLicenses', changes, () =>
+      this.gateway.assignPermissionSetLicenses(changes, { dryRun: options.dryRun }),
+    );
+  }
+
+  async readPermissionSetGroups(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.read('readPermissionSetGroups', userIds, () => this.gateway.permissionSetGroupsOf(userIds));
+  }
+
+  async readPermissionSetLicenses(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.read('readPermissionSetLicenses', userIds, () => this.gateway.permissionSetLicensesOf(userIds));
   }
 
   async readGroupMemberships(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {
