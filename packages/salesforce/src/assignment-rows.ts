@@ -1,4 +1,5 @@
 import { classifySalesforceError, salesforceError } from './classify.ts';
+import type { SalesforceErrorCode } from './error-codes.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
 import { flatten } from './records.ts';
 import type { SalesforceError } from './types.ts';
@@ -69,6 +70,47 @@ export function salesforceNames(
     forget: names.forget,
     keyOf: (name) => name.toLowerCase(),
     canonical: (_name, target) => target.name,
+  };
+}
+
+/**
+ * A kind whose references are DeveloperNames reached from an `AssigneeId` junction row through
+ * `targetField` (PermissionSetAssignment.PermissionSetGroupId, PermissionSetLicenseAssign.PermissionSetLicenseId).
+ */
+export function developerNameKind(spec: {
+  readonly names: Pick<RowKind<string>, 'catalogue' | 'forget'>;
+  /** The junction object. */
+  readonly object: string;
+  /** The junction's reference to what it grants, and that reference's relationship name. */
+  readonly targetField: string;
+  readonly relationship: string;
+  /** The object granted and how people call it (`PermissionSetGroup`, `permission set group`). */
+  readonly target: string;
+  readonly label: string;
+  /** The code and pseudo-field of a name the org lacks. */
+  readonly unknownCode: SalesforceErrorCode;
+  readonly field: string;
+}): RowKind<string> {
+  const path = `${spec.relationship}.DeveloperName`;
+  return {
+    ...salesforceNames(spec.names),
+    query: `SELECT Id, AssigneeId, ${spec.targetField}, ${path} FROM ${spec.object}`,
+    userField: 'AssigneeId',
+    heldOf: (row) => {
+      const name = row[path];
+      return typeof name === 'string' && name !== '' && typeof row[spec.targetField] === 'string' ? name : undefined;
+    },
+    record: (userId, target) => ({ AssigneeId: userId, [spec.targetField]: target.id }),
+    unknown: (name, deleted) =>
+      salesforceError(
+        spec.unknownCode,
+        deleted
+          ? `The ${spec.label} '${name}' no longer exists in the org`
+          : `No ${spec.label} (${spec.target} DeveloperName) '${name}' in the org`,
+        [spec.field],
+      ),
+    targetField: spec.targetField,
+    deletedIsUnknown: true,
   };
 }
 

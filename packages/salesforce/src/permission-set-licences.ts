@@ -1,10 +1,6 @@
-import { type NamedSet, type RowKind, salesforceNames } from './assignment-rows.ts';
+import { developerNameKind, type NamedSet, type RowKind } from './assignment-rows.ts';
 import { salesforceError } from './classify.ts';
 import type { SalesforceError } from './types.ts';
-
-/** The query of users' permission set licences. */
-export const PERMISSION_SET_LICENSE_ASSIGN_QUERY =
-  'SELECT Id, AssigneeId, PermissionSetLicenseId, PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssign';
 
 /** How many of a licence are left, from the catalogue's TotalLicenses and UsedLicenses. */
 function remaining(licence: NamedSet): number {
@@ -22,24 +18,17 @@ function remaining(licence: NamedSet): number {
  */
 export function permissionSetLicenseKind(names: Pick<RowKind<string>, 'catalogue' | 'forget'>): RowKind<string> {
   return {
-    ...salesforceNames({ catalogue: () => names.catalogue(true), forget: names.forget }),
-    query: PERMISSION_SET_LICENSE_ASSIGN_QUERY,
-    userField: 'AssigneeId',
-    heldOf: (row) => {
-      const name = row['PermissionSetLicense.DeveloperName'];
-      return typeof name === 'string' && name !== '' ? name : undefined;
-    },
-    record: (userId, licence) => ({ AssigneeId: userId, PermissionSetLicenseId: licence.id }),
-    unknown: (name, deleted) =>
-      salesforceError(
-        'SalesforceUnknownPermissionSetLicense',
-        deleted
-          ? `The permission set licence '${name}' no longer exists in the org`
-          : `No permission set licence (PermissionSetLicense DeveloperName) '${name}' in the org`,
-        ['PermissionSetLicenses'],
-      ),
-    targetField: 'PermissionSetLicenseId',
-    deletedIsUnknown: true,
+    ...developerNameKind({
+      // Read fresh for every change: the counts must be today's.
+      names: { catalogue: () => names.catalogue(true), forget: names.forget },
+      object: 'PermissionSetLicenseAssign',
+      targetField: 'PermissionSetLicenseId',
+      relationship: 'PermissionSetLicense',
+      target: 'PermissionSetLicense',
+      label: 'permission set licence',
+      unknownCode: 'SalesforceUnknownPermissionSetLicense',
+      field: 'PermissionSetLicenses',
+    }),
     refuse: (inserts) => {
       const taken = new Map<NamedSet, number>();
       return inserts.map(({ target }): SalesforceError | undefined => {

@@ -26,6 +26,15 @@ function held(sims: Simulators, upn: string) {
   };
 }
 
+/** An admin assigns the user, in Salesforce, the group, licence and set no rule of the user's groups grants. */
+function adminAssignsOthers(sims: Simulators, upn: string): void {
+  const id = String(sfUser(sims, upn)?.['Id']);
+  const org = sims.salesforce.orgId;
+  sims.salesforce.admin.assignEntitlement(org, id, 'permissionSetGroup', 'Sales_Operations');
+  sims.salesforce.admin.assignEntitlement(org, id, 'permissionSetLicense', 'IdentityConnect');
+  sims.salesforce.admin.assignPermissionSet(org, id, 'Sales_Reports');
+}
+
 async function mappingFile(rules: string): Promise<string> {
   const defaults = await readFile(
     join(import.meta.dirname, '..', '..', '..', 'packages', 'mapping', 'config', 'default-mapping.yaml'),
@@ -114,11 +123,7 @@ permissionSetLicenseRules:
     });
     expect(held(sims, upn)).toMatchObject(granted);
     // An admin assigns more in Salesforce: merge leaves them alone.
-    const id = String(sfUser(sims, upn)?.['Id']);
-    const org = sims.salesforce.orgId;
-    sims.salesforce.admin.assignEntitlement(org, id, 'permissionSetGroup', 'Sales_Operations');
-    sims.salesforce.admin.assignEntitlement(org, id, 'permissionSetLicense', 'IdentityConnect');
-    sims.salesforce.admin.assignPermissionSet(org, id, 'Sales_Reports');
+    adminAssignsOthers(sims, upn);
     sims.graph.admin.removeMember(CONSOLE, userId);
     await waitFor(() => held(sims, upn)?.permissionSetLicenses.includes('SalesConsoleUser') === false, {
       timeout: 30_000,
@@ -188,12 +193,8 @@ entitlementModes:
     });
     expect(held(sims, upn)).toEqual({ ...granted, groups: ['Regular:Sales_Team'] });
     // An admin gives the user what the other group's rules name: authoritative takes it back.
-    const id = String(sfUser(sims, upn)?.['Id']);
-    const org = sims.salesforce.orgId;
-    sims.salesforce.admin.assignEntitlement(org, id, 'permissionSetGroup', 'Sales_Operations');
-    sims.salesforce.admin.assignEntitlement(org, id, 'permissionSetLicense', 'IdentityConnect');
-    sims.salesforce.admin.assignPermissionSet(org, id, 'Sales_Reports');
-    sims.salesforce.admin.addGroupMember(org, id, 'Marketing_Team');
+    adminAssignsOthers(sims, upn);
+    sims.salesforce.admin.addGroupMember(sims.salesforce.orgId, String(sfUser(sims, upn)?.['Id']), 'Marketing_Team');
     sims.graph.admin.updateUser(userId, { surname: 'Renamed' });
     await waitFor(() => held(sims, upn)?.permissionSetLicenses.includes('IdentityConnect') === false, {
       timeout: 30_000,

@@ -1,4 +1,5 @@
 import { SalesforceCallError } from '../domain/errors.ts';
+import type { ApiOperation } from '../domain/observer.ts';
 import { REQUIRED_ON_CREATE } from '../domain/plan.ts';
 import type {
   Fields,
@@ -14,14 +15,7 @@ import type {
   UserUpdate,
 } from '../domain/ports.ts';
 
-type Operation =
-  | 'query'
-  | 'create'
-  | 'update'
-  | 'permissionSets'
-  | 'groupMemberships'
-  | 'permissionSetGroups'
-  | 'permissionSetLicenses';
+type Operation = ApiOperation;
 
 const CASE_INSENSITIVE = new Set(['Username', 'Email']);
 const same = (attribute: string, a: unknown, b: string) =>
