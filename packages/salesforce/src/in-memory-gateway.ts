@@ -2,6 +2,7 @@ import { USER_REQUIRED_ON_CREATE } from '@provision/mapping/salesforce-user';
 import { salesforceError } from './classify.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
 import { membershipsOf } from './group-memberships.ts';
+import { assignNames } from './in-memory-names.ts';
 import type {
   ApiUsage,
   AssignPermissionSetsOptions,
@@ -317,31 +318,11 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
   ): PermissionSetResult[] {
     const failure = this.#enter(method);
     if (failure) return changes.map((c) => ({ ok: false, userId: c.userId, error: failure, errors: [failure] }));
-    return changes.map((change): PermissionSetResult => {
-      const held = heldBy.get(change.userId) ?? new Set<string>();
-      const before = [...held].sort();
-      const next = new Set(held);
-      const errors: SalesforceError[] = [];
-      if (!this.users.has(change.userId) && change.add.length > 0) {
-        errors.push(salesforceError('SalesforceInvalidValue', 'invalid cross reference id', ['AssigneeId']));
-      } else {
-        for (const name of change.add) {
-          const found = catalogue.find((p) => p.toLowerCase() === name.toLowerCase());
-          const refusal = found && !next.has(found) ? refuse?.(found) : undefined;
-          if (!found) errors.push(unknown(name));
-          else if (refusal) errors.push(refusal);
-          else next.add(found);
-        }
-      }
-      for (const name of change.remove) {
-        if (!change.add.some((a) => a.toLowerCase() === name.toLowerCase()))
-          for (const h of next) if (h.toLowerCase() === name.toLowerCase()) next.delete(h);
-      }
-      if (!options.dryRun) heldBy.set(change.userId, next);
-      const after = [...next].sort();
-      if (errors.length === 0) return { ok: true, userId: change.userId, before, after };
-      return { ok: false, userId: change.userId, before, after, error: errors[0]!, errors };
-    });
+    return assignNames(
+      { catalogue, heldBy, hasUser: (id) => this.users.has(id), unknown, ...(refuse ? { refuse } : {}) },
+      changes,
+      options,
+    );
   }
 
   async permissionSetsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
@@ -356,33 +337,31 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
   ): Promise<GroupMembershipResult[]> {
     const failure = this.#enter('assignGroupMemberships');
     if (failure) return changes.map((c) => ({ ok: false, userId: c.userId, error: failure, errors: [failure] }));
-    return changes.map((change): GroupMembershipResult => {
-      const held = this.memberships.get(change.userId) ?? new Set<string>();
-      const before = membershipsOf([...held].map(refOf));
-      const next = new Set(held);
-      const errors: SalesforceError[] = [];
-      const find = (g: GroupRef) => this.#groups.find((k) => k.toLowerCase() === `${g.type}:${g.name}`.toLowerCase());
-      for (const g of change.add) {
-        const key = find(g);
-        if (key) next.add(key);
-        else
-          errors.push(
-            salesforceError(
-              'SalesforceUnknownGroup',
-              `No ${g.type === 'queue' ? 'queue' : 'public group'} '${g.name}' (Group DeveloperName) in the org`,
-              [g.type === 'queue' ? 'Queues' : 'PublicGroups'],
-            ),
+    const key = (g: GroupRef) => `${g.type}:${g.name}`;
+    const results = assignNames(
+      {
+        catalogue: this.#groups,
+        heldBy: this.memberships,
+        hasUser: () => true,
+        unknown: (k) => {
+          const g = refOf(k);
+          return salesforceError(
+            'SalesforceUnknownGroup',
+            `No ${g.type === 'queue' ? 'queue' : 'public group'} '${g.name}' (Group DeveloperName) in the org`,
+            [g.type === 'queue' ? 'Queues' : 'PublicGroups'],
           );
-      }
-      for (const g of change.remove) {
-        const key = find(g);
-        if (key && !change.add.some((a) => find(a) === key)) next.delete(key);
-      }
-      if (!options.dryRun) this.memberships.set(change.userId, next);
-      const after = membershipsOf([...next].map(refOf));
-      if (errors.length === 0) return { ok: true, userId: change.userId, before, after };
-      return { ok: false, userId: change.userId, before, after, error: errors[0]!, errors };
-    });
+        },
+      },
+      changes.map((c) => ({ userId: c.userId, add: c.add.map(key), remove: c.remove.map(key) })),
+      options,
+    );
+    const groups = (keys: readonly string[] | undefined) => membershipsOf((keys ?? []).map(refOf));
+    return results.map(
+      (r): GroupMembershipResult =>
+        r.ok
+          ? { ok: true, userId: r.userId, before: groups(r.before), after: groups(r.after) }
+          : { ...r, before: groups(r.before), after: groups(r.after) },
+    );
   }
 
   async groupMembershipsOf(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {
