@@ -216,9 +216,11 @@ export async function assignRows<Ref>(
   });
   if (active.length === 0) return states.map((s) => outcome(s));
 
-  let catalogue: ReadonlyMap<string, NamedSet>;
+  // The catalogue names what to add: changes that only remove need none (under authoritative,
+  // most commands only name what to take away).
+  let catalogue: ReadonlyMap<string, NamedSet> = new Map();
   try {
-    catalogue = await kind.catalogue(false);
+    if (active.some((s) => s.change.add.length > 0)) catalogue = await kind.catalogue(false);
     if (active.some((s) => s.change.add.some((r) => !catalogue.has(kind.keyOf(r)))))
       catalogue = await kind.catalogue(true);
     const known = active.filter((s) => !s.change.newUser).map((s) => s.change.userId);

@@ -94,8 +94,11 @@ describe('gateway permission set groups and permission set licences through jsfo
         );
     }
     expect(inserts() - before).toBe(1);
-    // The licence taken back frees it for the next.
+    // The licence taken back frees it for the next; taking back reads only the user's rows (no licence list).
+    const queries = () => sim.admin.requestCounts()['GET /services/data/:version/query'] ?? 0;
+    const beforeRemoval = queries();
     await gateway.assignPermissionSetLicenses([{ userId: a, add: [], remove: ['IdentityConnect'] }]);
+    expect(queries() - beforeRemoval).toBe(1);
     const [again] = await gateway.assignPermissionSetLicenses([{ userId: b, add: ['IdentityConnect'], remove: [] }]);
     expect(again).toMatchObject({ ok: true, after: ['IdentityConnect'] });
     expect(sim.admin.permissionSetLicenses(sim.orgId).find((l) => l.developerName === 'IdentityConnect')).toEqual({
