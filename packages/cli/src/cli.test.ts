@@ -93,6 +93,13 @@ describe('provision mapping', () => {
     );
   });
 
+  it('check names the permission set group and licence rules, and an authoritative mode', () => {
+    const rules = `permissionSetGroupRules:\n  - { group: g1, permissionSetGroups: [Console_Agents] }\npermissionSetLicenseRules:\n  - { group: g1, permissionSetLicenses: [SalesConsoleUser] }\n  - { group: g2, permissionSetLicenses: [IdentityConnect] }\nentitlementModes: { permissionSetLicenses: authoritative }\n`;
+    const r = provision('mapping', 'check', file('sets.yaml', `${DEFAULT_MAPPING_YAML}\n${rules}`));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1 permission set group rule, 2 permission set licence rules \(authoritative\)/);
+  });
+
   it('check prints every problem with its location and exits 2', () => {
     const path = file(
       'bad.yaml',

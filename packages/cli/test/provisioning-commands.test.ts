@@ -166,6 +166,15 @@ describe('provision user --salesforce', () => {
     expect(r.stdout).toContain('  permission sets: Reports\n  public groups: Sales_Team\n  queues: (none)');
   });
 
+  it('prints the permission set groups and licences when the writer read them', async () => {
+    stubs.salesforce.set(ADA, { ...record, permissionSetGroups: ['Console_Agents'], permissionSetLicenses: null });
+    const r = await runCli(['user', ADA, '--salesforce'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      '  permission sets: Reports\n  permission set groups: Console_Agents\n  permission set licences: (unknown)',
+    );
+  });
+
   it('says what was searched when no user is found (exit 1), and refuses bad input without calling (exit 2)', async () => {
     const missing = await runInProcess(['user', ADA, '--salesforce'], env);
     expect(missing.code).toBe(1);

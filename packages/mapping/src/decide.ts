@@ -3,6 +3,7 @@ import { desiredState, matchingKey } from './desired-state.ts';
 import { diffFields, modifiedProperties, sameValue } from './diff.ts';
 import { isFeatureLicense, revokedFeatureLicenses } from './feature-licences.ts';
 import { commandedGroupChanges, groupMembershipChanges } from './group-memberships.ts';
+import { commandedNamedChanges, type NamedEntitlement, namedChanges } from './named-entitlements.ts';
 import type {
   AppRoleAssignment,
   CurrentSalesforceUser,
@@ -66,18 +67,12 @@ export function decide(
       ]);
     }
     const joins = { add: desired.groupMemberships, remove: [] };
-    // A create may match a user who already exists: under authoritative its other named groups go.
+    // A create may match a user who already exists: under authoritative its other named entitlements go.
     const groups = commandedGroupChanges(joins, desired.groupMemberships, config);
-    return result(
-      'create',
-      desired.createFields,
-      null,
-      desired,
-      key,
-      { add: desired.permissionSets, remove: [] },
-      [],
-      groups,
+    const named = namedOf((kind) =>
+      commandedNamedChanges(kind, { add: desired[kind], remove: [] }, desired[kind], config),
     );
+    return result('create', desired.createFields, null, desired, key, named.permissionSets, [], groups, named);
   }
   const fields = diffFields(desired.updateFields, current);
   // Authoritative unticking of a licence Provision never knew the user to hold is left to the
@@ -99,8 +94,10 @@ export function decide(
   // Merge: the feature licences Provision ticked and no rule grants any more are unticked.
   const licences = revokedFeatureLicenses(desired.featureLicenses ?? [], current, granted.featureLicenses ?? []);
   for (const [field, value] of Object.entries(licences)) if (!(field in fields)) fields[field] = value;
-  const grants = permissionSetChanges(desired.permissionSets, current, granted.permissionSets ?? []);
+  const changes = namedOf((kind) => namedChanges(kind, desired[kind], current, granted[kind] ?? [], config));
+  const grants = changes.permissionSets;
   const groups = groupMembershipChanges(desired.groupMemberships, current, granted.groupMemberships ?? [], config);
+  const commanded = namedOf((kind) => commandedNamedChanges(kind, changes[kind], desired[kind], config));
   // A freeze is undone only when Provision freezes: otherwise it is an admin's, not Provision's.
   const frozen = freezes(config) && current.IsFrozen === true;
   if (current.IsActive === false || frozen) {
@@ -112,13 +109,15 @@ export function decide(
       current,
       desired,
       key,
-      grants,
+      commanded.permissionSets,
       [],
       commandedGroupChanges(groups, desired.groupMemberships, config),
+      commanded,
     );
   }
   const unchanged =
-    grants.add.length + grants.remove.length + groups.add.length + groups.remove.length === 0 &&
+    Object.values(changes).every((c) => c.add.length + c.remove.length === 0) &&
+    groups.add.length + groups.remove.length === 0 &&
     Object.keys(fields).length === 0;
   if (unchanged) {
     return result('skip', {}, current, desired, key, grants, [
@@ -131,10 +130,20 @@ export function decide(
     current,
     desired,
     key,
-    grants,
+    commanded.permissionSets,
     [],
     commandedGroupChanges(groups, desired.groupMemberships, config),
+    commanded,
   );
+}
+
+/** The changes of each named entitlement type (permission sets, permission set groups and licences). */
+function namedOf(of: (kind: NamedEntitlement) => PermissionSetChanges): Record<NamedEntitlement, PermissionSetChanges> {
+  return {
+    permissionSets: of('permissionSets'),
+    permissionSetGroups: of('permissionSetGroups'),
+    permissionSetLicenses: of('permissionSetLicenses'),
+  };
 }
 
 function deprovision(
@@ -252,20 +261,6 @@ function freezeThenDeactivate(
   ]);
 }
 
-/** Adds what the rules grant and Salesforce lacks; removes what Provision granted and the rules no longer grant. */
-function permissionSetChanges(
-  desired: readonly string[],
-  current: CurrentSalesforceUser,
-  granted: readonly string[],
-): PermissionSetChanges {
-  const has = current.PermissionSets === undefined ? undefined : new Set(current.PermissionSets);
-  const want = new Set(desired);
-  return {
-    add: desired.filter((p) => !has?.has(p)),
-    remove: [...new Set(granted)].filter((p) => !want.has(p) && (has === undefined || has.has(p))).sort(),
-  };
-}
-
 /** The desired state with the user's durable link. */
 type Desired = DesiredState & { readonly link: Decision['link'] };
 
@@ -281,6 +276,7 @@ function result(
   permissionSets: PermissionSetChanges,
   extra: readonly Reason[],
   groupMemberships: GroupMembershipChanges = noGroups,
+  named: Partial<Record<NamedEntitlement, PermissionSetChanges>> = {},
 ): Decision {
   return {
     action,
@@ -288,6 +284,8 @@ function result(
     modifiedProperties: modifiedProperties(fields, current),
     permissionSets,
     groupMemberships,
+    permissionSetGroups: named.permissionSetGroups ?? noGrants,
+    permissionSetLicenses: named.permissionSetLicenses ?? noGrants,
     reasons: [...desired.reasons, ...extra],
     inScope: desired.inScope,
     matchingKey: key,

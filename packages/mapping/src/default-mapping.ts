@@ -113,17 +113,24 @@ roleRules: []
 #  - { group: 00000000-0000-0000-0000-000000000000, role: Sales Rep }
 
 # Permission sets (PermissionSet.Name) from group membership: every matching rule adds its sets.
-# Provision removes only assignments it made itself.
+# entitlementModes.permissionSets: merge (the default) removes only assignments Provision made
+# itself; authoritative also removes the other sets the rules name.
 permissionSetRules: []
 #  - { group: 00000000-0000-0000-0000-000000000000, permissionSets: [Sales_Cloud_User] }
+
+# Permission set groups and permission set licences (by DeveloperName) from group membership, each
+# with its mode as above. Licences are given before the sets and groups that need them, and counted
+# first: a user past the count fails as SalesforceLicenseLimitExceeded naming the licence.
+# permissionSetGroupRules:
+#  - { group: 00000000-0000-0000-0000-000000000000, permissionSetGroups: [Console_Agents] }
+# permissionSetLicenseRules:
+#  - { group: 00000000-0000-0000-0000-000000000000, permissionSetLicenses: [SalesConsoleUser] }
 
 # Public groups and queues (Group DeveloperName) from group membership: every matching rule adds its
 # groups and queues. entitlementModes.groupMembership: merge (the default) removes only memberships
 # Provision made itself; authoritative also removes other memberships of the groups the rules name.
 # groupMembershipRules:
 #  - { group: 00000000-0000-0000-0000-000000000000, publicGroups: [Sales_Team], queues: [Leads_Queue] }
-# entitlementModes: { groupMembership: merge }
-
 # Feature licences (the User checkboxes UserPermissionsMarketingUser, ...SupportUser, ...KnowledgeUser,
 # ...InteractionUser, ...) from a group, an expression on attributes (when), or both. They are counted:
 # a user finding none left is provisioned without it, with a SalesforceLicenseLimitExceeded warning.
@@ -132,7 +139,14 @@ permissionSetRules: []
 # featureLicenseRules:
 #  - { group: 00000000-0000-0000-0000-000000000000, featureLicenses: [UserPermissionsMarketingUser] }
 #  - { when: 'Switch([department], "False", "Support", "True")', featureLicenses: [UserPermissionsSupportUser] }
-# entitlementModes: { featureLicense: merge, role: merge }
+
+# entitlementModes:
+#   groupMembership: merge
+#   permissionSets: merge
+#   permissionSetGroups: merge
+#   permissionSetLicenses: merge
+#   featureLicense: merge
+#   role: merge
 `;
 
 let cached: MappingConfig | undefined;

@@ -5,6 +5,7 @@ import { coerce, evaluateMapping, fieldTypeOf } from './evaluate-mapping.ts';
 import { featureLicenseFields, grantedFeatureLicenses, namedFeatureLicenses } from './feature-licences.ts';
 import { checkField, REQUIRED_ON_CREATE } from './field-checks.ts';
 import { groupRefs } from './group-memberships.ts';
+import { grantedNames } from './named-entitlements.ts';
 import { type RoleResolution, resolveRole } from './roles.ts';
 import { evaluateScopingFilters } from './scoping.ts';
 import type {
@@ -112,6 +113,8 @@ export function desiredState(
       updateFields: {},
       permissionSets: [],
       groupMemberships: [],
+      permissionSetGroups: [],
+      permissionSetLicenses: [],
       reasons: scope.reasons,
     };
   }
@@ -179,6 +182,8 @@ export function desiredState(
     permissionSets,
     groupMemberships,
     featureLicenses,
+    permissionSetGroups: grantedNames(config, 'permissionSetGroups', groups),
+    permissionSetLicenses: grantedNames(config, 'permissionSetLicenses', groups),
     reasons,
   };
 }

@@ -15,6 +15,8 @@ export {
   type MappingConfig,
   type MappingConfigInput,
   MappingConfigSchema,
+  type PermissionSetGroupRule,
+  type PermissionSetLicenseRule,
   type PermissionSetRule,
   type RoleRule,
   SCOPING_OPERATORS,
@@ -49,6 +51,15 @@ export {
   groupRefs,
   namedGroups,
 } from './group-memberships.ts';
+export {
+  commandedNamedChanges,
+  grantedNames,
+  NAMED_ENTITLEMENTS,
+  NAMED_FIELDS,
+  type NamedEntitlement,
+  namedChanges,
+  namedNames,
+} from './named-entitlements.ts';
 export {
   DEFAULT_ACCESS_ROLE_ID,
   effectiveAssignments,

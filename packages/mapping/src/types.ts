@@ -54,6 +54,10 @@ export interface CurrentSalesforceUser {
   readonly PublicGroups?: readonly string[];
   /** DeveloperNames of the queues the user is a direct member of. */
   readonly Queues?: readonly string[];
+  /** DeveloperNames of the permission set groups assigned to the user. */
+  readonly PermissionSetGroups?: readonly string[];
+  /** DeveloperNames of the permission set licences the user holds. */
+  readonly PermissionSetLicenses?: readonly string[];
   readonly [field: string]: SalesforceFieldValue | undefined;
 }
 
@@ -149,6 +153,10 @@ export interface Decision {
   readonly modifiedProperties: readonly ModifiedProperty[];
   readonly permissionSets: PermissionSetChanges;
   readonly groupMemberships: GroupMembershipChanges;
+  /** Permission set groups (DeveloperNames) to assign and remove. */
+  readonly permissionSetGroups: PermissionSetChanges;
+  /** Permission set licences (DeveloperNames) to assign and remove. */
+  readonly permissionSetLicenses: PermissionSetChanges;
   readonly reasons: readonly Reason[];
   readonly inScope: boolean;
   /** The key to match an unlinked user with, in precedence order's first available; null when none has a value. */
@@ -186,6 +194,10 @@ export interface DesiredState {
   readonly groupMemberships: readonly GroupRef[];
   /** Feature licences (`UserPermissions*` fields) the featureLicenseRules grant this user, sorted. */
   readonly featureLicenses?: readonly string[];
+  /** Permission set groups the group rules assign this user (DeveloperNames, sorted). */
+  readonly permissionSetGroups: readonly string[];
+  /** Permission set licences the group rules give this user (DeveloperNames, sorted). */
+  readonly permissionSetLicenses: readonly string[];
   readonly reasons: readonly Reason[];
 }
 
@@ -200,6 +212,8 @@ export interface DecideOptions {
     readonly groupMemberships?: readonly GroupRef[];
     /** Feature licence fields Provision ticked (`UserPermissionsMarketingUser`, …). */
     readonly featureLicenses?: readonly string[];
+    readonly permissionSetGroups?: readonly string[];
+    readonly permissionSetLicenses?: readonly string[];
   };
   /**
    * Salesforce may hold this user although `current` is null: a command for it was sent and its

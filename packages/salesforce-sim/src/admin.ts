@@ -6,6 +6,15 @@ import { to18 } from './ids.ts';
 import { applyModelChange, type ModelChange, ModelError, type PerformanceModel } from './model.ts';
 import { newSecurityToken, type Org, type OrgLoad, type OrgSettings, type Row } from './org.ts';
 import { addUser, assignPermissionSet, type OrgCredentials, type OrgSeed, seedOrg, type UserSeed } from './seed.ts';
+import {
+  adminAssignGroup,
+  adminAssignLicence,
+  groupsAssigned,
+  licenceCounts,
+  licencesAssigned,
+  setGroupStatus,
+  setLicenceTotal,
+} from './seed-entitlements.ts';
 import type { SimState } from './state.ts';
 import { DEACTIVATION_BLOCKERS, FEATURE_LICENCES, isDeactivationBlocker } from './user-rules.ts';
 import { confirmEmail } from './users.ts';
@@ -265,6 +274,52 @@ export class SimAdmin {
     );
     if (!group) throw new AdminError(400, `no group or queue '${developerName}'`);
     return addGroupMember(org, userId, group['Id'] as string);
+  }
+
+  /** Assigns a permission set group or a permission set licence by DeveloperName (as an admin does in Setup). */
+  assignEntitlement(
+    orgId: string,
+    userId: string,
+    kind: 'permissionSetGroup' | 'permissionSetLicense',
+    name: string,
+  ): string {
+    const org = this.org(orgId);
+    if (!org.users.has(userId)) throw new AdminError(404, `no user ${userId}`);
+    try {
+      return kind === 'permissionSetGroup'
+        ? adminAssignGroup(org, userId, name)
+        : adminAssignLicence(org, userId, name);
+    } catch (error) {
+      throw new AdminError(400, (error as Error).message);
+    }
+  }
+
+  /** The permission set groups (DeveloperNames) assigned to a user, sorted. */
+  permissionSetGroupsOf(orgId: string, userId: string): string[] {
+    return groupsAssigned(this.org(orgId), userId);
+  }
+
+  /** The permission set licences (DeveloperNames) a user holds, sorted. */
+  permissionSetLicensesOf(orgId: string, userId: string): string[] {
+    return licencesAssigned(this.org(orgId), userId);
+  }
+
+  /** Permission set licences with their totals and how many are used. */
+  permissionSetLicenses(orgId: string): { developerName: string; total: number; used: number }[] {
+    return licenceCounts(this.org(orgId));
+  }
+
+  /** Sets a permission set group's Status, or a licence's total (as Salesforce's recalculation or a purchase does). */
+  setPermissionSetGroupStatus(
+    orgId: string,
+    name: string,
+    status: 'Updated' | 'Outdated' | 'Updating' | 'Failed',
+  ): void {
+    setGroupStatus(this.org(orgId), name, status);
+  }
+
+  setPermissionSetLicenseTotal(orgId: string, name: string, total: number): void {
+    setLicenceTotal(this.org(orgId), name, total);
   }
 
   /** Deletes a permission set and its assignments (as an admin does in Setup). */

@@ -4,6 +4,7 @@ import { decideRecordFault } from './faults.ts';
 import { createGroupMember } from './group-members.ts';
 import { to18 } from './ids.ts';
 import type { Org, Session } from './org.ts';
+import { createLicenceAssignment } from './permission-set-licences.ts';
 import type { ObjectDef } from './schema.ts';
 import type { SimState } from './state.ts';
 import { createUser, normalizeRecord, type Undo, updateUser, type WriteOutcome } from './users.ts';
@@ -144,7 +145,7 @@ export function writeCollection(
   return results;
 }
 
-/** Inserts one record of a createable object (User, PermissionSetAssignment, GroupMember). */
+/** Inserts one record of a createable object (User, PermissionSetAssignment, GroupMember, PermissionSetLicenseAssign). */
 export function insertRecord(
   state: SimState,
   session: Session,
@@ -153,6 +154,7 @@ export function insertRecord(
 ): WriteOutcome {
   if (def.name === 'PermissionSetAssignment') return createAssignment(session.org, values);
   if (def.name === 'GroupMember') return createGroupMember(session.org, values);
+  if (def.name === 'PermissionSetLicenseAssign') return createLicenceAssignment(session.org, values);
   return createUser(state.registry, session.org, values, session.userId);
 }
 

@@ -73,6 +73,11 @@ export class Org {
   readonly groups = new Map<string, Row>();
   readonly groupMembers = new Map<string, Row>();
   readonly groupMembersByUser = new Map<string, Set<string>>();
+  /** Permission set groups and permission set licences by id; licence assignments by id and by user. */
+  readonly permissionSetGroups = new Map<string, Row>();
+  readonly permissionSetLicences = new Map<string, Row>();
+  readonly licenceAssignments = new Map<string, Row>();
+  readonly licenceAssignmentsByUser = new Map<string, Set<string>>();
   readonly users = new Map<string, Row>();
   readonly nicknames = new Map<string, string>();
   /** Unique custom fields: lower-cased field name → lower-cased value → user id. */

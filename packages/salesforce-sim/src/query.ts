@@ -2,6 +2,7 @@ import { RestRequestError } from './errors.ts';
 import { featureLicenceMetricRows } from './feature-licence-metrics.ts';
 import { to18 } from './ids.ts';
 import type { Org, Registry, Row } from './org.ts';
+import { licenceRow } from './permission-set-licences.ts';
 import { type FieldDef, type ObjectDef, USER, USER_LOGIN } from './schema.ts';
 import {
   type Condition,
@@ -48,6 +49,12 @@ export function tableRows(org: Org, object: ObjectDef): Iterable<Row> {
       return org.groups.values();
     case 'GroupMember':
       return org.groupMembers.values();
+    case 'PermissionSetGroup':
+      return org.permissionSetGroups.values();
+    case 'PermissionSetLicense':
+      return mapIterable(org.permissionSetLicences.values(), (row) => licenceRow(org, row));
+    case 'PermissionSetLicenseAssign':
+      return org.licenceAssignments.values();
     case 'UserRole':
       return org.roles.values();
     case 'UserLogin':
@@ -89,6 +96,14 @@ export function rowById(org: Org, objectName: string, id: string): Row | undefin
       return org.groups.get(id);
     case 'GroupMember':
       return org.groupMembers.get(id);
+    case 'PermissionSetGroup':
+      return org.permissionSetGroups.get(id);
+    case 'PermissionSetLicense': {
+      const row = org.permissionSetLicences.get(id);
+      return row ? licenceRow(org, row) : undefined;
+    }
+    case 'PermissionSetLicenseAssign':
+      return org.licenceAssignments.get(id);
     case 'UserRole':
       return org.roles.get(id);
     case 'UserLogin': {
@@ -296,6 +311,12 @@ function indexedCandidates(
   if (object.name === 'PermissionSetAssignment' && name === 'assigneeid') {
     for (const s of new Set(strings.map((v) => to18(v)).filter((v) => v !== undefined))) {
       for (const id of org.assignmentsByUser.get(s) ?? []) push(org.assignments.get(id));
+    }
+    return rows;
+  }
+  if (object.name === 'PermissionSetLicenseAssign' && name === 'assigneeid') {
+    for (const s of new Set(strings.map((v) => to18(v)).filter((v) => v !== undefined))) {
+      for (const id of org.licenceAssignmentsByUser.get(s) ?? []) push(org.licenceAssignments.get(id));
     }
     return rows;
   }

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { removeAssignment } from './assignments.ts';
 import { assertWritable, collectionBody, deleteCollection, insertRecord, writeCollection } from './collections.ts';
 import { NOT_FOUND_MESSAGE, RestRequestError, type SaveError } from './errors.ts';
-import { removeGroupMember } from './group-members.ts';
 import { to18 } from './ids.ts';
+import { junctionOf, removeRow } from './junction.ts';
 import type { Org, Row, Session } from './org.ts';
 import { fieldValue, rowById } from './query.ts';
 import { base, sessionOf } from './rest-common.ts';
@@ -225,15 +224,16 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
   });
 
   // User has no delete() call (reference §4.1, §4.5): users are deactivated, never deleted.
-  // A PermissionSetAssignment is deleted to take a permission set away, a GroupMember to leave a group.
+  // A PermissionSetAssignment is deleted to take a permission set (or group) away, a GroupMember to
+  // leave a group, a PermissionSetLicenseAssign to take a licence back.
   app.delete(`${v}/sobjects/:type/:id`, rest, async (request, reply) => {
     const session = sessionOf(request);
     const { type, id } = request.params as { type: string; id: string };
     const def = objectOr404(session.org, type);
     if (def.deletable) {
       const id18 = to18(id);
-      const remove = def.name === 'GroupMember' ? removeGroupMember : removeAssignment;
-      const row = id18?.startsWith(def.keyPrefix) ? remove(session.org, id18) : undefined;
+      const table = id18?.startsWith(def.keyPrefix) ? junctionOf(session.org, id18) : undefined;
+      const row = table && id18 ? removeRow(table, id18) : undefined;
       if (!row) throw new RestRequestError(404, 'NOT_FOUND', NOT_FOUND_MESSAGE, []);
       return reply.code(204).send();
     }

@@ -237,6 +237,9 @@ export const PERMISSION_SET = object('PermissionSet', '0PS', [
   str('Label', 80, 'Label'),
   bool('IsOwnedByProfile', 'Is Owned By Profile'),
   ref('ProfileId', 'Profile', 'Profile', { label: 'Profile ID' }),
+  // The permission set licence the set's permissions need (Salesforce's LicenseId also names user
+  // licences; only permission set licences are modelled).
+  ref('LicenseId', 'PermissionSetLicense', 'License', { label: 'License ID', createable: false, updateable: false }),
   ...PERMISSIONS,
   ...auditFields(),
 ]);
@@ -248,14 +251,64 @@ export const PERMISSION_SET_ASSIGNMENT = object(
   [
     field({ name: 'Id', type: 'id', label: 'Permission Set Assignment ID' }),
     ref('AssigneeId', 'User', 'Assignee', { label: 'Assignee ID', required: true, updateable: false }),
-    ref('PermissionSetId', 'PermissionSet', 'PermissionSet', {
-      label: 'Permission Set ID',
-      required: true,
+    // Nillable: an assignment of a permission set group names the group instead (API 45.0+).
+    ref('PermissionSetId', 'PermissionSet', 'PermissionSet', { label: 'Permission Set ID', updateable: false }),
+    ref('PermissionSetGroupId', 'PermissionSetGroup', 'PermissionSetGroup', {
+      label: 'Permission Set Group ID',
       updateable: false,
     }),
     readOnly({ name: 'SystemModstamp', type: 'datetime', label: 'System Modstamp' }),
   ],
   { label: 'Permission Set Assignment', createable: true, deletable: true },
+);
+
+/**
+ * A group of permission sets (API 45.0+), assigned through PermissionSetAssignment.PermissionSetGroupId.
+ * Only a group whose Status is `Updated` can be assigned (its permissions recalculated).
+ */
+export const PERMISSION_SET_GROUP = object('PermissionSetGroup', '0PG', [
+  field({ name: 'Id', type: 'id', label: 'Permission Set Group ID' }),
+  str('DeveloperName', 80, 'Developer Name'),
+  str('MasterLabel', 80, 'Label'),
+  str('Description', 255, 'Description'),
+  readOnly({
+    name: 'Status',
+    type: 'picklist',
+    length: 40,
+    label: 'Status',
+    picklist: ['Updated', 'Outdated', 'Updating', 'Failed'],
+  }),
+  ...auditFields(),
+]);
+
+/** A permission set licence (API 29.0+): counted, read-only through the API. */
+export const PERMISSION_SET_LICENSE = object('PermissionSetLicense', '0PL', [
+  field({ name: 'Id', type: 'id', label: 'Permission Set License ID' }),
+  readOnly({ name: 'DeveloperName', type: 'string', length: 80, label: 'Developer Name' }),
+  readOnly({ name: 'MasterLabel', type: 'string', length: 80, label: 'Permission Set License Label' }),
+  readOnly({ name: 'PermissionSetLicenseKey', type: 'string', length: 81, label: 'Permission Set License Key' }),
+  readOnly({ name: 'Status', type: 'picklist', length: 40, label: 'Status', picklist: ['Active', 'Disabled'] }),
+  readOnly({ name: 'TotalLicenses', type: 'int', label: 'Total Licenses' }),
+  readOnly({ name: 'UsedLicenses', type: 'int', label: 'Used Licenses' }),
+  readOnly({ name: 'ExpirationDate', type: 'datetime', label: 'Expiration Date' }),
+  ...auditFields(),
+]);
+
+/** A user's permission set licence: created and deleted, never updated. */
+export const PERMISSION_SET_LICENSE_ASSIGN = object(
+  'PermissionSetLicenseAssign',
+  '2LA',
+  [
+    field({ name: 'Id', type: 'id', label: 'Permission Set License Assignment ID' }),
+    ref('AssigneeId', 'User', 'Assignee', { label: 'User ID', required: true, updateable: false }),
+    ref('PermissionSetLicenseId', 'PermissionSetLicense', 'PermissionSetLicense', {
+      label: 'Permission Set License ID',
+      required: true,
+      updateable: false,
+    }),
+    readOnly({ name: 'SystemModstamp', type: 'datetime', label: 'Date Assigned' }),
+  ],
+  { label: 'Permission Set License Assignment', createable: true, deletable: true },
 );
 
 /** Public groups (`Regular`) and queues (`Queue`); the other types (Role, Organization, …) are not modelled. */
@@ -336,6 +389,9 @@ export const OBJECTS: ReadonlyMap<string, ObjectDef> = new Map(
     PERMISSION_SET_ASSIGNMENT,
     GROUP,
     GROUP_MEMBER,
+    PERMISSION_SET_GROUP,
+    PERMISSION_SET_LICENSE,
+    PERMISSION_SET_LICENSE_ASSIGN,
     USER_ROLE,
     USER_LOGIN,
     ACTIVE_FEATURE_LICENSE_METRIC,

@@ -115,6 +115,14 @@ function fromSalesforceCode(sfCode: string, message: string, fields: readonly st
   if (sfCode === 'FIELD_INTEGRITY_EXCEPTION' && fields.includes('ProfileId') && /licen[sc]e/i.test(message)) {
     return make('SalesforceLicenseChangeRefused', message, fields, sfCode);
   }
+  // Assigning a permission set group still being recalculated, or a set that needs a permission
+  // set licence the user lacks (Salesforce Help: "Assign Permission Set Groups to Users").
+  if (sfCode === 'FIELD_INTEGRITY_EXCEPTION' && /requires a license|permission set license/i.test(message)) {
+    return make('SalesforcePermissionSetLicenseRequired', message, fields, sfCode);
+  }
+  if (sfCode === 'FIELD_INTEGRITY_EXCEPTION' && fields.includes('PermissionSetGroupId') && /updated/i.test(message)) {
+    return make('SalesforcePermissionSetGroupNotUpdated', message, fields, sfCode);
+  }
   return make(BY_SALESFORCE_CODE[sfCode] ?? 'SalesforceUnknown', message, fields, sfCode);
 }
 

@@ -29,6 +29,23 @@ export const SALESFORCE_ERROR_CODES = {
     retriable: false,
     summary: 'A public group or queue to join names no Group (DeveloperName, of that type) of the org.',
   },
+  SalesforceUnknownPermissionSetGroup: {
+    retriable: false,
+    summary: 'A permission set group to assign names no PermissionSetGroup (DeveloperName) of the org.',
+  },
+  SalesforceUnknownPermissionSetLicense: {
+    retriable: false,
+    summary: 'A permission set licence to assign names no PermissionSetLicense (DeveloperName) of the org.',
+  },
+  SalesforcePermissionSetGroupNotUpdated: {
+    retriable: false,
+    summary:
+      'The permission set group’s Status is not Updated (being recalculated, or failed): it cannot be assigned yet.',
+  },
+  SalesforcePermissionSetLicenseRequired: {
+    retriable: false,
+    summary: 'A permission set (or a group’s) needs a permission set licence the user does not hold.',
+  },
   SalesforceRecordNotFound: { retriable: false, summary: 'The record does not exist.' },
   SalesforceDeactivationBlocked: {
     retriable: false,

@@ -2,6 +2,7 @@ import { USER_REQUIRED_ON_CREATE } from '@provision/mapping/salesforce-user';
 import { salesforceError } from './classify.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
 import { membershipsOf } from './group-memberships.ts';
+import { assignNames } from './in-memory-names.ts';
 import type {
   ApiUsage,
   AssignPermissionSetsOptions,
@@ -41,7 +42,11 @@ type Method =
   | 'assignPermissionSets'
   | 'permissionSetsOf'
   | 'assignGroupMemberships'
-  | 'groupMembershipsOf';
+  | 'groupMembershipsOf'
+  | 'assignPermissionSetGroups'
+  | 'permissionSetGroupsOf'
+  | 'assignPermissionSetLicenses'
+  | 'permissionSetLicensesOf';
 
 /**
  * An in-memory SalesforceGateway for unit tests of the writer: users, profiles with licences, the
@@ -59,6 +64,12 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
   readonly assignments = new Map<string, Set<string>>();
   /** Group memberships of each user id, as `publicGroup:Name` / `queue:Name` (inspect in assertions). */
   readonly memberships = new Map<string, Set<string>>();
+  /** Permission set group and permission set licence DeveloperNames of each user id (inspect in assertions). */
+  readonly permissionSetGroups = new Map<string, Set<string>>();
+  readonly permissionSetLicenses = new Map<string, Set<string>>();
+  readonly #groupNames: string[];
+  /** Permission set licences: DeveloperName → TotalLicenses. */
+  readonly #licenceTotals: Map<string, number>;
   readonly #groups: string[];
   readonly #roles: { id: string; name: string }[];
   readonly #permissionSets: string[];
@@ -79,6 +90,10 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
       permissionSets?: readonly string[];
       /** Public groups and queues as `publicGroup:Name` / `queue:Name` (default: Sales_Team, Leads_Queue). */
       groups?: readonly string[];
+      /** Permission set group DeveloperNames (default: Sales_Operations). */
+      permissionSetGroups?: readonly string[];
+      /** Permission set licences: DeveloperName → TotalLicenses (default: SalesConsoleUser ×3). */
+      permissionSetLicenses?: Readonly<Record<string, number>>;
     } = {},
   ) {
     this.#roles = (options.roles ?? ['CEO', 'Sales Manager', 'Sales Rep']).map((name, i) => ({
@@ -87,6 +102,8 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
     }));
     this.#permissionSets = [...(options.permissionSets ?? ['Provisioning_Integration', 'Sales_Cloud_User'])];
     this.#groups = [...(options.groups ?? ['publicGroup:Sales_Team', 'queue:Leads_Queue'])];
+    this.#groupNames = [...(options.permissionSetGroups ?? ['Sales_Operations'])];
+    this.#licenceTotals = new Map(Object.entries(options.permissionSetLicenses ?? { SalesConsoleUser: 3 }));
     const profiles = options.profiles ?? [
       { name: 'System Administrator', licence: 'Salesforce', total: 10 },
       { name: 'Standard User', licence: 'Salesforce', total: 10 },
@@ -229,38 +246,89 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
     changes: readonly PermissionSetChange[],
     options: AssignPermissionSetsOptions = {},
   ): Promise<PermissionSetResult[]> {
-    const failure = this.#enter('assignPermissionSets');
-    if (failure) return changes.map((c) => ({ ok: false, userId: c.userId, error: failure, errors: [failure] }));
-    return changes.map((change): PermissionSetResult => {
-      const held = this.assignments.get(change.userId) ?? new Set<string>();
-      const before = [...held].sort();
-      const next = new Set(held);
-      const errors: SalesforceError[] = [];
-      if (!this.users.has(change.userId) && change.add.length > 0) {
-        errors.push(salesforceError('SalesforceInvalidValue', 'invalid cross reference id', ['AssigneeId']));
-      } else {
-        for (const name of change.add) {
-          const set = this.#permissionSets.find((p) => p.toLowerCase() === name.toLowerCase());
-          if (set) next.add(set);
-          else
-            errors.push(
-              salesforceError(
-                'SalesforceUnknownPermissionSet',
-                `No assignable permission set named '${name}' in the org`,
-                ['PermissionSets'],
-              ),
+    return this.#assignNames('assignPermissionSets', this.#permissionSets, this.assignments, changes, options, (name) =>
+      salesforceError('SalesforceUnknownPermissionSet', `No assignable permission set named '${name}' in the org`, [
+        'PermissionSets',
+      ]),
+    );
+  }
+
+  async assignPermissionSetGroups(
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<PermissionSetResult[]> {
+    return this.#assignNames(
+      'assignPermissionSetGroups',
+      this.#groupNames,
+      this.permissionSetGroups,
+      changes,
+      options,
+      (name) =>
+        salesforceError('SalesforceUnknownPermissionSetGroup', `No permission set group '${name}' in the org`, [
+          'PermissionSetGroups',
+        ]),
+    );
+  }
+
+  async assignPermissionSetLicenses(
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<PermissionSetResult[]> {
+    return this.#assignNames(
+      'assignPermissionSetLicenses',
+      [...this.#licenceTotals.keys()],
+      this.permissionSetLicenses,
+      changes,
+      options,
+      (name) =>
+        salesforceError('SalesforceUnknownPermissionSetLicense', `No permission set licence '${name}' in the org`, [
+          'PermissionSetLicenses',
+        ]),
+      (name) => {
+        const used = [...this.permissionSetLicenses.values()].filter((held) => held.has(name)).length;
+        const total = this.#licenceTotals.get(name) ?? 0;
+        return used < total
+          ? undefined
+          : salesforceError(
+              'SalesforceLicenseLimitExceeded',
+              `No permission set licence '${name}' is left: ${used} of ${total} used (LICENSE_LIMIT_EXCEEDED)`,
+              ['PermissionSetLicenses'],
             );
-        }
-      }
-      for (const name of change.remove) {
-        if (!change.add.some((a) => a.toLowerCase() === name.toLowerCase()))
-          for (const h of next) if (h.toLowerCase() === name.toLowerCase()) next.delete(h);
-      }
-      if (!options.dryRun) this.assignments.set(change.userId, next);
-      const after = [...next].sort();
-      if (errors.length === 0) return { ok: true, userId: change.userId, before, after };
-      return { ok: false, userId: change.userId, before, after, error: errors[0]!, errors };
-    });
+      },
+    );
+  }
+
+  async permissionSetGroupsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.#heldNames('permissionSetGroupsOf', this.permissionSetGroups, userIds);
+  }
+
+  async permissionSetLicensesOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.#heldNames('permissionSetLicensesOf', this.permissionSetLicenses, userIds);
+  }
+
+  #heldNames(method: Method, held: Map<string, Set<string>>, userIds: readonly string[]): Map<string, string[]> {
+    const failure = this.#enter(method);
+    if (failure) throw new SalesforceGatewayError(failure);
+    return new Map(userIds.map((id) => [id, [...(held.get(id) ?? [])].sort()]));
+  }
+
+  /** Adds and removes names of one kind (permission sets, groups, licences); `refuse` may turn an add down. */
+  #assignNames(
+    method: Method,
+    catalogue: readonly string[],
+    heldBy: Map<string, Set<string>>,
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions,
+    unknown: (name: string) => SalesforceError,
+    refuse?: (name: string) => SalesforceError | undefined,
+  ): PermissionSetResult[] {
+    const failure = this.#enter(method);
+    if (failure) return changes.map((c) => ({ ok: false, userId: c.userId, error: failure, errors: [failure] }));
+    return assignNames(
+      { catalogue, heldBy, hasUser: (id) => this.users.has(id), unknown, ...(refuse ? { refuse } : {}) },
+      changes,
+      options,
+    );
   }
 
   async permissionSetsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
@@ -275,33 +343,31 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
   ): Promise<GroupMembershipResult[]> {
     const failure = this.#enter('assignGroupMemberships');
     if (failure) return changes.map((c) => ({ ok: false, userId: c.userId, error: failure, errors: [failure] }));
-    return changes.map((change): GroupMembershipResult => {
-      const held = this.memberships.get(change.userId) ?? new Set<string>();
-      const before = membershipsOf([...held].map(refOf));
-      const next = new Set(held);
-      const errors: SalesforceError[] = [];
-      const find = (g: GroupRef) => this.#groups.find((k) => k.toLowerCase() === `${g.type}:${g.name}`.toLowerCase());
-      for (const g of change.add) {
-        const key = find(g);
-        if (key) next.add(key);
-        else
-          errors.push(
-            salesforceError(
-              'SalesforceUnknownGroup',
-              `No ${g.type === 'queue' ? 'queue' : 'public group'} '${g.name}' (Group DeveloperName) in the org`,
-              [g.type === 'queue' ? 'Queues' : 'PublicGroups'],
-            ),
+    const key = (g: GroupRef) => `${g.type}:${g.name}`;
+    const results = assignNames(
+      {
+        catalogue: this.#groups,
+        heldBy: this.memberships,
+        hasUser: () => true,
+        unknown: (k) => {
+          const g = refOf(k);
+          return salesforceError(
+            'SalesforceUnknownGroup',
+            `No ${g.type === 'queue' ? 'queue' : 'public group'} '${g.name}' (Group DeveloperName) in the org`,
+            [g.type === 'queue' ? 'Queues' : 'PublicGroups'],
           );
-      }
-      for (const g of change.remove) {
-        const key = find(g);
-        if (key && !change.add.some((a) => find(a) === key)) next.delete(key);
-      }
-      if (!options.dryRun) this.memberships.set(change.userId, next);
-      const after = membershipsOf([...next].map(refOf));
-      if (errors.length === 0) return { ok: true, userId: change.userId, before, after };
-      return { ok: false, userId: change.userId, before, after, error: errors[0]!, errors };
-    });
+        },
+      },
+      changes.map((c) => ({ userId: c.userId, add: c.add.map(key), remove: c.remove.map(key) })),
+      options,
+    );
+    const groups = (keys: readonly string[] | undefined) => membershipsOf((keys ?? []).map(refOf));
+    return results.map(
+      (r): GroupMembershipResult =>
+        r.ok
+          ? { ok: true, userId: r.userId, before: groups(r.before), after: groups(r.after) }
+          : { ...r, before: groups(r.before), after: groups(r.after) },
+    );
   }
 
   async groupMembershipsOf(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {

@@ -1,4 +1,5 @@
 import { Connection } from 'jsforce';
+import { type RowsClient, readRows } from './assignment-rows.ts';
 import {
   DEFAULT_API_VERSION,
   jwtAudience,
@@ -16,9 +17,11 @@ import {
   withLiveAssigned,
 } from './feature-licences.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
-import { assignGroupMemberships, GROUP_MEMBER_QUERY, groupOfRow, membershipsOf } from './group-memberships.ts';
+import { assignGroupMemberships, groupMemberKind, membershipsOf } from './group-memberships.ts';
 import { NameLists } from './name-lists.ts';
-import { assignPermissionSets } from './permission-sets.ts';
+import { permissionSetGroupKind } from './permission-set-groups.ts';
+import { permissionSetLicenseKind } from './permission-set-licences.ts';
+import { assignNames, assignPermissionSets, permissionSetKind } from './permission-sets.ts';
 import { flatten } from './records.ts';
 import { chunkInQueries, isFieldPath } from './soql.ts';
 import type {
@@ -30,7 +33,6 @@ import type {
   GroupMembershipChange,
   GroupMembershipResult,
   GroupMemberships,
-  GroupRef,
   PermissionSetChange,
   PermissionSetResult,
   SalesforceError,
@@ -453,73 +455,49 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     });
   }
 
+  /** Collections inserts and deletes of one junction object, and the queries that read it. */
+  #rows(object: string): RowsClient {
+    return {
+      batchSize: this.#batchSize,
+      queryIn: (prefix, field, values) => this.#queryIn(prefix, field, values),
+      insert: async (records) => {
+        const conn = await this.#connection();
+        return conn.create(object, [...records], { allOrNone: false });
+      },
+      remove: async (ids) => {
+        const conn = await this.#connection();
+        return conn.destroy(object, [...ids], { allOrNone: false });
+      },
+    };
+  }
+
+  readonly #permissionSetKind = permissionSetKind({
+    catalogue: (refresh) => this.#names.permissionSets(refresh),
+    forget: () => this.#names.forgetPermissionSets(),
+  });
+
+  readonly #groupMemberKind = groupMemberKind({
+    catalogue: (refresh) => this.#names.groups(refresh),
+    forget: () => this.#names.forgetGroups(),
+  });
+
   async assignPermissionSets(
     changes: readonly PermissionSetChange[],
     options: AssignPermissionSetsOptions = {},
   ): Promise<PermissionSetResult[]> {
-    return assignPermissionSets(
-      {
-        batchSize: this.#batchSize,
-        queryIn: (prefix, field, values) => this.#queryIn(prefix, field, values),
-        permissionSets: (refresh) => this.#names.permissionSets(refresh),
-        forgetPermissionSets: () => this.#names.forgetPermissionSets(),
-        insert: async (records) => {
-          const conn = await this.#connection();
-          return conn.create('PermissionSetAssignment', [...records], { allOrNone: false });
-        },
-        remove: async (ids) => {
-          const conn = await this.#connection();
-          return conn.destroy('PermissionSetAssignment', [...ids], { allOrNone: false });
-        },
-      },
-      changes,
-      options,
-    );
+    return assignPermissionSets(this.#rows('PermissionSetAssignment'), this.#permissionSetKind, changes, options);
   }
 
   async permissionSetsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>(userIds.map((id) => [id, []]));
-    const wanted = userIds.filter((id) => typeof id === 'string' && id !== '');
-    if (wanted.length === 0) return out;
-    const rows = await this.#queryIn(
-      'SELECT AssigneeId, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignment',
-      'AssigneeId',
-      wanted,
-    );
-    // Salesforce answers 18-character ids; the caller may have given 15.
-    const byKey = new Map(wanted.map((id) => [id.slice(0, 15), id]));
-    for (const row of rows.map((r) => flatten(r))) {
-      if (row['PermissionSet.IsOwnedByProfile'] === true) continue;
-      const id = byKey.get(String(row['AssigneeId']).slice(0, 15));
-      const name = String(row['PermissionSet.Name'] ?? '');
-      if (id !== undefined && name !== '') out.get(id)?.push(name);
-    }
-    for (const names of out.values()) names.sort();
-    return out;
+    const held = await readRows(this.#rows('PermissionSetAssignment'), this.#permissionSetKind, userIds);
+    return new Map([...held].map(([id, names]) => [id, names.sort()]));
   }
 
   async assignGroupMemberships(
     changes: readonly GroupMembershipChange[],
     options: AssignPermissionSetsOptions = {},
   ): Promise<GroupMembershipResult[]> {
-    return assignGroupMemberships(
-      {
-        batchSize: this.#batchSize,
-        queryIn: (prefix, field, values) => this.#queryIn(prefix, field, values),
-        groups: (refresh) => this.#names.groups(refresh),
-        forgetGroups: () => this.#names.forgetGroups(),
-        insert: async (records) => {
-          const conn = await this.#connection();
-          return conn.create('GroupMember', [...records], { allOrNone: false });
-        },
-        remove: async (ids) => {
-          const conn = await this.#connection();
-          return conn.destroy('GroupMember', [...ids], { allOrNone: false });
-        },
-      },
-      changes,
-      options,
-    );
+    return assignGroupMemberships(this.#rows('GroupMember'), this.#groupMemberKind, changes, options);
   }
 
   async featureLicenseCounts(): Promise<FeatureLicenseCount[]> {
@@ -535,18 +513,44 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
   }
 
   async groupMembershipsOf(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {
-    const held = new Map<string, GroupRef[]>(userIds.map((id) => [id, []]));
-    const wanted = userIds.filter((id) => typeof id === 'string' && id !== '');
-    if (wanted.length > 0) {
-      const rows = await this.#queryIn(GROUP_MEMBER_QUERY, 'UserOrGroupId', wanted);
-      const byKey = new Map(wanted.map((id) => [id.slice(0, 15), id]));
-      for (const row of rows.map((r) => flatten(r))) {
-        const id = byKey.get(String(row['UserOrGroupId']).slice(0, 15));
-        const group = groupOfRow(row);
-        if (id !== undefined && group) held.get(id)?.push(group);
-      }
-    }
+    const held = await readRows(this.#rows('GroupMember'), this.#groupMemberKind, userIds);
     return new Map([...held].map(([id, groups]) => [id, membershipsOf(groups)]));
+  }
+
+  readonly #permissionSetGroupKind = permissionSetGroupKind({
+    catalogue: (refresh) => this.#names.permissionSetGroups(refresh),
+    forget: () => this.#names.forgetCatalogue('permissionSetGroups'),
+  });
+
+  readonly #permissionSetLicenseKind = permissionSetLicenseKind({
+    catalogue: (refresh) => this.#names.permissionSetLicenses(refresh),
+    forget: () => this.#names.forgetCatalogue('permissionSetLicenses'),
+  });
+
+  async assignPermissionSetGroups(
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<PermissionSetResult[]> {
+    const rows = this.#rows('PermissionSetAssignment');
+    return assignNames(rows, this.#permissionSetGroupKind, changes, options, 'SalesforceUnknownPermissionSetGroup');
+  }
+
+  async permissionSetGroupsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const held = await readRows(this.#rows('PermissionSetAssignment'), this.#permissionSetGroupKind, userIds);
+    return new Map([...held].map(([id, names]) => [id, names.sort()]));
+  }
+
+  async assignPermissionSetLicenses(
+    changes: readonly PermissionSetChange[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<PermissionSetResult[]> {
+    const rows = this.#rows('PermissionSetLicenseAssign');
+    return assignNames(rows, this.#permissionSetLicenseKind, changes, options, 'SalesforceUnknownPermissionSetLicense');
+  }
+
+  async permissionSetLicensesOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const held = await readRows(this.#rows('PermissionSetLicenseAssign'), this.#permissionSetLicenseKind, userIds);
+    return new Map([...held].map(([id, names]) => [id, names.sort()]));
   }
 
   async testConnection(): Promise<ConnectionReport> {

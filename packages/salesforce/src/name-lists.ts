@@ -1,5 +1,5 @@
+import type { NamedSet } from './assignment-rows.ts';
 import { salesforceError } from './classify.ts';
-import type { NamedSet } from './permission-sets.ts';
 import type { SalesforceError, SalesforceProfile, SalesforceUserInput, WriteResult } from './types.ts';
 
 type Rec = Record<string, unknown>;
@@ -118,6 +118,49 @@ export class NameLists {
       );
       return this.#groups;
     });
+  }
+
+  /** Catalogues read by DeveloperName (permission set groups, permission set licences), by kind. */
+  readonly #catalogues = new Map<string, Map<string, NamedSet>>();
+
+  /** Rows of `soql` by lower-cased DeveloperName, each with its other fields: one query, cached. */
+  async #byDeveloperName(kind: string, soql: string, refresh: boolean): Promise<Map<string, NamedSet>> {
+    const cached = this.#catalogues.get(kind);
+    if (cached && !refresh) return cached;
+    return this.#once(kind, async () => {
+      const rows = await this.#query(soql);
+      const list = new Map(
+        rows.map((r) => {
+          const name = String(r['DeveloperName']);
+          return [name.toLowerCase(), { id: String(r['Id']), name, fields: r }] as const;
+        }),
+      );
+      this.#catalogues.set(kind, list);
+      return list;
+    });
+  }
+
+  /** Permission set groups by lower-cased DeveloperName, with their Status: one query, cached. */
+  permissionSetGroups(refresh: boolean): Promise<Map<string, NamedSet>> {
+    return this.#byDeveloperName(
+      'permissionSetGroups',
+      'SELECT Id, DeveloperName, Status FROM PermissionSetGroup',
+      refresh,
+    );
+  }
+
+  /** Permission set licences by lower-cased DeveloperName, with MasterLabel, TotalLicenses and UsedLicenses. */
+  permissionSetLicenses(refresh: boolean): Promise<Map<string, NamedSet>> {
+    return this.#byDeveloperName(
+      'permissionSetLicenses',
+      'SELECT Id, DeveloperName, MasterLabel, TotalLicenses, UsedLicenses FROM PermissionSetLicense',
+      refresh,
+    );
+  }
+
+  /** Drops a cached catalogue read by DeveloperName (one of its records turned out to be deleted). */
+  forgetCatalogue(kind: 'permissionSetGroups' | 'permissionSetLicenses'): void {
+    this.#catalogues.delete(kind);
   }
 
   /** Drops the cached groups (one turned out to be deleted). */

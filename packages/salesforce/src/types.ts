@@ -228,6 +228,29 @@ export interface SalesforceGateway {
    * counts are Salesforce's periodic snapshot). Empty when the org exposes none (API before 52.0).
    */
   featureLicenseCounts?(): Promise<FeatureLicenseCount[]>;
+  /**
+   * Adds and removes permission set group assignments (PermissionSetAssignment with a
+   * PermissionSetGroupId; names are DeveloperNames), one result per change in order. A group whose
+   * Status is not Updated is refused (`SalesforcePermissionSetGroupNotUpdated`), an unknown one fails
+   * that user (`SalesforceUnknownPermissionSetGroup`) after the rest of its change was applied.
+   */
+  assignPermissionSetGroups(
+    changes: readonly PermissionSetChange[],
+    options?: AssignPermissionSetsOptions,
+  ): Promise<PermissionSetResult[]>;
+  /** The permission set groups (DeveloperNames, sorted) each user is assigned, by user id as given. Reads only. */
+  permissionSetGroupsOf(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /**
+   * Adds and removes permission set licences (PermissionSetLicenseAssign; names are DeveloperNames),
+   * one result per change in order. Licences are counted first: a user past a licence's
+   * TotalLicenses fails as `SalesforceLicenseLimitExceeded` naming the licence, with no call made for it.
+   */
+  assignPermissionSetLicenses(
+    changes: readonly PermissionSetChange[],
+    options?: AssignPermissionSetsOptions,
+  ): Promise<PermissionSetResult[]>;
+  /** The permission set licences (DeveloperNames, sorted) each user holds, by user id as given. Reads only. */
+  permissionSetLicensesOf(userIds: readonly string[]): Promise<Map<string, string[]>>;
   usage(): ApiUsage;
   close(): Promise<void>;
 }

@@ -35,6 +35,7 @@ describe.each([
           { name: 'Standard User', licence: 'Salesforce', total: 3 },
           { name: 'Chatter Free User', licence: 'Chatter Free', total: 1000 },
         ],
+        permissionSetLicenses: { SalesConsoleUser: 3, IdentityConnect: 1 },
       }),
   ],
   ['JsforceSalesforceGateway', () => passwordGateway(sim)],
@@ -121,6 +122,84 @@ describe.each([
     expect(await gateway.assignPermissionSets([{ userId: id, add: [], remove: ['Provisioning_Integration'] }])).toEqual(
       [{ ok: true, userId: id, before: ['Provisioning_Integration'], after: [] }],
     );
+  });
+
+  it('joins and leaves public groups and queues by DeveloperName, and reads them back', async () => {
+    const gateway = make();
+    const [created] = await gateway.createUsers([newUser()]);
+    const id = created!.ok ? created!.id : '';
+    const [joined] = await gateway.assignGroupMemberships([
+      {
+        userId: id,
+        add: [
+          { type: 'publicGroup', name: 'sales_team' },
+          { type: 'queue', name: 'Leads_Queue' },
+        ],
+        remove: [],
+      },
+    ]);
+    expect(joined).toEqual({
+      ok: true,
+      userId: id,
+      before: { publicGroups: [], queues: [] },
+      after: { publicGroups: ['Sales_Team'], queues: ['Leads_Queue'] },
+    });
+    const [left] = await gateway.assignGroupMemberships([
+      { userId: id, add: [], remove: [{ type: 'queue', name: 'Leads_Queue' }] },
+    ]);
+    expect(left).toMatchObject({ ok: true, after: { publicGroups: ['Sales_Team'], queues: [] } });
+    expect((await gateway.groupMembershipsOf([id])).get(id)).toEqual({ publicGroups: ['Sales_Team'], queues: [] });
+    const [unknown] = await gateway.assignGroupMemberships([
+      { userId: id, add: [{ type: 'queue', name: 'Nope' }], remove: [] },
+    ]);
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'SalesforceUnknownGroup', fields: ['Queues'] } });
+  });
+
+  it('assigns, reads and removes permission set groups by DeveloperName; an unknown one is SalesforceUnknownPermissionSetGroup', async () => {
+    const gateway = make();
+    const [created] = await gateway.createUsers([newUser()]);
+    const id = created!.ok ? created!.id : '';
+    expect(
+      await gateway.assignPermissionSetGroups([{ userId: id, add: ['SALES_OPERATIONS', 'Nope'], remove: [] }]),
+    ).toEqual([
+      expect.objectContaining({
+        ok: false,
+        after: ['Sales_Operations'],
+        error: expect.objectContaining({
+          code: 'SalesforceUnknownPermissionSetGroup',
+          fields: ['PermissionSetGroups'],
+        }),
+      }),
+    ]);
+    expect((await gateway.permissionSetGroupsOf([id])).get(id)).toEqual(['Sales_Operations']);
+    expect((await gateway.permissionSetsOf([id])).get(id)).toEqual([]);
+    expect(await gateway.assignPermissionSetGroups([{ userId: id, add: [], remove: ['Sales_Operations'] }])).toEqual([
+      { ok: true, userId: id, before: ['Sales_Operations'], after: [] },
+    ]);
+  });
+
+  it('assigns permission set licences while some are left, and fails the user past the count as SalesforceLicenseLimitExceeded', async () => {
+    const gateway = make();
+    const ids: string[] = [];
+    for (const record of [newUser(), newUser()]) {
+      const [created] = await gateway.createUsers([record]);
+      ids.push(created!.ok ? created!.id : '');
+    }
+    const results = await gateway.assignPermissionSetLicenses(
+      ids.map((userId) => ({ userId, add: ['IdentityConnect'], remove: [] })),
+    );
+    expect(results[0]).toEqual({ ok: true, userId: ids[0], before: [], after: ['IdentityConnect'] });
+    expect(results[1]).toMatchObject({
+      ok: false,
+      error: { code: 'SalesforceLicenseLimitExceeded', fields: ['PermissionSetLicenses'] },
+    });
+    if (!results[1]!.ok) expect(results[1]!.error.message).toContain("'IdentityConnect'");
+    expect((await gateway.permissionSetLicensesOf(ids)).get(ids[0]!)).toEqual(['IdentityConnect']);
+    // Taken back, the licence is free again.
+    await gateway.assignPermissionSetLicenses([{ userId: ids[0]!, add: [], remove: ['IdentityConnect'] }]);
+    expect(
+      await gateway.assignPermissionSetLicenses([{ userId: ids[1]!, add: ['IdentityConnect'], remove: [] }]),
+    ).toEqual([{ ok: true, userId: ids[1], before: [], after: ['IdentityConnect'] }]);
   });
 
   it('reports a working connection', async () => {

@@ -5,14 +5,7 @@ import type { ConcurrencyLimiter } from './domain/concurrency.ts';
 import { asCallError, type SalesforceCallError } from './domain/errors.ts';
 import { LicenseBudget, licenseNotice, tickedLicenses, withoutLicenses } from './domain/feature-licences.ts';
 import { type ApiOperation, NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
-import {
-  entitlementsOfNewUser,
-  groupsProperty,
-  hasEntitlementChanges,
-  hasGroupChanges,
-  hasSetChanges,
-  setsProperty,
-} from './domain/permission-sets.ts';
+import { entitlementsOfNewUser, hasEntitlementChanges } from './domain/permission-sets.ts';
 import { type LinkedBy, type Plan, planCommand } from './domain/plan.ts';
 import type {
   Clock,
@@ -27,6 +20,7 @@ import type {
 import { recommendedActionFor } from './domain/recommended-actions.ts';
 import { type Refusal, refusalOf } from './domain/refused-fields.ts';
 import { resultOf, roundsOf } from './domain/result.ts';
+import { applyEntitlements, type EntitlementItem } from './entitlement-steps.ts';
 import { resolveUsers } from './resolve-users.ts';
 
 export interface BatchWriterDeps {
@@ -494,8 +488,8 @@ class BatchRun {
     const outcomes = await this.entitlements(
       pending.map((w) => ({ command: w.p.command, userId: w.salesforceId, newUser: w.newUser })),
       false,
-      (i, sets) =>
-        this.partial.set(pending[i]!.p.command, { ...pending[i]!, modified: [...pending[i]!.modified, ...sets] }),
+      (i, applied) =>
+        this.partial.set(pending[i]!.p.command, { ...pending[i]!, modified: [...pending[i]!.modified, ...applied] }),
     );
     pending.forEach((w, i) => {
       const outcome = outcomes[i]!;
@@ -509,62 +503,17 @@ class BatchRun {
     });
   }
 
-  /**
-   * Applies (or, in dry run, previews) each user's permission-set and group-membership changes: what
-   * changed as `PermissionSets`, `PublicGroups` and `Queues` old → new, and the failure that matters
-   * most (a transient one, which retries the whole, before a refusal).
-   */
-  private async entitlements(
-    items: readonly { command: ProvisioningCommandV1; userId: string; newUser: boolean }[],
+  /** Each user's entitlement changes, applied (or, in dry run, previewed): see `applyEntitlements`. */
+  private entitlements(
+    items: readonly EntitlementItem[],
     dryRun: boolean,
-    keepSets?: (index: number, modified: ModifiedProperty[]) => void,
+    keepDone?: (index: number, modified: ModifiedProperty[]) => void,
   ): Promise<{ modified: ModifiedProperty[]; failure: SalesforceFailure | null }[]> {
-    const withSets = items.filter((x) => hasSetChanges(x.command));
-    const withGroups = items.filter((x) => hasGroupChanges(x.command));
-    const sets =
-      withSets.length === 0
-        ? []
-        : await this.call('permissionSets', withSets.length, () =>
-            this.deps.directory.assignPermissionSets(
-              withSets.map((x) => ({
-                userId: x.userId,
-                add: [...x.command.permissionSets.add],
-                remove: [...x.command.permissionSets.remove],
-                newUser: x.newUser,
-              })),
-              { dryRun },
-            ),
-          );
-    if (keepSets) {
-      withSets.forEach((x, n) => {
-        const outcome = sets[n];
-        const modified = setsProperty(outcome?.before, outcome?.after);
-        if (withGroups.includes(x) && modified.length > 0) keepSets(items.indexOf(x), modified);
-      });
-    }
-    const groups =
-      withGroups.length === 0
-        ? []
-        : await this.call('groupMemberships', withGroups.length, () =>
-            this.deps.directory.assignGroupMemberships(
-              withGroups.map((x) => ({
-                userId: x.userId,
-                add: [...(x.command.groupMemberships?.add ?? [])],
-                remove: [...(x.command.groupMemberships?.remove ?? [])],
-                newUser: x.newUser,
-              })),
-              { dryRun },
-            ),
-          );
-    return items.map((x) => {
-      const set = withSets.includes(x) ? (sets[withSets.indexOf(x)] ?? missing('PermissionSets')) : undefined;
-      const group = withGroups.includes(x) ? (groups[withGroups.indexOf(x)] ?? missing('PublicGroups')) : undefined;
-      const failures = [set, group].flatMap((o) => (o && !o.ok ? [o.failure] : []));
-      return {
-        modified: [...setsProperty(set?.before, set?.after), ...groupsProperty(group?.before, group?.after)],
-        failure: failures.find((f) => f.retriable) ?? failures[0] ?? null,
-      };
-    });
+    return applyEntitlements(
+      items,
+      { dryRun, directory: this.deps.directory, call: (operation, size, fn) => this.call(operation, size, fn) },
+      keepDone,
+    );
   }
 
   private finishWritten(
@@ -747,17 +696,4 @@ class BatchRun {
 /** The written user with the notice its write earned, if any. */
 function withNotice(w: Written, from: { readonly notice?: ResultError; readonly fails?: boolean }): Written {
   return from.notice ? { ...w, notice: from.notice, fails: from.fails === true } : w;
-}
-
-/** The failure of an entitlement change Salesforce gave no result for: worth another try. */
-function missing(field: string): { ok: false; before?: undefined; after?: undefined; failure: SalesforceFailure } {
-  return {
-    ok: false,
-    failure: {
-      code: 'SalesforceRequestFailed',
-      message: 'Salesforce returned no result for these entitlements',
-      fields: [field],
-      retriable: true,
-    },
-  };
 }

@@ -39,6 +39,10 @@ export interface SalesforceUserRecord {
    * the mapping has group membership rules, and absent otherwise.
    */
   readonly groupMemberships?: GroupMemberships | null;
+  /** Permission set groups (DeveloperNames, sorted); read only when the mapping has their rules. */
+  readonly permissionSetGroups?: readonly string[] | null;
+  /** Permission set licences (DeveloperNames, sorted); read only when the mapping has their rules. */
+  readonly permissionSetLicenses?: readonly string[] | null;
 }
 
 export type LookupAnswer =
@@ -191,11 +195,24 @@ export async function lookupSalesforceUser(
       };
     }
   }
+  // Permission set groups and licences, each in one more call when the mapping grants them.
+  const named: { permissionSetGroups?: string[] | null; permissionSetLicenses?: string[] | null } = {};
+  for (const [key, rules, read] of [
+    ['permissionSetGroups', deps.mapping.permissionSetGroupRules, deps.directory.readPermissionSetGroups],
+    ['permissionSetLicenses', deps.mapping.permissionSetLicenseRules, deps.directory.readPermissionSetLicenses],
+  ] as const) {
+    if ((rules ?? []).length === 0) continue;
+    named[key] = null;
+    if (!read) continue;
+    await deps.budget.spend(1);
+    apiCalls++;
+    named[key] = (await read.call(deps.directory, [found.id])).get(found.id) ?? [];
+  }
   const user = recordOf(found, fields, permissionSets);
   return {
     found: true,
     foundBy,
-    user: groupMemberships === undefined ? user : { ...user, groupMemberships },
+    user: { ...user, ...(groupMemberships === undefined ? {} : { groupMemberships }), ...named },
     tried,
     apiCalls,
   };

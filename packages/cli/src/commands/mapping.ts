@@ -91,8 +91,21 @@ function summary(config: MappingConfig): string {
     plural(config.scopingFilters.length, 'scoping filter'),
     `deprovisioning ${config.deprovisioning.action}${config.deprovisioning.deactivateAfterDays === undefined ? '' : ` (after ${config.deprovisioning.deactivateAfterDays} days)`}`,
     `${plural(config.roleRules.length, 'role rule')}${config.roleRules.length > 0 ? ` (${config.entitlementModes.role})` : ''}`,
-    plural(config.permissionSetRules.length, 'permission-set rule'),
+    withMode(plural(config.permissionSetRules.length, 'permission-set rule'), config.entitlementModes.permissionSets),
     `${plural(config.groupMembershipRules.length, 'group membership rule')}${config.groupMembershipRules.length > 0 ? ` (${config.entitlementModes.groupMembership})` : ''}`,
     `${plural(config.featureLicenseRules.length, 'feature licence rule')}${config.featureLicenseRules.length > 0 ? ` (${config.entitlementModes.featureLicense})` : ''}`,
+    withMode(
+      plural(config.permissionSetGroupRules.length, 'permission set group rule'),
+      config.entitlementModes.permissionSetGroups,
+    ),
+    withMode(
+      plural(config.permissionSetLicenseRules.length, 'permission set licence rule'),
+      config.entitlementModes.permissionSetLicenses,
+    ),
   ].join(', ');
+}
+
+/** A count of rules with its entitlement mode, when that is not the default (merge). */
+function withMode(count: string, mode: string): string {
+  return mode === 'authoritative' ? `${count} (authoritative)` : count;
 }

@@ -32,6 +32,9 @@ interface SalesforceRecord {
   readonly permissionSets: readonly string[] | null;
   /** Present when the mapping has group membership rules; null when the writer cannot read them. */
   readonly groupMemberships?: { readonly publicGroups: readonly string[]; readonly queues: readonly string[] } | null;
+  /** Present when the mapping has permission set group (or licence) rules; null when the writer cannot read them. */
+  readonly permissionSetGroups?: readonly string[] | null;
+  readonly permissionSetLicenses?: readonly string[] | null;
 }
 
 const show = (v: unknown) => (v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -106,6 +109,11 @@ function groupLines(groups: SalesforceRecord['groupMemberships']): string[] {
   ];
 }
 
+function namedLine(label: string, names: readonly string[] | null | undefined): string[] {
+  if (names === undefined) return [];
+  return [`  ${label}: ${names === null ? '(unknown)' : names.join(', ') || '(none)'}`];
+}
+
 function renderRecord(user: SalesforceRecord, foundBy: string): string {
   const lines = [
     `Salesforce user ${user.id} (found by ${foundBy})`,
@@ -115,6 +123,8 @@ function renderRecord(user: SalesforceRecord, foundBy: string): string {
     `  role: ${show(user.userRole)}`,
     `  permission sets: ${user.permissionSets === null ? '(unknown)' : user.permissionSets.join(', ') || '(none)'}`,
     ...groupLines(user.groupMemberships),
+    ...namedLine('permission set groups', user.permissionSetGroups),
+    ...namedLine('permission set licences', user.permissionSetLicenses),
     `  last modified: ${show(user.lastModifiedDate)}`,
     '  fields:',
     ...Object.entries(user.fields).map(([name, value]) => `    ${name}: ${show(value)}`),

@@ -62,6 +62,16 @@ export const ProvisioningCommandV1 = z.object({
    * under `authoritative`, any of a group the mapping names. Absent in older commands: none.
    */
   groupMemberships: z.object({ add: z.array(GroupRef), remove: z.array(GroupRef) }).optional(),
+  /**
+   * Permission set groups (PermissionSetGroup DeveloperNames) to assign and remove; removals follow
+   * `entitlementModes.permissionSetGroups` as group memberships do. Absent in older commands: none.
+   */
+  permissionSetGroups: z.object({ add: z.array(z.string()), remove: z.array(z.string()) }).optional(),
+  /**
+   * Permission set licences (PermissionSetLicense DeveloperNames) to assign and remove; removals follow
+   * `entitlementModes.permissionSetLicenses`. Absent in older commands: none.
+   */
+  permissionSetLicenses: z.object({ add: z.array(z.string()), remove: z.array(z.string()) }).optional(),
   /** The Salesforce user this Entra user is linked to, when the mapper knows it. */
   salesforceId: z.string().nullable().optional(),
   /** Preview only: the writer reports what it would do, and writes nothing. */

@@ -78,15 +78,17 @@ export const PermissionSetRuleSchema = z.strictObject({
   permissionSets: z.array(z.string().min(1)).min(1),
 });
 
-// A Group's DeveloperName: letters, digits and single underscores, starting with a letter (Setup's rule).
-const developerName = z
-  .string()
-  .regex(
-    /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*$/,
-    "Expected a DeveloperName (the group's or queue's API name): a letter, then letters, digits and single underscores",
-  )
-  .max(80)
-  .refine((n) => !n.endsWith('_'), 'A DeveloperName does not end with "_"');
+// A DeveloperName: letters, digits and single underscores, starting with a letter (Setup's rule).
+const developerNameOf = (whose: string) =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*$/,
+      `Expected a DeveloperName (${whose} API name): a letter, then letters, digits and single underscores`,
+    )
+    .max(80)
+    .refine((n) => !n.endsWith('_'), 'A DeveloperName does not end with "_"');
+const developerName = developerNameOf("the group's or queue's");
 
 export const GroupMembershipRuleSchema = z
   .strictObject({
@@ -106,6 +108,24 @@ export const GroupMembershipRuleSchema = z
       });
     }
   });
+
+export const PermissionSetGroupRuleSchema = z.strictObject({
+  /** Object id of the Entra group whose direct members are assigned the permission set groups. */
+  group: z.string().min(1),
+  /** DeveloperNames of the permission set groups (PermissionSetGroup) assigned to the group's direct members. */
+  permissionSetGroups: z
+    .array(developerNameOf("the permission set group's"))
+    .min(1, 'A permission set group rule names at least one permission set group'),
+});
+
+export const PermissionSetLicenseRuleSchema = z.strictObject({
+  /** Object id of the Entra group whose direct members are given the licences. */
+  group: z.string().min(1),
+  /** DeveloperNames of the permission set licences (PermissionSetLicense) given to the group's direct members. */
+  permissionSetLicenses: z
+    .array(developerNameOf("the permission set licence's"))
+    .min(1, 'A permission set licence rule names at least one permission set licence'),
+});
 
 /**
  * Feature licences (the `UserPermissions*` checkboxes of User: Marketing User, Knowledge User,
@@ -225,6 +245,10 @@ export const MappingConfigSchema = z.strictObject({
   groupMembershipRules: z.array(GroupMembershipRuleSchema).default([]),
   /** Feature licences from group membership and/or attributes; every matching rule adds its licences. */
   featureLicenseRules: z.array(FeatureLicenseRuleSchema).default([]),
+  /** Permission set groups (by DeveloperName) from group membership; every matching rule adds its groups. */
+  permissionSetGroupRules: z.array(PermissionSetGroupRuleSchema).default([]),
+  /** Permission set licences (by DeveloperName) from group membership; every matching rule adds its licences. */
+  permissionSetLicenseRules: z.array(PermissionSetLicenseRuleSchema).default([]),
   /** Per entitlement type: `merge` (remove only Provision's grants) or `authoritative` (keep the named ones in step). */
   entitlementModes: z
     .strictObject({
@@ -233,8 +257,18 @@ export const MappingConfigSchema = z.strictObject({
       featureLicense: EntitlementModeSchema.default('merge'),
       /** authoritative: the role comes from roleRules only (a user no rule matches has none). */
       role: EntitlementModeSchema.default('merge'),
+      permissionSets: EntitlementModeSchema.default('merge'),
+      permissionSetGroups: EntitlementModeSchema.default('merge'),
+      permissionSetLicenses: EntitlementModeSchema.default('merge'),
     })
-    .default({ groupMembership: 'merge', featureLicense: 'merge', role: 'merge' }),
+    .default({
+      groupMembership: 'merge',
+      featureLicense: 'merge',
+      role: 'merge',
+      permissionSets: 'merge',
+      permissionSetGroups: 'merge',
+      permissionSetLicenses: 'merge',
+    }),
 });
 
 /** A validated mapping configuration. */
@@ -247,5 +281,7 @@ export type ScopingClause = z.infer<typeof ScopingClauseSchema>;
 export type RoleRule = z.infer<typeof RoleRuleSchema>;
 export type PermissionSetRule = z.infer<typeof PermissionSetRuleSchema>;
 export type GroupMembershipRule = z.infer<typeof GroupMembershipRuleSchema>;
+export type PermissionSetGroupRule = z.infer<typeof PermissionSetGroupRuleSchema>;
+export type PermissionSetLicenseRule = z.infer<typeof PermissionSetLicenseRuleSchema>;
 export type EntitlementMode = z.infer<typeof EntitlementModeSchema>;
 export type FeatureLicenseRule = z.infer<typeof FeatureLicenseRuleSchema>;

@@ -102,6 +102,8 @@ const LINK_REFUSED = new Set(
     'PermissionSets',
     'PublicGroups',
     'Queues',
+    'PermissionSetGroups',
+    'PermissionSetLicenses',
   ].map((f) => f.toLowerCase()),
 );
 

@@ -11,6 +11,7 @@ import {
   isFeatureLicense,
   type MappingConfig,
 } from '@provision/mapping';
+import { commandedNamed, grantedNamed, namedCommandParts } from './named-entitlements.ts';
 import { assignmentsOf, toEntraUser, type UserPicture } from './picture.ts';
 
 export interface CommandContext {
@@ -166,6 +167,7 @@ function toCommand(picture: UserPicture, decision: Decision, ctx: CommandContext
           },
         }
       : {}),
+    ...namedCommandParts(decision),
     salesforceId: picture.commanded?.Id || null,
     dryRun: ctx.dryRun,
     origin: ctx.origin,
@@ -192,6 +194,7 @@ function commanded(current: CurrentSalesforceUser | null, decision: Decision): C
           (decision.action === 'reactivate' ? true : base.IsActive)),
     PermissionSets: [...permissionSets].sort(),
     ...commandedGroups(base, decision),
+    ...commandedNamed(base, decision),
   } as CurrentSalesforceUser;
 }
 
@@ -234,6 +237,7 @@ function granted(picture: UserPicture, decision: Decision): UserPicture['granted
     permissionSets: [...sets].sort(),
     ...(groups.size > 0 ? { groupMemberships: groupRefs(groups.values()) } : {}),
     ...(licences.size > 0 ? { featureLicenses: [...licences].sort() } : {}),
+    ...grantedNamed(picture.granted, decision),
     userRole: role === undefined ? picture.granted.userRole : typeof role === 'string' ? role : null,
   };
 }

@@ -9,6 +9,8 @@ export interface MappingDiffEntry {
     | 'permissionSetRule'
     | 'groupMembershipRule'
     | 'featureLicenseRule'
+    | 'permissionSetGroupRule'
+    | 'permissionSetLicenseRule'
     | 'scopingFilter'
     | 'setting';
   /** The attribute mapping's target, the rule's group, the filter's name (or position), the setting's name. */
@@ -102,6 +104,18 @@ export function diffMappings(before: MappingConfig, after: MappingConfig): Mappi
       after.featureLicenseRules,
       (r, i) => r.group ?? r.when ?? `rule ${i + 1}`,
     ),
+    ...keyed(
+      'permissionSetGroupRule',
+      before.permissionSetGroupRules ?? [],
+      after.permissionSetGroupRules ?? [],
+      (r) => r.group,
+    ),
+    ...keyed(
+      'permissionSetLicenseRule',
+      before.permissionSetLicenseRules ?? [],
+      after.permissionSetLicenseRules ?? [],
+      (r) => r.group,
+    ),
     ...keyed('scopingFilter', before.scopingFilters, after.scopingFilters, (f, i) => f.name ?? `filter ${i + 1}`),
     ...settings,
   ];
@@ -113,6 +127,8 @@ const TITLES: Record<MappingDiffEntry['kind'], string> = {
   permissionSetRule: 'permission-set rules',
   groupMembershipRule: 'group membership rules',
   featureLicenseRule: 'feature licence rules',
+  permissionSetGroupRule: 'permission set group rules',
+  permissionSetLicenseRule: 'permission set licence rules',
   scopingFilter: 'scoping filters',
   setting: 'settings',
 };

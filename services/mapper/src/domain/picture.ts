@@ -51,6 +51,9 @@ export interface UserPicture {
     groupMemberships?: GroupRef[];
     /** Feature licence fields Provision ticked (absent in older pictures: none). */
     featureLicenses?: string[];
+    /** Permission set groups and licences Provision granted (DeveloperNames); absent in older pictures: none. */
+    permissionSetGroups?: string[];
+    permissionSetLicenses?: string[];
   };
   /** The change (directory event id) that last touched this user. */
   changeId: string | null;

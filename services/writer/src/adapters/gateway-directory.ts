@@ -26,9 +26,15 @@ import type {
 // The writer's pseudo-fields (a name where Salesforce wants an Id; the gateway resolves them when
 // writing) and the SOQL paths that read them back.
 const READ_AS: Readonly<Record<string, string>> = { ProfileName: 'Profile.Name', UserRoleName: 'UserRole.Name' };
-// Permission sets, public groups and queues are not User fields (they go through
-// assignPermissionSets and assignGroupMemberships): never selected nor written.
-const NOT_FIELDS: ReadonlySet<string> = new Set(['PermissionSets', 'PublicGroups', 'Queues']);
+// Permission sets, permission set groups and licences, public groups and queues are not User
+// fields (they go through their own assign calls): never selected nor written.
+const NOT_FIELDS: ReadonlySet<string> = new Set([
+  'PermissionSets',
+  'PublicGroups',
+  'Queues',
+  'PermissionSetGroups',
+  'PermissionSetLicenses',
+]);
 // IsFrozen is UserLogin's, not User's: never selected (so a command that states it always writes
 // it, which is harmless), written through the gateway's freezeUsers.
 const FROZEN = 'IsFrozen';
@@ -72,6 +78,16 @@ function fieldValue(fields: Readonly<Record<string, unknown>>, name: string): Fi
   if (Array.isArray(value)) return value.map(String);
   return String(value);
 }
+
+/** A gateway's answer for one user's entitlements, whatever their kind. */
+type AssignResult<T> =
+  | { readonly ok: true; readonly before: T; readonly after: T }
+  | { readonly ok: false; readonly before?: T; readonly after?: T; readonly error: SalesforceError };
+
+/** The writer's outcome for one user's entitlements. */
+type AssignOutcome<T> =
+  | { readonly ok: true; readonly before: T; readonly after: T }
+  | { readonly ok: false; readonly before?: T; readonly after?: T; readonly failure: SalesforceFailure };
 
 export interface GatewayDirectoryOptions {
   /** Charged for the requests a call made beyond the one the writer paid for (logins, profile lists, retries). */
@@ -172,22 +188,8 @@ export class GatewayDirectory implements SalesforceDirectory {
     changes: readonly PermissionSetChange[],
     options: { readonly dryRun: boolean },
   ): Promise<PermissionSetOutcome[]> {
-    if (changes.length === 0) return [];
-    const results = await this.metered('assignPermissionSets', changes.length, () =>
+    return this.assign('assignPermissionSets', changes, () =>
       this.gateway.assignPermissionSets(changes, { dryRun: options.dryRun }),
-    );
-    const failures = results.map((r) => (r.ok ? undefined : r.error));
-    const first = failures[0];
-    if (first && REQUEST_LEVEL.has(first.code) && failures.every((f) => f?.code === first.code)) throw callError(first);
-    return results.map((r) =>
-      r.ok
-        ? { ok: true, before: r.before, after: r.after }
-        : {
-            ok: false,
-            failure: failureOf(r.error),
-            ...(r.before ? { before: r.before } : {}),
-            ...(r.after ? { after: r.after } : {}),
-          },
     );
   }
 
@@ -195,10 +197,56 @@ export class GatewayDirectory implements SalesforceDirectory {
     changes: readonly GroupMembershipChange[],
     options: { readonly dryRun: boolean },
   ): Promise<GroupMembershipOutcome[]> {
-    if (changes.length === 0) return [];
-    const results = await this.metered('assignGroupMemberships', changes.length, () =>
+    return this.assign('assignGroupMemberships', changes, () =>
       this.gateway.assignGroupMemberships(changes, { dryRun: options.dryRun }),
     );
+  }
+
+  async assignPermissionSetGroups(
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<PermissionSetOutcome[]> {
+    return this.assign('assignPermissionSetGroups', changes, () =>
+      this.gateway.assignPermissionSetGroups(changes, { dryRun: options.dryRun }),
+    );
+  }
+
+  async assignPermissionSetLicenses(
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<PermissionSetOutcome[]> {
+    return this.assign('assignPermissionSetLicenses', changes, () =>
+      this.gateway.assignPermissionSetLicenses(changes, { dryRun: options.dryRun }),
+    );
+  }
+
+  async readPermissionSetGroups(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.read('readPermissionSetGroups', userIds, () => this.gateway.permissionSetGroupsOf(userIds));
+  }
+
+  async readPermissionSetLicenses(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.read('readPermissionSetLicenses', userIds, () => this.gateway.permissionSetLicensesOf(userIds));
+  }
+
+  async readGroupMemberships(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {
+    return this.read('readGroupMemberships', userIds, () => this.gateway.groupMembershipsOf(userIds));
+  }
+
+  async readPermissionSets(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.read('readPermissionSets', userIds, () => this.gateway.permissionSetsOf(userIds));
+  }
+
+  /**
+   * One entitlement call of the gateway: a failure it reports on every user of the call is thrown
+   * (to retry the whole, or halt the job); the others become each user's outcome.
+   */
+  private async assign<T>(
+    operation: string,
+    changes: readonly unknown[],
+    call: () => Promise<readonly AssignResult<T>[]>,
+  ): Promise<AssignOutcome<T>[]> {
+    if (changes.length === 0) return [];
+    const results = await this.metered(operation, changes.length, call);
     const failures = results.map((r) => (r.ok ? undefined : r.error));
     const first = failures[0];
     if (first && REQUEST_LEVEL.has(first.code) && failures.every((f) => f?.code === first.code)) throw callError(first);
@@ -226,20 +274,11 @@ export class GatewayDirectory implements SalesforceDirectory {
     });
   }
 
-  async readGroupMemberships(userIds: readonly string[]): Promise<Map<string, GroupMemberships>> {
-    return this.metered('readGroupMemberships', userIds.length, async () => {
+  /** One read of users' entitlements; a failure is thrown as a `SalesforceCallError`. */
+  private read<T>(operation: string, userIds: readonly string[], call: () => Promise<T>): Promise<T> {
+    return this.metered(operation, userIds.length, async () => {
       try {
-        return await this.gateway.groupMembershipsOf(userIds);
-      } catch (error) {
-        throw callError(SalesforceGatewayError.from(error).salesforce, error);
-      }
-    });
-  }
-
-  async readPermissionSets(userIds: readonly string[]): Promise<Map<string, string[]>> {
-    return this.metered('readPermissionSets', userIds.length, async () => {
-      try {
-        return await this.gateway.permissionSetsOf(userIds);
+        return await call();
       } catch (error) {
         throw callError(SalesforceGatewayError.from(error).salesforce, error);
       }

@@ -133,3 +133,35 @@ featureLicenseRules:
     );
   });
 });
+
+describe('commandRefusal of permission set groups and licences', () => {
+  const policy = commandPolicy(
+    loadMappingConfig(
+      `${JSON.stringify({
+        ...defaultMappingConfig(),
+        permissionSetGroupRules: [{ group: 'g1', permissionSetGroups: ['Console_Agents'] }],
+        permissionSetLicenseRules: [{ group: 'g1', permissionSetLicenses: ['SalesConsoleUser'] }],
+      })}`,
+    ),
+  );
+
+  it('allows granting what the rules name and removing any (a rule removed since)', () => {
+    const ok = command({
+      fields: { Username: 'u1@contoso.com' },
+      permissionSetGroups: { add: ['Console_Agents'], remove: ['Old_Group'] },
+      permissionSetLicenses: { add: ['SalesConsoleUser'], remove: ['Old_Licence'] },
+    });
+    expect(commandRefusal(ok, policy)).toBeUndefined();
+  });
+
+  it('refuses granting a group or licence no rule names, naming them', () => {
+    const forged = command({
+      fields: { Username: 'u1@contoso.com' },
+      permissionSetGroups: { add: ['Admin_Everything'], remove: [] },
+      permissionSetLicenses: { add: ['IdentityConnect', 'Other'], remove: [] },
+    });
+    expect(commandRefusal(forged, policy)).toBe(
+      'The command grants the permission set group "Admin_Everything", which no rule grants; grants the permission set licences "IdentityConnect", "Other", which no rule grants',
+    );
+  });
+});

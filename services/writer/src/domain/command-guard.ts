@@ -1,5 +1,12 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
-import { groupKey, isFeatureLicense, type MappingConfig, namedFeatureLicenses, namedGroups } from '@provision/mapping';
+import {
+  groupKey,
+  isFeatureLicense,
+  type MappingConfig,
+  namedFeatureLicenses,
+  namedGroups,
+  namedNames,
+} from '@provision/mapping';
 
 /**
  * What the active mapping can ask of Salesforce. A command is trusted only as far as the mapping
@@ -16,6 +23,9 @@ export interface CommandPolicy {
   readonly permissionSets: ReadonlySet<string>;
   /** Public groups and queues the rules name, as `publicGroup:Name` / `queue:Name`. */
   readonly groups: ReadonlySet<string>;
+  /** Permission set groups and permission set licences the rules grant (DeveloperNames). */
+  readonly permissionSetGroups?: ReadonlySet<string>;
+  readonly permissionSetLicenses?: ReadonlySet<string>;
   /** Fields the mapping matches existing users on. */
   readonly matchingAttributes: ReadonlySet<string>;
   /** Feature licence fields the featureLicenseRules can tick. */
@@ -37,6 +47,8 @@ export function commandPolicy(mapping: MappingConfig): CommandPolicy {
     roles: new Set(mapping.roleRules.map((r) => r.role)),
     permissionSets: new Set(mapping.permissionSetRules.flatMap((r) => r.permissionSets)),
     groups: new Set(namedGroups(mapping).map(groupKey)),
+    permissionSetGroups: new Set(namedNames(mapping, 'permissionSetGroups')),
+    permissionSetLicenses: new Set(namedNames(mapping, 'permissionSetLicenses')),
     matchingAttributes: new Set(
       mapping.mappings.filter((m) => m.matchingPrecedence !== undefined).map((m) => m.target),
     ),
@@ -44,7 +56,10 @@ export function commandPolicy(mapping: MappingConfig): CommandPolicy {
   };
 }
 
-type Command = Pick<ProvisioningCommandV1, 'fields' | 'matching' | 'permissionSets' | 'groupMemberships'> & {
+type Command = Pick<
+  ProvisioningCommandV1,
+  'fields' | 'matching' | 'permissionSets' | 'groupMemberships' | 'permissionSetGroups' | 'permissionSetLicenses'
+> & {
   readonly createFields?: ProvisioningCommandV1['fields'] | undefined;
 };
 
@@ -74,6 +89,15 @@ export function commandRefusal(command: Command, policy: CommandPolicy): string 
     .filter((g) => !policy.groups.has(groupKey(g)))
     .map((g) => `${g.type === 'queue' ? 'queue' : 'public group'} ${g.name}`);
   if (groups.length > 0) problems.push(`joins the ${list([...new Set(groups)])}, which no group membership rule names`);
+  // Additions only, as above: what a removed rule granted is still Provision's to take away.
+  for (const [field, label] of [
+    ['permissionSetGroups', 'permission set group'],
+    ['permissionSetLicenses', 'permission set licence'],
+  ] as const) {
+    const names = (command[field]?.add ?? []).filter((name) => !policy[field]?.has(name));
+    if (names.length > 0)
+      problems.push(`grants the ${label}${names.length > 1 ? 's' : ''} ${list(names)}, which no rule grants`);
+  }
   if (command.matching && !policy.matchingAttributes.has(command.matching.attribute)) {
     problems.push(`matches on ${command.matching.attribute}, which is not a matching attribute of the mapping`);
   }

@@ -1,6 +1,13 @@
 import type { ProvisioningResultV1 } from '@provision/events';
 
-export type ApiOperation = 'query' | 'create' | 'update' | 'permissionSets' | 'groupMemberships';
+export type ApiOperation =
+  | 'query'
+  | 'create'
+  | 'update'
+  | 'permissionSets'
+  | 'groupMemberships'
+  | 'permissionSetGroups'
+  | 'permissionSetLicenses';
 
 /** What the writer reports as it works; the metrics adapter turns it into Prometheus series. */
 export interface WriterObserver {

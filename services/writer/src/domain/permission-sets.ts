@@ -30,9 +30,39 @@ export function hasGroupChanges(command: ProvisioningCommandV1): boolean {
   return groups !== undefined && groups.add.length + groups.remove.length > 0;
 }
 
-/** Whether the user's entitlements (permission sets, groups, queues) are to change after the user is written. */
+/** The command fields of the types granted by DeveloperName besides permission sets. */
+export type NamedField = 'permissionSetGroups' | 'permissionSetLicenses';
+
+/** The property each named type shows in the provisioning log. */
+export const NAMED_PROPERTIES = {
+  permissionSetGroups: 'PermissionSetGroups',
+  permissionSetLicenses: 'PermissionSetLicenses',
+} as const satisfies Record<NamedField, string>;
+
+/** Whether a command asks for permission set groups (or licences) to be added or removed. */
+export function hasNamedChanges(command: ProvisioningCommandV1, field: NamedField): boolean {
+  const changes = command[field];
+  return changes !== undefined && changes.add.length + changes.remove.length > 0;
+}
+
+/** Whether the user's entitlements (permission sets and their groups and licences, groups, queues) are to change after the user is written. */
 export function hasEntitlementChanges(command: ProvisioningCommandV1): boolean {
-  return hasSetChanges(command) || hasGroupChanges(command);
+  return (
+    hasSetChanges(command) ||
+    hasGroupChanges(command) ||
+    hasNamedChanges(command, 'permissionSetGroups') ||
+    hasNamedChanges(command, 'permissionSetLicenses')
+  );
+}
+
+/** `PermissionSetGroups` or `PermissionSetLicenses` old → new, or nothing when it did not change. */
+export function namedProperty(
+  field: NamedField,
+  before: readonly string[] | undefined,
+  after: readonly string[] | undefined,
+): ModifiedProperty[] {
+  if (before === undefined || after === undefined) return [];
+  return listProperty(NAMED_PROPERTIES[field], before, after);
 }
 
 /** `PublicGroups` and `Queues` old → new for `modifiedProperties`, each only when it changed. */
@@ -57,8 +87,11 @@ export function entitlementsOfNewUser(command: ProvisioningCommandV1): ModifiedP
   const add = command.groupMemberships?.add ?? [];
   const names = (type: 'publicGroup' | 'queue') =>
     [...new Set(add.filter((g) => g.type === type).map((g) => g.name))].sort();
+  const named = (field: NamedField) => namedProperty(field, [], [...new Set(command[field]?.add ?? [])].sort());
   return [
     ...setsOfNewUser(command),
+    ...named('permissionSetGroups'),
+    ...named('permissionSetLicenses'),
     ...groupsProperty({ publicGroups: [], queues: [] }, { publicGroups: names('publicGroup'), queues: names('queue') }),
   ];
 }

@@ -130,6 +130,26 @@ export interface SalesforceDirectory {
    * `LICENSE_LIMIT_EXCEEDED` decides.
    */
   featureLicenses?(): Promise<readonly FeatureLicenseCount[]>;
+  /**
+   * Adds and removes permission set group assignments (DeveloperNames; the group list, the users'
+   * assignments, Collections inserts and deletes); `dryRun` reads only and reports what would be.
+   */
+  assignPermissionSetGroups(
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<PermissionSetOutcome[]>;
+  /**
+   * Adds and removes permission set licences (DeveloperNames), counted first: a user past a
+   * licence's count fails as `SalesforceLicenseLimitExceeded` naming it; `dryRun` reads only.
+   */
+  assignPermissionSetLicenses(
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<PermissionSetOutcome[]>;
+  /** The permission set groups (DeveloperNames, sorted) of each user: one query, reads only. */
+  readPermissionSetGroups?(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** The permission set licences (DeveloperNames, sorted) of each user: one query, reads only. */
+  readPermissionSetLicenses?(userIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Command fields this directory cannot write: left out, and the result is a warning. */
   readonly unsupportedFields?: ReadonlySet<string>;
 }

@@ -11,7 +11,7 @@ const ACTIONS: Readonly<Record<string, string>> = {
   SalesforceUsernameSuffixed:
     'Nothing to do unless the user should sign in with the plain username: free it in the other org, then change the Salesforce username by hand; Provision keeps either form.',
   SalesforceLicenseLimitExceeded:
-    'No Salesforce licence is available: buy licences, deactivate unused users, or review who is assigned to the app.',
+    'No licence is left — of the profile’s user licence, or of the permission set licence the message names (Setup → Company Information → Permission Set Licenses): buy licences, take them back from users who no longer need them, or review who is in the Entra group of the permissionSetLicenseRules. Retried automatically.',
   SalesforceRequiredFieldMissing:
     'A required Salesforce field (e.g. Email, Alias, LastName) has no value: populate it in Entra or exclude such users with a scoping filter.',
   SalesforceInvalidPicklistValue:
@@ -24,6 +24,14 @@ const ACTIONS: Readonly<Record<string, string>> = {
     'The permission-set rules name a permission set (PermissionSet.Name, not its label) that does not exist or belongs to a profile: create it in Salesforce or fix permissionSetRules. The user itself is provisioned; retried automatically.',
   SalesforceUnknownGroup:
     'The group membership rules name a public group or queue (its DeveloperName, not its label, and of that type) that does not exist: create it in Salesforce (Setup → Public Groups or Queues) or fix groupMembershipRules. The user itself is provisioned; retried automatically.',
+  SalesforceUnknownPermissionSetGroup:
+    'The permission set group rules name a permission set group (its DeveloperName, not its label) that does not exist: create it in Salesforce (Setup → Permission Set Groups) or fix permissionSetGroupRules. The user itself is provisioned; retried automatically.',
+  SalesforceUnknownPermissionSetLicense:
+    'The permission set licence rules name a permission set licence (its DeveloperName) the org does not have: check Setup → Company Information → Permission Set Licenses, or fix permissionSetLicenseRules. The user itself is provisioned; retried automatically.',
+  SalesforcePermissionSetGroupNotUpdated:
+    'The permission set group is being recalculated (Status Outdated or Updating) or its recalculation failed: Salesforce assigns only groups whose Status is Updated. Wait for it, or fix the group in Setup → Permission Set Groups; retried automatically.',
+  SalesforcePermissionSetLicenseRequired:
+    'A permission set (or a set in the permission set group) needs a permission set licence the user does not hold: add the licence to a permissionSetLicenseRules entry for the same Entra group (Provision assigns licences first). Retried automatically.',
   SalesforceDuplicateValue:
     'A value that must be unique in the org (e.g. CommunityNickname) is taken: map it from a unique attribute or leave it to Salesforce.',
   SalesforceValueTooLong:

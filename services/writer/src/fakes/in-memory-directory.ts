@@ -1,4 +1,5 @@
 import { SalesforceCallError } from '../domain/errors.ts';
+import type { ApiOperation } from '../domain/observer.ts';
 import { REQUIRED_ON_CREATE } from '../domain/plan.ts';
 import type {
   ExistingSalesforceUser,
@@ -14,7 +15,7 @@ import type {
   UserUpdate,
 } from '../domain/ports.ts';
 
-type Operation = 'query' | 'create' | 'update' | 'permissionSets' | 'groupMemberships';
+type Operation = ApiOperation;
 
 const CASE_INSENSITIVE = new Set(['Username', 'Email']);
 const same = (attribute: string, a: unknown, b: string) =>
@@ -40,6 +41,14 @@ export class InMemorySalesforceDirectory implements SalesforceDirectory {
   readonly memberships = new Map<string, Set<string>>();
   /** The changes each assignGroupMemberships call received. */
   readonly groupMembershipCalls: (readonly GroupMembershipChange[])[] = [];
+  /** Permission set groups the org has (DeveloperNames), and each user's, by Salesforce Id. */
+  readonly permissionSetGroupNames = new Set(['Sales_Operations', 'Console_Agents']);
+  readonly permissionSetGroups = new Map<string, Set<string>>();
+  /** Permission set licences the org has: DeveloperName → TotalLicenses; each user's, by Salesforce Id. */
+  readonly licenceTotals = new Map([['SalesConsoleUser', 2]]);
+  readonly permissionSetLicenses = new Map<string, Set<string>>();
+  /** The order in which entitlement calls were made (operation and, for licences, add or remove). */
+  readonly entitlementCalls: string[] = [];
   /** The changes each assignPermissionSets call received. */
   readonly permissionSetCalls: (readonly PermissionSetChange[])[] = [];
   private nextId = 1;
@@ -140,6 +149,90 @@ export class InMemorySalesforceDirectory implements SalesforceDirectory {
           retriable: false,
         },
       };
+    });
+    if (fail) throw fail;
+    return outcomes;
+  }
+
+  async assignPermissionSetGroups(
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<PermissionSetOutcome[]> {
+    return this.assignNames('permissionSetGroups', this.permissionSetGroups, changes, options, (name) =>
+      this.permissionSetGroupNames.has(name)
+        ? undefined
+        : this.refusal(
+            'SalesforceUnknownPermissionSetGroup',
+            `No permission set group '${name}' in the org`,
+            'PermissionSetGroups',
+          ),
+    );
+  }
+
+  async assignPermissionSetLicenses(
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+  ): Promise<PermissionSetOutcome[]> {
+    return this.assignNames('permissionSetLicenses', this.permissionSetLicenses, changes, options, (name) => {
+      const total = this.licenceTotals.get(name);
+      if (total === undefined)
+        return this.refusal(
+          'SalesforceUnknownPermissionSetLicense',
+          `No permission set licence '${name}' in the org`,
+          'PermissionSetLicenses',
+        );
+      const used = [...this.permissionSetLicenses.values()].filter((held) => held.has(name)).length;
+      return used < total
+        ? undefined
+        : this.refusal(
+            'SalesforceLicenseLimitExceeded',
+            `No permission set licence '${name}' is left: ${used} of ${total} used (LICENSE_LIMIT_EXCEEDED)`,
+            'PermissionSetLicenses',
+          );
+    });
+  }
+
+  async readPermissionSetGroups(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    this.begin('permissionSetGroups', userIds.length);
+    return new Map(userIds.map((id) => [id, [...(this.permissionSetGroups.get(id) ?? [])].sort()]));
+  }
+
+  async readPermissionSetLicenses(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    this.begin('permissionSetLicenses', userIds.length);
+    return new Map(userIds.map((id) => [id, [...(this.permissionSetLicenses.get(id) ?? [])].sort()]));
+  }
+
+  private refusal(code: string, message: string, field: string): SalesforceFailure {
+    return { code, message, fields: [field], retriable: false };
+  }
+
+  /** Names of one kind added and removed; `refuse` turns an add down (unknown, or no licence left). */
+  private assignNames(
+    operation: Operation,
+    heldBy: Map<string, Set<string>>,
+    changes: readonly PermissionSetChange[],
+    options: { readonly dryRun: boolean },
+    refuse: (name: string) => SalesforceFailure | undefined,
+  ): PermissionSetOutcome[] {
+    const fail = this.begin(operation, changes.length);
+    const adds = changes.some((c) => c.add.length > 0);
+    const removes = changes.some((c) => c.remove.length > 0);
+    this.entitlementCalls.push(`${operation}${adds ? '+' : ''}${removes ? '-' : ''}`);
+    const outcomes = changes.map((change): PermissionSetOutcome => {
+      const held = heldBy.get(change.userId) ?? new Set<string>();
+      const before = [...held].sort();
+      const next = new Set(held);
+      let failure: SalesforceFailure | undefined;
+      for (const name of change.add) {
+        const refused = next.has(name) ? undefined : refuse(name);
+        if (refused) failure ??= refused;
+        else next.add(name);
+        if (!options.dryRun) heldBy.set(change.userId, next);
+      }
+      for (const name of change.remove) if (!change.add.includes(name)) next.delete(name);
+      if (!options.dryRun) heldBy.set(change.userId, next);
+      const after = [...next].sort();
+      return failure ? { ok: false, before, after, failure } : { ok: true, before, after };
     });
     if (fail) throw fail;
     return outcomes;

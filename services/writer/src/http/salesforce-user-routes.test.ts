@@ -84,6 +84,23 @@ describe('GET /api/salesforce-users/:entraObjectId', () => {
     expect(budget.spent).toBe(3);
   });
 
+  it('with permission set group and licence rules, also reads those, in one more call each', async () => {
+    const { directory, links, get } = await serve({
+      ...LINKED,
+      permissionSetGroupRules: [{ group: 'g1', permissionSetGroups: ['Console_Agents'] }],
+      permissionSetLicenseRules: [{ group: 'g1', permissionSetLicenses: ['SalesConsoleUser'] }],
+    });
+    const id = directory.seed(ada);
+    directory.permissionSetGroups.set(id, new Set(['Console_Agents']));
+    directory.permissionSetLicenses.set(id, new Set(['SalesConsoleUser']));
+    links.links.set(USER, id);
+    const body = (await get(`/api/salesforce-users/${USER}`)).json();
+    expect(body.salesforce.permissionSetGroups).toEqual(['Console_Agents']);
+    expect(body.salesforce.permissionSetLicenses).toEqual(['SalesConsoleUser']);
+    expect(body.salesforce.groupMemberships).toBeUndefined();
+    expect(body.apiCalls).toBe(4);
+  });
+
   it('finds it by the durable link field when no link is stored, and stores nothing (a read)', async () => {
     const { directory, links, get } = await serve();
     const id = directory.seed({ ...ada, EntraObjectId__c: USER });

@@ -1,0 +1,122 @@
+import type { SalesforceSim } from '@provision/salesforce-sim';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JsforceSalesforceGateway } from '../src/index.ts';
+import { newUser, passwordGateway, startSim } from './helpers.ts';
+
+// The sim's defaults: licences SalesConsoleUser ×3 and IdentityConnect ×1; Sales_Console_Access
+// needs SalesConsoleUser; groups Sales_Operations, Console_Agents (needs SalesConsoleUser) and
+// Service_Agents (Outdated).
+describe('gateway permission set groups and permission set licences through jsforce', () => {
+  let sim: SalesforceSim;
+  let gateway: JsforceSalesforceGateway;
+
+  beforeAll(async () => {
+    sim = await startSim();
+    gateway = passwordGateway(sim);
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await sim.close();
+  });
+
+  async function created(): Promise<string> {
+    const [result] = await gateway.createUsers([newUser()]);
+    if (!result?.ok) throw new Error(`create failed: ${JSON.stringify(result)}`);
+    return result.id;
+  }
+
+  it('assigns and removes permission set groups by DeveloperName, apart from permission sets, and reads them back', async () => {
+    const user = await created();
+    await gateway.assignPermissionSets([{ userId: user, add: ['Provisioning_Integration'], remove: [] }]);
+    const [added] = await gateway.assignPermissionSetGroups([{ userId: user, add: ['sales_operations'], remove: [] }]);
+    expect(added).toEqual({ ok: true, userId: user, before: [], after: ['Sales_Operations'] });
+    expect((await gateway.permissionSetGroupsOf([user])).get(user)).toEqual(['Sales_Operations']);
+    // A group's assignment row is not a permission set, and a set's row is not a group.
+    expect((await gateway.permissionSetsOf([user])).get(user)).toEqual(['Provisioning_Integration']);
+    const [removed] = await gateway.assignPermissionSetGroups([
+      { userId: user, add: [], remove: ['Sales_Operations'] },
+    ]);
+    expect(removed).toEqual({ ok: true, userId: user, before: ['Sales_Operations'], after: [] });
+    expect(sim.admin.permissionSetGroupsOf(sim.orgId, user)).toEqual([]);
+    expect(sim.admin.permissionSetsOf(sim.orgId, user)).toEqual(['Provisioning_Integration']);
+  });
+
+  it('reports a group not yet recalculated as SalesforcePermissionSetGroupNotUpdated and an unknown one as SalesforceUnknownPermissionSetGroup', async () => {
+    const user = await created();
+    const [outdated] = await gateway.assignPermissionSetGroups([{ userId: user, add: ['Service_Agents'], remove: [] }]);
+    expect(outdated).toMatchObject({
+      ok: false,
+      error: { code: 'SalesforcePermissionSetGroupNotUpdated', fields: ['PermissionSetGroupId'] },
+      after: [],
+    });
+    const [unknown] = await gateway.assignPermissionSetGroups([{ userId: user, add: ['No_Such_Group'], remove: [] }]);
+    expect(unknown).toMatchObject({
+      ok: false,
+      error: { code: 'SalesforceUnknownPermissionSetGroup', fields: ['PermissionSetGroups'] },
+    });
+  });
+
+  it('needs the licence first: a group holding a licensed set is refused without it, assigned with it', async () => {
+    const user = await created();
+    const [without] = await gateway.assignPermissionSetGroups([{ userId: user, add: ['Console_Agents'], remove: [] }]);
+    expect(without).toMatchObject({ ok: false, error: { code: 'SalesforcePermissionSetLicenseRequired' } });
+    const [licence] = await gateway.assignPermissionSetLicenses([
+      { userId: user, add: ['SalesConsoleUser'], remove: [] },
+    ]);
+    expect(licence).toEqual({ ok: true, userId: user, before: [], after: ['SalesConsoleUser'] });
+    const [withLicence] = await gateway.assignPermissionSetGroups([
+      { userId: user, add: ['Console_Agents'], remove: [] },
+    ]);
+    expect(withLicence).toMatchObject({ ok: true, after: ['Console_Agents'] });
+    const [set] = await gateway.assignPermissionSets([{ userId: user, add: ['Sales_Console_Access'], remove: [] }]);
+    expect(set).toMatchObject({ ok: true, after: ['Sales_Console_Access'] });
+    expect((await gateway.permissionSetLicensesOf([user])).get(user)).toEqual(['SalesConsoleUser']);
+  });
+
+  it('counts licences before assigning: users past TotalLicenses fail as SalesforceLicenseLimitExceeded naming the licence, with no insert for them', async () => {
+    const [a, b, c] = [await created(), await created(), await created()];
+    const inserts = () => sim.admin.requestCounts()['POST /services/data/:version/composite/sobjects'] ?? 0;
+    const before = inserts();
+    const results = await gateway.assignPermissionSetLicenses([
+      { userId: a, add: ['IdentityConnect'], remove: [] },
+      { userId: b, add: ['IdentityConnect'], remove: [] },
+      { userId: c, add: ['IdentityConnect'], remove: [], newUser: true },
+    ]);
+    expect(results[0]).toEqual({ ok: true, userId: a, before: [], after: ['IdentityConnect'] });
+    for (const r of results.slice(1)) {
+      expect(r).toMatchObject({
+        ok: false,
+        error: { code: 'SalesforceLicenseLimitExceeded', fields: ['PermissionSetLicenses'] },
+      });
+      if (!r.ok)
+        expect(r.error.message).toBe(
+          "No permission set licence 'IdentityConnect' (Identity Connect) is left: all 1 are used or given to other users of this change",
+        );
+    }
+    expect(inserts() - before).toBe(1);
+    // The licence taken back frees it for the next; taking back reads only the user's rows (no licence list).
+    const queries = () => sim.admin.requestCounts()['GET /services/data/:version/query'] ?? 0;
+    const beforeRemoval = queries();
+    await gateway.assignPermissionSetLicenses([{ userId: a, add: [], remove: ['IdentityConnect'] }]);
+    expect(queries() - beforeRemoval).toBe(1);
+    const [again] = await gateway.assignPermissionSetLicenses([{ userId: b, add: ['IdentityConnect'], remove: [] }]);
+    expect(again).toMatchObject({ ok: true, after: ['IdentityConnect'] });
+    expect(sim.admin.permissionSetLicenses(sim.orgId).find((l) => l.developerName === 'IdentityConnect')).toEqual({
+      developerName: 'IdentityConnect',
+      total: 1,
+      used: 1,
+    });
+  });
+
+  it('previews in dry run: reads, counts, writes nothing', async () => {
+    const user = await created();
+    const [preview] = await gateway.assignPermissionSetGroups(
+      [{ userId: user, add: ['Sales_Operations'], remove: [] }],
+      {
+        dryRun: true,
+      },
+    );
+    expect(preview).toEqual({ ok: true, userId: user, before: [], after: ['Sales_Operations'] });
+    expect(sim.admin.permissionSetGroupsOf(sim.orgId, user)).toEqual([]);
+  });
+});
