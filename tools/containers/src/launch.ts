@@ -8,10 +8,17 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 /**
  * Node flags of a service in production: stack traces through the source maps, a small young
  * generation and a bounded old one (so V8 collects instead of growing past what the service
- * holds; the target is < 150 MB of RSS).
+ * holds; the target is < 150 MB of RSS), and V8's `--optimize-for-size` (smaller heap growth steps,
+ * memory given back sooner): at 20,000 users peaks ingestor 142 → 132 MB, mapper 160 → 144, writer
+ * 183 → 154, audit 132 → 127, for a sync ~25% slower on the loaded 2-core machine.
  */
 export function serviceNodeFlags(maxOldSpaceMB = 96): string[] {
-  return ['--enable-source-maps', '--max-semi-space-size=1', `--max-old-space-size=${maxOldSpaceMB}`];
+  return [
+    '--enable-source-maps',
+    '--max-semi-space-size=1',
+    `--max-old-space-size=${maxOldSpaceMB}`,
+    '--optimize-for-size',
+  ];
 }
 
 /**
