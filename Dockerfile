@@ -44,10 +44,15 @@ COPY . .
 RUN node tools/containers/src/cli.ts bundle --out /app
 
 FROM ${NODE_IMAGE}
+# glibc's malloc: two arenas, and freed blocks of 64 KiB or more given back to the system (a fixed
+# mmap threshold stops glibc raising it after each large free and keeping big buffers in its heap);
+# ~15 MB less RSS per service (tools/containers/README.md).
 ENV NODE_ENV=production \
     KAFKAJS_NO_PARTITIONER_WARNING=1 \
     HTTP_PORT=8080 \
-    MALLOC_ARENA_MAX=2
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=65536 \
+    MALLOC_TRIM_THRESHOLD_=131072
 COPY tools/containers/image/entrypoint.sh /usr/local/bin/provision-entrypoint
 # Root-owned and read-only to the user the services run as.
 COPY --from=bundle /app /app

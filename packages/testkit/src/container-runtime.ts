@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 
 /** Where a container engine answers. */
@@ -81,4 +81,69 @@ export function hasImage(runtime: ContainerRuntime, repository: string, timeoutM
     req.on('error', () => resolve(false));
     req.end();
   });
+}
+
+/** One call to the engine's API: its status and parsed JSON body (undefined when empty or not JSON). */
+function engineCall(
+  runtime: ContainerRuntime,
+  method: string,
+  path: string,
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ ...runtime, path, method, timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      res.on('end', () => {
+        let body: unknown;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`the container engine did not answer ${method} ${path}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * The label the test kit puts on its containers when it runs without Ryuk: `<host>:<pid>` of the
+ * test process that started them, so a later run can remove what a killed one left behind.
+ */
+export const OWNER_LABEL = 'org.provision.testkit.owner';
+
+export const ownerOf = (pid = process.pid): string => `${hostname()}:${pid}`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes (with their anonymous volumes) the test kit's containers whose owning process, on this
+ * host, is gone: without Ryuk nothing else removes the containers of a test worker that was killed
+ * (vitest ends its workers without `beforeExit`). Returns the ids removed.
+ */
+export async function removeOrphans(runtime: ContainerRuntime): Promise<string[]> {
+  const filters = encodeURIComponent(JSON.stringify({ label: [OWNER_LABEL] }));
+  const listed = await engineCall(runtime, 'GET', `/containers/json?all=1&filters=${filters}`);
+  if (listed.status !== 200 || !Array.isArray(listed.body)) return [];
+  const removed: string[] = [];
+  for (const c of listed.body as { Id: string; Labels?: Record<string, string> }[]) {
+    const [host, pid] = (c.Labels?.[OWNER_LABEL] ?? '').split(':');
+    if (host !== hostname() || !pid || alive(Number(pid))) continue;
+    const r = await engineCall(runtime, 'DELETE', `/containers/${c.Id}?force=1&v=1`);
+    if (r.status === 204 || r.status === 404) removed.push(c.Id);
+  }
+  return removed;
 }

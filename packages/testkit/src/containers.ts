@@ -1,5 +1,5 @@
 import { freePort, KAFKA_VERSION } from '@provision/infra';
-import { type ContainerRuntime, hasImage } from './container-runtime.ts';
+import { type ContainerRuntime, hasImage, OWNER_LABEL, ownerOf, removeOrphans } from './container-runtime.ts';
 
 /**
  * The images: those docker-compose.yml runs (`./pnpmw containers build` builds them all locally
@@ -41,6 +41,14 @@ export async function startContainers(
   ) {
     process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
   }
+  // Without Ryuk, a test worker that was killed (vitest ends its workers without `beforeExit`)
+  // leaves its containers running: each is labelled with its owner, and the next start removes
+  // those whose owner is gone.
+  const ownLabel: Record<string, string> = {};
+  if (process.env['TESTCONTAINERS_RYUK_DISABLED'] === 'true') {
+    ownLabel[OWNER_LABEL] = ownerOf();
+    if (runtime) await removeOrphans(runtime).catch(() => []);
+  }
   const { GenericContainer, Wait } = await import('testcontainers');
   const started: { stop(): Promise<unknown> }[] = [];
   const settings: Omit<ContainerSettings, 'stop'> = {};
@@ -50,6 +58,7 @@ export async function startContainers(
       (async () => {
         const port = await freePort();
         const container = await new GenericContainer(CONTAINER_IMAGES.kafka)
+          .withLabels(ownLabel)
           .withExposedPorts({ container: 9092, host: port })
           .withEnvironment({
             KAFKA_NODE_ID: '1',
@@ -82,6 +91,7 @@ export async function startContainers(
     tasks.push(
       (async () => {
         const container = await new GenericContainer(CONTAINER_IMAGES.redis)
+          .withLabels(ownLabel)
           .withExposedPorts(6379)
           .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
           .withStartupTimeout(120_000)
@@ -95,6 +105,7 @@ export async function startContainers(
     tasks.push(
       (async () => {
         const container = await new GenericContainer(CONTAINER_IMAGES.postgres)
+          .withLabels(ownLabel)
           .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
           .withExposedPorts(5432)
           .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))

@@ -3,11 +3,12 @@
 // answers), each answering a real client. Runs when a container engine answers (DOCKER_HOST, or
 // Docker's default sockets); skipped, saying so, otherwise.
 
+import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { detectContainerRuntime, hasImage } from '../src/container-runtime.ts';
+import { detectContainerRuntime, hasImage, OWNER_LABEL, ownerOf, removeOrphans } from '../src/container-runtime.ts';
 import { CONTAINER_IMAGES, startContainers } from '../src/containers.ts';
 
 const runtime = await detectContainerRuntime();
@@ -54,6 +55,32 @@ describe('testkit on containers', () => {
         await client.end();
       } finally {
         await servers.stop();
+      }
+    },
+  );
+
+  it.skipIf(why !== '')(
+    `removes the containers of a test process that is gone${why ? ` — skipped: ${why}` : ''}`,
+    { timeout: 120_000 },
+    async () => {
+      const { GenericContainer } = await import('testcontainers');
+      // A process that has exited: its pid owns the container, as a killed test worker would.
+      const gone = spawnSync(process.execPath, ['-e', '']).pid;
+      const orphan = await new GenericContainer(CONTAINER_IMAGES.redis)
+        .withLabels({ [OWNER_LABEL]: ownerOf(gone) })
+        .withCommand(['sleep', '300'])
+        .start();
+      const ours = await new GenericContainer(CONTAINER_IMAGES.redis)
+        .withLabels({ [OWNER_LABEL]: ownerOf() })
+        .withCommand(['sleep', '300'])
+        .start();
+      try {
+        const removed = await removeOrphans(runtime!);
+        expect(removed).toContain(orphan.getId());
+        expect(removed).not.toContain(ours.getId());
+      } finally {
+        await ours.stop();
+        await orphan.stop().catch(() => undefined);
       }
     },
   );

@@ -39,6 +39,7 @@ function setup(
     control?: InMemoryJobControl;
     store?: InMemoryQuarantineStore;
     directory?: InMemorySalesforceDirectory;
+    maxBatch?: number;
   } = {},
 ) {
   const directory = options.directory ?? new InMemorySalesforceDirectory();
@@ -57,7 +58,7 @@ function setup(
     logger: silent,
     settings: {
       dryRun: false,
-      maxBatch: 1000,
+      maxBatch: options.maxBatch ?? 1000,
       lingerMs: 5,
       valuesPerQuery: 500,
       quarantine: {
@@ -112,6 +113,18 @@ describe('writer service', () => {
     expect(directory.count('create')).toBe(1);
     expect(directory.calls).toHaveLength(2);
     expect(sink.published.map((p) => p.result)).toEqual([sink.published[0]?.result, sink.published[0]?.result]);
+  });
+
+  it('remembers the results of the last two flushes only: an older redelivered command is written again', async () => {
+    const { directory, sink, service } = setup({ maxBatch: 2 });
+    const deliveries = Array.from({ length: 5 }, () => ({ command: aCommand() }));
+    for (const d of deliveries) await service.handle([d]);
+    const calls = directory.calls.length;
+    await service.handle([deliveries[4]!]);
+    expect(directory.calls).toHaveLength(calls);
+    expect(sink.published.at(-1)?.result).toEqual(sink.published[4]?.result);
+    await service.handle([deliveries[0]!]);
+    expect(directory.calls.length).toBeGreaterThan(calls);
   });
 
   it('republishes the very results of a batch whose publishing failed, without a second write', async () => {

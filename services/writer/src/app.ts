@@ -87,8 +87,10 @@ export interface WriterService {
 
 // Results kept per process so that a command retried after a failed publish, or redelivered to this
 // process, gets the same result again instead of a second write (which would find nothing to do and
-// lose the diff).
-const RECENT_RESULTS = 20_000;
+// lose the diff). Those are the results of the last flushes, whose offsets may not be committed yet:
+// the runner commits after each handled batch, so two flushes' worth covers them. More only held
+// memory (20,000 results were ~40 MB of the writer's heap, most of it in the initial sync).
+const RECENT_FLUSHES = 2;
 
 /**
  * The writer: commands in, Salesforce writes, one result per command out. Batches from several
@@ -137,7 +139,7 @@ export function buildService(deps: WriterDeps): WriterService {
   const remember = (result: ProvisioningResultV1) => {
     recent.delete(result.commandId);
     recent.set(result.commandId, result);
-    if (recent.size > RECENT_RESULTS) recent.delete(recent.keys().next().value as string);
+    if (recent.size > RECENT_FLUSHES * deps.settings.maxBatch) recent.delete(recent.keys().next().value as string);
   };
 
   async function handle(deliveries: readonly ConsumedCommand[]): Promise<CommandAnswer[]> {

@@ -1,5 +1,7 @@
 // `./pnpmw containers <command>`: container images and their tests without an image registry.
-//   build [--base-only]       install/start a Docker engine if needed, build the base images and the Provision image
+//   build [--base-only | --for-tests]   install/start a Docker engine if needed, build the base images and the Provision image
+//                             (--for-tests: only Kafka, Redis and PostgreSQL, for the test kit; no Compose)
+//   stop-engine               stop the dockerd this tool started (its pid file), if any
 //   test [--short]            the compose sandbox end to end from outside, a killed service, then down -v
 //   bundle [--out DIR] [--only a,b]   the bundles the image runs (default: dist/bundle)
 import { join } from 'node:path';
@@ -29,11 +31,17 @@ async function main(): Promise<number> {
       return 0;
     }
     case 'build': {
-      const { values } = parseArgs({ args: rest, options: { 'base-only': { type: 'boolean' } }, strict: true });
+      const { values } = parseArgs({
+        args: rest,
+        options: { 'base-only': { type: 'boolean' }, 'for-tests': { type: 'boolean' } },
+        strict: true,
+      });
       const { ensureEngine } = await import('./engine.ts');
       const { buildImages } = await import('./images.ts');
-      await ensureEngine(log);
-      const report = await buildImages(log, values['base-only'] ? { only: 'base' } : {});
+      // The test kit's containers need neither Compose nor the Node and Provision images.
+      await ensureEngine(log, { compose: values['for-tests'] !== true });
+      const only = values['for-tests'] ? 'tests' : values['base-only'] ? 'base' : undefined;
+      const report = await buildImages(log, only ? { only } : {});
       console.log(JSON.stringify(report));
       return 0;
     }
@@ -51,9 +59,14 @@ async function main(): Promise<number> {
       const ok = await composeTest(log, { short: values.short === true, keep: values.keep === true });
       return ok ? 0 : 1;
     }
+    case 'stop-engine': {
+      const { stopOwnEngine } = await import('./engine.ts');
+      await stopOwnEngine(log);
+      return 0;
+    }
     default:
       log(
-        'usage: ./pnpmw containers build [--base-only] | test [--short] [--no-build] [--keep] | bundle [--out DIR] [--only a,b]',
+        'usage: ./pnpmw containers build [--base-only | --for-tests] | test [--short] [--no-build] [--keep] | stop-engine | bundle [--out DIR] [--only a,b]',
       );
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   }

@@ -1,7 +1,7 @@
 // A Docker engine on this machine: installed from Debian packages when absent, started in the
 // background when it does not answer, with a client and `docker compose` (v2) that speak to it.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cacheDir, run, sh } from './run.ts';
 
@@ -11,6 +11,33 @@ import { cacheDir, run, sh } from './run.ts';
  * that must be asked for (DOCKER_HOST), not happen because `containers build` ran once.
  */
 export const OWN_SOCKET = '/run/provision-docker/docker.sock';
+
+/** Where the pid of a dockerd this tool started is kept (for `containers stop-engine`). */
+const ENGINE_PID_FILE = () => join(cacheDir(), 'dockerd.pid');
+
+/**
+ * Stops the dockerd this tool started (its pid file), if it still runs, waiting up to 30 s for it
+ * to exit; an engine started otherwise is left alone. Says what it did.
+ */
+export async function stopOwnEngine(log: (line: string) => void): Promise<void> {
+  const file = ENGINE_PID_FILE();
+  if (!existsSync(file)) return log('containers: no engine started by this tool');
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  rmSync(file, { force: true });
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'dockerd';
+    } catch {
+      return false;
+    }
+  };
+  if (!Number.isInteger(pid) || pid <= 1 || !alive()) return log('containers: the engine this tool started has exited');
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 30_000;
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  log(alive() ? `containers: dockerd ${pid} still running after 30 s` : `containers: dockerd ${pid} stopped`);
+}
 
 async function engineAnswers(): Promise<boolean> {
   return (await run('docker', ['version', '--format', '{{.Server.Version}}'], { quiet: true })).code === 0;
@@ -45,7 +72,7 @@ DEBIAN_FRONTEND=noninteractive dpkg -i ./docker-compose_*.deb ./docker-buildx_*.
  * Makes sure a Docker engine answers, installing and starting it if needed (as root), and points
  * DOCKER_HOST of this process (and so of every docker command it runs) at it.
  */
-export async function ensureEngine(log: (line: string) => void): Promise<void> {
+export async function ensureEngine(log: (line: string) => void, options: { compose?: boolean } = {}): Promise<void> {
   if (!process.env['DOCKER_HOST'] && !(await engineAnswers()) && existsSync(OWN_SOCKET)) {
     process.env['DOCKER_HOST'] = `unix://${OWN_SOCKET}`;
   }
@@ -67,12 +94,13 @@ export async function ensureEngine(log: (line: string) => void): Promise<void> {
     const child = spawn('dockerd', ['-H', `unix://${OWN_SOCKET}`], { detached: true, stdio: ['ignore', out, out] });
     process.env['DOCKER_HOST'] = `unix://${OWN_SOCKET}`;
     child.unref();
+    if (child.pid !== undefined) writeFileSync(ENGINE_PID_FILE(), `${child.pid}\n`);
     const deadline = Date.now() + 60_000;
     while (!(await engineAnswers())) {
       if (Date.now() > deadline) throw new Error(`containers: dockerd did not answer within 60 s; see ${logFile}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-  await ensureComposeV2(log);
+  if (options.compose !== false) await ensureComposeV2(log);
   log(`containers: Docker engine at ${process.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock'}`);
 }

@@ -199,50 +199,68 @@ export interface BuildReport {
   provision: { image: string; seconds: number; sizeMB: number };
 }
 
-/** Builds every base image that is missing or out of date, then the Provision image. */
-export async function buildImages(log: (line: string) => void, options: { only?: 'base' } = {}): Promise<BuildReport> {
+/**
+ * Builds every base image that is missing or out of date, then the Provision image; `only: 'base'`
+ * stops before the Provision image, `only: 'tests'` builds just what the test kit's containers run
+ * (Kafka, Redis, PostgreSQL and the Debian image under them).
+ */
+export async function buildImages(
+  log: (line: string) => void,
+  options: { only?: 'base' | 'tests' } = {},
+): Promise<BuildReport> {
   const images: BuiltImage[] = [];
   images.push(await debianImage(log));
+  if (options.only !== 'tests') images.push(await nodeImage(log));
+  images.push(...(await serverImages(log)));
+  for (const i of images) log(`containers: ${i.image} ${i.skipped ? 'up to date' : `built in ${i.seconds} s`}`);
+  if (options.only !== undefined) return { images, provision: { image: PROVISION_IMAGE, seconds: 0, sizeMB: 0 } };
+  return { images, provision: await provisionImage(log) };
+}
+
+async function nodeImage(log: (line: string) => void): Promise<BuiltImage> {
   const nodeVersion = pinnedNodeVersion();
   const npm = await npmTarball();
-  images.push(
-    await baseImage(NODE_IMAGE, 'node', log, {
-      args: { NODE_VERSION: nodeVersion },
-      extraRecipe: [
-        npm.version,
-        ...(existsSync(EXTRA_CA_DIR)
-          ? readdirSync(EXTRA_CA_DIR).map((f) => readFileSync(join(EXTRA_CA_DIR, f), 'utf8'))
-          : []),
-      ],
-      prepare: async (context) => {
-        const node = join(REPO_ROOT, '.toolchain', 'node_modules', 'node', 'bin', 'node');
-        const version = (await must(node, ['--version'], { quiet: true })).trim();
-        if (version !== `v${nodeVersion}`) {
-          throw new Error(`containers: ${node} is ${version}, not v${nodeVersion}; run ./pnpmw once to bring it`);
-        }
-        await cp(node, join(context, 'node'));
-        await mkdir(join(context, 'extra-ca'));
-        for (const f of existsSync(EXTRA_CA_DIR) ? readdirSync(EXTRA_CA_DIR).filter((n) => n.endsWith('.crt')) : []) {
-          await cp(join(EXTRA_CA_DIR, f), join(context, 'extra-ca', f));
-        }
-        await mkdir(join(context, 'npm'));
-        await must('tar', ['-xzf', npm.file, '-C', join(context, 'npm'), '--strip-components=1']);
-      },
-    }),
-  );
+  return baseImage(NODE_IMAGE, 'node', log, {
+    args: { NODE_VERSION: nodeVersion },
+    extraRecipe: [
+      npm.version,
+      ...(existsSync(EXTRA_CA_DIR)
+        ? readdirSync(EXTRA_CA_DIR).map((f) => readFileSync(join(EXTRA_CA_DIR, f), 'utf8'))
+        : []),
+    ],
+    prepare: async (context) => {
+      const node = join(REPO_ROOT, '.toolchain', 'node_modules', 'node', 'bin', 'node');
+      const version = (await must(node, ['--version'], { quiet: true })).trim();
+      if (version !== `v${nodeVersion}`) {
+        throw new Error(`containers: ${node} is ${version}, not v${nodeVersion}; run ./pnpmw once to bring it`);
+      }
+      await cp(node, join(context, 'node'));
+      await mkdir(join(context, 'extra-ca'));
+      for (const f of existsSync(EXTRA_CA_DIR) ? readdirSync(EXTRA_CA_DIR).filter((n) => n.endsWith('.crt')) : []) {
+        await cp(join(EXTRA_CA_DIR, f), join(context, 'extra-ca', f));
+      }
+      await mkdir(join(context, 'npm'));
+      await must('tar', ['-xzf', npm.file, '-C', join(context, 'npm'), '--strip-components=1']);
+    },
+  });
+}
+
+/** Kafka, Redis and PostgreSQL, as the compose file and the test kit name them. */
+async function serverImages(log: (line: string) => void): Promise<BuiltImage[]> {
   const libs = await kafkaJars(log);
-  images.push(
+  return [
     await baseImage(KAFKA_IMAGE, 'kafka', log, {
       extraRecipe: [KAFKA_VERSION, jarList(libs)],
       prepare: async (context) => {
         await cp(libs, join(context, 'libs'), { recursive: true });
       },
     }),
-  );
-  images.push(await baseImage(REDIS_IMAGE, 'redis', log));
-  images.push(await baseImage(POSTGRES_IMAGE, 'postgres', log));
-  for (const i of images) log(`containers: ${i.image} ${i.skipped ? 'up to date' : `built in ${i.seconds} s`}`);
-  if (options.only === 'base') return { images, provision: { image: PROVISION_IMAGE, seconds: 0, sizeMB: 0 } };
+    await baseImage(REDIS_IMAGE, 'redis', log),
+    await baseImage(POSTGRES_IMAGE, 'postgres', log),
+  ];
+}
+
+async function provisionImage(log: (line: string) => void): Promise<BuildReport['provision']> {
   log(`containers: building ${PROVISION_IMAGE} from the Dockerfile`);
   const started = Date.now();
   await must('docker', ['build', '-t', PROVISION_IMAGE, REPO_ROOT], { env: { DOCKER_BUILDKIT: '1' } });
@@ -252,5 +270,5 @@ export async function buildImages(log: (line: string) => void, options: { only?:
   );
   const sizeMB = Math.round(size / 1e5) / 10;
   log(`containers: ${PROVISION_IMAGE} built in ${seconds} s, ${sizeMB} MB`);
-  return { images, provision: { image: PROVISION_IMAGE, seconds, sizeMB } };
+  return { image: PROVISION_IMAGE, seconds, sizeMB };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundlePath, PROGRAMS } from './bundle.ts';
-import { serviceArgs, serviceNodeFlags } from './launch.ts';
+import { IMAGE_ENV, serviceArgs, serviceNodeFlags } from './launch.ts';
 
 const entrypoint = readFileSync(join(import.meta.dirname, '..', 'image', 'entrypoint.sh'), 'utf8');
 const dockerfile = readFileSync(join(import.meta.dirname, '..', '..', '..', 'Dockerfile'), 'utf8');
@@ -20,6 +20,13 @@ describe('the production launch', () => {
     expect(args.at(-1)).toBe('/app/services/writer/src/main.mjs');
     expect(entrypoint).toContain(`--import ${args.at(-2)}`);
     expect(entrypoint).toContain('"/app/services/$1/src/main.mjs"');
+  });
+
+  it('sets the same environment in the Dockerfile as in the benchmark (IMAGE_ENV)', () => {
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    for (const [name, value] of Object.entries(IMAGE_ENV)) {
+      expect(finalStage).toMatch(new RegExp(`[ \\n]${name}=${value}( |\\n)`));
+    }
   });
 
   it('names bundles the entrypoint runs', () => {

@@ -8,16 +8,30 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 /**
  * Node flags of a service in production: stack traces through the source maps, a small young
  * generation and a bounded old one (so V8 collects instead of growing past what the service
- * holds; the target is < 150 MB of RSS).
+ * holds; the target is < 150 MB of RSS), and V8's `--optimize-for-size` (smaller heap growth steps,
+ * memory given back sooner): at 20,000 users peaks ingestor 142 → 132 MB, mapper 160 → 144, writer
+ * 183 → 154, audit 132 → 127, for a sync ~25% slower on the loaded 2-core machine.
  */
 export function serviceNodeFlags(maxOldSpaceMB = 96): string[] {
-  return ['--enable-source-maps', '--max-semi-space-size=1', `--max-old-space-size=${maxOldSpaceMB}`];
+  return [
+    '--enable-source-maps',
+    '--max-semi-space-size=1',
+    `--max-old-space-size=${maxOldSpaceMB}`,
+    '--optimize-for-size',
+  ];
 }
 
-/** The environment the image sets for every program. */
+/**
+ * The environment the image sets for every program (the Dockerfile's ENV; a test keeps them in
+ * step). glibc's malloc: two arenas; a fixed mmap threshold (64 KiB) so a freed large buffer goes
+ * back to the system instead of glibc raising the threshold and keeping such buffers in its heap,
+ * and the heap's free top trimmed past 128 KiB: ~15 MB less RSS per service at 20,000 users.
+ */
 export const IMAGE_ENV = {
   NODE_ENV: 'production',
   MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '65536',
+  MALLOC_TRIM_THRESHOLD_: '131072',
   KAFKAJS_NO_PARTITIONER_WARNING: '1',
 } as const;
 
