@@ -1,17 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Caller } from './caller.ts';
+import { type Caller, describeCaller } from './caller.ts';
+import { errorBody } from './http-errors.ts';
 import { type Role, rolesGranting } from './roles.ts';
 import { TokenRejected, type TokenVerifier } from './verifier.ts';
 
-/** How a service shapes its error answers (`{ code, message }` or `{ error: { … } }`). */
-export type ErrorBody = (code: AuthErrorCode | 'PRV_BAD_REQUEST', message: string) => unknown;
 export type AuthErrorCode = 'PRV_UNAUTHENTICATED' | 'PRV_FORBIDDEN' | 'PRV_AUTH_UNAVAILABLE';
 
 export interface ProtectOptions {
   readonly verifier: TokenVerifier;
   /** The app role every route of the scope requires (`Provision.Operate` implies `Provision.Read`). */
   readonly role: Role;
-  readonly errorBody?: ErrorBody;
   /** Only the requests this accepts are checked (default: all of the scope's). */
   readonly when?: (request: FastifyRequest) => boolean;
   /** Told about every refusal (for a log line); never sees the token. */
@@ -21,20 +19,21 @@ export interface ProtectOptions {
 const callers = new WeakMap<FastifyRequest, Caller>();
 const REALM = 'Provision';
 
-/** The default error body: `{ error: { code, message, retriable, details } }`, as the audit answers. */
-export const nestedErrorBody: ErrorBody = (code, message) => ({
-  error: { code, message, retriable: code === 'PRV_AUTH_UNAVAILABLE', details: {} },
-});
-
-/** `{ code, message }`, as the ingestor and the mapper answer. */
-export const flatErrorBody: ErrorBody = (code, message) => ({ code, message });
-
 /** The caller of a request in a protected scope (throws elsewhere: a route that forgot `protect`). */
 export function callerOf(request: FastifyRequest): Caller {
   const caller = callers.get(request);
   if (!caller)
     throw new Error(`no authenticated caller for ${request.method} ${request.url}: the route is not protected`);
   return caller;
+}
+
+/**
+ * Who acted, as commands, results and the provisioning log record it (`Initiator` of
+ * `@provision/events`): the caller of a request in a protected scope.
+ */
+export function initiatorOf(request: FastifyRequest): { kind: 'user' | 'app'; id: string; name: string } {
+  const caller = callerOf(request);
+  return { kind: caller.kind, id: caller.id, name: describeCaller(caller) };
 }
 
 /** Whether a request is for a path under `prefix` (its route's pattern, or its URL when no route matched). */
@@ -49,7 +48,6 @@ export function underPath(prefix: string): (request: FastifyRequest) => boolean 
  * check runs `onRequest`, before the body is read, so an anonymous caller costs no parsing.
  */
 export function protect(scope: FastifyInstance, options: ProtectOptions): void {
-  const body = options.errorBody ?? nestedErrorBody;
   const accepted = rolesGranting(options.role);
   scope.addHook('onRequest', async (request, reply) => {
     if (options.when && !options.when(request)) return;
@@ -61,7 +59,10 @@ export function protect(scope: FastifyInstance, options: ProtectOptions): void {
         ...(caller ? { caller } : {}),
       });
       if (challenge) void reply.header('www-authenticate', challenge);
-      return reply.code(status).header('cache-control', 'no-store').send(body(code, message));
+      return reply
+        .code(status)
+        .header('cache-control', 'no-store')
+        .send(errorBody(code, message, { retriable: code === 'PRV_AUTH_UNAVAILABLE' }));
     };
     const token = bearerToken(request.headers.authorization);
     if (token === 'malformed') {

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
-import { type ErrorBody, flatErrorBody } from './fastify-auth.ts';
+import { errorBody } from './http-errors.ts';
 
 /** CSP of a JSON API: nothing may be loaded, framed or submitted from its answers. */
 const API_CSP = {
@@ -93,7 +93,7 @@ function refuseUnparsed(error: NodeJS.ErrnoException, socket: Duplex): void {
  * form or `fetch` can send `text/plain`, `multipart/form-data` or `application/x-www-form-urlencoded`
  * without a preflight, never `application/json`.
  */
-export function requireJson(scope: FastifyInstance, errorBody: ErrorBody = flatErrorBody): void {
+export function requireJson(scope: FastifyInstance): void {
   scope.addHook('onRequest', async (request, reply) => {
     if (request.method === 'GET' || request.method === 'HEAD') return;
     const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();

@@ -61,11 +61,23 @@ export async function callService(
   return { status: response.status, body, text, headers: response.headers };
 }
 
-/** The message of a service's error answer (`{code, message}` or `{error: {code, message}}`), for display. */
+/**
+ * The message of a service's error answer, for display. Every service answers
+ * `{ error: { code, message, … } }`; anything else (a proxy's page, the HTTP server's own
+ * refusal) is shown as its first 200 characters.
+ */
 export function errorMessage(answer: ServiceAnswer): string {
-  const body = answer.body as { code?: unknown; message?: unknown; error?: { code?: unknown; message?: unknown } };
-  const e = typeof body === 'object' && body !== null ? (body.error ?? body) : undefined;
+  const e = errorOf(answer);
   if (e && typeof e.message === 'string')
     return `${answer.status} ${typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message}${signInHint(answer.status, apiToken !== undefined)}`;
   return `${answer.status} ${answer.text.slice(0, 200)}`;
+}
+
+/** The `error` of a service's error answer, when it has one. */
+export function errorOf(
+  answer: ServiceAnswer,
+): { code?: unknown; message?: unknown; details?: Record<string, unknown> } | undefined {
+  const body = answer.body as { error?: unknown } | null;
+  const error = typeof body === 'object' && body !== null ? body.error : undefined;
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown; message?: unknown }) : undefined;
 }

@@ -104,12 +104,18 @@ describe('provision provision-user', () => {
     expect(r.stderr).toContain('cannot find the object id of nobody@contoso.com');
   });
 
-  it('says a user Entra no longer has was removed, and prints the result of its link check', async () => {
+  it('says a user in deleted items was removed, and prints the result of its link check', async () => {
     stubs.removed.set(ADA, { action: 'disable', origin: 'on-demand' } as never);
     const r = await runInProcess(['provision-user', ADA, '--poll-interval', '20'], env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('is not in Entra (deleted for good): published its removal');
+    expect(r.stdout).toContain('is not in Entra (in deleted items): published its removal');
     expect(r.stdout).toContain('disable — success');
+  });
+
+  it('says an id Entra does not know at all is not found, naming the ingestor, exit 1', async () => {
+    const r = await runInProcess(['provision-user', '00000000-0000-0000-0000-00000000dead'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Entra ID has no user 00000000-0000-0000-0000-00000000dead');
   });
 
   it('gives up after --timeout when no entry appears, says why that can be normal, and shows the latest entry', async () => {

@@ -41,6 +41,11 @@ type Entry = ReturnType<typeof logEntry>;
  * the mapper's guard and the writer's Salesforce read. On demand, the ingestor stub adds a pending entry; the audit answers it pending once, then
  * with the scripted result — the order in which the real pipeline fills the log.
  */
+/** An error answer as every service gives it: `{ error: { code, message, retriable, details } }`. */
+const failure = (code: string, message: string, details: Record<string, unknown> = {}) => ({
+  error: { code, message, retriable: false, details },
+});
+
 export class ServiceStubs {
   entries: Entry[] = [];
   readonly auditQueries: Record<string, string>[] = [];
@@ -48,6 +53,7 @@ export class ServiceStubs {
   /** Entra users the ingestor knows, with the result their on-demand provisioning produces (null: no command). */
   readonly directory = new Map<string, Partial<Entry> | null>();
   /** Users Entra no longer has: the ingestor publishes their removal; the entry its link check gets. */
+  /** Users in Entra's deleted items, with the result their removal gets. */
   readonly removed = new Map<string, Partial<Entry>>();
   staged: string[] = [];
   releaseCalls = 0;
@@ -104,15 +110,23 @@ export class ServiceStubs {
 
     const ingestor = Fastify();
     ingestor.post('/api/provision-on-demand', async (request, reply) => {
-      const { userId } = request.body as { userId: string };
+      const { userId, deprovisionIfGone } = request.body as { userId: string; deprovisionIfGone?: boolean };
       this.onDemandRequests.push(userId);
       if (this.paused) {
-        return reply.code(409).send({
-          code: 'PRV_PROVISIONING_PAUSED',
-          message: `Provisioning is paused by ${this.paused.by.name}: resume it first.`,
-        });
+        return reply
+          .code(409)
+          .send(
+            failure('PRV_PROVISIONING_PAUSED', `Provisioning is paused by ${this.paused.by.name}: resume it first.`),
+          );
       }
+      // As the ingestor: a user in deleted items (`removed`) has its removal published; an id Entra
+      // does not know at all is not found unless its removal is asked for.
       const gone = !this.directory.has(userId);
+      const removal = this.removed.has(userId) ? 'soft' : 'hard';
+      if (gone && removal === 'hard' && deprovisionIfGone !== true)
+        return reply
+          .code(404)
+          .send(failure('PRV_NOT_FOUND', `Entra ID has no user ${userId}, not even in deleted items.`, { userId }));
       const result = gone ? this.removed.get(userId) : this.directory.get(userId);
       if (result) {
         const commandId = `cmd-${this.onDemandRequests.length}`;
@@ -131,7 +145,7 @@ export class ServiceStubs {
           syncId: 'on-demand-2026-11-26T10:00:00.000Z',
           userId,
           published: { 'user.removed': 1 },
-          removed: 'hard',
+          removed: removal,
         };
       return {
         syncId: 'on-demand-2026-11-26T10:00:00.000Z',
@@ -142,8 +156,8 @@ export class ServiceStubs {
 
     const refusal = (reply: FastifyReply, role: string) =>
       this.refuse === 401
-        ? reply.code(401).send({ code: 'PRV_UNAUTHORIZED', message: 'Sign in: this API needs a bearer token.' })
-        : reply.code(403).send({ code: 'PRV_FORBIDDEN', message: `This needs the app role ${role}.` });
+        ? reply.code(401).send(failure('PRV_UNAUTHENTICATED', 'Sign in: this API needs a bearer token.'))
+        : reply.code(403).send(failure('PRV_FORBIDDEN', `This needs the app role ${role}.`));
     const ADMIN = { kind: 'app', id: 'cli-app', name: 'provision-cli' };
     ingestor.get('/api/provisioning', async (_request, reply) =>
       this.refuse ? refusal(reply, 'Provision.Read') : { paused: this.paused },
@@ -188,15 +202,15 @@ export class ServiceStubs {
       const tried = [{ by: 'link-field', attribute: 'EntraObjectId__c', value: id, found: [] }];
       const user = this.salesforce.get(id);
       if (!user)
-        return reply.code(404).send({
-          code: 'PRV_NOT_FOUND',
-          message: `No Salesforce user found for ${id}`,
-          reason: 'not-found',
-          ids: [],
-          tried,
-          link: { field: 'EntraObjectId__c' },
-          apiCalls: 1,
-        });
+        return reply.code(404).send(
+          failure('PRV_NOT_FOUND', `No Salesforce user found for ${id}`, {
+            reason: 'not-found',
+            ids: [],
+            tried,
+            link: { field: 'EntraObjectId__c' },
+            apiCalls: 1,
+          }),
+        );
       return {
         userId: id,
         foundBy: 'link-field',

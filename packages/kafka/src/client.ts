@@ -33,6 +33,13 @@ export interface EnsureTopicsResult {
   mismatched: { topic: string; partitions: number; wanted: number }[];
 }
 
+/** How far one consumer group is behind on one topic, in messages. */
+export interface GroupTopicLag {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly lag: number;
+}
+
 /** The one entry point to Kafka: topics, producers, consumers. */
 export interface KafkaClient {
   /** Creates the topics that do not exist, with their stated partition counts. Idempotent. */
@@ -46,6 +53,12 @@ export interface KafkaClient {
    * a lost state by it).
    */
   committedPartitions(groupId: string, topic: string): Promise<Set<number>>;
+  /**
+   * Lag of every consumer group whose id starts with `groupPrefix`, on the topics `topics` accepts:
+   * per group and topic, each partition's end offset minus the group's committed one, summed (the
+   * whole partition when the group has committed nothing there). Read-only: nothing is committed.
+   */
+  groupLag(groupPrefix: string, topics: (topic: string) => boolean): Promise<GroupTopicLag[]>;
   /** A connected idempotent producer; `source` is the default CloudEvents `source`. */
   producer(options: { source: string }): Promise<EventProducer>;
   /** A consumer runner (not started). */
@@ -166,6 +179,30 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       );
       const partitions = offsets.find((t) => t.topic === topic)?.partitions ?? [];
       return new Set(partitions.filter((p) => Number(p.offset) >= 0).map((p) => p.partition));
+    },
+    async groupLag(groupPrefix, topics) {
+      const a = await connectedAdmin();
+      const { groups } = await orUnavailable('listing consumer groups', () => a.listGroups());
+      const ids = groups.map((g) => g.groupId).filter((id) => id.startsWith(groupPrefix));
+      const ends = new Map<string, Awaited<ReturnType<Admin['fetchTopicOffsets']>>>();
+      const answer: GroupTopicLag[] = [];
+      for (const groupId of ids.sort()) {
+        const committed = await orUnavailable('reading committed offsets', () => a.fetchOffsets({ groupId }));
+        for (const { topic, partitions } of committed) {
+          if (!topics(topic)) continue;
+          if (!ends.has(topic))
+            ends.set(topic, await orUnavailable('reading end offsets', () => a.fetchTopicOffsets(topic)));
+          const byPartition = new Map(partitions.map((p) => [p.partition, BigInt(p.offset)]));
+          let lag = 0n;
+          for (const end of ends.get(topic) ?? []) {
+            const at = byPartition.get(end.partition) ?? -1n;
+            const from = at < 0n ? BigInt(end.low) : at;
+            if (BigInt(end.high) > from) lag += BigInt(end.high) - from;
+          }
+          answer.push({ groupId, topic, lag: Number(lag) });
+        }
+      }
+      return answer;
     },
     producer: ({ source }) => newProducer(source),
     consumer(consumerOptions) {

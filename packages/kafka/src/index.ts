@@ -2,6 +2,7 @@ export { deadLetterTopic, isDeadLetterTopic } from '@provision/events/topic-name
 export {
   createKafkaClient,
   type EnsureTopicsResult,
+  type GroupTopicLag,
   type KafkaClient,
   type KafkaClientOptions,
   parseBrokers,

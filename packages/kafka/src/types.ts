@@ -1,23 +1,7 @@
-/**
- * The subset of a pino logger the driver uses; a pino `Logger` satisfies it. Log calls take a
- * fields object first and a message second, as pino's do.
- */
-export interface Logger {
-  child(bindings: Record<string, unknown>): Logger;
-  debug(fields: object, message?: string): void;
-  info(fields: object, message?: string): void;
-  warn(fields: object, message?: string): void;
-  error(fields: object, message?: string): void;
-}
+// The one logger interface (a pino logger satisfies it), shared with the services.
+export { type Logger, silentLogger } from '@provision/ports';
 
-/** A logger that drops everything (the default). */
-export const silentLogger: Logger = {
-  child: () => silentLogger,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+import type { Logger } from '@provision/ports';
 
 /**
  * What a topic schema must offer: zod's `safeParse` shape. The driver never imports zod or the

@@ -1,12 +1,13 @@
 import { Script } from 'node:vm';
 import { ROLES } from '@provision/auth';
 import { createTestIssuer, type TestIssuer } from '@provision/auth/testing';
+import { ManualClock } from '@provision/ports/testing';
 import { createLogger, createMetrics } from '@provision/telemetry';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AuditService, buildService } from './app.ts';
 import { encodeCursor } from './domain/log-query.ts';
-import { FakeClock, FakeMailer, FakeQuarantine, InMemoryAuditLogStore, InMemoryEventSource } from './fakes.ts';
-import type { JobControlState } from './ports.ts';
+import type { JobControlState } from './domain/ports.ts';
+import { FakeMailer, FakeQuarantine, InMemoryAuditLogStore, InMemoryEventSource } from './testing/fakes.ts';
 import { commandForFailure, fixtures } from './testing/fixtures.ts';
 
 function setup(options: { alerts?: boolean } = {}) {
@@ -18,7 +19,7 @@ function setup(options: { alerts?: boolean } = {}) {
     state: { paused: null, quarantineLastCleared: null } as JobControlState,
     read: async () => control.state,
   };
-  const clock = new FakeClock(new Date('2026-11-26T12:00:00.000Z'));
+  const clock = new ManualClock(new Date('2026-11-26T12:00:00.000Z'));
   const service = buildService({
     store,
     events,

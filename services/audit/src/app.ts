@@ -1,12 +1,18 @@
-import { protect, ROLES, secureHeaders, TokenRejected, type TokenVerifier, underPath } from '@provision/auth';
-import { counter, type Logger, type Registry, registerOpsRoutes } from '@provision/telemetry';
+import {
+  protect,
+  ROLES,
+  registerErrorHandling,
+  secureHeaders,
+  TokenRejected,
+  type TokenVerifier,
+  underPath,
+} from '@provision/auth';
+import type { Logger } from '@provision/ports';
+import { systemClock } from '@provision/ports';
+import { counter, type Registry, registerOpsRoutes } from '@provision/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type AlertSettings, sendFailureDigest } from './domain/failure-notifier.ts';
 import type { LifecycleStream } from './domain/lifecycle.ts';
-import { type AlertSettings, sendFailureDigest } from './failure-notifier.ts';
-import { registerApiRoutes } from './http/api-routes.ts';
-import { type ConsoleUpstreams, registerConsoleApi } from './http/console-api.ts';
-import { type DashboardSignIn, registerDashboard } from './http/dashboard.ts';
-import { registerErrorHandling } from './http/error-handler.ts';
 import type {
   AuditEventSource,
   AuditHandlers,
@@ -17,7 +23,10 @@ import type {
   JobControlReader,
   Mailer,
   QuarantineReader,
-} from './ports.ts';
+} from './domain/ports.ts';
+import { registerApiRoutes } from './http/api-routes.ts';
+import { type ConsoleUpstreams, registerConsoleApi } from './http/console-api.ts';
+import { type DashboardSignIn, registerDashboard } from './http/dashboard.ts';
 
 export type {
   AuditEventSource,
@@ -27,7 +36,7 @@ export type {
   Clock,
   Mailer,
   QuarantineReader,
-} from './ports.ts';
+} from './domain/ports.ts';
 
 /** Everything the audit service is built from. */
 export interface AuditDeps {
@@ -80,7 +89,7 @@ const signInNotConfigured: TokenVerifier = {
 
 /** Builds the audit service from its ports. No side effects until `start()`. */
 export function buildService(deps: AuditDeps): AuditService {
-  const clock = deps.clock ?? { now: () => new Date() };
+  const clock = deps.clock ?? systemClock;
   const log = deps.logger;
   const consumed = counter(deps.metrics, 'provision_audit_messages_total', 'Messages recorded by the audit', ['kind']);
   const timers: NodeJS.Timeout[] = [];
@@ -104,7 +113,7 @@ export function buildService(deps: AuditDeps): AuditService {
     logController: new LogController({ disableRequestLogging: true }),
   });
   secureHeaders(http);
-  registerErrorHandling(http);
+  registerErrorHandling(http, { service: 'audit' });
   // Everything under /api/ needs Provision.Read (unknown /api/ paths too: no route enumeration).
   protect(http, {
     verifier: deps.auth?.verifier ?? signInNotConfigured,
@@ -131,7 +140,7 @@ export function buildService(deps: AuditDeps): AuditService {
     );
   };
   const applyRetention = async () => {
-    const cutoff = new Date(clock.now().getTime() - deps.retentionDays * 86_400_000);
+    const cutoff = new Date(clock.now() - deps.retentionDays * 86_400_000);
     const deleted = await deps.store.deleteOlderThan(cutoff);
     if (deleted.logs + deleted.deadLetters + deleted.syncs > 0) log.info({ cutoff, ...deleted }, 'retention applied');
     return deleted;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifierFromConfig } from '@provision/auth';
 import { type Pipeline, startPipeline, waitForInitialSync } from '@provision/demo';
+import { createKafkaClient } from '@provision/kafka';
 import { createLogger, createMetrics } from '@provision/telemetry';
 import { waitFor } from '@provision/testkit';
 import { Redis } from 'ioredis';
@@ -15,8 +16,8 @@ import { PgAuditLogStore } from '../src/adapters/pg-audit-log-store.ts';
 import { createRedisJobControlReader, createRedisQuarantineReader } from '../src/adapters/redis-quarantine-reader.ts';
 import { createRedisWriterCapacityReader } from '../src/adapters/redis-writer-capacity-reader.ts';
 import { type AuditService, buildService } from '../src/app.ts';
-import { InMemoryEventSource } from '../src/fakes.ts';
 import { dashboardSignInFrom } from '../src/http/dashboard.ts';
+import { InMemoryEventSource } from '../src/testing/fakes.ts';
 
 // The admin console in a real browser against a running pipeline (services as processes, real
 // Kafka, Redis, PostgreSQL, both simulators; a few hundred users): sign in, filter the log, open a
@@ -77,7 +78,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     });
     redis = new Redis(pipeline.env.audit.REDIS_URL!);
     lag = createKafkaLagReader({
-      brokers: pipeline.env.audit.KAFKA_BROKERS!.split(','),
+      kafka: createKafkaClient({ brokers: pipeline.env.audit.KAFKA_BROKERS!, clientId: 'console-test', retries: 2 }),
       topicPrefix: pipeline.env.audit.TOPIC_PREFIX!,
     });
     console = buildService({

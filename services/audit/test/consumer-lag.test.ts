@@ -1,3 +1,4 @@
+import { createKafkaClient } from '@provision/kafka';
 import { test } from '@provision/testkit/vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { expect } from 'vitest';
@@ -26,7 +27,7 @@ test("measures each Provision group's lag per topic from the broker, and leaves 
   }).admin();
   await admin.connect();
   const reader = createKafkaLagReader({
-    brokers: kafka.brokers.split(','),
+    kafka: createKafkaClient({ brokers: kafka.brokers, clientId: 'lag-test', retries: 2 }),
     topicPrefix: `${kafka.prefix}.`,
     cacheMs: 0,
   });

@@ -6,8 +6,8 @@ import { createLogger, createMetrics } from '@provision/telemetry';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditService, buildService } from '../src/app.ts';
-import { InMemoryAuditLogStore, InMemoryEventSource } from '../src/fakes.ts';
 import { dashboardSignInFrom } from '../src/http/dashboard.ts';
+import { InMemoryAuditLogStore, InMemoryEventSource } from '../src/testing/fakes.ts';
 import { commandForFailure, fixtures } from '../src/testing/fixtures.ts';
 
 // A real browser signs in to the dashboard through graph-sim's login page (authorization code +

@@ -1,7 +1,7 @@
 import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { expect } from 'vitest';
-import type { DeadLetterRecord } from '../src/ports.ts';
+import type { DeadLetterRecord } from '../src/domain/ports.ts';
 import { fixtures } from '../src/testing/fixtures.ts';
 import { startHarness, TOPICS } from './harness.ts';
 

@@ -4,9 +4,10 @@ import { deadLetterTopic, TOPIC_SCHEMAS, TOPICS, type TopicName } from '@provisi
 import { createKafkaClient, type EventProducer, type KafkaClient } from '@provision/kafka';
 import { createLogger, createMetrics } from '@provision/telemetry';
 import type { KafkaFixture, PostgresFixture } from '@provision/testkit';
-import { createKafkaEventSource } from '../src/adapters/kafka-event-source.ts';
-import { PgAuditLogStore } from '../src/adapters/pg-audit-log-store.ts';
-import { type AuditDeps, type AuditService, buildService } from '../src/app.ts';
+import type { PgAuditLogStore } from '../src/adapters/pg-audit-log-store.ts';
+import type { AuditService } from '../src/app.ts';
+import { type AuditOverrides, createService } from '../src/compose.ts';
+import { readConfig } from '../src/config.ts';
 
 /** The audit service on the test's own topics and schema, plus a producer for its input topics. */
 export interface Harness {
@@ -23,35 +24,39 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * The audit built by `createService`, as `main.ts` builds it, on the test's own topics and
+ * schema; only the token issuer (and, when given, the mailer and the clock) are the test's own.
+ */
 export async function startHarness(
   fixtures: { kafka: KafkaFixture; postgres: PostgresFixture },
-  extra: Partial<Pick<AuditDeps, 'alerts' | 'clock' | 'retentionDays'>> = {},
+  extra: AuditOverrides & { retentionDays?: number } = {},
 ): Promise<Harness> {
   const prefix = `${fixtures.kafka.prefix}.`;
   const logger = createLogger({ service: 'audit', level: process.env.LOG_LEVEL ?? 'silent' });
-  const kafka = createKafkaClient({ brokers: fixtures.kafka.brokers, clientId: 'audit-test', logger });
-  const store = new PgAuditLogStore({
-    connectionString: fixtures.postgres.serverUrl,
-    schema: fixtures.postgres.schema,
-  });
   const issuer = await createTestIssuer();
   const reader = await issuer.userToken([ROLES.read]);
-  const service = buildService({
-    auth: { verifier: issuer.verifier, dashboard: null },
-    store,
-    events: createKafkaEventSource({
-      kafka,
-      topicPrefix: prefix,
-      partitions: 3,
-      logger,
-    }),
-    logger,
-    metrics: createMetrics('audit'),
-    retentionDays: extra.retentionDays ?? 30,
-    alerts: extra.alerts ?? null,
-    ...(extra.clock ? { clock: extra.clock } : {}),
+  const config = readConfig({
+    KAFKA_BROKERS: fixtures.kafka.brokers,
+    TOPIC_PREFIX: prefix,
+    KAFKA_PARTITIONS: '3',
+    DATABASE_URL: fixtures.postgres.serverUrl,
+    DATABASE_SCHEMA: fixtures.postgres.schema,
+    AUDIT_RETENTION_DAYS: String(extra.retentionDays ?? 30),
+    HTTP_PORT: '0',
+    AUTH_TENANT_ID: issuer.tenantId,
+    AUTH_AUDIENCE: issuer.audience,
+    AUTH_AUTHORITY_HOST: 'https://login.microsoftonline.com',
   });
+  const { retentionDays: _, ...overrides } = extra;
+  const composed = await createService(
+    config,
+    { logger, metrics: createMetrics('audit') },
+    { ...overrides, verifier: issuer.verifier },
+  );
+  const { service, store } = composed;
   await service.start();
+  const kafka = createKafkaClient({ brokers: fixtures.kafka.brokers, clientId: 'audit-test', logger });
   const producer = await kafka.producer({ source: '/provision/test' });
   const topic = (name: TopicName) => `${prefix}${name}`;
   return {
@@ -83,9 +88,10 @@ export async function startHarness(
     },
     async close() {
       await service.stop();
+      await service.http.close();
+      await composed.close();
       await producer.disconnect();
       await kafka.close();
-      await store.close();
     },
   };
 }

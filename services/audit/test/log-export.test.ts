@@ -8,8 +8,8 @@ import { test } from '@provision/testkit/vitest';
 import { expect } from 'vitest';
 import { PgAuditLogStore } from '../src/adapters/pg-audit-log-store.ts';
 import { buildService } from '../src/app.ts';
-import { InMemoryEventSource } from '../src/fakes.ts';
-import type { AuditLogStore, LogExport } from '../src/ports.ts';
+import type { AuditLogStore, LogExport } from '../src/domain/ports.ts';
+import { InMemoryEventSource } from '../src/testing/fakes.ts';
 
 const ROWS = 30_000;
 

@@ -2,8 +2,8 @@ import type { SyncMarker } from '@provision/events';
 import { test as pgTest } from '@provision/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { PgAuditLogStore } from '../src/adapters/pg-audit-log-store.ts';
-import { InMemoryAuditLogStore } from '../src/fakes.ts';
-import type { AuditLogStore, DeadLetterInput } from '../src/ports.ts';
+import type { AuditLogStore, DeadLetterInput } from '../src/domain/ports.ts';
+import { InMemoryAuditLogStore } from '../src/testing/fakes.ts';
 import { commandForFailure, fixtures } from '../src/testing/fixtures.ts';
 
 // The same behaviour from the in-memory store and from PostgreSQL, so that the audit's unit tests

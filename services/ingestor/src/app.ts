@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { limitRate, secureHeaders, TokenRejected, type TokenVerifier } from '@provision/auth';
+import { limitRate, registerErrorHandling, secureHeaders, TokenRejected, type TokenVerifier } from '@provision/auth';
 import { ProvisionError } from '@provision/errors';
 import type { Initiator } from '@provision/events';
 import { type LifecycleEvent, SubscriptionKeeper, type SubscriptionManager } from '@provision/graph';
 import { DEFAULT_POLICY, nextDelay } from '@provision/retry';
-import { inSpan } from '@provision/telemetry';
+import { createMetrics, inSpan, type Registry, registerOpsRoutes, type Service } from '@provision/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AssignmentPoller, type AssignmentPollOutcome } from './domain/assignment-poll.ts';
 import { LeaderElector, type LeaderLease, type TriggerRelay } from './domain/leadership.ts';
 import type { Log } from './domain/log.ts';
-import { type OnDemandResult, provisionOnDemand } from './domain/on-demand.ts';
+import { type OnDemandOptions, type OnDemandResult, provisionOnDemand } from './domain/on-demand.ts';
 import type {
   Clock,
   DirectoryEventSink,
@@ -25,7 +25,6 @@ import { RoundScheduler } from './domain/round-scheduler.ts';
 import { type RoundDeps, type RoundResult, runSyncRound } from './domain/sync-round.ts';
 import { registerApiRoutes } from './http/api-routes.ts';
 import { registerControlRoutes } from './http/control-routes.ts';
-import { installErrorHandler } from './http/error-handler.ts';
 import { registerWebhookRoutes } from './http/webhook-routes.ts';
 
 export type { RoundResult } from './domain/sync-round.ts';
@@ -49,6 +48,8 @@ export interface IngestorDeps {
   readonly state: SyncState;
   readonly sink: DirectoryEventSink;
   readonly metrics: IngestorMetrics;
+  /** Served at `/metrics` (a registry of its own when unset). */
+  readonly registry?: Registry;
   readonly log: Log;
   /** Polling backstop between rounds. */
   readonly syncIntervalMs: number;
@@ -105,8 +106,8 @@ export interface LeadershipSettings {
   readonly relayPollMs?: number;
 }
 
-export interface IngestorService {
-  /** Webhook and API routes; the composition root adds the ops routes and listens. */
+export interface IngestorService extends Service {
+  /** Ops, webhook and API routes; `runService` listens. */
   readonly http: FastifyInstance;
   /** Creates subscriptions (the HTTP server must already listen: Graph validates the URL), starts the first round and the timers. */
   start(): Promise<void>;
@@ -126,7 +127,7 @@ export interface IngestorService {
   idle(): Promise<void>;
   /** The last round that completed. */
   lastRound(): RoundResult | undefined;
-  provisionOnDemand(userId: string, by?: Initiator): Promise<OnDemandResult>;
+  provisionOnDemand(userId: string, by?: Initiator, options?: OnDemandOptions): Promise<OnDemandResult>;
   /** The pause in force, or null while provisioning runs. */
   pauseState(): Promise<PauseState | null>;
   /** Stops provisioning (Entra's "Stop provisioning"): no round reads Graph, the writers hold their batches. */
@@ -342,7 +343,8 @@ export function buildService(deps: IngestorDeps): IngestorService {
 
   const http = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   secureHeaders(http);
-  installErrorHandler(http, deps.log);
+  registerErrorHandling(http, { service: 'ingestor', log: deps.log });
+  registerOpsRoutes(http, { ready: () => started, metrics: deps.registry ?? createMetrics('ingestor') });
   // The webhook keeps clientState (Graph sends no token) and a generous rate limit: Graph sends bursts.
   void http.register(async (webhook) => {
     await limitRate(webhook, { max: deps.webhookPerMinute ?? 6000, windowMs: 60_000 });
@@ -371,7 +373,7 @@ export function buildService(deps: IngestorDeps): IngestorService {
   // On-demand reads one user from Graph and publishes it, on whichever replica is asked: it is
   // not a delta round and writes nothing to the sync state.
   const shutdown = new AbortController();
-  const onDemand = async (userId: string, by?: Initiator) => {
+  const onDemand = async (userId: string, by?: Initiator, options?: OnDemandOptions) => {
     const pause = await deps.control?.paused();
     if (pause) {
       throw new ProvisionError(
@@ -379,7 +381,7 @@ export function buildService(deps: IngestorDeps): IngestorService {
         `Provisioning is paused (by ${pause.by.name}, since ${pause.since}): resume it to provision on demand.`,
       );
     }
-    return provisionOnDemand({ ...deps, clock, ids, signal: shutdown.signal }, userId, by);
+    return provisionOnDemand({ ...deps, clock, ids, signal: shutdown.signal }, userId, by, options);
   };
   const requestRound = (reason: string) => {
     if (duties) duties.request(reason);

@@ -5,7 +5,7 @@ import { createKafkaClient, outcome } from '@provision/kafka';
 import { createLogger, createMetrics } from '@provision/telemetry';
 import type { KafkaFixture, RedisFixture } from '@provision/testkit';
 import { waitFor } from '@provision/testkit';
-import { createIngestor, type Ingestor } from '../src/adapters/wire.ts';
+import { createService, type Ingestor } from '../src/compose.ts';
 import { readConfig } from '../src/config.ts';
 
 export const CLIENT_STATE = 'integration-test-client-state-secret';
@@ -78,7 +78,7 @@ export async function startHarness(
   });
   const logger = createLogger({ service: 'ingestor', level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
   let port = 0;
-  const ingestor = await createIngestor(
+  const ingestor = await createService(
     config,
     { logger, metrics: createMetrics('ingestor') },
     { webhookPublicUrl: () => `http://127.0.0.1:${port}` },

@@ -1,20 +1,26 @@
+import { registerErrorHandling, secureHeaders, type TokenVerifier } from '@provision/auth';
 import type { Initiator } from '@provision/events';
 import type { DecideOptions, MappingConfig } from '@provision/mapping';
-import { counter, gauge, type Logger, type Registry } from '@provision/telemetry';
+import { type Clock, type Logger, systemClock } from '@provision/ports';
+import { counter, gauge, type Registry, registerOpsRoutes, type Service } from '@provision/telemetry';
+import Fastify from 'fastify';
 import { createBatchProcessor } from './domain/batch-processor.ts';
-import type { DeactivationGuardStore, GuardPolicy } from './domain/deactivation-guard.ts';
+import type { GuardPolicy } from './domain/deactivation-guard.ts';
 import { mappingFingerprint } from './domain/mapping-diff.ts';
 import type { MappingCheckEvent } from './domain/mapping-reevaluation.ts';
-import { createResultRecorder, DEFAULT_RETRY, type RetryPolicy } from './domain/result-recorder.ts';
 import type {
   CommandSink,
+  DeactivationGuardStore,
   DeactivationSchedule,
   DirectoryFeed,
   FailureStore,
   MappingStateStore,
   PictureStore,
   ResultFeed,
-} from './ports.ts';
+} from './domain/ports.ts';
+import { createResultRecorder, DEFAULT_RETRY, type RetryPolicy } from './domain/result-recorder.ts';
+import { registerApiRoutes } from './http/api-routes.ts';
+import { registerConsoleRoutes } from './http/console-routes.ts';
 
 export interface MapperDeps {
   feed: DirectoryFeed;
@@ -42,12 +48,21 @@ export interface MapperDeps {
   metrics: Registry;
   newId: () => string;
   /** The clock (tests run on virtual time): retries, freeze times and deadlines. */
-  now?: () => Date;
+  clock?: Clock;
   decideOptions?: DecideOptions;
+  /** Checks the API's bearer tokens (Provision.Read, Provision.Operate). */
+  verifier: TokenVerifier;
+  /** Partitions of `entra.directory.v1`: where the console's mapping preview finds sample users. */
+  partitions: number;
 }
 
-/** The mapper, built from its ports; nothing runs until `start()`. */
+/**
+ * The mapper, built from its ports; nothing runs until `start()`. Its HTTP server has the ops
+ * routes, the deactivation guard's API and the admin console's reads (a user's picture and
+ * decision, the effective mapping, a preview of another mapping).
+ */
 export function buildService(deps: MapperDeps) {
+  const clock = deps.clock ?? systemClock;
   const commands = counter(deps.metrics, 'provision_mapper_commands_total', 'Commands emitted', ['action']);
   const syncs = counter(deps.metrics, 'provision_mapper_full_sync_partitions_total', 'Full-sync partitions completed');
   gauge(
@@ -109,7 +124,7 @@ export function buildService(deps: MapperDeps) {
     guard: deps.guard,
     guardPolicy: deps.guardPolicy,
     config: deps.mapping,
-    context: { newId: deps.newId, now: deps.now ?? (() => new Date()), dryRun: deps.dryRun },
+    context: { newId: deps.newId, now: () => new Date(clock.now()), dryRun: deps.dryRun },
     ...(deps.decideOptions ? { decideOptions: deps.decideOptions } : {}),
     consumedBefore: (partition) => deps.feed.consumedBefore(partition),
     ...(deps.mappingState
@@ -117,7 +132,7 @@ export function buildService(deps: MapperDeps) {
           mappingState: {
             store: deps.mappingState,
             fingerprint,
-            loadedAt: (deps.now ?? (() => new Date()))(),
+            loadedAt: new Date(clock.now()),
             onEvent: onMappingEvent,
           },
         }
@@ -144,11 +159,30 @@ export function buildService(deps: MapperDeps) {
   });
   const record = createResultRecorder({
     failures: deps.failures,
-    now: () => (deps.now ?? (() => new Date()))().getTime(),
+    now: () => clock.now(),
     retry: deps.retry ?? DEFAULT_RETRY,
     ...(deps.transientRetry ? { transientRetry: deps.transientRetry } : {}),
   });
-  return {
+  const ready = () => deps.feed.ready() && (deps.results?.ready() ?? true);
+  const staged = () => deps.guard.staged();
+  const releaseStaged = (by?: Initiator) => processor.releaseStaged(by);
+  const http = Fastify({ logger: false, bodyLimit: 4 * 1024 });
+  secureHeaders(http);
+  registerErrorHandling(http, { service: 'mapper', log: deps.logger });
+  registerOpsRoutes(http, { ready, metrics: deps.metrics });
+  registerApiRoutes(http, { guard: { staged, releaseStaged }, verifier: deps.verifier, log: deps.logger });
+  registerConsoleRoutes(http, {
+    pictures: deps.store,
+    partitions: deps.partitions,
+    mapping: deps.mapping,
+    fingerprint,
+    ...(deps.mappingState ? { mappingState: deps.mappingState } : {}),
+    verifier: deps.verifier,
+    dryRun: deps.dryRun,
+    log: deps.logger,
+  });
+  const service = {
+    http,
     async start() {
       await deps.results?.start(record);
       await deps.feed.start((batch) => processor.process(batch));
@@ -157,14 +191,15 @@ export function buildService(deps: MapperDeps) {
       await deps.feed.stop();
       await deps.results?.stop();
     },
-    ready: () => deps.feed.ready() && (deps.results?.ready() ?? true),
+    ready,
     /** The fingerprint of the mapping this replica runs. */
     fingerprint,
     /** Users whose deactivation the guard holds back. */
-    staged: () => deps.guard.staged(),
+    staged,
     /** An admin allows the held-back deactivations. */
-    releaseStaged: (by?: Initiator) => processor.releaseStaged(by),
+    releaseStaged,
   };
+  return service satisfies Service;
 }
 
 export type MapperService = ReturnType<typeof buildService>;

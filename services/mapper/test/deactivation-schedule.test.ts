@@ -1,7 +1,7 @@
 import { test } from '@provision/testkit/vitest';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { RedisDeactivationSchedule } from '../src/adapters/redis-store.ts';
+import { RedisDeactivationSchedule } from '../src/adapters/redis-stores.ts';
 
 test('keeps deactivation deadlines per partition by due time, and takes off only entries still due', async ({
   redis,

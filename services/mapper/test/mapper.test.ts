@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type DirectoryEventV1, ProvisioningCommandV1, TOPICS } from '@provision/events';
 import { createKafkaClient, type KafkaClient } from '@provision/kafka';
-import { defaultMappingConfig } from '@provision/mapping';
 import { createLogger, createMetrics } from '@provision/telemetry';
 import { test } from '@provision/testkit/vitest';
-import { Redis } from 'ioredis';
 import { afterEach, expect } from 'vitest';
-import { kafkaCommandSink, kafkaDirectoryFeed } from '../src/adapters/kafka.ts';
-import { RedisDeactivationGuardStore, RedisFailureStore, RedisPictureStore } from '../src/adapters/redis-store.ts';
-import { buildService, type MapperService } from '../src/app.ts';
+import { createService } from '../src/compose.ts';
+import { readConfig } from '../src/config.ts';
 
 const at = new Date().toISOString();
 const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -17,31 +14,36 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** The mapper as `main.ts` builds it (`createService`), against the test's Kafka and Redis. */
 async function startMapper(brokers: string, redisUrl: string, prefix: string, redisPrefix: string) {
   const logger = createLogger({ service: 'mapper', level: 'warn' });
-  const kafka: KafkaClient = createKafkaClient({ brokers, clientId: `${prefix}mapper` });
-  const topics = { directory: `${prefix}${TOPICS.directory}`, commands: `${prefix}${TOPICS.commands}` };
-  await kafka.ensureTopics(Object.values(topics).map((topic) => ({ topic, partitions: 3 })));
-  const redis = new Redis(redisUrl);
-  const producer = await kafka.producer({ source: '/provision/mapper' });
-  const service: MapperService = buildService({
-    feed: kafkaDirectoryFeed(kafka, { topic: topics.directory, groupId: `${prefix}mapper`, logger }),
-    store: new RedisPictureStore(redis, redisPrefix),
-    failures: new RedisFailureStore(redis, redisPrefix),
-    sink: kafkaCommandSink(producer, topics.commands),
-    guard: new RedisDeactivationGuardStore(redis, redisPrefix),
-    guardPolicy: { threshold: 0, windowMs: 60_000 },
-    mapping: defaultMappingConfig(),
-    dryRun: false,
-    logger,
-    metrics: createMetrics('mapper'),
-    newId: randomUUID,
+  const config = readConfig({
+    KAFKA_BROKERS: brokers,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: redisPrefix,
+    TOPIC_PREFIX: prefix,
+    KAFKA_PARTITIONS: '3',
+    DEACTIVATION_GUARD_THRESHOLD: '0',
+    HTTP_PORT: '0',
+    AUTH_TENANT_ID: '7c1f3b2a-0d4e-4f6a-9b8c-1e2d3c4b5a69',
+    AUTH_AUDIENCE: 'api://provision',
+    AUTH_AUTHORITY_HOST: 'https://login.test',
   });
+  const topics = {
+    directory: `${prefix}${TOPICS.directory}`,
+    commands: `${prefix}${TOPICS.commands}`,
+    results: `${prefix}${TOPICS.results}`,
+  };
+  const kafka: KafkaClient = createKafkaClient({ brokers, clientId: `${prefix}test` });
+  // The writer's topic, which the mapper reads its results from.
+  await kafka.ensureTopics([{ topic: topics.results, partitions: 3 }]);
+  const { service, close } = await createService(config, { logger, metrics: createMetrics('mapper') });
   await service.start();
   cleanups.push(async () => {
     await service.stop();
+    await service.http.close();
+    await close();
     await kafka.close();
-    redis.disconnect();
   });
   return { kafka, topics, service };
 }

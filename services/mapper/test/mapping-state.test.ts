@@ -2,7 +2,7 @@ import { defaultMappingConfig } from '@provision/mapping';
 import { test } from '@provision/testkit/vitest';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { RedisMappingStateStore } from '../src/adapters/redis-store.ts';
+import { RedisMappingStateStore } from '../src/adapters/redis-stores.ts';
 
 test("keeps each partition's applied mapping, the mappings by fingerprint and the last change, a redone partition counted once", async ({
   redis,

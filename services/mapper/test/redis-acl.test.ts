@@ -2,7 +2,7 @@ import { createRestrictedRedisUser } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { RedisDeactivationGuardStore, RedisFailureStore, RedisPictureStore } from '../src/adapters/redis-store.ts';
+import { RedisDeactivationGuardStore, RedisFailureStore, RedisPictureStore } from '../src/adapters/redis-stores.ts';
 import type { UserPicture } from '../src/domain/picture.ts';
 
 test('the mapper keeps pictures, the guard and failures with a Redis ACL user limited to its key prefix', async ({

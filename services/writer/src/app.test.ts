@@ -1,16 +1,17 @@
 import type { ProvisioningResultV1 } from '@provision/events';
 import { describe, expect, it } from 'vitest';
-import { buildService, type CommandSource, type ResultSink } from './app.ts';
+import { buildService } from './app.ts';
 import { SalesforceCallError } from './domain/errors.ts';
-import { aCommand } from './fakes/commands.ts';
-import { InMemorySalesforceDirectory } from './fakes/in-memory-directory.ts';
+import type { CommandSource, ResultSink } from './domain/ports.ts';
+import { aCommand } from './testing/commands.ts';
+import { InMemorySalesforceDirectory } from './testing/in-memory-directory.ts';
 import {
   CountingBudget,
   InMemoryJobControl,
   InMemoryLinkStore,
   InMemoryQuarantineStore,
   VirtualClock,
-} from './fakes/in-memory-stores.ts';
+} from './testing/in-memory-stores.ts';
 
 class FakeSource implements CommandSource {
   started = false;
@@ -20,7 +21,7 @@ class FakeSource implements CommandSource {
   async stop() {
     this.started = false;
   }
-  isReady() {
+  ready() {
     return this.started;
   }
 }

@@ -1,44 +1,28 @@
+import { registerErrorHandling, secureHeaders, type TokenVerifier } from '@provision/auth';
 import type { ProvisioningCommandV1, ProvisioningResultV1 } from '@provision/events';
-import { inSpan, type Logger } from '@provision/telemetry';
-import { Accumulator } from './accumulator.ts';
-import type { BatchWriterDeps } from './batch-writer.ts';
+import type { MappingConfig } from '@provision/mapping';
+import type { Logger } from '@provision/ports';
+import { createMetrics, inSpan, type Registry, registerOpsRoutes, type Service } from '@provision/telemetry';
+import Fastify from 'fastify';
+import { Accumulator } from './domain/accumulator.ts';
+import type { BatchWriterDeps } from './domain/batch-writer.ts';
 import type { ConcurrencyLimiter } from './domain/concurrency.ts';
 import { NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
 import type {
   Clock,
+  CommandAnswer,
+  CommandSource,
+  ConsumedCommand,
   JobControlReader,
   LinkStore,
   QuarantineState,
   QuarantineStore,
   RateBudget,
+  ResultSink,
   SalesforceDirectory,
 } from './domain/ports.ts';
-import { type GuardedAnswer, QuarantineGuard, type QuarantineSettings } from './quarantine.ts';
-
-export type { SalesforceDirectory } from './domain/ports.ts';
-
-/** The answer to one consumed command: finished (commit it), or try it again later (keep it uncommitted). */
-export type CommandAnswer =
-  | { readonly status: 'done' }
-  | { readonly status: 'retry'; readonly delayMs: number; readonly reason: string };
-
-/** A consumed command with the trace context it arrived with. */
-export interface ConsumedCommand {
-  readonly command: ProvisioningCommandV1;
-  readonly traceparent?: string | undefined;
-}
-
-/** Where commands come from: Kafka in production (batch mode, commit after the answer). */
-export interface CommandSource {
-  start(handler: (deliveries: readonly ConsumedCommand[]) => Promise<CommandAnswer[]>): Promise<void>;
-  stop(): Promise<void>;
-  isReady(): boolean;
-}
-
-/** Where results go: `provisioning.results.v1`, keyed by the Entra user id. */
-export interface ResultSink {
-  publish(results: readonly { result: ProvisioningResultV1; traceparent?: string | undefined }[]): Promise<void>;
-}
+import { type GuardedAnswer, QuarantineGuard, type QuarantineSettings } from './domain/quarantine.ts';
+import { registerSalesforceUserRoutes } from './http/salesforce-user-routes.ts';
 
 export interface WriterSettings {
   /** `WRITER_DRY_RUN`: preview every command. */
@@ -72,11 +56,16 @@ export interface WriterDeps {
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   readonly observer?: WriterObserver;
   readonly settings: WriterSettings;
+  /** Served at `/metrics` (a registry of its own when unset). */
+  readonly metrics?: Registry;
+  /**
+   * The admin console's read of one Salesforce user (`GET /api/salesforce-users/:id`, Provision.Read),
+   * found as the writer finds it; unset (no AUTH_* variables): the writer serves only the ops routes.
+   */
+  readonly api?: { readonly verifier: TokenVerifier; readonly mapping: MappingConfig };
 }
 
-export interface WriterService {
-  start(): Promise<void>;
-  stop(): Promise<void>;
+export interface WriterService extends Service {
   ready(): boolean;
   /** Answers a batch of consumed commands (what the source calls; exposed for tests). */
   handle(deliveries: readonly ConsumedCommand[]): Promise<CommandAnswer[]>;
@@ -171,7 +160,25 @@ export function buildService(deps: WriterDeps): WriterService {
     return out;
   }
 
+  const ready = () => deps.source.ready();
+  const http = Fastify({ logger: false });
+  secureHeaders(http);
+  registerErrorHandling(http, { service: 'writer', log: deps.logger });
+  registerOpsRoutes(http, { ready, metrics: deps.metrics ?? createMetrics('writer') });
+  if (deps.api) {
+    registerSalesforceUserRoutes(http, {
+      directory: deps.directory,
+      links: deps.links,
+      budget: deps.budget,
+      mapping: deps.api.mapping,
+      verifier: deps.api.verifier,
+      log: deps.logger,
+      onFailure: (e) => deps.logger.warn(e, 'Salesforce read for the console failed'),
+    });
+  }
+
   return {
+    http,
     async start() {
       const state = await deps.quarantineStore.get().catch(() => null);
       if (state)
@@ -183,7 +190,7 @@ export function buildService(deps: WriterDeps): WriterService {
       deps.logger.info({ dryRun: deps.settings.dryRun, maxBatch: deps.settings.maxBatch }, 'writer consuming commands');
     },
     stop: () => deps.source.stop(),
-    ready: () => deps.source.isReady(),
+    ready,
     handle,
     quarantine: () => guard.quarantine(),
     paused: () => guard.paused(),

@@ -2,17 +2,18 @@ import type { ProvisioningResultV1 } from '@provision/events';
 import { JsforceSalesforceGateway } from '@provision/salesforce';
 import { type SalesforceSim, startSalesforceSim } from '@provision/salesforce-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayDirectory } from '../src/adapters/gateway-directory.ts';
-import { buildService, type CommandSource, type ResultSink } from '../src/app.ts';
-import { aCommand } from '../src/fakes/commands.ts';
+import { GatewayDirectory } from '../src/adapters/salesforce-directory.ts';
+import { buildService } from '../src/app.ts';
+import type { CommandSource, ResultSink } from '../src/domain/ports.ts';
+import { aCommand } from '../src/testing/commands.ts';
 import {
   CountingBudget,
   InMemoryLinkStore,
   InMemoryQuarantineStore,
   VirtualClock,
-} from '../src/fakes/in-memory-stores.ts';
+} from '../src/testing/in-memory-stores.ts';
 
-const source: CommandSource = { start: async () => {}, stop: async () => {}, isReady: () => true };
+const source: CommandSource = { start: async () => {}, stop: async () => {}, ready: () => true };
 
 /** The writer over jsforce and salesforce-sim, commands handed to it directly (no Kafka needed here). */
 function writerOver(sim: SalesforceSim) {

@@ -1,10 +1,10 @@
 import { JsforceSalesforceGateway } from '@provision/salesforce';
 import { type SalesforceSim, startSalesforceSim } from '@provision/salesforce-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayDirectory } from '../src/adapters/gateway-directory.ts';
-import { writeBatch } from '../src/batch-writer.ts';
-import { aCommand } from '../src/fakes/commands.ts';
-import { CountingBudget, InMemoryLinkStore, VirtualClock } from '../src/fakes/in-memory-stores.ts';
+import { GatewayDirectory } from '../src/adapters/salesforce-directory.ts';
+import { writeBatch } from '../src/domain/batch-writer.ts';
+import { aCommand } from '../src/testing/commands.ts';
+import { CountingBudget, InMemoryLinkStore, VirtualClock } from '../src/testing/in-memory-stores.ts';
 
 const MARKETING = 'UserPermissionsMarketingUser';
 

@@ -5,9 +5,9 @@ import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { afterEach, expect } from 'vitest';
 import { kafkaCommandSource } from '../src/adapters/kafka-io.ts';
-import type { CommandSource } from '../src/app.ts';
 import { commandPolicy, commandRefusal } from '../src/domain/command-guard.ts';
-import { aCommand } from '../src/fakes/commands.ts';
+import type { CommandSource } from '../src/domain/ports.ts';
+import { aCommand } from '../src/testing/commands.ts';
 
 let client: KafkaClient | undefined;
 let source: CommandSource | undefined;

@@ -18,6 +18,9 @@ afterAll(async () => {
 const sales = { type: 'publicGroup' as const, name: 'Sales_Team' };
 const marketing = { type: 'publicGroup' as const, name: 'Marketing_Team' };
 const leads = { type: 'queue' as const, name: 'Leads_Queue' };
+// The mapping behind these commands (the writer refuses joins no rule names); No_Such_Queue is a
+// rule naming a queue Salesforce does not have.
+const rules = { publicGroups: ['Sales_Team', 'Marketing_Team'], queues: ['Leads_Queue', 'No_Such_Queue'] };
 
 describe('writer public groups and queues against Kafka, Redis and salesforce-sim', () => {
   test('joins the groups and queues a command carries, reports them, and later leaves only the ones it names', async ({
@@ -31,7 +34,7 @@ describe('writer public groups and queues against Kafka, Redis and salesforce-si
     const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'test' });
     await publishCommands(client, topics.commands, [create]);
     sim.admin.resetRequestCounts();
-    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer') });
+    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer'), rules });
     try {
       const [created] = await readResults(kafka, topics.results, 1);
       expect(created).toMatchObject({ status: 'success', linkedBy: 'created', error: null });
@@ -97,7 +100,7 @@ describe('writer public groups and queues against Kafka, Redis and salesforce-si
     const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'test' });
     await publishCommands(client, topics.commands, [command]);
     await client.close();
-    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer') });
+    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer'), rules });
     try {
       const [result] = await readResults(kafka, topics.results, 1);
       expect(result).toMatchObject({

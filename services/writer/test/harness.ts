@@ -1,14 +1,17 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ProvisioningCommandV1, type ProvisioningResultV1, TOPIC_SCHEMAS, TOPICS } from '@provision/events';
-import { createKafkaClient, type KafkaClient } from '@provision/kafka';
-import { JsforceSalesforceGateway } from '@provision/salesforce';
+import type { KafkaClient } from '@provision/kafka';
+import { DEFAULT_MAPPING_YAML } from '@provision/mapping';
 import type { SalesforceSim } from '@provision/salesforce-sim';
+import { createLogger, createMetrics } from '@provision/telemetry';
 import type { KafkaFixture, RedisFixture } from '@provision/testkit';
 import { Redis } from 'ioredis';
-import { GatewayDirectory } from '../src/adapters/gateway-directory.ts';
-import { kafkaCommandSource, kafkaResultSink } from '../src/adapters/kafka-io.ts';
-import { RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from '../src/adapters/redis-stores.ts';
-import { systemClock } from '../src/adapters/system-clock.ts';
-import { buildService, type ResultSink, type WriterService, type WriterSettings } from '../src/app.ts';
+import type { WriterService } from '../src/app.ts';
+import { createService } from '../src/compose.ts';
+import { readConfig } from '../src/config.ts';
+import type { ResultSink } from '../src/domain/ports.ts';
 
 /** The topics of one test. */
 export async function createTopics(kafka: KafkaFixture): Promise<{ commands: string; results: string }> {
@@ -76,13 +79,54 @@ export async function readResults(kafka: KafkaFixture, topic: string, count: num
   return messages.map((m) => JSON.parse(m.value ?? 'null') as ProvisioningResultV1);
 }
 
+/** The roles, permission sets, public groups and queues a test's mapping gives (to one Entra group). */
+export interface MappingRules {
+  readonly roles?: readonly string[];
+  readonly permissionSets?: readonly string[];
+  readonly publicGroups?: readonly string[];
+  readonly queues?: readonly string[];
+  readonly permissionSetGroups?: readonly string[];
+  readonly permissionSetLicenses?: readonly string[];
+}
+
+const GROUP = '00000000-0000-0000-0000-000000000001';
+
+/** A group of its own for the nth role rule (one role per group: a second rule would never apply). */
+function roleGroup(n: number): string {
+  return `00000000-0000-0000-0001-${String(n).padStart(12, '0')}`;
+}
+
+/** The default mapping with `rules` and a usernameCollision suffix. */
+function mappingYaml(rules: MappingRules, usernameSuffix: string | undefined): string {
+  const list = (names: readonly string[] | undefined) => JSON.stringify(names ?? []);
+  const roles = (rules.roles ?? []).map((role, n) => `\n  - { group: ${roleGroup(n)}, role: ${JSON.stringify(role)} }`);
+  let yaml = DEFAULT_MAPPING_YAML.replace('roleRules: []', `roleRules:${roles.join('') || ' []'}`).replace(
+    'permissionSetRules: []',
+    rules.permissionSets?.length
+      ? `permissionSetRules:\n  - { group: ${GROUP}, permissionSets: ${list(rules.permissionSets)} }`
+      : 'permissionSetRules: []',
+  );
+  if (rules.publicGroups?.length || rules.queues?.length)
+    yaml += `\ngroupMembershipRules:\n  - { group: ${GROUP}, publicGroups: ${list(rules.publicGroups)}, queues: ${list(rules.queues)} }\n`;
+  if (rules.permissionSetGroups?.length)
+    yaml += `\npermissionSetGroupRules:\n  - { group: ${GROUP}, permissionSetGroups: ${list(rules.permissionSetGroups)} }\n`;
+  if (rules.permissionSetLicenses?.length)
+    yaml += `\npermissionSetLicenseRules:\n  - { group: ${GROUP}, permissionSetLicenses: ${list(rules.permissionSetLicenses)} }\n`;
+  if (usernameSuffix !== undefined) yaml += `\nusernameCollision:\n  suffix: ${JSON.stringify(usernameSuffix)}\n`;
+  return yaml;
+}
+
 export interface RunningWriter {
   readonly service: WriterService;
   readonly redis: Redis;
   stop(): Promise<void>;
 }
 
-/** A writer wired as `main.ts` wires it, against the test's Kafka, Redis and simulator. */
+/**
+ * A writer built by `createService`, as `main.ts` builds it, against the test's Kafka, Redis and
+ * simulator; only the topics, the consumer group and (to make it fail) the result sink are the
+ * test's own.
+ */
 export async function startWriter(options: {
   kafka: KafkaFixture;
   redis: RedisFixture;
@@ -91,60 +135,68 @@ export async function startWriter(options: {
   groupId: string;
   /** Wraps the real sink (to make it fail). */
   sink?: (real: ResultSink) => ResultSink;
-  quarantine?: WriterSettings['quarantine'];
+  quarantine?: { threshold: number; baseDelayMs: number; maxDelayMs: number; retryDelayMs: number };
   /** The mapping's usernameCollision suffix. */
   usernameSuffix?: string;
+  /**
+   * What the mapping's rules give (the default mapping gives none): the writer refuses a command
+   * that sets a role, permission set, public group, queue, permission set group or permission set
+   * licence no rule of its mapping names.
+   */
+  rules?: MappingRules;
 }): Promise<RunningWriter> {
-  const client = createKafkaClient({ brokers: options.kafka.brokers, clientId: 'writer-test' });
-  const producer = await client.producer({ source: 'provision/writer' });
+  const quarantine = options.quarantine ?? {
+    threshold: 3,
+    baseDelayMs: 60_000,
+    maxDelayMs: 600_000,
+    retryDelayMs: 1_000,
+  };
+  const env: Record<string, string> = {
+    KAFKA_BROKERS: options.kafka.brokers,
+    KAFKA_PARTITIONS: '3',
+    REDIS_URL: options.redis.url,
+    REDIS_PREFIX: options.redis.prefix,
+    HTTP_PORT: '0',
+    SALESFORCE_LOGIN_URL: options.sim.loginUrl,
+    SALESFORCE_ALLOW_INSECURE_HTTP: 'true',
+    SALESFORCE_USERNAME: options.sim.credentials.username,
+    SALESFORCE_PASSWORD: options.sim.credentials.password,
+    SALESFORCE_SECURITY_TOKEN: options.sim.credentials.securityToken,
+    SALESFORCE_API_BUDGET_PER_MINUTE: '1000',
+    WRITER_MAX_BATCH: '1000',
+    WRITER_LINGER_MS: '50',
+    WRITER_VALUES_PER_QUERY: '500',
+    WRITER_PARTITIONS_CONCURRENTLY: '3',
+    WRITER_SESSION_TIMEOUT_MS: '10000',
+    WRITER_QUARANTINE_THRESHOLD: String(quarantine.threshold),
+    WRITER_QUARANTINE_BASE_DELAY_MS: String(quarantine.baseDelayMs),
+    WRITER_QUARANTINE_MAX_DELAY_MS: String(quarantine.maxDelayMs),
+    WRITER_RETRY_DELAY_MS: String(quarantine.retryDelayMs),
+  };
+  let mappingDir: string | undefined;
+  if (options.usernameSuffix !== undefined || options.rules !== undefined) {
+    // The suffix and the rules come from the mapping file, as in production.
+    mappingDir = await mkdtemp(join(tmpdir(), 'writer-mapping-'));
+    env['MAPPING_FILE'] = join(mappingDir, 'mapping.yaml');
+    await writeFile(env['MAPPING_FILE'], mappingYaml(options.rules ?? {}, options.usernameSuffix));
+  }
+  const logger = createLogger({ service: 'writer', level: 'silent' });
+  const { service, close } = await createService(
+    readConfig(env),
+    { logger, metrics: createMetrics('writer') },
+    { topics: options.topics, groupId: options.groupId, ...(options.sink ? { sink: options.sink } : {}) },
+  );
   const redis = new Redis(options.redis.url);
-  const gateway = new JsforceSalesforceGateway({
-    auth: {
-      kind: 'password',
-      username: options.sim.credentials.username,
-      password: options.sim.credentials.password,
-      securityToken: options.sim.credentials.securityToken,
-    },
-    loginUrl: options.sim.loginUrl,
-    version: '62.0',
-  });
-  const budget = new RedisRateBudget(redis, { prefix: options.redis.prefix, perMinute: 1000, clock: systemClock });
-  const real = kafkaResultSink(producer, options.topics.results);
-  const silent = { info: () => {}, warn: () => {}, error: () => {} };
-  const service = buildService({
-    source: kafkaCommandSource({
-      client,
-      groupId: options.groupId,
-      topic: options.topics.commands,
-      batchSize: 1000,
-      partitionsConcurrently: 3,
-      sessionTimeoutMs: 10_000,
-    }),
-    sink: options.sink ? options.sink(real) : real,
-    directory: new GatewayDirectory(gateway, { budget }),
-    links: new RedisLinkStore(redis, options.redis.prefix),
-    budget,
-    quarantineStore: new RedisQuarantineStore(redis, options.redis.prefix),
-    clock: systemClock,
-    logger: silent,
-    settings: {
-      dryRun: false,
-      maxBatch: 1000,
-      lingerMs: 50,
-      valuesPerQuery: 500,
-      usernameSuffix: options.usernameSuffix,
-      quarantine: options.quarantine ?? { threshold: 3, baseDelayMs: 60_000, maxDelayMs: 600_000, retryDelayMs: 1_000 },
-    },
-  });
   await service.start();
   return {
     service,
     redis,
     async stop() {
       await service.stop();
-      await producer.disconnect();
-      await client.close();
+      await service.http.close();
+      await close();
       redis.disconnect();
+      if (mappingDir) await rm(mappingDir, { recursive: true, force: true });
     },
   };
 }

@@ -5,6 +5,12 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createCommand, createTopics, publishCommands, readResults, startWriter } from './harness.ts';
 
 let sim: SalesforceSim;
+// The mapping behind these commands: the writer refuses an entitlement no rule of its mapping names.
+const rules = {
+  permissionSets: ['Sales_Console_Access'],
+  permissionSetGroups: ['Console_Agents', 'Sales_Operations', 'Service_Agents'],
+  permissionSetLicenses: ['SalesConsoleUser', 'IdentityConnect'],
+};
 
 beforeAll(async () => {
   // The default org: licences SalesConsoleUser ×3 and IdentityConnect ×1; the set Sales_Console_Access
@@ -32,7 +38,7 @@ describe('writer permission set groups and licences against Kafka, Redis and sal
     };
     const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'test' });
     await publishCommands(client, topics.commands, [create]);
-    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer') });
+    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer'), rules });
     try {
       const [created] = await readResults(kafka, topics.results, 1);
       expect(created).toMatchObject({ status: 'success', linkedBy: 'created', error: null });
@@ -91,7 +97,7 @@ describe('writer permission set groups and licences against Kafka, Redis and sal
     const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'test' });
     await publishCommands(client, topics.commands, [...commands, outdated]);
     await client.close();
-    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer') });
+    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer'), rules });
     try {
       const results = await readResults(kafka, topics.results, 3);
       const [a, b, third] = [...commands, outdated].map((c) => results.find((r) => r.commandId === c.commandId));

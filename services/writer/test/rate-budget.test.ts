@@ -1,8 +1,8 @@
+import { systemClock } from '@provision/ports';
 import { test } from '@provision/testkit/vitest';
 import { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { RedisRateBudget } from '../src/adapters/redis-stores.ts';
-import { systemClock } from '../src/adapters/system-clock.ts';
 
 describe('RedisRateBudget', () => {
   test('two replicas share one budget: the call past it waits for the next window instead of failing', async ({

@@ -1,11 +1,11 @@
 import { loadConfig, redisEnv, redisOptions } from '@provision/config';
+import { systemClock } from '@provision/ports';
 import { createRestrictedRedisUser, startTlsRedis } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { z } from 'zod';
 import { RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from '../src/adapters/redis-stores.ts';
-import { systemClock } from '../src/adapters/system-clock.ts';
 
 const quarantine = {
   reason: 'INVALID_SESSION_ID',

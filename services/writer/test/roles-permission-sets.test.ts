@@ -5,6 +5,12 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createCommand, createTopics, publishCommands, readResults, startWriter } from './harness.ts';
 
 let sim: SalesforceSim;
+// The mapping behind these commands (the writer refuses a role or set no rule gives); Chief Llama
+// and No_Such_Set are rules naming what Salesforce does not have.
+const rules = {
+  roles: ['Sales Rep', 'Chief Llama'],
+  permissionSets: ['Sales_Cloud_User', 'Marketing_Tools', 'No_Such_Set'],
+};
 
 beforeAll(async () => {
   sim = await startSalesforceSim({
@@ -40,7 +46,7 @@ describe('writer roles and permission sets against Kafka, Redis and salesforce-s
     const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'test' });
     await publishCommands(client, topics.commands, [create]);
     sim.admin.resetRequestCounts();
-    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer') });
+    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer'), rules });
     try {
       const [created] = await readResults(kafka, topics.results, 1);
       expect(created).toMatchObject({ status: 'success', linkedBy: 'created', error: null });
@@ -101,7 +107,7 @@ describe('writer roles and permission sets against Kafka, Redis and salesforce-s
       { ...b, permissionSets: { add: ['No_Such_Set'], remove: [] } },
     ]);
     await client.close();
-    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer') });
+    const writer = await startWriter({ kafka, redis, sim, topics, groupId: kafka.groupId('writer'), rules });
     try {
       const results = await readResults(kafka, topics.results, 2);
       const byUser = new Map(results.map((r) => [r.userId, r]));

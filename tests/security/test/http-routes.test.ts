@@ -152,7 +152,9 @@ describe(`hostile requests against the running services (${HOSTILE_RUNS} per rou
     const over = await post(randomUUID());
     expect(over.status).toBe(429);
     expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
-    expect(JSON.parse(over.body.toString())).toMatchObject({ message: expect.stringMatching(/Too many requests/) });
+    expect(JSON.parse(over.body.toString()).error).toMatchObject({
+      message: expect.stringMatching(/Too many requests/),
+    });
     expect((await post(randomUUID(), { 'x-forwarded-for': '10.9.8.7', 'x-real-ip': '10.9.8.7' })).status).toBe(429);
     // Sign-in comes first: an anonymous caller learns nothing, not even that the limit is spent.
     const anonymous = await send(url, { method: 'POST', path: '/api/provision-on-demand', headers: {}, from }, agent);

@@ -160,10 +160,13 @@ async function listEntraUserIds(graph: NonNullable<ReturnType<typeof readGraphSe
   }
 }
 
-/** One on-demand request, waiting out the ingestor's rate limit; the removal it published, if any. */
+/**
+ * One on-demand request asking for the removal of a user gone from Entra (`deprovisionIfGone`),
+ * waiting out the ingestor's rate limit; the removal it published, if any.
+ */
 async function askOnDemand(url: string, userId: string): Promise<string | null> {
   for (;;) {
-    const answer = await callService('ingestor', url, { method: 'POST', body: { userId } });
+    const answer = await callService('ingestor', url, { method: 'POST', body: { userId, deprovisionIfGone: true } });
     if (answer.status === 429) {
       const seconds = Number(answer.headers.get('retry-after') ?? 2);
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, Number.isFinite(seconds) ? seconds : 2) * 1000));

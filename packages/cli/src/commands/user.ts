@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { callService, errorMessage } from '../http.ts';
+import { callService, errorMessage, errorOf } from '../http.ts';
 import { CliExit, type CliIo, EXIT, printJson } from '../io.ts';
 import { HTTP_PROTOCOLS, SERVICE_URLS } from '../service-urls.ts';
 import { SettingsReader } from '../settings.ts';
@@ -79,15 +79,17 @@ export function registerUserCommand(program: Command, io: CliIo): void {
         else io.stdout(renderRecord(body.salesforce, body.foundBy ?? '?'));
         return;
       }
-      // A writer without AUTH_* registers no API route: fastify's own 404, without the lookup's `reason`.
-      if (answer.status === 404 && (answer.body as { reason?: unknown }).reason === undefined)
+      // A writer without AUTH_* registers no API route: a 404 without the lookup's `reason`.
+      const details = errorOf(answer)?.details ?? {};
+      if (answer.status === 404 && details['reason'] === undefined)
         throw new CliExit(
           EXIT.failed,
           `error: the writer at ${writerUrl} serves no Salesforce read: it needs the AUTH_* variables (docs/security.md)`,
         );
       if (options.json && (answer.status === 404 || answer.status === 409)) printJson(io, answer.body);
+      const searched = details['tried'];
       const search =
-        Array.isArray(body.tried) && body.tried.length > 0 ? `\nsearched:\n${tried(body.tried).join('\n')}` : '';
+        Array.isArray(searched) && searched.length > 0 ? `\nsearched:\n${tried(searched as Attempt[]).join('\n')}` : '';
       if (answer.status === 404) throw new CliExit(EXIT.failed, `error: ${errorMessage(answer)}${search}`);
       if (answer.status === 409)
         throw new CliExit(EXIT.failed, `error: ${errorMessage(answer)} — several Salesforce users match${search}`);

@@ -8,10 +8,10 @@ import {
   type TopicName,
 } from '@provision/events';
 import { type BatchContext, type ConsumerRunner, type KafkaClient, type Outcome, outcome } from '@provision/kafka';
-import type { Logger } from '@provision/telemetry';
+import type { Logger } from '@provision/ports';
 import type { z } from 'zod';
-import type { AuditEventSource, AuditHandlers, AuditItem } from '../ports.ts';
-import { deadLetterInput } from './dead-letter-input.ts';
+import type { AuditEventSource, AuditHandlers, AuditItem } from '../domain/ports.ts';
+import { deadLetterInput } from './kafka-dead-letter-input.ts';
 
 /** Settings of the audit's Kafka side. */
 export interface KafkaEventSourceOptions {

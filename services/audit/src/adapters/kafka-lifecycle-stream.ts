@@ -7,7 +7,7 @@ import {
   type Outcome,
   outcome,
 } from '@provision/kafka';
-import type { Logger } from '@provision/telemetry';
+import type { Logger } from '@provision/ports';
 import { type CommandReasons, changesAccess, type LifecycleStream, lifecycleEventOf } from '../domain/lifecycle.ts';
 
 /** Settings of the lifecycle stream. */

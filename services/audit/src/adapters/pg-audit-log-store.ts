@@ -5,9 +5,9 @@ import PgCursor from 'pg-cursor';
 import type { FailureItem } from '../domain/digest.ts';
 import type { LogRecord } from '../domain/log-entry.ts';
 import type { Cursor, LogQuery } from '../domain/log-query.ts';
+import type { AuditItem, AuditLogStore, DeadLetterInput, DeadLetterRecord, LogExport } from '../domain/ports.ts';
 import { type SyncRun, type SyncStatus, syncStateOf } from '../domain/sync-status.ts';
-import type { AuditItem, AuditLogStore, DeadLetterInput, DeadLetterRecord, LogExport } from '../ports.ts';
-import { whereOf } from './log-where.ts';
+import { whereOf } from './pg-log-where.ts';
 import { byCommandId, writeCommand, writeDeadLetter, writeResult, writeSyncMarker } from './pg-log-writes.ts';
 import { migrate } from './pg-migrate.ts';
 

@@ -1,7 +1,7 @@
 import type { ProvisioningCommandV1, ProvisioningResultV1, SyncMarker } from '@provision/events';
 import type pg from 'pg';
 import { upnFromMatching } from '../domain/log-entry.ts';
-import type { AuditItem, DeadLetterInput } from '../ports.ts';
+import type { AuditItem, DeadLetterInput } from '../domain/ports.ts';
 
 /** A pool or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;

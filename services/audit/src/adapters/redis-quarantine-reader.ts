@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { JobControlReader, QuarantineReader } from '../ports.ts';
+import type { JobControlReader, QuarantineReader } from '../domain/ports.ts';
 
 /**
  * Reads the writer's quarantine flag, `${REDIS_PREFIX}writer:quarantine`. The writer owns its

@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { Mailer } from '../ports.ts';
+import type { Mailer } from '../domain/ports.ts';
 
 /**
  * How the connection to the SMTP server is protected: `tls` from the first byte (port 465,

@@ -2,8 +2,8 @@ import { ProvisionError } from '@provision/errors';
 import type { FastifyInstance } from 'fastify';
 import { toLogEntry } from '../domain/log-entry.ts';
 import { encodeCursor, parseCommandId, parseLimit, parseLogQuery } from '../domain/log-query.ts';
+import type { AuditLogStore, Clock, JobControlReader, JobControlState, QuarantineReader } from '../domain/ports.ts';
 import type { SyncStatus } from '../domain/sync-status.ts';
-import type { AuditLogStore, Clock, JobControlReader, JobControlState, QuarantineReader } from '../ports.ts';
 import { exportGate, sendLogExport } from './log-export.ts';
 
 /** What the API routes read from. */
@@ -50,7 +50,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       readQuarantine(deps, request.log),
       readControl(deps, request.log),
     ]);
-    return { ...status, quarantine, ...control, generatedAt: deps.clock.now().toISOString() };
+    return { ...status, quarantine, ...control, generatedAt: new Date(deps.clock.now()).toISOString() };
   });
 
   app.get('/api/dead-letters', async (request) => {

@@ -1,4 +1,4 @@
-import { nestedErrorBody, requireJson } from '@provision/auth';
+import { errorBody, requireJson } from '@provision/auth';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { evaluateForConsole } from './expression-tester.ts';
 
@@ -59,7 +59,7 @@ export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstr
     writer: upstreams.writerUrl?.replace(/\/+$/, ''),
   };
   void app.register(async (scope) => {
-    requireJson(scope, nestedErrorBody);
+    requireJson(scope);
     scope.get('/api/console/services', async () => ({
       ingestor: base.ingestor !== undefined,
       mapper: base.mapper !== undefined,
@@ -247,18 +247,19 @@ export function registerConsoleApi(app: FastifyInstance, upstreams: ConsoleUpstr
       const value = answer.headers.get(name);
       if (value !== null) reply.header(name, value);
     }
-    // The other services answer `{ code, message }`; the audit's API nests it under `error`.
-    const flat = parsed as { code?: unknown; message?: unknown; error?: unknown; retriable?: unknown };
-    const { code, message, retriable, error: nested, ...rest } = flat;
-    const error =
+    // Every service answers `{ error: { code, message, retriable, details } }`; the relay adds which
+    // service answered to the details (and keeps what else it said there: the writer's `tried`).
+    // Anything else (a proxy's HTML page, an answer cut short) is relayed as its text.
+    const { error: nested, message } = parsed as { error?: unknown; message?: unknown };
+    const error: { details?: unknown } =
       typeof nested === 'object' && nested !== null
         ? nested
-        : { code: code ?? null, message: String(message ?? `HTTP ${answer.status}`), retriable: retriable === true };
-    // What else the service said (the writer's `reason` and `tried` on a 404) stays, under details.
-    return reply.code(answer.status).send({ error: { ...(error as object), details: { ...rest, upstream } } });
+        : errorBody(null, typeof message === 'string' ? message : `HTTP ${answer.status}`).error;
+    const details = typeof error.details === 'object' && error.details !== null ? error.details : {};
+    return reply.code(answer.status).send({ error: { ...error, details: { ...details, upstream } } });
   }
 }
 
 function badRequest(message: string) {
-  return { error: { code: 'PRV_BAD_REQUEST', message, retriable: false, details: {} } };
+  return errorBody('PRV_BAD_REQUEST', message);
 }

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { flatErrorBody, protect, ROLES } from '@provision/auth';
+import { errorBody, protect, ROLES } from '@provision/auth';
 import { createTestIssuer, type TestIssuer } from '@provision/auth/testing';
 import { createLogger, createMetrics } from '@provision/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditService, buildService } from '../app.ts';
-import { InMemoryAuditLogStore, InMemoryEventSource } from '../fakes.ts';
+import { InMemoryAuditLogStore, InMemoryEventSource } from '../testing/fakes.ts';
 import { CONSOLE_BUILD_DIR, consoleSourceHash, SOURCE_HASH_FILE } from './console-files.ts';
 import { CONSOLE_PAGES } from './dashboard.ts';
 
@@ -35,17 +35,19 @@ beforeAll(async () => {
   });
   upstream.get('/api/deactivation-guard', async () => ({ staged: ['u1', 'u2'] }));
   upstream.post('/api/deactivation-guard/release', async (_request, reply) =>
-    reply.code(403).send({ code: 'PRV_FORBIDDEN', message: 'This needs the app role Provision.Operate.' }),
+    reply.code(403).send(errorBody('PRV_FORBIDDEN', 'This needs the app role Provision.Operate.')),
   );
   upstream.get('/api/salesforce-users/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
     if (id.endsWith('404'))
-      return reply.code(404).send({
-        code: 'PRV_NOT_FOUND',
-        message: 'No Salesforce user found',
-        reason: 'not-found',
-        tried: [{ by: 'link-field', attribute: 'EntraObjectId__c', value: id, found: [] }],
-      });
+      return reply.code(404).send(
+        errorBody('PRV_NOT_FOUND', 'No Salesforce user found', {
+          details: {
+            reason: 'not-found',
+            tried: [{ by: 'link-field', attribute: 'EntraObjectId__c', value: id, found: [] }],
+          },
+        }),
+      );
     return { userId: id, foundBy: 'stored-link', salesforce: { id: '005A' }, query: request.query };
   });
   upstream.post('/api/mapping/preview', async (request) => ({ sampled: 1, changed: 0, users: [], echo: request.body }));
@@ -55,7 +57,7 @@ beforeAll(async () => {
   });
   // The ingestor's job controls: Provision.Operate, checked by the ingestor itself.
   await upstream.register(async (scope) => {
-    protect(scope, { verifier: issuer.verifier, role: ROLES.operate, errorBody: flatErrorBody });
+    protect(scope, { verifier: issuer.verifier, role: ROLES.operate });
     for (const path of JOB_CONTROLS) {
       scope.post(path, async (request) => {
         (seen.at(-1) as { body: unknown }).body = request.body;

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { CSV_COLUMNS, csvRow } from '../domain/csv.ts';
 import { toLogEntry } from '../domain/log-entry.ts';
 import { encodeCursor, type LogQuery } from '../domain/log-query.ts';
-import type { AuditLogStore, Clock, LogExport } from '../ports.ts';
+import type { AuditLogStore, Clock, LogExport } from '../domain/ports.ts';
 
 /** Exports streamed at once; each holds a database connection while its reader reads. */
 export const DEFAULT_MAX_CONCURRENT_EXPORTS = 2;
@@ -58,7 +58,7 @@ export async function sendLogExport(
     void opened.close();
   });
   if (opened.next !== null) reply.header('x-next-cursor', encodeCursor(opened.next));
-  const stamp = deps.clock.now().toISOString().replace(/[:.]/g, '-');
+  const stamp = new Date(deps.clock.now()).toISOString().replace(/[:.]/g, '-');
   const [type, extension] =
     query.format === 'csv' ? ['text/csv; charset=utf-8', 'csv'] : ['application/x-ndjson; charset=utf-8', 'ndjson'];
   return reply

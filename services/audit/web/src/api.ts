@@ -41,12 +41,15 @@ export function createApi(session: () => Session | null, onSignedOut: (why: stri
       let message = `${path.split('?')[0]} answered ${response.status}`;
       let code: string | null = null;
       let unavailable = false;
+      // Every API error is `{ error: { code, message, retriable, details } }`; an answer without
+      // one (a proxy's page, the HTTP server's own refusal) is shown by its status.
       try {
-        const body = await response.json();
-        const error = body.error ?? body;
-        message = error.message || message;
-        code = error.code ?? null;
-        unavailable = Boolean(error.details?.unavailable);
+        const { error } = await response.json();
+        if (typeof error === 'object' && error !== null) {
+          message = error.message || message;
+          code = error.code ?? null;
+          unavailable = Boolean(error.details?.unavailable);
+        }
       } catch {}
       if (response.status === 403) message = `Not allowed: ${message}`;
       throw new ApiError(message, response.status, code, unavailable);

@@ -2,7 +2,7 @@ import { ProvisionError } from '@provision/errors';
 import { DirectoryEventV1, type SyncMarker, TOPIC_SCHEMAS, TOPICS } from '@provision/events';
 import type { EventProducer, OutgoingEvent } from '@provision/kafka';
 import type { DirectoryEventSink } from '../domain/ports.ts';
-import { markerKeys } from './partition-keys.ts';
+import { markerKeys } from './kafka-partition-keys.ts';
 
 const CLOUD_EVENT_TYPE = TOPIC_SCHEMAS[TOPICS.directory].cloudEventType;
 

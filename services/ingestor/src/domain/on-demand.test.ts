@@ -54,19 +54,28 @@ describe('provisionOnDemand', () => {
     expect(result.published).toEqual({ 'user.upserted': 1, 'membership.changed': 1, 'assignment.changed': 2 });
   });
 
-  it('publishes the removal of a user Graph no longer has: soft from deleted items, hard when gone', async () => {
+  it('publishes the removal of a user in deleted items; one Entra does not know at all only when asked', async () => {
     const by = { kind: 'user' as const, id: 'admin-1', name: 'Ada Admin' };
-    const gone = await provisionOnDemand(deps, 'nobody', by);
-    expect(gone).toMatchObject({ userId: 'nobody', removed: 'hard', published: { 'user.removed': 1 } });
-    expect(sink.events).toMatchObject([
-      { type: 'user.removed', userId: 'nobody', removal: 'hard', syncId: gone.syncId, initiatedBy: by },
-    ]);
-    expect(sink.markers()).toEqual([]);
+    await expect(provisionOnDemand(deps, 'nobody', by)).rejects.toMatchObject({
+      code: 'PRV_NOT_FOUND',
+      message: expect.stringContaining('provision reconcile'),
+    });
+    expect(sink.events).toEqual([]);
     directory.upsertUser('u1', { displayName: 'Adele' });
     directory.deleteUser('u1', 'soft');
-    const soft = await provisionOnDemand(deps, 'u1');
-    expect(soft.removed).toBe('soft');
-    expect(sink.events.at(-1)).toMatchObject({ type: 'user.removed', userId: 'u1', removal: 'soft' });
-    expect(sink.events.at(-1)).not.toHaveProperty('initiatedBy');
+    const soft = await provisionOnDemand(deps, 'u1', by);
+    expect(soft).toMatchObject({ userId: 'u1', removed: 'soft', published: { 'user.removed': 1 } });
+    expect(sink.events).toMatchObject([
+      { type: 'user.removed', userId: 'u1', removal: 'soft', syncId: soft.syncId, initiatedBy: by },
+    ]);
+    expect(sink.markers()).toEqual([]);
+    directory.upsertUser('u2', { displayName: 'Bea' });
+    directory.deleteUser('u2', 'hard');
+    await expect(provisionOnDemand(deps, 'u2')).rejects.toMatchObject({ code: 'PRV_NOT_FOUND' });
+    expect(sink.events).toHaveLength(1);
+    // What reconcile asks for a Salesforce user still linked to it: the removal, hard.
+    const hard = await provisionOnDemand(deps, 'u2', by, { deprovisionIfGone: true });
+    expect(hard).toMatchObject({ removed: 'hard', published: { 'user.removed': 1 } });
+    expect(sink.events.at(-1)).toMatchObject({ type: 'user.removed', userId: 'u2', removal: 'hard', initiatedBy: by });
   });
 });

@@ -54,7 +54,7 @@ describe('POST /api/provision-on-demand', () => {
   it('answers 403 to Provision.Read: provisioning is an action', async () => {
     const response = await onDemand(bearer(await issuer.userToken([ROLES.read])));
     expect(response.statusCode).toBe(403);
-    expect(response.json()).toMatchObject({
+    expect(response.json().error).toMatchObject({
       code: 'PRV_FORBIDDEN',
       message: expect.stringContaining('Provision.Operate'),
     });
@@ -73,11 +73,18 @@ describe('POST /api/provision-on-demand', () => {
     expect(JSON.stringify(sink)).toContain('"initiatedBy":{"kind":"app","id":"sp-1"');
   });
 
-  it('publishes the removal of a user Graph does not have, and answers 400 for a malformed request', async () => {
+  it('answers 404 naming the remedy for a user Entra does not know, publishing its removal only when asked, and 400 for a malformed request', async () => {
     const operator = bearer(await issuer.userToken([ROLES.operate]));
+    const published = sink.events.length;
     const missing = await onDemand(operator, { userId: '00000000-0000-0000-0000-00000000dead' });
-    expect(missing.statusCode).toBe(200);
-    expect(missing.json()).toMatchObject({ removed: 'hard', published: { 'user.removed': 1 } });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({
+      error: { code: 'PRV_NOT_FOUND', message: expect.stringContaining('provision reconcile --apply') },
+    });
+    expect(sink.events).toHaveLength(published);
+    const asked = await onDemand(operator, { userId: '00000000-0000-0000-0000-00000000dead', deprovisionIfGone: true });
+    expect(asked.statusCode).toBe(200);
+    expect(asked.json()).toMatchObject({ removed: 'hard', published: { 'user.removed': 1 } });
     expect(sink.events.at(-1)).toMatchObject({ type: 'user.removed', userId: '00000000-0000-0000-0000-00000000dead' });
     expect((await onDemand(operator, { userId: 'drop table' })).statusCode).toBe(400);
   });
@@ -98,7 +105,8 @@ describe('POST /api/provision-on-demand', () => {
     for (let i = 0; i < 6; i++) {
       statuses.push((await onDemand(operator, { userId: '00000000-0000-0000-0000-00000000dead' })).statusCode);
     }
-    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    // A request Entra has no user for counts like any other.
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
   });
 
   it('refuses every call when no verifier is configured (never open by default)', async () => {
@@ -117,7 +125,7 @@ describe('POST /api/provision-on-demand', () => {
       payload: JSON.stringify({ userId: USER }),
     });
     expect(response.statusCode).toBe(401);
-    expect(response.json().message).toContain('Sign-in is not configured');
+    expect(response.json().error.message).toContain('Sign-in is not configured');
   });
 
   it('keeps the ops routes and the webhook open (the webhook checks clientState)', async () => {

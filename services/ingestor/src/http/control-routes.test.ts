@@ -61,7 +61,7 @@ describe('the job controls: roles', () => {
     for (const url of WRITES) {
       const response = await post(url, reader);
       expect(response.statusCode, url).toBe(403);
-      expect(response.json(), url).toMatchObject({
+      expect(response.json().error, url).toMatchObject({
         code: 'PRV_FORBIDDEN',
         message: expect.stringContaining('Operate'),
       });
@@ -122,7 +122,7 @@ describe('pause and resume', () => {
     expect(await service.pollAssignments()).toBeUndefined();
     const onDemand = await post('/api/provision-on-demand', operator, { userId: USER });
     expect(onDemand.statusCode).toBe(409);
-    expect(onDemand.json()).toMatchObject({ code: 'PRV_PROVISIONING_PAUSED' });
+    expect(onDemand.json().error).toMatchObject({ code: 'PRV_PROVISIONING_PAUSED' });
     expect(directory.calls).toEqual([]);
     expect(sink.events).toEqual([]);
     expect(await state.cursors()).toEqual(cursors);

@@ -1,15 +1,6 @@
-import {
-  callerOf,
-  describeCaller,
-  flatErrorBody,
-  limitRate,
-  protect,
-  ROLES,
-  requireJson,
-  type TokenVerifier,
-} from '@provision/auth';
+import { apiRoutes, initiatorOf as initiator, ROLES, type TokenVerifier } from '@provision/auth';
 import type { Initiator } from '@provision/events';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { RestartResult } from '../app.ts';
 import type { Log } from '../domain/log.ts';
 import type { PauseState } from '../domain/ports.ts';
@@ -44,17 +35,11 @@ const EMPTY = { type: 'object', additionalProperties: false, properties: {} } as
  * of the job; the writers (which have no API) read the same Redis keys before every batch.
  */
 export function registerControlRoutes(app: FastifyInstance, options: ControlRouteOptions): void {
-  const refused = (e: { status: number; url: string; reason: string }) =>
-    options.log.warn({ status: e.status, url: e.url, reason: e.reason }, 'API request refused');
-  const { controls } = options;
-  void app.register(async (scope) => {
-    protect(scope, { verifier: options.verifier, role: ROLES.read, errorBody: flatErrorBody, onRefused: refused });
+  const { controls, verifier, log } = options;
+  apiRoutes(app, { verifier, role: ROLES.read, log }, (scope) => {
     scope.get('/api/provisioning', async () => ({ paused: await controls.pauseState() }));
   });
-  void app.register(async (scope) => {
-    protect(scope, { verifier: options.verifier, role: ROLES.operate, errorBody: flatErrorBody, onRefused: refused });
-    requireJson(scope, flatErrorBody);
-    await limitRate(scope, { max: 30, windowMs: 60_000 });
+  apiRoutes(app, { verifier, role: ROLES.operate, json: true, perMinute: 30, log }, (scope) => {
     scope.post(
       '/api/provisioning/pause',
       {
@@ -84,9 +69,4 @@ export function registerControlRoutes(app: FastifyInstance, options: ControlRout
       return { lifted: await controls.clearQuarantine(by), clearedBy: by };
     });
   });
-}
-
-function initiator(request: FastifyRequest): Initiator {
-  const caller = callerOf(request);
-  return { kind: caller.kind, id: caller.id, name: describeCaller(caller) };
 }

@@ -6,7 +6,7 @@ import {
   InMemoryDeactivationGuardStore,
   InMemoryFailureStore,
   InMemoryPictureStore,
-} from '../adapters/in-memory.ts';
+} from '../testing/fakes.ts';
 import { createBatchProcessor } from './batch-processor.ts';
 import { createResultRecorder } from './result-recorder.ts';
 

@@ -1,17 +1,18 @@
 import type { DirectoryEventV1, Initiator, ProvisioningCommandV1, SyncMarker } from '@provision/events';
 import type { DecideOptions, MappingConfig } from '@provision/mapping';
+import { admitDeactivations, type GuardPolicy } from './deactivation-guard.ts';
+import { type CommandContext, deactivationDeadline, decideUser } from './decide-user.ts';
+import { createMappingReevaluation, type MappingCheckEvent } from './mapping-reevaluation.ts';
+import { applyFact, emptyPicture, revertFailed, type UserPicture } from './picture.ts';
 import type {
   CommandSink,
+  DeactivationGuardStore,
   DeactivationSchedule,
   DirectoryBatch,
   FailureStore,
   MappingStateStore,
   PictureStore,
-} from '../ports.ts';
-import { admitDeactivations, type DeactivationGuardStore, type GuardPolicy } from './deactivation-guard.ts';
-import { type CommandContext, deactivationDeadline, decideUser } from './decide-user.ts';
-import { createMappingReevaluation, type MappingCheckEvent } from './mapping-reevaluation.ts';
-import { applyFact, emptyPicture, revertFailed, type UserPicture } from './picture.ts';
+} from './ports.ts';
 
 export interface ProcessorDeps {
   store: PictureStore;

@@ -1,19 +1,4 @@
-/**
- * The accidental-deletion guard (Entra's "accidental deletions threshold"): past `threshold`
- * deactivations within `windowMs`, further deactivations are held back (staged) until an admin
- * allows them. The count is shared by every mapper replica (a port backed by Redis).
- *
- * The guard's shared state: the window's count, and the users it holds back until released.
- */
-export interface DeactivationGuardStore {
-  /** Adds `n` deactivations to the current window and returns the window's total. */
-  add(n: number, windowMs: number): Promise<number>;
-  /** Users held back, for the admin to review and release. */
-  stage(userIds: readonly string[]): Promise<void>;
-  staged(): Promise<string[]>;
-  /** Takes the staged users out of the stage (on release); they are decided again without the guard. */
-  release(): Promise<string[]>;
-}
+import type { DeactivationGuardStore } from './ports.ts';
 
 export interface GuardPolicy {
   /** 0 turns the guard off. */

@@ -7,7 +7,7 @@ import {
   InMemoryFailureStore,
   InMemoryMappingStateStore,
   InMemoryPictureStore,
-} from '../adapters/in-memory.ts';
+} from '../testing/fakes.ts';
 import { createBatchProcessor } from './batch-processor.ts';
 import { describeMappingDiff, diffMappings, mappingFingerprint } from './mapping-diff.ts';
 import type { MappingCheckEvent } from './mapping-reevaluation.ts';

@@ -1,14 +1,8 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
 import type { MappingConfig } from '@provision/mapping';
-import type {
-  AppliedMapping,
-  MappingChange,
-  MappingStateStore,
-  PartitionReevaluation,
-  PictureStore,
-} from '../ports.ts';
 import { describeMappingDiff, diffMappings } from './mapping-diff.ts';
 import type { UserPicture } from './picture.ts';
+import type { AppliedMapping, MappingChange, MappingStateStore, PartitionReevaluation, PictureStore } from './ports.ts';
 
 /** What happened when a partition's mapping was checked. */
 export type MappingCheckEvent =

@@ -1,7 +1,7 @@
 import type { ProvisioningResultV1 } from '@provision/events';
 import { type Backoff, backoffDelay } from '@provision/retry';
-import type { FailureStore } from '../ports.ts';
 import { USER_NOT_FOUND } from './picture.ts';
+import type { FailureStore } from './ports.ts';
 
 /** How long a user waits before its next retry: `@provision/retry`'s backoff, as data. */
 export type RetryPolicy = Backoff;

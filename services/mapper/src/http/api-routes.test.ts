@@ -1,10 +1,9 @@
-import { ROLES } from '@provision/auth';
+import { ROLES, registerErrorHandling, secureHeaders } from '@provision/auth';
 import { createTestIssuer, type TestIssuer } from '@provision/auth/testing';
 import type { Initiator } from '@provision/events';
-import { createMetrics } from '@provision/telemetry';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHttp } from './api-routes.ts';
+import { registerApiRoutes } from './api-routes.ts';
 
 let issuer: TestIssuer;
 let http: FastifyInstance;
@@ -12,7 +11,10 @@ const releases: Initiator[] = [];
 
 beforeAll(async () => {
   issuer = await createTestIssuer();
-  http = buildHttp({
+  http = Fastify({ logger: false });
+  secureHeaders(http);
+  registerErrorHandling(http, { service: 'mapper' });
+  registerApiRoutes(http, {
     guard: {
       staged: async () => ['u1', 'u2'],
       releaseStaged: async (by) => {
@@ -21,8 +23,6 @@ beforeAll(async () => {
       },
     },
     verifier: issuer.verifier,
-    ready: () => true,
-    metrics: createMetrics('mapper-test'),
   });
   await http.ready();
 });
@@ -40,18 +40,12 @@ const release = (headers: Record<string, string>) =>
   });
 
 describe('mapper HTTP API', () => {
-  it('keeps health, readiness and metrics open', async () => {
-    for (const url of ['/healthz', '/readyz', '/metrics']) {
-      expect((await http.inject({ method: 'GET', url })).statusCode, url).toBe(200);
-    }
-  });
-
   it('answers 401 without a token on every API route', async () => {
     expect((await http.inject({ method: 'GET', url: '/api/deactivation-guard' })).statusCode).toBe(401);
     const anonymous = await release({});
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.headers['www-authenticate']).toBe('Bearer realm="Provision"');
-    expect(anonymous.json()).toMatchObject({ code: 'PRV_UNAUTHENTICATED' });
+    expect(anonymous.json().error).toMatchObject({ code: 'PRV_UNAUTHENTICATED' });
     expect(releases).toEqual([]);
   });
 
@@ -62,7 +56,7 @@ describe('mapper HTTP API', () => {
     expect(staged.json()).toEqual({ staged: ['u1', 'u2'] });
     const refused = await release(reader);
     expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toMatchObject({
+    expect(refused.json().error).toMatchObject({
       code: 'PRV_FORBIDDEN',
       message: expect.stringContaining('Provision.Operate'),
     });
@@ -87,12 +81,13 @@ describe('mapper HTTP API', () => {
         payload: '{}',
       });
       expect(response.statusCode, type).toBe(415);
+      expect(response.json().error.code, type).toBe('PRV_BAD_REQUEST');
     }
     expect(releases).toHaveLength(1);
   });
 
   it('sends security headers', async () => {
-    const response = await http.inject({ method: 'GET', url: '/healthz' });
+    const response = await http.inject({ method: 'GET', url: '/api/deactivation-guard' });
     expect(response.headers['content-security-policy']).toContain("default-src 'none'");
     expect(response.headers['x-frame-options']).toBe('DENY');
   });

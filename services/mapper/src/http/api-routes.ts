@@ -1,17 +1,6 @@
-import {
-  type Caller,
-  callerOf,
-  describeCaller,
-  flatErrorBody,
-  protect,
-  ROLES,
-  requireJson,
-  secureHeaders,
-  type TokenVerifier,
-} from '@provision/auth';
+import { apiRoutes, initiatorOf, ROLES, type TokenVerifier } from '@provision/auth';
 import type { Initiator } from '@provision/events';
-import { type Logger, type Registry, registerOpsRoutes } from '@provision/telemetry';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 
 /** What the API reads and does: the deactivation guard. */
 export interface GuardControl {
@@ -21,43 +10,29 @@ export interface GuardControl {
   releaseStaged(by: Initiator): Promise<number>;
 }
 
-export interface MapperHttpDeps {
+export interface ApiRouteDeps {
   readonly guard: GuardControl;
   readonly verifier: TokenVerifier;
-  readonly ready: () => boolean;
-  readonly metrics: Registry;
-  readonly logger?: Logger;
-}
-
-/** The caller as commands record it. */
-export function initiatorOf(caller: Caller): Initiator {
-  return { kind: caller.kind, id: caller.id, name: describeCaller(caller) };
+  /** Told of every refused request and every release. */
+  readonly log?: { warn(fields: object, message?: string): void };
 }
 
 /**
- * The mapper's HTTP server: `/healthz`, `/readyz`, `/metrics` open; `GET /api/deactivation-guard`
- * needs Provision.Read, `POST /api/deactivation-guard/release` needs Provision.Operate (and a JSON
- * request, so no cross-origin form or `text/plain` post can fire it).
+ * The deactivation guard: `GET /api/deactivation-guard` needs Provision.Read,
+ * `POST /api/deactivation-guard/release` needs Provision.Operate (and a JSON request, so no
+ * cross-origin form or `text/plain` post can fire it).
  */
-export function buildHttp(deps: MapperHttpDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 });
-  secureHeaders(app);
-  registerOpsRoutes(app, { ready: deps.ready, metrics: deps.metrics });
-  const refused = (e: { status: number; reason: string; url: string }) =>
-    deps.logger?.warn({ status: e.status, url: e.url, reason: e.reason }, 'API request refused');
-  void app.register(async (scope) => {
-    protect(scope, { verifier: deps.verifier, role: ROLES.read, errorBody: flatErrorBody, onRefused: refused });
+export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): void {
+  const door = { verifier: deps.verifier, ...(deps.log ? { log: deps.log } : {}) };
+  apiRoutes(app, { ...door, role: ROLES.read }, (scope) => {
     scope.get('/api/deactivation-guard', async () => ({ staged: await deps.guard.staged() }));
   });
-  void app.register(async (scope) => {
-    protect(scope, { verifier: deps.verifier, role: ROLES.operate, errorBody: flatErrorBody, onRefused: refused });
-    requireJson(scope, flatErrorBody);
+  apiRoutes(app, { ...door, role: ROLES.operate, json: true }, (scope) => {
     scope.post('/api/deactivation-guard/release', async (request) => {
-      const by = initiatorOf(callerOf(request));
+      const by = initiatorOf(request);
       const released = await deps.guard.releaseStaged(by);
-      deps.logger?.warn({ released, by }, 'deactivation guard released');
+      deps.log?.warn({ released, by }, 'deactivation guard released');
       return { released, releasedBy: by };
     });
   });
-  return app;
 }

@@ -2,8 +2,8 @@ import { createTestIssuer, type TestIssuer } from '@provision/auth/testing';
 import { defaultMappingConfig } from '@provision/mapping';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InMemoryMappingStateStore, InMemoryPictureStore } from '../adapters/in-memory.ts';
 import { emptyPicture } from '../domain/picture.ts';
+import { InMemoryMappingStateStore, InMemoryPictureStore } from '../testing/fakes.ts';
 import { registerConsoleRoutes } from './console-routes.ts';
 
 let issuer: TestIssuer;
@@ -86,7 +86,7 @@ describe("the mapper's console routes", () => {
       headers,
     });
     expect(missing.statusCode).toBe(404);
-    expect(missing.json().code).toBe('PRV_NOT_FOUND');
+    expect(missing.json().error.code).toBe('PRV_NOT_FOUND');
     expect((await http.inject({ method: 'GET', url: '/api/users/not%20an%20id', headers })).statusCode).toBe(400);
   });
 
@@ -140,7 +140,7 @@ describe("the mapper's console routes", () => {
       payload: { mapping: 'version: 2' },
     });
     expect(invalid.statusCode).toBe(400);
-    expect(invalid.json().code).toBe('PRV_MAPPING_INVALID');
+    expect(invalid.json().error.code).toBe('PRV_MAPPING_INVALID');
     const tooMany = await http.inject({
       method: 'POST',
       url: '/api/mapping/preview',

@@ -1,9 +1,9 @@
-import { flatErrorBody, protect, ROLES, requireJson, type TokenVerifier } from '@provision/auth';
+import { apiRoutes, errorBody, ROLES, type TokenVerifier } from '@provision/auth';
 import { formatProblem, type MappingConfig, parseMappingConfig } from '@provision/mapping';
 import type { FastifyInstance } from 'fastify';
 import { decideUser } from '../domain/decide-user.ts';
 import { assignmentsOf, type UserPicture } from '../domain/picture.ts';
-import type { MappingStateStore, PictureStore } from '../ports.ts';
+import type { MappingStateStore, PictureStore } from '../domain/ports.ts';
 
 export interface ConsoleRouteDeps {
   readonly pictures: Pick<PictureStore, 'load' | 'usersOf'>;
@@ -15,7 +15,8 @@ export interface ConsoleRouteDeps {
   readonly mappingState?: Pick<MappingStateStore, 'lastChange'>;
   readonly verifier: TokenVerifier;
   readonly dryRun: boolean;
-  readonly onRefused?: (e: { status: number; reason: string; url: string }) => void;
+  /** Told of every refused request. */
+  readonly log?: { warn(fields: object, message?: string): void };
 }
 
 const OBJECT_ID = /^[0-9a-fA-F-]{1,64}$/;
@@ -49,23 +50,16 @@ async function sampleUsers(deps: ConsoleRouteDeps, n: number): Promise<string[]>
  *   mapping decide and which Salesforce fields would differ. Nothing is emitted or saved.
  */
 export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDeps): void {
-  void app.register(async (scope) => {
-    protect(scope, {
-      verifier: deps.verifier,
-      role: ROLES.read,
-      errorBody: flatErrorBody,
-      ...(deps.onRefused ? { onRefused: deps.onRefused } : {}),
-    });
+  const door = { verifier: deps.verifier, role: ROLES.read, ...(deps.log ? { log: deps.log } : {}) };
+  apiRoutes(app, door, (scope) => {
     scope.get('/api/users/:userId', async (request, reply) => {
       const userId = (request.params as { userId: string }).userId.toLowerCase();
       if (!OBJECT_ID.test(userId)) {
-        return reply.code(400).send(flatErrorBody('PRV_BAD_REQUEST', "Path 'userId': expected an Entra object id"));
+        return reply.code(400).send(errorBody('PRV_BAD_REQUEST', "Path 'userId': expected an Entra object id"));
       }
       const picture = (await deps.pictures.load([userId])).get(userId);
       if (!picture) {
-        return reply
-          .code(404)
-          .send({ code: 'PRV_NOT_FOUND', message: `The mapper holds no picture of user '${userId}'` });
+        return reply.code(404).send(errorBody('PRV_NOT_FOUND', `The mapper holds no picture of user '${userId}'`));
       }
       const now = preview(picture, deps.mapping);
       const { decision } = now;
@@ -99,29 +93,30 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDe
       fingerprint: deps.fingerprint ?? null,
       lastChange: (await deps.mappingState?.lastChange()) ?? null,
     }));
-    requireJson(scope, flatErrorBody);
+  });
+  // A preview is a read (it emits and saves nothing), with a JSON body.
+  apiRoutes(app, { ...door, json: true }, (scope) => {
     scope.post('/api/mapping/preview', { bodyLimit: 256 * 1024 }, async (request, reply) => {
       const body = (request.body ?? {}) as { mapping?: unknown; sample?: unknown };
       const sample = body.sample === undefined ? 50 : body.sample;
       if (typeof body.mapping !== 'string' || body.mapping.trim() === '') {
         return reply
           .code(400)
-          .send(flatErrorBody('PRV_BAD_REQUEST', "Body field 'mapping': expected the mapping as YAML or JSON text"));
+          .send(errorBody('PRV_BAD_REQUEST', "Body field 'mapping': expected the mapping as YAML or JSON text"));
       }
       if (typeof sample !== 'number' || !Number.isInteger(sample) || sample < 1 || sample > MAX_SAMPLE) {
         return reply
           .code(400)
-          .send(
-            flatErrorBody('PRV_BAD_REQUEST', `Body field 'sample': expected a whole number from 1 to ${MAX_SAMPLE}`),
-          );
+          .send(errorBody('PRV_BAD_REQUEST', `Body field 'sample': expected a whole number from 1 to ${MAX_SAMPLE}`));
       }
       const parsed = parseMappingConfig(body.mapping);
       if (!parsed.ok) {
-        return reply.code(400).send({
-          code: 'PRV_MAPPING_INVALID',
-          message: `The proposed mapping is not valid: ${parsed.problems.map(formatProblem).join('; ')}`,
-          problems: parsed.problems.map(formatProblem),
-        });
+        const problems = parsed.problems.map(formatProblem);
+        return reply.code(400).send(
+          errorBody('PRV_MAPPING_INVALID', `The proposed mapping is not valid: ${problems.join('; ')}`, {
+            details: { problems },
+          }),
+        );
       }
       const ids = await sampleUsers(deps, sample);
       const pictures = await deps.pictures.load(ids);

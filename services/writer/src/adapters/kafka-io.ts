@@ -7,7 +7,7 @@ import {
   type Outcome,
   outcome,
 } from '@provision/kafka';
-import type { CommandSource, ResultSink } from '../app.ts';
+import type { CommandSource, ResultSink } from '../domain/ports.ts';
 
 export interface KafkaCommandSourceOptions {
   readonly client: KafkaClient;
@@ -83,7 +83,7 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
     async stop() {
       await runner?.stop();
     },
-    isReady: () => runner?.isReady() ?? false,
+    ready: () => runner?.isReady() ?? false,
   };
 }
 

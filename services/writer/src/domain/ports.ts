@@ -1,4 +1,4 @@
-import type { AttributeValue, Initiator } from '@provision/events';
+import type { AttributeValue, Initiator, ProvisioningCommandV1, ProvisioningResultV1 } from '@provision/events';
 
 /** A Salesforce field value as the writer carries it (`ProfileName` is a profile name, not an Id). */
 export type FieldValue = AttributeValue;
@@ -213,8 +213,28 @@ export interface JobControlReader {
   read(): Promise<JobControl>;
 }
 
-/** Time, injected so that retry and linger logic is tested without sleeping. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+/** Time, injected so that retry and linger logic is tested without sleeping: the one shared clock. */
+export type { Clock } from '@provision/ports';
+
+/** The answer to one consumed command: finished (commit it), or try it again later (keep it uncommitted). */
+export type CommandAnswer =
+  | { readonly status: 'done' }
+  | { readonly status: 'retry'; readonly delayMs: number; readonly reason: string };
+
+/** A consumed command with the trace context it arrived with. */
+export interface ConsumedCommand {
+  readonly command: ProvisioningCommandV1;
+  readonly traceparent?: string | undefined;
+}
+
+/** Where commands come from: Kafka in production (batch mode, commit after the answer). */
+export interface CommandSource {
+  start(handler: (deliveries: readonly ConsumedCommand[]) => Promise<CommandAnswer[]>): Promise<void>;
+  stop(): Promise<void>;
+  ready(): boolean;
+}
+
+/** Where results go: `provisioning.results.v1`, keyed by the Entra user id. */
+export interface ResultSink {
+  publish(results: readonly { result: ProvisioningResultV1; traceparent?: string | undefined }[]): Promise<void>;
 }

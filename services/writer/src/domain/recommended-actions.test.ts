@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aCommand } from '../fakes/commands.ts';
+import { aCommand } from '../testing/commands.ts';
 import { desiredFields } from './plan.ts';
 import { recommendedActionFor } from './recommended-actions.ts';
 

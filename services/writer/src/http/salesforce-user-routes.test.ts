@@ -1,10 +1,11 @@
+import { registerErrorHandling } from '@provision/auth';
 import { createTestIssuer, type TestIssuer } from '@provision/auth/testing';
 import { defaultMappingConfig, type MappingConfig } from '@provision/mapping';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SalesforceCallError } from '../domain/errors.ts';
-import { InMemorySalesforceDirectory } from '../fakes/in-memory-directory.ts';
-import { CountingBudget, InMemoryLinkStore } from '../fakes/in-memory-stores.ts';
+import { InMemorySalesforceDirectory } from '../testing/in-memory-directory.ts';
+import { CountingBudget, InMemoryLinkStore } from '../testing/in-memory-stores.ts';
 import { registerSalesforceUserRoutes } from './salesforce-user-routes.ts';
 
 const USER = '0b7c1f4e-1111-4a2b-9c3d-000000000001';
@@ -22,6 +23,7 @@ async function serve(mapping: MappingConfig = LINKED) {
   const links = new InMemoryLinkStore();
   const budget = new CountingBudget();
   http = Fastify({ logger: false });
+  registerErrorHandling(http, { service: 'writer' });
   registerSalesforceUserRoutes(http, { directory, links, budget, mapping, verifier: issuer.verifier });
   await http.ready();
   const app = http;
@@ -124,8 +126,8 @@ describe('GET /api/salesforce-users/:entraObjectId', () => {
     links.links.set(USER, '005000000000404AAA');
     const answer = await get(`/api/salesforce-users/${USER}?matchAttribute=Username&matchValue=nobody@contoso.test`);
     expect(answer.statusCode).toBe(404);
-    const body = answer.json();
-    expect(body).toMatchObject({ code: 'PRV_NOT_FOUND', reason: 'not-found' });
+    const body = answer.json().error;
+    expect(body).toMatchObject({ code: 'PRV_NOT_FOUND', details: { reason: 'not-found' } });
     expect(body.message).toContain('the stored link (005000000000404AAA) points to no user');
     expect(body.message).toContain('no user has it in EntraObjectId__c');
     expect(body.message).toContain('no user has Username = nobody@contoso.test');
@@ -136,8 +138,8 @@ describe('GET /api/salesforce-users/:entraObjectId', () => {
     const { get } = await serve(defaultMappingConfig());
     const answer = await get(`/api/salesforce-users/${USER}`);
     expect(answer.statusCode).toBe(404);
-    expect(answer.json()).toMatchObject({ reason: 'no-key', tried: [], apiCalls: 0 });
-    expect(answer.json().message).toContain('the mapping declares no link field');
+    expect(answer.json().error.details).toMatchObject({ reason: 'no-key', tried: [], apiCalls: 0 });
+    expect(answer.json().error.message).toContain('the mapping declares no link field');
   });
 
   it('answers 409 when several users match', async () => {
@@ -146,8 +148,8 @@ describe('GET /api/salesforce-users/:entraObjectId', () => {
     directory.seed({ ...ada, Username: 'ada2@contoso.test', EntraObjectId__c: USER });
     const answer = await get(`/api/salesforce-users/${USER}`);
     expect(answer.statusCode).toBe(409);
-    expect(answer.json()).toMatchObject({ code: 'PRV_AMBIGUOUS', reason: 'ambiguous' });
-    expect(answer.json().ids).toHaveLength(2);
+    expect(answer.json().error).toMatchObject({ code: 'PRV_AMBIGUOUS', details: { reason: 'ambiguous' } });
+    expect(answer.json().error.details.ids).toHaveLength(2);
   });
 
   it('answers 503 with the Entra-style code when Salesforce is unavailable, 502 when it refuses', async () => {
@@ -164,7 +166,7 @@ describe('GET /api/salesforce-users/:entraObjectId', () => {
     );
     const down = await get(`/api/salesforce-users/${USER}`);
     expect(down.statusCode).toBe(503);
-    expect(down.json()).toMatchObject({ code: 'SalesforceServiceUnavailable', retriable: true });
+    expect(down.json().error).toMatchObject({ code: 'SalesforceServiceUnavailable', retriable: true });
     directory.failNextCall(
       'query',
       new SalesforceCallError({
@@ -176,7 +178,7 @@ describe('GET /api/salesforce-users/:entraObjectId', () => {
     );
     const refused = await get(`/api/salesforce-users/${USER}`);
     expect(refused.statusCode).toBe(502);
-    expect(refused.json()).toMatchObject({ code: 'SalesforceAuthenticationFailed', retriable: false });
+    expect(refused.json().error).toMatchObject({ code: 'SalesforceAuthenticationFailed', retriable: false });
   });
 
   it('needs a token with Provision.Read (or Operate), and refuses other roles', async () => {
@@ -191,7 +193,7 @@ describe('GET /api/salesforce-users/:entraObjectId', () => {
     const { get } = await serve();
     const other = await get(`/api/salesforce-users/${USER}?matchAttribute=Department&matchValue=Sales`);
     expect(other.statusCode).toBe(400);
-    expect(other.json().message).toContain('Username');
+    expect(other.json().error).toMatchObject({ code: 'PRV_BAD_REQUEST', message: expect.stringContaining('Username') });
     expect((await get(`/api/salesforce-users/${USER}?matchAttribute=Username`)).statusCode).toBe(400);
     expect((await get('/api/salesforce-users/not%20an%20id')).statusCode).toBe(400);
   });

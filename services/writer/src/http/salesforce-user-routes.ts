@@ -1,9 +1,9 @@
-import { flatErrorBody, protect, ROLES, type TokenVerifier } from '@provision/auth';
+import { apiRoutes, errorBody, ROLES, type TokenVerifier } from '@provision/auth';
 import type { MappingConfig } from '@provision/mapping';
 import type { FastifyInstance } from 'fastify';
 import { asCallError } from '../domain/errors.ts';
 import type { LinkStore, RateBudget, SalesforceDirectory } from '../domain/ports.ts';
-import { lookupSalesforceUser, matchingAttributes } from '../salesforce-user-lookup.ts';
+import { lookupSalesforceUser, matchingAttributes } from '../domain/salesforce-user-lookup.ts';
 
 export interface SalesforceUserRouteDeps {
   readonly directory: SalesforceDirectory;
@@ -11,7 +11,8 @@ export interface SalesforceUserRouteDeps {
   readonly budget: RateBudget;
   readonly mapping: MappingConfig;
   readonly verifier: TokenVerifier;
-  readonly onRefused?: (e: { status: number; reason: string; url: string }) => void;
+  /** Told of every refused request and every failed Salesforce read. */
+  readonly log?: { warn(fields: object, message?: string): void };
   readonly onFailure?: (e: { userId: string; code: string; message: string }) => void;
 }
 
@@ -34,19 +35,12 @@ const UNAVAILABLE = new Set([
  */
 export function registerSalesforceUserRoutes(app: FastifyInstance, deps: SalesforceUserRouteDeps): void {
   const allowed = matchingAttributes(deps.mapping);
-  void app.register(async (scope) => {
-    protect(scope, {
-      verifier: deps.verifier,
-      role: ROLES.read,
-      errorBody: flatErrorBody,
-      ...(deps.onRefused ? { onRefused: deps.onRefused } : {}),
-    });
+  const door = { verifier: deps.verifier, role: ROLES.read, ...(deps.log ? { log: deps.log } : {}) };
+  apiRoutes(app, door, (scope) => {
     scope.get('/api/salesforce-users/:entraObjectId', async (request, reply) => {
       const userId = (request.params as { entraObjectId: string }).entraObjectId.toLowerCase();
       if (!OBJECT_ID.test(userId)) {
-        return reply
-          .code(400)
-          .send(flatErrorBody('PRV_BAD_REQUEST', "Path 'entraObjectId': expected an Entra object id"));
+        return reply.code(400).send(errorBody('PRV_BAD_REQUEST', "Path 'entraObjectId': expected an Entra object id"));
       }
       const q = request.query as { matchAttribute?: unknown; matchValue?: unknown };
       const attribute = typeof q.matchAttribute === 'string' && q.matchAttribute !== '' ? q.matchAttribute : undefined;
@@ -55,17 +49,14 @@ export function registerSalesforceUserRoutes(app: FastifyInstance, deps: Salesfo
         return reply
           .code(400)
           .send(
-            flatErrorBody(
-              'PRV_BAD_REQUEST',
-              "Query 'matchAttribute' and 'matchValue' go together: give both or neither",
-            ),
+            errorBody('PRV_BAD_REQUEST', "Query 'matchAttribute' and 'matchValue' go together: give both or neither"),
           );
       }
       if (attribute !== undefined && !allowed.has(attribute)) {
         return reply
           .code(400)
           .send(
-            flatErrorBody(
+            errorBody(
               'PRV_BAD_REQUEST',
               `Query 'matchAttribute': expected an attribute the mapping matches by (${[...allowed].join(', ')})`,
             ),
@@ -79,24 +70,28 @@ export function registerSalesforceUserRoutes(app: FastifyInstance, deps: Salesfo
         const { failure } = asCallError(error);
         deps.onFailure?.({ userId, code: failure.code, message: failure.message });
         const unavailable = failure.retriable || UNAVAILABLE.has(failure.code);
-        return reply.code(unavailable ? 503 : 502).send({
-          code: failure.code,
-          message: `Salesforce did not answer the read: ${failure.message}`,
-          retriable: unavailable,
-          ...(failure.salesforceCode ? { salesforceCode: failure.salesforceCode } : {}),
-        });
+        return reply.code(unavailable ? 503 : 502).send(
+          errorBody(failure.code, `Salesforce did not answer the read: ${failure.message}`, {
+            retriable: unavailable,
+            details: failure.salesforceCode ? { salesforceCode: failure.salesforceCode } : {},
+          }),
+        );
       }
       const link = deps.mapping.link ? { field: deps.mapping.link.field } : null;
       if (!answer.found) {
-        return reply.code(answer.reason === 'ambiguous' ? 409 : 404).send({
-          code: answer.reason === 'ambiguous' ? 'PRV_AMBIGUOUS' : 'PRV_NOT_FOUND',
-          message: answer.message,
+        // What was searched, under details: the console and the CLI show it.
+        const details = {
           reason: answer.reason,
           ids: answer.ids,
           tried: answer.tried,
           link,
           apiCalls: answer.apiCalls,
-        });
+        };
+        return reply
+          .code(answer.reason === 'ambiguous' ? 409 : 404)
+          .send(
+            errorBody(answer.reason === 'ambiguous' ? 'PRV_AMBIGUOUS' : 'PRV_NOT_FOUND', answer.message, { details }),
+          );
       }
       return {
         userId,

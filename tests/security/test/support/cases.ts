@@ -9,6 +9,11 @@ export interface Expectation {
   readonly statuses: readonly number[];
   /** The answer's body may be other than a JSON error (the webhook's handshake is text/plain by contract). */
   readonly plainErrors?: boolean;
+  /**
+   * The Graph webhook's own refusal of a body without a `value` array is `{ code, message }`: it
+   * answers Graph, and takes the one shape when the webhook moves to packages/graph (issue 13).
+   */
+  readonly webhookErrors?: boolean;
   /** More checks of the answer; returns what is wrong, or undefined. */
   readonly check?: (answer: Answer) => string | undefined;
 }
@@ -61,14 +66,30 @@ export function judge(g: Generated, answer: Answer): string | undefined {
   if (status >= 400 && !g.expect.plainErrors) {
     const type = String(answer.headers['content-type'] ?? '');
     if (!type.startsWith('application/json')) return `${status} with content-type '${type}': ${preview(answer.body)}`;
-    let body: { message?: unknown; error?: { message?: unknown } };
+    let body: { message?: unknown; error?: unknown; statusCode?: unknown };
     try {
       body = JSON.parse(answer.body.toString('utf8'));
     } catch {
       return `${status} with a body that is not JSON: ${preview(answer.body)}`;
     }
-    if (typeof body.message !== 'string' && typeof body.error?.message !== 'string')
-      return `${status} JSON error without a message: ${preview(answer.body)}`;
+    // Every service answers errors in one shape, `{ error: { code, message, retriable, details } }`.
+    const error = body.error as { code?: unknown; message?: unknown; retriable?: unknown } | string | undefined;
+    const ours =
+      typeof error === 'object' &&
+      error !== null &&
+      'code' in error &&
+      typeof error.message === 'string' &&
+      typeof error.retriable === 'boolean';
+    // Except the HTTP layer's own answers, given before any of our code runs (fastify's 400 for a URL
+    // it cannot decode and 414 for a parameter over its length; Node's 431, 408 and 400):
+    // `{ error: '<status text>', message, statusCode }`.
+    const early = typeof error === 'string' && typeof body.message === 'string' && body.statusCode === status;
+    const webhook =
+      g.expect.webhookErrors === true &&
+      typeof (body as { code?: unknown }).code === 'string' &&
+      typeof body.message === 'string';
+    if (!ours && !early && !webhook)
+      return `${status} error answer not in the shape { error: { code, message } }: ${preview(answer.body)}`;
   }
   const challenge = String(answer.headers['www-authenticate'] ?? '');
   if (status === 401 && !challenge.startsWith('Bearer realm="Provision"'))

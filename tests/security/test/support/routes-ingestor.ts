@@ -127,7 +127,7 @@ export function webhookRoute(ctx: SuiteContext, kind: 'change' | 'lifecycle'): R
           body: body.bytes,
           chunked: body.chunked,
         },
-        expect: { statuses },
+        expect: { statuses, webhookErrors: true },
         rateCounted: true,
         ...(statuses[0] === 202 ? { notifications: countItems(ctx, parseLikeFastify(body.bytes)) } : {}),
       };
