@@ -285,7 +285,10 @@ function rowsOfMemory(r: MemoryResult): Row[] {
 
 function rowsOfScaling(r: ScalingResult, backlog = false): Row[] {
   const runs = r.runs
-    .map((x) => `${x.writers}: ${x.usersPerSecond}/s (${x.writeSeconds} s, ${x.apiCalls.total} calls)`)
+    .map(
+      (x) =>
+        `${x.writers}: ${x.usersPerSecond}/s (${x.writeSeconds} s, ${x.apiCalls.total} calls, User writes in flight ${x.org.meanUserWritesInFlight} on average, ${Math.round(x.org.userWriteBusyShare * 100)} % of the time)`,
+    )
     .join(' · ');
   const worst = r.runs.reduce((m, x) => Math.max(m, x.org.maxInFlight), 0);
   return [

@@ -49,6 +49,12 @@ export interface ScalingRun {
     concurrentLongRunningLimit: number;
     refusedDaily: number;
     refusedConcurrent: number;
+    /** Over the write window: API requests in flight on average (the sum of their durations ÷ the window). */
+    meanRequestsInFlight: number;
+    /** User writes in flight on average over the window. */
+    meanUserWritesInFlight: number;
+    /** Share of the window with at least one User write in flight (1: Salesforce never waited for the writers). */
+    userWriteBusyShare: number;
   };
   /** The fleet's adaptive concurrency limit at the end (writer metrics). */
   concurrencyLimitAtEnd: number | null;
@@ -80,7 +86,7 @@ export async function measureWriterScaling(
     model = m;
     runs.push(run);
     say(
-      `writer-scaling: ${writers} writer(s): ${run.usersPerSecond} users/s (${run.outcome.created} created in ${run.writeSeconds} s, ${run.apiCalls.total} API calls, concurrency limit at end ${run.concurrencyLimitAtEnd})`,
+      `writer-scaling: ${writers} writer(s): ${run.usersPerSecond} users/s (${run.outcome.created} created in ${run.writeSeconds} s, ${run.apiCalls.total} API calls, concurrency limit at end ${run.concurrencyLimitAtEnd === null ? '—' : round(run.concurrencyLimitAtEnd, 1)}; User writes in flight ${run.org.meanUserWritesInFlight} on average, at least one ${Math.round(run.org.userWriteBusyShare * 100)} % of the time, requests ${run.org.meanRequestsInFlight})`,
     );
   }
   const rate = (n: number) => runs.find((r) => r.writers === n)?.usersPerSecond;
@@ -209,6 +215,7 @@ async function oneRun(
           concurrentLongRunningLimit: summary.settings.concurrentLongRunningLimit,
           refusedDaily: summary.load.refusedDaily,
           refusedConcurrent: summary.load.refusedConcurrent,
+          ...busyOf(summary.load, end - first),
         },
         concurrencyLimitAtEnd: Object.values(metrics)[0] ?? null,
         cpuSeconds: Object.fromEntries(
@@ -229,4 +236,17 @@ async function oneRun(
     await Promise.allSettled(extra.map((p) => p.stop()));
     await bp.stop().catch((e: unknown) => say(`stopping the pipeline failed: ${String(e)}`));
   }
+}
+
+/** Where the org's time went over a window of `windowMs`: requests and User writes in flight on average, and how busy writes kept it. */
+export function busyOf(
+  load: { requestMs: number; userWriteMs: number; userWriteBusyMs: number },
+  windowMs: number,
+): { meanRequestsInFlight: number; meanUserWritesInFlight: number; userWriteBusyShare: number } {
+  const w = Math.max(1, windowMs);
+  return {
+    meanRequestsInFlight: round(load.requestMs / w, 2),
+    meanUserWritesInFlight: round(load.userWriteMs / w, 2),
+    userWriteBusyShare: round(Math.min(1, load.userWriteBusyMs / w), 2),
+  };
 }

@@ -200,9 +200,7 @@ export class SimAdmin {
 
   /** Starts the org's load figures (`summary().load`) afresh. */
   resetLoad(orgId: string): OrgLoad {
-    const org = this.org(orgId);
-    org.load = { maxInFlight: 0, maxLongRunning: 0, refusedDaily: 0, refusedConcurrent: 0 };
-    return { ...org.load };
+    return this.org(orgId).resetLoad();
   }
 
   /** The performance model in force (costs, contention). */

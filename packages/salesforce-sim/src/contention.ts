@@ -49,11 +49,11 @@ export function registerContention(app: FastifyInstance, state: SimState): void 
     const model = state.model;
     const { operation, records } = classify(request);
     const userWrite = operation === 'userInsert' || operation === 'userUpdate';
-    const before = org.userWritesInFlight;
-    if (userWrite) org.userWritesInFlight++;
+    const startedAt = Date.now();
+    const before = userWrite ? org.beginUserWrite(startedAt) : org.userWritesInFlight;
     let released = false;
     const release = () => {
-      if (userWrite && !released) org.userWritesInFlight--;
+      if (userWrite && !released) org.endUserWrite(startedAt);
       released = true;
     };
     request.contention = { lockRate: 0, release };

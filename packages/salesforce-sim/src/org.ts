@@ -51,6 +51,25 @@ export interface OrgLoad {
   maxLongRunning: number;
   refusedDaily: number;
   refusedConcurrent: number;
+  /** Milliseconds of API requests answered, summed (÷ a window = requests in flight on average). */
+  requestMs: number;
+  /** Milliseconds of User writes (inserts, updates) answered, summed. */
+  userWriteMs: number;
+  /** Milliseconds during which at least one User write was in flight (÷ a window = how busy writes kept the org). */
+  userWriteBusyMs: number;
+}
+
+/** Load figures from zero. */
+export function freshLoad(): OrgLoad {
+  return {
+    maxInFlight: 0,
+    maxLongRunning: 0,
+    refusedDaily: 0,
+    refusedConcurrent: 0,
+    requestMs: 0,
+    userWriteMs: 0,
+    userWriteBusyMs: 0,
+  };
 }
 
 /** One simulated org: its setup objects, users and limits. */
@@ -94,9 +113,13 @@ export class Org {
   readonly featureLicences = new Map<string, number>();
   /** Users Salesforce refuses to deactivate (user id → why: default lead owner, workflow user, …). */
   readonly deactivationBlockers = new Map<string, DeactivationBlocker>();
-  load: OrgLoad = { maxInFlight: 0, maxLongRunning: 0, refusedDaily: 0, refusedConcurrent: 0 };
+  load: OrgLoad = freshLoad();
   /** User inserts and updates being processed now (they contend for the same locks). */
   userWritesInFlight = 0;
+  /** Since when at least one User write has been in flight (null: none is). */
+  #userWritesBusySince: number | null = null;
+  /** When the load figures were last reset. */
+  #loadSince = 0;
   adminUserId = '';
 
   /** The org's User object: the standard fields and the custom fields its admin added. */
@@ -131,6 +154,37 @@ export class Org {
   }
 
   /** Current usage of the daily allocation: the requests of the last 24 hours (a rolling window). */
+  /** A User write starts being processed: it contends with those already in flight (returned). */
+  beginUserWrite(now = Date.now()): number {
+    const before = this.userWritesInFlight;
+    if (before === 0) this.#userWritesBusySince = now;
+    this.userWritesInFlight++;
+    return before;
+  }
+
+  /** A User write that began at `startedAt` is answered (or abandoned). */
+  endUserWrite(startedAt: number, now = Date.now()): void {
+    this.userWritesInFlight = Math.max(0, this.userWritesInFlight - 1);
+    this.load.userWriteMs += now - startedAt;
+    if (this.userWritesInFlight === 0 && this.#userWritesBusySince !== null) {
+      this.load.userWriteBusyMs += now - Math.max(this.#userWritesBusySince, this.#loadSince);
+      this.#userWritesBusySince = null;
+    }
+  }
+
+  /** An API request that began at `startedAt` is answered (or abandoned). */
+  endRequest(startedAt: number, now = Date.now()): void {
+    this.load.requestMs += now - Math.max(startedAt, this.#loadSince);
+  }
+
+  /** Starts the load figures afresh (a write in flight now counts from now). */
+  resetLoad(now = Date.now()): OrgLoad {
+    this.load = freshLoad();
+    this.#loadSince = now;
+    if (this.#userWritesBusySince !== null) this.#userWritesBusySince = now;
+    return { ...this.load };
+  }
+
   apiUsage(now = Date.now()): { used: number; limit: number } {
     return { used: this.#usage.total(now), limit: this.settings.apiDailyLimit };
   }

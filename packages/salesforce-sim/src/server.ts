@@ -121,12 +121,14 @@ export function buildSimApp(
     return undefined;
   });
 
-  app.addHook('onResponse', async (request) => {
-    if (request.inFlight) request.inFlight.org.inFlight.delete(request.inFlight.entry);
-  });
-  app.addHook('onRequestAbort', async (request) => {
-    if (request.inFlight) request.inFlight.org.inFlight.delete(request.inFlight.entry);
-  });
+  const settle = async (request: FastifyRequest) => {
+    if (!request.inFlight) return;
+    const { org, entry } = request.inFlight;
+    request.inFlight = undefined;
+    if (org.inFlight.delete(entry)) org.endRequest(entry.start);
+  };
+  app.addHook('onResponse', settle);
+  app.addHook('onRequestAbort', settle);
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error instanceof RestRequestError) {

@@ -96,12 +96,32 @@ describe('the performance model and org rules, through jsforce', () => {
     sim.admin.updateOrg(sim.orgId, { apiUsed: sim.admin.summary(sim.orgId).apiUsage.limit });
     await caught(() => conn.query('SELECT Id FROM User LIMIT 1'));
     sim.admin.updateOrg(sim.orgId, { apiUsed: 0 });
-    expect(sim.admin.summary(sim.orgId).load).toEqual({
-      maxInFlight: 2,
-      maxLongRunning: 0,
-      refusedDaily: 1,
-      refusedConcurrent: 0,
+    const load = sim.admin.summary(sim.orgId).load;
+    expect(load).toMatchObject({ maxInFlight: 2, maxLongRunning: 0, refusedDaily: 1, refusedConcurrent: 0 });
+    // Two queries of 100 ms each were answered (the refused one is not counted as processed).
+    expect(load.requestMs).toBeGreaterThanOrEqual(190);
+    expect(load.userWriteMs).toBe(0);
+    expect(load.userWriteBusyMs).toBe(0);
+  });
+
+  it('records how long User writes kept the org busy: summed, and with at least one in flight', async () => {
+    sim.admin.resetLoad(sim.orgId);
+    sim.admin.setModel({
+      costs: { userInsert: { baseMs: 150, perRecordMs: 0 } },
+      lockPerOverlap: 0,
+      slowdownPerOverlap: 0,
     });
+    const batch = () => [userRecord(sim), userRecord(sim)];
+    await Promise.all([
+      conn.sobject('User').create(batch(), { allOrNone: false }),
+      conn.sobject('User').create(batch(), { allOrNone: false }),
+    ]);
+    const load = sim.admin.summary(sim.orgId).load;
+    // Two overlapping writes of ~150 ms: ~300 ms of writes, in a window of little more than 150 ms.
+    expect(load.userWriteMs).toBeGreaterThanOrEqual(290);
+    expect(load.userWriteBusyMs).toBeGreaterThanOrEqual(145);
+    expect(load.userWriteBusyMs).toBeLessThan(load.userWriteMs);
+    expect(load.requestMs).toBeGreaterThanOrEqual(load.userWriteMs);
   });
 
   it('reports the rolling daily usage in Sforce-Limit-Info on every answer', async () => {
