@@ -15,22 +15,7 @@ export function quietKafkajsTimeoutWarning(): void {
   const original: EmitWarning = process.emitWarning.bind(process);
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-    if (type === 'TimeoutNegativeWarning' && calledFromKafkajsRequestQueue()) return;
+    if (type === 'TimeoutNegativeWarning' && KAFKAJS_REQUEST_QUEUE.test(new Error().stack ?? '')) return;
     (original as (...args: unknown[]) => void)(warning, ...rest);
   }) as EmitWarning;
-}
-
-/**
- * Whether kafkajs's request queue is on the stack, read from V8's call sites: formatting a stack
- * (`new Error().stack`) under `--enable-source-maps` made Node parse the bundle's whole source map
- * and keep it (4.3 MB of the writer's heap, 2 MB of the ingestor's) for this one check.
- */
-function calledFromKafkajsRequestQueue(): boolean {
-  const previous = Error.prepareStackTrace;
-  Error.prepareStackTrace = (_error, sites) => sites.map((site) => site.getScriptNameOrSourceURL() ?? '').join('\n');
-  try {
-    return KAFKAJS_REQUEST_QUEUE.test(String(new Error().stack ?? ''));
-  } finally {
-    Error.prepareStackTrace = previous;
-  }
 }
