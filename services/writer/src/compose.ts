@@ -106,6 +106,7 @@ export async function createService(
         topic: topics.commands,
         batchSize: config.WRITER_MAX_BATCH,
         partitionsConcurrently: config.WRITER_PARTITIONS_CONCURRENTLY,
+        fetchMaxBytes: config.WRITER_FETCH_MAX_BYTES,
         sessionTimeoutMs: config.WRITER_SESSION_TIMEOUT_MS,
         logger,
         refuse: (command) => commandRefusal(command, policy),

@@ -66,6 +66,13 @@ const base = z.object({
   WRITER_FLUSHES_AT_ONCE: positiveInt().default(4),
   WRITER_VALUES_PER_QUERY: positiveInt().default(2000),
   WRITER_PARTITIONS_CONCURRENTLY: positiveInt().default(6),
+  /**
+   * Most bytes of commands one Kafka fetch brings in, all partitions together (at most 2 MiB of
+   * them per partition). Every command of a fetch is held, raw and decoded, until the last of them
+   * is answered: during a large sync this bounds the writer's memory (about 4 MB of heap per MiB
+   * fetched). 2 MiB is about one flush of `WRITER_MAX_BATCH` (2,000 commands of ~1.2 KB).
+   */
+  WRITER_FETCH_MAX_BYTES: positiveInt().default(2 * 1024 * 1024),
   WRITER_SESSION_TIMEOUT_MS: positiveInt().default(90_000),
   WRITER_QUARANTINE_THRESHOLD: positiveInt().default(3),
   WRITER_QUARANTINE_BASE_DELAY_MS: positiveInt().default(60_000),

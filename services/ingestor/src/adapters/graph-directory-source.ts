@@ -8,6 +8,7 @@ import {
   graphFailure,
   type UserChange,
 } from '@provision/graph';
+import { interner } from '../domain/interner.ts';
 import type {
   AppRole,
   Assignment,
@@ -32,6 +33,8 @@ export class GraphDirectorySource implements DirectorySource {
   readonly #assignments: GraphAppRoleAssignments;
   readonly #servicePrincipalId: string;
   readonly #fallbackUserGroups: ((userId: string) => Promise<readonly string[]>) | undefined;
+  // A round holds every assignment of the app (30,000 at 100,000 users): one copy per role id.
+  readonly #roleId = interner();
 
   constructor(options: GraphDirectorySourceOptions) {
     this.#client = options.client;
@@ -59,7 +62,7 @@ export class GraphDirectorySource implements DirectorySource {
         id: a.id,
         principalId: a.principalId.toLowerCase(),
         principalType: a.principalType,
-        appRoleId: a.appRoleId,
+        appRoleId: this.#roleId(a.appRoleId),
       }));
     }
   }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { interner } from '../domain/interner.ts';
 import { FencedOut } from '../domain/leadership.ts';
 import type { Assignment, SnapshotAssignment, SubscriptionStore, SyncState } from '../domain/ports.ts';
 
@@ -155,11 +156,14 @@ if redis.call('EXISTS', K[3]) == 1 then redis.call('RENAME', K[3], K[2]) redis.c
 
   async assignmentSnapshot(): Promise<ReadonlyMap<string, SnapshotAssignment>> {
     const out = new Map<string, SnapshotAssignment>();
+    // One copy of each role id, not one per assignment (the poll holds this beside a listing).
+    const roleId = interner();
     let cursor = '0';
     do {
       const [next, flat] = await this.#redis.hscan(`${this.#keyPrefix}assignments`, cursor, 'COUNT', CHUNK);
       for (let i = 0; i + 1 < flat.length; i += 2) {
-        out.set(flat[i]!, { id: flat[i]!, ...(JSON.parse(flat[i + 1]!) as Omit<SnapshotAssignment, 'id'>) });
+        const entry = JSON.parse(flat[i + 1]!) as Omit<SnapshotAssignment, 'id'>;
+        out.set(flat[i]!, { id: flat[i]!, ...entry, appRoleId: roleId(entry.appRoleId) });
       }
       cursor = next;
     } while (cursor !== '0');

@@ -16,6 +16,11 @@ export interface KafkaCommandSourceOptions {
   /** Most commands of one partition per handler call. */
   readonly batchSize: number;
   readonly partitionsConcurrently: number;
+  /**
+   * Most bytes one fetch brings in, all partitions together (default 2 MiB); a partition brings at
+   * most 2 MiB of it. The commands of a fetch stay in memory until all of them are answered.
+   */
+  readonly fetchMaxBytes?: number;
   readonly sessionTimeoutMs: number;
   readonly logger?: Logger;
   readonly onOutcome?: (topic: string, status: string) => void;
@@ -30,6 +35,9 @@ export interface KafkaCommandSourceOptions {
 // only a job-level refusal, an admin's pause or an unreachable Redis/Kafka asks for a retry), so the
 // driver's retry budget must outlast a quarantine and a pause of any length (a held batch comes back
 // every WRITER_CONTROL_POLL_MS) instead of dead-lettering commands Salesforce never refused.
+const PARTITION_FETCH_BYTES = 2 * 1024 * 1024;
+const DEFAULT_FETCH_BYTES = 2 * 1024 * 1024;
+
 const RETRY_FOREVER = { maxAttempts: Number.MAX_SAFE_INTEGER, maxDelayMs: 60_000 };
 
 /**
@@ -39,6 +47,7 @@ const RETRY_FOREVER = { maxAttempts: Number.MAX_SAFE_INTEGER, maxDelayMs: 60_000
  */
 export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandSource {
   let runner: ConsumerRunner | undefined;
+  const fetchMaxBytes = options.fetchMaxBytes ?? DEFAULT_FETCH_BYTES;
   return {
     async start(handler) {
       runner = options.client.consumer<ProvisioningCommandV1>({
@@ -48,9 +57,12 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
         verifyKey: keyProblem,
         batchSize: options.batchSize,
         // A partition contributes one fetch to a flush: fetches big enough for a full batch make
-        // few, full Salesforce calls (about 1 KB per command).
-        maxBytesPerPartition: 2 * 1024 * 1024,
-        maxBytes: 8 * 1024 * 1024,
+        // few, full Salesforce calls (about 1 KB per command). The whole fetch is held until every
+        // command in it is answered (kafkajs fetches again only then; each message keeps the
+        // response buffer alive), so its total is the writer's largest memory lever in a sync:
+        // 8 MiB held ~35 MB of heap and buffers at once during a sync's backlog.
+        maxBytesPerPartition: Math.min(PARTITION_FETCH_BYTES, fetchMaxBytes),
+        maxBytes: fetchMaxBytes,
         partitionsConcurrently: options.partitionsConcurrently,
         sessionTimeoutMs: options.sessionTimeoutMs,
         rebalanceTimeoutMs: options.sessionTimeoutMs,
