@@ -19,6 +19,15 @@ import type { SimState } from './state.ts';
 import { DEACTIVATION_BLOCKERS, FEATURE_LICENCES, isDeactivationBlocker } from './user-rules.ts';
 import { confirmEmail } from './users.ts';
 
+/** A permission set group's Status: only `Updated` can be assigned. */
+export type PermissionSetGroupStatus = 'Updated' | 'Outdated' | 'Updating' | 'Failed';
+const PERMISSION_SET_GROUP_STATUSES: readonly PermissionSetGroupStatus[] = [
+  'Updated',
+  'Outdated',
+  'Updating',
+  'Failed',
+];
+
 /** A refusal by the admin API: HTTP status and reason. */
 export class AdminError extends Error {
   readonly status: number;
@@ -263,18 +272,28 @@ export class SimAdmin {
     return assignPermissionSet(org, userId, ps['Id'] as string);
   }
 
-  /** Makes a user a member of a public group or queue by DeveloperName (as an admin does in Setup). */
+  /**
+   * Makes a user a member of a public group or queue by DeveloperName (as an admin does in Setup).
+   * 404 for an unknown user; 400 for an unknown group (naming `name`); 409 when the user is a member.
+   */
   addGroupMember(orgId: string, userId: string, developerName: string): string {
     const org = this.org(orgId);
     this.user(orgId, userId);
     const group = [...org.groups.values()].find(
       (g) => String(g['DeveloperName']).toLowerCase() === developerName.toLowerCase(),
     );
-    if (!group) throw new AdminError(400, `no group or queue '${developerName}'`);
+    if (!group) throw new AdminError(400, `name: no group or queue '${developerName}' in org '${orgId}'`);
+    if (this.groupsOf(orgId, userId).some((g) => g.endsWith(`:${String(group['DeveloperName'])}`))) {
+      throw new AdminError(409, `user '${userId}' is already a member of '${String(group['DeveloperName'])}'`);
+    }
     return addGroupMember(org, userId, group['Id'] as string);
   }
 
-  /** Assigns a permission set group or a permission set licence by DeveloperName (as an admin does in Setup). */
+  /**
+   * Assigns a permission set group or a permission set licence by DeveloperName, as an admin does in
+   * Setup (no Status nor licence check). 404 for an unknown user; 400 for an unknown group or
+   * licence (naming `name`); 409 when the user already holds it.
+   */
   assignEntitlement(
     orgId: string,
     userId: string,
@@ -282,23 +301,30 @@ export class SimAdmin {
     name: string,
   ): string {
     const org = this.org(orgId);
-    if (!org.users.has(userId)) throw new AdminError(404, `no user ${userId}`);
+    this.user(orgId, userId);
+    const held = kind === 'permissionSetGroup' ? groupsAssigned(org, userId) : licencesAssigned(org, userId);
+    const what = kind === 'permissionSetGroup' ? 'permission set group' : 'permission set licence';
+    if (held.some((h) => h.toLowerCase() === name.toLowerCase())) {
+      throw new AdminError(409, `user '${userId}' already holds the ${what} '${name}'`);
+    }
     try {
       return kind === 'permissionSetGroup'
         ? adminAssignGroup(org, userId, name)
         : adminAssignLicence(org, userId, name);
     } catch (error) {
-      throw new AdminError(400, (error as Error).message);
+      throw new AdminError(400, `name: ${(error as Error).message} in org '${orgId}'`);
     }
   }
 
-  /** The permission set groups (DeveloperNames) assigned to a user, sorted. */
+  /** The permission set groups (DeveloperNames) assigned to a user, sorted; 404 for an unknown user. */
   permissionSetGroupsOf(orgId: string, userId: string): string[] {
+    this.user(orgId, userId);
     return groupsAssigned(this.org(orgId), userId);
   }
 
-  /** The permission set licences (DeveloperNames) a user holds, sorted. */
+  /** The permission set licences (DeveloperNames) a user holds, sorted; 404 for an unknown user. */
   permissionSetLicensesOf(orgId: string, userId: string): string[] {
+    this.user(orgId, userId);
     return licencesAssigned(this.org(orgId), userId);
   }
 
@@ -307,17 +333,40 @@ export class SimAdmin {
     return licenceCounts(this.org(orgId));
   }
 
-  /** Sets a permission set group's Status, or a licence's total (as Salesforce's recalculation or a purchase does). */
-  setPermissionSetGroupStatus(
-    orgId: string,
-    name: string,
-    status: 'Updated' | 'Outdated' | 'Updating' | 'Failed',
-  ): void {
-    setGroupStatus(this.org(orgId), name, status);
+  /**
+   * Sets a permission set group's Status (as Salesforce's recalculation does): 404 for an unknown
+   * group, 400 naming `status` for a Status Salesforce does not have.
+   */
+  setPermissionSetGroupStatus(orgId: string, name: string, status: PermissionSetGroupStatus): void {
+    const org = this.org(orgId);
+    if (!PERMISSION_SET_GROUP_STATUSES.includes(status)) {
+      throw new AdminError(
+        400,
+        `status must be one of ${PERMISSION_SET_GROUP_STATUSES.join(', ')} (got ${JSON.stringify(status)})`,
+      );
+    }
+    this.#entitlement(orgId, () => setGroupStatus(org, name, status));
   }
 
+  /**
+   * Sets how many of a permission set licence the org has (as a purchase does): 404 for an unknown
+   * licence, 400 naming `total` unless it is an integer ≥ 0.
+   */
   setPermissionSetLicenseTotal(orgId: string, name: string, total: number): void {
-    setLicenceTotal(this.org(orgId), name, total);
+    const org = this.org(orgId);
+    if (typeof total !== 'number' || !Number.isInteger(total) || total < 0) {
+      throw new AdminError(400, `total must be an integer ≥ 0 (got ${JSON.stringify(total)})`);
+    }
+    this.#entitlement(orgId, () => setLicenceTotal(org, name, total));
+  }
+
+  /** Runs a change of a named group or licence; an unknown name is a 404 naming it and the org. */
+  #entitlement(orgId: string, change: () => void): void {
+    try {
+      change();
+    } catch (error) {
+      throw new AdminError(404, `${(error as Error).message} in org '${orgId}'`);
+    }
   }
 
   /** Deletes a permission set and its assignments (as an admin does in Setup). */

@@ -1,4 +1,11 @@
-export { AdminError, type AdminUser, type OrgChanges, type OrgSummary, SimAdmin } from './admin.ts';
+export {
+  AdminError,
+  type AdminUser,
+  type OrgChanges,
+  type OrgSummary,
+  type PermissionSetGroupStatus,
+  SimAdmin,
+} from './admin.ts';
 export type { RestError, SaveError, SaveResult } from './errors.ts';
 export type { FaultConfig } from './faults.ts';
 export {

@@ -6,6 +6,7 @@ export {
   clientCredentials,
   registerAuditApi,
 } from './audit-api.ts';
+export { addSalesOperations, SALES_OPERATIONS, withDemoEntitlements } from './entitlements.ts';
 export { type Pipeline, type PipelineOptions, startPipeline } from './pipeline.ts';
 export {
   freePort,

@@ -2,6 +2,7 @@ import { createGraphClient, GraphAppRolePublisher } from '@provision/graph';
 import { type GraphSim, startGraphSim } from '@provision/graph-sim';
 import { JsforceSalesforceGateway } from '@provision/salesforce';
 import { type SalesforceSim, startSalesforceSim } from '@provision/salesforce-sim';
+import { addSalesOperations } from './entitlements.ts';
 
 /** The custom field the demo org has for Provision's durable link (Entra object id). */
 export const LINK_FIELD = {
@@ -55,7 +56,13 @@ export async function startSimulators(options: SimulatorOptions): Promise<Simula
   });
   const graph = await startGraphSim({ users: 0, seed: options.seed, allowHttpNotificationUrl: true });
   await importProfilesAsRoles(graph, salesforce);
-  if (options.users > 0) graph.admin.seed({ users: options.users, seed: options.seed });
+  if (options.users > 0) {
+    graph.admin.seed({ users: options.users, seed: options.seed });
+    // The demo's entitlements (entitlements.ts): the Sales Operations group, and enough of the
+    // licence its permission set group needs for all of its members (the default org has 3).
+    addSalesOperations(graph);
+    salesforce.admin.setPermissionSetLicenseTotal(salesforce.orgId, 'SalesConsoleUser', licences);
+  }
   const preexisting = seedExistingUsers(graph, salesforce, options.existingShare);
   return {
     graph,
