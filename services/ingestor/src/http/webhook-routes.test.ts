@@ -170,12 +170,24 @@ describe('POST /webhooks/graph', () => {
     for (const c of cases) {
       const response = await service.http.inject({ method: 'POST', url: '/webhooks/graph', ...c });
       expect(response.statusCode, c.payload.slice(0, 20)).toBe(c.status);
+      // Every refusal in the one error body of every service's API.
+      expect(response.json(), c.payload.slice(0, 20)).toMatchObject({
+        error: { code: 'PRV_BAD_REQUEST', retriable: false },
+      });
     }
     const tooLongToken = await service.http.inject({
       method: 'POST',
       url: `/webhooks/graph?validationToken=${'a'.repeat(5000)}`,
     });
     expect(tooLongToken.statusCode).toBe(400);
+    expect(tooLongToken.json()).toEqual({
+      error: {
+        code: 'PRV_BAD_REQUEST',
+        message: 'invalid validationToken',
+        retriable: false,
+        details: { parameter: 'validationToken' },
+      },
+    });
     const ok = await service.http.inject({ method: 'POST', url: '/webhooks/graph', payload: { value: [] } });
     expect(ok.statusCode).toBe(202);
   });

@@ -1,3 +1,4 @@
+import { errorBody } from '@provision/auth';
 import {
   answerValidation,
   distinctLifecycleEvents,
@@ -68,15 +69,25 @@ export function registerWebhookRoutes(app: FastifyInstance, options: WebhookOpti
   const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
     const answer = answerValidation(request.query as Record<string, unknown> | undefined);
     if (answer === undefined) return;
-    void reply.code(answer.status).type(answer.contentType);
-    if (answer.status === 200) void reply.header('x-content-type-options', 'nosniff');
+    // The echo is Graph's handshake (text/plain, the token as it came); a refusal is an API error like any other.
+    if (answer.status !== 200) {
+      return reply
+        .code(answer.status)
+        .header('x-content-type-options', 'nosniff')
+        .send(errorBody('PRV_BAD_REQUEST', answer.body, { details: { parameter: 'validationToken' } }));
+    }
+    void reply.code(200).type(answer.contentType).header('x-content-type-options', 'nosniff');
     return reply.send(answer.body);
   };
 
   const batchOf = (request: FastifyRequest, reply: FastifyReply) => {
     const batch = notificationItems(request.body);
     if (!batch)
-      void reply.code(400).send({ code: 'PRV_BAD_REQUEST', message: 'expected a JSON object with a "value" array' });
+      void reply
+        .code(400)
+        .send(
+          errorBody('PRV_BAD_REQUEST', 'expected a JSON object with a "value" array', { details: { field: 'value' } }),
+        );
     return batch;
   };
 

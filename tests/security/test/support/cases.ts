@@ -7,13 +7,6 @@ import type { AuthCase } from './tokens.ts';
 /** The answers a request may get, and what else an answer must show. */
 export interface Expectation {
   readonly statuses: readonly number[];
-  /** The answer's body may be other than a JSON error (the webhook's handshake is text/plain by contract). */
-  readonly plainErrors?: boolean;
-  /**
-   * The Graph webhook's own refusal of a body without a `value` array is `{ code, message }`: it
-   * answers Graph, and takes the one shape when the webhook moves to packages/graph (issue 13).
-   */
-  readonly webhookErrors?: boolean;
   /** More checks of the answer; returns what is wrong, or undefined. */
   readonly check?: (answer: Answer) => string | undefined;
 }
@@ -63,7 +56,7 @@ export function judge(g: Generated, answer: Answer): string | undefined {
   // length: given before any hook runs; packages/auth's secureHeaders sets them on the raw response).
   if (answer.headers['x-content-type-options'] !== 'nosniff')
     return `${status} without x-content-type-options: nosniff`;
-  if (status >= 400 && !g.expect.plainErrors) {
+  if (status >= 400) {
     const type = String(answer.headers['content-type'] ?? '');
     if (!type.startsWith('application/json')) return `${status} with content-type '${type}': ${preview(answer.body)}`;
     let body: { message?: unknown; error?: unknown; statusCode?: unknown };
@@ -84,11 +77,7 @@ export function judge(g: Generated, answer: Answer): string | undefined {
     // it cannot decode and 414 for a parameter over its length; Node's 431, 408 and 400):
     // `{ error: '<status text>', message, statusCode }`.
     const early = typeof error === 'string' && typeof body.message === 'string' && body.statusCode === status;
-    const webhook =
-      g.expect.webhookErrors === true &&
-      typeof (body as { code?: unknown }).code === 'string' &&
-      typeof body.message === 'string';
-    if (!ours && !early && !webhook)
+    if (!ours && !early)
       return `${status} error answer not in the shape { error: { code, message } }: ${preview(answer.body)}`;
   }
   const challenge = String(answer.headers['www-authenticate'] ?? '');

@@ -127,7 +127,7 @@ export function webhookRoute(ctx: SuiteContext, kind: 'change' | 'lifecycle'): R
           body: body.bytes,
           chunked: body.chunked,
         },
-        expect: { statuses, webhookErrors: true },
+        expect: { statuses },
         rateCounted: true,
         ...(statuses[0] === 202 ? { notifications: countItems(ctx, parseLikeFastify(body.bytes)) } : {}),
       };
@@ -158,7 +158,7 @@ export function webhookRoute(ctx: SuiteContext, kind: 'change' | 'lifecycle'): R
               return a.body.toString('utf8') === token ? undefined : 'the echo differs from the validation token';
             },
           }
-        : { statuses: [400], plainErrors: true };
+        : { statuses: [400] };
       return {
         label: `handshake with ${tokens.length} token(s) of ${token.length} characters; body ${body.label}`,
         request: {
