@@ -111,6 +111,18 @@ const importsOf = (text: string) =>
   [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
 const productionFiles = (name: string) => sourceFiles(service(name, 'src'));
 
+/** Every test file of a service: `*.test.ts` beside the code, and everything under test/. */
+function testFiles(name: string): string[] {
+  const walk = (dir: string): string[] =>
+    existsSync(dir)
+      ? readdirSync(dir).flatMap((entry) => {
+          const path = join(dir, entry);
+          return statSync(path).isDirectory() ? walk(path) : path.endsWith('.ts') ? [path] : [];
+        })
+      : [];
+  return [...walk(service(name, 'src')).filter((f) => f.endsWith('.test.ts')), ...walk(service(name, 'test'))];
+}
+
 describe.each(SERVICES)('the %s service keeps the skeleton', (name) => {
   it('has every part of it', () => {
     expect(SKELETON.filter((part) => !existsSync(service(name, part)))).toEqual([]);
@@ -147,12 +159,15 @@ describe.each(SERVICES)('the %s service keeps the skeleton', (name) => {
   });
 
   it('uses the one Logger and the one Clock of @provision/ports', () => {
-    // Known and tracked: the ingestor's Date clock goes with the subscription keeper to packages/graph.
-    const allowed = ['services/ingestor/src/domain/ports.ts'];
-    const own = productionFiles(name)
-      .filter((file) => !allowed.some((a) => file.endsWith(a)))
-      .filter((file) => /\binterface (Clock|Logger|Log)\b/.test(readFileSync(file, 'utf8')));
+    const own = productionFiles(name).filter((file) =>
+      /\binterface (Clock|Logger|Log)\b/.test(readFileSync(file, 'utf8')),
+    );
     expect(own.map(relative)).toEqual([]);
+    // Nor a clock of its own to test with: @provision/ports/testing has ManualClock and VirtualClock.
+    const clocks = [...productionFiles(name), ...testFiles(name)].filter((file) =>
+      /\bclass \w*Clock\b/.test(readFileSync(file, 'utf8')),
+    );
+    expect(clocks.map(relative)).toEqual([]);
   });
 
   it('names its adapters <tech>-<role>.ts', () => {

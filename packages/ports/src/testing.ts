@@ -47,3 +47,26 @@ export class ManualClock implements Clock {
     return this.#sleepers.length;
   }
 }
+
+/**
+ * Virtual time: `sleep` advances `now` at once and records the delay, so a test of retries and
+ * backoffs runs in no time and can assert the delays asked for.
+ */
+export class VirtualClock implements Clock {
+  time: number;
+  readonly sleeps: number[] = [];
+
+  constructor(start: number = Date.parse('2026-11-26T12:00:00Z')) {
+    this.time = start;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw signal.reason;
+    this.sleeps.push(ms);
+    this.time += ms;
+  }
+}

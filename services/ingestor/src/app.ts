@@ -3,6 +3,7 @@ import { limitRate, registerErrorHandling, secureHeaders, TokenRejected, type To
 import { ProvisionError } from '@provision/errors';
 import type { Initiator } from '@provision/events';
 import { type LifecycleEvent, SubscriptionKeeper, type SubscriptionManager } from '@provision/graph';
+import { systemClock } from '@provision/ports';
 import { DEFAULT_POLICY, nextDelay } from '@provision/retry';
 import { createMetrics, inSpan, type Registry, registerOpsRoutes, type Service } from '@provision/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -142,7 +143,7 @@ export interface IngestorService extends Service {
 
 /** Builds the ingestor from its ports. Nothing happens until `start()`. */
 export function buildService(deps: IngestorDeps): IngestorService {
-  const clock = deps.clock ?? { now: () => new Date() };
+  const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? { eventId: () => randomUUID() };
   let last: RoundResult | undefined;
   // Traces of the change notifications not yet answered by a round (tracing on).
@@ -156,7 +157,7 @@ export function buildService(deps: IngestorDeps): IngestorService {
     return new SubscriptionKeeper({
       subscriptions: webhook.subscriptions,
       store: webhook.store,
-      now: () => clock.now().getTime(),
+      now: () => clock.now(),
       log: deps.log,
       notificationUrl: new URL('webhooks/graph', base).toString(),
       lifecycleNotificationUrl: new URL('webhooks/graph/lifecycle', base).toString(),
@@ -396,7 +397,7 @@ export function buildService(deps: IngestorDeps): IngestorService {
   const jobControls = {
     pauseState: async () => (deps.control ? deps.control.paused() : null),
     async pause(by: Initiator, reason: string | null) {
-      const pause = await control().pause({ since: clock.now().toISOString(), by, reason });
+      const pause = await control().pause({ since: new Date(clock.now()).toISOString(), by, reason });
       deps.log.warn({ pause, by }, `provisioning paused by ${by.name}`);
       return pause;
     },
@@ -407,12 +408,12 @@ export function buildService(deps: IngestorDeps): IngestorService {
       return ended;
     },
     async clearQuarantine(by: Initiator) {
-      const lifted = await control().clearQuarantine(clock.now().toISOString(), by);
+      const lifted = await control().clearQuarantine(new Date(clock.now()).toISOString(), by);
       deps.log.warn({ lifted, by }, `writer quarantine cleared by ${by.name}`);
       return lifted;
     },
     async restart(by: Initiator): Promise<RestartResult> {
-      const restartedAt = clock.now().toISOString();
+      const restartedAt = new Date(clock.now()).toISOString();
       await deps.state.discardWatermarks();
       const quarantineLifted = await control().clearQuarantine(restartedAt, by);
       const paused = (await control().paused()) !== null;

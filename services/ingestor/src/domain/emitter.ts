@@ -90,7 +90,7 @@ export class RoundEmitter {
     return {
       eventId: this.#deps.ids.eventId(),
       syncId: this.syncId,
-      observedAt: this.#deps.clock.now().toISOString(),
+      observedAt: new Date(this.#deps.clock.now()).toISOString(),
       ...body,
     } as Fact;
   }
@@ -101,7 +101,7 @@ export class RoundEmitter {
       type,
       syncId: this.syncId,
       mode: this.mode,
-      at: this.#deps.clock.now().toISOString(),
+      at: new Date(this.#deps.clock.now()).toISOString(),
       ...(counts ? { counts } : {}),
     };
     await this.#deps.sink.publishMarker(marker);

@@ -1,6 +1,7 @@
+import { ManualClock } from '@provision/ports/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeDirectory } from '../testing/fake-directory.ts';
-import { ManualClock, MemorySink, MemorySyncState, RecordingMetrics, sequentialIds } from '../testing/fakes.ts';
+import { MemorySink, MemorySyncState, RecordingMetrics, sequentialIds } from '../testing/fakes.ts';
 import { silentLog } from './log.ts';
 import { provisionOnDemand } from './on-demand.ts';
 import type { RoundDeps } from './sync-round.ts';
@@ -17,7 +18,7 @@ beforeEach(() => {
     source: directory,
     state: new MemorySyncState(),
     sink,
-    clock: new ManualClock(),
+    clock: new ManualClock(Date.parse('2026-11-26T11:00:00.000Z')),
     ids: sequentialIds(),
     metrics: new RecordingMetrics(),
     log: silentLog,

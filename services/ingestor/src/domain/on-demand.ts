@@ -85,7 +85,7 @@ export async function provisionOnDemand(
       }),
     ),
   ];
-  const syncId = `on-demand-${deps.clock.now().toISOString()}`;
+  const syncId = `on-demand-${new Date(deps.clock.now()).toISOString()}`;
   const out = new RoundEmitter(deps, syncId, 'incremental');
   await out.emit(facts, { markers: false });
   await out.flush();
@@ -116,7 +116,7 @@ async function publishRemoval(
       { details: { userId } },
     );
   }
-  const syncId = `on-demand-${deps.clock.now().toISOString()}`;
+  const syncId = `on-demand-${new Date(deps.clock.now()).toISOString()}`;
   const out = new RoundEmitter(deps, syncId, 'incremental');
   await out.emit([{ type: 'user.removed', userId, removal, ...(by ? { initiatedBy: by } : {}) }], { markers: false });
   await out.flush();

@@ -169,10 +169,10 @@ export interface IngestorMetrics {
   leadership(leader: boolean): void;
 }
 
-/** Time and ids, injected so tests control them. */
-export interface Clock {
-  now(): Date;
-}
+/** The one clock of Provision (epoch milliseconds; `@provision/ports/testing`'s ManualClock in tests). */
+export type { Clock } from '@provision/ports';
+
+/** Ids, injected so tests control them. */
 
 export interface IdSource {
   eventId(): string;

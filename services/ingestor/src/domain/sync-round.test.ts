@@ -1,8 +1,9 @@
 import { ProvisionError } from '@provision/errors';
 import { DirectoryEventV1 } from '@provision/events';
+import { ManualClock } from '@provision/ports/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeDirectory } from '../testing/fake-directory.ts';
-import { ManualClock, MemorySink, MemorySyncState, RecordingMetrics, sequentialIds } from '../testing/fakes.ts';
+import { MemorySink, MemorySyncState, RecordingMetrics, sequentialIds } from '../testing/fakes.ts';
 import { silentLog } from './log.ts';
 import { type RoundDeps, runSyncRound } from './sync-round.ts';
 
@@ -25,7 +26,7 @@ beforeEach(() => {
   ];
   state = new MemorySyncState();
   sink = new MemorySink(3);
-  clock = new ManualClock();
+  clock = new ManualClock(Date.parse('2026-11-26T11:00:00.000Z'));
   metrics = new RecordingMetrics();
   deps = { source: directory, state, sink, clock, ids: sequentialIds(), metrics, log: silentLog };
 });

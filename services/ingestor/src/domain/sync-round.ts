@@ -58,8 +58,8 @@ async function timed(
   mode: 'full' | 'incremental',
   work: () => Promise<RoundResult>,
 ): Promise<RoundResult> {
-  const started = deps.clock.now().getTime();
-  const seconds = () => (deps.clock.now().getTime() - started) / 1000;
+  const started = deps.clock.now();
+  const seconds = () => (deps.clock.now() - started) / 1000;
   try {
     const result = await work();
     deps.metrics.round(mode, 'ok', seconds());
@@ -77,7 +77,7 @@ async function round(
   cursors: { users?: string; groups?: string },
 ): Promise<RoundResult> {
   const full = mode === 'full';
-  const syncId = `${full ? 'full' : 'incr'}-${deps.clock.now().toISOString()}`;
+  const syncId = `${full ? 'full' : 'incr'}-${new Date(deps.clock.now()).toISOString()}`;
   const out = new RoundEmitter(deps, syncId, mode);
   await deps.state.beginRound(syncId);
   // An incremental round is marked from its first fact on (so one whose cursor turns out expired

@@ -2,7 +2,6 @@ import type { DirectoryEventV1, Initiator, SyncMarker } from '@provision/events'
 import type { LeaderLease, TriggerRelay } from '../domain/leadership.ts';
 import type {
   Assignment,
-  Clock,
   DirectoryEventSink,
   IdSource,
   IngestorMetrics,
@@ -171,20 +170,6 @@ export class RecordingMetrics implements IngestorMetrics {
   readonly leadershipChanges: boolean[] = [];
   leadership(leader: boolean) {
     this.leadershipChanges.push(leader);
-  }
-}
-
-/** A clock that moves only when told. */
-export class ManualClock implements Clock {
-  #now: number;
-  constructor(start = Date.parse('2026-11-26T11:00:00.000Z')) {
-    this.#now = start;
-  }
-  now(): Date {
-    return new Date(this.#now);
-  }
-  advance(ms: number): void {
-    this.#now += ms;
   }
 }
 

@@ -1,6 +1,5 @@
 import type { Initiator } from '@provision/events';
 import type {
-  Clock,
   JobControl,
   JobControlReader,
   LinkStore,
@@ -75,19 +74,5 @@ export class InMemoryJobControl implements JobControlReader {
   }
 }
 
-/** Virtual time: `sleep` advances `now` at once and records the delay, so no test waits. */
-export class VirtualClock implements Clock {
-  time: number;
-  readonly sleeps: number[] = [];
-  constructor(start = Date.parse('2026-11-26T12:00:00Z')) {
-    this.time = start;
-  }
-  now(): number {
-    return this.time;
-  }
-  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) throw signal.reason;
-    this.sleeps.push(ms);
-    this.time += ms;
-  }
-}
+/** The writer's tests run on virtual time (one clock for all of Provision: `@provision/ports`). */
+export { VirtualClock } from '@provision/ports/testing';
