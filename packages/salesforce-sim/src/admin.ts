@@ -283,7 +283,10 @@ export class SimAdmin {
       (g) => String(g['DeveloperName']).toLowerCase() === developerName.toLowerCase(),
     );
     if (!group) throw new AdminError(400, `name: no group or queue '${developerName}' in org '${orgId}'`);
-    if (this.groupsOf(orgId, userId).some((g) => g.endsWith(`:${String(group['DeveloperName'])}`))) {
+    const memberOf = [...(org.groupMembersByUser.get(userId) ?? [])].some(
+      (m) => org.groupMembers.get(m)?.['GroupId'] === group['Id'],
+    );
+    if (memberOf) {
       throw new AdminError(409, `user '${userId}' is already a member of '${String(group['DeveloperName'])}'`);
     }
     return addGroupMember(org, userId, group['Id'] as string);

@@ -153,7 +153,6 @@ export class Org {
     return profile ? this.licences.get(profile['UserLicenseId'] as string) : undefined;
   }
 
-  /** Current usage of the daily allocation: the requests of the last 24 hours (a rolling window). */
   /** A User write starts being processed: it contends with those already in flight (returned). */
   beginUserWrite(now = Date.now()): number {
     const before = this.userWritesInFlight;
@@ -165,7 +164,7 @@ export class Org {
   /** A User write that began at `startedAt` is answered (or abandoned). */
   endUserWrite(startedAt: number, now = Date.now()): void {
     this.userWritesInFlight = Math.max(0, this.userWritesInFlight - 1);
-    this.load.userWriteMs += now - startedAt;
+    this.load.userWriteMs += now - Math.max(startedAt, this.#loadSince);
     if (this.userWritesInFlight === 0 && this.#userWritesBusySince !== null) {
       this.load.userWriteBusyMs += now - Math.max(this.#userWritesBusySince, this.#loadSince);
       this.#userWritesBusySince = null;
@@ -185,6 +184,7 @@ export class Org {
     return { ...this.load };
   }
 
+  /** Current usage of the daily allocation: the requests of the last 24 hours (a rolling window). */
   apiUsage(now = Date.now()): { used: number; limit: number } {
     return { used: this.#usage.total(now), limit: this.settings.apiDailyLimit };
   }
