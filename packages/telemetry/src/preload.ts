@@ -1,6 +1,10 @@
 // Preloaded with `node --import @provision/telemetry/preload src/main.ts` so the SDK is running
 // before the service starts. Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
-import { startTracing } from './tracing.ts';
+import { unmapCallSites } from './call-sites.ts';
+
+// Before anything loads pino: it keeps the `util.getCallSites` it finds (see call-sites.ts).
+unmapCallSites();
+const { startTracing } = await import('./tracing.ts');
 
 // Named after the service whose main module runs (`services/<name>/src/main.ts`, or `.mjs` bundled)
 // unless OTEL_SERVICE_NAME says otherwise.
