@@ -1,0 +1,246 @@
+import type { ResultError } from '@provision/events';
+import { type Pending, type ResultBook, type Retry, type Written, withNotice } from './batch-results.ts';
+import { chunks } from './command-parts.ts';
+import { LicenseBudget, licenseNotice, tickedLicenses, withoutLicenses } from './feature-licences.ts';
+import type { MeteredCall } from './metered-call.ts';
+import type { Plan } from './plan.ts';
+import type { Fields, LinkStore, SalesforceDirectory, SalesforceFailure } from './ports.ts';
+import { recommendedActionFor } from './recommended-actions.ts';
+import { type Refusal, refusalOf } from './refused-fields.ts';
+
+/** A user to create; `notice` is its result's error (a warning, or a failure when `fails`). */
+export interface Create {
+  readonly p: Pending;
+  readonly fields: Fields;
+  readonly plan: Plan & { kind: 'create' };
+  readonly notice?: ResultError;
+  readonly fails?: boolean;
+  /** Fields Salesforce refused on their own (a feature licence, an unknown role). */
+  readonly refusal?: Refusal;
+}
+
+/** A user to update, likewise. */
+export interface Update {
+  readonly p: Pending;
+  readonly plan: Plan & { kind: 'update' };
+  readonly notice?: ResultError;
+  readonly fails?: boolean;
+  readonly refusal?: Refusal;
+}
+
+export interface UserWriteDeps {
+  readonly directory: SalesforceDirectory;
+  readonly links: Pick<LinkStore, 'setMany'>;
+  readonly call: MeteredCall;
+  readonly book: ResultBook;
+  /** Records per sObject Collections call (at most 200). */
+  readonly recordsPerCall: number;
+  /** The mapping's usernameCollision suffix, if any. */
+  readonly usernameSuffix?: string | undefined;
+}
+
+/**
+ * The User records of one attempt, written in sObject Collections calls: each written user goes to
+ * `written` (or is finished when it has no entitlements to change), each transient record failure
+ * to `retry`, each refusal is finished as a failure.
+ */
+export class UserWrites {
+  private readonly deps: UserWriteDeps;
+
+  constructor(deps: UserWriteDeps) {
+    this.deps = deps;
+  }
+
+  /**
+   * Creates, then updates. The calls of each step run at once, as many as the concurrency budget
+   * lets through: each user is in one chunk only, so they are independent. A create refused because
+   * another org holds the username is made again with the mapping's suffix; a create or update
+   * refused for a feature licence is made again without it.
+   */
+  async write(
+    creates: Create[],
+    updates: Update[],
+    attempt: number,
+    written: Written[],
+    retry: Retry[],
+  ): Promise<void> {
+    await this.countLicenses(creates, updates, written, attempt);
+    const per = this.deps.recordsPerCall;
+    const collided: Create[] = [];
+    const refused: Create[] = [];
+    await settleAll(
+      chunks(creates, per).map((chunk) => this.create(chunk, attempt, written, retry, collided, refused)),
+    );
+    // Usernames another org holds: created again with the mapping's suffix, in one more call.
+    await settleAll(
+      chunks(
+        collided.map((c) => this.suffixed(c)),
+        per,
+      ).map((chunk) => this.create(chunk, attempt, written, retry, [], refused)),
+    );
+    // Feature licences Salesforce had none left of: the users are created without them, in one more call.
+    await settleAll(
+      chunks(refused.map(createWithoutRefused), per).map((chunk) => this.create(chunk, attempt, written, retry, [])),
+    );
+    const refusedUpdates: Update[] = [];
+    await settleAll(chunks(updates, per).map((chunk) => this.update(chunk, attempt, written, retry, refusedUpdates)));
+    const again = refusedUpdates.map(updateWithoutRefused);
+    // Nothing left to write but the refused fields: the user is as it can be.
+    for (const u of again.filter((a) => Object.keys(a.plan.fields).length === 0)) {
+      const w = this.deps.book.written(u.p, u.plan.salesforceId, u.plan.linkedBy, [], false);
+      this.deps.book.writtenOrDone(written, attempt, withNotice(w, u));
+    }
+    await settleAll(
+      chunks(
+        again.filter((a) => Object.keys(a.plan.fields).length > 0),
+        per,
+      ).map((chunk) => this.update(chunk, attempt, written, retry)),
+    );
+  }
+
+  /**
+   * Counts feature licences before assignment: when a write ticks one, the org's counts are read
+   * (one call) and each write takes its licences in command order; a write that finds none left of
+   * a licence is made without it, with a `SalesforceLicenseLimitExceeded` warning naming it. An
+   * update left with nothing to write finishes at once (its entitlements still follow).
+   */
+  private async countLicenses(
+    creates: Create[],
+    updates: Update[],
+    written: Written[],
+    attempt: number,
+  ): Promise<void> {
+    const read = this.deps.directory.featureLicenses?.bind(this.deps.directory);
+    const ticking = [...creates.map((c) => c.fields), ...updates.map((u) => u.plan.fields)].some(
+      (f) => tickedLicenses(f).length > 0,
+    );
+    if (!read || !ticking) return;
+    const budget = new LicenseBudget(await this.deps.call('query', 1, read));
+    creates.forEach((c, i) => {
+      const short = budget.take(tickedLicenses(c.fields));
+      if (short.length === 0) return;
+      const { fields, modified } = withoutLicenses(c.fields, c.plan.modified, short);
+      creates[i] = { p: c.p, fields, plan: { ...c.plan, fields, modified }, notice: licenseNotice(short, true) };
+    });
+    const kept: Update[] = [];
+    for (const u of updates) {
+      const short = budget.take(tickedLicenses(u.plan.fields));
+      if (short.length === 0) {
+        kept.push(u);
+        continue;
+      }
+      const { fields, modified } = withoutLicenses(u.plan.fields, u.plan.modified, short);
+      const notice = licenseNotice(short, true);
+      if (Object.keys(fields).length > 0) kept.push({ p: u.p, plan: { ...u.plan, fields, modified }, notice });
+      else {
+        const w = this.deps.book.written(u.p, u.plan.salesforceId, u.plan.linkedBy, [], false);
+        this.deps.book.writtenOrDone(written, attempt, { ...w, notice });
+      }
+    }
+    updates.splice(0, updates.length, ...kept);
+  }
+
+  /** One Collections create; a username another org holds goes to `collided` when a suffix may settle it. */
+  private async create(
+    chunk: readonly Create[],
+    attempt: number,
+    written: Written[],
+    retry: Retry[],
+    collided: Create[],
+    refused?: Create[],
+  ): Promise<void> {
+    const { book } = this.deps;
+    const outcomes = await this.deps.call('create', chunk.length, () =>
+      this.deps.directory.createUsers(chunk.map((c) => c.fields)),
+    );
+    // Links are stored as soon as Salesforce answers, before any result is emitted or offset committed.
+    const links = new Map<string, string>();
+    chunk.forEach((c, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) links.set(c.p.command.userId, outcome.id);
+    });
+    if (links.size > 0) await this.deps.links.setMany(links);
+    chunk.forEach((c, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) {
+        const w = book.written(c.p, outcome.id, 'created', c.plan.modified, true);
+        book.writtenOrDone(written, attempt, withNotice(w, c));
+      } else if (this.maySuffix(c.fields, outcome)) collided.push(c);
+      else if (refused && refusalOf(c.fields, outcome?.failure))
+        refused.push({ ...c, refusal: refusalOf(c.fields, outcome?.failure) as Refusal });
+      else book.recordFailure(c.p, attempt, outcome, null, 'none', retry);
+    });
+  }
+
+  /** One Collections update; a record refused for a feature licence goes to `refused` (when given). */
+  private async update(
+    chunk: readonly Update[],
+    attempt: number,
+    written: Written[],
+    retry: Retry[],
+    refused?: Update[],
+  ): Promise<void> {
+    const { book } = this.deps;
+    const outcomes = await this.deps.call('update', chunk.length, () =>
+      this.deps.directory.updateUsers(chunk.map((u) => ({ id: u.plan.salesforceId, fields: u.plan.fields }))),
+    );
+    chunk.forEach((u, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) {
+        const w = book.written(u.p, u.plan.salesforceId, u.plan.linkedBy, u.plan.modified, false);
+        book.writtenOrDone(written, attempt, withNotice(w, u));
+      } else if (refused && refusalOf(u.plan.fields, outcome?.failure)) {
+        refused.push({ ...u, refusal: refusalOf(u.plan.fields, outcome?.failure) as Refusal });
+      } else book.recordFailure(u.p, attempt, outcome, u.plan.salesforceId, u.plan.linkedBy, retry);
+    });
+  }
+
+  /** Another org holds the username (this org's users were searched for it first), and a suffix is configured. */
+  private maySuffix(fields: Fields, outcome: { ok: false; failure: SalesforceFailure } | undefined): boolean {
+    const suffix = this.deps.usernameSuffix;
+    const username = fields['Username'];
+    return (
+      suffix !== undefined &&
+      outcome?.failure.code === 'SalesforceDuplicateUserName' &&
+      typeof username === 'string' &&
+      !username.toLowerCase().endsWith(suffix)
+    );
+  }
+
+  /** The create again, with the collision suffix appended to the username, and the warning it earns. */
+  private suffixed(c: Create): Create {
+    const taken = String(c.fields['Username']);
+    const username = `${taken}${this.deps.usernameSuffix}`;
+    const fields = { ...c.fields, Username: username };
+    const modified = c.plan.modified.map((m) => (m.name === 'Username' ? { ...m, newValue: username } : m));
+    const notice: ResultError = {
+      code: 'SalesforceUsernameSuffixed',
+      message: `Another Salesforce org already holds the username ${taken}; the user was created as ${username} (the mapping's usernameCollision suffix)`,
+      retriable: false,
+      fields: ['Username'],
+      recommendedAction: recommendedActionFor('SalesforceUsernameSuffixed'),
+    };
+    return { p: c.p, fields, plan: { ...c.plan, fields, modified }, notice };
+  }
+}
+
+/** Waits for every call (none is left running behind a retry), then throws the first failure. */
+async function settleAll(calls: readonly Promise<void>[]): Promise<void> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** The create again without the fields Salesforce refused, and the notice it earns. */
+function createWithoutRefused(c: Create): Create {
+  const refusal = c.refusal as Refusal;
+  const { fields, modified } = withoutLicenses(c.fields, c.plan.modified, refusal.fields);
+  return { p: c.p, fields, plan: { ...c.plan, fields, modified }, notice: refusal.notice, fails: refusal.fails };
+}
+
+/** The update again without the fields Salesforce refused, and the notice it earns. */
+function updateWithoutRefused(u: Update): Update {
+  const refusal = u.refusal as Refusal;
+  const { fields, modified } = withoutLicenses(u.plan.fields, u.plan.modified, refusal.fields);
+  return { p: u.p, plan: { ...u.plan, fields, modified }, notice: refusal.notice, fails: refusal.fails };
+}
