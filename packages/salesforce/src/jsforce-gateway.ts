@@ -1,13 +1,7 @@
-import { Connection } from 'jsforce';
+import type { Connection } from 'jsforce';
 import { type RowsClient, readRows } from './assignment-rows.ts';
-import {
-  DEFAULT_API_VERSION,
-  jwtAudience,
-  resolveLoginUrl,
-  type SalesforceConnectionOptions,
-  signJwtAssertion,
-} from './auth.ts';
-import { classifyLoginError, classifySalesforceError, salesforceError } from './classify.ts';
+import { DEFAULT_API_VERSION, type SalesforceConnectionOptions } from './auth.ts';
+import { classifySalesforceError, salesforceError } from './classify.ts';
 import { checkConnection } from './connection-check.ts';
 import {
   FEATURE_LICENSE_QUERY,
@@ -18,6 +12,7 @@ import {
 } from './feature-licences.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
 import { assignGroupMemberships, groupMemberKind, membershipsOf } from './group-memberships.ts';
+import { JsforceSession } from './jsforce-session.ts';
 import { NameLists } from './name-lists.ts';
 import { permissionSetGroupKind } from './permission-set-groups.ts';
 import { permissionSetLicenseKind } from './permission-set-licences.ts';
@@ -70,7 +65,6 @@ export const DEFAULT_USER_FIELDS: readonly string[] = [
   'UserPermissionsCallCenterAutoLogin',
 ];
 
-const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const COMPOSITE_SUBREQUESTS = 25;
 /** Encoded length of one statement inside a Composite subrequest (SOQL allows 100,000 characters). */
 const COMPOSITE_QUERY_LENGTH = 90_000;
@@ -90,7 +84,6 @@ function isClassified(value: unknown): value is SalesforceError {
 const MAX_BATCH = 200;
 
 type Rec = Record<string, unknown>;
-type Transportish = { httpRequest: (...args: never[]) => { stream(): NodeJS.EventEmitter } };
 
 function uniqueFields(fields: readonly string[]): string[] {
   const seen = new Map<string, string>();
@@ -102,23 +95,20 @@ function uniqueFields(fields: readonly string[]): string[] {
 }
 
 /**
- * The SalesforceGateway on jsforce 3: logs in lazily (SOAP password + token, JWT bearer or client
- * credentials), re-authenticates when a session expires, batches writes through sObject Collections
- * and counts every HTTP request it makes.
+ * The SalesforceGateway on jsforce 3: the operations, over a `JsforceSession` that logs in lazily
+ * (SOAP password + token, JWT bearer or client credentials), re-authenticates when a session expires
+ * and counts every HTTP request; writes go in batches through sObject Collections.
  */
 export class JsforceSalesforceGateway implements SalesforceGateway {
   readonly #options: SalesforceConnectionOptions;
-  readonly #loginUrl: string;
+  readonly #session: JsforceSession;
   readonly #batchSize: number;
   readonly #maxQueryLength: number;
-  #conn: Connection | undefined;
-  #connecting: Promise<Connection> | undefined;
-  #calls = 0;
   readonly #names: NameLists;
 
   constructor(options: SalesforceConnectionOptions) {
     this.#options = options;
-    this.#loginUrl = resolveLoginUrl(options);
+    this.#session = new JsforceSession(options);
     this.#batchSize = Math.min(MAX_BATCH, Math.max(1, options.batchSize ?? MAX_BATCH));
     this.#maxQueryLength = options.maxQueryLength ?? 12_000;
     this.#names = new NameLists({ query: (soql) => this.#queryAll(soql), listProfiles: () => this.listProfiles() });
@@ -126,103 +116,19 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
 
   /** The login URL in use. */
   get loginUrl(): string {
-    return this.#loginUrl;
+    return this.#session.loginUrl;
   }
 
   usage(): ApiUsage {
-    const api = this.#conn?.limitInfo.apiUsage;
-    return { calls: this.#calls, ...(api ? { used: api.used, limit: api.limit } : {}) };
+    return this.#session.usage();
   }
 
-  async close(): Promise<void> {
-    // The session is left to expire: logging out would end it for every other user of the credentials.
-    this.#conn = undefined;
-    this.#connecting = undefined;
+  close(): Promise<void> {
+    return this.#session.close();
   }
 
-  #countRequests(transport: Transportish): void {
-    const original = transport.httpRequest.bind(transport) as (...args: unknown[]) => {
-      stream(): NodeJS.EventEmitter;
-    };
-    (transport as { httpRequest: unknown }).httpRequest = (...args: unknown[]) => {
-      this.#calls++;
-      const pending = original(...args);
-      // jsforce retries idempotent requests by itself; each retry is another request to Salesforce.
-      pending.stream().on('retry', () => {
-        this.#calls++;
-      });
-      return pending;
-    };
-  }
-
-  #newConnection(): Connection {
-    const auth = this.#options.auth;
-    const version = this.#options.version ?? DEFAULT_API_VERSION;
-    const oauth2 =
-      auth.kind === 'client-credentials'
-        ? { loginUrl: this.#loginUrl, clientId: auth.clientId, clientSecret: auth.clientSecret }
-        : auth.kind === 'jwt'
-          ? { loginUrl: this.#loginUrl, clientId: auth.clientId }
-          : { loginUrl: this.#loginUrl };
-    const conn = new Connection({
-      loginUrl: this.#loginUrl,
-      version,
-      oauth2,
-      // OAuth flows without refresh tokens re-authorize when a session expires (jsforce #896, #1357).
-      ...(auth.kind === 'password'
-        ? {}
-        : {
-            refreshFn: (c: Connection, callback: (err: Error | null | undefined, token?: string) => void) => {
-              this.#authenticate(c).then(
-                () => callback(null, c.accessToken ?? undefined),
-                (error: Error) => callback(error),
-              );
-            },
-          }),
-    });
-    this.#countRequests(conn._transport as unknown as Transportish);
-    this.#countRequests(conn.oauth2._transport as unknown as Transportish);
-    return conn;
-  }
-
-  async #authenticate(conn: Connection): Promise<void> {
-    const auth = this.#options.auth;
-    switch (auth.kind) {
-      case 'password':
-        await conn.login(auth.username, auth.password + (auth.securityToken ?? ''));
-        return;
-      case 'jwt': {
-        const assertion = signJwtAssertion({
-          clientId: auth.clientId,
-          username: auth.username,
-          audience: jwtAudience(this.#options, this.#loginUrl),
-          privateKey: auth.privateKey,
-        });
-        await conn.authorize({ grant_type: JWT_BEARER, assertion });
-        return;
-      }
-      case 'client-credentials':
-        await conn.authorize({ grant_type: 'client_credentials' });
-        return;
-    }
-  }
-
-  async #connection(): Promise<Connection> {
-    if (this.#conn) return this.#conn;
-    this.#connecting ??= (async () => {
-      const conn = this.#newConnection();
-      try {
-        await this.#authenticate(conn);
-      } catch (error) {
-        this.#connecting = undefined;
-        throw error instanceof SalesforceGatewayError
-          ? error
-          : new SalesforceGatewayError(classifyLoginError(error), error);
-      }
-      this.#conn = conn;
-      return conn;
-    })();
-    return this.#connecting;
+  #connection(): Promise<Connection> {
+    return this.#session.connection();
   }
 
   async #queryAll(soql: string): Promise<Rec[]> {
@@ -555,7 +461,7 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
 
   async testConnection(): Promise<ConnectionReport> {
     return checkConnection({
-      loginUrl: this.#loginUrl,
+      loginUrl: this.#session.loginUrl,
       connect: async () => {
         const conn = await this.#connection();
         return {
