@@ -1,4 +1,4 @@
-import type { Connection } from 'jsforce';
+import type { Connection } from 'jsforce/lib/core.js';
 import { type RowsClient, readRows } from './assignment-rows.ts';
 import { DEFAULT_API_VERSION, type SalesforceConnectionOptions } from './auth.ts';
 import { classifySalesforceError, salesforceError } from './classify.ts';

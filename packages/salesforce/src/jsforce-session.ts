@@ -1,4 +1,4 @@
-import { Connection } from 'jsforce';
+import { Connection } from 'jsforce/lib/core.js';
 import {
   DEFAULT_API_VERSION,
   jwtAudience,
