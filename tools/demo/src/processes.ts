@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { onFreePort } from '@provision/infra';
 
 export const ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -15,7 +16,7 @@ export type ServiceName = 'ingestor' | 'mapper' | 'writer' | 'audit';
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96'] as const;
 export const SERVICE_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 
-export { freePort } from '@provision/infra';
+export { onFreePort, onFreePorts } from '@provision/infra';
 
 export interface ServiceProcess {
   readonly name: ServiceName;
@@ -114,4 +115,17 @@ export async function startService(
       await exited;
     },
   };
+}
+
+/**
+ * `startService` on a port picked for it: the service is told its port (HTTP_PORT) before it binds
+ * it, so when another process took the port in between, the service exits with EADDRINUSE and is
+ * started again on another one. Waits for readiness (a collision shows only then).
+ */
+export function startServiceOnFreePort(
+  name: ServiceName,
+  env: Record<string, string>,
+  options: Omit<StartServiceOptions, 'port' | 'waitForReady'>,
+): Promise<ServiceProcess> {
+  return onFreePort((port) => startService(name, env, { ...options, port }));
 }
