@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { onFreePort } from '@provision/infra';
@@ -72,14 +72,7 @@ export async function startService(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const tail: string[] = [];
-  const onLine = (line: string) => {
-    log.write(`${line}\n`);
-    tail.push(line);
-    if (tail.length > 20) tail.shift();
-  };
-  createInterface({ input: child.stdout! }).on('line', onLine);
-  createInterface({ input: child.stderr! }).on('line', onLine);
+  const tail = logOutput(child, log);
   // Ready means /readyz answers 200: its consumers have joined their groups (whatever LOG_LEVEL says).
   const timeoutMs = options.timeoutMs ?? 60_000;
   const started = (async () => {
@@ -128,4 +121,20 @@ export function startServiceOnFreePort(
   options: Omit<StartServiceOptions, 'port' | 'waitForReady'>,
 ): Promise<ServiceProcess> {
   return onFreePort((port) => startService(name, env, { ...options, port }));
+}
+
+/**
+ * Writes a child's stdout and stderr, line by line, to `log`; returns its last 20 lines (live), for
+ * the error when it exits before it is ready.
+ */
+export function logOutput(child: ChildProcess, log: WriteStream): string[] {
+  const tail: string[] = [];
+  const onLine = (line: string) => {
+    log.write(`${line}\n`);
+    tail.push(line);
+    if (tail.length > 20) tail.shift();
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
+  return tail;
 }

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { onFreePort, ROOT } from './processes.ts';
+import { logOutput, onFreePort, ROOT } from './processes.ts';
 
 /** What the example subscriber (packages/subscriber) answers on `/summary`. */
 export interface SubscriberSummary {
@@ -53,14 +52,7 @@ async function startOn(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const tail: string[] = [];
-  const onLine = (line: string) => {
-    log.write(`${line}\n`);
-    tail.push(line);
-    if (tail.length > 20) tail.shift();
-  };
-  createInterface({ input: child.stdout! }).on('line', onLine);
-  createInterface({ input: child.stderr! }).on('line', onLine);
+  const tail = logOutput(child, log);
   const summary = async () => {
     const response = await fetch(`${url}/summary`, { signal: AbortSignal.timeout(5_000) });
     if (!response.ok) throw new Error(`the example subscriber answered ${response.status}`);
