@@ -1,7 +1,9 @@
 // The shapes the console reads from the APIs it calls. The audit's own answers are the service's
 // types, imported type-only (nothing of the server's code reaches the bundle); the shapes of the other
-// services' answers, reached through the audit's console routes, are written out below.
+// services' answers, reached through the audit's console routes, are written out below, but for the
+// writer's Salesforce read, whose type @provision/salesforce owns.
 import type { Initiator, Reason } from '@provision/events';
+import type { SalesforceUserRead } from '@provision/salesforce/user-record';
 import type {
   LogStatus,
   ProvisioningLogEntry,
@@ -106,24 +108,7 @@ export interface MappingPreview {
 }
 
 /** The writer's read of one user's live Salesforce record (`/api/console/users/:id/salesforce`). */
-export interface SalesforceRecord {
-  userId: string;
-  foundBy: 'stored-link' | 'link-field' | 'matching-attribute';
-  salesforce: {
-    id: string;
-    username: string | null;
-    isActive: boolean | null;
-    profileName: string | null;
-    userRole: string | null;
-    lastModifiedDate: string | null;
-    fields: Record<string, unknown>;
-    permissionSets: string[] | null;
-  };
-  tried: { by: string; attribute: string; value: string; found: string[] }[];
-  link: { field: string } | null;
-  apiCalls: number;
-  readAt: string;
-}
+export type SalesforceRecord = SalesforceUserRead;
 
 /** The last mapping change the mappers applied. */
 export interface MappingChange {
