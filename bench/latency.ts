@@ -1,6 +1,7 @@
 // Latency: the time from a change made in the tenant (graph-sim's admin API) to the moment the
 // change is written in Salesforce (salesforce-sim's state), for single changes at a modest rate
 // after the initial sync.
+import { seededRandom } from '../packages/graph-sim/src/index.ts';
 import type { Pipeline } from '../tools/demo/src/index.ts';
 import { load1 } from './lib/machine.ts';
 import { type Distribution, distribution, round } from './lib/stats.ts';
@@ -93,7 +94,7 @@ export async function measureLatency(
   const { graph, salesforce } = pipeline.sims;
   const sf = salesforce.admin;
   const orgId = salesforce.orgId;
-  const random = mulberry32(options.seed);
+  const random = seededRandom(options.seed);
   const profiles = new Map(sf.summary(orgId).profiles.map((p) => [p.name, p.id]));
   const roleName = new Map(graph.tenant.application.appRoles.map((r) => [r.id, r.value]));
 
@@ -343,17 +344,6 @@ export async function measureLatency(
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(list: T[], random: () => number): void {

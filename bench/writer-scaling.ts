@@ -3,7 +3,7 @@
 // writers join the consumer group as soon as the pipeline is up (the ingestor is still reading Graph).
 
 import { fetchSyncStatus, waitForInitialSync } from '../tools/demo/src/index.ts';
-import { freePort, type ServiceProcess, startService } from '../tools/demo/src/processes.ts';
+import { type ServiceProcess, startServiceOnFreePort } from '../tools/demo/src/processes.ts';
 import { type Outcome, readOutcome } from './lib/audit.ts';
 import { type BenchPipeline, SERVICES, scrapeMetrics, startBenchPipeline } from './lib/harness.ts';
 import { type ModelOverrides, modelOf, realistic } from './lib/realistic.ts';
@@ -163,11 +163,7 @@ async function oneRun(
     }
     for (let i = 1; i < writers; i++) {
       extra.push(
-        await startService('writer', pipeline.env.writer, {
-          logDir: pipeline.logDir,
-          port: await freePort(),
-          timeoutMs: 120_000,
-        }),
+        await startServiceOnFreePort('writer', pipeline.env.writer, { logDir: pipeline.logDir, timeoutMs: 120_000 }),
       );
     }
     if (writers > 1) say(`  ${writers} writers up`);

@@ -1,8 +1,8 @@
+import { quietKafkajsTimeoutWarning } from '@provision/kafkajs-quiet';
 import { type Admin, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { type ConsumerOptions, type ConsumerRunner, createRunner } from './consumer/runner.ts';
 import { isAccessError, orUnavailable } from './internal/errors.ts';
 import { kafkajsLogCreator } from './internal/kafkajs-logger.ts';
-import { quietKafkajsTimeoutWarning } from './internal/quiet-timeout-warning.ts';
 import { whileMetadataSettles } from './internal/settle.ts';
 import { type EventProducer, wrapProducer } from './producer.ts';
 import { type KafkaSaslOptions, type KafkaTlsOptions, kafkajsSasl, kafkajsTls } from './security.ts';

@@ -34,3 +34,10 @@ export type {
   SalesforceUserUpdate,
   WriteResult,
 } from './types.ts';
+export type {
+  FoundBy,
+  LookupAttempt,
+  SalesforceFieldValue,
+  SalesforceUserRead,
+  SalesforceUserRecord,
+} from './user-record.ts';

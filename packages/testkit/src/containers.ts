@@ -1,4 +1,4 @@
-import { freePort, KAFKA_VERSION } from '@provision/infra';
+import { KAFKA_VERSION, onFreePort } from '@provision/infra';
 import { type ContainerRuntime, hasImage, OWNER_LABEL, ownerOf, removeOrphans } from './container-runtime.ts';
 
 /**
@@ -56,32 +56,36 @@ export async function startContainers(
   if (which.kafka) {
     tasks.push(
       (async () => {
-        const port = await freePort();
-        const container = await new GenericContainer(CONTAINER_IMAGES.kafka)
-          .withLabels(ownLabel)
-          .withExposedPorts({ container: 9092, host: port })
-          .withEnvironment({
-            KAFKA_NODE_ID: '1',
-            KAFKA_PROCESS_ROLES: 'broker,controller',
-            KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
-            KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://127.0.0.1:${port}`,
-            KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
-            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-            KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
-            KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
-            KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS: '1',
-            KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
-            KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
-            KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: '1',
-            KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: '1',
-            KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
-            KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS: '1000',
-            KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
-          })
-          .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
-          // A JVM broker on a busy 2-core machine can take longer than testcontainers' 60 s.
-          .withStartupTimeout(180_000)
-          .start();
+        // The broker advertises its host port, so the port is chosen before the container binds it:
+        // when another process took it in between, Docker refuses and it starts on another one.
+        const { container, port } = await onFreePort(async (hostPort) => {
+          const kafka = await new GenericContainer(CONTAINER_IMAGES.kafka)
+            .withLabels(ownLabel)
+            .withExposedPorts({ container: 9092, host: hostPort })
+            .withEnvironment({
+              KAFKA_NODE_ID: '1',
+              KAFKA_PROCESS_ROLES: 'broker,controller',
+              KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
+              KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://127.0.0.1:${hostPort}`,
+              KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+              KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+              KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+              KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+              KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS: '1',
+              KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+              KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+              KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: '1',
+              KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: '1',
+              KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+              KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS: '1000',
+              KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
+            })
+            .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
+            // A JVM broker on a busy 2-core machine can take longer than testcontainers' 60 s.
+            .withStartupTimeout(180_000)
+            .start();
+          return { container: kafka, port: hostPort };
+        });
         started.push(container);
         settings.KAFKA_BROKERS = `127.0.0.1:${port}`;
       })(),

@@ -1,6 +1,6 @@
+import { quietKafkajsTimeoutWarning } from '@provision/kafkajs-quiet';
 import { type Admin, CompressionTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { infrastructure } from './infrastructure.ts';
-import { quietKafkajsTimeoutWarning } from './quiet-timeout-warning.ts';
 import { uniqueSuffix } from './unique.ts';
 import { waitFor } from './wait-for.ts';
 

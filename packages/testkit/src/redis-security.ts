@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@provision/infra';
+import { onFreePort } from '@provision/infra';
 import { Redis } from 'ioredis';
 import { waitFor } from './wait-for.ts';
 
@@ -116,7 +116,18 @@ export async function startTlsRedis(): Promise<TlsRedis> {
     ],
     dir,
   );
-  const port = await freePort();
+  // redis-server is told its port on its command line: when another process took it in between,
+  // it exits saying so, and starts again on another port.
+  try {
+    return await onFreePort((port) => serveTls(dir, port));
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** redis-server on `port` with the certificates in `dir`, once it answers over TLS; killed if it does not. */
+async function serveTls(dir: string, port: number): Promise<TlsRedis> {
   const server = spawn(
     'redis-server',
     [
@@ -142,15 +153,25 @@ export async function startTlsRedis(): Promise<TlsRedis> {
       '--dir',
       dir,
     ]),
-    { cwd: dir, stdio: 'ignore' },
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // Its last words, for the error when it exits (e.g. `bind: Address already in use`).
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-2_000);
+  };
+  server.stdout.on('data', keep);
+  server.stderr.on('data', keep);
   let exited = false;
   server.on('exit', () => {
     exited = true;
   });
-  const stop = async () => {
+  const kill = async () => {
     if (!exited) server.kill('SIGKILL');
     await waitFor(() => exited, { timeout: 5_000, message: 'redis-server to exit' }).catch(() => undefined);
+  };
+  const stop = async () => {
+    await kill();
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `rediss://127.0.0.1:${port}`;
@@ -158,7 +179,7 @@ export async function startTlsRedis(): Promise<TlsRedis> {
   try {
     await waitFor(
       async () => {
-        if (exited) throw new Error('redis-server exited (built without TLS?)');
+        if (exited) return true;
         const probe = new Redis(url, {
           tls: { ca: [readFileSync(caFile)] },
           lazyConnect: true,
@@ -177,8 +198,9 @@ export async function startTlsRedis(): Promise<TlsRedis> {
       },
       { timeout: 10_000, message: 'the TLS redis-server to answer' },
     );
+    if (exited) throw new Error(`redis-server exited (built without TLS?):\n${output.trim()}`);
   } catch (error) {
-    await stop();
+    await kill();
     throw error;
   }
   return { url, caFile, stop };

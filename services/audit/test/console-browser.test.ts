@@ -3,21 +3,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { verifierFromConfig } from '@provision/auth';
 import { type Pipeline, startPipeline, waitForInitialSync } from '@provision/demo';
-import { createKafkaClient } from '@provision/kafka';
 import { createLogger, createMetrics } from '@provision/telemetry';
 import { waitFor } from '@provision/testkit';
 import { Redis } from 'ioredis';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaLagReader } from '../src/adapters/kafka-lag-reader.ts';
-import { PgAuditLogStore } from '../src/adapters/pg-audit-log-store.ts';
-import { createRedisJobControlReader, createRedisQuarantineReader } from '../src/adapters/redis-quarantine-reader.ts';
-import { createRedisWriterCapacityReader } from '../src/adapters/redis-writer-capacity-reader.ts';
-import { type AuditService, buildService } from '../src/app.ts';
-import { dashboardSignInFrom } from '../src/http/dashboard.ts';
-import { InMemoryEventSource } from '../src/testing/fakes.ts';
+import type { AuditService } from '../src/app.ts';
+import { type ComposedAudit, createService } from '../src/compose.ts';
+import { readConfig } from '../src/config.ts';
 
 // The admin console in a real browser against a running pipeline (services as processes, real
 // Kafka, Redis, PostgreSQL, both simulators; a few hundred users): sign in, filter the log, open a
@@ -32,10 +26,9 @@ const LEAVERS = 6;
 
 describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIUM}), on a running pipeline`, () => {
   let pipeline: Pipeline;
-  let store: PgAuditLogStore;
-  let redis: Redis;
-  let lag: ReturnType<typeof createKafkaLagReader>;
+  let composed: ComposedAudit;
   let console: AuditService;
+  let redis: Redis;
   let browser: Browser;
   let base: string;
   let token: string;
@@ -65,44 +58,15 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     await waitForInitialSync(pipeline.audit, { timeoutMs: 180_000 });
     token = await pipeline.token();
     const graph = pipeline.sims.graph;
-    const auth = {
-      AUTH_TENANT_ID: graph.tenantId,
-      AUTH_AUTHORITY_HOST: graph.authorityHost,
-      AUTH_AUDIENCE: [graph.signIn.apiAppId],
-    };
-    // The console as the audit serves it, reading the pipeline's log (its audit process consumes),
-    // reaching the pipeline's mapper and ingestor.
-    store = new PgAuditLogStore({
-      connectionString: pipeline.env.audit.DATABASE_URL!,
-      schema: pipeline.env.audit.DATABASE_SCHEMA!,
-    });
-    redis = new Redis(pipeline.env.audit.REDIS_URL!);
-    lag = createKafkaLagReader({
-      kafka: createKafkaClient({ brokers: pipeline.env.audit.KAFKA_BROKERS!, clientId: 'console-test', retries: 2 }),
-      topicPrefix: pipeline.env.audit.TOPIC_PREFIX!,
-    });
-    console = buildService({
-      store,
-      events: new InMemoryEventSource(),
+    // The console as the audit serves it, built as main.ts builds it from the pipeline's audit
+    // settings: it reads the pipeline's log and reaches its mapper, ingestor and writer. It is not
+    // started: the pipeline's audit process consumes, and this one only answers HTTP.
+    composed = await createService(readConfig({ ...pipeline.env.audit, HTTP_PORT: '0', LOG_LEVEL: 'silent' }), {
       logger: createLogger({ service: 'audit', level: 'silent' }),
       metrics: createMetrics('audit'),
-      retentionDays: 30,
-      quarantine: createRedisQuarantineReader(redis, pipeline.env.audit.REDIS_PREFIX!),
-      control: createRedisJobControlReader(redis, pipeline.env.audit.REDIS_PREFIX!),
-      auth: { verifier: verifierFromConfig(auth), dashboard: dashboardSignInFrom(auth) },
-      console: {
-        ingestorUrl: pipeline.ingestorUrl,
-        mapperUrl: pipeline.mapperUrl,
-        writerUrl: pipeline.env.audit.WRITER_URL,
-        lag,
-        capacity: createRedisWriterCapacityReader(
-          redis,
-          pipeline.env.audit.REDIS_PREFIX!,
-          Number(pipeline.env.writer.SALESFORCE_API_BUDGET_PER_MINUTE),
-        ),
-      },
     });
-    await console.start();
+    console = composed.service;
+    redis = new Redis(pipeline.env.audit.REDIS_URL!);
     await console.http.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(console.http.server.address() as AddressInfo).port}`;
     graph.identity.addRedirectUri(`${base}/`);
@@ -116,10 +80,9 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
-    await console?.stop();
-    await store?.close();
+    await console?.http.close();
+    await composed?.close();
     redis?.disconnect();
-    await lag?.close();
     await pipeline?.stop();
   });
 

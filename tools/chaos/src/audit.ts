@@ -2,6 +2,7 @@
 // went over provisioning.commands.v1 has its result there.
 
 import { type LogEntry, provisioningLog } from '@provision/demo';
+import { quietKafkajsTimeoutWarning } from '@provision/kafkajs-quiet';
 import { Kafka, logLevel } from 'kafkajs';
 
 /** A log entry with the fields the demo's summary does not read. */
@@ -169,21 +170,4 @@ function tally(values: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
   return out;
-}
-
-// As @provision/kafka does for its own client (internal there): kafkajs 2.2.4's request queue hands
-// setTimeout a negative delay when nothing is throttled, and Node 24 warns about it (tulios/kafkajs
-// #1751); that one warning, from that one place, is dropped.
-const KAFKAJS_REQUEST_QUEUE = /kafkajs[\\/]src[\\/]network[\\/]requestQueue/;
-let quiet = false;
-
-function quietKafkajsTimeoutWarning(): void {
-  if (quiet) return;
-  quiet = true;
-  const original = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-    if (type === 'TimeoutNegativeWarning' && KAFKAJS_REQUEST_QUEUE.test(new Error().stack ?? '')) return;
-    original(warning, ...rest);
-  }) as typeof process.emitWarning;
 }

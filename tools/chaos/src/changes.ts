@@ -2,21 +2,16 @@
 // targets are picked from the tenant as it is when the change happens, with the seeded random
 // stream, and never so that the outcome would depend on timing (see `eligible`).
 
-import { type AppRoleAssignment, DEFAULT_ACCESS_ROLE_ID, type GraphSim } from '@provision/graph-sim';
+import {
+  type AppRoleAssignment,
+  DEFAULT_ACCESS_ROLE_ID,
+  type GraphSim,
+  SALESFORCE_PROFILES,
+} from '@provision/graph-sim';
 import { expectationOf, resolveRole, type TenantUser, type TenantView } from './oracle.ts';
 import type { Random } from './random.ts';
 import type { ChangeKind } from './schedule.ts';
 import { readTenant } from './views.ts';
-
-/** The roles the change stream hands out: the profiles every org has licences for. */
-export const ROLES = [
-  'Standard User',
-  'System Administrator',
-  'Chatter Free User',
-  'Standard Platform User',
-  'Marketing User',
-  'Read Only',
-] as const;
 
 const GIVEN = ['Aiko', 'Bruno', 'Cleo', 'Dmitri', 'Esme', 'Farid', 'Greta', 'Hugo', 'Ilse', 'Jonas', 'Kemal', 'Lina'];
 const SURNAMES = ['Abara', 'Brandt', 'Costa', 'Dahl', 'Eze', 'Foster', 'Gruber', 'Hale', 'Iqbal', 'Jovanovic'];
@@ -213,7 +208,8 @@ export class ChangeStream {
           admin.addMember(group.id, id);
           return { userId: id, upn, detail: `created, member of a group with role ${group.role}` };
         }
-        const role = this.#random.pick(ROLES) as string;
+        // The roles handed out are the tenant's app roles: profiles every org has licences for.
+        const role = this.#random.pick(SALESFORCE_PROFILES) as string;
         admin.assign(id, role);
         return { userId: id, upn, detail: `created, assigned ${role}` };
       }
@@ -230,7 +226,7 @@ export class ChangeStream {
         // A role the user also holds through a group leaves one choice without a conflict: that role.
         const choices = (userId: string, from: string) => {
           const groupRoles = [...index.groupRoles(userId)];
-          return (groupRoles.length > 0 ? groupRoles : [...ROLES]).filter((r) => r !== from);
+          return (groupRoles.length > 0 ? groupRoles : [...SALESFORCE_PROFILES]).filter((r) => r !== from);
         };
         const user = this.#pickUser(tenant, (u) => {
           const held = real(u.id);

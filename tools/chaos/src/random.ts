@@ -1,3 +1,5 @@
+import { seededRandom as mulberry32 } from '@provision/graph-sim';
+
 /** A deterministic source of random numbers in [0, 1): the same seed, the same sequence. */
 export interface Random {
   (): number;
@@ -13,16 +15,10 @@ export interface Random {
   fork(label: string): Random;
 }
 
-/** mulberry32 over a 32-bit seed: small, fast, and good enough to schedule faults reproducibly. */
+/** graph-sim's mulberry32 over a 32-bit seed: small, fast, and good enough to schedule faults reproducibly. */
 export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = (() => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }) as Random;
+  const draw = mulberry32(seed);
+  const next = (() => draw()) as Random;
   next.int = (min, max) => min + Math.floor(next() * (max - min + 1));
   next.between = (min, max) => min + next() * (max - min);
   next.chance = (p) => next() < p;

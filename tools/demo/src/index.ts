@@ -9,7 +9,8 @@ export {
 export { addSalesOperations, SALES_OPERATIONS, withDemoEntitlements } from './entitlements.ts';
 export { type Pipeline, type PipelineOptions, startPipeline } from './pipeline.ts';
 export {
-  freePort,
+  onFreePort,
+  onFreePorts,
   SERVICE_ENV,
   SERVICE_NODE_FLAGS,
   type ServiceLaunch,
@@ -17,6 +18,7 @@ export {
   type ServiceProcess,
   type StartServiceOptions,
   startService,
+  startServiceOnFreePort,
 } from './processes.ts';
 export { fetchSyncStatus, type SyncStatusView, waitForInitialSync } from './progress.ts';
 export { importProfilesAsRoles, LINK_FIELD, type Simulators, startSimulators } from './simulators.ts';

@@ -6,7 +6,7 @@ import { up } from '@provision/infra';
 import { type AuditApi, clientCredentials, registerAuditApi } from './audit-api.ts';
 import { withDemoEntitlements } from './entitlements.ts';
 import {
-  freePort,
+  onFreePorts,
   ROOT,
   type ServiceLaunch,
   type ServiceName,
@@ -102,70 +102,70 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   });
   const { graph, salesforce } = sims;
   await options.prepare?.(sims);
-  const ports = Object.fromEntries(await Promise.all(ORDER.map(async (n) => [n, await freePort()] as const))) as Record<
-    ServiceName,
-    number
-  >;
-  // The dashboard signs in as an SPA: its address is a redirect URI of the Provision app.
-  for (const host of ['127.0.0.1', 'localhost']) graph.identity.addRedirectUri(`http://${host}:${ports.audit}/`);
-  const common = {
-    KAFKA_BROKERS: infra.KAFKA_BROKERS,
-    REDIS_URL: infra.REDIS_URL,
-    REDIS_PREFIX: `${runId}:`,
-    TOPIC_PREFIX: `${runId}.`,
-    KAFKA_PARTITIONS: String(options.partitions ?? 6),
-    LOG_LEVEL: options.logLevel ?? 'info',
-    NODE_EXTRA_CA_CERTS: graph.caCertPath,
-    // Sign-in: graph-sim is the identity provider (tokens checked against its JWKS, as Entra's are).
-    AUTH_TENANT_ID: graph.tenantId,
-    AUTH_AUTHORITY_HOST: graph.authorityHost,
-    AUTH_AUDIENCE: graph.signIn.apiAppId,
-    KAFKAJS_NO_PARTITIONER_WARNING: '1',
-  };
   // The mapper's mapping, and the writer's too: it refuses a command setting a field no mapping targets.
   const mapping = await mappingFile(logDir, options.link ?? true, graph);
-  const envs: Record<ServiceName, Record<string, string>> = {
-    audit: {
-      ...common,
-      DATABASE_URL: infra.DATABASE_URL,
-      DATABASE_SCHEMA: `audit_${runId}`.toLowerCase().replace(/[^a-z0-9_]/g, '_'),
-      // The admin console reaches the mapper (guard, a user's picture, mapping) and the ingestor (provision now).
-      MAPPER_URL: `http://127.0.0.1:${ports.mapper}`,
-      INGESTOR_URL: `http://127.0.0.1:${ports.ingestor}`,
-      // …and the writer (a user's live Salesforce record).
-      WRITER_URL: `http://127.0.0.1:${ports.writer}`,
-      // The writers' budget below, as the console's gauge shows it.
-      SALESFORCE_API_BUDGET_PER_MINUTE: options.env?.writer?.['SALESFORCE_API_BUDGET_PER_MINUTE'] ?? '2000',
-      ...options.env?.audit,
-    },
-    writer: {
-      ...common,
-      SALESFORCE_AUTH: 'password',
-      SALESFORCE_LOGIN_URL: salesforce.loginUrl,
-      // salesforce-sim speaks plain http here; a real org's URL must be https.
-      SALESFORCE_ALLOW_INSECURE_HTTP: String(salesforce.loginUrl.startsWith('http:')),
-      SALESFORCE_USERNAME: salesforce.credentials.username,
-      SALESFORCE_PASSWORD: salesforce.credentials.password,
-      SALESFORCE_SECURITY_TOKEN: salesforce.credentials.securityToken,
-      SALESFORCE_API_BUDGET_PER_MINUTE: '2000',
-      ...(options.env?.mapper?.['MAPPING_FILE'] ? { MAPPING_FILE: options.env.mapper['MAPPING_FILE'] } : mapping),
-      ...options.env?.writer,
-    },
-    mapper: { ...common, ...mapping, ...options.env?.mapper },
-    ingestor: {
-      ...common,
-      GRAPH_BASE_URL: graph.url,
-      GRAPH_AUTHORITY_HOST: graph.authorityHost,
-      GRAPH_TENANT_ID: graph.tenantId,
-      GRAPH_CLIENT_ID: graph.clientId,
-      GRAPH_CLIENT_SECRET: graph.clientSecret,
-      GRAPH_SERVICE_PRINCIPAL_ID: graph.servicePrincipalId,
-      SYNC_INTERVAL_MS: String(options.syncIntervalMs ?? 10_000),
-      WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${ports.ingestor}`,
-      WEBHOOK_CLIENT_STATE: randomBytes(24).toString('base64url'),
-      ...options.env?.ingestor,
-    },
+  // Every service is told the ports before any starts: the audit reaches the others, the ingestor
+  // gives Graph its own webhook address.
+  const envsOn = (ports: Record<ServiceName, number>): Record<ServiceName, Record<string, string>> => {
+    const common = {
+      KAFKA_BROKERS: infra.KAFKA_BROKERS,
+      REDIS_URL: infra.REDIS_URL,
+      REDIS_PREFIX: `${runId}:`,
+      TOPIC_PREFIX: `${runId}.`,
+      KAFKA_PARTITIONS: String(options.partitions ?? 6),
+      LOG_LEVEL: options.logLevel ?? 'info',
+      NODE_EXTRA_CA_CERTS: graph.caCertPath,
+      // Sign-in: graph-sim is the identity provider (tokens checked against its JWKS, as Entra's are).
+      AUTH_TENANT_ID: graph.tenantId,
+      AUTH_AUTHORITY_HOST: graph.authorityHost,
+      AUTH_AUDIENCE: graph.signIn.apiAppId,
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    };
+    return {
+      audit: {
+        ...common,
+        DATABASE_URL: infra.DATABASE_URL,
+        DATABASE_SCHEMA: `audit_${runId}`.toLowerCase().replace(/[^a-z0-9_]/g, '_'),
+        // The admin console reaches the mapper (guard, a user's picture, mapping) and the ingestor (provision now).
+        MAPPER_URL: `http://127.0.0.1:${ports.mapper}`,
+        INGESTOR_URL: `http://127.0.0.1:${ports.ingestor}`,
+        // …and the writer (a user's live Salesforce record).
+        WRITER_URL: `http://127.0.0.1:${ports.writer}`,
+        // The writers' budget below, as the console's gauge shows it.
+        SALESFORCE_API_BUDGET_PER_MINUTE: options.env?.writer?.['SALESFORCE_API_BUDGET_PER_MINUTE'] ?? '2000',
+        ...options.env?.audit,
+      },
+      writer: {
+        ...common,
+        SALESFORCE_AUTH: 'password',
+        SALESFORCE_LOGIN_URL: salesforce.loginUrl,
+        // salesforce-sim speaks plain http here; a real org's URL must be https.
+        SALESFORCE_ALLOW_INSECURE_HTTP: String(salesforce.loginUrl.startsWith('http:')),
+        SALESFORCE_USERNAME: salesforce.credentials.username,
+        SALESFORCE_PASSWORD: salesforce.credentials.password,
+        SALESFORCE_SECURITY_TOKEN: salesforce.credentials.securityToken,
+        SALESFORCE_API_BUDGET_PER_MINUTE: '2000',
+        ...(options.env?.mapper?.['MAPPING_FILE'] ? { MAPPING_FILE: options.env.mapper['MAPPING_FILE'] } : mapping),
+        ...options.env?.writer,
+      },
+      mapper: { ...common, ...mapping, ...options.env?.mapper },
+      ingestor: {
+        ...common,
+        GRAPH_BASE_URL: graph.url,
+        GRAPH_AUTHORITY_HOST: graph.authorityHost,
+        GRAPH_TENANT_ID: graph.tenantId,
+        GRAPH_CLIENT_ID: graph.clientId,
+        GRAPH_CLIENT_SECRET: graph.clientSecret,
+        GRAPH_SERVICE_PRINCIPAL_ID: graph.servicePrincipalId,
+        SYNC_INTERVAL_MS: String(options.syncIntervalMs ?? 10_000),
+        WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${ports.ingestor}`,
+        WEBHOOK_CLIENT_STATE: randomBytes(24).toString('base64url'),
+        ...options.env?.ingestor,
+      },
+    };
   };
+  let ports = {} as Record<ServiceName, number>;
+  let envs = {} as Record<ServiceName, Record<string, string>>;
   const services = {} as Record<ServiceName, ServiceProcess>;
   const start = async (name: ServiceName, startOptions: { waitForReady?: boolean } = {}) => {
     services[name] = await startService(name, envs[name], {
@@ -178,12 +178,25 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     return services[name];
   };
   try {
-    for (const name of ORDER) {
-      step(`service: ${name}`);
-      await start(name);
-    }
+    // The ports are picked before the services bind them: when another process took one in between,
+    // that service exits with EADDRINUSE, and all start again on new ports.
+    await onFreePorts(ORDER.length, async (picked) => {
+      ports = Object.fromEntries(ORDER.map((n, i) => [n, picked[i] as number])) as Record<ServiceName, number>;
+      envs = envsOn(ports);
+      // The dashboard signs in as an SPA: its address is a redirect URI of the Provision app.
+      for (const host of ['127.0.0.1', 'localhost']) graph.identity.addRedirectUri(`http://${host}:${ports.audit}/`);
+      try {
+        for (const name of ORDER) {
+          step(`service: ${name}`);
+          await start(name);
+        }
+      } catch (error) {
+        await Promise.allSettled(Object.values(services).map((s) => s.stop()));
+        for (const name of ORDER) delete services[name];
+        throw error;
+      }
+    });
   } catch (error) {
-    await Promise.allSettled(Object.values(services).map((s) => s.stop()));
     await sims.close();
     throw error;
   }

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { onFreePort } from '@provision/infra';
 
 export const ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -15,7 +16,7 @@ export type ServiceName = 'ingestor' | 'mapper' | 'writer' | 'audit';
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96'] as const;
 export const SERVICE_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 
-export { freePort } from '@provision/infra';
+export { onFreePort, onFreePorts } from '@provision/infra';
 
 export interface ServiceProcess {
   readonly name: ServiceName;
@@ -71,14 +72,7 @@ export async function startService(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const tail: string[] = [];
-  const onLine = (line: string) => {
-    log.write(`${line}\n`);
-    tail.push(line);
-    if (tail.length > 20) tail.shift();
-  };
-  createInterface({ input: child.stdout! }).on('line', onLine);
-  createInterface({ input: child.stderr! }).on('line', onLine);
+  const tail = logOutput(child, log);
   // Ready means /readyz answers 200: its consumers have joined their groups (whatever LOG_LEVEL says).
   const timeoutMs = options.timeoutMs ?? 60_000;
   const started = (async () => {
@@ -114,4 +108,33 @@ export async function startService(
       await exited;
     },
   };
+}
+
+/**
+ * `startService` on a port picked for it: the service is told its port (HTTP_PORT) before it binds
+ * it, so when another process took the port in between, the service exits with EADDRINUSE and is
+ * started again on another one. Waits for readiness (a collision shows only then).
+ */
+export function startServiceOnFreePort(
+  name: ServiceName,
+  env: Record<string, string>,
+  options: Omit<StartServiceOptions, 'port' | 'waitForReady'>,
+): Promise<ServiceProcess> {
+  return onFreePort((port) => startService(name, env, { ...options, port }));
+}
+
+/**
+ * Writes a child's stdout and stderr, line by line, to `log`; returns its last 20 lines (live), for
+ * the error when it exits before it is ready.
+ */
+export function logOutput(child: ChildProcess, log: WriteStream): string[] {
+  const tail: string[] = [];
+  const onLine = (line: string) => {
+    log.write(`${line}\n`);
+    tail.push(line);
+    if (tail.length > 20) tail.shift();
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
+  return tail;
 }

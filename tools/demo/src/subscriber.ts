@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { freePort, ROOT } from './processes.ts';
+import { logOutput, onFreePort, ROOT } from './processes.ts';
 
 /** What the example subscriber (packages/subscriber) answers on `/summary`. */
 export interface SubscriberSummary {
@@ -33,18 +32,27 @@ export async function startExampleSubscriber(
   env: { KAFKA_BROKERS: string; TOPIC_PREFIX: string },
   logDir: string,
 ): Promise<ExampleSubscriber> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(join(logDir, 'subscriber.log'), { flags: 'a' });
+  // It is told its port (PORT) before it binds it: when another process took the port in between,
+  // it exits with EADDRINUSE and starts again on another one.
+  return onFreePort((port) => startOn(port, env, logDir, log));
+}
+
+async function startOn(
+  port: number,
+  env: { KAFKA_BROKERS: string; TOPIC_PREFIX: string },
+  logDir: string,
+  log: WriteStream,
+): Promise<ExampleSubscriber> {
+  const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [join(ROOT, 'packages', 'subscriber', 'src', 'example', 'main.ts')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  createInterface({ input: child.stdout! }).on('line', (l) => log.write(`${l}\n`));
-  createInterface({ input: child.stderr! }).on('line', (l) => log.write(`${l}\n`));
+  const tail = logOutput(child, log);
   const summary = async () => {
     const response = await fetch(`${url}/summary`, { signal: AbortSignal.timeout(5_000) });
     if (!response.ok) throw new Error(`the example subscriber answered ${response.status}`);
@@ -52,7 +60,9 @@ export async function startExampleSubscriber(
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the example subscriber exited (see ${logDir}/subscriber.log)`);
+    if (child.exitCode !== null) {
+      throw new Error(`the example subscriber exited (see ${logDir}/subscriber.log):\n${tail.join('\n')}`);
+    }
     const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) })
       .then((r) => r.ok)
       .catch(() => false);

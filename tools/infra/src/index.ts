@@ -1,4 +1,4 @@
-export { freePort } from './free-port.ts';
+export { isAddressInUse, onFreePort, onFreePorts } from './free-port.ts';
 export { down, type InfraOptions, probeKafka, restartKafka, type ServerStatus, status, up } from './infra.ts';
 export { InfraError } from './infra-error.ts';
 export {

@@ -1,3 +1,4 @@
+import type { LookupAttempt, SalesforceUserRead, SalesforceUserRecord } from '@provision/salesforce';
 import type { Command } from 'commander';
 import { callService, errorMessage, errorOf } from '../http.ts';
 import { CliExit, type CliIo, EXIT, printJson } from '../io.ts';
@@ -14,31 +15,8 @@ interface Options {
   readonly json?: boolean;
 }
 
-interface Attempt {
-  readonly by: string;
-  readonly attribute: string;
-  readonly value: string;
-  readonly found: readonly string[];
-}
-
-interface SalesforceRecord {
-  readonly id: string;
-  readonly username: string | null;
-  readonly isActive: boolean | null;
-  readonly profileName: string | null;
-  readonly userRole: string | null;
-  readonly lastModifiedDate: string | null;
-  readonly fields: Readonly<Record<string, unknown>>;
-  readonly permissionSets: readonly string[] | null;
-  /** Present when the mapping has group membership rules; null when the writer cannot read them. */
-  readonly groupMemberships?: { readonly publicGroups: readonly string[]; readonly queues: readonly string[] } | null;
-  /** Present when the mapping has permission set group (or licence) rules; null when the writer cannot read them. */
-  readonly permissionSetGroups?: readonly string[] | null;
-  readonly permissionSetLicenses?: readonly string[] | null;
-}
-
 const show = (v: unknown) => (v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
-const tried = (attempts: readonly Attempt[]) =>
+const tried = (attempts: readonly LookupAttempt[]) =>
   attempts.map((a) => `  ${a.by}: ${a.attribute} = ${a.value} → ${a.found.length === 0 ? 'none' : a.found.join(', ')}`);
 
 /**
@@ -73,7 +51,7 @@ export function registerUserCommand(program: Command, io: CliIo): void {
         'writer',
         `${writerUrl}/api/salesforce-users/${id}${query.size > 0 ? `?${query}` : ''}`,
       );
-      const body = answer.body as { foundBy?: string; salesforce?: SalesforceRecord; tried?: Attempt[] };
+      const body = answer.body as Partial<SalesforceUserRead>;
       if (answer.status === 200 && body.salesforce) {
         if (options.json) printJson(io, answer.body);
         else io.stdout(renderRecord(body.salesforce, body.foundBy ?? '?'));
@@ -89,7 +67,9 @@ export function registerUserCommand(program: Command, io: CliIo): void {
       if (options.json && (answer.status === 404 || answer.status === 409)) printJson(io, answer.body);
       const searched = details['tried'];
       const search =
-        Array.isArray(searched) && searched.length > 0 ? `\nsearched:\n${tried(searched as Attempt[]).join('\n')}` : '';
+        Array.isArray(searched) && searched.length > 0
+          ? `\nsearched:\n${tried(searched as LookupAttempt[]).join('\n')}`
+          : '';
       if (answer.status === 404) throw new CliExit(EXIT.failed, `error: ${errorMessage(answer)}${search}`);
       if (answer.status === 409)
         throw new CliExit(EXIT.failed, `error: ${errorMessage(answer)} — several Salesforce users match${search}`);
@@ -102,7 +82,7 @@ export function registerUserCommand(program: Command, io: CliIo): void {
     });
 }
 
-function groupLines(groups: SalesforceRecord['groupMemberships']): string[] {
+function groupLines(groups: SalesforceUserRecord['groupMemberships']): string[] {
   if (groups === undefined) return [];
   if (groups === null) return ['  public groups: (unknown)', '  queues: (unknown)'];
   return [
@@ -116,7 +96,7 @@ function namedLine(label: string, names: readonly string[] | null | undefined): 
   return [`  ${label}: ${names === null ? '(unknown)' : names.join(', ') || '(none)'}`];
 }
 
-function renderRecord(user: SalesforceRecord, foundBy: string): string {
+function renderRecord(user: SalesforceUserRecord, foundBy: string): string {
   const lines = [
     `Salesforce user ${user.id} (found by ${foundBy})`,
     `  Username: ${show(user.username)}`,

@@ -82,6 +82,12 @@ export interface ProvisioningLogEntry {
   completedAt: string | null;
 }
 
+/** A page of `GET /api/provisioning-logs`: the entries, and the cursor of the next page (null: the last). */
+export interface ProvisioningLogPage {
+  items: ProvisioningLogEntry[];
+  nextCursor: string | null;
+}
+
 const ENTRA_ACTION = {
   create: 'create',
   update: 'update',

@@ -1,6 +1,6 @@
 import { ProvisionError } from '@provision/errors';
 import type { FastifyInstance } from 'fastify';
-import { toLogEntry } from '../domain/log-entry.ts';
+import { type ProvisioningLogPage, toLogEntry } from '../domain/log-entry.ts';
 import { encodeCursor, parseCommandId, parseLimit, parseLogQuery } from '../domain/log-query.ts';
 import type { AuditLogStore, Clock, JobControlReader, JobControlState, QuarantineReader } from '../domain/ports.ts';
 import type { SyncStatus } from '../domain/sync-status.ts';
@@ -26,9 +26,11 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const query = parseLogQuery(request.query as Query);
     if (query.format !== 'json') return sendLogExport(reply, { store: deps.store, clock: deps.clock, gate }, query);
     const { records, next } = await deps.store.queryLogs(query);
-    const entries = records.map(toLogEntry);
-    const nextCursor = next === null ? null : encodeCursor(next);
-    return { items: entries, nextCursor };
+    const page: ProvisioningLogPage = {
+      items: records.map(toLogEntry),
+      nextCursor: next === null ? null : encodeCursor(next),
+    };
+    return page;
   });
 
   app.get('/api/provisioning-logs/:commandId', async (request) => {

@@ -1,94 +1,40 @@
-// The shapes the console reads from the audit API (see services/audit/src/domain). Written out here
-// so the web app depends on no server code; the browser test reads real answers through them.
+// The shapes the console reads from the APIs it calls. The audit's own answers are the service's
+// types, imported type-only (nothing of the server's code reaches the bundle); the shapes of the other
+// services' answers, reached through the audit's console routes, are written out below, but for the
+// writer's Salesforce read, whose type @provision/salesforce owns.
+import type { Initiator, Reason } from '@provision/events';
+import type { SalesforceUserRead } from '@provision/salesforce/user-record';
+import type {
+  LogStatus,
+  ProvisioningLogEntry,
+  ProvisioningLogPage,
+  ProvisioningStep,
+} from '../../src/domain/log-entry.ts';
+import type { DeadLetterRecord } from '../../src/domain/ports.ts';
+import type { SyncStatus as AuditSyncStatus } from '../../src/domain/sync-status.ts';
+import type { GroupLag, WriterCapacity } from '../../src/http/console-api.ts';
 
-export type LogStatus = 'success' | 'failure' | 'skipped' | 'warning' | 'pending';
+export type { GroupLag, Initiator, LogStatus, ProvisioningStep, Reason, WriterCapacity };
 
-export interface ProvisioningStep {
-  name: string;
-  provisioningStepType: 'import' | 'scoping' | 'matching' | 'processing' | 'export';
-  status: LogStatus;
-  description: string;
-}
+/** A log entry as `/api/provisioning-logs/:commandId` answers it: with the fields the mapper asked for. */
+export type LogEntry = ProvisioningLogEntry & { desiredFields?: Record<string, unknown> };
 
-export interface Reason {
-  code: string;
-  message: string;
-}
+/** A page of `/api/provisioning-logs`. */
+export type LogPage = ProvisioningLogPage;
 
-export interface LogEntry {
-  id: string;
-  commandId: string;
-  changeId: string;
-  cycleId: string | null;
-  activityDateTime: string;
-  action: string;
-  status: LogStatus;
-  durationInMilliseconds: number | null;
-  sourceIdentity: { id: string; userPrincipalName: string | null };
-  targetIdentity: { id: string | null; linkedBy: string | null };
-  modifiedProperties: { displayName: string; oldValue: unknown; newValue: unknown }[];
-  provisioningSteps: ProvisioningStep[];
-  errorInfo: {
-    errorCode: string;
-    reason: string;
-    recommendedAction: string | null;
-    retriable: boolean;
-    fields: string[];
-  } | null;
-  reasons: Reason[];
-  dryRun: boolean;
-  origin: 'sync' | 'on-demand' | null;
-  initiatedBy: { kind: string; id: string; name: string } | null;
-  attempt: number | null;
-  issuedAt: string | null;
-  startedAt: string | null;
-  completedAt: string | null;
-  desiredFields?: Record<string, unknown>;
-}
-
-export interface LogPage {
-  items: LogEntry[];
-  nextCursor: string | null;
-}
-
-export interface SyncRun {
-  syncId: string;
-  mode: string;
-  startedAt: string | null;
-  completedAt: string | null;
-  counts: Record<string, number> | null;
-  state?: string;
-}
-
-export interface SyncStatus {
-  fullSync: SyncRun | { state: 'not-started' };
-  initialSyncCompleted: boolean;
-  latestSync: SyncRun | null;
-  progress: { since: string | null; commandsIssued: number; resultsReceived: number; pending: number };
-  counts: {
-    byStatus: Record<string, number>;
-    byAction: Record<string, number>;
-    byErrorCode: Record<string, number>;
-    byOutcome: Record<string, number>;
-  };
-  lastChange: { userId: string; action: string; status: string; completedAt: string } | null;
-  deadLetters: { total: number; latestAt: string | null };
-  quarantine: Record<string, unknown> | null;
+/**
+ * `/api/sync-status`. The service passes the pause and the last quarantine clear through from the
+ * ingestor's Redis keys without typing them; the console reads them as the ingestor writes them.
+ */
+export type SyncStatus = Omit<AuditSyncStatus, 'paused' | 'quarantineLastCleared'> & {
   /** Who last cleared the writers' quarantine, and when. */
-  quarantineLastCleared?: { at: string; by: Initiator | null } | null;
-  /** While an admin has paused provisioning: who, since when, why. */
-  paused?: { since?: string; by?: Initiator; reason?: string | null; unknown?: boolean } | null;
-  generatedAt: string;
-}
+  quarantineLastCleared: { at: string; by: Initiator | null } | null;
+  /** While an admin has paused provisioning: who, since when, why (`unknown`: Redis did not answer). */
+  paused: { since?: string; by?: Initiator; reason?: string | null; unknown?: boolean } | null;
+};
 
-export interface DeadLetter {
-  id: string;
-  receivedAt: string;
-  sourceTopic: string;
-  key: string | null;
-  errorCode: string | null;
-  reason: string;
-}
+/** A stored dead letter, as `/api/dead-letters` lists them. */
+export type DeadLetter = DeadLetterRecord;
 
 export interface Assignment {
   principalId: string;
@@ -148,11 +94,6 @@ export type ExpressionAnswer =
   | { ok: true; result: unknown; ignored: boolean; attributes: string[] }
   | { ok: false; stage: 'syntax' | 'evaluation'; message: string; column: number | null; attributes: string[] };
 
-export interface WriterCapacity {
-  budget: { usedThisWindow: number; perMinute: number | null; windowEndsInMs: number | null };
-  concurrency: { limit: number | null; inFlight: number };
-}
-
 export interface MappingPreview {
   sampled: number;
   changed: number;
@@ -166,31 +107,8 @@ export interface MappingPreview {
   }[];
 }
 
-export interface GroupLag {
-  group: string;
-  topic: string;
-  lag: number;
-}
-
 /** The writer's read of one user's live Salesforce record (`/api/console/users/:id/salesforce`). */
-export interface SalesforceRecord {
-  userId: string;
-  foundBy: 'stored-link' | 'link-field' | 'matching-attribute';
-  salesforce: {
-    id: string;
-    username: string | null;
-    isActive: boolean | null;
-    profileName: string | null;
-    userRole: string | null;
-    lastModifiedDate: string | null;
-    fields: Record<string, unknown>;
-    permissionSets: string[] | null;
-  };
-  tried: { by: string; attribute: string; value: string; found: string[] }[];
-  link: { field: string } | null;
-  apiCalls: number;
-  readAt: string;
-}
+export type SalesforceRecord = SalesforceUserRead;
 
 /** The last mapping change the mappers applied. */
 export interface MappingChange {
@@ -201,13 +119,6 @@ export interface MappingChange {
   changes: { kind: string; key: string; change: 'added' | 'changed' | 'removed' }[] | null;
   startedAt: string;
   partitions: { partition: number; reevaluated: number; commands: Record<string, number>; at: string }[];
-}
-
-/** Who acted: a signed-in admin or an app. */
-export interface Initiator {
-  kind: string;
-  id: string;
-  name: string;
 }
 
 /** What a restart of provisioning answers. */

@@ -1,49 +1,8 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
 import type { MappingConfig } from '@provision/mapping';
-import type {
-  ExistingSalesforceUser,
-  FieldValue,
-  GroupMemberships,
-  LinkStore,
-  RateBudget,
-  SalesforceDirectory,
-} from './ports.ts';
+import type { FoundBy, LookupAttempt, SalesforceUserRecord } from '@provision/salesforce';
+import type { ExistingSalesforceUser, GroupMemberships, LinkStore, RateBudget, SalesforceDirectory } from './ports.ts';
 import { resolveUsers } from './resolve-users.ts';
-
-/** How the writer found the user: the order it tries them in. */
-export type FoundBy = 'stored-link' | 'link-field' | 'matching-attribute';
-
-/** One search the lookup made, in order. */
-export interface LookupAttempt {
-  readonly by: FoundBy;
-  readonly attribute: string;
-  readonly value: string;
-  /** The Salesforce users it found. */
-  readonly found: readonly string[];
-}
-
-/** One Salesforce user as the console shows it. */
-export interface SalesforceUserRecord {
-  readonly id: string;
-  readonly username: string | null;
-  readonly isActive: boolean | null;
-  readonly profileName: string | null;
-  readonly userRole: string | null;
-  readonly lastModifiedDate: string | null;
-  /** Every field the mapping writes (and the link field), as Salesforce holds it now. */
-  readonly fields: Readonly<Record<string, FieldValue>>;
-  /** Permission sets assigned explicitly (names, sorted); null when the directory cannot say. */
-  readonly permissionSets: readonly string[] | null;
-  /**
-   * Public groups and queues the user is a direct member of (DeveloperNames, sorted); read only when
-   * the mapping has group membership rules, and absent otherwise.
-   */
-  readonly groupMemberships?: GroupMemberships | null;
-  /** Permission set groups (DeveloperNames, sorted); read only when the mapping has their rules. */
-  readonly permissionSetGroups?: readonly string[] | null;
-  /** Permission set licences (DeveloperNames, sorted); read only when the mapping has their rules. */
-  readonly permissionSetLicenses?: readonly string[] | null;
-}
 
 export type LookupAnswer =
   | {

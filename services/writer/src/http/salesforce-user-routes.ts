@@ -1,5 +1,6 @@
 import { apiRoutes, errorBody, ROLES, type TokenVerifier } from '@provision/auth';
 import type { MappingConfig } from '@provision/mapping';
+import type { SalesforceUserRead } from '@provision/salesforce';
 import type { FastifyInstance } from 'fastify';
 import { asCallError } from '../domain/errors.ts';
 import type { LinkStore, RateBudget, SalesforceDirectory } from '../domain/ports.ts';
@@ -93,7 +94,7 @@ export function registerSalesforceUserRoutes(app: FastifyInstance, deps: Salesfo
             errorBody(answer.reason === 'ambiguous' ? 'PRV_AMBIGUOUS' : 'PRV_NOT_FOUND', answer.message, { details }),
           );
       }
-      return {
+      const read: SalesforceUserRead = {
         userId,
         foundBy: answer.foundBy,
         salesforce: answer.user,
@@ -102,6 +103,7 @@ export function registerSalesforceUserRoutes(app: FastifyInstance, deps: Salesfo
         apiCalls: answer.apiCalls,
         readAt: new Date().toISOString(),
       };
+      return read;
     });
   });
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort } from '../free-port.ts';
+import { onFreePorts } from '../free-port.ts';
 import { InfraError } from '../infra-error.ts';
 import { isAlive, poll, run, tail } from '../internal/run.ts';
 import { checkJava } from './broker.ts';
@@ -180,12 +180,27 @@ export async function startSecureKafka(options: SecureKafkaOptions): Promise<Sec
   const log = options.log ?? (() => undefined);
   await checkJava();
   const libs = await ensureKafkaJars(options.jarCacheDir, log);
+  // Its properties name its ports before it binds them: when one was taken in between, the broker
+  // exits with a BindException in its log, and it starts again from scratch on new ports.
+  return onFreePorts(2, ([port, controllerPort]) =>
+    startBroker(options, { libs, log, port: port as number, controllerPort: controllerPort as number }),
+  );
+}
+
+async function startBroker(
+  options: SecureKafkaOptions,
+  {
+    libs,
+    log,
+    port,
+    controllerPort,
+  }: { libs: string; log: (line: string) => void; port: number; controllerPort: number },
+): Promise<SecureKafka> {
   const dir = options.dir;
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'data'), { recursive: true });
   const storePassword = randomBytes(12).toString('hex');
   const { keystore } = await makeCertificates(dir, storePassword);
-  const [port, controllerPort] = [await freePort(), await freePort()];
   const f = {
     properties: join(dir, 'server.properties'),
     log4j: join(dir, 'log4j2.properties'),

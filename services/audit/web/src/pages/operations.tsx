@@ -4,6 +4,7 @@ import { Facts, Notice, Unavailable } from '../components/common.tsx';
 import { duration, plain, plural, show, when } from '../format.ts';
 import { linkHandler } from '../router.ts';
 import type { DeadLetter, GroupLag, RestartAnswer, SyncStatus, WriterCapacity } from '../types.ts';
+import { type ReadProblem, usePoll } from '../use-poll.ts';
 
 const POLL_MS = 3_000;
 // The rate is measured over the last minute of samples, so one slow poll does not swing the ETA.
@@ -181,7 +182,7 @@ interface ActionProps {
 function useAction(refresh: () => Promise<void>) {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<string | null>(null);
-  const [problem, setProblem] = useState<{ message: string; unavailable: boolean } | null>(null);
+  const [problem, setProblem] = useState<ReadProblem | null>(null);
   const run = async (action: () => Promise<string>) => {
     setBusy(true);
     setProblem(null);
@@ -423,7 +424,7 @@ function QuarantinePanel({ api, canOperate, status, refresh }: ActionProps) {
 /** The accidental-deletion guard: who is held back, and releasing them after a confirmation. */
 function GuardPanel({ api, canOperate }: { api: Api; canOperate: boolean }) {
   const [staged, setStaged] = useState<string[] | null>(null);
-  const [problem, setProblem] = useState<{ message: string; unavailable: boolean } | null>(null);
+  const [problem, setProblem] = useState<ReadProblem | null>(null);
   const [result, setResult] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const dialog = useRef<HTMLDialogElement>(null);
@@ -529,28 +530,7 @@ function GuardPanel({ api, canOperate }: { api: Api; canOperate: boolean }) {
 
 /** The Salesforce API budget and concurrency the writers share (one fleet-wide budget, not one per writer). */
 function CapacityPanel({ api }: { api: Api }) {
-  const [capacity, setCapacity] = useState<WriterCapacity | null>(null);
-  const [problem, setProblem] = useState<{ message: string; unavailable: boolean } | null>(null);
-  useEffect(() => {
-    let live = true;
-    const poll = async () => {
-      try {
-        const c = await api.get<WriterCapacity>('/api/console/writer-capacity');
-        if (!live) return;
-        setCapacity(c);
-        setProblem(null);
-      } catch (e) {
-        const message = problemOf(e);
-        if (live && message) setProblem({ message, unavailable: e instanceof ApiError && e.unavailable });
-      }
-    };
-    void poll();
-    const timer = setInterval(() => void poll(), POLL_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [api]);
+  const { value: capacity, problem } = usePoll<WriterCapacity>(api, '/api/console/writer-capacity', POLL_MS);
   if (problem?.unavailable) return <Unavailable what="Salesforce API budget" why={problem.message} />;
   const b = capacity?.budget;
   const c = capacity?.concurrency;
@@ -593,28 +573,8 @@ function CapacityPanel({ api }: { api: Api }) {
 
 /** How far behind each stage's consumer group is, per topic. */
 function LagPanel({ api }: { api: Api }) {
-  const [groups, setGroups] = useState<GroupLag[] | null>(null);
-  const [problem, setProblem] = useState<{ message: string; unavailable: boolean } | null>(null);
-  useEffect(() => {
-    let live = true;
-    const poll = async () => {
-      try {
-        const answer = await api.get<{ groups: GroupLag[] }>('/api/console/consumer-lag');
-        if (!live) return;
-        setGroups(answer.groups);
-        setProblem(null);
-      } catch (e) {
-        const message = problemOf(e);
-        if (live && message) setProblem({ message, unavailable: e instanceof ApiError && e.unavailable });
-      }
-    };
-    void poll();
-    const timer = setInterval(() => void poll(), POLL_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [api]);
+  const { value, problem } = usePoll<{ groups: GroupLag[] }>(api, '/api/console/consumer-lag', POLL_MS);
+  const groups = value?.groups ?? null;
   if (problem?.unavailable) return <Unavailable what="Consumer lag per stage" why={problem.message} />;
   return (
     <div id="consumer-lag">

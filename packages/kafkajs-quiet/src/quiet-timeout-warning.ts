@@ -1,4 +1,3 @@
-// Same as @provision/kafka's (which the testkit cannot import: the driver's tests use the testkit).
 // kafkajs 2.2.4 computes `throttledUntil - Date.now()` with `throttledUntil = -1` when nothing is
 // throttled (src/network/requestQueue/index.js, scheduleCheckPendingRequests) and passes the
 // negative delay to setTimeout. Node has always run such a timer after 1 ms; Node 24 also prints a
@@ -9,6 +8,7 @@ const MARK = Symbol.for('provision.kafka.quietTimeoutWarning');
 
 type EmitWarning = typeof process.emitWarning;
 
+/** Drops kafkajs's negative-timeout warning from then on, once per process however often it is called. */
 export function quietKafkajsTimeoutWarning(): void {
   const holder = process as unknown as Record<symbol, boolean>;
   if (holder[MARK]) return;

@@ -1,0 +1,1 @@
+export { quietKafkajsTimeoutWarning } from './quiet-timeout-warning.ts';
