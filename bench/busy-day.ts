@@ -7,7 +7,7 @@ import { type Outcome, readOutcome } from './lib/audit.ts';
 import { startBenchPipeline } from './lib/harness.ts';
 import { type ModelOverrides, modelOf, realistic } from './lib/realistic.ts';
 import { ProcessSampler } from './lib/rss.ts';
-import { round } from './lib/stats.ts';
+import { loadSummary } from './lib/stats.ts';
 
 export const BUSY_DAY_TARGET_MS = 5000;
 
@@ -95,11 +95,7 @@ export async function measureBusyDay(
       syncOutcome,
       p99Ms: p99 === null || !Number.isFinite(p99) ? null : Math.round(p99),
       pass: p99 !== null && Number.isFinite(p99) && p99 <= BUSY_DAY_TARGET_MS && latency.notified.missed === 0,
-      load: {
-        min: Math.min(...loads),
-        mean: round(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), 2),
-        max: Math.max(...loads),
-      },
+      load: loadSummary(loads),
     };
   } finally {
     sampler.stop();

@@ -20,7 +20,7 @@ import {
   updateReadme,
 } from './lib/report.ts';
 import { ProcessSampler } from './lib/rss.ts';
-import { round } from './lib/stats.ts';
+import { loadSummary, round } from './lib/stats.ts';
 import {
   MEMORY_TARGET_MB,
   type MemoryResult,
@@ -155,11 +155,7 @@ const serviceEnv = values['node-options']
 /** Load over the samples of a run. */
 function loadOf(sampler: ProcessSampler): { min: number; mean: number; max: number } {
   const loads = sampler.samples.map((s) => s.load);
-  return {
-    min: Math.min(...loads),
-    mean: round(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), 2),
-    max: Math.max(...loads),
-  };
+  return loadSummary(loads);
 }
 
 async function withPipeline<T>(
@@ -377,11 +373,7 @@ if (only.has('initial-sync') || only.has('api-calls') || only.has('latency')) {
         writeResult({
           benchmark: 'latency',
           machine: latencyMachine,
-          load: {
-            min: Math.min(...loads),
-            mean: round(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), 2),
-            max: Math.max(...loads),
-          },
+          load: loadSummary(loads),
           command,
           rows: rowsOfLatency(latency),
           pass: latency.pass,

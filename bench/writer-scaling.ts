@@ -8,7 +8,7 @@ import { type Outcome, readOutcome } from './lib/audit.ts';
 import { type BenchPipeline, SERVICES, scrapeMetrics, startBenchPipeline } from './lib/harness.ts';
 import { type ModelOverrides, modelOf, realistic } from './lib/realistic.ts';
 import { ProcessSampler } from './lib/rss.ts';
-import { round } from './lib/stats.ts';
+import { loadSummary, round } from './lib/stats.ts';
 
 export const SPEEDUP_TARGET = 3;
 
@@ -220,11 +220,7 @@ async function oneRun(
             return [n, xs.length > 1 ? round(xs.at(-1)!.s.cpuSeconds - xs[0]!.s.cpuSeconds) : null];
           }),
         ),
-        load: {
-          min: Math.min(...loads),
-          mean: round(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), 2),
-          max: Math.max(...loads),
-        },
+        load: loadSummary(loads),
       },
     };
   } finally {

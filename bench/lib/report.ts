@@ -51,21 +51,32 @@ export function readResults(): ResultFile[] {
     .sort((a, b) => order.indexOf(a.benchmark) - order.indexOf(b.benchmark));
 }
 
-/** The results as a Markdown table (one or more rows per benchmark). */
+/** The results as a Markdown table (one or more rows per benchmark), columns padded as the formatter pads them. */
 export function markdownTable(files: readonly ResultFile[]): string {
-  const lines = [
-    '| benchmark | target | result | pass | run (UTC), commit, load 1-min min/mean/max |',
-    '|---|---|---|---|---|',
-  ];
-  for (const f of files) {
-    for (const row of f.rows) {
-      lines.push(
-        `| ${row.benchmark} | ${row.target} | ${row.result} | ${row.pass ? '✅ pass' : '❌ miss'} | ${f.machine.date.slice(0, 16).replace('T', ' ')}, ${f.machine.git.commit.slice(0, 8)}${f.machine.git.dirtyFiles > 0 ? `+${f.machine.git.dirtyFiles}` : ''}, ${f.load.min}/${f.load.mean}/${f.load.max} |`,
-      );
-    }
-  }
-  return lines.join('\n');
+  const header = ['benchmark', 'target', 'result', 'pass', 'run (UTC), commit, load 1-min min/mean/max'];
+  const rows = files.flatMap((f) =>
+    f.rows.map((row) => [
+      row.benchmark,
+      row.target,
+      row.result,
+      row.pass ? '✅ pass' : '❌ miss',
+      `${f.machine.date.slice(0, 16).replace('T', ' ')}, ${f.machine.git.commit.slice(0, 8)}${f.machine.git.dirtyFiles > 0 ? `+${f.machine.git.dirtyFiles}` : ''}, ${f.load.min}/${f.load.mean}/${f.load.max}`,
+    ]),
+  );
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]!))));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c + ' '.repeat(widths[i]! - displayWidth(c))).join(' | ')} |`;
+  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
 }
+
+/** Columns a string takes in a monospaced font: emoji and East Asian wide characters take two. */
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += WIDE.test(ch) ? 2 : 1;
+  return width;
+}
+const WIDE =
+  /\p{Emoji_Presentation}|[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/u;
 
 /** Plain-text table for the terminal. */
 export function textTable(files: readonly ResultFile[]): string {

@@ -41,3 +41,12 @@ export function round(value: number, digits = 1): number {
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
+
+/** The 1-minute load averages sampled during a run: least, mean and most. */
+export function loadSummary(loads: readonly number[]): { min: number; mean: number; max: number } {
+  return {
+    min: Math.min(...loads),
+    mean: round(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), 2),
+    max: Math.max(...loads),
+  };
+}
