@@ -31,7 +31,7 @@ export interface Written {
 }
 
 /** What a write's result reports besides its status: the notice it earned. */
-export interface Noticed {
+interface Noticed {
   readonly notice?: ResultError;
   readonly fails?: boolean;
 }
@@ -56,11 +56,6 @@ export class ResultBook {
   /** `WRITER_DRY_RUN`, or a command asking for a preview. */
   isDryRun(command: ProvisioningCommandV1): boolean {
     return command.dryRun || this.dryRun;
-  }
-
-  /** What an earlier attempt wrote for the command, if its entitlements are still to do. */
-  partialOf(command: ProvisioningCommandV1): Written | undefined {
-    return this.partial.get(command);
   }
 
   /** Entitlement changes applied so far are kept: a retry finds them done, and the result still reports them. */
