@@ -8,6 +8,7 @@ export {
   parseBrokers,
 } from './client.ts';
 export { DEFAULT_MAX_MESSAGE_BYTES, type KeyCheck, userIdKeyCheck } from './consumer/decode.ts';
+export type { PartitionFence, ReadAheadOptions, ReadAheadView } from './consumer/read-ahead.ts';
 export type {
   Assignment,
   BatchConsumerOptions,

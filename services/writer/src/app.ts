@@ -134,10 +134,24 @@ export function buildService(deps: WriterDeps): WriterService {
   async function handle(deliveries: readonly ConsumedCommand[]): Promise<CommandAnswer[]> {
     const fresh = deliveries.filter((d) => !recent.has(d.command.commandId));
     for (const d of fresh) traces.set(d.command.commandId, d.traceparent);
-    const answers = await accumulator.submit(fresh.map((d) => d.command)).finally(() => {
+    // An admin's on-demand command goes in the accumulator's lane, ahead of a sync's backlog.
+    const urgent = fresh.filter((d) => d.command.origin === 'on-demand');
+    const rest = urgent.length === 0 ? fresh : fresh.filter((d) => d.command.origin !== 'on-demand');
+    const submit = (part: readonly ConsumedCommand[], options: { urgent: boolean }) =>
+      accumulator.submit(
+        part.map((d) => d.command),
+        options,
+      );
+    const [urgentAnswers, restAnswers] = await Promise.all([
+      submit(urgent, { urgent: true }),
+      submit(rest, { urgent: false }),
+    ]).finally(() => {
       for (const d of fresh) traces.delete(d.command.commandId);
     });
-    const byCommand = new Map(fresh.map((d, i) => [d, answers[i]]));
+    const byCommand = new Map<ConsumedCommand, GuardedAnswer | undefined>([
+      ...urgent.map((d, i) => [d, urgentAnswers[i]] as const),
+      ...rest.map((d, i) => [d, restAnswers[i]] as const),
+    ]);
     const toPublish: { result: ProvisioningResultV1; traceparent?: string | undefined }[] = [];
     const out: CommandAnswer[] = deliveries.map((d) => {
       const answer = byCommand.get(d);

@@ -6,11 +6,12 @@ import { createKafkaClient, kafkaSecurity } from '@provision/kafka';
 import { defaultMappingConfig, formatProblem, type MappingConfig, parseMappingConfig } from '@provision/mapping';
 import { systemClock } from '@provision/ports';
 import { JsforceSalesforceGateway } from '@provision/salesforce';
-import type { ComposedService, ServiceRuntime } from '@provision/telemetry';
+import { type ComposedService, gauge, type ServiceRuntime } from '@provision/telemetry';
 import { Redis } from 'ioredis';
 import { kafkaCommandSource, kafkaResultSink } from './adapters/kafka-io.ts';
 import { concurrencyGauges, prometheusObserver } from './adapters/prometheus-observer.ts';
 import { RedisConcurrencyLimiter } from './adapters/redis-concurrency.ts';
+import { RedisPartitionFence } from './adapters/redis-partition-fence.ts';
 import { RedisJobControl, RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from './adapters/redis-stores.ts';
 import { GatewayDirectory } from './adapters/salesforce-directory.ts';
 import { salesforceOptions } from './adapters/salesforce-options.ts';
@@ -99,18 +100,33 @@ export async function createService(
     const auth = authOf(config);
     if (!auth)
       logger.info('no AUTH_* variables: the writer serves no API (the console shows no live Salesforce record)');
-    const service = buildService({
-      source: kafkaCommandSource({
-        client: kafka,
-        groupId: overrides.groupId ?? `${config.TOPIC_PREFIX}provision-writer`,
-        topic: topics.commands,
-        batchSize: config.WRITER_MAX_BATCH,
-        partitionsConcurrently: config.WRITER_PARTITIONS_CONCURRENTLY,
-        fetchMaxBytes: config.WRITER_FETCH_MAX_BYTES,
-        sessionTimeoutMs: config.WRITER_SESSION_TIMEOUT_MS,
-        logger,
-        refuse: (command) => commandRefusal(command, policy),
+    const groupId = overrides.groupId ?? `${config.TOPIC_PREFIX}provision-writer`;
+    const source = kafkaCommandSource({
+      client: kafka,
+      groupId,
+      topic: topics.commands,
+      batchSize: config.WRITER_MAX_BATCH,
+      maxInHand: config.WRITER_MAX_IN_HAND,
+      fence: new RedisPartitionFence(redis, {
+        prefix: config.REDIS_PREFIX,
+        groupId,
+        holdMs: config.WRITER_PARTITION_HOLD_MS,
       }),
+      partitionsConcurrently: config.WRITER_PARTITIONS_CONCURRENTLY,
+      fetchMaxBytes: config.WRITER_FETCH_MAX_BYTES,
+      sessionTimeoutMs: config.WRITER_SESSION_TIMEOUT_MS,
+      logger,
+      refuse: (command) => commandRefusal(command, policy),
+    });
+    gauge(
+      metrics,
+      'writer_commands_in_hand',
+      'Commands taken from Kafka and not yet answered',
+      [],
+      async () => source.inHand?.() ?? 0,
+    );
+    const service = buildService({
+      source,
       sink: overrides.sink ? overrides.sink(sink) : sink,
       directory,
       links: new RedisLinkStore(redis, config.REDIS_PREFIX),

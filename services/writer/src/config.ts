@@ -67,11 +67,17 @@ const base = z.object({
   WRITER_VALUES_PER_QUERY: positiveInt().default(2000),
   WRITER_PARTITIONS_CONCURRENTLY: positiveInt().default(6),
   /**
-   * Most bytes of commands one Kafka fetch brings in, all partitions together (at most 2 MiB of
-   * them per partition). Every command of a fetch is held, raw and decoded, until the last of them
-   * is answered: during a large sync this bounds the writer's memory (about 4 MB of heap per MiB
-   * fetched). 2 MiB is about one flush of `WRITER_MAX_BATCH` (2,000 commands of ~1.2 KB).
+   * Most commands taken from Kafka and not yet answered, all partitions together: how far the
+   * writer reads ahead of Salesforce (two flushes of `WRITER_MAX_BATCH` keep one filling while the
+   * other is written). During a large sync this bounds the writer's memory, about 5 KB per command.
    */
+  WRITER_MAX_IN_HAND: positiveInt().default(4000),
+  /**
+   * How long a replica's hold on a partition outlives the replica: a replica taking over a partition
+   * from one that died waits this long at most. Extended every third of it while the partition is worked.
+   */
+  WRITER_PARTITION_HOLD_MS: positiveInt().default(15_000),
+  /** Most bytes of commands one Kafka fetch brings in, all partitions together (at most 2 MiB of them per partition). */
   WRITER_FETCH_MAX_BYTES: positiveInt().default(2 * 1024 * 1024),
   WRITER_SESSION_TIMEOUT_MS: positiveInt().default(90_000),
   WRITER_QUARANTINE_THRESHOLD: positiveInt().default(3),

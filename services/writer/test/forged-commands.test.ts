@@ -42,6 +42,7 @@ test('a forged command — another user’s key, or a field no mapping targets �
     groupId: kafka.groupId('writer'),
     topic,
     batchSize: 50,
+    maxInHand: 100,
     partitionsConcurrently: 2,
     sessionTimeoutMs: 6_000,
     refuse: (command) => commandRefusal(command, policy),

@@ -5,6 +5,7 @@ import { test } from '@provision/testkit/vitest';
 import { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { z } from 'zod';
+import { RedisPartitionFence } from '../src/adapters/redis-partition-fence.ts';
 import { RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from '../src/adapters/redis-stores.ts';
 
 const quarantine = {
@@ -26,6 +27,9 @@ async function exerciseStores(redis: Redis, prefix: string): Promise<void> {
   expect(await store.get()).toEqual(quarantine);
   await store.clear();
   await new RedisRateBudget(redis, { prefix, perMinute: 600, clock: systemClock }).spend();
+  const fence = new RedisPartitionFence(redis, { prefix, groupId: 'provision-writer' });
+  expect(await fence.hold('provisioning.commands.v1', 0)).toBe(true);
+  await fence.release('provisioning.commands.v1', 0);
 }
 
 describe('the writer with a Redis ACL user limited to its key prefix', () => {

@@ -1,15 +1,12 @@
-import { type ErrorCode, isProvisionError, isRetriable } from '@provision/errors';
-import { isDeadLetterTopic } from '@provision/events/topic-names';
 import { nextDelay, type RetryPolicy } from '@provision/retry';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
-import { describe } from '../internal/errors.ts';
 import { sleepWithHeartbeat } from '../internal/sleep.ts';
-import { endProcessSpan, startBatchSpan, startProcessSpan, traceparentOf, withSpan } from '../internal/tracing.ts';
+import { endProcessSpan, startProcessSpan, traceparentOf, withSpan } from '../internal/tracing.ts';
 import type { Outcome } from '../outcome.ts';
 import type { EventProducer } from '../producer.ts';
-import type { BatchContext, HandlerContext, Logger, MessageMeta } from '../types.ts';
-import { sendToDeadLetter } from './dead-letter.ts';
+import type { BatchContext, HandlerContext, Logger } from '../types.ts';
 import type { Decoded } from './decode.ts';
+import { callBatch, deadLetterer, invoke } from './handling.ts';
 
 /** The handler a runner calls: one event at a time, or a chunk of a partition's events. */
 export type HandlerMode<T> =
@@ -67,30 +64,7 @@ export async function processBatch<T>(payload: EachBatchPayload, deps: ProcessDe
     const completed = await sleepWithHeartbeat(ms, { signal: deps.signal, tick: heartbeat });
     if (!completed || !live()) throw new Interrupted();
   };
-  const deadLetter = async (message: KafkaMessage, code: ErrorCode, reason: string, attempts: number) => {
-    if (isDeadLetterTopic(topic)) {
-      log.error({ offset: message.offset, code, reason }, 'message on a dead-letter topic failed; skipping it');
-      return;
-    }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const producer = await deps.deadLetterProducer();
-        const why = { code, reason, attempts, groupId: deps.groupId };
-        const { truncated } = await sendToDeadLetter(producer, topic, partition, message, why);
-        // Cut: the broker refused the whole message even compressed, so the letter holds its start.
-        const cut = truncated.length > 0 ? { truncated, bytes: message.value?.length ?? 0 } : {};
-        const key = message.key?.toString().slice(0, 200);
-        log.warn({ offset: message.offset, key, code, reason, attempts, ...cut }, 'dead-lettered');
-        deps.onOutcome?.(topic, 'dead-lettered');
-        return;
-      } catch (error) {
-        // Never drop a message: keep trying to dead-letter it until it works or we stop.
-        log.error({ offset: message.offset, err: describe(error) }, 'could not write to the dead-letter topic');
-        const decision = nextDelay({ attempt: Math.min(attempt, deps.policy.maxAttempts - 1), policy: deps.policy });
-        await wait(decision.retry ? decision.delayMs : deps.policy.maxDelayMs);
-      }
-    }
-  };
+  const deadLetter = deadLetterer(deps, topic, partition, log, wait);
 
   try {
     const size = deps.mode.kind === 'batch' ? deps.mode.batchSize : 1;
@@ -164,38 +138,13 @@ export async function processBatch<T>(payload: EachBatchPayload, deps: ProcessDe
         const reasons = new Map<number, string>();
         for (let attempt = 1; pending.length > 0; attempt++) {
           const items = pending.map((i) => all[i] as Decoded<T> & { ok: true });
-          // Each message gets its process span (its trace goes on from there: `metas[i].traceparent`);
-          // the call runs in one batch span, in the first message's trace and linked to the others.
-          const spans = items.map((d) => startProcessSpan(d.meta));
-          const metas: MessageMeta[] = items.map((d, n) => ({
-            ...d.meta,
-            traceparent: traceparentOf(spans[n]!) ?? d.meta.traceparent,
-          }));
-          const ctx: BatchContext = { topic, partition, messages: metas, attempt, logger: log, signal: deps.signal };
-          const batchSpan = startBatchSpan(topic, spans);
-          let outcomes: Outcome[];
-          try {
-            outcomes = await withSpan(batchSpan, () =>
-              handler(
-                items.map((d) => d.event),
-                ctx,
-              ),
-            );
-            if (!Array.isArray(outcomes) || outcomes.length !== items.length) {
-              outcomes = items.map(() => ({
-                status: 'retry',
-                reason: `batch handler returned ${Array.isArray(outcomes) ? outcomes.length : 'no'} outcomes for ${items.length} events`,
-              }));
-            }
-          } catch (error) {
-            const whole = outcomeOfError(error);
-            outcomes = items.map(() => whole);
-          }
-          for (const [n, span] of spans.entries()) {
-            const o = outcomes[n]!;
-            endProcessSpan(span, o.status, 'reason' in o ? o.reason : undefined);
-          }
-          endProcessSpan(batchSpan, outcomes.every((o) => o.status === 'retry') ? 'retry' : 'handled');
+          const outcomes = await callBatch(handler, items, {
+            topic,
+            partition,
+            attempt,
+            logger: log,
+            signal: deps.signal,
+          });
           const retry: number[] = [];
           let delayMs = 0;
           for (const [n, i] of pending.entries()) {
@@ -253,19 +202,4 @@ export async function processBatch<T>(payload: EachBatchPayload, deps: ProcessDe
     }
   }
   await commit();
-}
-
-/** A handler's outcome, with a throw turned into retry (retriable) or dead-letter (not). */
-async function invoke(call: () => Promise<Outcome>): Promise<Outcome> {
-  try {
-    return await call();
-  } catch (error) {
-    return outcomeOfError(error);
-  }
-}
-
-function outcomeOfError(error: unknown): Outcome {
-  const reason = describe(error);
-  if (isRetriable(error)) return { status: 'retry', reason, error };
-  return { status: 'dead-letter', reason, error, code: isProvisionError(error) ? error.code : 'PRV_HANDLER_FAILED' };
 }

@@ -8,6 +8,7 @@ import type { EventProducer } from '../producer.ts';
 import type { BatchContext, EventSchema, HandlerContext, Logger, RawMessage } from '../types.ts';
 import { type Decoded, decodeMessage, type KeyCheck, rawMessage } from './decode.ts';
 import { type HandlerMode, type ProcessDeps, processBatch } from './process-batch.ts';
+import { ReadAhead, type ReadAheadOptions, type ReadAheadView } from './read-ahead.ts';
 
 interface CommonConsumerOptions {
   /** Consumer group: replicas of one service share it and split the partitions. */
@@ -65,6 +66,11 @@ export interface BatchConsumerOptions<T> extends CommonConsumerOptions, Decoding
   batchHandler: (events: T[], ctx: BatchContext) => Promise<Outcome[]>;
   /** Most events per call (default 200). */
   batchSize?: number;
+  /**
+   * Read ahead of the answers (`ReadAhead`): fetched messages are taken into a bounded hand, so a
+   * fetch does not wait for the slowest call, and order is kept per key instead of per partition.
+   */
+  readAhead?: ReadAheadOptions<T>;
   handler?: never;
   rawHandler?: never;
 }
@@ -107,6 +113,8 @@ export interface ConsumerRunner {
   assignment(): Assignment;
   /** Committed offsets against the end offsets of every partition (one admin round trip per topic). */
   lag(): Promise<ConsumerLag>;
+  /** What a read-ahead consumer holds (undefined for the others). */
+  hand(): ReadAheadView | undefined;
 }
 
 /** What the client hands a runner. */
@@ -141,10 +149,22 @@ export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): 
     deadLetterProducer: deps.deadLetterProducer,
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
   };
-  const eachBatch = processing(options, common);
+  const readAhead =
+    options.batchHandler && options.readAhead
+      ? new ReadAhead<T>({
+          ...common,
+          commit: (offsets) => consumer.commitOffsets(offsets),
+          decode: decoder(options),
+          handler: options.batchHandler,
+          batchSize: options.batchSize ?? 200,
+          options: options.readAhead,
+        })
+      : undefined;
+  const eachBatch = readAhead ? (payload: EachBatchPayload) => readAhead.intake(payload) : processing(options, common);
 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     assignment = event.payload.memberAssignment;
+    readAhead?.assigned(assignment);
     if (state !== 'stopping' && state !== 'stopped') state = 'ready';
     logger.info({ assignment, memberId: event.payload.memberId }, 'joined the group');
     joined();
@@ -205,6 +225,8 @@ export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): 
         state = 'stopping';
         shutdown.abort();
         try {
+          // Settled while the member is still in the group: answers committed, fences let go.
+          await readAhead?.close();
           await consumer.stop();
         } finally {
           await consumer.disconnect();
@@ -217,6 +239,7 @@ export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): 
     isReady: () => state === 'ready' || state === 'rebalancing',
     state: () => state,
     assignment: () => assignment,
+    hand: () => readAhead?.view(),
     async lag() {
       const admin = await deps.admin();
       const groupOffsets = await orUnavailable('fetching group offsets', () =>
@@ -248,14 +271,20 @@ function processing<T>(options: ConsumerOptions<T>, common: CommonDeps): (payloa
     const mode: HandlerMode<RawMessage> = { kind: 'single', handler: options.rawHandler };
     return (payload) => processBatch(payload, { ...common, decode: rawMessage, mode });
   }
-  const checks = {
-    ...(options.verifyKey !== undefined ? { verifyKey: options.verifyKey } : {}),
-    ...(options.maxMessageBytes !== undefined ? { maxBytes: options.maxMessageBytes } : {}),
-  };
-  const decode = (topic: string, partition: number, message: KafkaMessage): Decoded<T> =>
-    decodeMessage(topic, partition, message, options.schema, checks);
+  const decode = decoder(options);
   const mode: HandlerMode<T> = options.batchHandler
     ? { kind: 'batch', batchSize: options.batchSize ?? 200, handler: options.batchHandler }
     : { kind: 'single', handler: options.handler };
   return (payload) => processBatch(payload, { ...common, decode, mode });
+}
+
+/** How a decoding consumer decodes and validates each message. */
+function decoder<T>(
+  options: DecodingOptions<T>,
+): (topic: string, partition: number, message: KafkaMessage) => Decoded<T> {
+  const checks = {
+    ...(options.verifyKey !== undefined ? { verifyKey: options.verifyKey } : {}),
+    ...(options.maxMessageBytes !== undefined ? { maxBytes: options.maxMessageBytes } : {}),
+  };
+  return (topic, partition, message) => decodeMessage(topic, partition, message, options.schema, checks);
 }

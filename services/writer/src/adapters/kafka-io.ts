@@ -6,6 +6,7 @@ import {
   type Logger,
   type Outcome,
   outcome,
+  type PartitionFence,
 } from '@provision/kafka';
 import type { CommandSource, ResultSink } from '../domain/ports.ts';
 
@@ -17,9 +18,16 @@ export interface KafkaCommandSourceOptions {
   readonly batchSize: number;
   readonly partitionsConcurrently: number;
   /**
-   * Most bytes one fetch brings in, all partitions together (default 2 MiB); a partition brings at
-   * most 2 MiB of it. The commands of a fetch stay in memory until all of them are answered.
+   * Most commands taken from Kafka and not yet answered, all partitions together: the writer reads
+   * this far ahead of Salesforce's answers, and no further (its memory bound in a sync's backlog).
    */
+  readonly maxInHand: number;
+  /**
+   * Which replica may work a partition (`RedisPartitionFence`): a replica that takes a partition
+   * over waits until the one before settled its commands in hand. Unset: one replica only.
+   */
+  readonly fence?: PartitionFence;
+  /** Most bytes one fetch brings in, all partitions together (default 2 MiB); a partition brings at most 2 MiB of it. */
   readonly fetchMaxBytes?: number;
   readonly sessionTimeoutMs: number;
   readonly logger?: Logger;
@@ -56,11 +64,15 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
         schema: ProvisioningCommandV1 as EventSchema<ProvisioningCommandV1>,
         verifyKey: keyProblem,
         batchSize: options.batchSize,
-        // A partition contributes one fetch to a flush: fetches big enough for a full batch make
-        // few, full Salesforce calls (about 1 KB per command). The whole fetch is held until every
-        // command in it is answered (kafkajs fetches again only then; each message keeps the
-        // response buffer alive), so its total is the writer's largest memory lever in a sync:
-        // 8 MiB held ~35 MB of heap and buffers at once during a sync's backlog.
+        // Commands are taken into a bounded hand as they are fetched (the fetch's buffer is not
+        // kept) and handed over as soon as no earlier command of the same user is unanswered: the
+        // next flush fills while Salesforce answers the last, and an admin's on-demand command goes
+        // ahead of a sync's backlog already in hand.
+        readAhead: {
+          maxInHand: options.maxInHand,
+          urgent: (command) => command.origin === 'on-demand',
+          ...(options.fence ? { fence: options.fence } : {}),
+        },
         maxBytesPerPartition: Math.min(PARTITION_FETCH_BYTES, fetchMaxBytes),
         maxBytes: fetchMaxBytes,
         partitionsConcurrently: options.partitionsConcurrently,
@@ -96,6 +108,7 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
       await runner?.stop();
     },
     ready: () => runner?.isReady() ?? false,
+    inHand: () => runner?.hand()?.inHand,
   };
 }
 

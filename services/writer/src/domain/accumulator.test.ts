@@ -2,6 +2,38 @@ import { describe, expect, it, vi } from 'vitest';
 import { Accumulator } from './accumulator.ts';
 
 describe('Accumulator', () => {
+  it('gives urgent items a flush of their own while every flush is busy, and puts them ahead of the queue', async () => {
+    const flushes: number[][] = [];
+    const gates: (() => void)[] = [];
+    const acc = new Accumulator<number, number>({
+      maxBatch: 3,
+      lingerMs: 5,
+      maxFlushes: 1,
+      flush: async (items) => {
+        flushes.push(items);
+        // The bulk flush waits until the test lets it end; the others answer at once.
+        if (items.includes(1)) await new Promise<void>((r) => gates.push(r));
+        return items;
+      },
+    });
+    const bulk = acc.submit([1, 2, 3]);
+    await vi.waitFor(() => expect(flushes).toEqual([[1, 2, 3]]));
+    const queued = acc.submit([4, 5]);
+    const urgent = acc.submit([9], { urgent: true });
+    // The lane: not waiting for the bulk flush to end, and without the items queued before it.
+    expect(await urgent).toEqual([9]);
+    expect(flushes).toEqual([[1, 2, 3], [9]]);
+    // Urgent again: in the lane again, ahead of what was queued before it.
+    const held = acc.submit([6]);
+    const urgentToo = acc.submit([8], { urgent: true });
+    gates.shift()?.();
+    expect(await bulk).toEqual([1, 2, 3]);
+    expect(await queued).toEqual([4, 5]);
+    expect(await held).toEqual([6]);
+    expect(await urgentToo).toEqual([8]);
+    expect(flushes.slice(2)[0]?.[0]).toBe(8);
+  });
+
   it('merges submissions that arrive within the linger into one flush, answering each caller in order', async () => {
     const flushes: number[][] = [];
     const acc = new Accumulator<number, string>({

@@ -4,9 +4,9 @@
  * (a quiet period) — but never later than `maxLingerMs` after the first item. A lone change waits
  * `lingerMs`; a stream (an initial sync) fills batches of up to `maxBatch`, so Salesforce sees few,
  * full calls. Up to `maxFlushes` flushes run at once (default one): what arrives while they all run
- * waits for the next. A caller (a Kafka partition) submits its next items only once answered, so two
- * flushes never hold items of one caller at once. Each caller gets the answers to its own items, in
- * order.
+ * waits for the next, urgent items first. Each caller gets the answers to its own items, in order.
+ * The Kafka consumer hands over a user's next command only once the last is answered, so a user is
+ * never in two flushes at once.
  */
 /** A flush this large means a bulk flow (an initial sync) is under way. */
 const BULK = 200;
@@ -19,7 +19,8 @@ export class Accumulator<In, Out> {
   private firstAt: number | undefined;
   private lastFlushSize = 0;
   private readonly flushFn: (items: In[]) => Promise<Out[]>;
-  private queue: { items: In[]; resolve: (out: Out[]) => void; reject: (error: unknown) => void }[] = [];
+  private queue: { items: In[]; urgent: boolean; resolve: (out: Out[]) => void; reject: (error: unknown) => void }[] =
+    [];
   private queued = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = 0;
@@ -44,23 +45,42 @@ export class Accumulator<In, Out> {
     this.flushFn = options.flush;
   }
 
-  /** Queues items (more than `maxBatch` are flushed over several batches) and resolves with their answers. */
-  submit(items: readonly In[]): Promise<Out[]> {
+  /**
+   * Queues items (more than `maxBatch` are flushed over several batches) and resolves with their
+   * answers. Urgent items (a change an admin waits for) go ahead of everything queued, and when
+   * every flush is busy they get one more flush of their own instead of waiting for one to end.
+   */
+  submit(items: readonly In[], options: { urgent?: boolean } = {}): Promise<Out[]> {
     if (items.length === 0) return Promise.resolve([]);
     if (items.length > this.maxBatch) {
       const parts: Promise<Out[]>[] = [];
-      for (let i = 0; i < items.length; i += this.maxBatch) parts.push(this.submit(items.slice(i, i + this.maxBatch)));
+      for (let i = 0; i < items.length; i += this.maxBatch)
+        parts.push(this.submit(items.slice(i, i + this.maxBatch), options));
       return Promise.all(parts).then((answers) => answers.flat());
     }
+    const urgent = options.urgent ?? false;
     return new Promise<Out[]>((resolve, reject) => {
-      this.queue.push({ items: [...items], resolve, reject });
+      const entry = { items: [...items], urgent, resolve, reject };
+      if (urgent) this.queue.splice(this.urgentQueued(), 0, entry);
+      else this.queue.push(entry);
       this.queued += items.length;
       this.schedule();
     });
   }
 
+  /** How many entries at the head of the queue are urgent. */
+  private urgentQueued(): number {
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.urgent) n++;
+    return n;
+  }
+
   private schedule(): void {
-    if (this.running >= this.maxFlushes) return;
+    if (this.running >= this.maxFlushes) {
+      // The lane: urgent items do not wait for a bulk flush to end (one flush more, of them only).
+      if (this.running === this.maxFlushes && this.queue[0]?.urgent) this.startAfter(this.lingerMs, true);
+      return;
+    }
     if (this.queued >= this.maxBatch) {
       this.start();
       return;
@@ -77,14 +97,19 @@ export class Accumulator<In, Out> {
       0,
       this.running > 0 ? this.firstAt + this.maxLingerMs - now : Math.min(quiet, this.firstAt + this.maxLingerMs - now),
     );
+    this.startAfter(wait, false);
+  }
+
+  private startAfter(wait: number, urgentOnly: boolean): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.running < this.maxFlushes) this.start();
+      else if (urgentOnly && this.running === this.maxFlushes && this.queue[0]?.urgent) this.start(true);
     }, wait);
   }
 
-  private start(): void {
+  private start(urgentOnly = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const taken: typeof this.queue = [];
@@ -92,6 +117,7 @@ export class Accumulator<In, Out> {
     while (this.queue.length > 0) {
       const next = this.queue[0];
       if (!next || (taken.length > 0 && size + next.items.length > this.maxBatch)) break;
+      if (urgentOnly && !next.urgent) break;
       taken.push(next);
       size += next.items.length;
       this.queue.shift();

@@ -232,6 +232,8 @@ export interface CommandSource {
   start(handler: (deliveries: readonly ConsumedCommand[]) => Promise<CommandAnswer[]>): Promise<void>;
   stop(): Promise<void>;
   ready(): boolean;
+  /** Commands taken and not yet answered (undefined before start). */
+  inHand?(): number | undefined;
 }
 
 /** Where results go: `provisioning.results.v1`, keyed by the Entra user id. */
