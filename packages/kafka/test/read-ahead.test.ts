@@ -111,6 +111,7 @@ test('read-ahead keeps order per key, never puts a key in two calls at once, bou
         attempts.set(id, n);
         // Every fifth step of u1 is refused once: its later steps must wait for it.
         if (e.userId === 'u1' && e.seq % 5 === 0 && n === 1) return outcome.retry('UNABLE_TO_LOCK_ROW');
+        if (e.userId === 'u5' && e.seq === 3) return outcome.deadLetter('refused', { code: 'PRV_COMMAND_REFUSED' });
         return outcome.done();
       });
       watch.leave(
@@ -132,13 +133,18 @@ test('read-ahead keeps order per key, never puts a key in two calls at once, bou
   );
   expect(watch.overlaps).toEqual([]);
   expect([...watch.seen.keys()]).toHaveLength(20);
-  for (const [user, seqs] of watch.seen) expect(seqs, user).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  for (const [user, seqs] of watch.seen)
+    expect(seqs, user).toEqual(user === 'u5' ? [1, 2, 4, 5, 6, 7, 8, 9, 10] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   expect([...attempts.values()].reduce((a, b) => a + b, 0)).toBe(total + 2);
   expect(mostInHand).toBeLessThanOrEqual(40);
   // Reading ahead: calls overlap instead of one fetch at a time.
   expect(mostInFlight).toBeGreaterThan(1);
-  const [dead] = await fixture.waitForMessages(deadLetterTopic(topic), 1);
-  expect(dead).toMatchObject({ key: 'u3', headers: { dlq_reason_code: 'PRV_EVENT_INVALID' } });
+  const dead = await fixture.waitForMessages(deadLetterTopic(topic), 2);
+  expect(dead.find((d) => d.key === 'u3')).toMatchObject({ headers: { dlq_reason_code: 'PRV_EVENT_INVALID' } });
+  // A message the handler refused: its dead letter holds its value bytes and headers as they were sent.
+  const refused = dead.find((d) => d.key === 'u5');
+  expect(refused).toMatchObject({ headers: { dlq_reason_code: 'PRV_COMMAND_REFUSED', ce_type: TYPE } });
+  expect(JSON.parse(String(refused?.value))).toEqual({ userId: 'u5', seq: 3 });
   expect(runner.hand()?.inHand).toBe(0);
 });
 

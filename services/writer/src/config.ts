@@ -77,8 +77,11 @@ const base = z.object({
    * from one that died waits this long at most. Extended every third of it while the partition is worked.
    */
   WRITER_PARTITION_HOLD_MS: positiveInt().default(15_000),
-  /** Most bytes of commands one Kafka fetch brings in, all partitions together (at most 2 MiB of them per partition). */
-  WRITER_FETCH_MAX_BYTES: positiveInt().default(2 * 1024 * 1024),
+  /**
+   * Most bytes of commands one Kafka fetch brings in, all partitions together. A fetch is held, raw,
+   * while it waits for room in the hand: 512 KiB is about 400 commands, enough to keep the hand full.
+   */
+  WRITER_FETCH_MAX_BYTES: positiveInt().default(512 * 1024),
   WRITER_SESSION_TIMEOUT_MS: positiveInt().default(90_000),
   WRITER_QUARANTINE_THRESHOLD: positiveInt().default(3),
   WRITER_QUARANTINE_BASE_DELAY_MS: positiveInt().default(60_000),

@@ -1,6 +1,7 @@
 import { nextDelay, type RetryPolicy } from '@provision/retry';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { describe } from '../internal/errors.ts';
+import { Interner } from '../internal/intern.ts';
 import type { Outcome } from '../outcome.ts';
 import type { EventProducer } from '../producer.ts';
 import type { BatchContext, Logger, MessageMeta } from '../types.ts';
@@ -68,8 +69,8 @@ interface Entry<T> {
   state: State;
   event: T | undefined;
   meta: MessageMeta | undefined;
-  /** A copy of the message, for its dead letter: the fetch's buffer is not kept alive by it. */
-  message: KafkaMessage | undefined;
+  /** The message's value bytes (a copy), for its dead letter. */
+  value: Buffer | null | undefined;
   attempt: number;
   notBefore: number;
   reason: string | undefined;
@@ -138,15 +139,25 @@ const RETRY_COMMIT_MS = 1_000;
 const WAIT_TICK_MS = 1_000;
 const CLOSE_TIMEOUT_MS = 30_000;
 
-/** Copies what a dead letter needs of a message, so that it does not pin the fetch's response buffer. */
-function copyOf(message: KafkaMessage): KafkaMessage {
-  const headers: Record<string, Buffer | string | undefined> = {};
-  for (const [k, v] of Object.entries(message.headers ?? {}))
-    headers[k] = Buffer.isBuffer(v) ? Buffer.from(v) : (v as string | undefined);
-  const copy = { ...message, headers } as KafkaMessage;
-  copy.key = message.key ? Buffer.from(message.key) : null;
-  copy.value = message.value ? Buffer.from(message.value) : null;
-  return copy;
+/**
+ * The value bytes of a message, copied: all its dead letter needs besides what the entry keeps
+ * decoded (key, headers). A slice would pin the fetch's whole response buffer.
+ */
+function valueCopy(message: KafkaMessage): Buffer | null {
+  return message.value ? Buffer.from(message.value) : null;
+}
+
+/** The message again, for its dead letter: its value bytes as they were, key and headers from the meta. */
+function letterOf<T>(entry: Entry<T>): KafkaMessage {
+  const meta = entry.meta!;
+  return {
+    key: Buffer.from(meta.key),
+    value: entry.value ?? null,
+    headers: { ...meta.headers },
+    offset: meta.offset,
+    timestamp: String(meta.timestamp),
+    attributes: 0,
+  } as unknown as KafkaMessage;
 }
 
 /**
@@ -166,6 +177,7 @@ export class ReadAhead<T> {
   #committing: Promise<void> | undefined;
   #commitAgain = false;
   #closing = false;
+  readonly #interner = new Interner();
 
   constructor(deps: ReadAheadDeps<T>) {
     this.#deps = deps;
@@ -279,12 +291,13 @@ export class ReadAhead<T> {
       return { entry, message, code: decoded.code, reason: decoded.reason };
     }
     const urgent = this.#deps.options.urgent?.(decoded.event) ?? false;
+    // Held until answered: one copy of each repeated value (time zones, profiles, header values).
     part.entries.push({
       ...blank(offset, decoded.meta.key),
       urgent,
-      event: decoded.event,
-      meta: decoded.meta,
-      message: copyOf(message),
+      event: this.#interner.intern(decoded.event),
+      meta: { ...decoded.meta, headers: this.#interner.intern({ ...decoded.meta.headers }) },
+      value: valueCopy(message),
     });
     part.inHand++;
     this.#inHand++;
@@ -362,9 +375,9 @@ export class ReadAhead<T> {
             continue;
           }
           const reason = `gave up after ${entry.attempt} attempts: ${o.reason}`;
-          await part.deadLetter(entry.message!, 'PRV_HANDLER_FAILED', reason, entry.attempt);
+          await part.deadLetter(letterOf(entry), 'PRV_HANDLER_FAILED', reason, entry.attempt);
         } else if (o.status === 'dead-letter') {
-          await part.deadLetter(entry.message!, o.code ?? 'PRV_HANDLER_FAILED', o.reason, entry.attempt);
+          await part.deadLetter(letterOf(entry), o.code ?? 'PRV_HANDLER_FAILED', o.reason, entry.attempt);
         } else if (o.status === 'skipped') {
           log.debug({ offset: entry.offset.toString(), reason: o.reason }, 'skipped');
         }
@@ -390,7 +403,7 @@ export class ReadAhead<T> {
     entry.state = 'answered';
     entry.event = undefined;
     entry.meta = undefined;
-    entry.message = undefined;
+    entry.value = undefined;
     part.inHand--;
     this.#inHand--;
   }
@@ -402,7 +415,7 @@ export class ReadAhead<T> {
       entry.state = 'dropped';
       entry.event = undefined;
       entry.meta = undefined;
-      entry.message = undefined;
+      entry.value = undefined;
       part.inHand--;
       this.#inHand--;
     }
@@ -559,7 +572,7 @@ function blank<T>(offset: bigint, key: string): Entry<T> {
     state: 'waiting',
     event: undefined,
     meta: undefined,
-    message: undefined,
+    value: undefined,
     attempt: 0,
     notBefore: 0,
     reason: undefined,

@@ -27,7 +27,10 @@ export interface KafkaCommandSourceOptions {
    * over waits until the one before settled its commands in hand. Unset: one replica only.
    */
   readonly fence?: PartitionFence;
-  /** Most bytes one fetch brings in, all partitions together (default 2 MiB); a partition brings at most 2 MiB of it. */
+  /**
+   * Most bytes one fetch brings in, all partitions together (default 512 KiB, all of it from one
+   * partition if it has that much). A fetch is held while it waits for room in the hand, messages and all.
+   */
   readonly fetchMaxBytes?: number;
   readonly sessionTimeoutMs: number;
   readonly logger?: Logger;
@@ -43,8 +46,7 @@ export interface KafkaCommandSourceOptions {
 // only a job-level refusal, an admin's pause or an unreachable Redis/Kafka asks for a retry), so the
 // driver's retry budget must outlast a quarantine and a pause of any length (a held batch comes back
 // every WRITER_CONTROL_POLL_MS) instead of dead-lettering commands Salesforce never refused.
-const PARTITION_FETCH_BYTES = 2 * 1024 * 1024;
-const DEFAULT_FETCH_BYTES = 2 * 1024 * 1024;
+const DEFAULT_FETCH_BYTES = 512 * 1024;
 
 const RETRY_FOREVER = { maxAttempts: Number.MAX_SAFE_INTEGER, maxDelayMs: 60_000 };
 
@@ -73,7 +75,7 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
           urgent: (command) => command.origin === 'on-demand',
           ...(options.fence ? { fence: options.fence } : {}),
         },
-        maxBytesPerPartition: Math.min(PARTITION_FETCH_BYTES, fetchMaxBytes),
+        maxBytesPerPartition: fetchMaxBytes,
         maxBytes: fetchMaxBytes,
         partitionsConcurrently: options.partitionsConcurrently,
         sessionTimeoutMs: options.sessionTimeoutMs,
