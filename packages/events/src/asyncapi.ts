@@ -156,6 +156,13 @@ const DEAD_LETTER_HEADERS: Doc = {
     },
     dlq_original_key_bytes: { type: 'string' },
     dlq_original_value_bytes: { type: 'string' },
+    dlq_value_reencoded: {
+      type: 'string',
+      enum: ['true'],
+      description:
+        'The value is the decoded event re-encoded as JSON, not the bytes as sent (a consumer that reads ' +
+        'ahead keeps no bytes in hand: the writer). Same content, defaults filled in; a replay accepts it.',
+    },
   },
 };
 

@@ -141,9 +141,11 @@ test('read-ahead keeps order per key, never puts a key in two calls at once, bou
   expect(mostInFlight).toBeGreaterThan(1);
   const dead = await fixture.waitForMessages(deadLetterTopic(topic), 2);
   expect(dead.find((d) => d.key === 'u3')).toMatchObject({ headers: { dlq_reason_code: 'PRV_EVENT_INVALID' } });
-  // A message the handler refused: its dead letter holds its value bytes and headers as they were sent.
+  // A message the handler refused: its dead letter holds its event, re-encoded, and its headers as they were sent.
   const refused = dead.find((d) => d.key === 'u5');
-  expect(refused).toMatchObject({ headers: { dlq_reason_code: 'PRV_COMMAND_REFUSED', ce_type: TYPE } });
+  expect(refused).toMatchObject({
+    headers: { dlq_reason_code: 'PRV_COMMAND_REFUSED', ce_type: TYPE, dlq_value_reencoded: 'true' },
+  });
   expect(JSON.parse(String(refused?.value))).toEqual({ userId: 'u5', seq: 3 });
   expect(runner.hand()?.inHand).toBe(0);
 });
