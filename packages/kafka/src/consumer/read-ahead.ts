@@ -215,6 +215,11 @@ export class ReadAhead<T> {
       this.#parts.set(id, part);
     }
     await this.#hold(part, live, heartbeat);
+    if (this.#parts.get(id) !== part) {
+      // Settled and forgotten while this fetch waited for the fence: a hold taken since is let go.
+      if (part.held) await this.#deps.options.fence?.release(topic, partition);
+      return;
+    }
     if (!part.held || part.revoked || !live()) return;
 
     const messages = batch.messages;
@@ -492,7 +497,7 @@ export class ReadAhead<T> {
       return;
     }
     let told = false;
-    while (!part.held && live()) {
+    while (!part.held && !part.revoked && live()) {
       part.held = await fence.hold(part.topic, part.partition);
       if (part.held) break;
       if (!told) part.log.info({}, 'waiting for the member that had this partition to settle its work');
