@@ -160,8 +160,9 @@ const DEAD_LETTER_HEADERS: Doc = {
       type: 'string',
       enum: ['true'],
       description:
-        'The value is the decoded event re-encoded as JSON, not the bytes as sent (a consumer that reads ' +
-        'ahead keeps no bytes in hand: the writer). Same content, defaults filled in; a replay accepts it.',
+        'The value is the decoded event re-encoded as JSON, not the bytes as sent: a consumer reading ahead ' +
+        'keeps no bytes in hand, so a message its handler gives up on goes so. Same content, defaults ' +
+        'filled in; a replay accepts it. Poison and refused commands keep their bytes.',
     },
   },
 };

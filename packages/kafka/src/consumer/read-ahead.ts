@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@provision/errors';
 import { nextDelay, type RetryPolicy } from '@provision/retry';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { describe } from '../internal/errors.ts';
@@ -36,6 +37,12 @@ export interface ReadAheadOptions<T> {
   fence?: PartitionFence;
   /** Events handed to the handler first when several may go (a change an admin waits for). */
   urgent?: (event: T) => boolean;
+  /**
+   * Why a valid event must not be handled (a command asking for what the service may not do), or
+   * undefined: it is dead-lettered as it is taken, with its bytes as they were sent (the hand keeps
+   * none for later), and never reaches the handler.
+   */
+  refuse?: (event: T) => { code: ErrorCode; reason: string } | undefined;
 }
 
 export interface ReadAheadDeps<T> {
@@ -129,11 +136,12 @@ class Interrupted extends Error {}
 interface Poison<T> {
   entry: Entry<T>;
   message: KafkaMessage;
-  code: Extract<Decoded<T>, { ok: false }>['code'];
+  code: ErrorCode;
   reason: string;
 }
 
 const RETRY_COMMIT_MS = 1_000;
+const SETTLE_COMMIT_TRIES = 5;
 const WAIT_TICK_MS = 1_000;
 const CLOSE_TIMEOUT_MS = 30_000;
 
@@ -283,12 +291,14 @@ export class ReadAhead<T> {
   #take(part: PartitionWork<T>, message: KafkaMessage): Poison<T> | undefined {
     const decoded = this.#deps.decode(part.topic, part.partition, message);
     const offset = BigInt(message.offset);
-    if (!decoded.ok) {
+    const refused = decoded.ok ? this.#deps.options.refuse?.(decoded.event) : decoded;
+    if (refused) {
       // Never handed to the handler; it holds its place (and its key's) until dead-lettered.
       const entry: Entry<T> = { ...blank(offset, decoded.meta.key), state: 'calling' };
       part.entries.push(entry);
-      return { entry, message, code: decoded.code, reason: decoded.reason };
+      return { entry, message, code: refused.code, reason: refused.reason };
     }
+    if (!decoded.ok) return undefined;
     const urgent = this.#deps.options.urgent?.(decoded.event) ?? false;
     // Held until answered: one copy of each repeated value (time zones, profiles, header values).
     part.entries.push({
@@ -431,8 +441,13 @@ export class ReadAhead<T> {
   #settle(part: PartitionWork<T>): void {
     part.settling ??= (async () => {
       if (!part.lost) {
-        this.#commitSoon();
-        await this.#committing;
+        // The next owner waits for the fence: what was answered is committed first, or it is done
+        // twice. A rebalance under way refuses commits for a moment, so a few tries, then let go.
+        for (let attempt = 0; attempt < SETTLE_COMMIT_TRIES && uncommitted(part); attempt++) {
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_COMMIT_MS));
+          this.#commitSoon();
+          await this.#committing;
+        }
         const fence = this.#deps.options.fence;
         if (fence && part.held) {
           await fence
@@ -558,6 +573,10 @@ export class ReadAhead<T> {
     });
     if (signal.aborted) throw new Interrupted();
   };
+}
+
+function uncommitted<T>(part: PartitionWork<T>): boolean {
+  return part.answered !== undefined && (part.committed === undefined || part.answered > part.committed);
 }
 
 function blank<T>(offset: bigint, key: string): Entry<T> {

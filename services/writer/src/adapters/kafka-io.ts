@@ -73,6 +73,11 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
         readAhead: {
           maxInHand: options.maxInHand,
           urgent: (command) => command.origin === 'on-demand',
+          // Refused as taken: the dead letter keeps the forged command's bytes as they were sent.
+          refuse: (command) => {
+            const reason = options.refuse?.(command);
+            return reason === undefined ? undefined : { code: 'PRV_COMMAND_REFUSED', reason };
+          },
           ...(options.fence ? { fence: options.fence } : {}),
         },
         maxBytesPerPartition: fetchMaxBytes,
@@ -84,24 +89,12 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
         ...(options.logger ? { logger: options.logger } : {}),
         ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
         batchHandler: async (commands, ctx) => {
-          const outcomes: Outcome[] = [];
-          const accepted: number[] = [];
-          commands.forEach((command, i) => {
-            const refusal = options.refuse?.(command);
-            if (refusal === undefined) accepted.push(i);
-            else outcomes[i] = outcome.deadLetter(refusal, { code: 'PRV_COMMAND_REFUSED' });
-          });
-          const answers =
-            accepted.length === 0
-              ? []
-              : await handler(
-                  accepted.map((i) => ({ command: commands[i]!, traceparent: ctx.messages[i]?.traceparent })),
-                );
-          answers.forEach((a, n) => {
-            outcomes[accepted[n]!] =
-              a.status === 'done' ? outcome.done() : outcome.retry(a.reason, { delayMs: a.delayMs });
-          });
-          return outcomes;
+          const answers = await handler(
+            commands.map((command, i) => ({ command, traceparent: ctx.messages[i]?.traceparent })),
+          );
+          return answers.map(
+            (a): Outcome => (a.status === 'done' ? outcome.done() : outcome.retry(a.reason, { delayMs: a.delayMs })),
+          );
         },
       });
       await runner.start();
