@@ -47,13 +47,18 @@ async function engineAnswers(): Promise<boolean> {
  * Debian bookworm's `docker-compose` is Compose v1 (1.29), which cannot read the compose file
  * (`depends_on: { required: false }` needs v2.20+): Compose v2 and buildx come from the Debian
  * release after it (trixie), fetched with a private apt configuration so the machine's sources are
- * left as they are. Both are Go programs needing only libc.
+ * left as they are. Both are Go programs needing only libc. Every image is built with BuildKit, so
+ * buildx is needed even without Compose (the test kit's images: `build --for-tests`).
  */
-async function ensureComposeV2(log: (line: string) => void): Promise<void> {
-  const version = await run('docker', ['compose', 'version', '--short'], { quiet: true });
-  const buildx = await run('docker', ['buildx', 'version'], { quiet: true });
-  if (version.code === 0 && /^v?2\./.test(version.output.trim()) && buildx.code === 0) return;
-  log('containers: installing Docker Compose v2 and buildx from Debian trixie packages (once)');
+async function ensureBuildTools(log: (line: string) => void, options: { compose: boolean }): Promise<void> {
+  const packages: string[] = [];
+  if ((await run('docker', ['buildx', 'version'], { quiet: true })).code !== 0) packages.push('docker-buildx');
+  if (options.compose) {
+    const version = await run('docker', ['compose', 'version', '--short'], { quiet: true });
+    if (version.code !== 0 || !/^v?2\./.test(version.output.trim())) packages.push('docker-compose');
+  }
+  if (packages.length === 0) return;
+  log(`containers: installing ${packages.join(' and ')} from Debian trixie packages (once)`);
   const dir = join(cacheDir(), 'trixie-apt');
   mkdirSync(join(dir, 'lists', 'partial'), { recursive: true });
   await sh(
@@ -62,9 +67,9 @@ deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian
 EOF
 O="-o Dir::Etc::SourceList=$1/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$1/lists -o Dir::Cache::pkgcache=$1/pkgcache.bin -o Dir::Cache::srcpkgcache=$1/srcpkgcache.bin -o Dir::State::status=/dev/null"
 apt-get $O update -qq
-cd "$1" && rm -f ./*.deb && apt-get $O download docker-compose docker-buildx
-DEBIAN_FRONTEND=noninteractive dpkg -i ./docker-compose_*.deb ./docker-buildx_*.deb`,
-    [dir],
+cd "$1" && rm -f ./*.deb && shift && apt-get $O download "$@"
+DEBIAN_FRONTEND=noninteractive dpkg -i ./*.deb`,
+    [dir, ...packages],
   );
 }
 
@@ -101,6 +106,6 @@ export async function ensureEngine(log: (line: string) => void, options: { compo
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-  if (options.compose !== false) await ensureComposeV2(log);
+  await ensureBuildTools(log, { compose: options.compose !== false });
   log(`containers: Docker engine at ${process.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock'}`);
 }
