@@ -6,6 +6,7 @@ import { createMetrics, inSpan, type Registry, registerOpsRoutes, type Service }
 import Fastify from 'fastify';
 import { Accumulator } from './domain/accumulator.ts';
 import type { BatchWriterDeps } from './domain/batch-writer.ts';
+import { isUrgent } from './domain/command-parts.ts';
 import type { ConcurrencyLimiter } from './domain/concurrency.ts';
 import { NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
 import type {
@@ -135,8 +136,8 @@ export function buildService(deps: WriterDeps): WriterService {
     const fresh = deliveries.filter((d) => !recent.has(d.command.commandId));
     for (const d of fresh) traces.set(d.command.commandId, d.traceparent);
     // An admin's on-demand command goes in the accumulator's lane, ahead of a sync's backlog.
-    const urgent = fresh.filter((d) => d.command.origin === 'on-demand');
-    const rest = urgent.length === 0 ? fresh : fresh.filter((d) => d.command.origin !== 'on-demand');
+    const urgent = fresh.filter((d) => isUrgent(d.command));
+    const rest = urgent.length === 0 ? fresh : fresh.filter((d) => !isUrgent(d.command));
     const submit = (part: readonly ConsumedCommand[], options: { urgent: boolean }) =>
       accumulator.submit(
         part.map((d) => d.command),

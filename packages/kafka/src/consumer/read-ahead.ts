@@ -3,6 +3,7 @@ import { nextDelay, type RetryPolicy } from '@provision/retry';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { describe } from '../internal/errors.ts';
 import { Interner } from '../internal/intern.ts';
+import { sleepWithHeartbeat } from '../internal/sleep.ts';
 import type { Outcome } from '../outcome.ts';
 import type { EventProducer } from '../producer.ts';
 import type { BatchContext, Logger, MessageMeta } from '../types.ts';
@@ -60,11 +61,10 @@ export interface ReadAheadDeps<T> {
   options: ReadAheadOptions<T>;
 }
 
-/** Where read-ahead stands, for metrics and tests. */
+/** Where read-ahead stands, for metrics and tests: messages taken and not yet answered, handler calls under way. */
 export interface ReadAheadView {
   inHand: number;
   calls: number;
-  partitions: { topic: string; partition: number; inHand: number; committed: string | undefined }[];
 }
 
 type State = 'waiting' | 'calling' | 'answered' | 'dropped';
@@ -78,7 +78,6 @@ interface Entry<T> {
   meta: MessageMeta | undefined;
   attempt: number;
   notBefore: number;
-  reason: string | undefined;
 }
 
 class PartitionWork<T> {
@@ -191,16 +190,7 @@ export class ReadAhead<T> {
   }
 
   view(): ReadAheadView {
-    return {
-      inHand: this.#inHand,
-      calls: this.#calls,
-      partitions: [...this.#parts.values()].map((p) => ({
-        topic: p.topic,
-        partition: p.partition,
-        inHand: p.inHand,
-        committed: p.committed?.toString(),
-      })),
-    };
+    return { inHand: this.#inHand, calls: this.#calls };
   }
 
   /** Takes a fetched batch into the hand, as room allows; what it skips was taken before (a re-fetch after a rejoin). */
@@ -377,7 +367,6 @@ export class ReadAhead<T> {
             const wait = o.delayMs ?? decision.delayMs;
             entry.state = 'waiting';
             entry.notBefore = Date.now() + wait;
-            entry.reason = o.reason;
             retrying++;
             delayMs = Math.max(delayMs, wait);
             continue;
@@ -477,9 +466,7 @@ export class ReadAhead<T> {
   }
 
   async #commitNow(): Promise<void> {
-    const due = [...this.#parts.values()].filter(
-      (p) => !p.lost && p.answered !== undefined && (p.committed === undefined || p.answered > p.committed),
-    );
+    const due = [...this.#parts.values()].filter((p) => !p.lost && uncommitted(p));
     if (due.length === 0) return;
     const offsets = due.map((p) => ({ part: p, offset: p.answered! }));
     try {
@@ -561,17 +548,7 @@ export class ReadAhead<T> {
   }
 
   readonly #wait = async (ms: number): Promise<void> => {
-    const signal = this.#deps.signal;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-    });
-    if (signal.aborted) throw new Interrupted();
+    if (!(await sleepWithHeartbeat(ms, { signal: this.#deps.signal }))) throw new Interrupted();
   };
 }
 
@@ -589,6 +566,5 @@ function blank<T>(offset: bigint, key: string): Entry<T> {
     meta: undefined,
     attempt: 0,
     notBefore: 0,
-    reason: undefined,
   };
 }

@@ -8,6 +8,7 @@ import {
   outcome,
   type PartitionFence,
 } from '@provision/kafka';
+import { isUrgent } from '../domain/command-parts.ts';
 import type { CommandSource, ResultSink } from '../domain/ports.ts';
 
 export interface KafkaCommandSourceOptions {
@@ -72,7 +73,7 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
         // ahead of a sync's backlog already in hand.
         readAhead: {
           maxInHand: options.maxInHand,
-          urgent: (command) => command.origin === 'on-demand',
+          urgent: isUrgent,
           // Refused as taken: the dead letter keeps the forged command's bytes as they were sent.
           refuse: (command) => {
             const reason = options.refuse?.(command);

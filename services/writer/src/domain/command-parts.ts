@@ -10,6 +10,11 @@ export function matchKey(attribute: string, value: string): string {
   return CASE_INSENSITIVE.has(attribute) ? value.toLowerCase() : value;
 }
 
+/** A command an admin waits for (provisioned on demand): handed over and flushed ahead of a sync's backlog. */
+export function isUrgent(command: ProvisioningCommandV1): boolean {
+  return command.origin === 'on-demand';
+}
+
 /** The attribute and value an unlinked user is matched with: the command's, else its Username. */
 export function matchingOf(command: ProvisioningCommandV1): { attribute: string; value: string } | null {
   if (command.matching && command.matching.value !== '') return command.matching;
