@@ -10,7 +10,7 @@ run_service() {
   case "$1" in
     ingestor|mapper|writer|audit)
       # The OpenTelemetry preload does nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
-      exec node --enable-source-maps --optimize-for-size --max-semi-space-size=1 "--max-old-space-size=${NODE_MAX_OLD_SPACE_MB:-96}" \
+      exec node --enable-source-maps --optimize-for-size --liftoff-only --max-semi-space-size=1 "--max-old-space-size=${NODE_MAX_OLD_SPACE_MB:-96}" \
         --import /app/packages/telemetry/src/preload.mjs "/app/services/$1/src/main.mjs" ;;
     *) echo "provision: unknown service '$1' (expected ingestor, mapper, writer or audit)" >&2; exit 2 ;;
   esac

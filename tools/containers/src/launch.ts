@@ -10,7 +10,9 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
  * generation and a bounded old one (so V8 collects instead of growing past what the service
  * holds; the target is < 150 MB of RSS), and V8's `--optimize-for-size` (smaller heap growth steps,
  * memory given back sooner): at 20,000 users peaks ingestor 142 → 132 MB, mapper 160 → 144, writer
- * 183 → 154, audit 132 → 127, for a sync ~25% slower on the loaded 2-core machine.
+ * 183 → 154, audit 132 → 127, for a sync ~25% slower on the loaded 2-core machine. WebAssembly stays
+ * on its baseline compiler (`--liftoff-only`): the only module is undici's HTTP parser (jsforce's
+ * copy, and Node's own behind `fetch`), and optimizing it cost 10–13 MB of RSS per copy, kept after.
  */
 export function serviceNodeFlags(maxOldSpaceMB = 96): string[] {
   return [
@@ -18,6 +20,7 @@ export function serviceNodeFlags(maxOldSpaceMB = 96): string[] {
     '--max-semi-space-size=1',
     `--max-old-space-size=${maxOldSpaceMB}`,
     '--optimize-for-size',
+    '--liftoff-only',
   ];
 }
 
