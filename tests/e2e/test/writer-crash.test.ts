@@ -17,6 +17,13 @@ describe('killing the writer mid-sync (SIGKILL) and starting it again', () => {
       existingShare: 0.1,
       logLevel: 'warn',
       env: { writer: { WRITER_SESSION_TIMEOUT_MS: '10000' } },
+      // User inserts take seconds, as on a real org: the kill lands while creates are in flight
+      // (which the org may still commit) and most of the sync is still to do, however fast the
+      // machine. An instant org let one writer finish half the sync between the first result and
+      // the kill.
+      prepare: ({ salesforce }) => {
+        salesforce.admin.setModel({ costs: { userInsert: { baseMs: 1500, perRecordMs: 5 } } });
+      },
     });
     const { salesforce } = pipeline.sims;
     before = new Set(salesforce.admin.users(salesforce.orgId).map((u) => String(u['Username']).toLowerCase()));
