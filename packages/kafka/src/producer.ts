@@ -66,12 +66,15 @@ const MAX_REQUEST_BYTES = 512 * 1024;
 
 type Message = { key: string; value: string; headers: Record<string, string>; partition?: number };
 
-/** Splits messages, in order, into requests of at most `limit` bytes (a larger single message goes alone). */
-export function chunksBySize(
-  byTopic: readonly (readonly [string, readonly Message[]])[],
+/**
+ * Splits messages, in order, into requests of at most `limit` bytes (a larger single message goes
+ * alone). Lazy: a message is taken from its topic's list only when its request is being built, so
+ * a caller that serializes as it is asked holds one request's JSON at a time, not the whole call's.
+ */
+export function* chunksBySize(
+  byTopic: Iterable<readonly [string, Iterable<Message>]>,
   limit: number,
-): { topic: string; messages: Message[] }[][] {
-  const chunks: { topic: string; messages: Message[] }[][] = [];
+): Generator<{ topic: string; messages: Message[] }[]> {
   let current: { topic: string; messages: Message[] }[] = [];
   let size = 0;
   for (const [topic, messages] of byTopic) {
@@ -82,7 +85,7 @@ export function chunksBySize(
         Object.entries(m.headers).reduce((n, [k, v]) => n + k.length + v.length, 0) +
         64;
       if (size > 0 && size + bytes > limit) {
-        chunks.push(current);
+        yield current;
         current = [];
         size = 0;
       }
@@ -92,8 +95,7 @@ export function chunksBySize(
       size += bytes;
     }
   }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  if (current.length > 0) yield current;
 }
 
 /**
@@ -124,27 +126,39 @@ export function wrapProducer(producer: Producer, defaultSource: string): EventPr
   return {
     async send(events) {
       const spans = sendSpans(events);
-      const byTopic = new Map<string, Message[]>();
+      const byTopic = new Map<string, number[]>();
       for (const [i, event] of events.entries()) {
+        const list = byTopic.get(event.topic) ?? [];
+        list.push(i);
+        byTopic.set(event.topic, list);
+      }
+      // Serialized as its request is built: a writer's flush of 2,000 results held ~3 MB of JSON
+      // (and its copies) at once when every value was serialized before the first request.
+      const message = (i: number): Message => {
+        const event = events[i]!;
         const attributes: CloudEventAttributes = { type: event.type, source: event.source ?? defaultSource };
         if (event.id !== undefined) attributes.id = event.id;
         if (event.time !== undefined) attributes.time = event.time;
         if (event.subject !== undefined) attributes.subject = event.subject;
-        const message: Message = {
+        return {
           key: event.key,
           value: JSON.stringify(event.value),
           headers: messageHeaders(attributes, spans.traceparents[i], event.headers),
           ...(event.partition !== undefined ? { partition: event.partition } : {}),
         };
-        const list = byTopic.get(event.topic) ?? [];
-        list.push(message);
-        byTopic.set(event.topic, list);
-      }
+      };
+      const lazily = function* (indices: readonly number[]) {
+        for (const i of indices) yield message(i);
+      };
       // One request per ~512 KiB: kafkajs puts a partition's messages of one request in one record
       // batch, and the broker refuses a batch over its message.max.bytes (1 MiB by default).
       const out: PartitionWrite[] = [];
       try {
-        for (const chunk of chunksBySize([...byTopic], MAX_REQUEST_BYTES)) {
+        const requests = chunksBySize(
+          [...byTopic].map(([topic, indices]) => [topic, lazily(indices)] as const),
+          MAX_REQUEST_BYTES,
+        );
+        for (const chunk of requests) {
           out.push(...deliveries(await orUnavailable('producing', () => producer.sendBatch({ topicMessages: chunk }))));
         }
       } catch (error) {
