@@ -1,4 +1,5 @@
 import { Connection } from 'jsforce/lib/core.js';
+import { setDispatcher } from 'jsforce/lib/request.js';
 import {
   DEFAULT_API_VERSION,
   jwtAudience,
@@ -8,9 +9,15 @@ import {
 } from './auth.ts';
 import { classifyLoginError } from './classify.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
+import { NodeHttpDispatcher } from './node-http-dispatcher.ts';
 import type { ApiUsage } from './types.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+// Every jsforce request in the process travels through node:http(s) rather than undici's own
+// client (see node-http-dispatcher.ts: 12–19 MB of RSS less per process). jsforce keeps one
+// dispatcher for the process, so this is set once, here, before any connection is made.
+setDispatcher(new NodeHttpDispatcher() as unknown as Parameters<typeof setDispatcher>[0]);
 
 type Transportish = { httpRequest: (...args: never[]) => { stream(): NodeJS.EventEmitter } };
 
