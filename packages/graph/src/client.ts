@@ -6,6 +6,7 @@ import {
   type Middleware,
   MiddlewareFactory,
 } from '@microsoft/microsoft-graph-client';
+import { NodeHttpDispatcher } from '@provision/http-dispatcher';
 
 /** Where and as whom to reach Graph. The defaults are Microsoft's public cloud. */
 export interface GraphConnection {
@@ -42,9 +43,40 @@ export function createGraphClient(connection: GraphConnection): Client {
   return Client.initWithMiddleware({
     baseUrl: graphUrl,
     defaultVersion: 'v1.0',
-    middleware: [new RenewOnUnauthorized(authProvider), ...MiddlewareFactory.getDefaultMiddlewareChain(authProvider)],
+    middleware: [
+      new RenewOnUnauthorized(authProvider),
+      new OverNodeHttp(TRANSPORT),
+      ...MiddlewareFactory.getDefaultMiddlewareChain(authProvider),
+    ],
     ...(graphUrl === GRAPH_URL ? {} : { customHosts: new Set([host]) }),
   });
+}
+
+/**
+ * The requests of every Graph client in the process travel through node:http(s): the SDK calls
+ * Node's `fetch`, whose undici client parses responses with a WebAssembly parser that costs RSS
+ * and, run on V8's baseline compiler as the services run WebAssembly, CPU (see
+ * @provision/http-dispatcher). Tokens come from @azure/identity, which uses node:https already.
+ */
+const TRANSPORT = new NodeHttpDispatcher();
+
+/** Hands each request's `fetch` the dispatcher (Node's `fetch` takes one in its options). */
+class OverNodeHttp implements Middleware {
+  readonly #dispatcher: NodeHttpDispatcher;
+  #next: Middleware | undefined;
+
+  constructor(dispatcher: NodeHttpDispatcher) {
+    this.#dispatcher = dispatcher;
+  }
+
+  async execute(context: Context): Promise<void> {
+    context.options = { ...context.options, dispatcher: this.#dispatcher } as unknown as Context['options'];
+    await this.#next?.execute(context);
+  }
+
+  setNext(next: Middleware): void {
+    this.#next = next;
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { NodeHttpDispatcher } from '@provision/http-dispatcher';
 import { Connection } from 'jsforce/lib/core.js';
 import { setDispatcher } from 'jsforce/lib/request.js';
 import {
@@ -9,13 +10,12 @@ import {
 } from './auth.ts';
 import { classifyLoginError } from './classify.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
-import { NodeHttpDispatcher } from './node-http-dispatcher.ts';
 import type { ApiUsage } from './types.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 // Every jsforce request in the process travels through node:http(s) rather than undici's own
-// client (see node-http-dispatcher.ts: 12–19 MB of RSS less per process). jsforce keeps one
+// client (see @provision/http-dispatcher: 12–19 MB of RSS less per process). jsforce keeps one
 // dispatcher for the process, so this is set once, here, before any connection is made.
 setDispatcher(new NodeHttpDispatcher() as unknown as Parameters<typeof setDispatcher>[0]);
 

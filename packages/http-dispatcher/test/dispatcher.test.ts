@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type DispatchController,
   type DispatchHandler,
   type DispatchOptions,
   NodeHttpDispatcher,
-} from '../src/node-http-dispatcher.ts';
+} from '../src/index.ts';
 
 const servers: http.Server[] = [];
 const dispatchers: NodeHttpDispatcher[] = [];
@@ -215,19 +212,39 @@ describe('NodeHttpDispatcher', () => {
   });
 });
 
-// The point of the transport: no WebAssembly HTTP parser in a process that talks to Salesforce.
-// Checked in a fresh process, since whether undici compiled llhttp is a process-wide fact.
-describe('jsforce on the dispatcher', () => {
-  const probe = fileURLToPath(new URL('./fixtures/wasm-probe.ts', import.meta.url));
-  const run = async (mode: string) => {
-    const { stdout } = await promisify(execFile)(process.execPath, [probe, mode], { timeout: 60_000 });
-    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { status: number; wasmModules: number };
-  };
+// Node 24's own fetch (undici 7) still speaks undici's older handler interface.
+describe("NodeHttpDispatcher under Node's fetch", () => {
+  it('answers a fetch with its status, headers and body, and pauses as the body is read', async () => {
+    const size = 2 * 1024 * 1024;
+    const { origin } = await serve((req, res) => {
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-method': req.method ?? '' });
+      res.end(Buffer.alloc(size, 1));
+    });
+    const init = { method: 'POST', body: 'hello', dispatcher: dispatcher() } as unknown as RequestInit;
+    const response = await fetch(`${origin}/x`, init);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-method')).toBe('POST');
+    expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect((await response.arrayBuffer()).byteLength).toBe(size);
+  });
 
-  it('answers jsforce requests without compiling WebAssembly; undici alone compiles its parser', async () => {
-    const [ours, undici] = await Promise.all([run('session'), run('undici')]);
-    expect(ours).toEqual({ status: 200, wasmModules: 0 });
-    expect(undici.status).toBe(200);
-    expect(undici.wasmModules).toBeGreaterThan(0);
+  it('rejects a fetch whose signal aborts, and a fetch the server refuses', async () => {
+    const { origin } = await serve((_req, res) => {
+      res.write('never finished');
+    });
+    const controller = new AbortController();
+    const response = await fetch(origin, {
+      signal: controller.signal,
+      dispatcher: dispatcher(),
+    } as unknown as RequestInit);
+    controller.abort();
+    await expect(response.text()).rejects.toThrow(/abort/i);
+    const closed = servers.pop()!;
+    closed.closeAllConnections();
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(fetch(origin, { dispatcher: dispatcher() } as unknown as RequestInit)).rejects.toMatchObject({
+      cause: { code: 'ECONNREFUSED' },
+    });
   });
 });

@@ -45,6 +45,19 @@ export interface DispatchHandler {
   onResponseError?(controller: DispatchController, error: Error): void;
 }
 
+/**
+ * undici's older handler interface, which the `fetch` inside Node 24 (undici 7) still uses: the
+ * same events, told with raw header lines, and a `false` return asking for a pause.
+ */
+export interface LegacyDispatchHandler {
+  onConnect?(abort: (reason?: Error) => void, context?: unknown): void;
+  onResponseStarted?(): void;
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean | undefined;
+  onData?(chunk: Buffer): boolean | undefined;
+  onComplete?(trailers: string[] | null): void;
+  onError?(error: Error): void;
+}
+
 export interface NodeHttpDispatcherOptions {
   /**
    * A request fails when its socket is silent this long, waiting for the response's head or its
@@ -82,8 +95,8 @@ export class NodeHttpDispatcher {
   }
 
   /** Sends one request; the handler hears its response. Returns true, as undici's dispatchers do. */
-  dispatch(options: DispatchOptions, handler: DispatchHandler): boolean {
-    const exchange = new Exchange(handler);
+  dispatch(options: DispatchOptions, handler: DispatchHandler | LegacyDispatchHandler): boolean {
+    const exchange = new Exchange('onHeaders' in handler ? fromLegacy(handler) : handler);
     if (this.#closed) {
       exchange.fail(new TransportError('The dispatcher is closed', 'UND_ERR_CLOSED'));
       return true;
@@ -210,6 +223,34 @@ class Exchange implements DispatchController {
     this.#handler.onResponseError?.(this, error);
   }
 }
+
+/** The handler interface `fetch` of undici 7 implements, told in the terms of undici 8's. */
+function fromLegacy(legacy: LegacyDispatchHandler): DispatchHandler {
+  return {
+    onRequestStart: (controller) => legacy.onConnect?.((reason) => controller.abort(reason ?? abortError())),
+    onResponseStart: (controller, statusCode, _headers, statusMessage) => {
+      legacy.onResponseStarted?.();
+      const go = legacy.onHeaders(
+        statusCode,
+        [...(controller.rawHeaders ?? [])],
+        () => controller.resume(),
+        statusMessage ?? '',
+      );
+      if (go === false) controller.pause();
+    },
+    onResponseData: (controller, chunk) => {
+      if (legacy.onData?.(chunk) === false) controller.pause();
+    },
+    onResponseEnd: (_controller, trailers) => {
+      legacy.onComplete?.(
+        Object.entries(trailers).flatMap(([name, values]) => [values ?? []].flat().flatMap((v) => [name, v])),
+      );
+    },
+    onResponseError: (_controller, error) => legacy.onError?.(error),
+  };
+}
+
+const abortError = () => new DOMException('The operation was aborted.', 'AbortError');
 
 async function writeBody(request: http.ClientRequest, body: unknown): Promise<void> {
   if (body === null || body === undefined) {
