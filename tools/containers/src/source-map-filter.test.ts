@@ -36,6 +36,37 @@ describe('filterSourceMap', () => {
     ]);
   });
 
+  it('keeps one segment per run from the same source line, and starts a run again after any other line', () => {
+    const sources = ['a.ts', 'node_modules/lib/index.js'];
+    const lines = [
+      [
+        [0, 0, 3, 0],
+        [5, 0, 3, 6],
+        [9, 0, 3, 12],
+        [14, 1, 40, 0],
+        [20, 0, 3, 20],
+        [26, 0, 4, 0],
+        [30, 0, 4, 2],
+      ],
+      [
+        [0, 0, 4, 8],
+        [3, 0, 4, 9],
+      ],
+    ];
+    const out = filterSourceMap(
+      { version: 3, sources, names: [], mappings: encodeMappings(lines) },
+      (s) => !s.includes('node_modules'),
+    );
+    expect(decodeMappings(out.mappings)).toEqual([
+      [
+        [0, 0, 3, 0],
+        [20, 0, 3, 20],
+        [26, 0, 4, 0],
+      ],
+      [[0, 0, 4, 8]],
+    ]);
+  });
+
   it('reads back what it writes', () => {
     const lines = [
       [
