@@ -11,8 +11,9 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
  * holds; the target is < 150 MB of RSS), and V8's `--optimize-for-size` (smaller heap growth steps,
  * memory given back sooner): at 20,000 users peaks ingestor 142 → 132 MB, mapper 160 → 144, writer
  * 183 → 154, audit 132 → 127, for a sync ~25% slower on the loaded 2-core machine. WebAssembly stays
- * on its baseline compiler (`--liftoff-only`): the only module is undici's HTTP parser (jsforce's
- * copy, and Node's own behind `fetch`), and optimizing it cost 10–13 MB of RSS per copy, kept after.
+ * on its baseline compiler (`--liftoff-only`): the only module is undici's HTTP parser, and optimizing
+ * it cost 10–13 MB of RSS per copy, kept after. Salesforce and Graph no longer go through it
+ * (@provision/http-dispatcher); what still may is a `fetch` of a dependency (jose's key set).
  */
 export function serviceNodeFlags(maxOldSpaceMB = 96): string[] {
   return [
