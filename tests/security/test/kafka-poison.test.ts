@@ -114,7 +114,23 @@ describe('poison Kafka messages published straight to the running services’ to
   const expectDeadLettered = async (list: readonly Poison[]) => {
     const lettersOf = (p: Poison) =>
       (letters.get(deadLetterTopic(p.topic)) ?? []).filter((l) => l.headers['security-poison'] === p.label);
-    const missing = () => list.filter((p) => lettersOf(p).length === 0);
+    // The consumer that must refuse it: the mapper for the directory, the writer for the commands.
+    // Waited for by name: the audit reads those topics too, and its letter may come first.
+    const owner = (p: Poison) =>
+      p.topic.endsWith(TOPICS.directory)
+        ? 'provision-mapper'
+        : p.topic.endsWith(TOPICS.commands)
+          ? 'provision-writer'
+          : undefined;
+    const missing = () =>
+      list.filter((p) => {
+        const found = lettersOf(p);
+        const must = owner(p);
+        return (
+          found.length === 0 ||
+          (must !== undefined && !found.some((l) => (l.headers['dlq_consumer_group'] ?? '').endsWith(must)))
+        );
+      });
     await waitFor(() => missing().length === 0, { timeout: 60_000, interval: 250 }).catch(() => {
       throw new Error(
         `not dead-lettered within 60 s:\n  ${missing()
