@@ -87,6 +87,22 @@ describe('screenNotifications', () => {
     ]);
   });
 
+  it('screens an authentic item whose tenant is any JSON value, one without a usable toString included', async () => {
+    const items = [
+      item({ tenantId: [{ toString: 0 }] }),
+      item({ tenantId: { toString: {}, valueOf: {} } }),
+      item({ tenantId: 42 }),
+      item(),
+    ];
+    const screened = await screenNotifications(items, items.length, options());
+    expect(screened.accepted).toEqual([item()]);
+    expect(screened.unknown).toEqual([
+      { subscriptionId: 's1', tenantId: '[{"toString":0}]' },
+      { subscriptionId: 's1', tenantId: '{"toString":{},"valueOf":{}}' },
+      { subscriptionId: 's1', tenantId: '42' },
+    ]);
+  });
+
   it('rejects everything without a clientState and knows nothing without a tenant', async () => {
     const noSecret = await screenNotifications([item()], 1, options({ clientState: undefined }));
     expect(noSecret).toEqual({ accepted: [], rejected: 1, unknown: [] });

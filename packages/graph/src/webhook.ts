@@ -113,9 +113,19 @@ export async function screenNotifications(
       ours = await owns;
     }
     if (ours) accepted.push(item);
-    else unknown.push({ subscriptionId, tenantId: String(tenantId ?? '') });
+    else unknown.push({ subscriptionId, tenantId: describe(tenantId) });
   }
   return { accepted, rejected: total - authentic.length, unknown };
+}
+
+/**
+ * A forged tenant id as text for the log: `String()` throws on a JSON object whose `toString` is not
+ * a function (`{"toString": 0}`, alone or in an array), which after the 202 lost the whole batch.
+ */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  return (JSON.stringify(value) ?? '').slice(0, 200);
 }
 
 export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
