@@ -123,14 +123,14 @@ export class NodeHttpDispatcher {
     return true;
   }
 
-  /** Closes idle connections and refuses new requests; requests in flight finish. */
+  /** Refuses new requests and closes every connection now, idle or in flight (those requests fail). */
   async close(): Promise<void> {
     this.#closed = true;
     this.#http.destroy();
     this.#https.destroy();
   }
 
-  /** Closes every connection now; requests in flight fail. */
+  /** The same as `close`, under the other name undici's dispatchers answer to. */
   async destroy(): Promise<void> {
     await this.close();
   }

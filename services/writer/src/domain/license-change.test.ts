@@ -4,16 +4,21 @@ import { InMemorySalesforceDirectory } from '../testing/in-memory-directory.ts';
 import { CountingBudget, InMemoryLinkStore, VirtualClock } from '../testing/in-memory-stores.ts';
 import { writeBatch } from './batch-writer.ts';
 
+function setup() {
+  const directory = new InMemorySalesforceDirectory();
+  const deps = {
+    directory,
+    links: new InMemoryLinkStore(),
+    budget: new CountingBudget(),
+    clock: new VirtualClock(),
+    random: () => 0,
+  };
+  return { directory, deps };
+}
+
 describe('a profile change Salesforce refuses (a licence it does not move the user to)', () => {
   it('writes the rest of the change without the profile and fails the command as SalesforceLicenseChangeRefused', async () => {
-    const directory = new InMemorySalesforceDirectory();
-    const deps = {
-      directory,
-      links: new InMemoryLinkStore(),
-      budget: new CountingBudget(),
-      clock: new VirtualClock(),
-      random: () => 0,
-    };
+    const { directory, deps } = setup();
     const created = aCommand({ n: 301 });
     const [first] = await writeBatch([created], deps);
     expect(first).toMatchObject({ status: 'success', action: 'create' });
@@ -43,14 +48,7 @@ describe('a profile change Salesforce refuses (a licence it does not move the us
   });
 
   it('finishes at once when the profile was all there was to change', async () => {
-    const directory = new InMemorySalesforceDirectory();
-    const deps = {
-      directory,
-      links: new InMemoryLinkStore(),
-      budget: new CountingBudget(),
-      clock: new VirtualClock(),
-      random: () => 0,
-    };
+    const { directory, deps } = setup();
     const created = aCommand({ n: 302 });
     const [first] = await writeBatch([created], deps);
     directory.failRecords((f) => f['ProfileName'] === 'Chatter Free User', {
