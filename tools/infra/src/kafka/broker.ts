@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { type ClusterMetadata, fetchClusterMetadata } from '../internal/kafka-wi
 import { isAlive, poll, run, tail } from '../internal/run.ts';
 import { isListening } from '../internal/tcp.ts';
 import { type InfraPaths, KAFKA_CONTROLLER, KAFKA_LISTENER, KAFKA_VERSION } from '../settings.ts';
-import { log4j2Properties, serverProperties } from './config-files.ts';
+import { log4j2Properties, newClusterId, serverProperties } from './config-files.ts';
 import { ensureKafkaJars } from './jars.ts';
 
 const START_TIMEOUT_MS = 90_000;
@@ -94,8 +93,7 @@ async function ensureFormatted(paths: InfraPaths, libs: string, log: (line: stri
   }
   await rm(f.data, { recursive: true, force: true });
   await mkdir(f.data, { recursive: true });
-  // A cluster id is 16 random bytes in unpadded base64url, as `kafka-storage random-uuid` prints.
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   const args = ['-cp', join(libs, '*'), `-Dlog4j2.configurationFile=${f.log4j}`, 'kafka.tools.StorageTool'];
   args.push('format', '-t', clusterId, '-c', f.properties);
   const result = await run('java', args, { timeoutMs: 120_000 });

@@ -1,4 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import { KAFKA_CONTROLLER, KAFKA_LISTENER } from '../settings.ts';
+
+/**
+ * A new cluster id: 16 random bytes in unpadded base64url, as `kafka-storage random-uuid` prints.
+ * Like Kafka's `Uuid.randomUuid()`, never one that starts with `-`: the storage tool's argument
+ * parser reads `-t -abc…` as a flag, and formatting failed ("argument --cluster-id/-t: expected one
+ * argument") for one fresh machine in 64.
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
 
 /**
  * A single combined KRaft node for development and tests. Choices beyond the minimum:

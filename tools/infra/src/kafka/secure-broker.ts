@@ -7,7 +7,7 @@ import { onFreePorts } from '../free-port.ts';
 import { InfraError } from '../infra-error.ts';
 import { isAlive, poll, run, tail } from '../internal/run.ts';
 import { checkJava } from './broker.ts';
-import { log4j2Properties, propertiesText, singleNodeSettings } from './config-files.ts';
+import { log4j2Properties, newClusterId, propertiesText, singleNodeSettings } from './config-files.ts';
 import { ensureKafkaJars } from './jars.ts';
 
 /** A SCRAM-SHA-512 user created when the storage is formatted. */
@@ -235,7 +235,7 @@ async function startBroker(
     '--add-scram',
     `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`,
   ]);
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   const format = await run(
     'java',
     [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', f.properties, ...scram],
