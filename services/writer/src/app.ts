@@ -8,6 +8,7 @@ import { Accumulator } from './domain/accumulator.ts';
 import type { BatchWriterDeps } from './domain/batch-writer.ts';
 import { isUrgent } from './domain/command-parts.ts';
 import type { ConcurrencyLimiter } from './domain/concurrency.ts';
+import { Deferrals } from './domain/deferrals.ts';
 import { NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
 import type {
   Clock,
@@ -37,6 +38,8 @@ export interface WriterSettings {
   /** Flushes at once (default 1): a second one goes while the first waits on Salesforce. */
   readonly flushesAtOnce?: number;
   readonly valuesPerQuery: number;
+  /** Times a command whose record was refused as locked rides with a later flush (0 or unset: never). */
+  readonly deferLocked?: number;
   readonly quarantine: QuarantineSettings;
   /** The mapping's usernameCollision suffix (unset: a username another org holds fails the create). */
   readonly usernameSuffix?: string | undefined;
@@ -107,6 +110,14 @@ export function buildService(deps: WriterDeps): WriterService {
     logger: deps.logger,
     settings: deps.settings.quarantine,
     ...(deps.control ? { control: deps.control } : {}),
+    ...(deps.settings.deferLocked
+      ? {
+          deferrals: new Deferrals({
+            maxTimes: deps.settings.deferLocked,
+            capacity: 4 * deps.settings.maxBatch * (deps.settings.flushesAtOnce ?? 1),
+          }),
+        }
+      : {}),
   });
   // The trace each command in hand arrived with. A flush merges commands of many traces (several
   // partitions, many changes): its span, and the Salesforce calls within, go in the first

@@ -146,6 +146,7 @@ export async function createService(
         maxLingerMs: config.WRITER_MAX_LINGER_MS,
         flushesAtOnce: config.WRITER_FLUSHES_AT_ONCE,
         valuesPerQuery: config.WRITER_VALUES_PER_QUERY,
+        deferLocked: config.WRITER_DEFER_LOCKED,
         usernameSuffix: mapping.usernameCollision?.suffix,
         quarantine: {
           threshold: config.WRITER_QUARANTINE_THRESHOLD,

@@ -20,6 +20,7 @@ describe('readConfig', () => {
       WRITER_LINGER_MS: 50,
       WRITER_MAX_LINGER_MS: 2000,
       WRITER_FLUSHES_AT_ONCE: 4,
+      WRITER_DEFER_LOCKED: 3,
       WRITER_DRY_RUN: false,
       REDIS_PREFIX: 'provision:',
     });

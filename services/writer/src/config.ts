@@ -65,6 +65,13 @@ const base = z.object({
   /** Flushes at once: while one waits on Salesforce the next is sent (calls stay within the concurrency budget). */
   WRITER_FLUSHES_AT_ONCE: positiveInt().default(4),
   WRITER_VALUES_PER_QUERY: positiveInt().default(2000),
+  /**
+   * Times a command whose record Salesforce refused as locked (`UNABLE_TO_LOCK_ROW`) goes back to
+   * ride with a later flush, instead of holding its flush through a backoff and a call of its own;
+   * after that it is retried within its flush (and fails, logged, if Salesforce never takes it).
+   * 0: always retried within the flush.
+   */
+  WRITER_DEFER_LOCKED: z.coerce.number().int().nonnegative().default(3),
   WRITER_PARTITIONS_CONCURRENTLY: positiveInt().default(6),
   /**
    * Most commands taken from Kafka and not yet answered, all partitions together: how far the

@@ -58,6 +58,11 @@ export class ResultBook {
     return command.dryRun || this.dryRun;
   }
 
+  /** Something of this command was written already (its user, some of its sets): it must finish here. */
+  hasWritten(command: ProvisioningCommandV1): boolean {
+    return this.partial.has(command);
+  }
+
   /** Entitlement changes applied so far are kept: a retry finds them done, and the result still reports them. */
   keepApplied(w: Written, applied: readonly ModifiedProperty[]): void {
     if (applied.length > 0) this.partial.set(w.p.command, { ...w, modified: [...w.modified, ...applied] });

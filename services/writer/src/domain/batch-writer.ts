@@ -42,6 +42,21 @@ export interface BatchWriterDeps {
    * is made again with the suffix appended (a warning in the log), and such users are found suffixed.
    */
   readonly usernameSuffix?: string | undefined;
+  /**
+   * A record Salesforce refused transiently (`UNABLE_TO_LOCK_ROW`: sharing recalculation of other
+   * writes held the rows), with nothing of its command written yet: true gives the command back
+   * unanswered (`deferred`), to go with a later batch, instead of retrying it in this one after a
+   * backoff — which holds the batch, and its slot, while it waits, then sends the few records alone
+   * in a call (and a query) of their own. Unset or false: retried here, as before.
+   */
+  readonly deferRecord?: (command: ProvisioningCommandV1, failure: SalesforceFailure) => boolean;
+}
+
+/** What a batch came to: a result per command answered, and the commands given back for later. */
+export interface BatchOutcome {
+  readonly results: ReadonlyMap<ProvisioningCommandV1, ProvisioningResultV1>;
+  /** Unanswered on purpose (`deferRecord`), with what Salesforce said; nothing of them was written. */
+  readonly deferred: ReadonlyMap<ProvisioningCommandV1, SalesforceFailure | null>;
 }
 
 /**
@@ -81,11 +96,30 @@ export async function writeBatch(
   commands: readonly ProvisioningCommandV1[],
   deps: BatchWriterDeps,
 ): Promise<ProvisioningResultV1[]> {
+  const { results } = await writeBatchDeferring(commands, { ...deps, deferRecord: undefined });
+  return commands.map((c) => {
+    const result = results.get(c);
+    if (!result) throw new Error(`no result for command ${c.commandId}`);
+    return result;
+  });
+}
+
+/**
+ * `writeBatch`, where a command may also be given back unanswered (`deps.deferRecord`): each
+ * command of the batch has either a result or a place in `deferred`.
+ */
+export async function writeBatchDeferring(
+  commands: readonly ProvisioningCommandV1[],
+  deps: BatchWriterDeps,
+): Promise<BatchOutcome> {
   const unsupported = deps.directory.unsupportedFields ?? new Set<string>();
   const effective = commands.map((c) => withoutFields(c, unsupported));
   const run = new BatchRun(deps);
   try {
-    for (const round of roundsOf(effective)) await run.round(round);
+    for (const round of roundsOf(effective)) {
+      // A user's later command waits for the one given back: it goes back with it, still in order.
+      await run.round(round.filter((c) => !run.deferUser(c)));
+    }
   } catch (error) {
     if (!(error instanceof JobHaltedError)) throw error;
     const finished = new Map<ProvisioningCommandV1, ProvisioningResultV1>();
@@ -95,11 +129,16 @@ export async function writeBatch(
     });
     throw new JobHaltedError(error.cause, finished);
   }
-  return commands.map((c, i) => {
-    const result = run.finished.get(effective[i] as ProvisioningCommandV1);
-    if (!result) throw new Error(`no result for command ${c.commandId}`);
-    return withWarnings(c, result, unsupported);
+  const results = new Map<ProvisioningCommandV1, ProvisioningResultV1>();
+  const deferred = new Map<ProvisioningCommandV1, SalesforceFailure | null>();
+  commands.forEach((c, i) => {
+    const e = effective[i] as ProvisioningCommandV1;
+    const result = run.finished.get(e);
+    if (result) results.set(c, withWarnings(c, result, unsupported));
+    else if (run.deferred.has(e)) deferred.set(c, run.deferred.get(e) ?? null);
+    else throw new Error(`no result for command ${c.commandId}`);
   });
+  return { results, deferred };
 }
 
 /**
@@ -137,6 +176,17 @@ class BatchRun {
     return this.book.finished;
   }
 
+  /** Commands given back unanswered (`deferRecord`), with the failure that sent them back. */
+  readonly deferred = new Map<ProvisioningCommandV1, SalesforceFailure | null>();
+  private readonly deferredUsers = new Set<string>();
+
+  /** True, and the command deferred too, when an earlier command of its user was deferred. */
+  deferUser(command: ProvisioningCommandV1): boolean {
+    if (!this.deferredUsers.has(command.userId)) return false;
+    this.deferred.set(command, null);
+    return true;
+  }
+
   async round(commands: readonly ProvisioningCommandV1[]): Promise<void> {
     const startedAt = this.deps.clock.now();
     let pending: Pending[] = commands.map((command) => ({ command, startedAt }));
@@ -149,7 +199,14 @@ class BatchRun {
         requestFailure = asCallError(error);
         if (requestFailure.jobLevel) throw new JobHaltedError(requestFailure, this.book.finished);
       }
-      const unfinished = pending.filter((p) => !this.book.finished.has(p.command));
+      if (!requestFailure && this.deps.deferRecord) {
+        for (const r of retryRecords) {
+          if (this.book.hasWritten(r.command) || !this.deps.deferRecord(r.command, r.failure)) continue;
+          this.deferred.set(r.command, r.failure);
+          this.deferredUsers.add(r.command.userId);
+        }
+      }
+      const unfinished = pending.filter((p) => !this.book.finished.has(p.command) && !this.deferred.has(p.command));
       if (unfinished.length === 0) return;
       const decision = nextDelay({
         attempt,

@@ -1,7 +1,8 @@
 import type { ProvisioningCommandV1, ProvisioningResultV1 } from '@provision/events';
 import type { Logger } from '@provision/ports';
 import { backoffDelay } from '@provision/retry';
-import { type BatchWriterDeps, JobHaltedError, writeBatch } from './batch-writer.ts';
+import { type BatchWriterDeps, JobHaltedError, writeBatchDeferring } from './batch-writer.ts';
+import type { Deferrals } from './deferrals.ts';
 import { NO_OBSERVER } from './observer.ts';
 import type { JobControl, JobControlReader, PauseState, QuarantineState, QuarantineStore } from './ports.ts';
 
@@ -37,6 +38,11 @@ type GuardDeps = BatchWriterDeps & {
   settings: QuarantineSettings;
   /** The admins' decisions (pause, quarantine clears), read before every batch; unset: none. */
   control?: JobControlReader;
+  /**
+   * Records Salesforce refused as locked go back to the hand, to ride with a later batch, up to
+   * the times these allow (see `BatchWriterDeps.deferRecord`); unset: retried within the batch.
+   */
+  deferrals?: Deferrals;
 };
 
 type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -92,10 +98,29 @@ export class QuarantineGuard {
       const retryInMs = control ? Math.min(wait, poll) : wait;
       if (wait > 0) return commands.map(() => ({ result: undefined, retryInMs }));
     }
+    const { deferrals } = this.deps;
     try {
-      const results = await writeBatch(commands, this.deps);
+      const { results, deferred } = await writeBatchDeferring(commands, {
+        ...this.deps,
+        deferRecord: deferrals ? (command) => deferrals.take(command) : undefined,
+      });
       await this.succeeded();
-      return results.map((result) => ({ result, retryInMs: 0 }));
+      return commands.map((c) => {
+        const result = results.get(c);
+        if (result) {
+          deferrals?.forget(c);
+          return { result, retryInMs: 0 };
+        }
+        const failure = deferred.get(c);
+        const why = failure
+          ? `${failure.code}${failure.salesforceCode ? ` ${failure.salesforceCode}` : ''}: ${failure.message}`
+          : 'an earlier command of the user was';
+        return {
+          result: undefined,
+          retryInMs: deferrals?.delayMs(c) ?? 0,
+          reason: `Salesforce refused the record for now (${why}); it goes with a later batch`,
+        };
+      });
     } catch (error) {
       if (!(error instanceof JobHaltedError)) throw error;
       const delay = await this.refused(error);
