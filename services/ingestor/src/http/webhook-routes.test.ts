@@ -111,6 +111,47 @@ describe('POST /webhooks/graph', () => {
     expect(directory.calls).toEqual([]);
   });
 
+  it('logs a batch that fails after its 202 and asks for a delta round anyway, so its changes are not lost', async () => {
+    const errors: string[] = [];
+    const failing = new RecordingMetrics();
+    failing.notification = () => {
+      throw new Error('metrics backend gone');
+    };
+    const other = buildService({
+      source: directory,
+      state: new MemorySyncState(),
+      sink: new MemorySink(),
+      metrics: failing,
+      log: { ...silentLog, error: (_o, message) => errors.push(message ?? '') },
+      syncIntervalMs: 3_600_000,
+      clientState: SECRET,
+      tenantId: TENANT,
+      webhook: {
+        publicUrl: 'https://ingestor.example.com',
+        subscriptions: gateway,
+        store: new InMemorySubscriptionIds(),
+      },
+    });
+    try {
+      await other.start();
+      await other.idle();
+      directory.calls.length = 0;
+      const response = await other.http.inject({
+        method: 'POST',
+        url: '/webhooks/graph',
+        payload: { value: [notification(SECRET)] },
+      });
+      expect(response.statusCode).toBe(202);
+      await waitUntil(() =>
+        errors.includes('a notification batch failed after its 202; a delta round is asked for instead'),
+      );
+      await waitUntil(() => directory.calls.includes('usersDelta'));
+      await other.idle();
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('knows a subscription another replica stored, without having created it', async () => {
     const store = new InMemorySubscriptionIds();
     await store.save('users', 'sub-from-replica-2');

@@ -93,29 +93,53 @@ export function registerWebhookRoutes(app: FastifyInstance, options: WebhookOpti
 
   const routeOptions = { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest };
 
+  /**
+   * The work after the 202 (Graph has its answer: nothing can be sent back). Should it throw, the
+   * failure is logged here, not lost in Fastify's logger, and a delta round is asked for anyway: the
+   * round reads what changed, so a batch whose genuine notifications could not be screened is still
+   * caught up (rounds are coalesced; a forged batch buys no more than a notification would).
+   */
+  const afterAnswer = async (kind: 'change' | 'lifecycle', total: number, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (err) {
+      options.log.error(
+        { err, kind, notifications: total },
+        'a notification batch failed after its 202; a delta round is asked for instead',
+      );
+      try {
+        options.onChanges(total, undefined);
+      } catch (again) {
+        options.log.error({ err: again }, 'asking for a delta round failed too; the polling backstop will catch up');
+      }
+    }
+  };
+
   app.post('/webhooks/graph', routeOptions, async (request, reply) => {
     const batch = batchOf(request, reply);
     if (!batch) return reply;
     await reply.code(202).send();
     // Where a change's trace begins (or goes on, if the caller sent a traceparent).
     const traceparent = request.headers.traceparent;
-    await inSpan(
-      'POST /webhooks/graph',
-      {
-        kind: 'server',
-        parent: typeof traceparent === 'string' ? traceparent : undefined,
-        newTrace: true,
-        attributes: {
-          'http.request.method': 'POST',
-          'http.route': '/webhooks/graph',
-          'provision.notifications': batch.total,
+    await afterAnswer('change', batch.total, () =>
+      inSpan(
+        'POST /webhooks/graph',
+        {
+          kind: 'server',
+          parent: typeof traceparent === 'string' ? traceparent : undefined,
+          newTrace: true,
+          attributes: {
+            'http.request.method': 'POST',
+            'http.route': '/webhooks/graph',
+            'provision.notifications': batch.total,
+          },
         },
-      },
-      async (span) => {
-        const accepted = await screen('change', batch.items, batch.total, request.ip);
-        span.setAttribute('provision.notifications.accepted', accepted.length);
-        if (accepted.length > 0) options.onChanges(accepted.length, traceparentOf(span));
-      },
+        async (span) => {
+          const accepted = await screen('change', batch.items, batch.total, request.ip);
+          span.setAttribute('provision.notifications.accepted', accepted.length);
+          if (accepted.length > 0) options.onChanges(accepted.length, traceparentOf(span));
+        },
+      ),
     );
     return reply;
   });
@@ -124,12 +148,14 @@ export function registerWebhookRoutes(app: FastifyInstance, options: WebhookOpti
     const batch = batchOf(request, reply);
     if (!batch) return reply;
     await reply.code(202).send();
-    const accepted = await screen('lifecycle', batch.items, batch.total, request.ip);
-    const { known, unknown } = distinctLifecycleEvents(accepted);
-    for (const { event, subscriptionId } of known) options.onLifecycle(event, subscriptionId);
-    for (const { event, subscriptionId } of unknown) {
-      options.log.warn({ lifecycleEvent: event, subscriptionId }, 'unknown lifecycle event ignored');
-    }
+    await afterAnswer('lifecycle', batch.total, async () => {
+      const accepted = await screen('lifecycle', batch.items, batch.total, request.ip);
+      const { known, unknown } = distinctLifecycleEvents(accepted);
+      for (const { event, subscriptionId } of known) options.onLifecycle(event, subscriptionId);
+      for (const { event, subscriptionId } of unknown) {
+        options.log.warn({ lifecycleEvent: event, subscriptionId }, 'unknown lifecycle event ignored');
+      }
+    });
     return reply;
   });
 }
