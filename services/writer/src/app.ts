@@ -9,6 +9,7 @@ import type { BatchWriterDeps } from './domain/batch-writer.ts';
 import { isUrgent } from './domain/command-parts.ts';
 import type { ConcurrencyLimiter } from './domain/concurrency.ts';
 import { Deferrals } from './domain/deferrals.ts';
+import { LicenseCounts } from './domain/feature-licences.ts';
 import { NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
 import type {
   Clock,
@@ -85,6 +86,9 @@ export interface WriterService extends Service {
 // memory (20,000 results were ~40 MB of the writer's heap, most of it in the initial sync).
 const RECENT_FLUSHES = 2;
 
+/** How long the feature licence counts one batch read serve the next ones (counted down meanwhile). */
+const LICENSE_COUNTS_MAX_AGE_MS = 60_000;
+
 /**
  * The writer: commands in, Salesforce writes, one result per command out. Batches from several
  * partitions are merged (up to `maxBatch`, waiting at most `lingerMs`), written by the quarantine
@@ -103,6 +107,8 @@ export function buildService(deps: WriterDeps): WriterService {
     usernameSuffix: deps.settings.usernameSuffix,
     observer,
     ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
+    // Read once a minute at most during a sync, and always before a write is told none is left.
+    licenseCounts: new LicenseCounts({ maxAgeMs: LICENSE_COUNTS_MAX_AGE_MS, now: () => deps.clock.now() }),
   };
   const guard = new QuarantineGuard({
     ...batchDeps,

@@ -5,6 +5,7 @@ import { chunks, failureToError, withoutFields, withWarnings } from './command-p
 import type { ConcurrencyLimiter } from './concurrency.ts';
 import { applyEntitlements, type EntitlementItem } from './entitlement-steps.ts';
 import { asCallError, type SalesforceCallError } from './errors.ts';
+import type { LicenseCounts } from './feature-licences.ts';
 import { type MeteredCall, meteredCall } from './metered-call.ts';
 import { NO_OBSERVER, type WriterObserver } from './observer.ts';
 import { hasEntitlementChanges } from './permission-sets.ts';
@@ -50,6 +51,8 @@ export interface BatchWriterDeps {
    * in a call (and a query) of their own. Unset or false: retried here, as before.
    */
   readonly deferRecord?: (command: ProvisioningCommandV1, failure: SalesforceFailure) => boolean;
+  /** Feature licence counts kept between batches (see `LicenseCounts`); unset: read for every batch. */
+  readonly licenseCounts?: LicenseCounts;
 }
 
 /** What a batch came to: a result per command answered, and the commands given back for later. */
@@ -166,6 +169,7 @@ class BatchRun {
       book: this.book,
       recordsPerCall: Math.min(MAX_RECORDS_PER_CALL, deps.recordsPerCall ?? MAX_RECORDS_PER_CALL),
       usernameSuffix: deps.usernameSuffix,
+      licenseCounts: deps.licenseCounts,
     });
     this.valuesPerQuery = deps.valuesPerQuery ?? 500;
     this.policy = deps.retryPolicy ?? SALESFORCE_POLICY;

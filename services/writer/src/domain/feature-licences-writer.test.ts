@@ -3,6 +3,7 @@ import { aCommand } from '../testing/commands.ts';
 import { InMemorySalesforceDirectory } from '../testing/in-memory-directory.ts';
 import { CountingBudget, InMemoryLinkStore, VirtualClock } from '../testing/in-memory-stores.ts';
 import { writeBatch } from './batch-writer.ts';
+import { LicenseCounts } from './feature-licences.ts';
 
 const MARKETING = 'UserPermissionsMarketingUser';
 
@@ -93,5 +94,69 @@ describe('feature licences in the writer', () => {
     });
     const [result] = await writeBatch([aCommand({ n: 105 })], deps);
     expect(result).toMatchObject({ status: 'failure', error: { code: 'SalesforceLicenseLimitExceeded' } });
+  });
+});
+
+describe('feature licence counts kept between batches (LicenseCounts)', () => {
+  function counted(counts: { total: number; assigned: number }) {
+    const { directory, deps } = setup();
+    const reads: number[] = [];
+    let current = counts;
+    Object.assign(directory, {
+      featureLicenses: async () => {
+        reads.push(deps.clock.now());
+        return [{ field: MARKETING, ...current }];
+      },
+    });
+    const licenseCounts = new LicenseCounts({ maxAgeMs: 60_000, now: () => deps.clock.now() });
+    return {
+      directory,
+      reads,
+      deps: { ...deps, licenseCounts },
+      set: (c: { total: number; assigned: number }) => {
+        current = c;
+      },
+    };
+  }
+
+  it('reads the counts once for several batches, counting down what each batch took', async () => {
+    const { reads, deps } = counted({ total: 10, assigned: 0 });
+    for (const n of [201, 202, 203]) {
+      const [result] = await writeBatch([withLicence(n), withLicence(n + 10)], deps);
+      expect(result).toMatchObject({ status: 'success', error: null });
+    }
+    expect(reads).toHaveLength(1);
+    // 6 of 10 taken: a batch of 5 more is not covered by what is kept, so the counts are read again.
+    const more = await writeBatch([301, 302, 303, 304, 305].map(withLicence), deps);
+    expect(reads).toHaveLength(2);
+    // The fresh read says 10 left (the in-memory org does not count): all five get it.
+    expect(more.map((r) => r.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
+  });
+
+  it('tells a write no licence is left only after a fresh read says so: one freed since is given', async () => {
+    const { reads, deps, set } = counted({ total: 1, assigned: 0 });
+    const [first] = await writeBatch([withLicence(401)], deps);
+    expect(first).toMatchObject({ status: 'success', error: null });
+    // Kept: 0 left. Someone frees one in Salesforce; the next write reads again before refusing.
+    set({ total: 1, assigned: 0 });
+    const [second] = await writeBatch([withLicence(402)], deps);
+    expect(reads).toHaveLength(2);
+    expect(second).toMatchObject({ status: 'success', error: null });
+    // Now truly none left: the fresh read says so, and the write goes without it, with the warning.
+    set({ total: 1, assigned: 1 });
+    const [third] = await writeBatch([withLicence(403)], deps);
+    expect(reads).toHaveLength(3);
+    expect(third).toMatchObject({ status: 'warning', error: { code: 'SalesforceLicenseLimitExceeded' } });
+  });
+
+  it('reads again once the kept counts are older than maxAgeMs, and once for batches asking at the same time', async () => {
+    const { reads, deps } = counted({ total: 100, assigned: 0 });
+    await Promise.all([writeBatch([withLicence(501)], deps), writeBatch([withLicence(502)], deps)]);
+    expect(reads).toHaveLength(1);
+    await writeBatch([withLicence(503)], deps);
+    expect(reads).toHaveLength(1);
+    await deps.clock.sleep(60_000);
+    await writeBatch([withLicence(504)], deps);
+    expect(reads).toHaveLength(2);
   });
 });

@@ -12,10 +12,16 @@ export function tickedLicenses(fields: Fields): string[] {
  * order. A licence the org reports no total for is not limited here.
  */
 export class LicenseBudget {
-  private readonly left = new Map<string, number>();
+  private readonly left: Map<string, number>;
 
-  constructor(counts: readonly FeatureLicenseCount[]) {
-    for (const c of counts) this.left.set(c.field, Math.max(0, c.total - c.assigned));
+  /** From the org's counts, or over a map of what is left that it then counts down (shared). */
+  constructor(counts: readonly FeatureLicenseCount[] | Map<string, number>) {
+    this.left = counts instanceof Map ? counts : LicenseBudget.countsOf(counts);
+  }
+
+  /** What is left of each licence, from the org's counts. */
+  static countsOf(counts: readonly FeatureLicenseCount[]): Map<string, number> {
+    return new Map(counts.map((c) => [c.field, Math.max(0, c.total - c.assigned)]));
   }
 
   /** Takes one of each licence; returns those none is left of (not taken). */
@@ -27,6 +33,64 @@ export class LicenseBudget {
     }
     return short;
   }
+}
+
+/**
+ * The org's feature licence counts, kept between a writer's batches: read once, then counted down
+ * as writes take licences, so a sync does not read them (two queries) for every batch. The kept
+ * counts only ever let a write through; a write is told that none of a licence is left only after
+ * a fresh read says so, so a licence freed since (a user deactivated) is never refused from memory.
+ * Kept counts older than `maxAgeMs` are read again. Counting too many (another replica took
+ * licences meanwhile) costs nothing worse than today's race: Salesforce refuses the write
+ * (`LICENSE_LIMIT_EXCEEDED`), and the user is written without the licence, with the warning.
+ */
+export class LicenseCounts {
+  private left: Map<string, number> | undefined;
+  private readAt = Number.NEGATIVE_INFINITY;
+  private reading: Promise<void> | undefined;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+
+  constructor(options: { maxAgeMs: number; now: () => number }) {
+    this.maxAgeMs = options.maxAgeMs;
+    this.now = options.now;
+  }
+
+  /**
+   * Takes the licences each write ticks, in order; returns, per write, those none is left of (not
+   * taken). Reads the counts (`read`) unless the kept ones are recent and cover every write.
+   */
+  async take(
+    wants: readonly (readonly string[])[],
+    read: () => Promise<readonly FeatureLicenseCount[]>,
+  ): Promise<string[][]> {
+    if (this.left && this.now() - this.readAt < this.maxAgeMs && covers(this.left, wants)) {
+      const budget = new LicenseBudget(this.left);
+      return wants.map((w) => budget.take(w));
+    }
+    this.reading ??= read()
+      .then((counts) => {
+        this.left = LicenseBudget.countsOf(counts);
+        this.readAt = this.now();
+      })
+      .finally(() => {
+        this.reading = undefined;
+      });
+    await this.reading;
+    const budget = new LicenseBudget(this.left as Map<string, number>);
+    return wants.map((w) => budget.take(w));
+  }
+}
+
+/** Whether `left` has enough of every licence for all of `wants` together. */
+function covers(left: ReadonlyMap<string, number>, wants: readonly (readonly string[])[]): boolean {
+  const needed = new Map<string, number>();
+  for (const w of wants) for (const f of w) needed.set(f, (needed.get(f) ?? 0) + 1);
+  for (const [f, n] of needed) {
+    const have = left.get(f);
+    if (have !== undefined && have < n) return false;
+  }
+  return true;
 }
 
 /** The write without the given licences ticked, and its modified properties likewise. */

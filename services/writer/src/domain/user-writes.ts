@@ -1,7 +1,13 @@
 import type { ResultError } from '@provision/events';
 import { type Pending, type ResultBook, type Retry, type Written, withNotice } from './batch-results.ts';
 import { chunks } from './command-parts.ts';
-import { LicenseBudget, licenseNotice, tickedLicenses, withoutLicenses } from './feature-licences.ts';
+import {
+  LicenseBudget,
+  type LicenseCounts,
+  licenseNotice,
+  tickedLicenses,
+  withoutLicenses,
+} from './feature-licences.ts';
 import type { MeteredCall } from './metered-call.ts';
 import type { Plan } from './plan.ts';
 import type { Fields, LinkStore, SalesforceDirectory, SalesforceFailure } from './ports.ts';
@@ -37,6 +43,8 @@ export interface UserWriteDeps {
   readonly recordsPerCall: number;
   /** The mapping's usernameCollision suffix, if any. */
   readonly usernameSuffix?: string | undefined;
+  /** Feature licence counts kept between batches; unset: read for every batch that ticks one. */
+  readonly licenseCounts?: LicenseCounts | undefined;
 }
 
 /**
@@ -115,16 +123,23 @@ export class UserWrites {
       (f) => tickedLicenses(f).length > 0,
     );
     if (!read || !ticking) return;
-    const budget = new LicenseBudget(await this.deps.call('query', 1, read));
+    const wants = [
+      ...creates.map((c) => tickedLicenses(c.fields)),
+      ...updates.map((u) => tickedLicenses(u.plan.fields)),
+    ];
+    const readCounts = () => this.deps.call('query', 1, read);
+    const shorts = this.deps.licenseCounts
+      ? await this.deps.licenseCounts.take(wants, readCounts)
+      : ((budget) => wants.map((w) => budget.take(w)))(new LicenseBudget(await readCounts()));
     creates.forEach((c, i) => {
-      const short = budget.take(tickedLicenses(c.fields));
+      const short = shorts[i] as string[];
       if (short.length === 0) return;
       const { fields, modified } = withoutLicenses(c.fields, c.plan.modified, short);
       creates[i] = { p: c.p, fields, plan: { ...c.plan, fields, modified }, notice: licenseNotice(short, true) };
     });
     const kept: Update[] = [];
-    for (const u of updates) {
-      const short = budget.take(tickedLicenses(u.plan.fields));
+    for (const [j, u] of updates.entries()) {
+      const short = shorts[creates.length + j] as string[];
       if (short.length === 0) {
         kept.push(u);
         continue;
