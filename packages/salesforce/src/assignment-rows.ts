@@ -57,6 +57,13 @@ export interface RowKind<Ref> {
    * say); undefined lets the insert go. Counts what this batch already took.
    */
   refuse?(inserts: readonly { readonly ref: Ref; readonly target: NamedSet }[]): (SalesforceError | undefined)[];
+  /**
+   * `refuse` counts from a cached catalogue: before anything is refused, the catalogue is read
+   * afresh and counted again, so what is kept only ever lets an insert through.
+   */
+  readonly recountFresh?: boolean;
+  /** An insert of this target was saved (a kind counting from a cached catalogue counts it down). */
+  took?(target: NamedSet): void;
   /** Salesforce's refusal of one insert, said in the kind's terms (which licence ran out, say). */
   explain?(error: SalesforceError, target: NamedSet): SalesforceError;
 }
@@ -253,7 +260,18 @@ export async function assignRows<Ref>(
     }
   }
   // Refused before any call (a licence with none left): the rest goes ahead.
-  const refusals = kind.refuse?.(inserts) ?? [];
+  let refusals = kind.refuse?.(inserts) ?? [];
+  if (kind.recountFresh && refusals.some(Boolean)) {
+    try {
+      const fresh = await kind.catalogue(true);
+      for (const i of inserts) i.target = fresh.get(kind.keyOf(i.ref)) ?? i.target;
+      refusals = kind.refuse?.(inserts) ?? [];
+    } catch (error) {
+      const failure = SalesforceGatewayError.from(error).salesforce;
+      for (const s of active) s.errors.push(failure);
+      return states.map((s) => outcome(s, active.includes(s)));
+    }
+  }
   const allowed = inserts.filter((i, n) => {
     const refusal = refusals[n];
     if (refusal) i.state.errors.push(refusal);
@@ -276,8 +294,10 @@ export async function assignRows<Ref>(
     }
     chunk.forEach((i, n) => {
       const result = saveOk(saved[n], HARMLESS_INSERT);
-      if (result.ok) i.state.held.set(kind.keyOf(i.ref), { id: result.id ?? '', ref: i.ref });
-      else if (
+      if (result.ok) {
+        i.state.held.set(kind.keyOf(i.ref), { id: result.id ?? '', ref: i.ref });
+        kind.took?.(i.target);
+      } else if (
         result.error.salesforceCode === 'INVALID_CROSS_REFERENCE_KEY' &&
         result.error.fields.includes(kind.targetField)
       ) {

@@ -2,25 +2,34 @@ import { developerNameKind, type NamedSet, type RowKind } from './assignment-row
 import { salesforceError } from './classify.ts';
 import type { SalesforceError } from './types.ts';
 
-/** How many of a licence are left, from the catalogue's TotalLicenses and UsedLicenses. */
+/**
+ * Licences this process assigned since the catalogue was read, by catalogue record: a fresh read
+ * makes new records, so its counts start again from Salesforce's.
+ */
+const takenSinceRead = new WeakMap<NamedSet, number>();
+
+/** How many of a licence are left, from the catalogue's TotalLicenses and UsedLicenses, less those taken since. */
 function remaining(licence: NamedSet): number {
   const total = Number(licence.fields?.['TotalLicenses'] ?? 0);
   const used = Number(licence.fields?.['UsedLicenses'] ?? 0);
-  return Math.max(0, total - used);
+  return Math.max(0, total - used - (takenSinceRead.get(licence) ?? 0));
 }
 
 /**
  * Permission set licences (PermissionSetLicenseAssign rows) by DeveloperName, case-insensitively.
- * Licences are counted before any insert: the catalogue is read fresh for every change (one query)
- * and a licence none of which is left fails the users past the count as
- * `SalesforceLicenseLimitExceeded`, naming the licence and its count, without a call Salesforce
- * would refuse (LICENSE_LIMIT_EXCEEDED).
+ * Licences are counted before any insert: a licence none of which is left fails the users past the
+ * count as `SalesforceLicenseLimitExceeded`, naming the licence and its count, without a call
+ * Salesforce would refuse (LICENSE_LIMIT_EXCEEDED). The counts come from the cached catalogue,
+ * counted down by what this process assigns since, and only ever let an insert through: before
+ * anything is refused the catalogue is read afresh (`recountFresh`), so a licence freed meanwhile
+ * is given. A sync no longer reads the catalogue for every change. Counting too many (another
+ * replica took some) ends as before: Salesforce refuses the insert, said in the licence's terms,
+ * and the catalogue is read again next time.
  */
 export function permissionSetLicenseKind(names: Pick<RowKind<string>, 'catalogue' | 'forget'>): RowKind<string> {
   return {
     ...developerNameKind({
-      // Read fresh for every change: the counts must be today's.
-      names: { catalogue: () => names.catalogue(true), forget: names.forget },
+      names,
       object: 'PermissionSetLicenseAssign',
       targetField: 'PermissionSetLicenseId',
       relationship: 'PermissionSetLicense',
@@ -29,6 +38,8 @@ export function permissionSetLicenseKind(names: Pick<RowKind<string>, 'catalogue
       unknownCode: 'SalesforceUnknownPermissionSetLicense',
       field: 'PermissionSetLicenses',
     }),
+    recountFresh: true,
+    took: (target) => takenSinceRead.set(target, (takenSinceRead.get(target) ?? 0) + 1),
     refuse: (inserts) => {
       const taken = new Map<NamedSet, number>();
       return inserts.map(({ target }): SalesforceError | undefined => {
@@ -42,10 +53,11 @@ export function permissionSetLicenseKind(names: Pick<RowKind<string>, 'catalogue
       });
     },
     // Another writer took the last one between the count and the insert.
-    explain: (error, target) =>
-      error.code === 'SalesforceLicenseLimitExceeded'
-        ? exhausted(target, `Salesforce refused it (${error.message})`, error.salesforceCode)
-        : error,
+    explain: (error, target) => {
+      if (error.code !== 'SalesforceLicenseLimitExceeded') return error;
+      names.forget();
+      return exhausted(target, `Salesforce refused it (${error.message})`, error.salesforceCode);
+    },
   };
 }
 

@@ -108,6 +108,44 @@ describe('gateway permission set groups and permission set licences through jsfo
     });
   });
 
+  it('counts from the catalogue it keeps, counted down: no licence list read per change, and a fresh one before refusing', async () => {
+    const own = passwordGateway(sim);
+    try {
+      const queries = () => sim.admin.requestCounts()['GET /services/data/:version/query'] ?? 0;
+      const licence = () =>
+        sim.admin.permissionSetLicenses(sim.orgId).find((l) => l.developerName === 'SalesConsoleUser');
+      const left = (licence()?.total ?? 0) - (licence()?.used ?? 0);
+      expect(left).toBeGreaterThanOrEqual(2);
+      const users: string[] = [];
+      for (let i = 0; i < left + 1; i++) users.push(await created());
+      const assign = (userId: string) =>
+        own.assignPermissionSetLicenses([{ userId, add: ['SalesConsoleUser'], remove: [], newUser: true }]);
+
+      // The first change reads the list; the next ones count down what is kept.
+      let before = queries();
+      const [first] = await assign(users[0] as string);
+      expect(first).toMatchObject({ ok: true });
+      expect(queries() - before).toBe(1);
+      before = queries();
+      for (const user of users.slice(1, left)) expect((await assign(user))[0]).toMatchObject({ ok: true });
+      expect(queries() - before).toBe(0);
+
+      // None left by the count: the list is read afresh before the refusal, which names the licence.
+      before = queries();
+      const [refused] = await assign(users[left] as string);
+      expect(refused).toMatchObject({ ok: false, error: { code: 'SalesforceLicenseLimitExceeded' } });
+      expect(queries() - before).toBe(1);
+
+      // Freed in Salesforce since: kept counts say none, the fresh read says one, and it is given.
+      await own.assignPermissionSetLicenses([{ userId: users[0] as string, add: [], remove: ['SalesConsoleUser'] }]);
+      const [given] = await assign(users[left] as string);
+      expect(given).toMatchObject({ ok: true, after: ['SalesConsoleUser'] });
+      expect(licence()?.used).toBe(licence()?.total);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('previews in dry run: reads, counts, writes nothing', async () => {
     const user = await created();
     const [preview] = await gateway.assignPermissionSetGroups(
