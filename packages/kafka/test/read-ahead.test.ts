@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@provision/ports';
 import { waitFor } from '@provision/testkit';
 import { test } from '@provision/testkit/vitest';
 import { afterEach, expect } from 'vitest';
@@ -40,6 +41,24 @@ class KeyWatch {
 }
 
 /** Fences shared by the members of one test (what Redis is to the writers). */
+/** A logger keeping the consumer's "retrying part of a batch" lines, with their level. */
+function retryLines() {
+  const lines: { level: string; fields: Record<string, unknown> }[] = [];
+  const at =
+    (level: string) =>
+    (fields: object | string, message?: string): void => {
+      if (message === 'retrying part of a batch') lines.push({ level, fields: fields as Record<string, unknown> });
+    };
+  const logger: Logger = {
+    child: () => logger,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  };
+  return { lines, logger };
+}
+
 function fences(renewEveryMs = 200) {
   const owners = new Map<string, string>();
   const log: string[] = [];
@@ -87,6 +106,7 @@ test('read-ahead keeps order per key, never puts a key in two calls at once, bou
   let mostInFlight = 0;
   let mostInHand = 0;
   const attempts = new Map<string, number>();
+  const retryLog = retryLines();
   const groupId = fixture.groupId();
   const runner: ConsumerRunner = kafka.consumer({
     ...FAST_GROUP,
@@ -101,6 +121,7 @@ test('read-ahead keeps order per key, never puts a key in two calls at once, bou
       refuse: (e) => (e.userId === 'u7' && e.seq === 2 ? { code: 'PRV_COMMAND_REFUSED', reason: 'forged' } : undefined),
     },
     retry: { maxAttempts: 5, initialDelayMs: 10, maxDelayMs: 30, jitter: 0 },
+    logger: retryLog.logger,
     batchHandler: async (events) => {
       watch.enter('only', events);
       inFlight++;
@@ -146,6 +167,11 @@ test('read-ahead keeps order per key, never puts a key in two calls at once, bou
     );
   // Every event once (the refused one never), u1's two refused steps twice.
   expect([...attempts.values()].reduce((a, b) => a + b, 0)).toBe(total - 1 + 2);
+  // A first retry is routine: logged at info, with the handler's reason; never at warn.
+  expect(retryLog.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  expect(retryLog.lines.filter((l) => l.level === 'info').map((l) => l.fields['reason'])).toContain(
+    'UNABLE_TO_LOCK_ROW',
+  );
   expect(mostInHand).toBeLessThanOrEqual(40);
   // Reading ahead: calls overlap instead of one fetch at a time.
   expect(mostInFlight).toBeGreaterThan(1);

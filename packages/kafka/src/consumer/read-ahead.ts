@@ -10,6 +10,9 @@ import type { BatchContext, Logger, MessageMeta } from '../types.ts';
 import type { Decoded } from './decode.ts';
 import { callBatch, type DeadLetterFn, deadLetterer } from './handling.ts';
 
+/** Retries of one message before each further one is logged at warn level (before: info). */
+const RETRIES_WORTH_A_WARNING = 3;
+
 /**
  * Who may work a partition. A member holds a partition's fence from the first message it takes of
  * it until its work in hand is settled (answered, committed) after the partition moved away, so the
@@ -358,6 +361,7 @@ export class ReadAhead<T> {
       });
       let retrying = 0;
       let delayMs = 0;
+      let firstReason: string | undefined;
       for (const [n, entry] of chunk.entries()) {
         const o = outcomes[n]!;
         this.#deps.onOutcome?.(topic, o.status);
@@ -369,6 +373,7 @@ export class ReadAhead<T> {
             entry.notBefore = Date.now() + wait;
             retrying++;
             delayMs = Math.max(delayMs, wait);
+            firstReason ??= o.reason;
             continue;
           }
           const reason = `gave up after ${entry.attempt} attempts: ${o.reason}`;
@@ -380,7 +385,13 @@ export class ReadAhead<T> {
         }
         this.#answer(part, entry);
       }
-      if (retrying > 0) log.warn({ attempt, retrying, delayMs }, 'retrying part of a batch');
+      // A first or second retry is routine (a record Salesforce had locked, say): info. From the
+      // third, something keeps refusing the same messages: warn.
+      if (retrying > 0) {
+        const fields = { attempt, retrying, delayMs, reason: firstReason };
+        if (attempt >= RETRIES_WORTH_A_WARNING) log.warn(fields, 'retrying part of a batch');
+        else log.info(fields, 'retrying part of a batch');
+      }
     } catch (error) {
       // Interrupted while dead-lettering (the consumer stops): what is not answered is redelivered.
       if (!(error instanceof Interrupted)) log.error({ err: describe(error) }, 'a read-ahead call failed');

@@ -30,6 +30,7 @@ interface CommonConsumerOptions {
   maxWaitTimeMs?: number;
   /** Create `<topic>.dlq.v<N>` topics at start when missing (default true), with the source's partition count. */
   createDeadLetterTopics?: boolean;
+  /** This consumer's logger (default: the client's). */
   logger?: Logger;
   /** Called once per settled message (for metrics). */
   onOutcome?: (topic: string, status: Outcome['status'] | 'dead-lettered') => void;
@@ -127,7 +128,7 @@ export interface RunnerDeps {
 
 export function createRunner<T>(options: ConsumerOptions<T>, deps: RunnerDeps): ConsumerRunner {
   const { consumer } = deps;
-  const logger = deps.logger.child({ groupId: options.groupId });
+  const logger = (options.logger ?? deps.logger).child({ groupId: options.groupId });
   const shutdown = new AbortController();
   let state: ConsumerState = 'idle';
   let assignment: Assignment = {};
