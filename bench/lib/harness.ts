@@ -15,7 +15,7 @@ export interface BenchPipeline {
   marks: Record<string, number>;
   /** Current pid of each service process. */
   pids(): Record<string, number | undefined>;
-  /** Stops the services and simulators, then removes this run's Redis keys and audit schema (unless `keep`). */
+  /** Stops the services and simulators, then removes this run's topics, Redis keys and audit schema (unless `keep`). */
   stop(): Promise<void>;
 }
 
@@ -39,7 +39,7 @@ export async function startBenchPipeline(
     marks,
     pids: () => Object.fromEntries(SERVICES.map((n) => [n, pipeline.services[n]?.child.pid])),
     async stop() {
-      await pipeline.stop();
+      await pipeline.stop({ keepTopics: options.keep === true });
       if (!options.keep) cleanUp(pipeline.runId);
     },
   };

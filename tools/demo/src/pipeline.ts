@@ -13,6 +13,7 @@ import {
   type ServiceProcess,
   startService,
 } from './processes.ts';
+import { deleteRunTopics } from './run-topics.ts';
 import { LINK_FIELD, type SimulatorOptions, type Simulators, startSimulators } from './simulators.ts';
 
 export interface PipelineOptions extends Partial<SimulatorOptions> {
@@ -65,7 +66,8 @@ export interface Pipeline {
   stopService(name: ServiceName, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Starts a stopped service; with `waitForReady: false` it resolves once spawned (see `ServiceProcess.ready`). */
   startService(name: ServiceName, options?: { waitForReady?: boolean }): Promise<ServiceProcess>;
-  stop(): Promise<void>;
+  /** Stops the services and simulators, then deletes the run's Kafka topics (unless `keepTopics`). */
+  stop(options?: { keepTopics?: boolean }): Promise<void>;
 }
 
 const ORDER: ServiceName[] = ['audit', 'writer', 'mapper', 'ingestor'];
@@ -229,11 +231,13 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       await services[name].stop(signal);
       return start(name);
     },
-    async stop() {
+    async stop(stopOptions = {}) {
       // Upstream first, so nothing new flows into a stage that is stopping.
       for (const name of [...ORDER].reverse()) await services[name].stop().catch(() => undefined);
       unregister();
       await sims.close();
+      // Leaving them behind costs the broker, not correctness.
+      if (!stopOptions.keepTopics) await deleteRunTopics(infra.KAFKA_BROKERS, runId).catch(() => 0);
     },
   };
 }
