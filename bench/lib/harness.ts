@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The root package does not depend on the workspace packages, so they are imported by path.
 import { type Pipeline, type PipelineOptions, startPipeline } from '../../tools/demo/src/index.ts';
 import type { ServiceName } from '../../tools/demo/src/processes.ts';
-import { DEFAULT_SETTINGS } from '../../tools/infra/src/index.ts';
 
 export const SERVICES: ServiceName[] = ['ingestor', 'mapper', 'writer', 'audit'];
 
@@ -39,39 +37,12 @@ export async function startBenchPipeline(
     marks,
     pids: () => Object.fromEntries(SERVICES.map((n) => [n, pipeline.services[n]?.child.pid])),
     async stop() {
-      await pipeline.stop({ keepTopics: options.keep === true });
-      if (!options.keep) cleanUp(pipeline.runId);
+      await pipeline.stop({ keepData: options.keep === true });
     },
   };
 }
 
 /** Best effort: a benchmark run leaves no Redis keys or audit schema behind (each 100,000-user run is large). */
-function cleanUp(runId: string): void {
-  const redisUrl = process.env['REDIS_URL'] ?? DEFAULT_SETTINGS.REDIS_URL;
-  const databaseUrl = process.env['DATABASE_URL'] ?? DEFAULT_SETTINGS.DATABASE_URL;
-  try {
-    execFileSync(
-      'sh',
-      [
-        '-c',
-        `redis-cli -u "$1" --scan --pattern "$2*" | xargs -r -n 1000 redis-cli -u "$1" unlink >/dev/null`,
-        'sh',
-        redisUrl,
-        `${runId}:`,
-      ],
-      { stdio: 'ignore' },
-    );
-  } catch {
-    // Leaving keys behind costs memory, not correctness.
-  }
-  try {
-    const schema = `audit_${runId}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-    execFileSync('psql', [databaseUrl, '-q', '-c', `DROP SCHEMA IF EXISTS ${schema} CASCADE`], { stdio: 'ignore' });
-  } catch {
-    // As above.
-  }
-}
-
 /** Parsed JSON lines of a service's log (pino), skipping anything else. */
 export function serviceLog(pipeline: Pipeline, name: ServiceName): Record<string, unknown>[] {
   let text = '';

@@ -21,7 +21,7 @@ export {
   startServiceOnFreePort,
 } from './processes.ts';
 export { fetchSyncStatus, type SyncStatusView, waitForInitialSync } from './progress.ts';
-export { deleteRunTopics } from './run-topics.ts';
+export { auditSchemaOf, deleteRunTopics, removeRunData } from './run-data.ts';
 export { importProfilesAsRoles, LINK_FIELD, type Simulators, startSimulators } from './simulators.ts';
 export { type ExampleSubscriber, type SubscriberSummary, startExampleSubscriber } from './subscriber.ts';
 export { formatSummary, type LogEntry, provisioningLog, type Summary, summarise } from './summary.ts';

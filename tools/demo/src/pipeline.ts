@@ -13,7 +13,7 @@ import {
   type ServiceProcess,
   startService,
 } from './processes.ts';
-import { deleteRunTopics } from './run-topics.ts';
+import { auditSchemaOf, removeRunData } from './run-data.ts';
 import { LINK_FIELD, type SimulatorOptions, type Simulators, startSimulators } from './simulators.ts';
 
 export interface PipelineOptions extends Partial<SimulatorOptions> {
@@ -66,8 +66,11 @@ export interface Pipeline {
   stopService(name: ServiceName, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Starts a stopped service; with `waitForReady: false` it resolves once spawned (see `ServiceProcess.ready`). */
   startService(name: ServiceName, options?: { waitForReady?: boolean }): Promise<ServiceProcess>;
-  /** Stops the services and simulators, then deletes the run's Kafka topics (unless `keepTopics`). */
-  stop(options?: { keepTopics?: boolean }): Promise<void>;
+  /**
+   * Stops the services and simulators, then removes the run's Kafka topics, Redis keys and audit
+   * schema (unless `keepData`: to look at them afterwards).
+   */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 const ORDER: ServiceName[] = ['audit', 'writer', 'mapper', 'ingestor'];
@@ -127,7 +130,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       audit: {
         ...common,
         DATABASE_URL: infra.DATABASE_URL,
-        DATABASE_SCHEMA: `audit_${runId}`.toLowerCase().replace(/[^a-z0-9_]/g, '_'),
+        DATABASE_SCHEMA: auditSchemaOf(runId),
         // The admin console reaches the mapper (guard, a user's picture, mapping) and the ingestor (provision now).
         MAPPER_URL: `http://127.0.0.1:${ports.mapper}`,
         INGESTOR_URL: `http://127.0.0.1:${ports.ingestor}`,
@@ -236,8 +239,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       for (const name of [...ORDER].reverse()) await services[name].stop().catch(() => undefined);
       unregister();
       await sims.close();
-      // Leaving them behind costs the broker, not correctness.
-      if (!stopOptions.keepTopics) await deleteRunTopics(infra.KAFKA_BROKERS, runId).catch(() => 0);
+      if (!stopOptions.keepData) await removeRunData(runId, infra);
     },
   };
 }
