@@ -1,7 +1,7 @@
 import { InMemorySubscriptionIds, InMemorySubscriptions } from '@provision/graph';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildService, type IngestorService } from '../app.ts';
-import { silentLog } from '../domain/log.ts';
+import { type Log, silentLog } from '../domain/log.ts';
 import { FakeDirectory } from '../testing/fake-directory.ts';
 import { MemorySink, MemorySyncState, RecordingMetrics } from '../testing/fakes.ts';
 
@@ -14,26 +14,31 @@ let directory: FakeDirectory;
 let gateway: InMemorySubscriptions;
 let warnings: string[];
 
-beforeEach(() => {
-  metrics = new RecordingMetrics();
-  directory = new FakeDirectory();
-  gateway = new InMemorySubscriptions();
-  warnings = [];
-  service = buildService({
+/** An ingestor over this test's directory and subscriptions, with our secret and tenant. */
+function ingestor(options: { metrics: RecordingMetrics; log: Log; store?: InMemorySubscriptionIds }): IngestorService {
+  return buildService({
     source: directory,
     state: new MemorySyncState(),
     sink: new MemorySink(),
-    metrics,
-    log: { ...silentLog, warn: (_o, message) => warnings.push(message ?? '') },
+    metrics: options.metrics,
+    log: options.log,
     syncIntervalMs: 3_600_000,
     clientState: SECRET,
     tenantId: TENANT,
     webhook: {
       publicUrl: 'https://ingestor.example.com',
       subscriptions: gateway,
-      store: new InMemorySubscriptionIds(),
+      store: options.store ?? new InMemorySubscriptionIds(),
     },
   });
+}
+
+beforeEach(() => {
+  metrics = new RecordingMetrics();
+  directory = new FakeDirectory();
+  gateway = new InMemorySubscriptions();
+  warnings = [];
+  service = ingestor({ metrics, log: { ...silentLog, warn: (_o, message) => warnings.push(message ?? '') } });
 });
 
 afterEach(async () => {
@@ -117,20 +122,9 @@ describe('POST /webhooks/graph', () => {
     failing.notification = () => {
       throw new Error('metrics backend gone');
     };
-    const other = buildService({
-      source: directory,
-      state: new MemorySyncState(),
-      sink: new MemorySink(),
+    const other = ingestor({
       metrics: failing,
       log: { ...silentLog, error: (_o, message) => errors.push(message ?? '') },
-      syncIntervalMs: 3_600_000,
-      clientState: SECRET,
-      tenantId: TENANT,
-      webhook: {
-        publicUrl: 'https://ingestor.example.com',
-        subscriptions: gateway,
-        store: new InMemorySubscriptionIds(),
-      },
     });
     try {
       await other.start();
@@ -155,17 +149,7 @@ describe('POST /webhooks/graph', () => {
   it('knows a subscription another replica stored, without having created it', async () => {
     const store = new InMemorySubscriptionIds();
     await store.save('users', 'sub-from-replica-2');
-    const other = buildService({
-      source: directory,
-      state: new MemorySyncState(),
-      sink: new MemorySink(),
-      metrics,
-      log: silentLog,
-      syncIntervalMs: 3_600_000,
-      clientState: SECRET,
-      tenantId: TENANT,
-      webhook: { publicUrl: 'https://ingestor.example.com', subscriptions: gateway, store },
-    });
+    const other = ingestor({ metrics, log: silentLog, store });
     try {
       await other.start();
       await other.idle();
