@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LocalConcurrencyLimiter } from '../adapters/memory-concurrency.ts';
+import { inMemoryBatchDeps } from '../testing/batch-deps.ts';
 import { aCommand } from '../testing/commands.ts';
 import { InMemorySalesforceDirectory } from '../testing/in-memory-directory.ts';
-import { CountingBudget, InMemoryLinkStore, VirtualClock } from '../testing/in-memory-stores.ts';
 import { writeBatch } from './batch-writer.ts';
 import { DEFAULT_CONCURRENCY } from './concurrency.ts';
 import type { Fields, SaveOutcome } from './ports.ts';
@@ -23,14 +23,7 @@ class SlowDirectory extends InMemorySalesforceDirectory {
 function setup(max: number) {
   const directory = new SlowDirectory();
   const concurrency = new LocalConcurrencyLimiter({ ...DEFAULT_CONCURRENCY, min: 1, max, initial: max });
-  const deps = {
-    directory,
-    links: new InMemoryLinkStore(),
-    budget: new CountingBudget(),
-    clock: new VirtualClock(),
-    random: () => 0,
-    concurrency,
-  };
+  const deps = { ...inMemoryBatchDeps(directory), concurrency };
   return { directory, concurrency, deps };
 }
 

@@ -1,13 +1,9 @@
 import type { ProvisioningCommandV1 } from '@provision/events';
 import { describe, expect, it } from 'vitest';
+import { inMemoryBatchDeps } from '../testing/batch-deps.ts';
 import { aCommand } from '../testing/commands.ts';
 import { InMemorySalesforceDirectory } from '../testing/in-memory-directory.ts';
-import {
-  CountingBudget,
-  InMemoryLinkStore,
-  InMemoryQuarantineStore,
-  VirtualClock,
-} from '../testing/in-memory-stores.ts';
+import { InMemoryQuarantineStore } from '../testing/in-memory-stores.ts';
 import { writeBatchDeferring } from './batch-writer.ts';
 import { Deferrals } from './deferrals.ts';
 import { SalesforceCallError } from './errors.ts';
@@ -24,9 +20,8 @@ const LOCKED: SalesforceFailure = {
 
 function setup() {
   const directory = new InMemorySalesforceDirectory();
-  const clock = new VirtualClock();
-  const deps = { directory, links: new InMemoryLinkStore(), budget: new CountingBudget(), clock, random: () => 0 };
-  return { directory, clock, deps };
+  const deps = inMemoryBatchDeps(directory);
+  return { directory, clock: deps.clock, deps };
 }
 
 const username = (n: number) => (f: Record<string, unknown>) => f['Username'] === `user${n}@contoso.com`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { inMemoryBatchDeps } from '../testing/batch-deps.ts';
 import { aCommand } from '../testing/commands.ts';
 import { InMemorySalesforceDirectory } from '../testing/in-memory-directory.ts';
-import { CountingBudget, InMemoryLinkStore, VirtualClock } from '../testing/in-memory-stores.ts';
 import { writeBatch } from './batch-writer.ts';
 import { LicenseCounts } from './feature-licences.ts';
 
@@ -10,13 +10,7 @@ const MARKETING = 'UserPermissionsMarketingUser';
 function setup(counts?: { total: number; assigned: number }) {
   const directory = new InMemorySalesforceDirectory();
   if (counts) Object.assign(directory, { featureLicenses: async () => [{ field: MARKETING, ...counts }] });
-  const deps = {
-    directory,
-    links: new InMemoryLinkStore(),
-    budget: new CountingBudget(),
-    clock: new VirtualClock(),
-    random: () => 0,
-  };
+  const deps = inMemoryBatchDeps(directory);
   return { directory, deps };
 }
 

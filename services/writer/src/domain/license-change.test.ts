@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { inMemoryBatchDeps } from '../testing/batch-deps.ts';
 import { aCommand } from '../testing/commands.ts';
 import { InMemorySalesforceDirectory } from '../testing/in-memory-directory.ts';
-import { CountingBudget, InMemoryLinkStore, VirtualClock } from '../testing/in-memory-stores.ts';
 import { writeBatch } from './batch-writer.ts';
 
 function setup() {
   const directory = new InMemorySalesforceDirectory();
-  const deps = {
-    directory,
-    links: new InMemoryLinkStore(),
-    budget: new CountingBudget(),
-    clock: new VirtualClock(),
-    random: () => 0,
-  };
-  return { directory, deps };
+  return { directory, deps: inMemoryBatchDeps(directory) };
 }
 
 describe('a profile change Salesforce refuses (a licence it does not move the user to)', () => {

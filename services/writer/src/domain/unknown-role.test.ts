@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { inMemoryBatchDeps } from '../testing/batch-deps.ts';
 import { aCommand } from '../testing/commands.ts';
 import { InMemorySalesforceDirectory } from '../testing/in-memory-directory.ts';
-import { CountingBudget, InMemoryLinkStore, VirtualClock } from '../testing/in-memory-stores.ts';
 import { writeBatch } from './batch-writer.ts';
 
 describe('a role the org does not have', () => {
@@ -13,13 +13,7 @@ describe('a role the org does not have', () => {
       fields: ['UserRoleName'],
       retriable: false,
     });
-    const deps = {
-      directory,
-      links: new InMemoryLinkStore(),
-      budget: new CountingBudget(),
-      clock: new VirtualClock(),
-      random: () => 0,
-    };
+    const deps = inMemoryBatchDeps(directory);
     const base = aCommand({ n: 201 });
     const [result] = await writeBatch(
       [aCommand({ n: 201, fields: { ...base.fields, UserRoleName: 'Chief_Llama' } })],
