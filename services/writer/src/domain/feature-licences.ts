@@ -64,19 +64,18 @@ export class LicenseCounts {
     wants: readonly (readonly string[])[],
     read: () => Promise<readonly FeatureLicenseCount[]>,
   ): Promise<string[][]> {
-    if (this.left && this.now() - this.readAt < this.maxAgeMs && covers(this.left, wants)) {
-      const budget = new LicenseBudget(this.left);
-      return wants.map((w) => budget.take(w));
+    const kept = this.left && this.now() - this.readAt < this.maxAgeMs && covers(this.left, wants);
+    if (!kept) {
+      this.reading ??= read()
+        .then((counts) => {
+          this.left = LicenseBudget.countsOf(counts);
+          this.readAt = this.now();
+        })
+        .finally(() => {
+          this.reading = undefined;
+        });
+      await this.reading;
     }
-    this.reading ??= read()
-      .then((counts) => {
-        this.left = LicenseBudget.countsOf(counts);
-        this.readAt = this.now();
-      })
-      .finally(() => {
-        this.reading = undefined;
-      });
-    await this.reading;
     const budget = new LicenseBudget(this.left as Map<string, number>);
     return wants.map((w) => budget.take(w));
   }

@@ -1,13 +1,7 @@
 import type { ResultError } from '@provision/events';
 import { type Pending, type ResultBook, type Retry, type Written, withNotice } from './batch-results.ts';
 import { chunks } from './command-parts.ts';
-import {
-  LicenseBudget,
-  type LicenseCounts,
-  licenseNotice,
-  tickedLicenses,
-  withoutLicenses,
-} from './feature-licences.ts';
+import { LicenseCounts, licenseNotice, tickedLicenses, withoutLicenses } from './feature-licences.ts';
 import type { MeteredCall } from './metered-call.ts';
 import type { Plan } from './plan.ts';
 import type { Fields, LinkStore, SalesforceDirectory, SalesforceFailure } from './ports.ts';
@@ -127,10 +121,9 @@ export class UserWrites {
       ...creates.map((c) => tickedLicenses(c.fields)),
       ...updates.map((u) => tickedLicenses(u.plan.fields)),
     ];
-    const readCounts = () => this.deps.call('query', 1, read);
-    const shorts = this.deps.licenseCounts
-      ? await this.deps.licenseCounts.take(wants, readCounts)
-      : ((budget) => wants.map((w) => budget.take(w)))(new LicenseBudget(await readCounts()));
+    // Without counts kept between batches, every batch reads them (kept for no time at all).
+    const counts = this.deps.licenseCounts ?? new LicenseCounts({ maxAgeMs: 0, now: Date.now });
+    const shorts = await counts.take(wants, () => this.deps.call('query', 1, read));
     creates.forEach((c, i) => {
       const short = shorts[i] as string[];
       if (short.length === 0) return;
