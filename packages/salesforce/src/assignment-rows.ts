@@ -222,6 +222,12 @@ export async function assignRows<Ref>(
     failedEarly,
   });
   if (active.length === 0) return states.map((s) => outcome(s));
+  // A read before any write failed: every active change fails with it, nothing written.
+  const failedEarly = (error: unknown): RowOutcome<Ref>[] => {
+    const failure = SalesforceGatewayError.from(error).salesforce;
+    for (const s of active) s.errors.push(failure);
+    return states.map((s) => outcome(s, active.includes(s)));
+  };
 
   // The catalogue names what to add: changes that only remove need none (under authoritative,
   // most commands only name what to take away).
@@ -237,9 +243,7 @@ export async function assignRows<Ref>(
       for (const h of held) byUser.get(key15(h.userId))?.held.set(kind.keyOf(h.ref), { id: h.id, ref: h.ref });
     }
   } catch (error) {
-    const failure = SalesforceGatewayError.from(error).salesforce;
-    for (const s of active) s.errors.push(failure);
-    return states.map((s) => outcome(s, active.includes(s)));
+    return failedEarly(error);
   }
 
   const inserts: { state: UserState<Ref>; target: NamedSet; ref: Ref }[] = [];
@@ -267,9 +271,7 @@ export async function assignRows<Ref>(
       for (const i of inserts) i.target = fresh.get(kind.keyOf(i.ref)) ?? i.target;
       refusals = kind.refuse?.(inserts) ?? [];
     } catch (error) {
-      const failure = SalesforceGatewayError.from(error).salesforce;
-      for (const s of active) s.errors.push(failure);
-      return states.map((s) => outcome(s, active.includes(s)));
+      return failedEarly(error);
     }
   }
   const allowed = inserts.filter((i, n) => {
