@@ -29,6 +29,7 @@ describe('docs/asyncapi.yaml', () => {
         ...Object.values(TOPICS),
         deadLetterTopic(TOPICS.directory),
         deadLetterTopic(TOPICS.commands),
+        deadLetterTopic(TOPICS.liveCommands),
         deadLetterTopic(TOPICS.results),
       ]),
     );

@@ -38,6 +38,18 @@ const TOPIC_TEXT: Record<TopicName, { id: string; title: string; producer: strin
       'or skip, with the desired fields, the diff, the matching attribute, the reasons and the change id.',
     key: 'The Entra object id of the user (`userId`).',
   },
+  [TOPICS.liveCommands]: {
+    id: 'provisioningLiveCommands',
+    title: 'Provisioning commands, live lane',
+    producer: '/provision/mapper',
+    what:
+      'The same commands as `provisioning.commands.v1`, for the changes Entra notified and for ' +
+      'provisioning on demand: a lane that does not wait behind a full sync’s backlog. A user’s command ' +
+      'is sent here only when none of that user’s earlier commands is unanswered in the other lane (and ' +
+      'a command decided while one is unanswered here follows it here), so the two topics together ' +
+      'keep each user’s commands in the order they were decided. A subscriber of commands reads both.',
+    key: 'The Entra object id of the user (`userId`).',
+  },
   [TOPICS.results]: {
     id: 'provisioningResults',
     title: 'Provisioning results',

@@ -8,6 +8,13 @@ import { ProvisioningResultV1 } from './results/v1.ts';
 export const TOPICS = {
   directory: 'entra.directory.v1',
   commands: 'provisioning.commands.v1',
+  /**
+   * The same commands, for the changes Entra notified (and provisioning on demand): a lane past a
+   * sync's backlog in `commands`. The mapper sends a user's command here only when none of the
+   * user's earlier commands is still unanswered in the other lane, so each user's commands are
+   * still carried out in the order they were decided.
+   */
+  liveCommands: 'provisioning.commands.live.v1',
   results: 'provisioning.results.v1',
   /** Joiner, mover, leaver, provisioned, deprovisioned: derived from results by the audit service. */
   lifecycle: 'provisioning.lifecycle.v1',
@@ -18,6 +25,7 @@ export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 export const TOPIC_SCHEMAS = {
   [TOPICS.directory]: { schema: DirectoryEventV1, cloudEventType: 'com.provision.entra.directory.v1' },
   [TOPICS.commands]: { schema: ProvisioningCommandV1, cloudEventType: 'com.provision.provisioning.command.v1' },
+  [TOPICS.liveCommands]: { schema: ProvisioningCommandV1, cloudEventType: 'com.provision.provisioning.command.v1' },
   [TOPICS.results]: { schema: ProvisioningResultV1, cloudEventType: 'com.provision.provisioning.result.v1' },
   [TOPICS.lifecycle]: { schema: LifecycleEventV1, cloudEventType: 'com.provision.user.lifecycle.v1' },
 } as const satisfies Record<TopicName, { schema: z.ZodType; cloudEventType: string }>;
