@@ -9,6 +9,7 @@ import type { GuardPolicy } from './domain/deactivation-guard.ts';
 import { mappingFingerprint } from './domain/mapping-diff.ts';
 import type { MappingCheckEvent } from './domain/mapping-reevaluation.ts';
 import type {
+  AnswerStore,
   CommandSink,
   DeactivationGuardStore,
   DeactivationSchedule,
@@ -28,6 +29,11 @@ export interface MapperDeps {
   results?: ResultFeed;
   store: PictureStore;
   failures: FailureStore;
+  /**
+   * The commands the writer answered (read from its results): with it, a change Entra notified
+   * takes the live lane past a sync's backlog; without it, or without `results`, all is bulk.
+   */
+  answers?: AnswerStore;
   /** Deadlines of frozen users (`deprovisioning: freezeThenDeactivate`), swept at each round's end. */
   deadlines?: DeactivationSchedule;
   retry?: RetryPolicy;
@@ -119,6 +125,7 @@ export function buildService(deps: MapperDeps) {
   const processor = createBatchProcessor({
     store: deps.store,
     sink: deps.sink,
+    ...(deps.answers && deps.results ? { answers: deps.answers } : {}),
     failures: deps.failures,
     ...(deps.deadlines ? { deadlines: deps.deadlines } : {}),
     guard: deps.guard,
@@ -159,6 +166,7 @@ export function buildService(deps: MapperDeps) {
   });
   const record = createResultRecorder({
     failures: deps.failures,
+    ...(deps.answers ? { answers: deps.answers } : {}),
     now: () => clock.now(),
     retry: deps.retry ?? DEFAULT_RETRY,
     ...(deps.transientRetry ? { transientRetry: deps.transientRetry } : {}),

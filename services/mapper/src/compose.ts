@@ -9,6 +9,7 @@ import type { ComposedService, ServiceRuntime } from '@provision/telemetry';
 import { Redis } from 'ioredis';
 import { kafkaCommandSink, kafkaDirectoryFeed, kafkaResultFeed } from './adapters/kafka-io.ts';
 import {
+  RedisAnswerStore,
   RedisDeactivationGuardStore,
   RedisDeactivationSchedule,
   RedisFailureStore,
@@ -54,7 +55,10 @@ export async function createService(
   try {
     const topic = (name: string) => `${config.TOPIC_PREFIX}${name}`;
     await kafka.ensureTopics(
-      [TOPICS.directory, TOPICS.commands].map((t) => ({ topic: topic(t), partitions: config.KAFKA_PARTITIONS })),
+      [TOPICS.directory, TOPICS.commands, TOPICS.liveCommands].map((t) => ({
+        topic: topic(t),
+        partitions: config.KAFKA_PARTITIONS,
+      })),
     );
     const producer = await kafka.producer({ source: '/provision/mapper' });
     const service = buildService({
@@ -77,7 +81,8 @@ export async function createService(
         multiplier: 2,
         maxDelayMs: config.RETRY_TRANSIENT_MAX_MS,
       },
-      sink: kafkaCommandSink(producer, topic(TOPICS.commands)),
+      sink: kafkaCommandSink(producer, { bulk: topic(TOPICS.commands), live: topic(TOPICS.liveCommands) }),
+      answers: new RedisAnswerStore(redis, config.REDIS_PREFIX),
       guard: new RedisDeactivationGuardStore(redis, config.REDIS_PREFIX),
       guardPolicy: { threshold: config.DEACTIVATION_GUARD_THRESHOLD, windowMs: config.DEACTIVATION_GUARD_WINDOW_MS },
       mapping,

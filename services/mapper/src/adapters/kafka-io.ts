@@ -7,7 +7,7 @@ import {
   TOPICS,
 } from '@provision/events';
 import { type ConsumerRunner, type EventProducer, type KafkaClient, type Logger, outcome } from '@provision/kafka';
-import type { CommandSink, DirectoryBatch, DirectoryFeed, ResultFeed } from '../domain/ports.ts';
+import type { CommandSink, DirectoryBatch, DirectoryFeed, Lane, ResultFeed } from '../domain/ports.ts';
 
 /** `entra.directory.v1` through the Kafka driver, a partition's batch at a time. */
 export function kafkaDirectoryFeed(
@@ -49,16 +49,19 @@ export function kafkaDirectoryFeed(
   };
 }
 
-/** `provisioning.commands.v1`, keyed by the Entra user id. */
-export function kafkaCommandSink(producer: EventProducer, topic: string): CommandSink {
+/**
+ * `provisioning.commands.v1` and its live lane `provisioning.commands.live.v1`, keyed by the Entra
+ * user id. One send: the commands of both lanes are acknowledged together.
+ */
+export function kafkaCommandSink(producer: EventProducer, topics: Readonly<Record<Lane, string>>): CommandSink {
   const type = TOPIC_SCHEMAS[TOPICS.commands].cloudEventType;
   return {
-    async publish(commands: readonly ProvisioningCommandV1[], traceOf) {
+    async publish(commands: readonly ProvisioningCommandV1[], traceOf, laneOf) {
       await producer.send(
         commands.map((c) => {
           const traceparent = traceOf?.(c.changeId);
           return {
-            topic,
+            topic: topics[laneOf?.(c) ?? 'bulk'],
             key: c.userId,
             value: c,
             type,

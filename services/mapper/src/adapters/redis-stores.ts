@@ -2,6 +2,7 @@ import type { MappingConfig } from '@provision/mapping';
 import type { Redis } from 'ioredis';
 import type { Failure, UserPicture } from '../domain/picture.ts';
 import type {
+  AnswerStore,
   AppliedMapping,
   DeactivationGuardStore,
   DeactivationSchedule,
@@ -110,6 +111,37 @@ export class RedisDeactivationGuardStore implements DeactivationGuardStore {
     const key = `${this.prefix}mapper:guard:staged`;
     const [[, ids] = []] = (await this.redis.multi().smembers(key).del(key).exec()) ?? [];
     return (ids as string[] | undefined) ?? [];
+  }
+}
+
+/** The last command the writer answered, per user (`mapper:answered:<id>`). */
+export class RedisAnswerStore implements AnswerStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  private key(userId: string): string {
+    return `${this.prefix}mapper:answered:${userId}`;
+  }
+
+  async record(answers: readonly { userId: string; commandId: string }[]): Promise<void> {
+    if (answers.length === 0) return;
+    // In the order read: a user's latest result is set last.
+    await this.redis.mset(answers.flatMap((a) => [this.key(a.userId), a.commandId]));
+  }
+
+  async load(userIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (userIds.length === 0) return out;
+    const values = await this.redis.mget(userIds.map((id) => this.key(id)));
+    values.forEach((v, i) => {
+      if (v !== null) out.set(userIds[i]!, v);
+    });
+    return out;
   }
 }
 

@@ -1,7 +1,8 @@
-import type { DirectoryEventV1 } from '@provision/events';
+import type { DirectoryEventV1, ProvisioningCommandV1 } from '@provision/events';
 import { defaultMappingConfig } from '@provision/mapping';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  InMemoryAnswerStore,
   InMemoryCommandSink,
   InMemoryDeactivationGuardStore,
   InMemoryFailureStore,
@@ -61,6 +62,29 @@ function marker(
   return { type, eventId: id(), syncId, mode, at };
 }
 
+/** The writer's result of a command. */
+const result = (command: { commandId: string; userId: string; action: string }, status: 'failure' | 'success') => ({
+  partition: 0,
+  result: {
+    commandId: command.commandId,
+    changeId: 'c',
+    userId: command.userId,
+    action: command.action as 'create',
+    status,
+    salesforceId: null,
+    linkedBy: 'none' as const,
+    error:
+      status === 'failure'
+        ? { code: 'SalesforceLicenseLimitExceeded', message: 'no licence', retriable: false, fields: [] }
+        : null,
+    modifiedProperties: [],
+    dryRun: false,
+    attempt: 1,
+    startedAt: at,
+    completedAt: at,
+    durationMs: 1,
+  },
+});
 describe('mapper batch processor', () => {
   let store: InMemoryPictureStore;
   let sink: InMemoryCommandSink;
@@ -278,28 +302,6 @@ describe('mapper batch processor', () => {
   });
 
   describe('when Salesforce refuses a command', () => {
-    const result = (command: { commandId: string; userId: string; action: string }, status: 'failure' | 'success') => ({
-      partition: 0,
-      result: {
-        commandId: command.commandId,
-        changeId: 'c',
-        userId: command.userId,
-        action: command.action as 'create',
-        status,
-        salesforceId: null,
-        linkedBy: 'none' as const,
-        error:
-          status === 'failure'
-            ? { code: 'SalesforceLicenseLimitExceeded', message: 'no licence', retriable: false, fields: [] }
-            : null,
-        modifiedProperties: [],
-        dryRun: false,
-        attempt: 1,
-        startedAt: at,
-        completedAt: at,
-        durationMs: 1,
-      },
-    });
     const record = () =>
       createResultRecorder({
         failures,
@@ -600,6 +602,123 @@ describe('mapper batch processor', () => {
       await fullSync('s1');
       expect(lost).toEqual([0]);
       expect(byUser('never').map((c) => c.action)).toEqual(['skip']);
+    });
+  });
+
+  describe('lanes', () => {
+    let answers: InMemoryAnswerStore;
+    beforeEach(() => {
+      answers = new InMemoryAnswerStore();
+      processor = createBatchProcessor({
+        store,
+        sink,
+        failures,
+        answers,
+        guard,
+        guardPolicy: { threshold: 0, windowMs: 600_000 },
+        config: defaultMappingConfig(),
+        context: { newId: id, now: () => new Date(at), dryRun: false },
+      });
+    });
+    const answer = (command: ProvisioningCommandV1, status: 'failure' | 'success' = 'success') =>
+      createResultRecorder({ failures, answers, retry: { initialDelayMs: 1000, multiplier: 5, maxDelayMs: 60_000 } })([
+        result(command, status),
+      ]);
+    const laneOf = (command: ProvisioningCommandV1 | undefined) => sink.lanes.get(command!.commandId);
+    const fullSync = async (syncId: string, users: string[]) => {
+      await process({ partition: 0, events: [marker('sync.started', syncId)] });
+      await process({ partition: 0, events: users.flatMap((u) => [upsert(u, syncId), assign(u, syncId)]) });
+      await process({ partition: 0, events: [marker('sync.completed', syncId)] });
+    };
+
+    it('sends a full sync in the bulk lane and a notified change of an answered user in the live lane', async () => {
+      await fullSync('full-1', ['u1', 'u2']);
+      expect(sink.commands.map((c) => [c.userId, c.action, laneOf(c)])).toEqual([
+        ['u1', 'create', 'bulk'],
+        ['u2', 'create', 'bulk'],
+      ]);
+      await answer(sink.commands[0]!);
+      await process({ partition: 0, events: [upsert('u1', 'delta-1', { surname: 'Wilber' })] });
+      expect([sink.commands.at(-1)!.action, laneOf(sink.commands.at(-1))]).toEqual(['update', 'live']);
+      // A user never commanded before has nothing to wait for.
+      await process({ partition: 0, events: [upsert('u3', 'delta-2'), assign('u3', 'delta-2')] });
+      expect([sink.commands.at(-1)!.userId, laneOf(sink.commands.at(-1))]).toEqual(['u3', 'live']);
+    });
+
+    it('keeps a notified change behind its user’s unanswered bulk command, in the bulk lane', async () => {
+      await fullSync('full-1', ['u1']);
+      await process({ partition: 0, events: [upsert('u1', 'delta-1', { surname: 'Wilber' })] });
+      expect(laneOf(sink.commands.at(-1))).toBe('bulk');
+      // Still unanswered (only the create was): the next change follows it, in the bulk lane.
+      await answer(sink.commands[0]!);
+      await process({ partition: 0, events: [upsert('u1', 'delta-2', { surname: 'Bowen' })] });
+      expect(laneOf(sink.commands.at(-1))).toBe('bulk');
+      // Once every command is answered, failure or not, the next change goes live.
+      await answer(sink.commands.at(-1)!, 'failure');
+      await process({ partition: 0, events: [upsert('u1', 'delta-3', { surname: 'Vance' })] });
+      expect(laneOf(sink.commands.at(-1))).toBe('live');
+    });
+
+    it('sends a bulk decision after its user’s unanswered live command, in the live lane', async () => {
+      await process({ partition: 0, events: [upsert('u1', 'delta-1'), assign('u1', 'delta-1')] });
+      const create = sink.commands.at(-1)!;
+      expect(laneOf(create)).toBe('live');
+      await process({
+        partition: 0,
+        events: [
+          marker('sync.started', 'full-1'),
+          upsert('u1', 'full-1', { surname: 'Wilber' }),
+          assign('u1', 'full-1'),
+        ],
+      });
+      await process({ partition: 0, events: [marker('sync.completed', 'full-1')] });
+      expect([sink.commands.at(-1)!.action, laneOf(sink.commands.at(-1))]).toEqual(['update', 'live']);
+      await answer(sink.commands.at(-1)!);
+      await fullSync('full-2', []);
+      // The next full sync finds u1 gone: its disable is bulk, nothing being unanswered.
+      expect([sink.commands.at(-1)!.action, laneOf(sink.commands.at(-1))]).toEqual(['disable', 'bulk']);
+    });
+
+    it('keeps a user commanded before lanes were recorded in the bulk lane: whether it was answered is unknown', async () => {
+      await fullSync('full-1', ['u1']);
+      const [picture] = [...(await store.load(['u1'])).values()];
+      await store.save([{ ...picture!, lastCommand: undefined }]);
+      await process({ partition: 0, events: [upsert('u1', 'delta-1', { surname: 'Wilber' })] });
+      expect(laneOf(sink.commands.at(-1))).toBe('bulk');
+    });
+
+    it('sends everything in the bulk lane while its memory is lost: a command may be unanswered there', async () => {
+      processor = createBatchProcessor({
+        store,
+        sink,
+        failures,
+        answers,
+        guard,
+        guardPolicy: { threshold: 0, windowMs: 600_000 },
+        config: defaultMappingConfig(),
+        context: { newId: id, now: () => new Date(at), dryRun: false },
+        consumedBefore: async () => true,
+      });
+      await process({ partition: 0, events: [upsert('u1', 'delta-1'), assign('u1', 'delta-1')] });
+      expect(laneOf(sink.commands.at(-1))).toBe('bulk');
+      await fullSync('full-1', ['u1']);
+      await answer(sink.commands.at(-1)!);
+      await process({ partition: 0, events: [upsert('u1', 'delta-2', { surname: 'Wilber' })] });
+      expect(laneOf(sink.commands.at(-1))).toBe('live');
+    });
+
+    it('sends everything in the bulk lane without the writer’s answers', async () => {
+      processor = createBatchProcessor({
+        store,
+        sink,
+        failures,
+        guard,
+        guardPolicy: { threshold: 0, windowMs: 600_000 },
+        config: defaultMappingConfig(),
+        context: { newId: id, now: () => new Date(at), dryRun: false },
+      });
+      await process({ partition: 0, events: [upsert('u1', 'delta-1'), assign('u1', 'delta-1')] });
+      expect(laneOf(sink.commands.at(-1))).toBe('bulk');
     });
   });
 });

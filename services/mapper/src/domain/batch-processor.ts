@@ -5,11 +5,13 @@ import { type CommandContext, deactivationDeadline, decideUser } from './decide-
 import { createMappingReevaluation, type MappingCheckEvent } from './mapping-reevaluation.ts';
 import { applyFact, emptyPicture, revertFailed, type UserPicture } from './picture.ts';
 import type {
+  AnswerStore,
   CommandSink,
   DeactivationGuardStore,
   DeactivationSchedule,
   DirectoryBatch,
   FailureStore,
+  Lane,
   MappingStateStore,
   PictureStore,
 } from './ports.ts';
@@ -17,6 +19,8 @@ import type {
 export interface ProcessorDeps {
   store: PictureStore;
   sink: CommandSink;
+  /** The commands the writer answered: unset, every command takes the bulk lane. */
+  answers?: AnswerStore;
   failures: FailureStore;
   /**
    * Deadlines of frozen users under `deprovisioning: freezeThenDeactivate`, swept at each round's
@@ -88,24 +92,31 @@ export function createBatchProcessor(deps: ProcessorDeps) {
 
   async function decideAndEmit(
     pictures: UserPicture[],
-    origin: CommandContext['origin'],
-    traceOf?: (eventId: string) => string | undefined,
-    guardPolicy: GuardPolicy = deps.guardPolicy,
-    partition?: number,
-    annotate?: (command: ProvisioningCommandV1) => ProvisioningCommandV1,
-    /** Users an admin asked about (on demand) whom the mapper never knew: a link check disables them. */
-    asked: ReadonlySet<string> = new Set(),
+    options: {
+      partition?: number;
+      traceOf?: ((eventId: string) => string | undefined) | undefined;
+      guardPolicy?: GuardPolicy;
+      annotate?: ((command: ProvisioningCommandV1) => ProvisioningCommandV1) | undefined;
+      /** Users an admin asked about (on demand) whom the mapper never knew: a link check disables them. */
+      asked?: ReadonlySet<string>;
+      /** Changes as they happen (Entra notified them, an admin asked): they may take the live lane. */
+      live?: boolean;
+    } = {},
   ): Promise<UserPicture[]> {
-    const ctx = { ...deps.context, origin };
+    const { partition, traceOf, annotate } = options;
+    const guardPolicy = options.guardPolicy ?? deps.guardPolicy;
+    const asked = options.asked ?? new Set<string>();
+    const ctx = { ...deps.context, origin: 'sync' as const };
     // What Salesforce refused is asked for again: the picture forgets it was commanded.
     const failures = await deps.failures.load(pictures.map((p) => p.id));
     const current = pictures.map((p) => {
       const reverted = revertFailed(p, failures.get(p.id));
       return partition === undefined ? reverted : { ...reverted, partition };
     });
-    const options = { ...deps.decideOptions, memoryLost: partition !== undefined && lost.has(partition) };
+    const memoryLost = partition !== undefined && lost.has(partition);
+    const decideOptions = { ...deps.decideOptions, memoryLost };
     const decided = current.map((p) =>
-      decideUser(p, deps.config, ctx, asked.has(p.id) ? { ...options, unknownUserAsked: true } : options),
+      decideUser(p, deps.config, ctx, asked.has(p.id) ? { ...decideOptions, unknownUserAsked: true } : decideOptions),
     );
     // A link check after a lost memory is not counted by the guard: most find no one, and the
     // guard would hold back every out-of-scope user of the tenant.
@@ -138,7 +149,11 @@ export function createBatchProcessor(deps: ProcessorDeps) {
       return original;
     });
     if (annotate) commands.splice(0, commands.length, ...commands.map(annotate));
-    if (commands.length > 0) await deps.sink.publish(commands, traceOf);
+    const lanes = await chooseLanes(current, commands, options.live === true && !memoryLost);
+    if (commands.length > 0) await deps.sink.publish(commands, traceOf, (c) => lanes.get(c.commandId) ?? 'bulk');
+    const lastCommand = new Map(
+      commands.map((c) => [c.userId, { id: c.commandId, lane: lanes.get(c.commandId) ?? 'bulk' }]),
+    );
     for (const c of commands) deps.onCommand?.(c);
     await scheduleDeactivations(
       decided.filter((d) => !held.has(d.picture.id)).map((d) => d.picture.id),
@@ -146,7 +161,45 @@ export function createBatchProcessor(deps: ProcessorDeps) {
       partition,
     );
     if (partition !== undefined && failures.size > 0) await deps.failures.unschedule(partition, [...failures.keys()]);
-    return next;
+    return next.map((p) => {
+      const last = lastCommand.get(p.id);
+      return last ? { ...p, lastCommand: last } : p;
+    });
+  }
+
+  /**
+   * The lane of each command (by command id). A user with a command still unanswered follows it in
+   * its lane, so the writer carries out the user's commands in order; otherwise a live change takes
+   * the live lane, past a sync's backlog, and the rest the bulk lane. Live only when the mapper
+   * knows: a user commanded before the picture recorded lanes (an older picture) stays bulk.
+   */
+  async function chooseLanes(
+    pictures: readonly UserPicture[],
+    commands: readonly ProvisioningCommandV1[],
+    live: boolean,
+  ): Promise<Map<string, Lane>> {
+    const lanes = new Map<string, Lane>();
+    if (commands.length === 0) return lanes;
+    const byId = new Map(pictures.map((p) => [p.id, p]));
+    // Only a user whose last command went live can have to follow it there when this change is bulk.
+    const ask = commands
+      .map((c) => byId.get(c.userId)?.lastCommand)
+      .filter((last): last is { id: string; lane: Lane } => !!last && (live || last.lane === 'live'));
+    const answered =
+      deps.answers && ask.length > 0
+        ? await deps.answers.load(commands.map((c) => c.userId))
+        : new Map<string, string>();
+    for (const c of commands) {
+      const picture = byId.get(c.userId);
+      const last = picture?.lastCommand;
+      let lane: Lane;
+      if (last && answered.get(c.userId) !== last.id) lane = last.lane;
+      else if (!live || !deps.answers) lane = 'bulk';
+      else if (!last && picture && (picture.pending || picture.commanded || picture.mayExist)) lane = 'bulk';
+      else lane = 'live';
+      lanes.set(c.commandId, lane);
+    }
+    return lanes;
   }
 
   /** Records when each frozen user's deactivation falls due, in the partition its facts arrive in. */
@@ -179,7 +232,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     const due = await deps.deadlines.due(partition, now, CHUNK);
     if (due.length === 0) return 0;
     const pictures = [...(await deps.store.load(due)).values()];
-    await deps.store.save(await decideAndEmit(pictures, 'sync', undefined, deps.guardPolicy, partition), partition);
+    await deps.store.save(await decideAndEmit(pictures, { partition }), partition);
     await deps.deadlines.removeDue(partition, due, now);
     return due.length;
   }
@@ -201,7 +254,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
         }
         return p;
       });
-      await deps.store.save(await decideAndEmit(pictures, 'sync', undefined, deps.guardPolicy, partition), partition);
+      await deps.store.save(await decideAndEmit(pictures, { partition }), partition);
     }
     if (!abandoned) {
       // Every user of the partition was restated and decided: the pictures are whole again.
@@ -231,7 +284,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     const touched = [...pictures.values()];
     await deps.store.save(
       fullSyncId === null
-        ? await decideAndEmit(touched, 'sync', traceOf, deps.guardPolicy, partition, onDemandAnnotation(facts), asked)
+        ? await decideAndEmit(touched, { partition, traceOf, annotate: onDemandAnnotation(facts), asked, live: true })
         : touched,
       partition,
     );
@@ -246,8 +299,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
         loadedAt: deps.mappingState.loadedAt,
         now: deps.context.now,
         dryRun: deps.context.dryRun,
-        decide: (pictures, partition, annotate) =>
-          decideAndEmit(pictures, 'sync', undefined, deps.guardPolicy, partition, annotate),
+        decide: (pictures, partition, annotate) => decideAndEmit(pictures, { partition, annotate }),
         ...(deps.mappingState.onEvent ? { onEvent: deps.mappingState.onEvent } : {}),
       })
     : undefined;
@@ -257,7 +309,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     const due = await deps.failures.due(partition, nowMs(), CHUNK);
     if (due.length === 0) return 0;
     const pictures = [...(await deps.store.load(due)).values()];
-    await deps.store.save(await decideAndEmit(pictures, 'sync', undefined, deps.guardPolicy, partition), partition);
+    await deps.store.save(await decideAndEmit(pictures, { partition }), partition);
     // Users whose picture is gone (a lost Redis) come back with the next full sync.
     await deps.failures.unschedule(partition, due);
     return due.length;
@@ -285,9 +337,7 @@ export function createBatchProcessor(deps: ProcessorDeps) {
       : undefined;
     for (let i = 0; i < ids.length; i += CHUNK) {
       const pictures = [...(await deps.store.load(ids.slice(i, i + CHUNK))).values()];
-      await deps.store.save(
-        await decideAndEmit(pictures, 'sync', undefined, { threshold: 0, windowMs: 1 }, undefined, annotate),
-      );
+      await deps.store.save(await decideAndEmit(pictures, { guardPolicy: { threshold: 0, windowMs: 1 }, annotate }));
     }
     return ids.length;
   }

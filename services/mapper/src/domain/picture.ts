@@ -1,5 +1,6 @@
 import type { DirectoryEventV1, RoleRef } from '@provision/events';
 import type { AppRoleAssignment, CurrentSalesforceUser, EntraUser, GroupRef } from '@provision/mapping';
+import type { Lane } from './ports.ts';
 
 type Attributes = Record<string, string | number | boolean | null | string[]>;
 
@@ -28,6 +29,11 @@ export interface UserPicture {
    * reports it failed, the picture goes back to `before`, so the next decision issues it again.
    */
   pending?: { commandId: string; before: CurrentSalesforceUser | null } | null;
+  /**
+   * The last command issued for the user, whatever its action, and the lane it went in: until the
+   * writer answers it, the user's next command follows it in that lane. Absent in older pictures.
+   */
+  lastCommand?: { id: string; lane: Lane } | null;
   /**
    * Whether Salesforce may hold the user: true once a create, update or reactivation was sent,
    * whatever came of it (a failed create may still have matched or created the user). A user that

@@ -21,13 +21,36 @@ export interface PictureStore {
   setMemoryIntact(partition: number): Promise<void>;
 }
 
-/** Where commands go (`provisioning.commands.v1`). */
+/**
+ * Which topic a command goes to: `bulk` (`provisioning.commands.v1`), or `live`
+ * (`provisioning.commands.live.v1`), the lane past a full sync's backlog for the changes Entra
+ * notified. A user's command goes live only when none of the user's earlier commands is unanswered
+ * in the bulk lane, so each user's commands are carried out in the order they were decided.
+ */
+export type Lane = 'bulk' | 'live';
+
+/** Where commands go (`provisioning.commands.v1` and `provisioning.commands.live.v1`). */
 export interface CommandSink {
-  /** `traceOf(changeId)` gives the trace context of the directory event that caused a command. */
+  /**
+   * `traceOf(changeId)` gives the trace context of the directory event that caused a command;
+   * `laneOf(command)` its lane (unset: all bulk).
+   */
   publish(
     commands: readonly ProvisioningCommandV1[],
     traceOf?: (changeId: string) => string | undefined,
+    laneOf?: (command: ProvisioningCommandV1) => Lane,
   ): Promise<void>;
+}
+
+/**
+ * The last command the writer answered, per user (Redis in production): with the picture's last
+ * command, whether a user has a command still unanswered, and so in which lane the next must go.
+ * Losing it costs only speed: a user whose last command is not known answered stays in its lane.
+ */
+export interface AnswerStore {
+  /** Records each user's answered command (the latest result read for that user wins). */
+  record(answers: readonly { userId: string; commandId: string }[]): Promise<void>;
+  load(userIds: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** A batch of directory events from one partition, in offset order. */

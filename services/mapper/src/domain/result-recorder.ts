@@ -1,7 +1,7 @@
 import type { ProvisioningResultV1 } from '@provision/events';
 import { type Backoff, backoffDelay } from '@provision/retry';
 import { USER_NOT_FOUND } from './picture.ts';
-import type { FailureStore } from './ports.ts';
+import type { AnswerStore, FailureStore } from './ports.ts';
 
 /** How long a user waits before its next retry: `@provision/retry`'s backoff, as data. */
 export type RetryPolicy = Backoff;
@@ -33,6 +33,8 @@ export function retryDelay(policies: {
  */
 export function createResultRecorder(deps: {
   failures: FailureStore;
+  /** Where each user's answered command is kept (the lanes), dry runs included. */
+  answers?: AnswerStore;
   retry: RetryPolicy;
   transientRetry?: RetryPolicy;
   now?: () => number;
@@ -62,5 +64,7 @@ export function createResultRecorder(deps: {
       .map(({ partition, result }) => ({ userId: result.userId, partition }));
     if (failed.length > 0) await deps.failures.record(failed, delay, (deps.now ?? Date.now)());
     if (succeeded.length > 0) await deps.failures.succeeded(succeeded);
+    // Last, once the failures are known: a user is not sent live while its failure is unrecorded.
+    await deps.answers?.record(results.map(({ result }) => ({ userId: result.userId, commandId: result.commandId })));
   };
 }

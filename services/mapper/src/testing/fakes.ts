@@ -2,6 +2,7 @@ import type { ProvisioningCommandV1 } from '@provision/events';
 import type { MappingConfig } from '@provision/mapping';
 import type { Failure, UserPicture } from '../domain/picture.ts';
 import type {
+  AnswerStore,
   AppliedMapping,
   CommandSink,
   DeactivationGuardStore,
@@ -10,6 +11,7 @@ import type {
   DirectoryFeed,
   FailedResult,
   FailureStore,
+  Lane,
   MappingChange,
   MappingStateStore,
   PartitionReevaluation,
@@ -76,14 +78,33 @@ export class InMemoryPictureStore implements PictureStore {
 
 export class InMemoryCommandSink implements CommandSink {
   readonly commands: ProvisioningCommandV1[] = [];
+  /** The lane each command went in, by command id. */
+  readonly lanes = new Map<string, Lane>();
   failNext = 0;
 
-  async publish(commands: readonly ProvisioningCommandV1[]): Promise<void> {
+  async publish(
+    commands: readonly ProvisioningCommandV1[],
+    _traceOf?: (changeId: string) => string | undefined,
+    laneOf?: (command: ProvisioningCommandV1) => Lane,
+  ): Promise<void> {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('broker unavailable (injected)');
     }
     this.commands.push(...commands);
+    for (const c of commands) this.lanes.set(c.commandId, laneOf?.(c) ?? 'bulk');
+  }
+}
+
+/** The writer's answers in a Map, for tests. */
+export class InMemoryAnswerStore implements AnswerStore {
+  readonly answered = new Map<string, string>();
+
+  async record(answers: readonly { userId: string; commandId: string }[]): Promise<void> {
+    for (const a of answers) this.answered.set(a.userId, a.commandId);
+  }
+  async load(userIds: readonly string[]): Promise<Map<string, string>> {
+    return new Map(userIds.flatMap((id) => (this.answered.has(id) ? [[id, this.answered.get(id)!] as const] : [])));
   }
 }
 
