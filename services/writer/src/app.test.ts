@@ -7,6 +7,7 @@ import { aCommand } from './testing/commands.ts';
 import { InMemorySalesforceDirectory } from './testing/in-memory-directory.ts';
 import {
   CountingBudget,
+  InMemoryAnsweredCommands,
   InMemoryJobControl,
   InMemoryLinkStore,
   InMemoryQuarantineStore,
@@ -40,6 +41,8 @@ function setup(
     control?: InMemoryJobControl;
     store?: InMemoryQuarantineStore;
     directory?: InMemorySalesforceDirectory;
+    answered?: InMemoryAnsweredCommands;
+    links?: InMemoryLinkStore;
     maxBatch?: number;
   } = {},
 ) {
@@ -52,7 +55,8 @@ function setup(
     source: new FakeSource(),
     sink,
     directory,
-    links: new InMemoryLinkStore(),
+    links: options.links ?? new InMemoryLinkStore(),
+    ...(options.answered ? { answered: options.answered } : {}),
     budget: new CountingBudget(),
     quarantineStore: store,
     clock,
@@ -106,6 +110,20 @@ describe('writer service', () => {
     expect(sink.published[0]?.traceparent).toMatch(/^00-a{32}/);
   });
 
+  it('writes a command of the live lane ahead of a backlog already waiting for a flush', async () => {
+    // Three flushes of two for the backlog, one at a time: the live command goes in the second.
+    const lone = async (lane: { live?: boolean }) => {
+      const { sink, service } = setup({ maxBatch: 2 });
+      const backlog = Array.from({ length: 6 }, () => ({ command: aCommand() }));
+      const delivery = { command: aCommand(), ...lane };
+      await Promise.all([service.handle(backlog), service.handle([delivery])]);
+      return sink.published.findIndex((p) => p.result.commandId === delivery.command.commandId);
+    };
+    expect(await lone({ live: true })).toBe(0);
+    // The same command from the bulk lane waits behind the backlog.
+    expect(await lone({})).toBe(6);
+  });
+
   it('republishes the same result for a redelivered command without writing again', async () => {
     const { directory, sink, service } = setup();
     const delivery = { command: aCommand() };
@@ -125,6 +143,41 @@ describe('writer service', () => {
     expect(directory.calls).toHaveLength(calls);
     expect(sink.published.at(-1)?.result).toEqual(sink.published[4]?.result);
     await service.handle([deliveries[0]!]);
+    expect(directory.calls.length).toBeGreaterThan(calls);
+  });
+
+  it('answers a command another writer answered but did not commit, without carrying it out again', async () => {
+    // Writer A creates the user, publishes the result and dies before committing; writer B
+    // meanwhile carried out the user's later change from the live lane. The create comes to B again.
+    const directory = new InMemorySalesforceDirectory();
+    const answered = new InMemoryAnsweredCommands();
+    const links = new InMemoryLinkStore();
+    const a = setup({ directory, answered, links });
+    const b = setup({ directory, answered, links });
+    const create = { command: aCommand({ n: 900 }) };
+    await a.service.handle([create]);
+    const later = aCommand({
+      n: 900,
+      action: 'update',
+      fields: { LastName: 'Wilber' },
+      modifiedProperties: [{ name: 'LastName', oldValue: 'Number900', newValue: 'Wilber' }],
+    });
+    expect(await b.service.handle([{ command: later, live: true }])).toEqual([{ status: 'done' }]);
+    const calls = directory.calls.length;
+    expect(await b.service.handle([create])).toEqual([{ status: 'done' }]);
+    expect(directory.calls).toHaveLength(calls);
+    expect([...directory.users.values()].map((u) => u['LastName'])).toEqual(['Wilber']);
+    // Its result went out once, from A.
+    expect(b.sink.published.map((p) => p.result.commandId)).toEqual([later.commandId]);
+    expect(a.sink.published.map((p) => p.result.commandId)).toEqual([create.command.commandId]);
+  });
+
+  it('carries a redelivered command out again when no writer recorded its answer', async () => {
+    const directory = new InMemorySalesforceDirectory();
+    const create = { command: aCommand() };
+    await setup({ directory }).service.handle([create]);
+    const calls = directory.calls.length;
+    await setup({ directory }).service.handle([create]);
     expect(directory.calls.length).toBeGreaterThan(calls);
   });
 

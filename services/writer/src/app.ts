@@ -12,6 +12,7 @@ import { Deferrals } from './domain/deferrals.ts';
 import { LicenseCounts } from './domain/feature-licences.ts';
 import { NO_OBSERVER, type WriterObserver } from './domain/observer.ts';
 import type {
+  AnsweredCommands,
   Clock,
   CommandAnswer,
   CommandSource,
@@ -51,6 +52,11 @@ export interface WriterDeps {
   readonly sink: ResultSink;
   readonly directory: SalesforceDirectory;
   readonly links: LinkStore;
+  /**
+   * The commands the fleet answered (Redis): one redelivered after its result is answered without
+   * being carried out again. Unset: only this process's recent results are known.
+   */
+  readonly answered?: AnsweredCommands;
   readonly budget: RateBudget;
   /** Calls at once, shared by the fleet and adapting to Salesforce (unset: one flush's calls all at once). */
   readonly concurrency?: ConcurrencyLimiter;
@@ -85,6 +91,9 @@ export interface WriterService extends Service {
 // the runner commits after each handled batch, so two flushes' worth covers them. More only held
 // memory (20,000 results were ~40 MB of the writer's heap, most of it in the initial sync).
 const RECENT_FLUSHES = 2;
+
+/** Whether a command goes ahead of a sync's backlog: it came through the live topic, or an admin asked for it. */
+const inLane = (d: ConsumedCommand) => d.live === true || isUrgent(d.command);
 
 /** How long the feature licence counts one batch read serve the next ones (counted down meanwhile). */
 const LICENSE_COUNTS_MAX_AGE_MS = 60_000;
@@ -150,11 +159,19 @@ export function buildService(deps: WriterDeps): WriterService {
   };
 
   async function handle(deliveries: readonly ConsumedCommand[]): Promise<CommandAnswer[]> {
-    const fresh = deliveries.filter((d) => !recent.has(d.command.commandId));
+    const unknown = deliveries.filter((d) => !recent.has(d.command.commandId));
+    // Answered by a writer that did not commit it (it crashed, or lost the partition): its result
+    // is out already, and carrying it out again could undo a later command of the user's.
+    const answeredElsewhere = deps.answered
+      ? await deps.answered.which(unknown.map((d) => d.command.commandId))
+      : new Set<string>();
+    const fresh =
+      answeredElsewhere.size === 0 ? unknown : unknown.filter((d) => !answeredElsewhere.has(d.command.commandId));
     for (const d of fresh) traces.set(d.command.commandId, d.traceparent);
-    // An admin's on-demand command goes in the accumulator's lane, ahead of a sync's backlog.
-    const urgent = fresh.filter((d) => isUrgent(d.command));
-    const rest = urgent.length === 0 ? fresh : fresh.filter((d) => !isUrgent(d.command));
+    // A change Entra notified (the live topic) and an admin's on-demand command go in the
+    // accumulator's lane, ahead of a sync's backlog.
+    const urgent = fresh.filter(inLane);
+    const rest = urgent.length === 0 ? fresh : fresh.filter((d) => !inLane(d));
     const submit = (part: readonly ConsumedCommand[], options: { urgent: boolean }) =>
       accumulator.submit(
         part.map((d) => d.command),
@@ -172,6 +189,7 @@ export function buildService(deps: WriterDeps): WriterService {
     ]);
     const toPublish: { result: ProvisioningResultV1; traceparent?: string | undefined }[] = [];
     const out: CommandAnswer[] = deliveries.map((d) => {
+      if (answeredElsewhere.has(d.command.commandId)) return { status: 'done' };
       const answer = byCommand.get(d);
       const result = answer ? answer.result : recent.get(d.command.commandId);
       if (!result) {
@@ -189,6 +207,7 @@ export function buildService(deps: WriterDeps): WriterService {
     // (with their diff) instead of writing again and reporting "nothing to do".
     for (const { result } of toPublish) remember(result);
     await deps.sink.publish(toPublish);
+    await deps.answered?.remember(toPublish.map(({ result }) => result.commandId));
     return out;
   }
 

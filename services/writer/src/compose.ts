@@ -8,11 +8,18 @@ import { systemClock } from '@provision/ports';
 import { JsforceSalesforceGateway } from '@provision/salesforce';
 import { type ComposedService, gauge, type ServiceRuntime } from '@provision/telemetry';
 import { Redis } from 'ioredis';
+import { commandLanes } from './adapters/command-lanes.ts';
 import { kafkaCommandSource, kafkaResultSink } from './adapters/kafka-io.ts';
 import { concurrencyGauges, prometheusObserver } from './adapters/prometheus-observer.ts';
 import { RedisConcurrencyLimiter } from './adapters/redis-concurrency.ts';
 import { RedisPartitionFence } from './adapters/redis-partition-fence.ts';
-import { RedisJobControl, RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from './adapters/redis-stores.ts';
+import {
+  RedisAnsweredCommands,
+  RedisJobControl,
+  RedisLinkStore,
+  RedisQuarantineStore,
+  RedisRateBudget,
+} from './adapters/redis-stores.ts';
 import { GatewayDirectory } from './adapters/salesforce-directory.ts';
 import { salesforceOptions } from './adapters/salesforce-options.ts';
 import { buildService, type WriterService } from './app.ts';
@@ -31,9 +38,9 @@ export async function loadMapping(file: string | undefined): Promise<MappingConf
 
 /** What a test changes in the wiring: names it owns, a sink that fails. Production passes none. */
 export interface WriterOverrides {
-  /** The commands and results topics (default `TOPIC_PREFIX` + the standard names). */
-  readonly topics?: { readonly commands: string; readonly results: string };
-  /** The consumer group (default `TOPIC_PREFIX` + `provision-writer`). */
+  /** The commands (bulk and live) and results topics (default `TOPIC_PREFIX` + the standard names). */
+  readonly topics?: { readonly commands: string; readonly liveCommands: string; readonly results: string };
+  /** The consumer group (default `TOPIC_PREFIX` + `provision-writer`; the live lane's is `<group>.live`). */
   readonly groupId?: string;
   /** Wraps the real result sink (to make it fail). */
   readonly sink?: (real: ResultSink) => ResultSink;
@@ -84,10 +91,14 @@ export async function createService(
   try {
     const topics = overrides.topics ?? {
       commands: `${config.TOPIC_PREFIX}${TOPICS.commands}`,
+      liveCommands: `${config.TOPIC_PREFIX}${TOPICS.liveCommands}`,
       results: `${config.TOPIC_PREFIX}${TOPICS.results}`,
     };
     await kafka.ensureTopics(
-      [topics.commands, topics.results].map((topic) => ({ topic, partitions: config.KAFKA_PARTITIONS })),
+      [topics.commands, topics.liveCommands, topics.results].map((topic) => ({
+        topic,
+        partitions: config.KAFKA_PARTITIONS,
+      })),
     );
     const producer = await kafka.producer({ source: 'provision/writer' });
     const budget = new RedisRateBudget(redis, {
@@ -101,22 +112,33 @@ export async function createService(
     if (!auth)
       logger.info('no AUTH_* variables: the writer serves no API (the console shows no live Salesforce record)');
     const groupId = overrides.groupId ?? `${config.TOPIC_PREFIX}provision-writer`;
-    const source = kafkaCommandSource({
-      client: kafka,
-      groupId,
-      topic: topics.commands,
-      batchSize: config.WRITER_MAX_BATCH,
-      maxInHand: config.WRITER_MAX_IN_HAND,
-      fence: new RedisPartitionFence(redis, {
-        prefix: config.REDIS_PREFIX,
-        groupId,
-        holdMs: config.WRITER_PARTITION_HOLD_MS,
+    // Two consumers, each with its own group and hand: a live command is taken and written while
+    // a sync's backlog fills the bulk hand (the mapper keeps each user's commands in one lane at a
+    // time, so their order holds across the two). The fences are keyed by group and topic.
+    const lane = (spec: { groupId: string; topic: string; maxInHand: number; live: boolean }) =>
+      kafkaCommandSource({
+        client: kafka,
+        ...spec,
+        batchSize: config.WRITER_MAX_BATCH,
+        fence: new RedisPartitionFence(redis, {
+          prefix: config.REDIS_PREFIX,
+          groupId: spec.groupId,
+          holdMs: config.WRITER_PARTITION_HOLD_MS,
+        }),
+        partitionsConcurrently: config.WRITER_PARTITIONS_CONCURRENTLY,
+        fetchMaxBytes: config.WRITER_FETCH_MAX_BYTES,
+        sessionTimeoutMs: config.WRITER_SESSION_TIMEOUT_MS,
+        logger,
+        refuse: (command) => commandRefusal(command, policy),
+      });
+    const source = commandLanes({
+      bulk: lane({ groupId, topic: topics.commands, maxInHand: config.WRITER_MAX_IN_HAND, live: false }),
+      live: lane({
+        groupId: `${groupId}.live`,
+        topic: topics.liveCommands,
+        maxInHand: config.WRITER_LIVE_MAX_IN_HAND,
+        live: true,
       }),
-      partitionsConcurrently: config.WRITER_PARTITIONS_CONCURRENTLY,
-      fetchMaxBytes: config.WRITER_FETCH_MAX_BYTES,
-      sessionTimeoutMs: config.WRITER_SESSION_TIMEOUT_MS,
-      logger,
-      refuse: (command) => commandRefusal(command, policy),
     });
     gauge(
       metrics,
@@ -130,6 +152,7 @@ export async function createService(
       sink: overrides.sink ? overrides.sink(sink) : sink,
       directory,
       links: new RedisLinkStore(redis, config.REDIS_PREFIX),
+      answered: new RedisAnsweredCommands(redis, config.REDIS_PREFIX),
       budget,
       concurrency,
       quarantineStore: new RedisQuarantineStore(redis, config.REDIS_PREFIX),
@@ -157,7 +180,10 @@ export async function createService(
         },
       },
     });
-    logger.info({ commandsTopic: topics.commands, resultsTopic: topics.results }, 'writer topics');
+    logger.info(
+      { commandsTopic: topics.commands, liveCommandsTopic: topics.liveCommands, resultsTopic: topics.results },
+      'writer topics',
+    );
     return {
       service: {
         ...service,

@@ -26,6 +26,16 @@ describe('readConfig', () => {
     });
   });
 
+  it('gives the live lane a hand of its own, 200 commands unless WRITER_LIVE_MAX_IN_HAND says otherwise', () => {
+    expect(readConfig(env)).toMatchObject({ WRITER_MAX_IN_HAND: 4000, WRITER_LIVE_MAX_IN_HAND: 200 });
+    expect(readConfig({ ...env, WRITER_LIVE_MAX_IN_HAND: '50' }).WRITER_LIVE_MAX_IN_HAND).toBe(50);
+    expect(() => readConfig({ ...env, WRITER_LIVE_MAX_IN_HAND: '0' })).toThrow(/WRITER_LIVE_MAX_IN_HAND/);
+    // Reported with the other problems, in one message.
+    expect(() => readConfig({ ...env, WRITER_LIVE_MAX_IN_HAND: 'many', KAFKA_BROKERS: 'nope' })).toThrow(
+      /2 problems[\s\S]*KAFKA_BROKERS[\s\S]*WRITER_LIVE_MAX_IN_HAND/,
+    );
+  });
+
   it('reports what each auth mode lacks together with other problems, in one message', () => {
     const run = (extra: Record<string, string | undefined>) => () =>
       readConfig({ ...env, SALESFORCE_USERNAME: undefined, SALESFORCE_PASSWORD: undefined, ...extra });

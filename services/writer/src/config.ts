@@ -80,6 +80,12 @@ const base = z.object({
    */
   WRITER_MAX_IN_HAND: positiveInt().default(4000),
   /**
+   * The same bound for the live lane (`provisioning.commands.live.v1`, the changes Entra notified),
+   * a hand of its own: a live command is taken while the sync's backlog fills `WRITER_MAX_IN_HAND`.
+   * Live traffic is a trickle; this only bounds a burst of it.
+   */
+  WRITER_LIVE_MAX_IN_HAND: positiveInt().default(200),
+  /**
    * How long a replica's hold on a partition outlives the replica: a replica taking over a partition
    * from one that died waits this long at most. Extended every third of it while the partition is worked.
    */

@@ -13,10 +13,18 @@ import { createService } from '../src/compose.ts';
 import { readConfig } from '../src/config.ts';
 import type { ResultSink } from '../src/domain/ports.ts';
 
+/** The topics of one test: the commands (bulk and live lanes) and the results. */
+export interface WriterTopics {
+  readonly commands: string;
+  readonly liveCommands: string;
+  readonly results: string;
+}
+
 /** The topics of one test. */
-export async function createTopics(kafka: KafkaFixture): Promise<{ commands: string; results: string }> {
+export async function createTopics(kafka: KafkaFixture): Promise<WriterTopics> {
   return {
     commands: await kafka.createTopic({ name: 'commands', partitions: 3 }),
+    liveCommands: await kafka.createTopic({ name: 'live-commands', partitions: 3 }),
     results: await kafka.createTopic({ name: 'results', partitions: 3 }),
   };
 }
@@ -131,8 +139,10 @@ export async function startWriter(options: {
   kafka: KafkaFixture;
   redis: RedisFixture;
   sim: SalesforceSim;
-  topics: { commands: string; results: string };
+  topics: WriterTopics;
   groupId: string;
+  /** Writer settings of the test's own (`WRITER_MAX_IN_HAND`, …), over the harness's. */
+  settings?: Readonly<Record<string, string>>;
   /** Wraps the real sink (to make it fail). */
   sink?: (real: ResultSink) => ResultSink;
   quarantine?: { threshold: number; baseDelayMs: number; maxDelayMs: number; retryDelayMs: number };
@@ -172,6 +182,7 @@ export async function startWriter(options: {
     WRITER_QUARANTINE_BASE_DELAY_MS: String(quarantine.baseDelayMs),
     WRITER_QUARANTINE_MAX_DELAY_MS: String(quarantine.maxDelayMs),
     WRITER_RETRY_DELAY_MS: String(quarantine.retryDelayMs),
+    ...options.settings,
   };
   let mappingDir: string | undefined;
   if (options.usernameSuffix !== undefined || options.rules !== undefined) {

@@ -6,7 +6,12 @@ import { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { z } from 'zod';
 import { RedisPartitionFence } from '../src/adapters/redis-partition-fence.ts';
-import { RedisLinkStore, RedisQuarantineStore, RedisRateBudget } from '../src/adapters/redis-stores.ts';
+import {
+  RedisAnsweredCommands,
+  RedisLinkStore,
+  RedisQuarantineStore,
+  RedisRateBudget,
+} from '../src/adapters/redis-stores.ts';
 
 const quarantine = {
   reason: 'INVALID_SESSION_ID',
@@ -22,6 +27,11 @@ async function exerciseStores(redis: Redis, prefix: string): Promise<void> {
   await links.setMany(new Map([['u1', '005000000000001']]));
   expect(await links.getMany(['u1', 'u2'])).toEqual(new Map([['u1', '005000000000001']]));
   await links.deleteMany(['u1']);
+  const answered = new RedisAnsweredCommands(redis, prefix, 60);
+  await answered.remember(['cmd-1', 'cmd-2']);
+  expect(await answered.which(['cmd-0', 'cmd-1', 'cmd-2'])).toEqual(new Set(['cmd-1', 'cmd-2']));
+  // Kept a while only: each expires.
+  expect(await redis.ttl(`${prefix}writer:answered:cmd-1`)).toBeGreaterThan(0);
   const store = new RedisQuarantineStore(redis, prefix);
   await store.set(quarantine);
   expect(await store.get()).toEqual(quarantine);

@@ -41,6 +41,11 @@ export interface KafkaCommandSourceOptions {
    * or undefined. A refused command is dead-lettered (PRV_COMMAND_REFUSED) and never reaches Salesforce.
    */
   readonly refuse?: (command: ProvisioningCommandV1) => string | undefined;
+  /**
+   * The topic is the live lane (`provisioning.commands.live.v1`): its commands are handed over as
+   * `live`, written ahead of a sync's backlog.
+   */
+  readonly live?: boolean;
 }
 
 // The writer decides itself when to give up on a command (it answers every command with a result;
@@ -52,13 +57,14 @@ const DEFAULT_FETCH_BYTES = 512 * 1024;
 const RETRY_FOREVER = { maxAttempts: Number.MAX_SAFE_INTEGER, maxDelayMs: 60_000 };
 
 /**
- * Commands from `provisioning.commands.v1` through `@provision/kafka`'s batch mode: validated
- * (invalid messages are dead-lettered by the driver), handed over a partition chunk at a time, and
- * committed only once answered `done`.
+ * Commands from `provisioning.commands.v1` (or its live lane) through `@provision/kafka`'s batch
+ * mode: validated (invalid messages are dead-lettered by the driver), handed over a partition chunk
+ * at a time, and committed only once answered `done`.
  */
 export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandSource {
   let runner: ConsumerRunner | undefined;
   const fetchMaxBytes = options.fetchMaxBytes ?? DEFAULT_FETCH_BYTES;
+  const lane = options.live ? { live: true } : {};
   return {
     async start(handler) {
       runner = options.client.consumer<ProvisioningCommandV1>({
@@ -91,7 +97,7 @@ export function kafkaCommandSource(options: KafkaCommandSourceOptions): CommandS
         ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
         batchHandler: async (commands, ctx) => {
           const answers = await handler(
-            commands.map((command, i) => ({ command, traceparent: ctx.messages[i]?.traceparent })),
+            commands.map((command, i) => ({ command, traceparent: ctx.messages[i]?.traceparent, ...lane })),
           );
           return answers.map(
             (a): Outcome => (a.status === 'done' ? outcome.done() : outcome.retry(a.reason, { delayMs: a.delayMs })),

@@ -2,6 +2,7 @@ import type { Initiator } from '@provision/events';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type {
+  AnsweredCommands,
   Clock,
   JobControl,
   JobControlReader,
@@ -11,6 +12,41 @@ import type {
   QuarantineStore,
   RateBudget,
 } from '../domain/ports.ts';
+
+/**
+ * Answered commands: `<prefix>writer:answered:<commandId>`, for an hour (far past a redelivery:
+ * a dead writer's partitions move within its session timeout). About 100 bytes each.
+ */
+export class RedisAnsweredCommands implements AnsweredCommands {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly ttlSeconds: number;
+
+  constructor(redis: Redis, prefix: string, ttlSeconds = 3600) {
+    this.redis = redis;
+    this.prefix = prefix;
+    this.ttlSeconds = ttlSeconds;
+  }
+
+  private key(commandId: string): string {
+    return `${this.prefix}writer:answered:${commandId}`;
+  }
+
+  async which(commandIds: readonly string[]): Promise<Set<string>> {
+    if (commandIds.length === 0) return new Set();
+    const values = await this.redis.mget(...commandIds.map((id) => this.key(id)));
+    return new Set(commandIds.filter((_, i) => values[i] !== null));
+  }
+
+  async remember(commandIds: readonly string[]): Promise<void> {
+    if (commandIds.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of commandIds) pipeline.set(this.key(id), '1', 'EX', this.ttlSeconds);
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+}
 
 /**
  * Links in Redis: `<prefix>link:<entraUserId>` → Salesforce user Id. No expiry: a lost link is

@@ -168,6 +168,18 @@ export interface LinkStore {
   deleteMany(userIds: readonly string[]): Promise<void>;
 }
 
+/**
+ * The commands whose results the fleet published, kept a while (Redis in production). A command
+ * redelivered after its result went out but before its offset was committed (a writer that
+ * crashed, a partition moved) is answered without being carried out again: carried out late, a
+ * command of the bulk lane could undo what a later command of its user, in the live lane, wrote.
+ */
+export interface AnsweredCommands {
+  /** Which of these commands were answered. */
+  which(commandIds: readonly string[]): Promise<Set<string>>;
+  remember(commandIds: readonly string[]): Promise<void>;
+}
+
 /** The Salesforce API budget shared by every writer replica. */
 export interface RateBudget {
   /** Resolves once `units` calls may be made; waits (never fails) while the budget is spent. */
@@ -225,9 +237,17 @@ export type CommandAnswer =
 export interface ConsumedCommand {
   readonly command: ProvisioningCommandV1;
   readonly traceparent?: string | undefined;
+  /**
+   * Came through the live lane (`provisioning.commands.live.v1`: a change Entra notified): written
+   * ahead of a sync's backlog, as an admin's on-demand command is.
+   */
+  readonly live?: boolean | undefined;
 }
 
-/** Where commands come from: Kafka in production (batch mode, commit after the answer). */
+/**
+ * Where commands come from: Kafka in production (batch mode, commit after the answer), two topics
+ * (the bulk lane and the live lane) combined by `commandLanes`.
+ */
 export interface CommandSource {
   start(handler: (deliveries: readonly ConsumedCommand[]) => Promise<CommandAnswer[]>): Promise<void>;
   stop(): Promise<void>;

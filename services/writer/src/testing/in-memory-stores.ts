@@ -1,5 +1,6 @@
 import type { Initiator } from '@provision/events';
 import type {
+  AnsweredCommands,
   JobControl,
   JobControlReader,
   LinkStore,
@@ -22,6 +23,19 @@ export class InMemoryLinkStore implements LinkStore {
 
   async deleteMany(userIds: readonly string[]): Promise<void> {
     for (const id of userIds) this.links.delete(id);
+  }
+}
+
+/** Answered command ids in a Set, shared by the writers of a test as Redis is by a fleet. */
+export class InMemoryAnsweredCommands implements AnsweredCommands {
+  readonly ids = new Set<string>();
+
+  async which(commandIds: readonly string[]): Promise<Set<string>> {
+    return new Set(commandIds.filter((id) => this.ids.has(id)));
+  }
+
+  async remember(commandIds: readonly string[]): Promise<void> {
+    for (const id of commandIds) this.ids.add(id);
   }
 }
 
