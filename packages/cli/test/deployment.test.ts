@@ -347,10 +347,11 @@ describe('k8s/', () => {
     }
     const keda = named('ScaledObject', 'provision-writer');
     expect(keda!['spec']['maxReplicaCount']).toBeLessThanOrEqual(partitions);
-    expect(keda!['spec']['triggers'][0]).toMatchObject({
-      type: 'kafka',
-      metadata: { topic: 'provisioning.commands.v1' },
-    });
+    // One trigger per lane of commands, each with the writer's group of that lane.
+    expect(keda!['spec']['triggers']).toMatchObject([
+      { type: 'kafka', metadata: { topic: 'provisioning.commands.v1', consumerGroup: 'provision-writer' } },
+      { type: 'kafka', metadata: { topic: 'provisioning.commands.live.v1', consumerGroup: 'provision-writer.live' } },
+    ]);
   });
 
   it('mounts a valid mapping where MAPPING_FILE points', () => {

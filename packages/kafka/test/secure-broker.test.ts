@@ -28,6 +28,7 @@ const hasJava = java.status === 0 && Number(/version "(\d+)/.exec(java.stderr)?.
 
 const DIRECTORY = 'entra.directory.v1';
 const COMMANDS = 'provisioning.commands.v1';
+const LIVE_COMMANDS = 'provisioning.commands.live.v1';
 const RESULTS = 'provisioning.results.v1';
 const ISSUER = 'https://idp.provision.test';
 const AUDIENCE = 'provision-kafka';
@@ -131,7 +132,14 @@ describe.skipIf(!hasJava)(hasJava ? title : `${title} (skipped: Java 17 or newer
       // Topics are created by an administrator; the services find them there.
       await superUser.createTopics({
         waitForLeaders: true,
-        topics: [DIRECTORY, COMMANDS, RESULTS, 'provisioning.commands.dlq.v1'].map((topic) => ({
+        topics: [
+          DIRECTORY,
+          COMMANDS,
+          LIVE_COMMANDS,
+          RESULTS,
+          'provisioning.commands.dlq.v1',
+          'provisioning.commands.live.dlq.v1',
+        ].map((topic) => ({
           topic,
           numPartitions: 2,
         })),
@@ -186,6 +194,19 @@ describe.skipIf(!hasJava)(hasJava ? title : `${title} (skipped: Java 17 or newer
     expect(message).toMatch(/ACL denies this principal: .*[Tt]opic authorization failed/);
     // … while its own topic takes the same event.
     await mapper.send([{ topic: COMMANDS, key: 'u1', type: TYPE, value: { userId: 'u1', seq: 1 } }]);
+  });
+
+  it('lets only the mapper write either lane of commands', async () => {
+    const event = { key: 'u1', type: TYPE, value: { userId: 'u1', seq: 1 } };
+    for (const principal of ['provision-writer', 'provision-audit', 'provision-ingestor'] as const) {
+      const producer = await as(principal).producer({ source: `/provision/${principal}` });
+      for (const topic of [COMMANDS, LIVE_COMMANDS]) {
+        const { code } = await failure(producer.send([{ topic, ...event }]));
+        expect(code, `${principal} writing ${topic}`).toBe('PRV_KAFKA_NOT_AUTHORIZED');
+      }
+    }
+    const mapper = await as('provision-mapper').producer({ source: '/provision/mapper' });
+    await mapper.send([{ topic: LIVE_COMMANDS, ...event }]);
   });
 
   it('stops a consumer outside its groups at start, saying an ACL may deny the group', async () => {
@@ -285,5 +306,63 @@ describe.skipIf(!hasJava)(hasJava ? title : `${title} (skipped: Java 17 or newer
     });
     expect(handled.filter((e) => e.userId === 'u-forged')).toEqual([]);
     await Promise.all([runner.stop(), auditor.stop()]);
+  });
+
+  it('lets the writer read the live lane in provision-writer.live and dead-letter it, and the audit read both', async () => {
+    const mapper = await as('provision-mapper').producer({ source: '/provision/mapper' });
+    await mapper.send([
+      { topic: LIVE_COMMANDS, key: 'u-live-victim', type: TYPE, value: { userId: 'u-live-forged', seq: 1 } },
+      { topic: LIVE_COMMANDS, key: 'u-live', type: TYPE, value: { userId: 'u-live', seq: 2 } },
+    ]);
+    const handled: TestEvent[] = [];
+    const writer = as('provision-writer').consumer({
+      groupId: 'provision-writer.live',
+      topics: [LIVE_COMMANDS],
+      schema: TestEvent,
+      ...FAST_GROUP,
+      handler: async (event) => {
+        handled.push(event);
+        return outcome.done();
+      },
+    });
+    const logged: TestEvent[] = [];
+    const audit = as('provision-audit').consumer({
+      groupId: 'audit',
+      topics: [LIVE_COMMANDS],
+      schema: TestEvent,
+      createDeadLetterTopics: false,
+      ...FAST_GROUP,
+      handler: async (event) => {
+        logged.push(event);
+        return outcome.done();
+      },
+    });
+    const letters: { key: string; code: string | undefined }[] = [];
+    const deadLetters = as('provision-audit').consumer({
+      groupId: 'audit-dead-letters',
+      topics: ['provisioning.commands.live.dlq.v1'],
+      createDeadLetterTopics: false,
+      ...FAST_GROUP,
+      rawHandler: async (_message, ctx) => {
+        letters.push({ key: ctx.key, code: ctx.headers['dlq_reason_code'] });
+        return outcome.done();
+      },
+    });
+    await Promise.all([writer.start(), audit.start(), deadLetters.start()]);
+    await waitFor(() => handled.some((e) => e.userId === 'u-live') && logged.some((e) => e.userId === 'u-live'), {
+      timeout: 20_000,
+      message: 'the writer and the audit read the live command',
+    });
+    // Each forged key is dead-lettered once per group that meets it: the writer's and the audit's.
+    await waitFor(() => letters.filter((l) => l.key === 'u-live-victim').length === 2, {
+      timeout: 20_000,
+      message: 'the dead letters of the live lane',
+    });
+    expect(letters.filter((l) => l.key === 'u-live-victim').map((l) => l.code)).toEqual([
+      'PRV_EVENT_KEY_MISMATCH',
+      'PRV_EVENT_KEY_MISMATCH',
+    ]);
+    expect(handled.filter((e) => e.userId === 'u-live-forged')).toEqual([]);
+    await Promise.all([writer.stop(), audit.stop(), deadLetters.stop()]);
   });
 });

@@ -9,13 +9,20 @@ import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, type Admin, Re
 export const SERVICE_ACLS = {
   'provision-ingestor': { writes: ['entra.directory.v1'], reads: [], groups: [] },
   'provision-mapper': {
-    writes: ['provisioning.commands.v1', 'entra.directory.dlq.v1', 'provisioning.results.dlq.v1'],
+    // Both lanes of commands: the bulk one and the live one of the changes Entra notified.
+    writes: [
+      'provisioning.commands.v1',
+      'provisioning.commands.live.v1',
+      'entra.directory.dlq.v1',
+      'provisioning.results.dlq.v1',
+    ],
     reads: ['entra.directory.v1', 'provisioning.results.v1'],
     groups: ['provision-mapper'],
   },
   'provision-writer': {
-    writes: ['provisioning.results.v1', 'provisioning.commands.dlq.v1'],
-    reads: ['provisioning.commands.v1'],
+    writes: ['provisioning.results.v1', 'provisioning.commands.dlq.v1', 'provisioning.commands.live.dlq.v1'],
+    reads: ['provisioning.commands.v1', 'provisioning.commands.live.v1'],
+    // Prefixed: `provision-writer` (bulk lane) and `provision-writer.live` (live lane).
     groups: ['provision-writer'],
   },
   // The audit records, publishes the lifecycle stream it derives from results, and the dead
@@ -25,14 +32,17 @@ export const SERVICE_ACLS = {
       'provisioning.lifecycle.v1',
       'entra.directory.dlq.v1',
       'provisioning.commands.dlq.v1',
+      'provisioning.commands.live.dlq.v1',
       'provisioning.results.dlq.v1',
     ],
     reads: [
       'entra.directory.v1',
       'provisioning.commands.v1',
+      'provisioning.commands.live.v1',
       'provisioning.results.v1',
       'entra.directory.dlq.v1',
       'provisioning.commands.dlq.v1',
+      'provisioning.commands.live.dlq.v1',
       'provisioning.results.dlq.v1',
     ],
     groups: ['audit'],
@@ -47,7 +57,8 @@ export async function createServiceAcls(admin: Admin, prefix = ''): Promise<void
     resourceType,
     resourceName: name,
     // Groups are prefixed: the mapper's `provision-mapper` and `provision-mapper-results`, the
-    // audit's `audit`, `audit-dead-letters` and `audit-lifecycle`.
+    // writer's `provision-writer` and `provision-writer.live`, the audit's `audit`,
+    // `audit-dead-letters` and `audit-lifecycle`.
     resourcePatternType:
       resourceType === AclResourceTypes.GROUP ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
     principal: `User:${principal}`,

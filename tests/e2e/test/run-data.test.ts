@@ -23,9 +23,10 @@ describe('a run leaves nothing behind', () => {
     fixtures.push(run, other);
     await run.createTopic({ name: 'provisioning.commands', partitions: 2 });
     await run.createTopic({ name: 'provisioning.commands.dlq' });
+    await run.createTopic({ name: 'provisioning.commands.live' });
     await other.createTopic({ name: 'provisioning.commands' });
 
-    expect(await deleteRunTopics(run.brokers, run.prefix)).toBe(2);
+    expect(await deleteRunTopics(run.brokers, run.prefix)).toBe(3);
     await waitFor(async () => (await deleteRunTopics(run.brokers, run.prefix)) === 0, {
       message: "the run's topics gone",
       timeout: 15_000,

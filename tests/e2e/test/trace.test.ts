@@ -107,13 +107,15 @@ describe('one change is one trace, from the Graph notification to the audit log 
     const salesforce = trace.find((s) => s.service === 'writer' && s.name === 'salesforce updateUsers');
     expect(salesforce, 'the Salesforce update call').toBeDefined();
     const prefix = (p: string) => expect.stringMatching(new RegExp(`^${p}`));
+    // A notified change goes over the live lane of commands unless the user has commands unanswered.
+    const commands = 'provisioning\\.commands\\.(live\\.)?v1';
     expect(path(salesforce!)).toEqual([
       'ingestor: POST /webhooks/graph',
       'ingestor: sync round',
       prefix('ingestor: send .*entra\\.directory\\.v1'),
       prefix('mapper: process .*entra\\.directory\\.v1'),
-      prefix('mapper: send .*provisioning\\.commands\\.v1'),
-      prefix('writer: process .*provisioning\\.commands\\.v1'),
+      prefix(`mapper: send .*${commands}`),
+      prefix(`writer: process .*${commands}`),
       'writer: writer flush',
       'writer: salesforce updateUsers',
     ]);
@@ -128,7 +130,7 @@ describe('one change is one trace, from the Graph notification to the audit log 
     const paths = results.map((s) => path(s).join(' > '));
     expect(paths).toContainEqual(
       expect.stringMatching(
-        /writer: process .*provisioning\.commands\.v1 > writer: send .*provisioning\.results\.v1 > audit: process .*provisioning\.results\.v1 > audit: handle .*provisioning\.results\.v1 > audit: audit insert$/,
+        /writer: process .*provisioning\.commands\.(live\.)?v1 > writer: send .*provisioning\.results\.v1 > audit: process .*provisioning\.results\.v1 > audit: handle .*provisioning\.results\.v1 > audit: audit insert$/,
       ),
     );
   });

@@ -82,7 +82,9 @@ describe('poison Kafka messages published straight to the running services’ to
     // Read every dead-letter topic from the start, for the whole file.
     const consumer = kafka.consumer({ groupId: `${pipeline.runId}.security-dlq-reader` });
     await consumer.connect();
-    const dlqs = [TOPICS.directory, TOPICS.commands, TOPICS.results].map((t) => deadLetterTopic(topic(t)));
+    const dlqs = [TOPICS.directory, TOPICS.commands, TOPICS.liveCommands, TOPICS.results].map((t) =>
+      deadLetterTopic(topic(t)),
+    );
     await consumer.subscribe({ topics: dlqs, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic: t, message }) => {
@@ -109,23 +111,27 @@ describe('poison Kafka messages published straight to the running services’ to
     }
   };
 
+  // The consumer that must refuse it: the mapper for the directory, the writer for the commands
+  // (its group of the lane). Waited for by name: the audit reads those topics too, and its letter
+  // may come first.
+  const ownerOf = (p: Poison) =>
+    p.topic.endsWith(TOPICS.directory)
+      ? 'provision-mapper'
+      : p.topic.endsWith(TOPICS.commands)
+        ? 'provision-writer'
+        : p.topic.endsWith(TOPICS.liveCommands)
+          ? 'provision-writer.live'
+          : undefined;
+
   // Every consumer of a topic dead-letters what it cannot take: the mapper and the audit read the
-  // directory, the writer and the audit the commands, the audit (and the mapper) the results.
+  // directory, the writer and the audit the commands (both lanes), the audit (and the mapper) the results.
   const expectDeadLettered = async (list: readonly Poison[]) => {
     const lettersOf = (p: Poison) =>
       (letters.get(deadLetterTopic(p.topic)) ?? []).filter((l) => l.headers['security-poison'] === p.label);
-    // The consumer that must refuse it: the mapper for the directory, the writer for the commands.
-    // Waited for by name: the audit reads those topics too, and its letter may come first.
-    const owner = (p: Poison) =>
-      p.topic.endsWith(TOPICS.directory)
-        ? 'provision-mapper'
-        : p.topic.endsWith(TOPICS.commands)
-          ? 'provision-writer'
-          : undefined;
     const missing = () =>
       list.filter((p) => {
         const found = lettersOf(p);
-        const must = owner(p);
+        const must = ownerOf(p);
         return (
           found.length === 0 ||
           (must !== undefined && !found.some((l) => (l.headers['dlq_consumer_group'] ?? '').endsWith(must)))
@@ -147,14 +153,10 @@ describe('poison Kafka messages published straight to the running services’ to
         expect(letter.value?.equals(p.value), `${p.label}: the dead letter keeps the original bytes`).toBe(true);
       }
       const groups = found.map((l) => l.headers['dlq_consumer_group'] ?? '');
-      if (p.topic.endsWith(TOPICS.directory))
+      const must = ownerOf(p);
+      if (must !== undefined)
         expect(
-          groups.some((g) => g.endsWith('provision-mapper')),
-          p.label,
-        ).toBe(true);
-      if (p.topic.endsWith(TOPICS.commands))
-        expect(
-          groups.some((g) => g.endsWith('provision-writer')),
+          groups.some((g) => g.endsWith(must)),
           p.label,
         ).toBe(true);
     }
@@ -209,6 +211,7 @@ describe('poison Kafka messages published straight to the running services’ to
     const json = (v: unknown) => Buffer.from(JSON.stringify(v));
     const directory = topic(TOPICS.directory);
     const commands = topic(TOPICS.commands);
+    const liveCommands = topic(TOPICS.liveCommands);
     const results = topic(TOPICS.results);
     const about = (userId: string): Record<string, unknown> => ({
       ...upserted,
@@ -290,6 +293,21 @@ describe('poison Kafka messages published straight to the running services’ to
       key: target.id,
       value: randomBytes(48),
       code: 'PRV_EVENT_UNDECODABLE',
+    });
+    // The live lane is a second way in for commands: the same checks hold there.
+    add({
+      label: 'a live-lane command granting UserPermissionsModifyAllData (no mapping targets it)',
+      topic: liveCommands,
+      key: target.id,
+      value: json(aCommand({ UserPermissionsModifyAllData: true, ProfileName: 'System Administrator' })),
+      code: 'PRV_COMMAND_REFUSED',
+    });
+    add({
+      label: 'a live-lane command keyed by the target for another user',
+      topic: liveCommands,
+      key: target.id,
+      value: json({ ...aCommand({ LastName: 'Forged' }), userId: randomUUID() }),
+      code: 'PRV_EVENT_KEY_MISMATCH',
     });
     add({
       label: 'a result keyed by the target for another user',

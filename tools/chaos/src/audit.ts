@@ -1,5 +1,5 @@
 // The audit side: what the provisioning log says (its HTTP API), and whether every command that
-// went over provisioning.commands.v1 has its result there.
+// went over provisioning.commands.v1 or its live lane provisioning.commands.live.v1 has its result there.
 
 import { type LogEntry, provisioningLog } from '@provision/demo';
 import { quietKafkajsTimeoutWarning } from '@provision/kafkajs-quiet';
@@ -63,7 +63,7 @@ export function lastEntrySignature(entries: readonly EntrySummary[] | undefined)
 
 export interface AuditCompleteness {
   entries: number;
-  /** Distinct command ids on provisioning.commands.v1 (null when the topic could not be read). */
+  /** Distinct command ids on both commands topics, bulk and live (null when they could not be read). */
   commandsOnTopic: number | null;
   /** Commands on the topic that the log does not hold at all. */
   notLogged: number;
@@ -107,16 +107,29 @@ export function auditCompleteness(entries: readonly AuditEntry[], onTopic: Set<s
   };
 }
 
-/** Every command id on the topic, read from the beginning to the end it has now, with a throw-away group. */
-export async function commandIdsOn(brokers: string, topic: string, timeoutMs = 90_000): Promise<Set<string>> {
+/**
+ * Every command id on the topics, each read from the beginning to the end it has now, with a
+ * throw-away group. A topic that does not exist holds none (the live lane, before its first command).
+ */
+export async function commandIdsOn(
+  brokers: string,
+  topics: readonly string[],
+  timeoutMs = 90_000,
+): Promise<Set<string>> {
   quietKafkajsTimeoutWarning();
   const kafka = new Kafka({ clientId: 'provision-chaos', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  const ends = new Map<number, bigint>();
+  // `topic:partition` → the offset of its last message now.
+  const ends = new Map<string, bigint>();
+  const existing = new Set<string>();
   try {
-    for (const p of await admin.fetchTopicOffsets(topic)) {
-      if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high) - 1n);
+    const listed = new Set(await admin.listTopics());
+    for (const topic of topics.filter((t) => listed.has(t))) {
+      existing.add(topic);
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        if (BigInt(p.high) > BigInt(p.low)) ends.set(`${topic}:${p.partition}`, BigInt(p.high) - 1n);
+      }
     }
   } finally {
     await admin.disconnect();
@@ -126,11 +139,14 @@ export async function commandIdsOn(brokers: string, topic: string, timeoutMs = 9
   const consumer = kafka.consumer({ groupId: `chaos-audit-${Date.now().toString(36)}`, maxBytes: 8 * 1024 * 1024 });
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topics: [...existing], fromBeginning: true });
     const remaining = new Set(ends.keys());
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`read ${ids.size} commands of ${topic}, not the whole topic in ${timeoutMs} ms`)),
+        () =>
+          reject(
+            new Error(`read ${ids.size} commands of ${[...existing].join(', ')}, not all of them in ${timeoutMs} ms`),
+          ),
         timeoutMs,
       );
       consumer
@@ -141,8 +157,9 @@ export async function commandIdsOn(brokers: string, topic: string, timeoutMs = 9
               const id = commandIdOf(m.value);
               if (id !== null) ids.add(id);
             }
-            const end = ends.get(batch.partition);
-            if (end !== undefined && BigInt(batch.lastOffset()) >= end) remaining.delete(batch.partition);
+            const key = `${batch.topic}:${batch.partition}`;
+            const end = ends.get(key);
+            if (end !== undefined && BigInt(batch.lastOffset()) >= end) remaining.delete(key);
             if (remaining.size === 0) {
               clearTimeout(timer);
               resolve();

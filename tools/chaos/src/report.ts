@@ -72,7 +72,7 @@ export function lastLine(report: ChaosReport, timeoutSeconds: number): string {
       : audit.complete
         ? ''
         : `; audit incomplete: ${audit.notLogged + audit.pending} commands without a logged result` +
-          `${audit.commandsOnTopic === null ? ', the commands topic could not be read' : ''}`;
+          `${audit.commandsOnTopic === null ? ', the commands topics could not be read' : ''}`;
   const refused = c.refused > 0 ? `, ${c.refused} refused by Salesforce (logged)` : '';
   return `chaos: ${c.duplicates} duplicates, ${c.missing} missing, ${c.wrong} wrong, ${c.stale} stale${refused} after ${report.kills.length} kills (${tail}${incomplete})`;
 }

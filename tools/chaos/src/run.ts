@@ -199,13 +199,14 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     const converged = firstClean !== null;
-    log(converged ? 'converged; reading the audit log and the commands topic' : 'did not converge; reading the audit');
+    log(converged ? 'converged; reading the audit log and the commands topics' : 'did not converge; reading the audit');
 
     const entries = await readAuditLog(pipeline.auditUrl).catch((error: Error) => error);
     if (entries instanceof Error) log(`could not read the audit log: ${entries.message}`);
-    const onTopic = await commandIdsOn(infra.KAFKA_BROKERS, `${pipeline.runId}.provisioning.commands.v1`).catch(
-      (error: Error) => error,
-    );
+    const onTopic = await commandIdsOn(
+      infra.KAFKA_BROKERS,
+      ['provisioning.commands.v1', 'provisioning.commands.live.v1'].map((t) => `${pipeline.runId}.${t}`),
+    ).catch((error: Error) => error);
     const audit = entries instanceof Error ? null : auditCompleteness(entries, onTopic);
     const byUser = entries instanceof Error ? new Map<string, EntrySummary[]>() : entriesByUser(entries);
 

@@ -6,11 +6,13 @@ import { toItem } from './kafka-event-source.ts';
 describe('toItem', () => {
   it('validates each message against its own topic schema', () => {
     expect(toItem(TOPICS.commands, fixtures.commandCreate(), 0)).toMatchObject({ item: { kind: 'command' } });
+    expect(toItem(TOPICS.liveCommands, fixtures.commandCreate(), 0)).toMatchObject({ item: { kind: 'command' } });
     expect(toItem(TOPICS.results, fixtures.resultFailure(), 0)).toMatchObject({ item: { kind: 'result' } });
     // A result on the commands topic is poison there.
     expect(toItem(TOPICS.commands, fixtures.resultSuccess(), 0)).toMatchObject({
       invalid: expect.stringMatching(/fields: /),
     });
+    expect(toItem(TOPICS.liveCommands, fixtures.resultSuccess(), 0)).toHaveProperty('invalid');
   });
 
   it('keeps sync markers with their partition and skips other directory facts', () => {

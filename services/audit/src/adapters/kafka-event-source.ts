@@ -24,9 +24,9 @@ export interface KafkaEventSourceOptions {
   batchSize?: number;
 }
 
-const CONSUMED: readonly TopicName[] = [TOPICS.commands, TOPICS.results, TOPICS.directory];
+const CONSUMED: readonly TopicName[] = [TOPICS.commands, TOPICS.liveCommands, TOPICS.results, TOPICS.directory];
 
-// The driver takes one schema per consumer; this one consumer reads three topics, so the value
+// The driver takes one schema per consumer; this one consumer reads four topics, so the value
 // passes through and is validated against its own topic's schema below.
 const passThrough = { safeParse: (value: unknown) => ({ success: true as const, data: value }) };
 
@@ -40,7 +40,9 @@ export function toItem(
   value: unknown,
   partition: number,
 ): { item: AuditItem } | { skip: string } | { invalid: string } {
-  if (topic === TOPICS.commands) {
+  // Commands come in two lanes (the bulk one and the live one of the changes Entra notified); the
+  // log treats them alike.
+  if (topic === TOPICS.commands || topic === TOPICS.liveCommands) {
     const parsed = ProvisioningCommandV1.safeParse(value);
     return parsed.success ? { item: { kind: 'command', command: parsed.data } } : { invalid: problems(parsed.error) };
   }
@@ -57,9 +59,9 @@ export function toItem(
 }
 
 /**
- * Consumes commands, results and directory sync markers through `@provision/kafka` (one group; a
- * partition's batch is written in one transaction, then committed), and the three dead-letter
- * topics through its raw mode (their messages as they are, in a second group).
+ * Consumes commands (both lanes), results and directory sync markers through `@provision/kafka`
+ * (one group; a partition's batch is written in one transaction, then committed), and their four
+ * dead-letter topics through its raw mode (their messages as they are, in a second group).
  */
 export function createKafkaEventSource(options: KafkaEventSourceOptions): AuditEventSource {
   const { kafka, topicPrefix: prefix } = options;
