@@ -143,11 +143,11 @@ export function buildService(deps: WriterDeps): WriterService {
     lingerMs: deps.settings.lingerMs,
     ...(deps.settings.maxLingerMs === undefined ? {} : { maxLingerMs: deps.settings.maxLingerMs }),
     ...(deps.settings.flushesAtOnce === undefined ? {} : { maxFlushes: deps.settings.flushesAtOnce }),
-    flush: (commands) => {
+    flush: (commands, { urgent }) => {
       const [first, ...others] = commands.map((c) => traces.get(c.commandId));
-      const attributes = { 'provision.writer.commands': commands.length };
+      const attributes = { 'provision.writer.commands': commands.length, 'provision.writer.urgent': urgent };
       return inSpan('writer flush', { parent: first, links: others, newTrace: true, attributes }, () =>
-        guard.run(commands),
+        guard.run(commands, { urgent }),
       );
     },
   });

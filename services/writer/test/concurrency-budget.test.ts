@@ -33,6 +33,49 @@ describe('RedisConcurrencyLimiter', () => {
     }
   });
 
+  test('an urgent call takes one slot past the limit, for the fleet as a whole, and never past the maximum', async ({
+    redis,
+  }) => {
+    const clients = [new Redis(redis.url), new Redis(redis.url)];
+    const settings = { ...DEFAULT_CONCURRENCY, min: 1, max: 3, initial: 2 };
+    const [a, b] = clients.map(
+      (client) => new RedisConcurrencyLimiter(client, { prefix: redis.prefix, settings, pollMs: 5 }),
+    ) as [RedisConcurrencyLimiter, RedisConcurrencyLimiter];
+    const soon = <T>(p: Promise<T>) =>
+      Promise.race([p.then(() => 'taken'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 150))]);
+    try {
+      const held = [await a.acquire(), await b.acquire()];
+      // Every slot of the limit (2) is taken: a sync's call waits, a live one goes.
+      const bulk = a.acquire();
+      expect(await soon(bulk)).toBe('waiting');
+      const urgent = await b.acquire({ urgent: true });
+      // One past the limit for the whole fleet: a second urgent call, from the other replica, waits.
+      const second = a.acquire({ urgent: true });
+      expect(await soon(second)).toBe('waiting');
+      // Released, the slots go to the waiting calls in whatever order they ask (a clean write also
+      // raises the limit), so all are given back before waiting on either.
+      await urgent.release(clean);
+      for (const slot of held) await slot.release(clean);
+      for (const slot of await Promise.all([second, bulk])) await slot.release(clean);
+      // At the maximum (3) there is no slot past it, urgent or not.
+      const limit = new RedisConcurrencyLimiter(clients[0]!, {
+        prefix: `${redis.prefix}max:`,
+        settings: { ...settings, initial: 3 },
+        pollMs: 5,
+      });
+      const full = [await limit.acquire(), await limit.acquire(), await limit.acquire()];
+      const past = limit.acquire({ urgent: true });
+      expect(await soon(past)).toBe('waiting');
+      await full[0]!.release(clean);
+      await (await past).release(clean);
+      for (const slot of full.slice(1)) await slot.release(clean);
+      await limit.close();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      for (const c of clients) c.disconnect();
+    }
+  });
+
   test('a replica that sees the concurrent limit halves the limit for the whole fleet', async ({ redis }) => {
     const clients = [new Redis(redis.url), new Redis(redis.url)];
     const settings = { ...DEFAULT_CONCURRENCY, min: 1, max: 8, initial: 8 };

@@ -8,6 +8,7 @@ import {
   initialState,
   nextState,
   slots,
+  urgentSlots,
 } from '../domain/concurrency.ts';
 
 /**
@@ -36,8 +37,12 @@ export class LocalConcurrencyLimiter implements ConcurrencyLimiter {
     return { limit: this.#state.limit, inFlight: this.#inFlight };
   }
 
-  async acquire(): Promise<ConcurrencySlot> {
-    while (this.#inFlight >= slots(this.#state)) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  async acquire(options: { urgent?: boolean } = {}): Promise<ConcurrencySlot> {
+    const urgent = options.urgent === true;
+    const free = () => (urgent ? urgentSlots(this.#state, this.#settings) : slots(this.#state));
+    // An urgent caller waits at the head of the line.
+    while (this.#inFlight >= free())
+      await new Promise<void>((resolve) => (urgent ? this.#waiters.unshift(resolve) : this.#waiters.push(resolve)));
     this.#inFlight++;
     this.#onChange?.(this.view());
     let released = false;

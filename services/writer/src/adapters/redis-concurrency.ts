@@ -12,12 +12,14 @@ import {
 } from '../domain/concurrency.ts';
 
 // Takes a slot when fewer leases than the limit's slots are live; expired leases (a replica that
-// died holding them) are dropped first. Returns [taken, limit, leases].
+// died holding them) are dropped first. An urgent call (ARGV[5] = 1) may take one slot past the
+// limit's, up to the maximum (ARGV[6]). Returns [taken, limit, leases].
 const ACQUIRE = `
 local now = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local limit = tonumber(redis.call('HGET', KEYS[2], 'limit') or ARGV[4])
 local free = math.max(1, math.floor(limit))
+if ARGV[5] == '1' and free < tonumber(ARGV[6]) then free = free + 1 end
 local n = redis.call('ZCARD', KEYS[1])
 if n < free then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
@@ -72,8 +74,9 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
     return this.#view;
   }
 
-  async acquire(): Promise<ConcurrencySlot> {
+  async acquire(options: { urgent?: boolean } = {}): Promise<ConcurrencySlot> {
     const lease = randomUUID();
+    const urgent = options.urgent === true;
     for (let _waited = 0; ; _waited++) {
       const [taken, limit, inFlight] = (await this.#redis.eval(
         ACQUIRE,
@@ -84,11 +87,14 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
         this.#leaseMs,
         lease,
         this.#settings.initial,
+        urgent ? '1' : '0',
+        this.#settings.max,
       )) as [number, string, number];
       this.#see({ limit: Number(limit), inFlight });
       if (taken === 1) break;
-      // Jittered, so that waiting replicas do not ask in step.
-      await new Promise((resolve) => setTimeout(resolve, this.#pollMs * (0.5 + Math.random())));
+      // Jittered, so that waiting replicas do not ask in step; an urgent call asks twice as often.
+      const poll = urgent ? this.#pollMs / 2 : this.#pollMs;
+      await new Promise((resolve) => setTimeout(resolve, poll * (0.5 + Math.random())));
     }
     let released = false;
     return {

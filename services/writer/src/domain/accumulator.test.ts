@@ -4,13 +4,15 @@ import { Accumulator } from './accumulator.ts';
 describe('Accumulator', () => {
   it('gives urgent items a flush of their own while every flush is busy, and puts them ahead of the queue', async () => {
     const flushes: number[][] = [];
+    const urgentFlushes: number[][] = [];
     const gates: (() => void)[] = [];
     const acc = new Accumulator<number, number>({
       maxBatch: 3,
       lingerMs: 5,
       maxFlushes: 1,
-      flush: async (items) => {
+      flush: async (items, { urgent }) => {
         flushes.push(items);
+        if (urgent) urgentFlushes.push(items);
         // The bulk flush waits until the test lets it end; the others answer at once.
         if (items.includes(1)) await new Promise<void>((r) => gates.push(r));
         return items;
@@ -32,6 +34,8 @@ describe('Accumulator', () => {
     expect(await held).toEqual([6]);
     expect(await urgentToo).toEqual([8]);
     expect(flushes.slice(2)[0]?.[0]).toBe(8);
+    // A flush is urgent when it holds an urgent item (its calls may take the urgent slot).
+    expect(urgentFlushes).toEqual([[9], flushes[2]]);
   });
 
   it('merges submissions that arrive within the linger into one flush, answering each caller in order', async () => {

@@ -18,7 +18,7 @@ export class Accumulator<In, Out> {
   private readonly maxFlushes: number;
   private firstAt: number | undefined;
   private lastFlushSize = 0;
-  private readonly flushFn: (items: In[]) => Promise<Out[]>;
+  private readonly flushFn: (items: In[], info: { urgent: boolean }) => Promise<Out[]>;
   private queue: { items: In[]; urgent: boolean; resolve: (out: Out[]) => void; reject: (error: unknown) => void }[] =
     [];
   private queued = 0;
@@ -36,7 +36,8 @@ export class Accumulator<In, Out> {
      * the calls within are still bounded by the concurrency budget.
      */
     maxFlushes?: number;
-    flush: (items: In[]) => Promise<Out[]>;
+    /** Writes a batch; `urgent` when it holds urgent items (a live or on-demand change). */
+    flush: (items: In[], info: { urgent: boolean }) => Promise<Out[]>;
   }) {
     this.maxBatch = options.maxBatch;
     this.lingerMs = options.lingerMs;
@@ -138,7 +139,10 @@ export class Accumulator<In, Out> {
 
   private async run(taken: typeof this.queue): Promise<void> {
     try {
-      const answers = await this.flushFn(taken.flatMap((t) => t.items));
+      const answers = await this.flushFn(
+        taken.flatMap((t) => t.items),
+        { urgent: taken.some((t) => t.urgent) },
+      );
       let at = 0;
       for (const t of taken) {
         t.resolve(answers.slice(at, at + t.items.length));

@@ -28,6 +28,41 @@ function setup(max: number) {
 }
 
 describe('writeBatch under a concurrency budget', () => {
+  it('lets an urgent batch through while a sync holds every slot of the budget, one call past it', async () => {
+    const { concurrency, deps } = setup(2);
+    const soon = <T>(p: Promise<T>) =>
+      Promise.race([p.then(() => 'done'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 100))]);
+    const budget = new LocalConcurrencyLimiter({ ...DEFAULT_CONCURRENCY, min: 1, max: 3, initial: 2 });
+    // The sync's calls hold both slots of the limit.
+    const held = [await budget.acquire(), await budget.acquire()];
+    const bulk = writeBatch([aCommand()], { ...deps, concurrency: budget });
+    expect(await soon(bulk)).toBe('waiting');
+    const live = writeBatch([aCommand()], { ...deps, concurrency: budget, urgent: true });
+    expect(await soon(live)).toBe('done');
+    expect((await live).map((r) => r.status)).toEqual(['success']);
+    for (const slot of held)
+      await slot.release({ write: false, records: 0, latencyMs: 1, lockedRecords: 0, concurrentLimit: false });
+    expect((await bulk).map((r) => r.status)).toEqual(['success']);
+    expect(concurrency.view().inFlight).toBe(0);
+  });
+
+  it('gives no slot past the maximum, urgent or not', async () => {
+    const limiter = new LocalConcurrencyLimiter({ ...DEFAULT_CONCURRENCY, min: 1, max: 2, initial: 2 });
+    const held = [await limiter.acquire(), await limiter.acquire()];
+    let taken = false;
+    const urgent = limiter.acquire({ urgent: true }).then((slot) => {
+      taken = true;
+      return slot;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(taken).toBe(false);
+    const done = { write: false, records: 0, latencyMs: 1, lockedRecords: 0, concurrentLimit: false };
+    await held[0]!.release(done);
+    await (await urgent).release(done);
+    await held[1]!.release(done);
+    expect(limiter.view().inFlight).toBe(0);
+  });
+
   it('runs the Collections calls of a round at once, never more than the budget lets through', async () => {
     const { directory, concurrency, deps } = setup(3);
     const commands = Array.from({ length: 1_400 }, () => aCommand());

@@ -38,6 +38,8 @@ export interface BatchWriterDeps {
   readonly observer?: WriterObserver;
   /** How many calls may run at once (shared by the fleet, adapting to Salesforce); unset: no limit. */
   readonly concurrency?: ConcurrencyLimiter;
+  /** The batch holds live or on-demand commands: its calls may take the urgent concurrency slot. */
+  readonly urgent?: boolean;
   /**
    * The mapping's usernameCollision suffix: a create refused because another org holds the username
    * is made again with the suffix appended (a warning in the log), and such users are found suffixed.
@@ -161,7 +163,13 @@ class BatchRun {
     this.deps = deps;
     const observer = deps.observer ?? NO_OBSERVER;
     this.book = new ResultBook({ clock: deps.clock, observer, dryRun: deps.dryRun === true });
-    this.call = meteredCall({ budget: deps.budget, concurrency: deps.concurrency, observer, clock: deps.clock });
+    this.call = meteredCall({
+      budget: deps.budget,
+      concurrency: deps.concurrency,
+      urgent: deps.urgent,
+      observer,
+      clock: deps.clock,
+    });
     this.writes = new UserWrites({
       directory: deps.directory,
       links: deps.links,

@@ -114,6 +114,12 @@ export function slots(state: ConcurrencyState): number {
   return Math.max(1, Math.floor(state.limit));
 }
 
+/** The slots an urgent call may take: one past the limit's, up to `max`. */
+export function urgentSlots(state: ConcurrencyState, settings: ConcurrencySettings): number {
+  const normal = slots(state);
+  return normal < settings.max ? normal + 1 : normal;
+}
+
 /** A slot of the shared budget: hand it back with what Salesforce answered. */
 export interface ConcurrencySlot {
   release(outcome: CallOutcome): Promise<void>;
@@ -121,8 +127,12 @@ export interface ConcurrencySlot {
 
 /** The fleet's concurrency budget (Redis in production, in memory for one process and tests). */
 export interface ConcurrencyLimiter {
-  /** Resolves once a call may start; waits (never fails) while every slot is taken. */
-  acquire(): Promise<ConcurrencySlot>;
+  /**
+   * Resolves once a call may start; waits (never fails) while every slot is taken. An urgent call
+   * (a flush of live or on-demand commands) may take one slot past the limit, never past `max`:
+   * it does not queue behind a sync's calls, and the fleet runs at most one call more for it.
+   */
+  acquire(options?: { urgent?: boolean }): Promise<ConcurrencySlot>;
 }
 
 /** What a live view shows: the limit now and the calls running (this replica's view of the fleet). */

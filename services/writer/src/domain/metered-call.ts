@@ -10,6 +10,8 @@ export interface MeterDeps {
   readonly budget: RateBudget;
   /** How many calls may run at once (shared by the fleet, adapting to Salesforce); unset: no limit. */
   readonly concurrency?: ConcurrencyLimiter | undefined;
+  /** The calls are for live or on-demand commands: they may take the urgent slot. */
+  readonly urgent?: boolean | undefined;
   readonly observer: WriterObserver;
   readonly clock: Clock;
 }
@@ -22,7 +24,7 @@ export interface MeterDeps {
 export function meteredCall(deps: MeterDeps): MeteredCall {
   return async (operation, size, fn) => {
     await deps.budget.spend(1);
-    const slot = await deps.concurrency?.acquire();
+    const slot = await deps.concurrency?.acquire(deps.urgent ? { urgent: true } : undefined);
     deps.observer.batch(operation, size);
     const write = operation === 'create' || operation === 'update';
     const started = deps.clock.now();

@@ -88,7 +88,8 @@ export class QuarantineGuard {
     return this.state;
   }
 
-  async run(commands: readonly ProvisioningCommandV1[]): Promise<GuardedAnswer[]> {
+  /** `urgent`: the batch holds live or on-demand commands (their calls may take the urgent slot). */
+  async run(commands: readonly ProvisioningCommandV1[], options: { urgent?: boolean } = {}): Promise<GuardedAnswer[]> {
     const control = await this.readControl();
     const poll = this.deps.settings.controlPollMs ?? 10_000;
     if (control?.paused) return commands.map(() => ({ result: undefined, retryInMs: poll, reason: PAUSED }));
@@ -102,6 +103,7 @@ export class QuarantineGuard {
     try {
       const { results, deferred } = await writeBatchDeferring(commands, {
         ...this.deps,
+        ...(options.urgent ? { urgent: true } : {}),
         deferRecord: deferrals ? (command) => deferrals.take(command) : undefined,
       });
       await this.succeeded();
