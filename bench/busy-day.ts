@@ -35,6 +35,8 @@ export async function measureBusyDay(
     startAfterShare: number;
     syncIntervalMs: number;
     model: ModelOverrides;
+    /** Keep the run's Redis keys and audit schema to inspect them (`--keep`). */
+    keep?: boolean;
   },
   say: (line: string) => void,
 ): Promise<BusyDayResult> {
@@ -47,6 +49,7 @@ export async function measureBusyDay(
     logLevel: 'info',
     prepare: realistic(options.model),
     onStep: (m) => say(`  ${m}`),
+    keep: options.keep === true,
   });
   const sampler = new ProcessSampler(() => ({ ...bp.pids(), simulators: process.pid }), 1000);
   try {

@@ -530,6 +530,7 @@ if (only.has('busy-day')) {
         ...(values['model-insert-base-ms'] ? { userInsertBaseMs: num('model-insert-base-ms') } : {}),
         ...(values['model-lock-per-overlap'] ? { lockPerOverlap: num('model-lock-per-overlap') } : {}),
       },
+      keep: values.keep,
     },
     say,
   );

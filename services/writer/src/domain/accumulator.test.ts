@@ -38,6 +38,39 @@ describe('Accumulator', () => {
     expect(urgentFlushes).toEqual([[9], flushes[2]]);
   });
 
+  it('starts an urgent flush beside one still running, up to maxFlushes of them, while the bulk flushes are busy', async () => {
+    const flushes: number[][] = [];
+    const gates = new Map<number, () => void>();
+    const acc = new Accumulator<number, number>({
+      maxBatch: 2,
+      lingerMs: 5,
+      maxFlushes: 2,
+      flush: async (items) => {
+        flushes.push(items);
+        // Every flush waits until the test lets it end.
+        await new Promise<void>((r) => gates.set(items[0]!, r));
+        return items;
+      },
+    });
+    const bulk = [acc.submit([1, 2]), acc.submit([3, 4])];
+    await vi.waitFor(() => expect(flushes).toHaveLength(2));
+    const first = acc.submit([9], { urgent: true });
+    await vi.waitFor(() => expect(flushes).toHaveLength(3));
+    // The first urgent flush is still running (a slow Salesforce call): the next change does not wait for it.
+    const second = acc.submit([8], { urgent: true });
+    await vi.waitFor(() => expect(flushes).toHaveLength(4));
+    expect(flushes.slice(2)).toEqual([[9], [8]]);
+    // Two urgent flushes run (maxFlushes): a third waits for one of them.
+    const third = acc.submit([7], { urgent: true });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(flushes).toHaveLength(4);
+    gates.get(9)?.();
+    expect(await first).toEqual([9]);
+    await vi.waitFor(() => expect(flushes.at(-1)).toEqual([7]));
+    for (const key of [1, 3, 8, 7]) gates.get(key)?.();
+    expect(await Promise.all([...bulk, second, third])).toEqual([[1, 2], [3, 4], [8], [7]]);
+  });
+
   it('merges submissions that arrive within the linger into one flush, answering each caller in order', async () => {
     const flushes: number[][] = [];
     const acc = new Accumulator<number, string>({

@@ -24,6 +24,8 @@ export class Accumulator<In, Out> {
   private queued = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = 0;
+  /** Flushes of urgent items only, started beside the bulk ones (at most `maxFlushes` of them). */
+  private urgentRunning = 0;
 
   constructor(options: {
     maxBatch: number;
@@ -48,8 +50,9 @@ export class Accumulator<In, Out> {
 
   /**
    * Queues items (more than `maxBatch` are flushed over several batches) and resolves with their
-   * answers. Urgent items (a change an admin waits for) go ahead of everything queued, and when
-   * every flush is busy they get one more flush of their own instead of waiting for one to end.
+   * answers. Urgent items (a change Entra notified, an admin waits for) go ahead of everything
+   * queued, and when every flush is busy they get flushes of their own beside them (up to
+   * `maxFlushes` more) instead of waiting for one to end, or for an earlier urgent flush to end.
    */
   submit(items: readonly In[], options: { urgent?: boolean } = {}): Promise<Out[]> {
     if (items.length === 0) return Promise.resolve([]);
@@ -69,6 +72,11 @@ export class Accumulator<In, Out> {
     });
   }
 
+  /** Whether urgent items wait at the head of the queue and another flush of their own may start. */
+  private urgentFlushFree(): boolean {
+    return this.queue[0]?.urgent === true && this.urgentRunning < this.maxFlushes;
+  }
+
   /** How many entries at the head of the queue are urgent. */
   private urgentQueued(): number {
     let n = 0;
@@ -78,8 +86,8 @@ export class Accumulator<In, Out> {
 
   private schedule(): void {
     if (this.running >= this.maxFlushes) {
-      // The lane: urgent items do not wait for a bulk flush to end (one flush more, of them only).
-      if (this.running === this.maxFlushes && this.queue[0]?.urgent) this.startAfter(this.lingerMs, true);
+      // The lane: urgent items do not wait for a bulk flush to end (flushes of their own, beside).
+      if (this.urgentFlushFree()) this.startAfter(this.lingerMs, true);
       return;
     }
     if (this.queued >= this.maxBatch) {
@@ -106,7 +114,7 @@ export class Accumulator<In, Out> {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.running < this.maxFlushes) this.start();
-      else if (urgentOnly && this.running === this.maxFlushes && this.queue[0]?.urgent) this.start(true);
+      else if (urgentOnly && this.urgentFlushFree()) this.start(true);
     }, wait);
   }
 
@@ -129,8 +137,10 @@ export class Accumulator<In, Out> {
     this.firstAt = this.queue.length > 0 ? Date.now() : undefined;
     if (taken.length === 0) return;
     this.running++;
+    if (urgentOnly) this.urgentRunning++;
     void this.run(taken).finally(() => {
       this.running--;
+      if (urgentOnly) this.urgentRunning--;
       if (this.queue.length > 0) this.schedule();
     });
     // A full batch left behind starts at once when a flush is free.

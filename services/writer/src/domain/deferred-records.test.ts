@@ -143,6 +143,17 @@ describe('the writer gives a locked record back at most WRITER_DEFER_LOCKED time
     expect(directory.users.size).toBe(0);
   });
 
+  it('retries a locked record of an urgent batch (a live change) in place: it is not given back', async () => {
+    const deferrals = new Deferrals({ maxTimes: 2, capacity: 100, random: () => 0 });
+    const { g, directory } = guard(deferrals);
+    directory.failRecords(username(441), LOCKED, 1);
+    const command = aCommand({ n: 441 });
+    const [answer] = await g.run([command], { urgent: true });
+    expect(answer?.result).toMatchObject({ status: 'success', linkedBy: 'created' });
+    expect(deferrals.size).toBe(0);
+    expect(directory.users.size).toBe(1);
+  });
+
   it('forgets a command once answered, and the oldest when more are remembered than it holds', () => {
     const deferrals = new Deferrals({ maxTimes: 1, capacity: 2 });
     const [a, b, c] = [aCommand(), aCommand(), aCommand()] as [

@@ -104,7 +104,9 @@ export class QuarantineGuard {
       const { results, deferred } = await writeBatchDeferring(commands, {
         ...this.deps,
         ...(options.urgent ? { urgent: true } : {}),
-        deferRecord: deferrals ? (command) => deferrals.take(command) : undefined,
+        // Deferring saves calls in a sync; a change someone waits for is retried in place instead
+        // of waiting for its batch to end and a later one to take it.
+        deferRecord: deferrals && !options.urgent ? (command) => deferrals.take(command) : undefined,
       });
       await this.succeeded();
       return commands.map((c) => {
