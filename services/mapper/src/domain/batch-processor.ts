@@ -181,14 +181,14 @@ export function createBatchProcessor(deps: ProcessorDeps) {
     const lanes = new Map<string, Lane>();
     if (commands.length === 0) return lanes;
     const byId = new Map(pictures.map((p) => [p.id, p]));
-    // Only a user whose last command went live can have to follow it there when this change is bulk.
-    const ask = commands
-      .map((c) => byId.get(c.userId)?.lastCommand)
-      .filter((last): last is { id: string; lane: Lane } => !!last && (live || last.lane === 'live'));
+    // Answers matter when the change may go live, or when a user's last command went live (a bulk
+    // change may have to follow it there); a full sync's commands need no read.
+    const ask = commands.some((c) => {
+      const last = byId.get(c.userId)?.lastCommand;
+      return !!last && (live || last.lane === 'live');
+    });
     const answered =
-      deps.answers && ask.length > 0
-        ? await deps.answers.load(commands.map((c) => c.userId))
-        : new Map<string, string>();
+      deps.answers && ask ? await deps.answers.load(commands.map((c) => c.userId)) : new Map<string, string>();
     for (const c of commands) {
       const picture = byId.get(c.userId);
       const last = picture?.lastCommand;
