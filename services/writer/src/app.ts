@@ -95,6 +95,10 @@ const RECENT_FLUSHES = 2;
 /** Whether a command goes ahead of a sync's backlog: it came through the live topic, or an admin asked for it. */
 const inLane = (d: ConsumedCommand) => d.live === true || isUrgent(d.command);
 
+/** A command another writer already answered (`WriterDeps.answered`): done, nothing to publish. */
+const ANSWERED_ELSEWHERE = { answeredElsewhere: true } as const;
+type FlushAnswer = GuardedAnswer | typeof ANSWERED_ELSEWHERE;
+
 /** How long the feature licence counts one batch read serve the next ones (counted down meanwhile). */
 const LICENSE_COUNTS_MAX_AGE_MS = 60_000;
 
@@ -138,17 +142,27 @@ export function buildService(deps: WriterDeps): WriterService {
   // partitions, many changes): its span, and the Salesforce calls within, go in the first
   // command's trace, linked to the others'.
   const traces = new Map<string, string | undefined>();
-  const accumulator = new Accumulator<ProvisioningCommandV1, GuardedAnswer>({
+  const accumulator = new Accumulator<ProvisioningCommandV1, FlushAnswer>({
     maxBatch: deps.settings.maxBatch,
     lingerMs: deps.settings.lingerMs,
     ...(deps.settings.maxLingerMs === undefined ? {} : { maxLingerMs: deps.settings.maxLingerMs }),
     ...(deps.settings.flushesAtOnce === undefined ? {} : { maxFlushes: deps.settings.flushesAtOnce }),
-    flush: (commands, { urgent }) => {
-      const [first, ...others] = commands.map((c) => traces.get(c.commandId));
-      const attributes = { 'provision.writer.commands': commands.length, 'provision.writer.urgent': urgent };
-      return inSpan('writer flush', { parent: first, links: others, newTrace: true, attributes }, () =>
-        guard.run(commands, { urgent }),
-      );
+    flush: async (commands, { urgent }) => {
+      // Answered by a writer that did not commit it (it crashed, or lost the partition): its result
+      // is out already, and carrying it out again could undo a later command of the user's. Asked
+      // once per flush, so the partitions' deliveries still meet in one batch.
+      const elsewhere = deps.answered ? await deps.answered.which(commands.map((c) => c.commandId)) : new Set<string>();
+      const todo = elsewhere.size === 0 ? commands : commands.filter((c) => !elsewhere.has(c.commandId));
+      const [first, ...others] = todo.map((c) => traces.get(c.commandId));
+      const attributes = { 'provision.writer.commands': todo.length, 'provision.writer.urgent': urgent };
+      const answers =
+        todo.length === 0
+          ? []
+          : await inSpan('writer flush', { parent: first, links: others, newTrace: true, attributes }, () =>
+              guard.run(todo, { urgent }),
+            );
+      let next = 0;
+      return commands.map((c): FlushAnswer => (elsewhere.has(c.commandId) ? ANSWERED_ELSEWHERE : answers[next++]!));
     },
   });
   const recent = new Map<string, ProvisioningResultV1>();
@@ -159,14 +173,7 @@ export function buildService(deps: WriterDeps): WriterService {
   };
 
   async function handle(deliveries: readonly ConsumedCommand[]): Promise<CommandAnswer[]> {
-    const unknown = deliveries.filter((d) => !recent.has(d.command.commandId));
-    // Answered by a writer that did not commit it (it crashed, or lost the partition): its result
-    // is out already, and carrying it out again could undo a later command of the user's.
-    const answeredElsewhere = deps.answered
-      ? await deps.answered.which(unknown.map((d) => d.command.commandId))
-      : new Set<string>();
-    const fresh =
-      answeredElsewhere.size === 0 ? unknown : unknown.filter((d) => !answeredElsewhere.has(d.command.commandId));
+    const fresh = deliveries.filter((d) => !recent.has(d.command.commandId));
     for (const d of fresh) traces.set(d.command.commandId, d.traceparent);
     // A change Entra notified (the live topic) and an admin's on-demand command go in the
     // accumulator's lane, ahead of a sync's backlog.
@@ -183,14 +190,15 @@ export function buildService(deps: WriterDeps): WriterService {
     ]).finally(() => {
       for (const d of fresh) traces.delete(d.command.commandId);
     });
-    const byCommand = new Map<ConsumedCommand, GuardedAnswer | undefined>([
+    const byCommand = new Map<ConsumedCommand, FlushAnswer | undefined>([
       ...urgent.map((d, i) => [d, urgentAnswers[i]] as const),
       ...rest.map((d, i) => [d, restAnswers[i]] as const),
     ]);
     const toPublish: { result: ProvisioningResultV1; traceparent?: string | undefined }[] = [];
     const out: CommandAnswer[] = deliveries.map((d) => {
-      if (answeredElsewhere.has(d.command.commandId)) return { status: 'done' };
       const answer = byCommand.get(d);
+      // Its result is on Kafka already, published by the writer that carried it out.
+      if (answer && 'answeredElsewhere' in answer) return { status: 'done' };
       const result = answer ? answer.result : recent.get(d.command.commandId);
       if (!result) {
         const wait = answer?.retryInMs ?? 0;
