@@ -8,7 +8,6 @@ import { systemClock } from '@provision/ports';
 import { JsforceSalesforceGateway } from '@provision/salesforce';
 import { type ComposedService, gauge, type ServiceRuntime } from '@provision/telemetry';
 import { Redis } from 'ioredis';
-import { commandLanes } from './adapters/command-lanes.ts';
 import { kafkaCommandSource, kafkaResultSink } from './adapters/kafka-io.ts';
 import { concurrencyGauges, prometheusObserver } from './adapters/prometheus-observer.ts';
 import { RedisConcurrencyLimiter } from './adapters/redis-concurrency.ts';
@@ -25,6 +24,7 @@ import { salesforceOptions } from './adapters/salesforce-options.ts';
 import { buildService, type WriterService } from './app.ts';
 import { authOf, type WriterConfig } from './config.ts';
 import { commandPolicy, commandRefusal } from './domain/command-guard.ts';
+import { commandLanes } from './domain/command-lanes.ts';
 import { type ConcurrencySettings, DEFAULT_CONCURRENCY } from './domain/concurrency.ts';
 import type { ResultSink } from './domain/ports.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CommandAnswer, CommandSource, ConsumedCommand } from '../domain/ports.ts';
 import { aCommand } from '../testing/commands.ts';
 import { commandLanes } from './command-lanes.ts';
+import type { CommandAnswer, CommandSource, ConsumedCommand } from './ports.ts';
 
 type Handler = (deliveries: readonly ConsumedCommand[]) => Promise<CommandAnswer[]>;
 

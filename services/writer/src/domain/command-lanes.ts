@@ -1,4 +1,4 @@
-import type { CommandSource } from '../domain/ports.ts';
+import type { CommandSource } from './ports.ts';
 
 /**
  * One source over the writer's two lanes, each a consumer of its own with a hand of its own (so a
