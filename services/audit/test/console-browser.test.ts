@@ -114,11 +114,19 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium (${CHROMIU
     await page.waitForSelector('.log-table tbody tr button');
     await page.selectOption('select[name="action"]', 'create');
     await page.selectOption('select[name="status"]', 'success');
+    // The unfiltered page has 50 rows too: wait for the filtered answer, then for its rows.
+    const filtered = page.waitForResponse(
+      (r) => r.url().includes('/api/') && r.url().includes('status=success') && r.url().includes('action=create'),
+    );
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/\/logs\?status=success&action=create$/);
-    await waitFor(async () => (await page.locator('.log-table tbody tr').count()) === 50, {
-      message: 'a first page of 50 creates',
-    });
+    await filtered;
+    await waitFor(
+      async () =>
+        (await page.locator('.log-table tbody tr').count()) === 50 &&
+        (await page.locator('.log-table tbody tr td:nth-child(3)').allTextContents()).every((a) => a === 'create'),
+      { message: 'a first page of 50 creates' },
+    );
     const statuses = await page.locator('.log-table tbody td .badge').allTextContents();
     expect(new Set(statuses)).toEqual(new Set(['Success']));
     await page.locator('.log-table tbody tr button').first().click();
