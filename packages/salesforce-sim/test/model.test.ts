@@ -121,7 +121,9 @@ describe('the performance model and org rules, through jsforce', () => {
     expect(load.userWriteMs).toBeGreaterThanOrEqual(290);
     expect(load.userWriteBusyMs).toBeGreaterThanOrEqual(145);
     expect(load.userWriteBusyMs).toBeLessThan(load.userWriteMs);
-    expect(load.requestMs).toBeGreaterThanOrEqual(load.userWriteMs);
+    // A request's end and its write's end are noted by two response hooks, which can fall a
+    // millisecond apart: up to 1 ms per request (2 here) either way.
+    expect(load.requestMs).toBeGreaterThanOrEqual(load.userWriteMs - 2);
   });
 
   it('reports the rolling daily usage in Sforce-Limit-Info on every answer', async () => {
