@@ -14,6 +14,21 @@ import type {
   PictureStore,
 } from '../domain/ports.ts';
 
+/** The values of `ids`' keys that Redis holds, by id (one MGET). */
+async function valuesOf(
+  redis: Redis,
+  ids: readonly string[],
+  keyOf: (id: string) => string,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (ids.length === 0) return out;
+  const values = await redis.mget(ids.map(keyOf));
+  values.forEach((v, i) => {
+    if (v !== null) out.set(ids[i]!, v);
+  });
+  return out;
+}
+
 /**
  * Pictures as one JSON value per user, plus a set of user ids per partition (for the end of a full
  * sync). Redis holds only what a full sync rebuilds.
@@ -32,13 +47,8 @@ export class RedisPictureStore implements PictureStore {
   }
 
   async load(userIds: readonly string[]): Promise<Map<string, UserPicture>> {
-    const out = new Map<string, UserPicture>();
-    if (userIds.length === 0) return out;
-    const values = await this.redis.mget(userIds.map((id) => this.userKey(id)));
-    values.forEach((v, i) => {
-      if (v !== null) out.set(userIds[i]!, JSON.parse(v) as UserPicture);
-    });
-    return out;
+    const raw = await valuesOf(this.redis, userIds, (id) => this.userKey(id));
+    return new Map([...raw].map(([id, v]) => [id, JSON.parse(v) as UserPicture]));
   }
 
   async save(pictures: readonly UserPicture[], partition?: number): Promise<void> {
@@ -134,14 +144,8 @@ export class RedisAnswerStore implements AnswerStore {
     await this.redis.mset(answers.flatMap((a) => [this.key(a.userId), a.commandId]));
   }
 
-  async load(userIds: readonly string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    if (userIds.length === 0) return out;
-    const values = await this.redis.mget(userIds.map((id) => this.key(id)));
-    values.forEach((v, i) => {
-      if (v !== null) out.set(userIds[i]!, v);
-    });
-    return out;
+  load(userIds: readonly string[]): Promise<Map<string, string>> {
+    return valuesOf(this.redis, userIds, (id) => this.key(id));
   }
 }
 
@@ -189,13 +193,8 @@ export class RedisFailureStore implements FailureStore {
   }
 
   async load(userIds: readonly string[]): Promise<Map<string, Failure>> {
-    const out = new Map<string, Failure>();
-    if (userIds.length === 0) return out;
-    const values = await this.redis.mget(userIds.map((id) => this.key(id)));
-    values.forEach((v, i) => {
-      if (v !== null) out.set(userIds[i]!, JSON.parse(v) as Failure);
-    });
-    return out;
+    const raw = await valuesOf(this.redis, userIds, (id) => this.key(id));
+    return new Map([...raw].map(([id, v]) => [id, JSON.parse(v) as Failure]));
   }
 
   async due(partition: number, nowMs: number, limit: number): Promise<string[]> {

@@ -607,18 +607,23 @@ describe('mapper batch processor', () => {
 
   describe('lanes', () => {
     let answers: InMemoryAnswerStore;
-    beforeEach(() => {
-      answers = new InMemoryAnswerStore();
+    /** The processor with the writer's answers (unless `withAnswers` is false), over the shared stores. */
+    const build = (options: { withAnswers?: boolean; consumedBefore?: boolean } = {}) => {
       processor = createBatchProcessor({
         store,
         sink,
         failures,
-        answers,
+        ...(options.withAnswers === false ? {} : { answers }),
         guard,
         guardPolicy: { threshold: 0, windowMs: 600_000 },
         config: defaultMappingConfig(),
         context: { newId: id, now: () => new Date(at), dryRun: false },
+        ...(options.consumedBefore ? { consumedBefore: async () => true } : {}),
       });
+    };
+    beforeEach(() => {
+      answers = new InMemoryAnswerStore();
+      build();
     });
     const answer = (command: ProvisioningCommandV1, status: 'failure' | 'success' = 'success') =>
       createResultRecorder({ failures, answers, retry: { initialDelayMs: 1000, multiplier: 5, maxDelayMs: 60_000 } })([
@@ -688,17 +693,7 @@ describe('mapper batch processor', () => {
     });
 
     it('sends everything in the bulk lane while its memory is lost: a command may be unanswered there', async () => {
-      processor = createBatchProcessor({
-        store,
-        sink,
-        failures,
-        answers,
-        guard,
-        guardPolicy: { threshold: 0, windowMs: 600_000 },
-        config: defaultMappingConfig(),
-        context: { newId: id, now: () => new Date(at), dryRun: false },
-        consumedBefore: async () => true,
-      });
+      build({ consumedBefore: true });
       await process({ partition: 0, events: [upsert('u1', 'delta-1'), assign('u1', 'delta-1')] });
       expect(laneOf(sink.commands.at(-1))).toBe('bulk');
       await fullSync('full-1', ['u1']);
@@ -708,15 +703,7 @@ describe('mapper batch processor', () => {
     });
 
     it('sends everything in the bulk lane without the writer’s answers', async () => {
-      processor = createBatchProcessor({
-        store,
-        sink,
-        failures,
-        guard,
-        guardPolicy: { threshold: 0, windowMs: 600_000 },
-        config: defaultMappingConfig(),
-        context: { newId: id, now: () => new Date(at), dryRun: false },
-      });
+      build({ withAnswers: false });
       await process({ partition: 0, events: [upsert('u1', 'delta-1'), assign('u1', 'delta-1')] });
       expect(laneOf(sink.commands.at(-1))).toBe('bulk');
     });
