@@ -42,6 +42,15 @@ export const ASSETS: readonly string[] = ['services/audit/migrations', 'services
  */
 export const EXTERNAL_PACKAGES: readonly string[] = ['kafkajs'];
 
+/**
+ * Packages a bundle takes from the workspace instead: `undici`, which jsforce loads only to call its
+ * `fetch` through the dispatcher we replace it with, is served by Node's own fetch (see
+ * packages/http-dispatcher/src/undici-for-jsforce.ts): 1 MB less in the writer's bundle and heap.
+ */
+export const ALIASES: Readonly<Record<string, string>> = {
+  undici: './packages/http-dispatcher/src/undici-for-jsforce.ts',
+};
+
 /** The bundle of a program, relative to the output directory. */
 export const bundlePath = (program: Program): string => program.entry.replace(/\.ts$/, '.mjs');
 
@@ -134,6 +143,7 @@ export async function bundle(
     sourcesContent: false,
     legalComments: 'none',
     external: [...EXTERNAL_PACKAGES],
+    alias: ALIASES,
     banner: { js: BANNER },
     plugins: [keepModuleUrls(root)],
     metafile: true,
