@@ -36,6 +36,20 @@ class FakeSink implements ResultSink {
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
+/** The directory, each of its calls taking `ms` longer (a Salesforce that is not instant). */
+function slowed(directory: InMemorySalesforceDirectory, ms: number): InMemorySalesforceDirectory {
+  return new Proxy(directory, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
 function setup(
   options: {
     control?: InMemoryJobControl;
@@ -111,15 +125,16 @@ describe('writer service', () => {
   });
 
   it('writes a command of the live lane ahead of a backlog already waiting for a flush', async () => {
-    // Three flushes of two for the backlog, one at a time: the live command goes in the second.
+    // Three flushes of two for the backlog, one at a time, against a Salesforce that takes 40 ms a
+    // call: the live command is written in a flush of its own beside the first.
     const lone = async (lane: { live?: boolean }) => {
-      const { sink, service } = setup({ maxBatch: 2 });
+      const { sink, service } = setup({ maxBatch: 2, directory: slowed(new InMemorySalesforceDirectory(), 40) });
       const backlog = Array.from({ length: 6 }, () => ({ command: aCommand() }));
       const delivery = { command: aCommand(), ...lane };
       await Promise.all([service.handle(backlog), service.handle([delivery])]);
       return sink.published.findIndex((p) => p.result.commandId === delivery.command.commandId);
     };
-    expect(await lone({ live: true })).toBe(0);
+    expect(await lone({ live: true })).toBeLessThanOrEqual(2);
     // The same command from the bulk lane waits behind the backlog.
     expect(await lone({})).toBe(6);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Accumulator } from './accumulator.ts';
 
 describe('Accumulator', () => {
-  it('gives urgent items a flush of their own while every flush is busy, and puts them ahead of the queue', async () => {
+  it('gives urgent items flushes of their own beside a busy bulk flush, never filled with bulk items', async () => {
     const flushes: number[][] = [];
     const urgentFlushes: number[][] = [];
     const gates: (() => void)[] = [];
@@ -25,17 +25,40 @@ describe('Accumulator', () => {
     // The lane: not waiting for the bulk flush to end, and without the items queued before it.
     expect(await urgent).toEqual([9]);
     expect(flushes).toEqual([[1, 2, 3], [9]]);
-    // Urgent again: in the lane again, ahead of what was queued before it.
-    const held = acc.submit([6]);
+    // Urgent again, while the bulk lane still waits: a flush of its own again.
     const urgentToo = acc.submit([8], { urgent: true });
+    const held = acc.submit([6]);
+    expect(await urgentToo).toEqual([8]);
     gates.shift()?.();
     expect(await bulk).toEqual([1, 2, 3]);
     expect(await queued).toEqual([4, 5]);
     expect(await held).toEqual([6]);
-    expect(await urgentToo).toEqual([8]);
-    expect(flushes.slice(2)[0]?.[0]).toBe(8);
-    // A flush is urgent when it holds an urgent item (its calls may take the urgent slot).
-    expect(urgentFlushes).toEqual([[9], flushes[2]]);
+    expect(flushes).toEqual([[1, 2, 3], [9], [8], [4, 5, 6]]);
+    // Only the urgent items' flushes are urgent (their calls may take the urgent slot).
+    expect(urgentFlushes).toEqual([[9], [8]]);
+  });
+
+  it('never writes an urgent item with the bulk items waiting beside it, even with a flush free', async () => {
+    const flushes: { items: number[]; urgent: boolean }[] = [];
+    const acc = new Accumulator<number, number>({
+      maxBatch: 10,
+      lingerMs: 5,
+      maxLingerMs: 200,
+      maxFlushes: 1,
+      flush: async (items, { urgent }) => {
+        flushes.push({ items, urgent });
+        return items;
+      },
+    });
+    // A sync's commands and a live change, arriving together with nothing running: the change
+    // waits only the linger, in a flush of its own, and the sync's batch is not urgent.
+    const sync = acc.submit([1, 2, 3]);
+    const live = acc.submit([9], { urgent: true });
+    expect(await live).toEqual([9]);
+    expect(await sync).toEqual([1, 2, 3]);
+    expect(flushes).toHaveLength(2);
+    expect(flushes).toContainEqual({ items: [9], urgent: true });
+    expect(flushes).toContainEqual({ items: [1, 2, 3], urgent: false });
   });
 
   it('starts an urgent flush beside one still running, up to maxFlushes of them, while the bulk flushes are busy', async () => {

@@ -4,7 +4,9 @@
  * (a quiet period) — but never later than `maxLingerMs` after the first item. A lone change waits
  * `lingerMs`; a stream (an initial sync) fills batches of up to `maxBatch`, so Salesforce sees few,
  * full calls. Up to `maxFlushes` flushes run at once (default one): what arrives while they all run
- * waits for the next, urgent items first. Each caller gets the answers to its own items, in order.
+ * waits for the next. Urgent items (a change an admin waits for) are a lane of their own: they wait
+ * only `lingerMs`, are never flushed with bulk items, and up to `maxFlushes` urgent flushes run
+ * beside the bulk ones. Each caller gets the answers to its own items, in order.
  * The Kafka consumer hands over a user's next command only once the last is answered, so a user is
  * never in two flushes at once.
  */
@@ -16,16 +18,12 @@ export class Accumulator<In, Out> {
   private readonly lingerMs: number;
   private readonly maxLingerMs: number;
   private readonly maxFlushes: number;
+  private readonly flushFn: (items: In[], info: { urgent: boolean }) => Promise<Out[]>;
+  private readonly bulk = new Lane<In, Out>();
+  private readonly urgent = new Lane<In, Out>();
+  /** When the first bulk item of the next flush arrived. */
   private firstAt: number | undefined;
   private lastFlushSize = 0;
-  private readonly flushFn: (items: In[], info: { urgent: boolean }) => Promise<Out[]>;
-  private queue: { items: In[]; urgent: boolean; resolve: (out: Out[]) => void; reject: (error: unknown) => void }[] =
-    [];
-  private queued = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private running = 0;
-  /** Flushes of urgent items only, started beside the bulk ones (at most `maxFlushes` of them). */
-  private urgentRunning = 0;
 
   constructor(options: {
     maxBatch: number;
@@ -33,12 +31,12 @@ export class Accumulator<In, Out> {
     /** Longest wait for a batch to fill (default `lingerMs`: no waiting past the first quiet period). */
     maxLingerMs?: number;
     /**
-     * Flushes at once (default 1). More keep Salesforce busy while one flush waits (for a slow
-     * Collections call, a retry's backoff), and let a lone change pass a bulk flush in progress;
-     * the calls within are still bounded by the concurrency budget.
+     * Flushes at once (default 1), in each lane. More keep Salesforce busy while one flush waits
+     * (for a slow Collections call, a retry's backoff), and let a lone change pass a bulk flush in
+     * progress; the calls within are still bounded by the concurrency budget.
      */
     maxFlushes?: number;
-    /** Writes a batch; `urgent` when it holds urgent items (a live or on-demand change). */
+    /** Writes a batch; `urgent` when its items are urgent (live or on-demand changes, and only those). */
     flush: (items: In[], info: { urgent: boolean }) => Promise<Out[]>;
   }) {
     this.maxBatch = options.maxBatch;
@@ -50,9 +48,9 @@ export class Accumulator<In, Out> {
 
   /**
    * Queues items (more than `maxBatch` are flushed over several batches) and resolves with their
-   * answers. Urgent items (a change Entra notified, an admin waits for) go ahead of everything
-   * queued, and when every flush is busy they get flushes of their own beside them (up to
-   * `maxFlushes` more) instead of waiting for one to end, or for an earlier urgent flush to end.
+   * answers. Urgent items (a change Entra notified, an admin waits for) go in the urgent lane:
+   * flushed after `lingerMs` in flushes of their own, beside the bulk flushes, never behind them
+   * and never with a sync's batch (its query of thousands of users, its inserts of 200 users).
    */
   submit(items: readonly In[], options: { urgent?: boolean } = {}): Promise<Out[]> {
     if (items.length === 0) return Promise.resolve([]);
@@ -64,34 +62,28 @@ export class Accumulator<In, Out> {
     }
     const urgent = options.urgent ?? false;
     return new Promise<Out[]>((resolve, reject) => {
-      const entry = { items: [...items], urgent, resolve, reject };
-      if (urgent) this.queue.splice(this.urgentQueued(), 0, entry);
-      else this.queue.push(entry);
-      this.queued += items.length;
-      this.schedule();
+      const lane = urgent ? this.urgent : this.bulk;
+      lane.queue.push({ items: [...items], resolve, reject });
+      lane.queued += items.length;
+      if (urgent) this.scheduleUrgent();
+      else this.schedule();
     });
   }
 
-  /** Whether urgent items wait at the head of the queue and another flush of their own may start. */
-  private urgentFlushFree(): boolean {
-    return this.queue[0]?.urgent === true && this.urgentRunning < this.maxFlushes;
-  }
-
-  /** How many entries at the head of the queue are urgent. */
-  private urgentQueued(): number {
-    let n = 0;
-    while (n < this.queue.length && this.queue[n]!.urgent) n++;
-    return n;
+  private scheduleUrgent(): void {
+    const lane = this.urgent;
+    if (lane.queue.length === 0 || lane.running >= this.maxFlushes || lane.timer) return;
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      this.start(true);
+    }, this.lingerMs);
   }
 
   private schedule(): void {
-    if (this.running >= this.maxFlushes) {
-      // The lane: urgent items do not wait for a bulk flush to end (flushes of their own, beside).
-      if (this.urgentFlushFree()) this.startAfter(this.lingerMs, true);
-      return;
-    }
-    if (this.queued >= this.maxBatch) {
-      this.start();
+    const lane = this.bulk;
+    if (lane.queue.length === 0 || lane.running >= this.maxFlushes) return;
+    if (lane.queued >= this.maxBatch) {
+      this.start(false);
       return;
     }
     const now = Date.now();
@@ -104,54 +96,50 @@ export class Accumulator<In, Out> {
     // one gets the next batch without the first finishing.
     const wait = Math.max(
       0,
-      this.running > 0 ? this.firstAt + this.maxLingerMs - now : Math.min(quiet, this.firstAt + this.maxLingerMs - now),
+      lane.running > 0 ? this.firstAt + this.maxLingerMs - now : Math.min(quiet, this.firstAt + this.maxLingerMs - now),
     );
-    this.startAfter(wait, false);
-  }
-
-  private startAfter(wait: number, urgentOnly: boolean): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.running < this.maxFlushes) this.start();
-      else if (urgentOnly && this.urgentFlushFree()) this.start(true);
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      if (lane.running < this.maxFlushes) this.start(false);
     }, wait);
   }
 
-  private start(urgentOnly = false): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const taken: typeof this.queue = [];
+  private start(urgent: boolean): void {
+    const lane = urgent ? this.urgent : this.bulk;
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = undefined;
+    const taken: Queued<In, Out>[] = [];
     let size = 0;
-    while (this.queue.length > 0) {
-      const next = this.queue[0];
-      if (!next || (taken.length > 0 && size + next.items.length > this.maxBatch)) break;
-      if (urgentOnly && !next.urgent) break;
+    while (lane.queue.length > 0) {
+      const next = lane.queue[0]!;
+      if (taken.length > 0 && size + next.items.length > this.maxBatch) break;
       taken.push(next);
       size += next.items.length;
-      this.queue.shift();
+      lane.queue.shift();
     }
-    this.queued -= size;
-    this.lastFlushSize = size;
-    // Items left behind (past maxBatch) start their own wait now.
-    this.firstAt = this.queue.length > 0 ? Date.now() : undefined;
+    lane.queued -= size;
     if (taken.length === 0) return;
-    this.running++;
-    if (urgentOnly) this.urgentRunning++;
-    void this.run(taken).finally(() => {
-      this.running--;
-      if (urgentOnly) this.urgentRunning--;
-      if (this.queue.length > 0) this.schedule();
+    const again = () => (urgent ? this.scheduleUrgent() : this.schedule());
+    if (!urgent) {
+      this.lastFlushSize = size;
+      // Items left behind (past maxBatch) start their own wait now.
+      this.firstAt = lane.queue.length > 0 ? Date.now() : undefined;
+    }
+    lane.running++;
+    void this.run(taken, urgent).finally(() => {
+      lane.running--;
+      again();
     });
     // A full batch left behind starts at once when a flush is free.
-    if (this.queue.length > 0) this.schedule();
+    again();
   }
 
-  private async run(taken: typeof this.queue): Promise<void> {
+  private async run(taken: readonly Queued<In, Out>[], urgent: boolean): Promise<void> {
     try {
       const answers = await this.flushFn(
         taken.flatMap((t) => t.items),
-        { urgent: taken.some((t) => t.urgent) },
+        { urgent },
       );
       let at = 0;
       for (const t of taken) {
@@ -162,4 +150,18 @@ export class Accumulator<In, Out> {
       for (const t of taken) t.reject(error);
     }
   }
+}
+
+interface Queued<In, Out> {
+  items: In[];
+  resolve: (out: Out[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The items of one lane waiting for a flush, and its flushes running. */
+class Lane<In, Out> {
+  queue: Queued<In, Out>[] = [];
+  queued = 0;
+  running = 0;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
