@@ -11,7 +11,16 @@ test("reads the writers' shared API budget and concurrency from the keys the wri
   const client = new Redis(redis.url);
   const limiter = new RedisConcurrencyLimiter(client, {
     prefix: redis.prefix,
-    settings: { min: 1, max: 20, initial: 4, lockedShare: 0.2, latencyTolerance: 2.5, decrease: 0.5, holdMs: 10_000 },
+    settings: {
+      min: 1,
+      max: 20,
+      initial: 4,
+      lockedShare: 0.2,
+      latencyTolerance: 2.5,
+      decrease: 0.5,
+      holdMs: 10_000,
+      urgent: 2,
+    },
   });
   try {
     const reader = createRedisWriterCapacityReader(client, redis.prefix, 250);

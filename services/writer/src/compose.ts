@@ -76,6 +76,7 @@ export async function createService(
     initial: config.WRITER_CONCURRENCY_INITIAL,
     lockedShare: config.WRITER_CONCURRENCY_LOCKED_SHARE,
     latencyTolerance: config.WRITER_CONCURRENCY_LATENCY_TOLERANCE,
+    urgent: config.WRITER_CONCURRENCY_URGENT,
   };
   const concurrency = new RedisConcurrencyLimiter(redis, {
     prefix: config.REDIS_PREFIX,

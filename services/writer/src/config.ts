@@ -117,6 +117,11 @@ const base = z.object({
   WRITER_CONCURRENCY_LOCKED_SHARE: z.coerce.number().min(0).max(1).default(0.2),
   /** A write this many times slower per record than the fastest seen halves the limit. */
   WRITER_CONCURRENCY_LATENCY_TOLERANCE: z.coerce.number().gt(1).default(2.5),
+  /**
+   * Calls of live and on-demand changes the fleet may run at once past the limit (never past MAX),
+   * whatever a sync's calls hold: a change someone waits for does not queue behind the sync.
+   */
+  WRITER_CONCURRENCY_URGENT: positiveInt().default(2),
 });
 
 type Raw = Partial<Record<string, unknown>>;

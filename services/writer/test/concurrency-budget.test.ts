@@ -33,11 +33,11 @@ describe('RedisConcurrencyLimiter', () => {
     }
   });
 
-  test('an urgent call takes one slot past the limit, for the fleet as a whole, and never past the maximum', async ({
+  test('urgent calls take a reserve of their own past the limit, for the fleet as a whole, and never past the maximum', async ({
     redis,
   }) => {
     const clients = [new Redis(redis.url), new Redis(redis.url)];
-    const settings = { ...DEFAULT_CONCURRENCY, min: 1, max: 3, initial: 2 };
+    const settings = { ...DEFAULT_CONCURRENCY, min: 1, max: 5, initial: 2, urgent: 2 };
     const [a, b] = clients.map(
       (client) => new RedisConcurrencyLimiter(client, { prefix: redis.prefix, settings, pollMs: 5 }),
     ) as [RedisConcurrencyLimiter, RedisConcurrencyLimiter];
@@ -45,22 +45,28 @@ describe('RedisConcurrencyLimiter', () => {
       Promise.race([p.then(() => 'taken'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 150))]);
     try {
       const held = [await a.acquire(), await b.acquire()];
-      // Every slot of the limit (2) is taken: a sync's call waits, a live one goes.
+      // Every slot of the limit (2) is taken, and the limit was just cut to 1 (locked rows): the
+      // sync holds more than the limit. A sync's call waits; live ones go all the same.
+      await clients[0]!.hset(`${redis.prefix}writer:concurrency:state`, 'limit', '1');
       const bulk = a.acquire();
       expect(await soon(bulk)).toBe('waiting');
       const urgent = await b.acquire({ urgent: true });
-      // One past the limit for the whole fleet: a second urgent call, from the other replica, waits.
-      const second = a.acquire({ urgent: true });
-      expect(await soon(second)).toBe('waiting');
-      // Released, the slots go to the waiting calls in whatever order they ask (a clean write also
-      // raises the limit), so all are given back before waiting on either.
+      const second = await a.acquire({ urgent: true });
+      // The reserve (2) is full for the whole fleet, one call from each replica: a third waits,
+      // below the maximum (5) as it is.
+      const third = b.acquire({ urgent: true });
+      expect(await soon(third)).toBe('waiting');
       await urgent.release(clean);
+      expect(await soon(third)).toBe('taken');
+      await second.release(clean);
+      await (await third).release(clean);
+      expect(await clients[0]!.zcard(`${redis.prefix}writer:concurrency:urgent-leases`)).toBe(0);
       for (const slot of held) await slot.release(clean);
-      for (const slot of await Promise.all([second, bulk])) await slot.release(clean);
+      await (await bulk).release(clean);
       // At the maximum (3) there is no slot past it, urgent or not.
       const limit = new RedisConcurrencyLimiter(clients[0]!, {
         prefix: `${redis.prefix}max:`,
-        settings: { ...settings, initial: 3 },
+        settings: { ...settings, max: 3, initial: 3 },
         pollMs: 5,
       });
       const full = [await limit.acquire(), await limit.acquire(), await limit.acquire()];

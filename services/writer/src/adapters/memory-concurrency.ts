@@ -8,16 +8,17 @@ import {
   initialState,
   nextState,
   slots,
-  urgentSlots,
+  urgentMayStart,
 } from '../domain/concurrency.ts';
 
 /**
  * The concurrency budget of one process (tests, a single writer without Redis): the same AIMD
- * rule as the fleet's, kept in memory. Waiters are woken in order as slots free up.
+ * rule as the fleet's, kept in memory. Waiters are woken in order as slots free up, urgent ones first.
  */
 export class LocalConcurrencyLimiter implements ConcurrencyLimiter {
   #state: ConcurrencyState;
   #inFlight = 0;
+  #urgentInFlight = 0;
   readonly #waiters: (() => void)[] = [];
   readonly #settings: ConcurrencySettings;
   readonly #now: () => number;
@@ -39,11 +40,15 @@ export class LocalConcurrencyLimiter implements ConcurrencyLimiter {
 
   async acquire(options: { urgent?: boolean } = {}): Promise<ConcurrencySlot> {
     const urgent = options.urgent === true;
-    const free = () => (urgent ? urgentSlots(this.#state, this.#settings) : slots(this.#state));
+    const mayStart = () =>
+      urgent
+        ? urgentMayStart(this.#inFlight, this.#urgentInFlight, this.#settings)
+        : this.#inFlight < slots(this.#state);
     // An urgent caller waits at the head of the line.
-    while (this.#inFlight >= free())
+    while (!mayStart())
       await new Promise<void>((resolve) => (urgent ? this.#waiters.unshift(resolve) : this.#waiters.push(resolve)));
     this.#inFlight++;
+    if (urgent) this.#urgentInFlight++;
     this.#onChange?.(this.view());
     let released = false;
     return {
@@ -51,6 +56,7 @@ export class LocalConcurrencyLimiter implements ConcurrencyLimiter {
         if (released) return;
         released = true;
         this.#inFlight--;
+        if (urgent) this.#urgentInFlight--;
         this.#state = nextState(this.#state, outcome, this.#settings, this.#now());
         this.#onChange?.(this.view());
         this.#wake();
@@ -58,8 +64,8 @@ export class LocalConcurrencyLimiter implements ConcurrencyLimiter {
     };
   }
 
+  /** Wakes every waiter: each looks again whether it may start (urgent ones first), the others wait on. */
   #wake(): void {
-    let free = slots(this.#state) - this.#inFlight;
-    while (free-- > 0 && this.#waiters.length > 0) this.#waiters.shift()?.();
+    for (const wake of this.#waiters.splice(0)) wake();
   }
 }

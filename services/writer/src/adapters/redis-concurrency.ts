@@ -12,17 +12,24 @@ import {
 } from '../domain/concurrency.ts';
 
 // Takes a slot when fewer leases than the limit's slots are live; expired leases (a replica that
-// died holding them) are dropped first. An urgent call (ARGV[5] = 1) may take one slot past the
-// limit's, up to the maximum (ARGV[6]). Returns [taken, limit, leases].
+// died holding them) are dropped first. An urgent call (ARGV[5] = 1) takes one of the urgent reserve
+// instead (KEYS[3], ARGV[7] of them), whatever the other leases, below the maximum (ARGV[6]).
+// Returns [taken, limit, leases].
 const ACQUIRE = `
 local now = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local limit = tonumber(redis.call('HGET', KEYS[2], 'limit') or ARGV[4])
-local free = math.max(1, math.floor(limit))
-if ARGV[5] == '1' and free < tonumber(ARGV[6]) then free = free + 1 end
 local n = redis.call('ZCARD', KEYS[1])
-if n < free then
+local take
+if ARGV[5] == '1' then
+  take = redis.call('ZCARD', KEYS[3]) < tonumber(ARGV[7]) and n < tonumber(ARGV[6])
+else
+  take = n < math.max(1, math.floor(limit))
+end
+if take then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+  if ARGV[5] == '1' then redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[3]) end
   return {1, tostring(limit), n + 1}
 end
 return {0, tostring(limit), n}
@@ -30,7 +37,8 @@ return {0, tostring(limit), n}
 
 /**
  * The fleet's concurrency budget in Redis: `<prefix>writer:concurrency:leases` (a sorted set of the
- * calls running, each with an expiry, so a crashed replica's slots come back) and
+ * calls running, each with an expiry, so a crashed replica's slots come back),
+ * `<prefix>writer:concurrency:urgent-leases` (those of them in the urgent reserve) and
  * `<prefix>writer:concurrency:state` (the AIMD limit, its last decrease and the latency baseline).
  * Every replica takes slots from the same limit and moves it with what Salesforce answers it.
  */
@@ -39,6 +47,7 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
   /** A connection of its own: WATCH is per connection. */
   readonly #watcher: Redis;
   readonly #leases: string;
+  readonly #urgentLeases: string;
   readonly #stateKey: string;
   readonly #settings: ConcurrencySettings;
   readonly #leaseMs: number;
@@ -61,6 +70,7 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
     this.#redis = redis;
     this.#watcher = redis.duplicate();
     this.#leases = `${options.prefix}writer:concurrency:leases`;
+    this.#urgentLeases = `${options.prefix}writer:concurrency:urgent-leases`;
     this.#stateKey = `${options.prefix}writer:concurrency:state`;
     this.#settings = options.settings;
     this.#leaseMs = options.leaseMs ?? 300_000;
@@ -80,15 +90,17 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
     for (let _waited = 0; ; _waited++) {
       const [taken, limit, inFlight] = (await this.#redis.eval(
         ACQUIRE,
-        2,
+        3,
         this.#leases,
         this.#stateKey,
+        this.#urgentLeases,
         Date.now(),
         this.#leaseMs,
         lease,
         this.#settings.initial,
         urgent ? '1' : '0',
         this.#settings.max,
+        Math.max(1, this.#settings.urgent),
       )) as [number, string, number];
       this.#see({ limit: Number(limit), inFlight });
       if (taken === 1) break;
@@ -126,6 +138,7 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
         })
         .zrem(this.#leases, lease)
         .zcard(this.#leases)
+        .zrem(this.#urgentLeases, lease)
         .exec();
       if (done) {
         this.#see({ limit: next.limit, inFlight: Number(done[2]?.[1] ?? 0) });
@@ -133,7 +146,7 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
       }
     }
     // Other replicas kept changing the state: give the slot back without moving the limit.
-    await this.#redis.zrem(this.#leases, lease);
+    await this.#redis.multi().zrem(this.#leases, lease).zrem(this.#urgentLeases, lease).exec();
   }
 
   #see(view: ConcurrencyView): void {

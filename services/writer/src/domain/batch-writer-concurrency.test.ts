@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LocalConcurrencyLimiter } from '../adapters/memory-concurrency.ts';
 import { inMemoryBatchDeps } from '../testing/batch-deps.ts';
 import { aCommand } from '../testing/commands.ts';
@@ -28,7 +28,7 @@ function setup(max: number) {
 }
 
 describe('writeBatch under a concurrency budget', () => {
-  it('lets an urgent batch through while a sync holds every slot of the budget, one call past it', async () => {
+  it('lets an urgent batch through while a sync holds every slot of the budget, in the urgent reserve', async () => {
     const { concurrency, deps } = setup(2);
     const soon = <T>(p: Promise<T>) =>
       Promise.race([p.then(() => 'done'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 100))]);
@@ -44,6 +44,31 @@ describe('writeBatch under a concurrency budget', () => {
       await slot.release({ write: false, records: 0, latencyMs: 1, lockedRecords: 0, concurrentLimit: false });
     expect((await bulk).map((r) => r.status)).toEqual(['success']);
     expect(concurrency.view().inFlight).toBe(0);
+  });
+
+  it('lets urgent calls through right after a cut left the sync holding more than the limit, up to the reserve', async () => {
+    const limiter = new LocalConcurrencyLimiter({ ...DEFAULT_CONCURRENCY, min: 1, max: 8, initial: 4, urgent: 2 });
+    const held = [await limiter.acquire(), await limiter.acquire(), await limiter.acquire(), await limiter.acquire()];
+    // A write with most of its records locked halves the limit: 2, with 3 of the sync's calls still running.
+    await held[0]!.release({ write: true, records: 200, latencyMs: 3_000, lockedRecords: 150, concurrentLimit: false });
+    expect(limiter.view()).toEqual({ limit: 2, inFlight: 3 });
+    const started: string[] = [];
+    const take = (name: string, urgent: boolean) =>
+      limiter.acquire({ urgent }).then((slot) => {
+        started.push(name);
+        return slot;
+      });
+    const bulk = take('bulk', false);
+    const live = [take('live 1', true), take('live 2', true), take('live 3', true)];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Two live calls run past the limit at once (the reserve); the third, and the sync's, wait.
+    expect(started).toEqual(['live 1', 'live 2']);
+    const done = { write: false, records: 0, latencyMs: 1, lockedRecords: 0, concurrentLimit: false };
+    await (await live[0]!).release(done);
+    await vi.waitFor(() => expect(started).toEqual(['live 1', 'live 2', 'live 3']));
+    for (const slot of [...held.slice(1), await live[1]!, await live[2]!]) await slot.release(done);
+    await (await bulk).release(done);
+    expect(limiter.view().inFlight).toBe(0);
   });
 
   it('gives no slot past the maximum, urgent or not', async () => {

@@ -38,7 +38,7 @@ export interface BatchWriterDeps {
   readonly observer?: WriterObserver;
   /** How many calls may run at once (shared by the fleet, adapting to Salesforce); unset: no limit. */
   readonly concurrency?: ConcurrencyLimiter;
-  /** The batch holds live or on-demand commands: its calls may take the urgent concurrency slot. */
+  /** The batch holds live or on-demand commands: its calls take slots of the urgent reserve. */
   readonly urgent?: boolean;
   /**
    * The mapping's usernameCollision suffix: a create refused because another org holds the username

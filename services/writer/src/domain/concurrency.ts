@@ -26,6 +26,12 @@ export interface ConcurrencySettings {
   readonly decrease: number;
   /** After a decrease, further bad answers within this long are the same congestion: no second cut. */
   readonly holdMs: number;
+  /**
+   * Calls of live or on-demand changes the fleet may run at once whatever the sync's calls hold:
+   * a reserve of their own, past the limit (never past `max`), so a change someone waits for never
+   * queues behind a sync's inserts, even right after the limit was cut.
+   */
+  readonly urgent: number;
 }
 
 export const DEFAULT_CONCURRENCY: ConcurrencySettings = Object.freeze({
@@ -36,6 +42,7 @@ export const DEFAULT_CONCURRENCY: ConcurrencySettings = Object.freeze({
   latencyTolerance: 2.5,
   decrease: 0.5,
   holdMs: 2_000,
+  urgent: 2,
 });
 
 /** What one call got from Salesforce, as far as the limit cares. */
@@ -114,10 +121,12 @@ export function slots(state: ConcurrencyState): number {
   return Math.max(1, Math.floor(state.limit));
 }
 
-/** The slots an urgent call may take: one past the limit's, up to `max`. */
-export function urgentSlots(state: ConcurrencyState, settings: ConcurrencySettings): number {
-  const normal = slots(state);
-  return normal < settings.max ? normal + 1 : normal;
+/**
+ * Whether an urgent call may start: fewer urgent calls than the reserve run (the fleet's), and fewer
+ * calls than `max` in all. The sync's calls in flight do not count: past the limit on purpose.
+ */
+export function urgentMayStart(inFlight: number, urgentInFlight: number, settings: ConcurrencySettings): boolean {
+  return urgentInFlight < Math.max(1, settings.urgent) && inFlight < settings.max;
 }
 
 /** A slot of the shared budget: hand it back with what Salesforce answered. */
@@ -129,8 +138,9 @@ export interface ConcurrencySlot {
 export interface ConcurrencyLimiter {
   /**
    * Resolves once a call may start; waits (never fails) while every slot is taken. An urgent call
-   * (a flush of live or on-demand commands) may take one slot past the limit, never past `max`:
-   * it does not queue behind a sync's calls, and the fleet runs at most one call more for it.
+   * (a flush of live or on-demand commands) takes a slot of the urgent reserve instead (see
+   * `urgentMayStart`): it does not queue behind a sync's calls, and the fleet runs at most
+   * `urgent` calls more for them, never past `max`.
    */
   acquire(options?: { urgent?: boolean }): Promise<ConcurrencySlot>;
 }

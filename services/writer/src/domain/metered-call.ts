@@ -10,7 +10,7 @@ export interface MeterDeps {
   readonly budget: RateBudget;
   /** How many calls may run at once (shared by the fleet, adapting to Salesforce); unset: no limit. */
   readonly concurrency?: ConcurrencyLimiter | undefined;
-  /** The calls are for live or on-demand commands: they may take the urgent slot. */
+  /** The calls are for live or on-demand commands: they take slots of the urgent reserve. */
   readonly urgent?: boolean | undefined;
   readonly observer: WriterObserver;
   readonly clock: Clock;

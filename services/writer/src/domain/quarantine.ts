@@ -88,7 +88,7 @@ export class QuarantineGuard {
     return this.state;
   }
 
-  /** `urgent`: the batch holds live or on-demand commands (their calls may take the urgent slot). */
+  /** `urgent`: the batch holds live or on-demand commands (their calls take slots of the urgent reserve). */
   async run(commands: readonly ProvisioningCommandV1[], options: { urgent?: boolean } = {}): Promise<GuardedAnswer[]> {
     const control = await this.readControl();
     const poll = this.deps.settings.controlPollMs ?? 10_000;
