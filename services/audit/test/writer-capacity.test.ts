@@ -5,22 +5,14 @@ import { expect } from 'vitest';
 // what the audit reads (the audit only reads them).
 import { RedisConcurrencyLimiter } from '../../writer/src/adapters/redis-concurrency.ts';
 import { RedisRateBudget } from '../../writer/src/adapters/redis-stores.ts';
+import { DEFAULT_CONCURRENCY } from '../../writer/src/domain/concurrency.ts';
 import { createRedisWriterCapacityReader } from '../src/adapters/redis-writer-capacity-reader.ts';
 
 test("reads the writers' shared API budget and concurrency from the keys the writer keeps", async ({ redis }) => {
   const client = new Redis(redis.url);
   const limiter = new RedisConcurrencyLimiter(client, {
     prefix: redis.prefix,
-    settings: {
-      min: 1,
-      max: 20,
-      initial: 4,
-      lockedShare: 0.2,
-      latencyTolerance: 2.5,
-      decrease: 0.5,
-      holdMs: 10_000,
-      urgent: 2,
-    },
+    settings: { ...DEFAULT_CONCURRENCY, holdMs: 10_000 },
   });
   try {
     const reader = createRedisWriterCapacityReader(client, redis.prefix, 250);
