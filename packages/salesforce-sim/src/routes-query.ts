@@ -5,11 +5,10 @@ import { projectRow, runQuery } from './query.ts';
 import { base, sessionOf } from './rest-common.ts';
 import type { SimState } from './state.ts';
 
-export const MAX_COMPOSITE_SUBREQUESTS = 25;
 /** SOQL statements are limited to 100,000 characters. */
 export const MAX_SOQL_LENGTH = 100_000;
 
-function queryBatchSize(request: FastifyRequest, org: Org): number {
+export function queryBatchSize(request: FastifyRequest, org: Org): number {
   const header = request.headers['sforce-query-options'];
   const m = typeof header === 'string' ? /batchSize\s*=\s*(\d+)/i.exec(header) : null;
   if (!m) return org.settings.queryBatchSize;
@@ -33,7 +32,7 @@ function page(state: SimState, cursorId: string, offset: number, b: string): Row
   };
 }
 
-function startQuery(state: SimState, session: Session, q: unknown, batchSize: number, b: string): Row {
+export function startQuery(state: SimState, session: Session, q: unknown, batchSize: number, b: string): Row {
   if (typeof q !== 'string' || q.trim() === '') {
     throw new RestRequestError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
   }
@@ -57,7 +56,7 @@ function startQuery(state: SimState, session: Session, q: unknown, batchSize: nu
   return page(state, cursorId, 0, b);
 }
 
-function nextPage(state: SimState, session: Session, locator: string, b: string): Row {
+export function nextPage(state: SimState, session: Session, locator: string, b: string): Row {
   const m = /^(01g[A-Za-z0-9_-]+)-(\d+)$/.exec(locator);
   const cursor = m ? state.cursor(m[1]!) : undefined;
   if (!m || !cursor || cursor.org !== session.org || Number(m[2]) > cursor.rows.length) {
@@ -66,56 +65,7 @@ function nextPage(state: SimState, session: Session, locator: string, b: string)
   return page(state, m[1]!, Number(m[2]), b);
 }
 
-interface Subrequest {
-  method: string;
-  url: string;
-  referenceId: string;
-}
-
-function compositeBody(body: unknown): Subrequest[] {
-  const list = (body as { compositeRequest?: unknown } | null)?.compositeRequest;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new RestRequestError(
-      400,
-      'JSON_PARSER_ERROR',
-      'compositeRequest: a non-empty array of subrequests is required',
-    );
-  }
-  if (list.length > MAX_COMPOSITE_SUBREQUESTS) {
-    throw new RestRequestError(
-      400,
-      'LIMIT_EXCEEDED',
-      `Max number of subrequests allowed in composite is ${MAX_COMPOSITE_SUBREQUESTS}`,
-    );
-  }
-  return list.map((sub: Record<string, unknown>) => {
-    if (
-      typeof sub?.['method'] !== 'string' ||
-      typeof sub['url'] !== 'string' ||
-      typeof sub['referenceId'] !== 'string'
-    ) {
-      throw new RestRequestError(400, 'JSON_PARSER_ERROR', 'Each subrequest needs method, url and referenceId');
-    }
-    return { method: sub['method'].toUpperCase(), url: sub['url'], referenceId: sub['referenceId'] };
-  });
-}
-
-function compositeQuery(state: SimState, session: Session, sub: Subrequest, request: FastifyRequest): Row {
-  const url = new URL(sub.url, 'http://composite.invalid');
-  const m = /^\/services\/data\/(v\d+\.0)\/(query|queryAll)(?:\/([^/]+))?\/?$/.exec(url.pathname);
-  if (sub.method !== 'GET' || !m) {
-    throw new RestRequestError(
-      400,
-      'INVALID_OPERATION',
-      `The simulator serves GET query subrequests in Composite, not ${sub.method} ${url.pathname}`,
-    );
-  }
-  const b = `/services/data/${m[1]}`;
-  if (m[3]) return nextPage(state, session, m[3], b);
-  return startQuery(state, session, url.searchParams.get('q') ?? '', queryBatchSize(request, session.org), b);
-}
-
-/** Registers query, queryMore (query/<locator>) and Composite (query subrequests). */
+/** Registers query and queryMore (query/<locator>); Composite is `routes-composite.ts`. */
 export function registerQueryRoutes(app: FastifyInstance, state: SimState): void {
   const rest = { config: { rest: true } };
   const v = '/services/data/:version';
@@ -135,25 +85,4 @@ export function registerQueryRoutes(app: FastifyInstance, state: SimState): void
   app.get(`${v}/queryAll`, rest, query);
   app.get(`${v}/query/:locator`, rest, queryMore);
   app.get(`${v}/queryAll/:locator`, rest, queryMore);
-
-  // Composite: several subrequests in one call (counted as one API request). The simulator serves
-  // query subrequests, which is what lets a long IN list go in a body instead of a 16 KB URI.
-  app.post(`${v}/composite`, rest, async (request) => {
-    const session = sessionOf(request);
-    const subrequests = compositeBody(request.body);
-    const compositeResponse = subrequests.map((sub) => {
-      try {
-        return {
-          body: compositeQuery(state, session, sub, request),
-          httpHeaders: {},
-          httpStatusCode: 200,
-          referenceId: sub.referenceId,
-        };
-      } catch (error) {
-        if (!(error instanceof RestRequestError)) throw error;
-        return { body: error.errors, httpHeaders: {}, httpStatusCode: error.status, referenceId: sub.referenceId };
-      }
-    });
-    return { compositeResponse };
-  });
 }

@@ -6,6 +6,7 @@ import { junctionOf, removeRow } from './junction.ts';
 import type { Org, Row, Session } from './org.ts';
 import { fieldValue, rowById } from './query.ts';
 import { base, sessionOf } from './rest-common.ts';
+import { registerCompositeRoute } from './routes-composite.ts';
 import { registerQueryRoutes } from './routes-query.ts';
 import { OBJECTS, type ObjectDef } from './schema.ts';
 import type { SimState } from './state.ts';
@@ -300,4 +301,5 @@ export function registerRestRoutes(app: FastifyInstance, state: SimState): void 
     deleteCollection(sessionOf(request), request.query as { ids?: unknown; allOrNone?: unknown }),
   );
   registerQueryRoutes(app, state);
+  registerCompositeRoute(app, state);
 }

@@ -73,6 +73,29 @@ describe('the performance model and org rules, through jsforce', () => {
     expect(performance.now() - queryStart).toBeGreaterThanOrEqual(20);
   });
 
+  it('prices a Composite call as its subrequests one after the other, one User write in flight', async () => {
+    // Certain contention between overlapping User writes: a Composite call's own subrequests do not overlap.
+    sim.admin.setModel({
+      costs: { userInsert: { baseMs: 100, perRecordMs: 0 }, query: { baseMs: 30, perRecordMs: 0 } },
+      lockPerOverlap: 1,
+      lockMax: 1,
+    });
+    const sub = (referenceId: string) => ({
+      method: 'POST',
+      url: '/services/data/v62.0/composite/sobjects',
+      referenceId,
+      body: { allOrNone: false, records: [{ attributes: { type: 'User' }, ...userRecord(sim) }] },
+    });
+    const query = { method: 'GET', url: '/services/data/v62.0/query?q=SELECT+Id+FROM+User+LIMIT+1', referenceId: 'q' };
+    const start = performance.now();
+    const answer = await conn.requestPost<{ compositeResponse: { body: Save[] }[] }>('/composite', {
+      compositeRequest: [sub('a'), sub('b'), sub('c'), query],
+    });
+    expect(performance.now() - start).toBeGreaterThanOrEqual(330);
+    const saved = answer.compositeResponse.slice(0, 3).flatMap((r) => r.body);
+    expect(saved.map((s) => s.success)).toEqual([true, true, true]);
+  });
+
   it('refuses records of overlapping User inserts with UNABLE_TO_LOCK_ROW, and not a lone one', async () => {
     // Certain contention: every record of a write that overlaps another is locked.
     sim.admin.setModel({ costs: { userInsert: { baseMs: 200, perRecordMs: 0 } }, lockPerOverlap: 1, lockMax: 1 });

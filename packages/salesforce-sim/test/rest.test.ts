@@ -291,4 +291,106 @@ describe('Composite query subrequests', () => {
     );
     expect(error.name).toBe('LIMIT_EXCEEDED');
   });
+
+  it('refuses more than five query or Collections subrequests in one call, naming the limit', async () => {
+    const query = { method: 'GET', url: '/services/data/v62.0/query?q=SELECT+Id+FROM+User', referenceId: 'q' };
+    const write = {
+      method: 'POST',
+      url: '/services/data/v62.0/composite/sobjects',
+      referenceId: 'w',
+      body: { allOrNone: false, records: [{ attributes: { type: 'User' }, ...userRecord(sim) }] },
+    };
+    const before = sim.admin.summary(sim.orgId).userCount;
+    const error = await caught(() =>
+      conn.requestPost('/composite', { compositeRequest: [query, query, query, write, write, write] }),
+    );
+    expect(error.name).toBe('LIMIT_EXCEEDED');
+    expect(error.message).toMatch(/At most 5 subrequests .* sObject Collections or query operations \(got 6\)/);
+    expect(sim.admin.summary(sim.orgId).userCount).toBe(before);
+  });
+});
+
+describe('Composite sObject Collections subrequests', () => {
+  let sim: SalesforceSim;
+  let conn: Connection;
+  type Answer = { compositeResponse: { httpStatusCode: number; referenceId: string; body: unknown }[] };
+  const collections = (version = '62.0') => `/services/data/v${version}/composite/sobjects`;
+  const users = (n: number) => Array.from({ length: n }, () => ({ attributes: { type: 'User' }, ...userRecord(sim) }));
+
+  beforeAll(async () => {
+    sim = await startSim();
+    conn = await adminConnection(sim);
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('runs Collections inserts, updates and deletes in order, each answered on its own, as one API call', async () => {
+    const before = sim.admin.summary(sim.orgId).apiUsage.used;
+    const first = users(200);
+    const second = [...users(2), { attributes: { type: 'User' }, ...userRecord(sim), LastName: '' }];
+    const created = await conn.requestPost<Answer>('/composite', {
+      allOrNone: false,
+      compositeRequest: [
+        { method: 'POST', url: collections(), referenceId: 'one', body: { allOrNone: false, records: first } },
+        { method: 'POST', url: collections(), referenceId: 'two', body: { allOrNone: false, records: second } },
+        { method: 'POST', url: collections(), referenceId: 'three', body: { records: users(201) } },
+      ],
+    });
+    expect(sim.admin.summary(sim.orgId).apiUsage.used).toBe(before + 1);
+    const [one, two, three] = created.compositeResponse;
+    expect(one).toMatchObject({ httpStatusCode: 200, referenceId: 'one' });
+    expect((one!.body as { success: boolean }[]).every((r) => r.success)).toBe(true);
+    expect(two).toMatchObject({
+      httpStatusCode: 200,
+      body: [
+        { success: true },
+        { success: true },
+        { success: false, errors: [{ statusCode: 'REQUIRED_FIELD_MISSING' }] },
+      ],
+    });
+    // A subrequest Salesforce refuses as a whole fails alone.
+    expect(three).toMatchObject({ httpStatusCode: 400, body: [{ errorCode: 'EXCEEDED_ID_LIMIT' }] });
+
+    const id = (two!.body as { id: string }[])[0]!.id;
+    const group = await conn.sobject('Group').findOne({ DeveloperName: 'Sales_Team' }, ['Id']);
+    const changed = await conn.requestPost<Answer>('/composite', {
+      compositeRequest: [
+        {
+          method: 'PATCH',
+          url: collections(),
+          referenceId: 'update',
+          body: { allOrNone: false, records: [{ attributes: { type: 'User' }, Id: id, Title: 'Composite' }] },
+        },
+        {
+          method: 'POST',
+          url: collections(),
+          referenceId: 'member',
+          body: { records: [{ attributes: { type: 'GroupMember' }, GroupId: group?.Id, UserOrGroupId: id }] },
+        },
+      ],
+    });
+    expect(changed.compositeResponse.map((r) => r.httpStatusCode)).toEqual([200, 200]);
+    const member = (changed.compositeResponse[1]!.body as { id: string }[])[0]!.id;
+    const removed = await conn.requestPost<Answer>('/composite', {
+      compositeRequest: [{ method: 'DELETE', url: `${collections()}?ids=${member}&allOrNone=false`, referenceId: 'd' }],
+    });
+    expect(removed.compositeResponse[0]).toMatchObject({ httpStatusCode: 200, body: [{ id: member, success: true }] });
+    const user = await conn.sobject('User').retrieve(id);
+    expect(user).toMatchObject({ Title: 'Composite' });
+  });
+
+  it('refuses Collections subrequests before API 43.0, and rolled-back writes it does not model', async () => {
+    const old = await conn.requestPost<Answer>('/composite', {
+      compositeRequest: [{ method: 'POST', url: collections('42.0'), referenceId: 'old', body: { records: users(1) } }],
+    });
+    expect(old.compositeResponse[0]).toMatchObject({ httpStatusCode: 400, body: [{ errorCode: 'INVALID_OPERATION' }] });
+    const error = await caught(() =>
+      conn.requestPost('/composite', {
+        allOrNone: true,
+        compositeRequest: [{ method: 'POST', url: collections(), referenceId: 'all', body: { records: users(1) } }],
+      }),
+    );
+    expect(error.name).toBe('INVALID_OPERATION');
+  });
 });
