@@ -65,7 +65,13 @@ export const DEFAULT_USER_FIELDS: readonly string[] = [
   'UserPermissionsCallCenterAutoLogin',
 ];
 
-const COMPOSITE_SUBREQUESTS = 25;
+/**
+ * Query and sObject Collections subrequests in one Composite call: Salesforce takes up to 25
+ * subrequests, "up to 5" of them queries or Collections. The whole call counts as one API request.
+ */
+const COMPOSITE_HEAVY = 5;
+/** Collections subrequests in Composite need API 43.0. */
+const COMPOSITE_COLLECTIONS_SINCE = 43;
 /** Encoded length of one statement inside a Composite subrequest (SOQL allows 100,000 characters). */
 const COMPOSITE_QUERY_LENGTH = 90_000;
 
@@ -77,6 +83,8 @@ interface QueryPage {
 interface CompositeAnswer {
   compositeResponse: { body: unknown; httpStatusCode: number; referenceId: string }[];
 }
+/** One Collections call's answer inside a Composite call: its SaveResults, or why it failed as a whole. */
+type CollectionAnswer = { readonly saved: unknown[] } | { readonly failed: SalesforceError };
 
 function isClassified(value: unknown): value is SalesforceError {
   return typeof value === 'object' && value !== null && 'code' in value && 'retriable' in value && 'fields' in value;
@@ -103,6 +111,9 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
   readonly #options: SalesforceConnectionOptions;
   readonly #session: JsforceSession;
   readonly #batchSize: number;
+  /** Collections calls per API request: up to 5 as subrequests of one Composite call. */
+  readonly #collectionsPerCall: number;
+  readonly #version: string;
   readonly #maxQueryLength: number;
   readonly #names: NameLists;
 
@@ -110,6 +121,8 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     this.#options = options;
     this.#session = new JsforceSession(options);
     this.#batchSize = Math.min(MAX_BATCH, Math.max(1, options.batchSize ?? MAX_BATCH));
+    this.#version = options.version ?? DEFAULT_API_VERSION;
+    this.#collectionsPerCall = Number.parseFloat(this.#version) >= COMPOSITE_COLLECTIONS_SINCE ? COMPOSITE_HEAVY : 1;
     this.#maxQueryLength = options.maxQueryLength ?? 12_000;
     this.#names = new NameLists({ query: (soql) => this.#queryAll(soql), listProfiles: () => this.listProfiles() });
   }
@@ -153,8 +166,8 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     const version = this.#options.version ?? DEFAULT_API_VERSION;
     const rows: Rec[] = [];
     try {
-      for (let start = 0; start < statements.length; start += COMPOSITE_SUBREQUESTS) {
-        const compositeRequest = statements.slice(start, start + COMPOSITE_SUBREQUESTS).map((soql, i) => ({
+      for (let start = 0; start < statements.length; start += COMPOSITE_HEAVY) {
+        const compositeRequest = statements.slice(start, start + COMPOSITE_HEAVY).map((soql, i) => ({
           method: 'GET',
           url: `/services/data/v${version}/query?q=${encodeURIComponent(soql)}`,
           referenceId: `q${start + i}`,
@@ -181,7 +194,7 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     const statements = chunkInQueries(prefix, field, values, this.#maxQueryLength);
     if (statements.length === 0) return [];
     // One URI holds at most 16 KB, so long lists go as query subrequests of Composite calls
-    // (25 statements of up to ~100,000 characters per call), as Salesforce KB 000386264 advises.
+    // (5 statements of up to ~100,000 characters per call), as Salesforce KB 000386264 advises.
     return statements.length === 1
       ? this.#queryAll(statements[0]!)
       : this.#compositeQueries(chunkInQueries(prefix, field, values, COMPOSITE_QUERY_LENGTH));
@@ -282,25 +295,84 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
         results[p.index] = { ok: false, error: classified, errors: [classified], ...idOf(records[p.index]) };
       return results as WriteResult[];
     }
-    for (let start = 0; start < pending.length; start += this.#batchSize) {
-      const chunk = pending.slice(start, start + this.#batchSize);
-      const body = chunk.map((p) => p.record);
+    // Up to 200 records a Collections call; several such calls go as subrequests of one Composite
+    // call (one API request for up to 1,000 records), which Salesforce runs one after the other.
+    const calls: { index: number; record: Rec }[][] = [];
+    for (let start = 0; start < pending.length; start += this.#batchSize)
+      calls.push(pending.slice(start, start + this.#batchSize));
+    for (let start = 0; start < calls.length; start += this.#collectionsPerCall) {
+      const group = calls.slice(start, start + this.#collectionsPerCall);
+      let answers: CollectionAnswer[];
       try {
-        const saved =
-          kind === 'create'
-            ? await conn.create(type, body, { allOrNone: false })
-            : await conn.update(type, body as (Rec & { Id: string })[], { allOrNone: false });
-        chunk.forEach((p, i) => {
-          results[p.index] = toWriteResult(saved[i], records[p.index]);
-        });
+        answers =
+          group.length === 1
+            ? [
+                {
+                  saved: await this.#collection(
+                    conn,
+                    kind,
+                    type,
+                    group[0]!.map((p) => p.record),
+                  ),
+                },
+              ]
+            : await this.#compositeCollections(
+                conn,
+                kind === 'create' ? 'POST' : 'PATCH',
+                group.map((chunk) => chunk.map((p) => ({ attributes: { type }, ...p.record }))),
+              );
       } catch (error) {
-        const classified = classifySalesforceError(error);
-        for (const p of chunk)
-          results[p.index] = { ok: false, error: classified, errors: [classified], ...idOf(records[p.index]) };
+        const failed = classifySalesforceError(error);
+        answers = group.map(() => ({ failed }));
       }
+      group.forEach((chunk, k) => {
+        const answer = answers[k]!;
+        chunk.forEach((p, i) => {
+          results[p.index] =
+            'saved' in answer
+              ? toWriteResult(answer.saved[i], records[p.index])
+              : { ok: false, error: answer.failed, errors: [answer.failed], ...idOf(records[p.index]) };
+        });
+      });
     }
     if (type === 'User') this.#names.forgetStale(results as WriteResult[]);
     return results as WriteResult[];
+  }
+
+  /** One sObject Collections create or update (≤ 200 records), through jsforce. */
+  #collection(conn: Connection, kind: 'create' | 'update', type: string, body: Rec[]): Promise<unknown[]> {
+    return kind === 'create'
+      ? conn.create(type, body, { allOrNone: false })
+      : conn.update(type, body as (Rec & { Id: string })[], { allOrNone: false });
+  }
+
+  /**
+   * Collections calls (records carrying `attributes.type`) as subrequests of one Composite call:
+   * each answered on its own, a failed one (4xx) failing only its records.
+   */
+  async #compositeCollections(
+    conn: Connection,
+    method: 'POST' | 'PATCH' | 'DELETE',
+    calls: readonly (readonly Rec[])[] | readonly (readonly string[])[],
+  ): Promise<CollectionAnswer[]> {
+    const url = `/services/data/v${this.#version}/composite/sobjects`;
+    const compositeRequest = calls.map((call, k) =>
+      method === 'DELETE'
+        ? {
+            method,
+            url: `${url}?ids=${(call as readonly string[]).map(encodeURIComponent).join(',')}&allOrNone=false`,
+            referenceId: `c${k}`,
+          }
+        : { method, url, referenceId: `c${k}`, body: { allOrNone: false, records: call } },
+    );
+    const answer = await conn.requestPost<CompositeAnswer>('/composite', { allOrNone: false, compositeRequest });
+    return calls.map((_, k) => {
+      const sub = answer.compositeResponse.find((r) => r.referenceId === `c${k}`);
+      if (!sub)
+        return { failed: salesforceError('SalesforceUnknown', 'Salesforce gave no answer to this Collections call') };
+      if (sub.httpStatusCode >= 400 || !Array.isArray(sub.body)) return { failed: classifySalesforceError(sub.body) };
+      return { saved: sub.body };
+    });
   }
 
   createUsers(records: readonly SalesforceUserInput[]): Promise<WriteResult[]> {

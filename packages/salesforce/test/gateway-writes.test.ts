@@ -59,11 +59,39 @@ describe.each([{ https: false }, { https: true }])('gateway writes through jsfor
     expect(result).toMatchObject({ ok: false, error: { code: 'SalesforceUnknownProfile' } });
   });
 
-  it('splits more than 200 records into calls of 200', async () => {
-    const before = sim.admin.requestCounts()['POST /services/data/:version/composite/sobjects'] ?? 0;
-    const results = await gateway.createUsers(Array.from({ length: 450 }, () => newUser()));
-    expect(results.filter((r) => r.ok)).toHaveLength(450);
-    expect(sim.admin.requestCounts()['POST /services/data/:version/composite/sobjects']).toBe(before + 3);
+  it('writes up to 1,000 records in one API call: Collections calls of 200 as subrequests of a Composite call', async () => {
+    const counts = () => sim.admin.requestCounts();
+    const collections = 'POST /services/data/:version/composite/sobjects';
+    const composite = 'POST /services/data/:version/composite';
+    const usage = () => sim.admin.summary(sim.orgId).apiUsage.used;
+    const before = { ...counts() };
+    const usedBefore = usage();
+    // 1,250 records: five calls of 200 in one Composite call, then 250 more as a Composite call of two.
+    const records = Array.from({ length: 1250 }, (_, i) => newUser(i === 700 ? { LastName: '' } : {}));
+    const results = await gateway.createUsers(records);
+    expect(results.filter((r) => r.ok)).toHaveLength(1249);
+    expect(results[700]).toMatchObject({ ok: false, error: { code: 'SalesforceRequiredFieldMissing' } });
+    expect((counts()[composite] ?? 0) - (before[composite] ?? 0)).toBe(2);
+    expect((counts()[collections] ?? 0) - (before[collections] ?? 0)).toBe(0);
+    expect(usage() - usedBefore).toBe(2);
+    // One result per record, in order: each id is the record created from it.
+    const ids = results.flatMap((r) => (r.ok ? [r.id] : []));
+    const found = await gateway.findUsers('Username', [
+      String(records[0]!['Username']),
+      String(records[1249]!['Username']),
+    ]);
+    expect(found.map((u) => u.id).sort()).toEqual([ids[0], ids.at(-1)].sort());
+
+    // Updates the same way (PATCH subrequests), one Collections call alone as a plain call.
+    const updated = await gateway.updateUsers(ids.slice(0, 1000).map((Id) => ({ Id, Title: 'Composite' })));
+    expect(updated.every((r) => r.ok)).toBe(true);
+    const alone = await gateway.updateUsers(ids.slice(1000, 1100).map((Id) => ({ Id, Title: 'Alone' })));
+    expect(alone.every((r) => r.ok)).toBe(true);
+    const titles = await gateway.findUsers('Id', [ids[999]!, ids[1000]!], { fields: ['Title'] });
+    expect(titles.map((u) => u.fields['Title']).sort()).toEqual(['Alone', 'Composite']);
+    expect((counts()[composite] ?? 0) - (before[composite] ?? 0)).toBe(3);
+    const patch = 'PATCH /services/data/:version/composite/sobjects';
+    expect((counts()[patch] ?? 0) - (before[patch] ?? 0)).toBe(1);
   });
 
   it('finds many users in one Composite call of query subrequests, case-insensitively', async () => {
@@ -78,6 +106,19 @@ describe.each([{ https: false }, { https: true }])('gateway writes through jsfor
     expect(found).toHaveLength(600);
     const composite = 'POST /services/data/:version/composite';
     expect((counts()[composite] ?? 0) - (before[composite] ?? 0)).toBe(1);
+  });
+
+  it('looks for more values than five statements hold in several Composite calls, as Salesforce allows five queries a call', async () => {
+    const [created] = await gateway.createUsers([newUser()]);
+    const id = created?.ok ? created.id : '';
+    const [known] = await gateway.findUsers('Id', [id]);
+    const values = Array.from({ length: 16_000 }, (_, i) => `nobody.${i}.${'x'.repeat(20)}@example.com`);
+    const composite = 'POST /services/data/:version/composite';
+    const before = sim.admin.requestCounts()[composite] ?? 0;
+    const found = await gateway.findUsers('Username', [...values, known!.username]);
+    expect(found.map((u) => u.id)).toEqual([id]);
+    // ~720,000 characters of values: 9 statements of up to 90,000, five to a call.
+    expect((sim.admin.requestCounts()[composite] ?? 0) - before).toBe(2);
   });
 
   it('finds a few users with one GET query', async () => {

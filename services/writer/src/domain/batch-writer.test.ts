@@ -16,19 +16,18 @@ function setup(options: { dryRun?: boolean } = {}) {
 }
 
 describe('writeBatch', () => {
-  it('creates 450 new users with one query and three Collections calls of at most 200, and links them', async () => {
+  it('creates 1,450 new users with one query and two create calls of at most 1,000, and links them', async () => {
     const { directory, links, budget, deps } = setup();
-    const commands = Array.from({ length: 450 }, () => aCommand());
-    const results = await writeBatch(commands, deps);
+    const commands = Array.from({ length: 1450 }, () => aCommand());
+    const results = await writeBatch(commands, { ...deps, valuesPerQuery: 2000 });
 
     expect(directory.calls).toEqual([
-      { operation: 'query', size: 450 },
-      { operation: 'create', size: 200 },
-      { operation: 'create', size: 200 },
-      { operation: 'create', size: 50 },
+      { operation: 'query', size: 1450 },
+      { operation: 'create', size: 1000 },
+      { operation: 'create', size: 450 },
     ]);
-    expect(budget.spent).toBe(4);
-    expect(directory.users.size).toBe(450);
+    expect(budget.spent).toBe(3);
+    expect(directory.users.size).toBe(1450);
     expect(results.map((r) => [r.status, r.linkedBy])).toEqual(commands.map(() => ['success', 'created']));
     expect(results.map((r) => r.commandId)).toEqual(commands.map((c) => c.commandId));
     for (const r of results) expect(links.links.get(r.userId)).toBe(r.salesforceId);
@@ -356,7 +355,7 @@ describe('writeBatch', () => {
 
   it('halts on a job-level refusal, keeping the results already finished', async () => {
     const { directory, deps } = setup();
-    const more = Array.from({ length: 250 }, () => aCommand());
+    const more = Array.from({ length: 1250 }, () => aCommand());
     const limit = new SalesforceCallError(
       {
         code: 'SalesforceRequestLimitExceeded',
@@ -373,9 +372,9 @@ describe('writeBatch', () => {
       if (++calls === 2) throw limit;
       return original(records);
     };
-    const halted = await writeBatch(more, deps).catch((e: unknown) => e);
+    const halted = await writeBatch(more, { ...deps, valuesPerQuery: 2000 }).catch((e: unknown) => e);
     expect(halted).toBeInstanceOf(JobHaltedError);
-    expect((halted as JobHaltedError).finished.size).toBe(200);
+    expect((halted as JobHaltedError).finished.size).toBe(1000);
     expect([...(halted as JobHaltedError).finished.values()].every((r) => r.status === 'success')).toBe(true);
   });
 

@@ -33,7 +33,7 @@ export interface UserWriteDeps {
   readonly links: Pick<LinkStore, 'setMany'>;
   readonly call: MeteredCall;
   readonly book: ResultBook;
-  /** Records per sObject Collections call (at most 200). */
+  /** Records per write call (at most 1,000: five Collections calls of 200 in one Composite call). */
   readonly recordsPerCall: number;
   /** The mapping's usernameCollision suffix, if any. */
   readonly usernameSuffix?: string | undefined;
@@ -42,7 +42,7 @@ export interface UserWriteDeps {
 }
 
 /**
- * The User records of one attempt, written in sObject Collections calls: each written user goes to
+ * The User records of one attempt, written in calls of up to `recordsPerCall`: each written user goes to
  * `written` (or is finished when it has no entitlements to change), each transient record failure
  * to `retry`, each refusal is finished as a failure.
  */
@@ -148,7 +148,7 @@ export class UserWrites {
     updates.splice(0, updates.length, ...kept);
   }
 
-  /** One Collections create; a username another org holds goes to `collided` when a suffix may settle it. */
+  /** One create call; a username another org holds goes to `collided` when a suffix may settle it. */
   private async create(
     chunk: readonly Create[],
     attempt: number,
@@ -180,7 +180,7 @@ export class UserWrites {
     });
   }
 
-  /** One Collections update; a record refused for a feature licence goes to `refused` (when given). */
+  /** One update call; a record refused for a feature licence goes to `refused` (when given). */
   private async update(
     chunk: readonly Update[],
     attempt: number,
