@@ -145,6 +145,10 @@ export function classifySalesforceError(error: unknown): SalesforceError {
   if (Array.isArray(error) && error.length > 0) return classifySalesforceError(error[0]);
   const e = asObject(error);
   if (!e) return make('SalesforceUnknown', String(error), []);
+  // Already classified (a SalesforceGatewayError): kept as it is.
+  const classified = asObject(e['salesforce']);
+  if (classified && typeof classified['code'] === 'string' && typeof classified['retriable'] === 'boolean')
+    return classified as unknown as SalesforceError;
   const message = typeof e['message'] === 'string' ? e['message'] : String(error);
   if (typeof e['statusCode'] === 'string') return fromSalesforceCode(e['statusCode'], message, fieldsOf(e['fields']));
   const data = asObject(e['data']);

@@ -1,5 +1,6 @@
 import { USER_REQUIRED_ON_CREATE } from '@provision/mapping/salesforce-user';
 import { salesforceError } from './classify.ts';
+import { assignEntitlementsInTurn } from './entitlement-steps.ts';
 import { SalesforceGatewayError } from './gateway-error.ts';
 import { membershipsOf } from './group-memberships.ts';
 import { assignNames } from './in-memory-names.ts';
@@ -8,6 +9,8 @@ import type {
   AssignPermissionSetsOptions,
   ConnectionReport,
   DeactivateOptions,
+  EntitlementStep,
+  EntitlementStepResult,
   FoundSalesforceUser,
   GroupMembershipChange,
   GroupMembershipResult,
@@ -335,6 +338,14 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
     const failure = this.#enter('permissionSetsOf');
     if (failure) throw new SalesforceGatewayError(failure);
     return new Map(userIds.map((id) => [id, [...(this.assignments.get(id) ?? [])].sort()]));
+  }
+
+  /** Each step through its own method, in turn (the real gateway gathers their calls). */
+  assignEntitlements(
+    steps: readonly EntitlementStep[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<EntitlementStepResult[]> {
+    return assignEntitlementsInTurn(this, steps, options);
   }
 
   async assignGroupMemberships(

@@ -9,6 +9,7 @@ export {
   signJwtAssertion,
 } from './auth.ts';
 export { classifyLoginError, classifySalesforceError, salesforceError } from './classify.ts';
+export { assignEntitlementsInTurn } from './entitlement-steps.ts';
 export { SALESFORCE_ERROR_CODES, type SalesforceErrorCode } from './error-codes.ts';
 export { FEATURE_LICENSE_QUERY, type FeatureLicenseCount, featureLicenseCounts } from './feature-licences.ts';
 export { SalesforceGatewayError } from './gateway-error.ts';
@@ -20,6 +21,8 @@ export type {
   AssignPermissionSetsOptions,
   ConnectionReport,
   DeactivateOptions,
+  EntitlementStep,
+  EntitlementStepResult,
   FoundSalesforceUser,
   GroupMembershipChange,
   GroupMembershipResult,

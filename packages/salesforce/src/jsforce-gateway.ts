@@ -19,11 +19,14 @@ import { permissionSetLicenseKind } from './permission-set-licences.ts';
 import { assignNames, assignPermissionSets, permissionSetKind } from './permission-sets.ts';
 import { flatten } from './records.ts';
 import { chunkInQueries, isFieldPath } from './soql.ts';
+import { StagedRows } from './staged-rows.ts';
 import type {
   ApiUsage,
   AssignPermissionSetsOptions,
   ConnectionReport,
   DeactivateOptions,
+  EntitlementStep,
+  EntitlementStepResult,
   FoundSalesforceUser,
   GroupMembershipChange,
   GroupMembershipResult,
@@ -85,6 +88,10 @@ interface CompositeAnswer {
 }
 /** One Collections call's answer inside a Composite call: its SaveResults, or why it failed as a whole. */
 type CollectionAnswer = { readonly saved: unknown[] } | { readonly failed: SalesforceError };
+/** One Collections call: records to insert or update (each with `attributes.type`), or ids to delete. */
+type CollectionCall =
+  | { readonly method: 'POST' | 'PATCH'; readonly records: readonly Rec[] }
+  | { readonly method: 'DELETE'; readonly ids: readonly string[] };
 
 function isClassified(value: unknown): value is SalesforceError {
   return typeof value === 'object' && value !== null && 'code' in value && 'retriable' in value && 'fields' in value;
@@ -162,31 +169,66 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
 
   /** Runs statements as GET query subrequests of Composite calls, following nextRecordsUrl. */
   async #compositeQueries(statements: readonly string[]): Promise<Rec[]> {
-    const conn = await this.#connection();
-    const version = this.#options.version ?? DEFAULT_API_VERSION;
     const rows: Rec[] = [];
+    for (const answer of await this.#compositeStatements(statements)) {
+      if (answer instanceof Error) throw answer;
+      rows.push(...answer);
+    }
+    return rows;
+  }
+
+  /**
+   * Each statement's rows, or why it failed: GET query subrequests, five to a Composite call, each
+   * followed through nextRecordsUrl. A call that fails as a whole fails its statements.
+   */
+  async #compositeStatements(statements: readonly string[]): Promise<(Rec[] | SalesforceGatewayError)[]> {
+    const out: (Rec[] | SalesforceGatewayError)[] = [];
+    let conn: Connection;
     try {
-      for (let start = 0; start < statements.length; start += COMPOSITE_HEAVY) {
-        const compositeRequest = statements.slice(start, start + COMPOSITE_HEAVY).map((soql, i) => ({
-          method: 'GET',
-          url: `/services/data/v${version}/query?q=${encodeURIComponent(soql)}`,
-          referenceId: `q${start + i}`,
-        }));
-        const answer = await conn.requestPost<CompositeAnswer>('/composite', { allOrNone: false, compositeRequest });
-        for (const sub of answer.compositeResponse) {
-          if (sub.httpStatusCode >= 400) throw classifySalesforceError(sub.body);
+      conn = await this.#connection();
+    } catch (error) {
+      const failed = SalesforceGatewayError.from(error);
+      return statements.map(() => failed);
+    }
+    for (let start = 0; start < statements.length; start += COMPOSITE_HEAVY) {
+      const slice = statements.slice(start, start + COMPOSITE_HEAVY);
+      const compositeRequest = slice.map((soql, i) => ({
+        method: 'GET',
+        url: `/services/data/v${this.#version}/query?q=${encodeURIComponent(soql)}`,
+        referenceId: `q${start + i}`,
+      }));
+      let answer: CompositeAnswer;
+      try {
+        answer = await conn.requestPost<CompositeAnswer>('/composite', { allOrNone: false, compositeRequest });
+      } catch (error) {
+        const failed = SalesforceGatewayError.from(error);
+        out.push(...slice.map(() => failed));
+        continue;
+      }
+      for (const [i] of slice.entries()) {
+        const sub = answer.compositeResponse.find((r) => r.referenceId === `q${start + i}`);
+        if (!sub || sub.httpStatusCode >= 400) {
+          const error = sub
+            ? classifySalesforceError(sub.body)
+            : salesforceError('SalesforceUnknown', 'Salesforce gave no answer to this query');
+          out.push(new SalesforceGatewayError(error));
+          continue;
+        }
+        try {
+          const rows: Rec[] = [];
           let page = sub.body as QueryPage;
           rows.push(...page.records);
           while (!page.done && page.nextRecordsUrl) {
             page = await conn.queryMore<Rec>(page.nextRecordsUrl);
             rows.push(...page.records);
           }
+          out.push(rows);
+        } catch (error) {
+          out.push(SalesforceGatewayError.from(error));
         }
       }
-    } catch (error) {
-      throw isClassified(error) ? new SalesforceGatewayError(error) : SalesforceGatewayError.from(error);
     }
-    return rows;
+    return out;
   }
 
   /** `prefix WHERE field IN (values)`: one GET when it fits in a URI, else Composite query subrequests. */
@@ -318,8 +360,10 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
               ]
             : await this.#compositeCollections(
                 conn,
-                kind === 'create' ? 'POST' : 'PATCH',
-                group.map((chunk) => chunk.map((p) => ({ attributes: { type }, ...p.record }))),
+                group.map((chunk) => ({
+                  method: kind === 'create' ? 'POST' : 'PATCH',
+                  records: chunk.map((p) => ({ attributes: { type }, ...p.record })),
+                })),
               );
       } catch (error) {
         const failed = classifySalesforceError(error);
@@ -347,23 +391,19 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
   }
 
   /**
-   * Collections calls (records carrying `attributes.type`) as subrequests of one Composite call:
-   * each answered on its own, a failed one (4xx) failing only its records.
+   * Collections calls (records carrying `attributes.type`, or ids to delete) as subrequests of one
+   * Composite call, run in order: each answered on its own, a failed one (4xx) failing only its records.
    */
-  async #compositeCollections(
-    conn: Connection,
-    method: 'POST' | 'PATCH' | 'DELETE',
-    calls: readonly (readonly Rec[])[] | readonly (readonly string[])[],
-  ): Promise<CollectionAnswer[]> {
+  async #compositeCollections(conn: Connection, calls: readonly CollectionCall[]): Promise<CollectionAnswer[]> {
     const url = `/services/data/v${this.#version}/composite/sobjects`;
     const compositeRequest = calls.map((call, k) =>
-      method === 'DELETE'
+      call.method === 'DELETE'
         ? {
-            method,
-            url: `${url}?ids=${(call as readonly string[]).map(encodeURIComponent).join(',')}&allOrNone=false`,
+            method: 'DELETE',
+            url: `${url}?ids=${call.ids.map(encodeURIComponent).join(',')}&allOrNone=false`,
             referenceId: `c${k}`,
           }
-        : { method, url, referenceId: `c${k}`, body: { allOrNone: false, records: call } },
+        : { method: call.method, url, referenceId: `c${k}`, body: { allOrNone: false, records: call.records } },
     );
     const answer = await conn.requestPost<CompositeAnswer>('/composite', { allOrNone: false, compositeRequest });
     return calls.map((_, k) => {
@@ -373,6 +413,42 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
       if (sub.httpStatusCode >= 400 || !Array.isArray(sub.body)) return { failed: classifySalesforceError(sub.body) };
       return { saved: sub.body };
     });
+  }
+
+  /**
+   * Collections calls of any objects, run in order: alone as a plain call, several as subrequests of
+   * Composite calls (five to a call). Each call's SaveResults, or why it failed.
+   */
+  async #collectionCalls(
+    calls: readonly (CollectionCall & { readonly object: string })[],
+  ): Promise<CollectionAnswer[]> {
+    let conn: Connection;
+    try {
+      conn = await this.#connection();
+    } catch (error) {
+      const failed = classifySalesforceError(error);
+      return calls.map(() => ({ failed }));
+    }
+    const answers: CollectionAnswer[] = [];
+    for (let start = 0; start < calls.length; start += this.#collectionsPerCall) {
+      const group = calls.slice(start, start + this.#collectionsPerCall);
+      try {
+        if (group.length === 1) {
+          const call = group[0]!;
+          const saved =
+            call.method === 'DELETE'
+              ? await conn.destroy(call.object, [...call.ids], { allOrNone: false })
+              : await this.#collection(conn, call.method === 'POST' ? 'create' : 'update', call.object, [
+                  ...call.records.map(({ attributes: _, ...record }) => record),
+                ]);
+          answers.push({ saved: saved as unknown[] });
+        } else answers.push(...(await this.#compositeCollections(conn, group)));
+      } catch (error) {
+        const failed = classifySalesforceError(error);
+        answers.push(...group.map(() => ({ failed })));
+      }
+    }
+    return answers;
   }
 
   createUsers(records: readonly SalesforceUserInput[]): Promise<WriteResult[]> {
@@ -478,6 +554,89 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     return assignGroupMemberships(this.#rows('GroupMember'), this.#groupMemberKind, changes, options);
   }
 
+  async assignEntitlements(
+    steps: readonly EntitlementStep[],
+    options: AssignPermissionSetsOptions = {},
+  ): Promise<EntitlementStepResult[]> {
+    const stage = new StagedRows({
+      queryEach: (queries) => this.#queryEach(queries),
+      writeEach: async (writes) => {
+        const calls = writes.flatMap((w, owner): (CollectionCall & { object: string; owner: number })[] =>
+          w.kind === 'insert'
+            ? chunks(w.records, this.#batchSize).map((records) => ({
+                owner,
+                object: w.object,
+                method: 'POST',
+                records: records.map((r) => ({ attributes: { type: w.object }, ...r })),
+              }))
+            : chunks(w.ids, this.#batchSize).map((ids) => ({ owner, object: w.object, method: 'DELETE', ids })),
+        );
+        const answers = await this.#collectionCalls(calls);
+        return writes.map((_, owner) => {
+          const mine = answers.filter((_, i) => calls[i]!.owner === owner);
+          const failed = mine.find((a) => 'failed' in a);
+          // A call of the step that failed fails the whole step's write (what did go in is found held on a retry).
+          if (failed && 'failed' in failed) return new SalesforceGatewayError(failed.failed);
+          return mine.flatMap((a) => ('saved' in a ? a.saved : []));
+        });
+      },
+    });
+    return stage.run<EntitlementStepResult>(
+      steps.map((step) => (client: (object: string) => RowsClient): Promise<EntitlementStepResult> => {
+        switch (step.kind) {
+          case 'permissionSets':
+            return assignPermissionSets(
+              client('PermissionSetAssignment'),
+              this.#permissionSetKind,
+              step.changes,
+              options,
+            );
+          case 'permissionSetGroups':
+            return assignNames(
+              client('PermissionSetAssignment'),
+              this.#permissionSetGroupKind,
+              step.changes,
+              options,
+              'SalesforceUnknownPermissionSetGroup',
+            );
+          case 'permissionSetLicenses':
+            return assignNames(
+              client('PermissionSetLicenseAssign'),
+              this.#permissionSetLicenseKind,
+              step.changes,
+              options,
+              'SalesforceUnknownPermissionSetLicense',
+            );
+          case 'groupMemberships':
+            return assignGroupMemberships(client('GroupMember'), this.#groupMemberKind, step.changes, options);
+        }
+      }),
+    );
+  }
+
+  /** Each `prefix WHERE field IN (values)`: one GET when all fits in one URI, else Composite query subrequests. */
+  async #queryEach(
+    queries: readonly { prefix: string; field: string; values: readonly string[] }[],
+  ): Promise<(Rec[] | Error)[]> {
+    const statements = queries.flatMap((q, owner) =>
+      chunkInQueries(q.prefix, q.field, q.values, COMPOSITE_QUERY_LENGTH).map((soql) => ({ owner, soql })),
+    );
+    if (statements.length === 1 && statements[0]!.soql.length <= this.#maxQueryLength) {
+      try {
+        const rows = await this.#queryAll(statements[0]!.soql);
+        return queries.map((_, owner) => (owner === statements[0]!.owner ? rows : []));
+      } catch (error) {
+        const failed = SalesforceGatewayError.from(error);
+        return queries.map(() => failed);
+      }
+    }
+    const answers = await this.#compositeStatements(statements.map((s) => s.soql));
+    return queries.map((_, owner) => {
+      const mine = answers.filter((_, i) => statements[i]!.owner === owner);
+      return mine.find((a) => a instanceof Error) ?? mine.flatMap((a) => a as Rec[]);
+    });
+  }
+
   async featureLicenseCounts(): Promise<FeatureLicenseCount[]> {
     try {
       const counts = featureLicenseCounts(await this.#queryAll(FEATURE_LICENSE_QUERY));
@@ -545,6 +704,12 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
       query: (soql) => this.#queryAll(soql),
     });
   }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function idOf(record: SalesforceUserInput | undefined): { id?: string } {

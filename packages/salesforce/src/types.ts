@@ -167,6 +167,17 @@ export interface AssignPermissionSetsOptions {
   readonly dryRun?: boolean;
 }
 
+/** One kind of entitlement change of `assignEntitlements`: what its own assign… method takes. */
+export type EntitlementStep =
+  | {
+      readonly kind: 'permissionSets' | 'permissionSetGroups' | 'permissionSetLicenses';
+      readonly changes: readonly PermissionSetChange[];
+    }
+  | { readonly kind: 'groupMemberships'; readonly changes: readonly GroupMembershipChange[] };
+
+/** The results of one step of `assignEntitlements`: what its own assign… method returns. */
+export type EntitlementStepResult = PermissionSetResult[] | GroupMembershipResult[];
+
 /** Options for `deactivateUsers`. */
 export interface DeactivateOptions {
   /** Also freeze the login (UserLogin.IsFrozen = true), e.g. when deactivation alone is not enough. */
@@ -251,6 +262,16 @@ export interface SalesforceGateway {
   ): Promise<PermissionSetResult[]>;
   /** The permission set licences (DeveloperNames, sorted) each user holds, by user id as given. Reads only. */
   permissionSetLicensesOf(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /**
+   * Several steps of entitlement changes, each as its own assign… method would make it, one result
+   * list per step, with fewer calls: the steps' reads go together, then all their inserts in step
+   * order, then all their deletes in step order (a licence added by an early step is there for the
+   * later ones; one removed by a late step goes after what needed it). Absent: call each method in turn.
+   */
+  assignEntitlements?(
+    steps: readonly EntitlementStep[],
+    options?: AssignPermissionSetsOptions,
+  ): Promise<EntitlementStepResult[]>;
   usage(): ApiUsage;
   close(): Promise<void>;
 }

@@ -202,6 +202,65 @@ describe.each([
     ).toEqual([{ ok: true, userId: ids[1], before: [], after: ['IdentityConnect'] }]);
   });
 
+  it('makes several kinds of entitlement change at once, each step as its own method would, one result list per step', async () => {
+    const gateway = make();
+    const ids: string[] = [];
+    for (const record of [newUser(), newUser()]) {
+      const [created] = await gateway.createUsers([record]);
+      ids.push(created!.ok ? created!.id : '');
+    }
+    const [a, b] = ids as [string, string];
+    await gateway.assignPermissionSets([{ userId: b, add: ['Provisioning_Integration'], remove: [] }]);
+    const results = await gateway.assignEntitlements!([
+      { kind: 'permissionSetLicenses', changes: [{ userId: a, add: ['SalesConsoleUser'], remove: [] }] },
+      {
+        kind: 'permissionSets',
+        changes: [
+          { userId: a, add: ['Provisioning_Integration', 'No_Such_Set'], remove: [] },
+          { userId: b, add: [], remove: ['Provisioning_Integration'] },
+        ],
+      },
+      { kind: 'permissionSetGroups', changes: [{ userId: b, add: ['Sales_Operations'], remove: [] }] },
+      {
+        kind: 'groupMemberships',
+        changes: [{ userId: a, add: [{ type: 'publicGroup', name: 'Sales_Team' }], remove: [] }],
+      },
+    ]);
+    expect(results).toEqual([
+      [{ ok: true, userId: a, before: [], after: ['SalesConsoleUser'] }],
+      [
+        expect.objectContaining({
+          ok: false,
+          userId: a,
+          after: ['Provisioning_Integration'],
+          error: expect.objectContaining({ code: 'SalesforceUnknownPermissionSet' }),
+        }),
+        { ok: true, userId: b, before: ['Provisioning_Integration'], after: [] },
+      ],
+      [{ ok: true, userId: b, before: [], after: ['Sales_Operations'] }],
+      [
+        {
+          ok: true,
+          userId: a,
+          before: { publicGroups: [], queues: [] },
+          after: { publicGroups: ['Sales_Team'], queues: [] },
+        },
+      ],
+    ]);
+    expect((await gateway.permissionSetsOf(ids)).get(a)).toEqual(['Provisioning_Integration']);
+    expect((await gateway.permissionSetsOf(ids)).get(b)).toEqual([]);
+    expect((await gateway.permissionSetGroupsOf([b])).get(b)).toEqual(['Sales_Operations']);
+    expect((await gateway.permissionSetLicensesOf([a])).get(a)).toEqual(['SalesConsoleUser']);
+    expect((await gateway.groupMembershipsOf([a])).get(a)).toEqual({ publicGroups: ['Sales_Team'], queues: [] });
+    // Taken back in one go: the licence last.
+    const back = await gateway.assignEntitlements!([
+      { kind: 'permissionSets', changes: [{ userId: a, add: [], remove: ['Provisioning_Integration'] }] },
+      { kind: 'permissionSetLicenses', changes: [{ userId: a, add: [], remove: ['SalesConsoleUser'] }] },
+    ]);
+    expect(back.flat().every((r) => r.ok)).toBe(true);
+    expect((await gateway.permissionSetLicensesOf([a])).get(a)).toEqual([]);
+  });
+
   it('reports a working connection', async () => {
     expect(await make().testConnection()).toMatchObject({ ok: true, missing: [] });
   });

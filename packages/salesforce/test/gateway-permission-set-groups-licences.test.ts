@@ -73,6 +73,66 @@ describe('gateway permission set groups and permission set licences through jsfo
     expect((await gateway.permissionSetLicensesOf([user])).get(user)).toEqual(['SalesConsoleUser']);
   });
 
+  it('makes every kind of change of many users in three calls: their reads, their inserts in step order, their deletes', async () => {
+    const users = [await created(), await created()];
+    await gateway.assignGroupMemberships(
+      users.map((userId) => ({ userId, add: [{ type: 'publicGroup', name: 'Sales_Team' }], remove: [] })),
+    );
+    const counts = () => sim.admin.requestCounts();
+    const before = counts();
+    const delta = (route: string) => (counts()[route] ?? 0) - (before[route] ?? 0);
+    const used = sim.admin.summary(sim.orgId).apiUsage.used;
+    // The group and the set need the licence added by the first step, in the same calls.
+    const results = await gateway.assignEntitlements([
+      {
+        kind: 'permissionSetLicenses',
+        changes: users.map((userId) => ({ userId, add: ['SalesConsoleUser'], remove: [] })),
+      },
+      {
+        kind: 'permissionSets',
+        changes: users.map((userId) => ({ userId, add: ['Sales_Console_Access'], remove: [] })),
+      },
+      {
+        kind: 'permissionSetGroups',
+        changes: users.map((userId) => ({ userId, add: ['Console_Agents'], remove: [] })),
+      },
+      {
+        kind: 'groupMemberships',
+        changes: users.map((userId) => ({
+          userId,
+          add: [],
+          remove: [{ type: 'publicGroup' as const, name: 'Sales_Team' }],
+        })),
+      },
+    ]);
+    expect(results.flat().every((r) => r.ok)).toBe(true);
+    expect(delta('POST /services/data/:version/composite')).toBe(2);
+    expect(delta('DELETE /services/data/:version/composite/sobjects')).toBe(1);
+    expect(sim.admin.summary(sim.orgId).apiUsage.used - used).toBe(3);
+    for (const user of users) {
+      expect((await gateway.permissionSetLicensesOf([user])).get(user)).toEqual(['SalesConsoleUser']);
+      expect((await gateway.permissionSetGroupsOf([user])).get(user)).toEqual(['Console_Agents']);
+      expect((await gateway.groupMembershipsOf([user])).get(user)).toEqual({ publicGroups: [], queues: [] });
+    }
+    // And back in one go, the licence last: after the set and the group that needed it.
+    const back = await gateway.assignEntitlements([
+      {
+        kind: 'permissionSets',
+        changes: users.map((userId) => ({ userId, add: [], remove: ['Sales_Console_Access'] })),
+      },
+      {
+        kind: 'permissionSetGroups',
+        changes: users.map((userId) => ({ userId, add: [], remove: ['Console_Agents'] })),
+      },
+      {
+        kind: 'permissionSetLicenses',
+        changes: users.map((userId) => ({ userId, add: [], remove: ['SalesConsoleUser'] })),
+      },
+    ]);
+    expect(back.flat().every((r) => r.ok)).toBe(true);
+    for (const user of users) expect((await gateway.permissionSetLicensesOf([user])).get(user)).toEqual([]);
+  });
+
   it('counts licences before assigning: users past TotalLicenses fail as SalesforceLicenseLimitExceeded naming the licence, with no insert for them', async () => {
     const [a, b, c] = [await created(), await created(), await created()];
     const inserts = () => sim.admin.requestCounts()['POST /services/data/:version/composite/sobjects'] ?? 0;

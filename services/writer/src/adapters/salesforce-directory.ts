@@ -1,4 +1,5 @@
 import {
+  assignEntitlementsInTurn,
   type SalesforceError,
   type SalesforceGateway,
   SalesforceGatewayError,
@@ -8,6 +9,7 @@ import { inSpan } from '@provision/telemetry';
 import { ROLE_DEVELOPER_NAME_FIELD } from '../domain/diff.ts';
 import { SalesforceCallError } from '../domain/errors.ts';
 import type {
+  EntitlementStepChanges,
   ExistingSalesforceUser,
   FeatureLicenseCount,
   Fields,
@@ -220,6 +222,18 @@ export class GatewayDirectory implements SalesforceDirectory {
     );
   }
 
+  async assignEntitlements(
+    steps: readonly EntitlementStepChanges[],
+    options: { readonly dryRun: boolean },
+  ): Promise<(PermissionSetOutcome[] | GroupMembershipOutcome[])[]> {
+    const run =
+      this.gateway.assignEntitlements?.bind(this.gateway) ??
+      ((s: readonly EntitlementStepChanges[], o: { dryRun: boolean }) => assignEntitlementsInTurn(this.gateway, s, o));
+    const records = steps.reduce((n, s) => n + s.changes.length, 0);
+    const results = await this.metered('assignEntitlements', records, () => run(steps, { dryRun: options.dryRun }));
+    return results.map((stepResults) => this.outcomesOf(stepResults as readonly AssignResult<unknown>[]) as never);
+  }
+
   async readPermissionSetGroups(userIds: readonly string[]): Promise<Map<string, string[]>> {
     return this.read('readPermissionSetGroups', userIds, () => this.gateway.permissionSetGroupsOf(userIds));
   }
@@ -246,7 +260,11 @@ export class GatewayDirectory implements SalesforceDirectory {
     call: () => Promise<readonly AssignResult<T>[]>,
   ): Promise<AssignOutcome<T>[]> {
     if (changes.length === 0) return [];
-    const results = await this.metered(operation, changes.length, call);
+    return this.outcomesOf(await this.metered(operation, changes.length, call));
+  }
+
+  /** Each user's outcome of one entitlement step; a failure reported on every user of it is thrown. */
+  private outcomesOf<T>(results: readonly AssignResult<T>[]): AssignOutcome<T>[] {
     const failures = results.map((r) => (r.ok ? undefined : r.error));
     const first = failures[0];
     if (first && REQUEST_LEVEL.has(first.code) && failures.every((f) => f?.code === first.code)) throw callError(first);

@@ -4,9 +4,29 @@ import { InMemorySalesforceDirectory } from '../testing/in-memory-directory.ts';
 import { CountingBudget, InMemoryLinkStore, VirtualClock } from '../testing/in-memory-stores.ts';
 import { writeBatch } from './batch-writer.ts';
 import { SalesforceCallError } from './errors.ts';
+import type { EntitlementStepChanges, GroupMembershipOutcome, PermissionSetOutcome } from './ports.ts';
 
-function setup() {
-  const directory = new InMemorySalesforceDirectory();
+/** A directory that takes every step in one call, as the Salesforce adapter does (in turn here). */
+class TogetherDirectory extends InMemorySalesforceDirectory {
+  readonly together: string[][] = [];
+
+  async assignEntitlements(
+    steps: readonly EntitlementStepChanges[],
+    options: { readonly dryRun: boolean },
+  ): Promise<(PermissionSetOutcome[] | GroupMembershipOutcome[])[]> {
+    this.together.push(steps.map((s) => s.kind));
+    const out: (PermissionSetOutcome[] | GroupMembershipOutcome[])[] = [];
+    for (const s of steps) {
+      if (s.kind === 'groupMemberships') out.push(await this.assignGroupMemberships(s.changes, options));
+      else if (s.kind === 'permissionSets') out.push(await this.assignPermissionSets(s.changes, options));
+      else if (s.kind === 'permissionSetGroups') out.push(await this.assignPermissionSetGroups(s.changes, options));
+      else out.push(await this.assignPermissionSetLicenses(s.changes, options));
+    }
+    return out;
+  }
+}
+
+function setup<D extends InMemorySalesforceDirectory>(directory: D = new InMemorySalesforceDirectory() as D) {
   const links = new InMemoryLinkStore();
   const deps = { directory, links, budget: new CountingBudget(), clock: new VirtualClock(), random: () => 0 };
   return { directory, links, deps };
@@ -46,6 +66,40 @@ describe('writeBatch: permission set groups and licences', () => {
       'permissionSetGroups',
       'permissionSetLicenses',
     ]);
+    expect(result?.modifiedProperties).toEqual([
+      { name: 'PermissionSetLicenses', oldValue: ['Old_Licence'], newValue: ['SalesConsoleUser'] },
+      { name: 'PermissionSets', oldValue: [], newValue: ['Sales_Cloud_User'] },
+      { name: 'PermissionSetGroups', oldValue: ['Sales_Operations'], newValue: ['Console_Agents'] },
+    ]);
+  });
+
+  it('makes every step in one directory call when the directory takes them together, in step order, with the same result', async () => {
+    const { directory, links, deps } = setup(new TogetherDirectory());
+    const base = aCommand({ n: 310 });
+    const id = directory.seed({ ...base.fields, Username: 'user310@contoso.com' });
+    directory.permissionSetGroups.set(id, new Set(['Sales_Operations']));
+    directory.permissionSetLicenses.set(id, new Set(['Old_Licence']));
+    directory.licenceTotals.set('Old_Licence', 5);
+    await links.setMany(new Map([['entra-310', id]]));
+    const [result] = await writeBatch(
+      [
+        {
+          ...base,
+          action: 'update',
+          fields: {},
+          permissionSets: { add: ['Sales_Cloud_User'], remove: [] },
+          permissionSetGroups: { add: ['Console_Agents'], remove: ['Sales_Operations'] },
+          permissionSetLicenses: { add: ['SalesConsoleUser'], remove: ['Old_Licence'] },
+        },
+      ],
+      deps,
+    );
+    expect(result).toMatchObject({ status: 'success', error: null });
+    expect(directory.together).toEqual([
+      ['permissionSetLicenses', 'permissionSets', 'permissionSetGroups', 'permissionSetLicenses'],
+    ]);
+    // One API call charged for all of them (the lookup of the linked user is the other).
+    expect(deps.budget.spent).toBe(2);
     expect(result?.modifiedProperties).toEqual([
       { name: 'PermissionSetLicenses', oldValue: ['Old_Licence'], newValue: ['SalesConsoleUser'] },
       { name: 'PermissionSets', oldValue: [], newValue: ['Sales_Cloud_User'] },

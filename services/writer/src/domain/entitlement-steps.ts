@@ -1,7 +1,7 @@
 import type { ModifiedProperty, ProvisioningCommandV1 } from '@provision/events';
 import type { ApiOperation } from './observer.ts';
 import { groupsProperty, type NamedField, namedProperty, setsProperty } from './permission-sets.ts';
-import type { SalesforceDirectory, SalesforceFailure } from './ports.ts';
+import type { EntitlementStepChanges, SalesforceDirectory, SalesforceFailure } from './ports.ts';
 
 /** A written user whose entitlements are to change. */
 export interface EntitlementItem {
@@ -20,8 +20,9 @@ export interface EntitlementDeps {
 }
 
 /**
- * Applies (or, in dry run, previews) each user's entitlement changes, one directory call per step
- * and only for the users concerned: licences added first (a permission set or group may need one),
+ * Applies (or, in dry run, previews) each user's entitlement changes, for the users concerned only:
+ * in one directory call when the directory takes several steps at once (`assignEntitlements`),
+ * else one call per step. Licences added first (a permission set or group may need one),
  * then permission sets, permission set groups, public groups and queues, and licences removed last
  * (once nothing that needs them is left). What changed shows as `PermissionSetLicenses`,
  * `PermissionSets`, `PermissionSetGroups`, `PublicGroups` and `Queues` old → new; the failure that
@@ -43,37 +44,37 @@ export async function applyEntitlements(
       };
     };
   const steps: {
-    operation: ApiOperation;
+    kind: EntitlementStepChanges['kind'];
     field: string;
     changes: (c: ProvisioningCommandV1) => { add: readonly unknown[]; remove: readonly unknown[] };
     run: (changes: never[]) => Promise<readonly Outcome[]>;
   }[] = [
     {
-      operation: 'permissionSetLicenses',
+      kind: 'permissionSetLicenses',
       field: 'PermissionSetLicenses',
       changes: named('permissionSetLicenses', 'add'),
       run: (changes) => directory.assignPermissionSetLicenses(changes, { dryRun }),
     },
     {
-      operation: 'permissionSets',
+      kind: 'permissionSets',
       field: 'PermissionSets',
       changes: named('permissionSets', 'both'),
       run: (changes) => directory.assignPermissionSets(changes, { dryRun }),
     },
     {
-      operation: 'permissionSetGroups',
+      kind: 'permissionSetGroups',
       field: 'PermissionSetGroups',
       changes: named('permissionSetGroups', 'both'),
       run: (changes) => directory.assignPermissionSetGroups(changes, { dryRun }),
     },
     {
-      operation: 'groupMemberships',
+      kind: 'groupMemberships',
       field: 'PublicGroups',
       changes: (c) => c.groupMemberships ?? { add: [], remove: [] },
       run: (changes) => directory.assignGroupMemberships(changes, { dryRun }),
     },
     {
-      operation: 'permissionSetLicenses',
+      kind: 'permissionSetLicenses',
       field: 'PermissionSetLicenses',
       changes: named('permissionSetLicenses', 'remove'),
       run: (changes) => directory.assignPermissionSetLicenses(changes, { dryRun }),
@@ -85,20 +86,34 @@ export async function applyEntitlements(
   };
   // Each user's outcome of each step it took part in, in step order.
   const done = items.map(() => new Map<number, Outcome>());
-  for (const [n, step] of steps.entries()) {
-    const concerned = items.filter((x) => has(step, x));
-    if (concerned.length === 0) continue;
-    const outcomes = await deps.call(step.operation, concerned.length, () =>
-      step.run(concerned.map((x) => ({ userId: x.userId, ...step.changes(x.command), newUser: x.newUser })) as never[]),
-    );
-    for (const [i, x] of concerned.entries()) done[items.indexOf(x)]!.set(n, outcomes[i] ?? missing(step.field));
-    if (!keepDone) continue;
+  const runs = steps
+    .map((step, n) => ({ step, n, concerned: items.filter((x) => has(step, x)) }))
+    .filter((r) => r.concerned.length > 0);
+  const changesOf = (r: (typeof runs)[number]) =>
+    r.concerned.map((x) => ({ userId: x.userId, ...r.step.changes(x.command), newUser: x.newUser })) as never[];
+  const record = (r: (typeof runs)[number], outcomes: readonly Outcome[]) => {
+    for (const [i, x] of r.concerned.entries()) done[items.indexOf(x)]!.set(r.n, outcomes[i] ?? missing(r.step.field));
+    if (!keepDone) return;
     // What is applied is kept at once: should a later call fail as a whole, the retry finds it
     // done (and reports nothing for it), and the result still shows it.
-    for (const x of concerned) {
+    for (const x of r.concerned) {
       const i = items.indexOf(x);
-      if (steps.slice(n + 1).some((later) => has(later, x))) keepDone(i, modifiedOf(done[i]!));
+      if (steps.slice(r.n + 1).some((later) => has(later, x))) keepDone(i, modifiedOf(done[i]!));
     }
+  };
+  const together = directory.assignEntitlements?.bind(directory);
+  if (together && runs.length > 1) {
+    // One call for every step: their reads together, then their writes in step order.
+    const records = runs.reduce((n, r) => n + r.concerned.length, 0);
+    const outcomes = await deps.call('entitlements', records, () =>
+      together(
+        runs.map((r) => ({ kind: r.step.kind, changes: changesOf(r) })),
+        { dryRun },
+      ),
+    );
+    for (const [k, r] of runs.entries()) record(r, (outcomes[k] ?? []) as readonly Outcome[]);
+  } else {
+    for (const r of runs) record(r, await deps.call(r.step.kind, r.concerned.length, () => r.step.run(changesOf(r))));
   }
   return items.map((_, i) => {
     const outcomes = [...done[i]!.values()];

@@ -7,7 +7,9 @@ export type ApiOperation =
   | 'permissionSets'
   | 'groupMemberships'
   | 'permissionSetGroups'
-  | 'permissionSetLicenses';
+  | 'permissionSetLicenses'
+  /** Several kinds of entitlement change in one directory call (`assignEntitlements`). */
+  | 'entitlements';
 
 /** What the writer reports as it works; the metrics adapter turns it into Prometheus series. */
 export interface WriterObserver {

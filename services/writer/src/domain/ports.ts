@@ -84,6 +84,14 @@ export type GroupMembershipOutcome =
       readonly failure: SalesforceFailure;
     };
 
+/** One step of `assignEntitlements`: the changes its own assign… method takes. */
+export type EntitlementStepChanges =
+  | {
+      readonly kind: 'permissionSets' | 'permissionSetGroups' | 'permissionSetLicenses';
+      readonly changes: readonly PermissionSetChange[];
+    }
+  | { readonly kind: 'groupMemberships'; readonly changes: readonly GroupMembershipChange[] };
+
 /**
  * The writer's view of a Salesforce org. Each method is one API call (the adapter may split a
  * long query, never a write); requests that fail as a whole throw a `SalesforceCallError`.
@@ -94,9 +102,9 @@ export interface SalesforceDirectory {
    * with `fields` read back (`ProfileName` as the profile's name).
    */
   findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<ExistingSalesforceUser[]>;
-  /** Creates up to 200 users in one sObject Collections call. */
+  /** Creates users: up to 200 in one sObject Collections call, up to 1,000 in one Composite call of five. */
   createUsers(records: readonly Fields[]): Promise<SaveOutcome[]>;
-  /** Updates up to 200 users in one sObject Collections call. */
+  /** Updates users: up to 200 in one sObject Collections call, up to 1,000 in one Composite call of five. */
   updateUsers(updates: readonly UserUpdate[]): Promise<SaveOutcome[]>;
   /**
    * Adds and removes permission-set assignments (a few API calls: the set list, the users'
@@ -146,6 +154,15 @@ export interface SalesforceDirectory {
     changes: readonly PermissionSetChange[],
     options: { readonly dryRun: boolean },
   ): Promise<PermissionSetOutcome[]>;
+  /**
+   * Several steps of entitlement changes at once, each as its own assign… method would make it, one
+   * outcome list per step: the steps' reads go together, then their inserts in step order, then
+   * their deletes in step order (a few calls in all, not a few per step). Absent: one step at a time.
+   */
+  assignEntitlements?(
+    steps: readonly EntitlementStepChanges[],
+    options: { readonly dryRun: boolean },
+  ): Promise<(PermissionSetOutcome[] | GroupMembershipOutcome[])[]>;
   /** The permission set groups (DeveloperNames, sorted) of each user: one query, reads only. */
   readPermissionSetGroups?(userIds: readonly string[]): Promise<Map<string, string[]>>;
   /** The permission set licences (DeveloperNames, sorted) of each user: one query, reads only. */
