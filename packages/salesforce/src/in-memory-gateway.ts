@@ -192,6 +192,14 @@ export class InMemorySalesforceGateway implements SalesforceGateway {
     });
   }
 
+  async findUsersEach(
+    lookups: readonly { readonly attribute: string; readonly values: readonly string[] }[],
+  ): Promise<FoundSalesforceUser[][]> {
+    const out: FoundSalesforceUser[][] = [];
+    for (const { attribute, values } of lookups) out.push(await this.findUsers(attribute, values));
+    return out;
+  }
+
   async findUsers(matchingAttribute: string, values: readonly string[]): Promise<FoundSalesforceUser[]> {
     const failure = this.#enter('findUsers');
     if (failure) throw new SalesforceGatewayError(failure);

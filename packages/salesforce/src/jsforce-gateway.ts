@@ -274,17 +274,31 @@ export class JsforceSalesforceGateway implements SalesforceGateway {
     if (wanted.length === 0) return [];
     const fields = uniqueFields([...DEFAULT_USER_FIELDS, ...(options.fields ?? []), matchingAttribute]);
     const rows = await this.#queryIn(`SELECT ${fields.join(', ')} FROM User`, matchingAttribute, wanted);
-    return rows.map((row) => {
-      const f = flatten(row);
-      return {
-        id: String(f['Id']),
-        username: String(f['Username']),
-        isActive: f['IsActive'] === true,
-        profileId: (f['ProfileId'] as string | null | undefined) ?? null,
-        profileName: (f['Profile.Name'] as string | null | undefined) ?? null,
-        fields: f,
-      };
-    });
+    return rows.map(foundUser);
+  }
+
+  async findUsersEach(
+    lookups: readonly { readonly attribute: string; readonly values: readonly string[] }[],
+    options: { readonly fields?: readonly string[] } = {},
+  ): Promise<FoundSalesforceUser[][]> {
+    for (const { attribute } of lookups) {
+      if (!isFieldPath(attribute)) throw new RangeError(`'${attribute}' is not a SOQL field name`);
+    }
+    const fields = uniqueFields([
+      ...DEFAULT_USER_FIELDS,
+      ...(options.fields ?? []),
+      ...lookups.map((l) => l.attribute),
+    ]);
+    const queries = lookups.map(({ attribute, values }) => ({
+      prefix: `SELECT ${fields.join(', ')} FROM User`,
+      field: attribute,
+      values: values.filter((v) => typeof v === 'string' && v !== ''),
+    }));
+    const asked = queries.filter((q) => q.values.length > 0);
+    const answers = asked.length === 0 ? [] : await this.#queryEach(asked);
+    const failed = answers.find((a) => a instanceof Error);
+    if (failed) throw failed;
+    return queries.map((q) => (q.values.length === 0 ? [] : (answers[asked.indexOf(q)] as Rec[]).map(foundUser)));
   }
 
   /**
@@ -715,4 +729,16 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 function idOf(record: SalesforceUserInput | undefined): { id?: string } {
   const id = record?.['Id'];
   return typeof id === 'string' ? { id } : {};
+}
+
+function foundUser(row: Rec): FoundSalesforceUser {
+  const f = flatten(row);
+  return {
+    id: String(f['Id']),
+    username: String(f['Username']),
+    isActive: f['IsActive'] === true,
+    profileId: (f['ProfileId'] as string | null | undefined) ?? null,
+    profileName: (f['Profile.Name'] as string | null | undefined) ?? null,
+    fields: f,
+  };
 }

@@ -199,6 +199,14 @@ export interface SalesforceGateway {
     values: readonly string[],
     options?: { readonly fields?: readonly string[] },
   ): Promise<FoundSalesforceUser[]>;
+  /**
+   * Several `findUsers` lookups in as few requests as they fit (one Composite call holds five
+   * queries), one list of users per lookup in order; a lookup that fails throws.
+   */
+  findUsersEach?(
+    lookups: readonly { readonly attribute: string; readonly values: readonly string[] }[],
+    options?: { readonly fields?: readonly string[] },
+  ): Promise<FoundSalesforceUser[][]>;
   createUsers(records: readonly SalesforceUserInput[]): Promise<WriteResult[]>;
   updateUsers(records: readonly SalesforceUserUpdate[]): Promise<WriteResult[]>;
   /** Sets IsActive = false (frees the licence); optionally freezes the login as well. */

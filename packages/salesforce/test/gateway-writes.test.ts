@@ -121,6 +121,29 @@ describe.each([{ https: false }, { https: true }])('gateway writes through jsfor
     expect((sim.admin.requestCounts()[composite] ?? 0) - before).toBe(2);
   });
 
+  it('looks users up by several fields in one Composite call, one list per lookup in order', async () => {
+    const records = Array.from({ length: 3 }, () => newUser({ FederationIdentifier: `fed-${crypto.randomUUID()}` }));
+    const created = await gateway.createUsers(records);
+    const ids = created.map((r) => (r.ok ? r.id : ''));
+    const composite = 'POST /services/data/:version/composite';
+    const before = sim.admin.requestCounts()[composite] ?? 0;
+    const answers = await gateway.findUsersEach(
+      [
+        { attribute: 'FederationIdentifier', values: [String(records[0]!['FederationIdentifier']).toUpperCase()] },
+        { attribute: 'Username', values: [] },
+        { attribute: 'Username', values: records.slice(1).map((r) => String(r['Username'])) },
+        { attribute: 'Username', values: ['nobody@example.com'] },
+      ],
+      { fields: ['Title'] },
+    );
+    expect(answers.map((users) => users.map((u) => u.id).sort())).toEqual([[ids[0]], [], ids.slice(1).sort(), []]);
+    expect(answers[2]![0]).toMatchObject({ isActive: true, profileName: 'Chatter Free User' });
+    expect((sim.admin.requestCounts()[composite] ?? 0) - before).toBe(1);
+    await expect(gateway.findUsersEach([{ attribute: 'Name; DROP', values: ['x'] }])).rejects.toThrow(
+      "'Name; DROP' is not a SOQL field name",
+    );
+  });
+
   it('finds a few users with one GET query', async () => {
     const records = [newUser(), newUser()];
     await gateway.createUsers(records);

@@ -58,12 +58,12 @@ describe('writer against Kafka, Redis and salesforce-sim', () => {
       // calls of 200 inside one Composite call, none as a Collections call of its own.
       expect(counts['POST /services/data/:version/composite/sobjects'] ?? 0).toBe(0);
       // 1 login, 2 start-up checks of the integration user (its profile's permissions, then its
-      // permission sets'), 1 profile list, 2 matching queries (the harness asks about at most 500
-      // usernames per query; 500 of them do not fit in one GET's URI, so each goes as one Composite
-      // call of query subrequests), 1 Composite call of the creates: 7 calls.
+      // permission sets'), 1 profile list, 1 Composite call of the matching queries (the harness
+      // asks about at most 500 usernames per query: two queries, subrequests of one call), 1
+      // Composite call of the creates: 6 calls.
       expect(counts['GET /services/data/:version/query'] ?? 0).toBeLessThanOrEqual(3);
-      expect(counts['POST /services/data/:version/composite'] ?? 0).toBe(3);
-      expect(total).toBeLessThanOrEqual(7);
+      expect(counts['POST /services/data/:version/composite'] ?? 0).toBe(2);
+      expect(total).toBeLessThanOrEqual(6);
     } finally {
       await writer.stop();
     }

@@ -1,5 +1,6 @@
 import {
   assignEntitlementsInTurn,
+  type FoundSalesforceUser,
   type SalesforceError,
   type SalesforceGateway,
   SalesforceGatewayError,
@@ -119,26 +120,54 @@ export class GatewayDirectory implements SalesforceDirectory {
     values: readonly string[],
     fields: readonly string[],
   ): Promise<ExistingSalesforceUser[]> {
+    const [users] = await this.lookUp('findUsers', [{ attribute, values }], fields);
+    return users ?? [];
+  }
+
+  async findUsersEach(
+    lookups: readonly { readonly attribute: string; readonly values: readonly string[] }[],
+    fields: readonly string[],
+  ): Promise<ExistingSalesforceUser[][]> {
+    return this.lookUp('findUsersEach', lookups, fields);
+  }
+
+  private async lookUp(
+    operation: 'findUsers' | 'findUsersEach',
+    lookups: readonly { readonly attribute: string; readonly values: readonly string[] }[],
+    fields: readonly string[],
+  ): Promise<ExistingSalesforceUser[][]> {
     const select = [...new Set(fields.filter((f) => !NOT_FIELDS.has(f) && f !== FROZEN).map((f) => READ_AS[f] ?? f))];
     // A role rule may name the role by DeveloperName: read it too, so that it compares as the same role.
     const roleByDeveloperName = fields.includes('UserRoleName');
     if (roleByDeveloperName) select.push(ROLE_DEVELOPER_NAME);
-    const users = await this.metered('findUsers', values.length, async () => {
+    const asked = lookups.map((l) => ({ attribute: READ_AS[l.attribute] ?? l.attribute, values: l.values }));
+    const values = lookups.reduce((n, l) => n + l.values.length, 0);
+    const found = await this.metered(operation, values, async () => {
       try {
-        return await this.gateway.findUsers(READ_AS[attribute] ?? attribute, values, { fields: select });
+        if (operation === 'findUsers' || !this.gateway.findUsersEach) {
+          const out: FoundSalesforceUser[][] = [];
+          for (const l of asked) out.push(await this.gateway.findUsers(l.attribute, l.values, { fields: select }));
+          return out;
+        }
+        return await this.gateway.findUsersEach(asked, { fields: select });
       } catch (error) {
         throw callError(SalesforceGatewayError.from(error).salesforce, error);
       }
     });
-    return users.map((u) => ({
-      id: u.id,
-      fields: {
-        ...Object.fromEntries(
-          [...fields, attribute].map((f) => [f, f === 'ProfileName' ? u.profileName : fieldValue(u.fields, f)]),
-        ),
-        ...(roleByDeveloperName ? { [ROLE_DEVELOPER_NAME_FIELD]: fieldValue(u.fields, ROLE_DEVELOPER_NAME) } : {}),
-      },
-    }));
+    return found.map((users, n) =>
+      users.map((u) => ({
+        id: u.id,
+        fields: {
+          ...Object.fromEntries(
+            [...fields, lookups[n]!.attribute].map((f) => [
+              f,
+              f === 'ProfileName' ? u.profileName : fieldValue(u.fields, f),
+            ]),
+          ),
+          ...(roleByDeveloperName ? { [ROLE_DEVELOPER_NAME_FIELD]: fieldValue(u.fields, ROLE_DEVELOPER_NAME) } : {}),
+        },
+      })),
+    );
   }
 
   async createUsers(records: readonly Fields[]): Promise<SaveOutcome[]> {

@@ -6,14 +6,27 @@ import { CountingBudget, InMemoryLinkStore, VirtualClock } from '../testing/in-m
 import { JobHaltedError, writeBatch } from './batch-writer.ts';
 import { SalesforceCallError } from './errors.ts';
 
-function setup(options: { dryRun?: boolean } = {}) {
-  const directory = new InMemorySalesforceDirectory();
+/** A directory that takes several lookups in one call (the gateway's Composite call of queries). */
+class LookupsTogetherDirectory extends InMemorySalesforceDirectory {
+  async findUsersEach(
+    lookups: readonly { readonly attribute: string; readonly values: readonly string[] }[],
+    fields: readonly string[],
+  ) {
+    this.calls.push({ operation: 'query', size: lookups.reduce((n, l) => n + l.values.length, 0) });
+    return lookups.map((l) => this.usersWhere(l.attribute, l.values, fields));
+  }
+}
+
+function setupWith(options: { dryRun?: boolean; directory?: InMemorySalesforceDirectory } = {}) {
+  const { directory = new InMemorySalesforceDirectory(), ...rest } = options;
   const links = new InMemoryLinkStore();
   const budget = new CountingBudget();
   const clock = new VirtualClock();
-  const deps = { directory, links, budget, clock, random: () => 0, ...options };
+  const deps = { directory, links, budget, clock, random: () => 0, ...rest };
   return { directory, links, budget, clock, deps };
 }
+
+const setup = (options: { dryRun?: boolean } = {}) => setupWith(options);
 
 describe('writeBatch', () => {
   it('creates 1,450 new users with one query and two create calls of at most 1,000, and links them', async () => {
@@ -101,8 +114,12 @@ describe('writeBatch', () => {
     expect(directory.users.get(id)?.['Username']).toBe('user96@contoso.com');
   });
 
-  describe('with a durable link field', () => {
+  describe.each([
+    ['one lookup a call', () => new InMemorySalesforceDirectory()],
+    ['lookups together', () => new LookupsTogetherDirectory()],
+  ])('with a durable link field (%s)', (_name, directoryOf) => {
     const link = (n: number) => ({ field: 'EntraObjectId__c', value: `entra-${n}` });
+    const setup = () => setupWith({ directory: directoryOf() });
 
     it('finds a user renamed while Redis was lost by the Entra object id it carries, and links it again', async () => {
       const { directory, links, deps } = setup();
@@ -152,6 +169,31 @@ describe('writeBatch', () => {
       expect(notFound).toMatchObject({ status: 'skipped', error: { code: 'SalesforceUserNotFound' } });
       expect(notFound?.error?.message).toContain('EntraObjectId__c');
       expect(directory.users.get(preexisting)?.['IsActive']).toBe(true);
+    });
+
+    it('finds by the link field, matches by Username, and creates, looking the users up together when it can', async () => {
+      const { directory, links, deps } = setup();
+      const carried = directory.seed({ ...aCommand({ n: 74 }).fields, EntraObjectId__c: 'entra-74' });
+      const matched = directory.seed({ ...aCommand({ n: 75 }).fields });
+      const create = (n: number, username = `user${n}@contoso.com`) =>
+        aCommand({
+          n,
+          action: 'create',
+          fields: { ...aCommand({ n }).fields, Username: username, EntraObjectId__c: `entra-${n}` },
+          matching: { attribute: 'Username', value: username },
+          link: link(n),
+        });
+      const results = await writeBatch([create(74, 'renamed74@contoso.com'), create(75), create(76)], deps);
+      expect(results.map((r) => [r.status, r.linkedBy])).toEqual([
+        ['success', 'link'],
+        ['success', 'matched'],
+        ['success', 'created'],
+      ]);
+      expect(results.map((r) => r.salesforceId).slice(0, 2)).toEqual([carried, matched]);
+      expect(directory.users.size).toBe(3);
+      expect([...links.links.keys()].sort()).toEqual(['entra-74', 'entra-75', 'entra-76']);
+      // The link field's lookup and the Username's: one call when the directory takes them together.
+      expect(directory.count('query')).toBe(directory instanceof LookupsTogetherDirectory ? 1 : 2);
     });
   });
 

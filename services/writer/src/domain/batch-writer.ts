@@ -257,6 +257,9 @@ class BatchRun {
       {
         links: this.deps.links,
         query: (attribute, values, fields) => this.query(attribute, values, fields),
+        ...(this.deps.directory.findUsersEach
+          ? { queryEach: (lookups, fields) => this.queryEach(lookups, fields) }
+          : {}),
         usernameSuffix: this.deps.usernameSuffix,
       },
     );
@@ -371,5 +374,23 @@ class BatchRun {
       );
     }
     return out;
+  }
+
+  /** Several lookups in one metered call (the directory packs them into as few requests as fit). */
+  private async queryEach(
+    lookups: readonly { readonly attribute: string; readonly values: readonly string[] }[],
+    fields: readonly string[],
+  ): Promise<ExistingSalesforceUser[][]> {
+    const parts = lookups.flatMap((l, owner) =>
+      chunks(l.values, this.valuesPerQuery).map((values) => ({ owner, attribute: l.attribute, values })),
+    );
+    const total = parts.reduce((n, p) => n + p.values.length, 0);
+    const found = await this.call('query', total, () =>
+      this.deps.directory.findUsersEach!(
+        parts.map(({ attribute, values }) => ({ attribute, values })),
+        fields,
+      ),
+    );
+    return lookups.map((_, owner) => parts.flatMap((p, i) => (p.owner === owner ? (found[i] ?? []) : [])));
   }
 }

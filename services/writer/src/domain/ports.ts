@@ -102,6 +102,14 @@ export interface SalesforceDirectory {
    * with `fields` read back (`ProfileName` as the profile's name).
    */
   findUsers(attribute: string, values: readonly string[], fields: readonly string[]): Promise<ExistingSalesforceUser[]>;
+  /**
+   * Several `findUsers` lookups in one API call where they fit (a Composite call of five queries),
+   * one list per lookup in order. Optional: without it the writer calls `findUsers` per lookup.
+   */
+  findUsersEach?(
+    lookups: readonly { readonly attribute: string; readonly values: readonly string[] }[],
+    fields: readonly string[],
+  ): Promise<ExistingSalesforceUser[][]>;
   /** Creates users: up to 200 in one sObject Collections call, up to 1,000 in one Composite call of five. */
   createUsers(records: readonly Fields[]): Promise<SaveOutcome[]>;
   /** Updates users: up to 200 in one sObject Collections call, up to 1,000 in one Composite call of five. */

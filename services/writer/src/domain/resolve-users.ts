@@ -23,6 +23,14 @@ export async function resolveUsers(
       values: readonly string[],
       fields: readonly string[],
     ) => Promise<ExistingSalesforceUser[]>;
+    /**
+     * Several lookups in one call, one list of users per lookup; absent, `query` one after the
+     * other. With it, the link field and the matching attribute are looked up together.
+     */
+    readonly queryEach?: (
+      lookups: readonly { readonly attribute: string; readonly values: readonly string[] }[],
+      fields: readonly string[],
+    ) => Promise<ExistingSalesforceUser[][]>;
     /** The mapping's usernameCollision suffix: a user matched by Username is also looked for suffixed. */
     readonly usernameSuffix?: string | undefined;
   },
@@ -58,7 +66,56 @@ export async function resolveUsers(
   }
   if (stale.length > 0) await deps.links.deleteMany(stale);
 
-  const byField = await findByLinkField(unlinked, fields, deps);
+  const suffix = deps.usernameSuffix;
+  // A user created suffixed after a collision in another org (usernameCollision) is found suffixed.
+  const variants = (attribute: string, value: string | undefined): string[] =>
+    !value ? [] : attribute === 'Username' && suffix ? [value, `${value}${suffix}`] : [value];
+  const valuesOf = (attribute: string, group: readonly ProvisioningCommandV1[]) => [
+    ...new Set(
+      group.flatMap((c) => [
+        ...variants(attribute, matchingOf(c)?.value),
+        ...variants(attribute, previousValueOf(c, attribute)),
+      ]),
+    ),
+  ];
+  const byValue = (attribute: string, users: readonly ExistingSalesforceUser[]) => {
+    const found = new Map<string, ExistingSalesforceUser[]>();
+    for (const user of users) {
+      const value = user.fields[attribute];
+      if (typeof value !== 'string') continue;
+      const key = matchKey(attribute, value);
+      found.set(key, [...(found.get(key) ?? []), user]);
+    }
+    return found;
+  };
+
+  // By the link field, then by the matching attribute those it did not find. A directory that takes
+  // several lookups at once gets them all in one call: the matching attribute of every unlinked
+  // command that may be matched, found by its link field or not (the answer for those found is not
+  // used), so that a flush of new users costs one call to look for them however many values.
+  const linkGroups = groupBy(
+    unlinked.filter((c) => c.link),
+    (c) => c.link!.field,
+  );
+  const matchGroups = groupBy(
+    unlinked.filter((c) => !c.linkedOnly && matchingOf(c)),
+    (c) => matchingOf(c)!.attribute,
+  );
+  const early = new Map<string, Map<string, ExistingSalesforceUser[]>>();
+  let byField: Map<ProvisioningCommandV1, ExistingSalesforceUser[]>;
+  if (deps.queryEach && linkGroups.size + matchGroups.size > 0) {
+    const links = [...linkGroups].map(([field, group]) => ({
+      attribute: field,
+      values: [...new Set(group.map((c) => c.link!.value))],
+    }));
+    const matches = [...matchGroups].map(([attribute, group]) => ({ attribute, values: valuesOf(attribute, group) }));
+    const answers = await deps.queryEach([...links, ...matches], fields);
+    byField = linkedBy(linkGroups, (n) => answers[n] ?? []);
+    for (const [n, m] of matches.entries())
+      early.set(m.attribute, byValue(m.attribute, answers[links.length + n] ?? []));
+  } else {
+    byField = await findByLinkField(unlinked, fields, deps);
+  }
   const relinked = new Map<string, string>();
   const toMatch = new Map<string, ProvisioningCommandV1[]>();
   for (const c of unlinked) {
@@ -85,26 +142,9 @@ export async function resolveUsers(
   }
   if (relinked.size > 0) await deps.links.setMany(relinked);
 
-  const suffix = deps.usernameSuffix;
-  // A user created suffixed after a collision in another org (usernameCollision) is found suffixed.
-  const variants = (attribute: string, value: string | undefined): string[] =>
-    !value ? [] : attribute === 'Username' && suffix ? [value, `${value}${suffix}`] : [value];
   for (const [attribute, group] of toMatch) {
-    const values = [
-      ...new Set(
-        group.flatMap((c) => [
-          ...variants(attribute, matchingOf(c)?.value),
-          ...variants(attribute, previousValueOf(c, attribute)),
-        ]),
-      ),
-    ];
-    const found = new Map<string, ExistingSalesforceUser[]>();
-    for (const user of await deps.query(attribute, values, fields)) {
-      const value = user.fields[attribute];
-      if (typeof value !== 'string') continue;
-      const key = matchKey(attribute, value);
-      found.set(key, [...(found.get(key) ?? []), user]);
-    }
+    const found =
+      early.get(attribute) ?? byValue(attribute, await deps.query(attribute, valuesOf(attribute, group), fields));
     for (const c of group) {
       const previous = previousValueOf(c, attribute);
       const users =
@@ -119,18 +159,21 @@ export async function resolveUsers(
   return out;
 }
 
-/** The users carrying each command's link (the Entra object id in the mapping's link field), by command. */
-async function findByLinkField(
-  commands: readonly ProvisioningCommandV1[],
-  fields: readonly string[],
-  deps: Parameters<typeof resolveUsers>[1],
-): Promise<Map<ProvisioningCommandV1, ExistingSalesforceUser[]>> {
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}
+
+/** Each command's users by its link field value, from the users found per link field. */
+function linkedBy(
+  groups: ReadonlyMap<string, readonly ProvisioningCommandV1[]>,
+  usersOf: (n: number) => readonly ExistingSalesforceUser[],
+): Map<ProvisioningCommandV1, ExistingSalesforceUser[]> {
   const out = new Map<ProvisioningCommandV1, ExistingSalesforceUser[]>();
-  const byFieldName = new Map<string, ProvisioningCommandV1[]>();
-  for (const c of commands) if (c.link) byFieldName.set(c.link.field, [...(byFieldName.get(c.link.field) ?? []), c]);
-  for (const [field, group] of byFieldName) {
+  for (const [n, [field, group]] of [...groups].entries()) {
     const found = new Map<string, ExistingSalesforceUser[]>();
-    for (const user of await deps.query(field, [...new Set(group.map((c) => c.link!.value))], fields)) {
+    for (const user of usersOf(n)) {
       const value = user.fields[field];
       // Object ids are GUIDs: compared without regard to case, as Salesforce compares a Text field.
       if (typeof value === 'string') found.set(value.toLowerCase(), [...(found.get(value.toLowerCase()) ?? []), user]);
@@ -138,4 +181,20 @@ async function findByLinkField(
     for (const c of group) out.set(c, found.get(c.link!.value.toLowerCase()) ?? []);
   }
   return out;
+}
+
+/** The users carrying each command's link (the Entra object id in the mapping's link field), by command. */
+async function findByLinkField(
+  commands: readonly ProvisioningCommandV1[],
+  fields: readonly string[],
+  deps: Parameters<typeof resolveUsers>[1],
+): Promise<Map<ProvisioningCommandV1, ExistingSalesforceUser[]>> {
+  const groups = groupBy(
+    commands.filter((c) => c.link),
+    (c) => c.link!.field,
+  );
+  const answers: ExistingSalesforceUser[][] = [];
+  for (const [field, group] of groups)
+    answers.push(await deps.query(field, [...new Set(group.map((c) => c.link!.value))], fields));
+  return linkedBy(groups, (n) => answers[n] ?? []);
 }

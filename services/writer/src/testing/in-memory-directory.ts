@@ -92,6 +92,15 @@ export class InMemorySalesforceDirectory implements SalesforceDirectory {
     fields: readonly string[],
   ): Promise<ExistingSalesforceUser[]> {
     this.begin('query', values.length);
+    return this.usersWhere(attribute, values, fields);
+  }
+
+  /** The users whose `attribute` is one of `values`, with `fields`: what a query answers, not counted as a call. */
+  protected usersWhere(
+    attribute: string,
+    values: readonly string[],
+    fields: readonly string[],
+  ): ExistingSalesforceUser[] {
     const out: ExistingSalesforceUser[] = [];
     for (const [id, user] of this.users) {
       const value = attribute === 'Id' ? id : user[attribute];
