@@ -41,7 +41,8 @@ describe('writer against Kafka, Redis and salesforce-sim', () => {
       sim,
       topics,
       groupId: kafka.groupId('writer'),
-      settings: { WRITER_LINGER_MS: '250' },
+      // One call at a time: the write is packed (with room for more, it would be spread over them).
+      settings: { WRITER_LINGER_MS: '250', WRITER_CONCURRENCY_INITIAL: '1', WRITER_CONCURRENCY_MAX: '1' },
     });
     try {
       const results = await readResults(kafka, topics.results, 1000);

@@ -6,6 +6,7 @@ import { InMemorySalesforceDirectory } from '../testing/in-memory-directory.ts';
 import { writeBatch } from './batch-writer.ts';
 import { DEFAULT_CONCURRENCY } from './concurrency.ts';
 import type { Fields, SaveOutcome } from './ports.ts';
+import { recordsPerCall } from './user-writes.ts';
 
 /** A directory whose writes take a while, counting how many run at once. */
 class SlowDirectory extends InMemorySalesforceDirectory {
@@ -98,6 +99,29 @@ describe('writeBatch under a concurrency budget', () => {
     expect(concurrency.view().inFlight).toBe(0);
   });
 
+  it('spreads a write over the calls the limit has room for, and packs it a thousand a call when there is none', async () => {
+    const roomy = setup(3);
+    await writeBatch(
+      Array.from({ length: 1_000 }, () => aCommand()),
+      roomy.deps,
+    );
+    // Room for 3 calls: 1,000 records as calls of 400, 400 and 200, all at once.
+    expect(roomy.directory.calls.filter((c) => c.operation === 'create').map((c) => c.size)).toEqual([400, 400, 200]);
+    expect(roomy.directory.mostAtOnce).toBe(3);
+
+    const busy = setup(3);
+    // Another replica's calls hold two of the three slots: one call of 1,000.
+    const held = [await busy.concurrency.acquire(), await busy.concurrency.acquire()];
+    const results = await writeBatch(
+      Array.from({ length: 1_000 }, () => aCommand()),
+      busy.deps,
+    );
+    expect(results.every((r) => r.status === 'success')).toBe(true);
+    expect(busy.directory.calls.filter((c) => c.operation === 'create').map((c) => c.size)).toEqual([1_000]);
+    for (const slot of held)
+      await slot.release({ write: false, records: 0, latencyMs: 1, lockedRecords: 0, concurrentLimit: false });
+  });
+
   it('sends only the records Salesforce could not lock again, not their whole call', async () => {
     const { directory, deps } = setup(4);
     const locked = new Set(Array.from({ length: 30 }, (_, i) => `user${i * 10}@contoso.com`));
@@ -115,8 +139,24 @@ describe('writeBatch under a concurrency budget', () => {
     const commands = Array.from({ length: 300 }, (_, n) => aCommand({ n }));
     const results = await writeBatch(commands, deps);
     expect(results.every((r) => r.status === 'success')).toBe(true);
-    expect(directory.calls.filter((c) => c.operation === 'create').map((c) => c.size)).toEqual([300, 30]);
+    // 300 records over the room for 4 calls: 200 and 100 at once; then the 30 locked ones alone.
+    expect(directory.calls.filter((c) => c.operation === 'create').map((c) => c.size)).toEqual([200, 100, 30]);
     expect(results.filter((r) => r.attempt === 2)).toHaveLength(30);
     expect(directory.users.size).toBe(300);
+  });
+});
+
+describe('recordsPerCall', () => {
+  it('packs whole Collections calls of 200, at most the most a call, spreading them over the room there is', () => {
+    expect(recordsPerCall(1_000, 1_000, 0)).toBe(1_000);
+    expect(recordsPerCall(1_000, 1_000, 1)).toBe(1_000);
+    expect(recordsPerCall(1_000, 1_000, 2)).toBe(600);
+    expect(recordsPerCall(1_000, 1_000, 5)).toBe(200);
+    expect(recordsPerCall(1_000, 1_000, 12)).toBe(200);
+    expect(recordsPerCall(2_500, 1_000, 0)).toBe(1_000);
+    expect(recordsPerCall(2_500, 1_000, 3)).toBe(1_000);
+    expect(recordsPerCall(2_500, 1_000, 4)).toBe(800);
+    expect(recordsPerCall(150, 1_000, 4)).toBe(1_000);
+    expect(recordsPerCall(1_000, 150, 4)).toBe(150);
   });
 });

@@ -180,6 +180,10 @@ class BatchRun {
       call: this.call,
       book: this.book,
       recordsPerCall: Math.min(MAX_RECORDS_PER_CALL, deps.recordsPerCall ?? MAX_RECORDS_PER_CALL),
+      freeSlots: () => {
+        const view = deps.concurrency?.view?.();
+        return view ? Math.max(0, Math.floor(view.limit) - view.inFlight) : 0;
+      },
       usernameSuffix: deps.usernameSuffix,
       licenseCounts: deps.licenseCounts,
     });

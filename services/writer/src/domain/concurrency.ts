@@ -143,6 +143,8 @@ export interface ConcurrencyLimiter {
    * `urgent` calls more for them, never past `max`.
    */
   acquire(options?: { urgent?: boolean }): Promise<ConcurrencySlot>;
+  /** The limit and the calls in flight as this replica last saw them (how much room there is). */
+  view?(): ConcurrencyView;
 }
 
 /** What a live view shows: the limit now and the calls running (this replica's view of the fleet). */

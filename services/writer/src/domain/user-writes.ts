@@ -8,6 +8,25 @@ import type { Fields, LinkStore, SalesforceDirectory, SalesforceFailure } from '
 import { recommendedActionFor } from './recommended-actions.ts';
 import { type Refusal, refusalOf } from './refused-fields.ts';
 
+/** Records in one sObject Collections call (Salesforce's most). */
+const COLLECTION = 200;
+
+/**
+ * Records per call for a write of `records`: packed up to `most` a call (whole Collections calls of
+ * 200, five to a Composite call, which Salesforce counts as one request), but spread over up to
+ * `freeSlots` calls of at least 200 when the concurrency limit has room for them: a Composite call
+ * runs its subrequests one after the other, so idle room is spent on speed, and a busy org costs
+ * the fewest calls.
+ */
+export function recordsPerCall(records: number, most: number, freeSlots: number): number {
+  if (most <= COLLECTION || records <= COLLECTION) return most;
+  const collections = Math.ceil(records / COLLECTION);
+  const fewest = Math.ceil(records / most);
+  const calls = Math.min(collections, Math.max(fewest, Math.floor(freeSlots)));
+  if (calls === fewest) return most;
+  return Math.min(most, Math.ceil(collections / calls) * COLLECTION);
+}
+
 /** A user to create; `notice` is its result's error (a warning, or a failure when `fails`). */
 export interface Create {
   readonly p: Pending;
@@ -35,6 +54,12 @@ export interface UserWriteDeps {
   readonly book: ResultBook;
   /** Records per write call (at most 1,000: five Collections calls of 200 in one Composite call). */
   readonly recordsPerCall: number;
+  /**
+   * Calls the fleet's concurrency limit has room for now. With room, a write is spread over more,
+   * smaller calls that run at once (a Composite call runs its subrequests one after the other);
+   * without, records are packed up to `recordsPerCall` a call. Unset: always packed.
+   */
+  readonly freeSlots?: () => number;
   /** The mapping's usernameCollision suffix, if any. */
   readonly usernameSuffix?: string | undefined;
   /** Feature licence counts kept between batches; unset: read for every batch that ticks one. */
@@ -67,37 +92,39 @@ export class UserWrites {
     retry: Retry[],
   ): Promise<void> {
     await this.countLicenses(creates, updates, written, attempt);
-    const per = this.deps.recordsPerCall;
+    const per = (records: number) => recordsPerCall(records, this.deps.recordsPerCall, this.deps.freeSlots?.() ?? 0);
     const collided: Create[] = [];
     const refused: Create[] = [];
     await settleAll(
-      chunks(creates, per).map((chunk) => this.create(chunk, attempt, written, retry, collided, refused)),
+      chunks(creates, per(creates.length)).map((chunk) =>
+        this.create(chunk, attempt, written, retry, collided, refused),
+      ),
     );
     // Usernames another org holds: created again with the mapping's suffix, in one more call.
     await settleAll(
       chunks(
         collided.map((c) => this.suffixed(c)),
-        per,
+        per(collided.length),
       ).map((chunk) => this.create(chunk, attempt, written, retry, [], refused)),
     );
     // Feature licences Salesforce had none left of: the users are created without them, in one more call.
     await settleAll(
-      chunks(refused.map(createWithoutRefused), per).map((chunk) => this.create(chunk, attempt, written, retry, [])),
+      chunks(refused.map(createWithoutRefused), per(refused.length)).map((chunk) =>
+        this.create(chunk, attempt, written, retry, []),
+      ),
     );
     const refusedUpdates: Update[] = [];
-    await settleAll(chunks(updates, per).map((chunk) => this.update(chunk, attempt, written, retry, refusedUpdates)));
+    await settleAll(
+      chunks(updates, per(updates.length)).map((chunk) => this.update(chunk, attempt, written, retry, refusedUpdates)),
+    );
     const again = refusedUpdates.map(updateWithoutRefused);
     // Nothing left to write but the refused fields: the user is as it can be.
     for (const u of again.filter((a) => Object.keys(a.plan.fields).length === 0)) {
       const w = this.deps.book.written(u.p, u.plan.salesforceId, u.plan.linkedBy, [], false);
       this.deps.book.writtenOrDone(written, attempt, withNotice(w, u));
     }
-    await settleAll(
-      chunks(
-        again.filter((a) => Object.keys(a.plan.fields).length > 0),
-        per,
-      ).map((chunk) => this.update(chunk, attempt, written, retry)),
-    );
+    const rest = again.filter((a) => Object.keys(a.plan.fields).length > 0);
+    await settleAll(chunks(rest, per(rest.length)).map((chunk) => this.update(chunk, attempt, written, retry)));
   }
 
   /**
