@@ -41,8 +41,7 @@ describe('writer against Kafka, Redis and salesforce-sim', () => {
       sim,
       topics,
       groupId: kafka.groupId('writer'),
-      // One call at a time: the write is packed (with room for more, it would be spread over them).
-      settings: { WRITER_LINGER_MS: '250', WRITER_CONCURRENCY_INITIAL: '1', WRITER_CONCURRENCY_MAX: '1' },
+      settings: { WRITER_LINGER_MS: '250' },
     });
     try {
       const results = await readResults(kafka, topics.results, 1000);

@@ -35,7 +35,7 @@ export class LocalConcurrencyLimiter implements ConcurrencyLimiter {
   }
 
   view(): ConcurrencyView {
-    return { limit: this.#state.limit, inFlight: this.#inFlight };
+    return { limit: this.#state.limit, inFlight: this.#inFlight, msPerRecord: this.#state.bestMsPerRecord };
   }
 
   async acquire(options: { urgent?: boolean } = {}): Promise<ConcurrencySlot> {

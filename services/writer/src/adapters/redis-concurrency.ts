@@ -141,7 +141,7 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
         .zrem(this.#urgentLeases, lease)
         .exec();
       if (done) {
-        this.#see({ limit: next.limit, inFlight: Number(done[2]?.[1] ?? 0) });
+        this.#see({ limit: next.limit, inFlight: Number(done[2]?.[1] ?? 0), msPerRecord: next.bestMsPerRecord });
         return;
       }
     }
@@ -150,7 +150,8 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
   }
 
   #see(view: ConcurrencyView): void {
-    this.#view = view;
+    // An acquire does not read the pace: the last one seen holds until a release brings a newer.
+    this.#view = { msPerRecord: this.#view.msPerRecord ?? null, ...view };
     this.#onChange?.(this.#view);
   }
 }

@@ -52,7 +52,7 @@ describe('writeBatch under a concurrency budget', () => {
     const held = [await limiter.acquire(), await limiter.acquire(), await limiter.acquire(), await limiter.acquire()];
     // A write with most of its records locked halves the limit: 2, with 3 of the sync's calls still running.
     await held[0]!.release({ write: true, records: 200, latencyMs: 3_000, lockedRecords: 150, concurrentLimit: false });
-    expect(limiter.view()).toEqual({ limit: 2, inFlight: 3 });
+    expect(limiter.view()).toMatchObject({ limit: 2, inFlight: 3 });
     const started: string[] = [];
     const take = (name: string, urgent: boolean) =>
       limiter.acquire({ urgent }).then((slot) => {
@@ -99,27 +99,42 @@ describe('writeBatch under a concurrency budget', () => {
     expect(concurrency.view().inFlight).toBe(0);
   });
 
-  it('spreads a write over the calls the limit has room for, and packs it a thousand a call when there is none', async () => {
+  it('spreads a slow org write over the calls the limit has room for, and packs it when there is none or the org is quick', async () => {
+    const slowWrite = { write: true, records: 200, latencyMs: 3_400, lockedRecords: 0, concurrentLimit: false };
+    const creates = (d: InMemorySalesforceDirectory) =>
+      d.calls.filter((c) => c.operation === 'create').map((c) => c.size);
+
+    // A write of 200 records took 3.4 s: 1,000 packed would take 17 s. Room for 3 calls: 400, 400, 200 at once.
     const roomy = setup(3);
+    await (await roomy.concurrency.acquire()).release(slowWrite);
     await writeBatch(
       Array.from({ length: 1_000 }, () => aCommand()),
       roomy.deps,
     );
-    // Room for 3 calls: 1,000 records as calls of 400, 400 and 200, all at once.
-    expect(roomy.directory.calls.filter((c) => c.operation === 'create').map((c) => c.size)).toEqual([400, 400, 200]);
+    expect(creates(roomy.directory)).toEqual([400, 400, 200]);
     expect(roomy.directory.mostAtOnce).toBe(3);
 
-    const busy = setup(3);
     // Another replica's calls hold two of the three slots: one call of 1,000.
+    const busy = setup(3);
+    await (await busy.concurrency.acquire()).release(slowWrite);
     const held = [await busy.concurrency.acquire(), await busy.concurrency.acquire()];
     const results = await writeBatch(
       Array.from({ length: 1_000 }, () => aCommand()),
       busy.deps,
     );
     expect(results.every((r) => r.status === 'success')).toBe(true);
-    expect(busy.directory.calls.filter((c) => c.operation === 'create').map((c) => c.size)).toEqual([1_000]);
+    expect(creates(busy.directory)).toEqual([1_000]);
     for (const slot of held)
       await slot.release({ write: false, records: 0, latencyMs: 1, lockedRecords: 0, concurrentLimit: false });
+
+    // An org that wrote 200 records in 20 ms: 1,000 packed take 100 ms, one call.
+    const quick = setup(3);
+    await (await quick.concurrency.acquire()).release({ ...slowWrite, latencyMs: 20 });
+    await writeBatch(
+      Array.from({ length: 1_000 }, () => aCommand()),
+      quick.deps,
+    );
+    expect(creates(quick.directory)).toEqual([1_000]);
   });
 
   it('sends only the records Salesforce could not lock again, not their whole call', async () => {
@@ -139,24 +154,30 @@ describe('writeBatch under a concurrency budget', () => {
     const commands = Array.from({ length: 300 }, (_, n) => aCommand({ n }));
     const results = await writeBatch(commands, deps);
     expect(results.every((r) => r.status === 'success')).toBe(true);
-    // 300 records over the room for 4 calls: 200 and 100 at once; then the 30 locked ones alone.
-    expect(directory.calls.filter((c) => c.operation === 'create').map((c) => c.size)).toEqual([200, 100, 30]);
+    expect(directory.calls.filter((c) => c.operation === 'create').map((c) => c.size)).toEqual([300, 30]);
     expect(results.filter((r) => r.attempt === 2)).toHaveLength(30);
     expect(directory.users.size).toBe(300);
   });
 });
 
 describe('recordsPerCall', () => {
-  it('packs whole Collections calls of 200, at most the most a call, spreading them over the room there is', () => {
-    expect(recordsPerCall(1_000, 1_000, 0)).toBe(1_000);
-    expect(recordsPerCall(1_000, 1_000, 1)).toBe(1_000);
-    expect(recordsPerCall(1_000, 1_000, 2)).toBe(600);
-    expect(recordsPerCall(1_000, 1_000, 5)).toBe(200);
-    expect(recordsPerCall(1_000, 1_000, 12)).toBe(200);
-    expect(recordsPerCall(2_500, 1_000, 0)).toBe(1_000);
-    expect(recordsPerCall(2_500, 1_000, 3)).toBe(1_000);
-    expect(recordsPerCall(2_500, 1_000, 4)).toBe(800);
-    expect(recordsPerCall(150, 1_000, 4)).toBe(1_000);
-    expect(recordsPerCall(1_000, 150, 4)).toBe(150);
+  it('packs whole Collections calls of 200, at most the most a call, spreading a slow write over the room there is', () => {
+    const slow = (freeSlots: number) => ({ freeSlots, msPerRecord: 17 });
+    expect(recordsPerCall(1_000, 1_000, slow(0))).toBe(1_000);
+    expect(recordsPerCall(1_000, 1_000, slow(1))).toBe(1_000);
+    expect(recordsPerCall(1_000, 1_000, slow(2))).toBe(600);
+    expect(recordsPerCall(1_000, 1_000, slow(5))).toBe(200);
+    expect(recordsPerCall(1_000, 1_000, slow(12))).toBe(200);
+    expect(recordsPerCall(2_500, 1_000, slow(0))).toBe(1_000);
+    expect(recordsPerCall(2_500, 1_000, slow(3))).toBe(1_000);
+    expect(recordsPerCall(2_500, 1_000, slow(4))).toBe(800);
+    expect(recordsPerCall(150, 1_000, slow(4))).toBe(1_000);
+    expect(recordsPerCall(1_000, 150, slow(4))).toBe(150);
+    // Spread only as far as keeps each call under LONG_WRITE_MS: 1,000 × 1 ms = 1 s packed, one call;
+    // 1,000 × 3 ms = 3 s, two calls.
+    expect(recordsPerCall(1_000, 1_000, { freeSlots: 12, msPerRecord: 1 })).toBe(1_000);
+    expect(recordsPerCall(1_000, 1_000, { freeSlots: 12, msPerRecord: 3 })).toBe(600);
+    // The pace unknown: packed.
+    expect(recordsPerCall(1_000, 1_000, { freeSlots: 12, msPerRecord: null })).toBe(1_000);
   });
 });

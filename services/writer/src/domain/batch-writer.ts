@@ -180,9 +180,12 @@ class BatchRun {
       call: this.call,
       book: this.book,
       recordsPerCall: Math.min(MAX_RECORDS_PER_CALL, deps.recordsPerCall ?? MAX_RECORDS_PER_CALL),
-      freeSlots: () => {
+      room: () => {
         const view = deps.concurrency?.view?.();
-        return view ? Math.max(0, Math.floor(view.limit) - view.inFlight) : 0;
+        return {
+          freeSlots: view ? Math.max(0, Math.floor(view.limit) - view.inFlight) : 0,
+          msPerRecord: view?.msPerRecord ?? null,
+        };
       },
       usernameSuffix: deps.usernameSuffix,
       licenseCounts: deps.licenseCounts,

@@ -151,6 +151,8 @@ export interface ConcurrencyLimiter {
 export interface ConcurrencyView {
   readonly limit: number;
   readonly inFlight: number;
+  /** The fastest write seen, in ms per record (the fleet's, as last seen); unset until one was. */
+  readonly msPerRecord?: number | null;
 }
 
 /** Validates settings once (config), naming the bad one. */

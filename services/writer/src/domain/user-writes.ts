@@ -12,17 +12,30 @@ import { type Refusal, refusalOf } from './refused-fields.ts';
 const COLLECTION = 200;
 
 /**
- * Records per call for a write of `records`: packed up to `most` a call (whole Collections calls of
- * 200, five to a Composite call, which Salesforce counts as one request), but spread over up to
- * `freeSlots` calls of at least 200 when the concurrency limit has room for them: a Composite call
- * runs its subrequests one after the other, so idle room is spent on speed, and a busy org costs
- * the fewest calls.
+ * A write call expected to run longer than this is spread when there is room: its users would wait
+ * past the quiet-day target (2 s) for the call's end, and Salesforce counts a request of 20 s or
+ * more against the org's concurrent long-running limit, which every integration shares.
  */
-export function recordsPerCall(records: number, most: number, freeSlots: number): number {
-  if (most <= COLLECTION || records <= COLLECTION) return most;
+export const LONG_WRITE_MS = 2_000;
+
+/**
+ * Records per call for a write of `records`: packed up to `most` a call (whole Collections calls of
+ * 200, five to a Composite call, which Salesforce counts as one request) while a packed call is
+ * quick, as in an org that answers in milliseconds; spread over as many calls of at least 200 as
+ * keep each under `LONG_WRITE_MS` at the fastest pace seen, as far as the concurrency limit has
+ * room (a Composite call runs its subrequests one after the other, so a slow org's packed call of
+ * 1,000 users takes five times one of 200). The pace unknown (no write yet), packed.
+ */
+export function recordsPerCall(
+  records: number,
+  most: number,
+  room: { readonly freeSlots: number; readonly msPerRecord: number | null },
+): number {
+  if (most <= COLLECTION || records <= COLLECTION || room.msPerRecord === null) return most;
   const collections = Math.ceil(records / COLLECTION);
   const fewest = Math.ceil(records / most);
-  const calls = Math.min(collections, Math.max(fewest, Math.floor(freeSlots)));
+  const quick = Math.ceil((records * room.msPerRecord) / LONG_WRITE_MS);
+  const calls = Math.min(collections, Math.max(fewest, Math.min(quick, Math.floor(room.freeSlots))));
   if (calls === fewest) return most;
   return Math.min(most, Math.ceil(collections / calls) * COLLECTION);
 }
@@ -55,11 +68,12 @@ export interface UserWriteDeps {
   /** Records per write call (at most 1,000: five Collections calls of 200 in one Composite call). */
   readonly recordsPerCall: number;
   /**
-   * Calls the fleet's concurrency limit has room for now. With room, a write is spread over more,
-   * smaller calls that run at once (a Composite call runs its subrequests one after the other);
-   * without, records are packed up to `recordsPerCall` a call. Unset: always packed.
+   * The room the fleet's concurrency limit has now (calls) and the fastest write seen (ms per
+   * record, null until one). A write that would run long packed is spread over more, smaller calls
+   * that run at once, as far as there is room (a Composite call runs its subrequests one after the
+   * other); otherwise records are packed up to `recordsPerCall` a call. Unset: always packed.
    */
-  readonly freeSlots?: () => number;
+  readonly room?: () => { readonly freeSlots: number; readonly msPerRecord: number | null };
   /** The mapping's usernameCollision suffix, if any. */
   readonly usernameSuffix?: string | undefined;
   /** Feature licence counts kept between batches; unset: read for every batch that ticks one. */
@@ -92,7 +106,8 @@ export class UserWrites {
     retry: Retry[],
   ): Promise<void> {
     await this.countLicenses(creates, updates, written, attempt);
-    const per = (records: number) => recordsPerCall(records, this.deps.recordsPerCall, this.deps.freeSlots?.() ?? 0);
+    const room = this.deps.room?.() ?? { freeSlots: 0, msPerRecord: null };
+    const per = (records: number) => recordsPerCall(records, this.deps.recordsPerCall, room);
     const collided: Create[] = [];
     const refused: Create[] = [];
     await settleAll(
