@@ -99,4 +99,30 @@ describe('RedisConcurrencyLimiter', () => {
       for (const c of clients) c.disconnect();
     }
   });
+
+  test('a replica sees the fastest write of the fleet, per record, once it hands a slot back, and keeps it through acquires', async ({
+    redis,
+  }) => {
+    const clients = [new Redis(redis.url), new Redis(redis.url)];
+    const settings = { ...DEFAULT_CONCURRENCY, min: 1, max: 8, initial: 4 };
+    const [a, b] = clients.map(
+      (client) => new RedisConcurrencyLimiter(client, { prefix: redis.prefix, settings, pollMs: 5 }),
+    ) as [RedisConcurrencyLimiter, RedisConcurrencyLimiter];
+    try {
+      await (await a.acquire()).release({ ...clean, write: true, records: 200, latencyMs: 3_400 });
+      expect(a.view().msPerRecord).toBe(17);
+      const slot = await b.acquire();
+      // An acquire does not read the pace: b has not seen one yet.
+      expect(b.view().msPerRecord ?? null).toBeNull();
+      // b's write was slower: the fleet's fastest stays a's.
+      await slot.release({ ...clean, write: true, records: 200, latencyMs: 5_000 });
+      expect(b.view().msPerRecord).toBe(17);
+      const again = await a.acquire();
+      expect(a.view().msPerRecord).toBe(17);
+      await again.release(clean);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      for (const c of clients) c.disconnect();
+    }
+  });
 });
