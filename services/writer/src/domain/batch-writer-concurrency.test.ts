@@ -99,41 +99,48 @@ describe('writeBatch under a concurrency budget', () => {
     expect(concurrency.view().inFlight).toBe(0);
   });
 
-  it('spreads a slow org write over the calls the limit has room for, and packs it when there is none or the org is quick', async () => {
-    const slowWrite = { write: true, records: 200, latencyMs: 3_400, lockedRecords: 0, concurrentLimit: false };
+  it('spreads a slow org write over the calls the limit has room for, packs it when there is none, never past 10 s a call', async () => {
+    const write = (latencyMs: number) => ({
+      write: true,
+      records: 200,
+      latencyMs,
+      lockedRecords: 0,
+      concurrentLimit: false,
+    });
     const creates = (d: InMemorySalesforceDirectory) =>
       d.calls.filter((c) => c.operation === 'create').map((c) => c.size);
+    const thousand = () => Array.from({ length: 1_000 }, () => aCommand());
 
-    // A write of 200 records took 3.4 s: 1,000 packed would take 17 s. Room for 3 calls: 400, 400, 200 at once.
+    // 200 records took 1 s: 1,000 packed would take 5 s. Room for 3 calls: 400, 400 and 200 at once.
     const roomy = setup(3);
-    await (await roomy.concurrency.acquire()).release(slowWrite);
-    await writeBatch(
-      Array.from({ length: 1_000 }, () => aCommand()),
-      roomy.deps,
-    );
+    await (await roomy.concurrency.acquire()).release(write(1_000));
+    await writeBatch(thousand(), roomy.deps);
     expect(creates(roomy.directory)).toEqual([400, 400, 200]);
     expect(roomy.directory.mostAtOnce).toBe(3);
 
     // Another replica's calls hold two of the three slots: one call of 1,000.
     const busy = setup(3);
-    await (await busy.concurrency.acquire()).release(slowWrite);
+    await (await busy.concurrency.acquire()).release(write(1_000));
     const held = [await busy.concurrency.acquire(), await busy.concurrency.acquire()];
-    const results = await writeBatch(
-      Array.from({ length: 1_000 }, () => aCommand()),
-      busy.deps,
-    );
+    const results = await writeBatch(thousand(), busy.deps);
     expect(results.every((r) => r.status === 'success')).toBe(true);
     expect(creates(busy.directory)).toEqual([1_000]);
-    for (const slot of held)
-      await slot.release({ write: false, records: 0, latencyMs: 1, lockedRecords: 0, concurrentLimit: false });
+
+    // 200 records took 3.4 s: 1,000 packed would take 17 s. No room, still calls of at most 400 (6.8 s).
+    const slow = setup(3);
+    await (await slow.concurrency.acquire()).release(write(3_400));
+    const full = [await slow.concurrency.acquire(), await slow.concurrency.acquire()];
+    const written = writeBatch(thousand(), slow.deps);
+    // The first call takes the free slot; the others wait for the held ones.
+    for (const slot of full) await slot.release(write(3_400));
+    expect((await written).every((r) => r.status === 'success')).toBe(true);
+    expect(creates(slow.directory)).toEqual([400, 400, 200]);
+    for (const slot of held) await slot.release({ ...write(1), write: false, records: 0 });
 
     // An org that wrote 200 records in 20 ms: 1,000 packed take 100 ms, one call.
     const quick = setup(3);
-    await (await quick.concurrency.acquire()).release({ ...slowWrite, latencyMs: 20 });
-    await writeBatch(
-      Array.from({ length: 1_000 }, () => aCommand()),
-      quick.deps,
-    );
+    await (await quick.concurrency.acquire()).release(write(20));
+    await writeBatch(thousand(), quick.deps);
     expect(creates(quick.directory)).toEqual([1_000]);
   });
 
@@ -162,21 +169,25 @@ describe('writeBatch under a concurrency budget', () => {
 
 describe('recordsPerCall', () => {
   it('packs whole Collections calls of 200, at most the most a call, spreading a slow write over the room there is', () => {
-    const slow = (freeSlots: number) => ({ freeSlots, msPerRecord: 17 });
-    expect(recordsPerCall(1_000, 1_000, slow(0))).toBe(1_000);
-    expect(recordsPerCall(1_000, 1_000, slow(1))).toBe(1_000);
-    expect(recordsPerCall(1_000, 1_000, slow(2))).toBe(600);
-    expect(recordsPerCall(1_000, 1_000, slow(5))).toBe(200);
-    expect(recordsPerCall(1_000, 1_000, slow(12))).toBe(200);
-    expect(recordsPerCall(2_500, 1_000, slow(0))).toBe(1_000);
-    expect(recordsPerCall(2_500, 1_000, slow(3))).toBe(1_000);
-    expect(recordsPerCall(2_500, 1_000, slow(4))).toBe(800);
-    expect(recordsPerCall(150, 1_000, slow(4))).toBe(1_000);
-    expect(recordsPerCall(1_000, 150, slow(4))).toBe(150);
-    // Spread only as far as keeps each call under LONG_WRITE_MS: 1,000 × 1 ms = 1 s packed, one call;
-    // 1,000 × 3 ms = 3 s, two calls.
+    // 5 ms a record: 1,000 packed take 5 s, over 2 s; three calls keep each under it.
+    const paced = (freeSlots: number) => ({ freeSlots, msPerRecord: 5 });
+    expect(recordsPerCall(1_000, 1_000, paced(0))).toBe(1_000);
+    expect(recordsPerCall(1_000, 1_000, paced(1))).toBe(1_000);
+    expect(recordsPerCall(1_000, 1_000, paced(2))).toBe(600);
+    expect(recordsPerCall(1_000, 1_000, paced(3))).toBe(400);
+    expect(recordsPerCall(1_000, 1_000, paced(12))).toBe(400);
+    expect(recordsPerCall(2_500, 1_000, paced(0))).toBe(1_000);
+    expect(recordsPerCall(2_500, 1_000, paced(3))).toBe(1_000);
+    expect(recordsPerCall(2_500, 1_000, paced(4))).toBe(800);
+    expect(recordsPerCall(150, 1_000, paced(4))).toBe(1_000);
+    expect(recordsPerCall(1_000, 150, paced(4))).toBe(150);
+    // 1 ms a record: 1,000 packed take 1 s, one call whatever the room.
     expect(recordsPerCall(1_000, 1_000, { freeSlots: 12, msPerRecord: 1 })).toBe(1_000);
-    expect(recordsPerCall(1_000, 1_000, { freeSlots: 12, msPerRecord: 3 })).toBe(600);
+    // 17 ms a record: never a call of over 10 s (400 records), room or not; with room, calls of 200.
+    expect(recordsPerCall(1_000, 1_000, { freeSlots: 0, msPerRecord: 17 })).toBe(400);
+    expect(recordsPerCall(1_000, 1_000, { freeSlots: 12, msPerRecord: 17 })).toBe(200);
+    // Slower than 10 s for 200: one Collections call a call, the least there is.
+    expect(recordsPerCall(1_000, 1_000, { freeSlots: 0, msPerRecord: 60 })).toBe(200);
     // The pace unknown: packed.
     expect(recordsPerCall(1_000, 1_000, { freeSlots: 12, msPerRecord: null })).toBe(1_000);
   });

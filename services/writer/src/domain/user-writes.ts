@@ -13,18 +13,25 @@ const COLLECTION = 200;
 
 /**
  * A write call expected to run longer than this is spread when there is room: its users would wait
- * past the quiet-day target (2 s) for the call's end, and Salesforce counts a request of 20 s or
- * more against the org's concurrent long-running limit, which every integration shares.
+ * past the quiet-day target (2 s) for the call's end.
  */
 export const LONG_WRITE_MS = 2_000;
 
 /**
+ * No write call is packed to run longer than this, room or not: Salesforce counts a request of 20 s
+ * or more against the org's concurrent long-running limit (25), which every integration of the
+ * org shares; half of it leaves room for the slowdown of writes that overlap.
+ */
+export const MOST_WRITE_MS = 10_000;
+
+/**
  * Records per call for a write of `records`: packed up to `most` a call (whole Collections calls of
  * 200, five to a Composite call, which Salesforce counts as one request) while a packed call is
- * quick, as in an org that answers in milliseconds; spread over as many calls of at least 200 as
- * keep each under `LONG_WRITE_MS` at the fastest pace seen, as far as the concurrency limit has
- * room (a Composite call runs its subrequests one after the other, so a slow org's packed call of
- * 1,000 users takes five times one of 200). The pace unknown (no write yet), packed.
+ * quick, as in an org that answers in milliseconds. A Composite call runs its subrequests one after
+ * the other, so a slow org's packed call of 1,000 users takes five times one of 200: at the fastest
+ * pace seen, a call is kept under `MOST_WRITE_MS` always, and spread over as many calls of at least
+ * 200 as keep each under `LONG_WRITE_MS` as far as the concurrency limit has room. The pace unknown
+ * (no write yet), packed.
  */
 export function recordsPerCall(
   records: number,
@@ -33,11 +40,13 @@ export function recordsPerCall(
 ): number {
   if (most <= COLLECTION || records <= COLLECTION || room.msPerRecord === null) return most;
   const collections = Math.ceil(records / COLLECTION);
-  const fewest = Math.ceil(records / most);
+  const inTime = Math.floor(MOST_WRITE_MS / room.msPerRecord / COLLECTION) * COLLECTION;
+  const ceiling = Math.max(COLLECTION, Math.min(most, inTime));
+  const fewest = Math.ceil(records / ceiling);
   const quick = Math.ceil((records * room.msPerRecord) / LONG_WRITE_MS);
   const calls = Math.min(collections, Math.max(fewest, Math.min(quick, Math.floor(room.freeSlots))));
-  if (calls === fewest) return most;
-  return Math.min(most, Math.ceil(collections / calls) * COLLECTION);
+  if (calls === fewest) return ceiling;
+  return Math.min(ceiling, Math.ceil(collections / calls) * COLLECTION);
 }
 
 /** A user to create; `notice` is its result's error (a warning, or a failure when `fails`). */
