@@ -32,28 +32,42 @@ function setup<D extends InMemorySalesforceDirectory>(directory: D = new InMemor
   return { directory, links, deps };
 }
 
+/**
+ * Writes one update to a linked user that holds a set group and a licence: a permission set to add,
+ * a group and a licence to swap.
+ */
+async function changeEveryKind(
+  n: number,
+  directory: InMemorySalesforceDirectory,
+  links: InMemoryLinkStore,
+  deps: ReturnType<typeof setup>['deps'],
+) {
+  const base = aCommand({ n });
+  const id = directory.seed({ ...base.fields, Username: `user${n}@contoso.com` });
+  directory.permissionSetGroups.set(id, new Set(['Sales_Operations']));
+  directory.permissionSetLicenses.set(id, new Set(['Old_Licence']));
+  directory.licenceTotals.set('Old_Licence', 5);
+  await links.setMany(new Map([[`entra-${n}`, id]]));
+  const [result] = await writeBatch(
+    [
+      {
+        ...base,
+        action: 'update',
+        fields: {},
+        permissionSets: { add: ['Sales_Cloud_User'], remove: [] },
+        permissionSetGroups: { add: ['Console_Agents'], remove: ['Sales_Operations'] },
+        permissionSetLicenses: { add: ['SalesConsoleUser'], remove: ['Old_Licence'] },
+      },
+    ],
+    deps,
+  );
+  return result;
+}
+
 describe('writeBatch: permission set groups and licences', () => {
   it('gives licences before the sets and groups, takes them back after, and logs each type old → new', async () => {
     const { directory, links, deps } = setup();
-    const base = aCommand({ n: 300 });
-    const id = directory.seed({ ...base.fields, Username: 'user300@contoso.com' });
-    directory.permissionSetGroups.set(id, new Set(['Sales_Operations']));
-    directory.permissionSetLicenses.set(id, new Set(['Old_Licence']));
-    directory.licenceTotals.set('Old_Licence', 5);
-    await links.setMany(new Map([['entra-300', id]]));
-    const [result] = await writeBatch(
-      [
-        {
-          ...base,
-          action: 'update',
-          fields: {},
-          permissionSets: { add: ['Sales_Cloud_User'], remove: [] },
-          permissionSetGroups: { add: ['Console_Agents'], remove: ['Sales_Operations'] },
-          permissionSetLicenses: { add: ['SalesConsoleUser'], remove: ['Old_Licence'] },
-        },
-      ],
-      deps,
-    );
+    const result = await changeEveryKind(300, directory, links, deps);
     expect(result).toMatchObject({ status: 'success', error: null });
     expect(directory.entitlementCalls).toEqual([
       'permissionSetLicenses+',
@@ -75,25 +89,7 @@ describe('writeBatch: permission set groups and licences', () => {
 
   it('makes every step in one directory call when the directory takes them together, in step order, with the same result', async () => {
     const { directory, links, deps } = setup(new TogetherDirectory());
-    const base = aCommand({ n: 310 });
-    const id = directory.seed({ ...base.fields, Username: 'user310@contoso.com' });
-    directory.permissionSetGroups.set(id, new Set(['Sales_Operations']));
-    directory.permissionSetLicenses.set(id, new Set(['Old_Licence']));
-    directory.licenceTotals.set('Old_Licence', 5);
-    await links.setMany(new Map([['entra-310', id]]));
-    const [result] = await writeBatch(
-      [
-        {
-          ...base,
-          action: 'update',
-          fields: {},
-          permissionSets: { add: ['Sales_Cloud_User'], remove: [] },
-          permissionSetGroups: { add: ['Console_Agents'], remove: ['Sales_Operations'] },
-          permissionSetLicenses: { add: ['SalesConsoleUser'], remove: ['Old_Licence'] },
-        },
-      ],
-      deps,
-    );
+    const result = await changeEveryKind(310, directory, links, deps);
     expect(result).toMatchObject({ status: 'success', error: null });
     expect(directory.together).toEqual([
       ['permissionSetLicenses', 'permissionSets', 'permissionSetGroups', 'permissionSetLicenses'],
