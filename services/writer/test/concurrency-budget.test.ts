@@ -2,17 +2,27 @@ import { test } from '@provision/testkit/vitest';
 import { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { RedisConcurrencyLimiter } from '../src/adapters/redis-concurrency.ts';
-import { type CallOutcome, DEFAULT_CONCURRENCY } from '../src/domain/concurrency.ts';
+import { type CallOutcome, type ConcurrencySettings, DEFAULT_CONCURRENCY } from '../src/domain/concurrency.ts';
 
 const clean: CallOutcome = { write: true, records: 200, latencyMs: 100, lockedRecords: 0, concurrentLimit: false };
 
+/** Two replicas of the writer, each with its own Redis connection, sharing one budget. */
+function twoReplicas(redis: { url: string; prefix: string }, settings: ConcurrencySettings) {
+  const clients = [new Redis(redis.url), new Redis(redis.url)] as const;
+  const [a, b] = clients.map(
+    (client) => new RedisConcurrencyLimiter(client, { prefix: redis.prefix, settings, pollMs: 5 }),
+  ) as [RedisConcurrencyLimiter, RedisConcurrencyLimiter];
+  const close = async () => {
+    await Promise.all([a.close(), b.close()]);
+    for (const c of clients) c.disconnect();
+  };
+  return { clients, a, b, close };
+}
+
 describe('RedisConcurrencyLimiter', () => {
   test('two replicas share one limit: together they never run more calls than it allows', async ({ redis }) => {
-    const clients = [new Redis(redis.url), new Redis(redis.url)];
     const settings = { ...DEFAULT_CONCURRENCY, min: 1, max: 3, initial: 3 };
-    const [a, b] = clients.map(
-      (client) => new RedisConcurrencyLimiter(client, { prefix: redis.prefix, settings, pollMs: 5 }),
-    ) as [RedisConcurrencyLimiter, RedisConcurrencyLimiter];
+    const { clients, a, b, close } = twoReplicas(redis, settings);
     try {
       let running = 0;
       let most = 0;
@@ -28,19 +38,15 @@ describe('RedisConcurrencyLimiter', () => {
       expect(most).toBe(3);
       expect(await clients[0]!.zcard(`${redis.prefix}writer:concurrency:leases`)).toBe(0);
     } finally {
-      await Promise.all([a.close(), b.close()]);
-      for (const c of clients) c.disconnect();
+      await close();
     }
   });
 
   test('urgent calls take a reserve of their own past the limit, for the fleet as a whole, and never past the maximum', async ({
     redis,
   }) => {
-    const clients = [new Redis(redis.url), new Redis(redis.url)];
     const settings = { ...DEFAULT_CONCURRENCY, min: 1, max: 5, initial: 2, urgent: 2 };
-    const [a, b] = clients.map(
-      (client) => new RedisConcurrencyLimiter(client, { prefix: redis.prefix, settings, pollMs: 5 }),
-    ) as [RedisConcurrencyLimiter, RedisConcurrencyLimiter];
+    const { clients, a, b, close } = twoReplicas(redis, settings);
     const soon = <T>(p: Promise<T>) =>
       Promise.race([p.then(() => 'taken'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 150))]);
     try {
@@ -77,17 +83,13 @@ describe('RedisConcurrencyLimiter', () => {
       for (const slot of full.slice(1)) await slot.release(clean);
       await limit.close();
     } finally {
-      await Promise.all([a.close(), b.close()]);
-      for (const c of clients) c.disconnect();
+      await close();
     }
   });
 
   test('a replica that sees the concurrent limit halves the limit for the whole fleet', async ({ redis }) => {
-    const clients = [new Redis(redis.url), new Redis(redis.url)];
     const settings = { ...DEFAULT_CONCURRENCY, min: 1, max: 8, initial: 8 };
-    const [a, b] = clients.map(
-      (client) => new RedisConcurrencyLimiter(client, { prefix: redis.prefix, settings, pollMs: 5 }),
-    ) as [RedisConcurrencyLimiter, RedisConcurrencyLimiter];
+    const { clients, a, b, close } = twoReplicas(redis, settings);
     try {
       const slot = await a.acquire();
       await slot.release({ ...clean, records: 0, concurrentLimit: true });
@@ -95,19 +97,15 @@ describe('RedisConcurrencyLimiter', () => {
       expect(b.view().limit).toBe(4);
       await other.release(clean);
     } finally {
-      await Promise.all([a.close(), b.close()]);
-      for (const c of clients) c.disconnect();
+      await close();
     }
   });
 
   test('a replica sees the fastest write of the fleet, per record, once it hands a slot back, and keeps it through acquires', async ({
     redis,
   }) => {
-    const clients = [new Redis(redis.url), new Redis(redis.url)];
     const settings = { ...DEFAULT_CONCURRENCY, min: 1, max: 8, initial: 4 };
-    const [a, b] = clients.map(
-      (client) => new RedisConcurrencyLimiter(client, { prefix: redis.prefix, settings, pollMs: 5 }),
-    ) as [RedisConcurrencyLimiter, RedisConcurrencyLimiter];
+    const { clients, a, b, close } = twoReplicas(redis, settings);
     try {
       await (await a.acquire()).release({ ...clean, write: true, records: 200, latencyMs: 3_400 });
       expect(a.view().msPerRecord).toBe(17);
@@ -121,8 +119,7 @@ describe('RedisConcurrencyLimiter', () => {
       expect(a.view().msPerRecord).toBe(17);
       await again.release(clean);
     } finally {
-      await Promise.all([a.close(), b.close()]);
-      for (const c of clients) c.disconnect();
+      await close();
     }
   });
 });

@@ -114,7 +114,7 @@ export async function resolveUsers(
     for (const [n, m] of matches.entries())
       early.set(m.attribute, byValue(m.attribute, answers[links.length + n] ?? []));
   } else {
-    byField = await findByLinkField(unlinked, fields, deps);
+    byField = await findByLinkField(linkGroups, fields, deps);
   }
   const relinked = new Map<string, string>();
   const toMatch = new Map<string, ProvisioningCommandV1[]>();
@@ -183,16 +183,15 @@ function linkedBy(
   return out;
 }
 
-/** The users carrying each command's link (the Entra object id in the mapping's link field), by command. */
+/**
+ * The users carrying each command's link (the Entra object id in the mapping's link field), by
+ * command, one query per link field: `groups` are the commands by their link field.
+ */
 async function findByLinkField(
-  commands: readonly ProvisioningCommandV1[],
+  groups: ReadonlyMap<string, readonly ProvisioningCommandV1[]>,
   fields: readonly string[],
   deps: Parameters<typeof resolveUsers>[1],
 ): Promise<Map<ProvisioningCommandV1, ExistingSalesforceUser[]>> {
-  const groups = groupBy(
-    commands.filter((c) => c.link),
-    (c) => c.link!.field,
-  );
   const answers: ExistingSalesforceUser[][] = [];
   for (const [field, group] of groups)
     answers.push(await deps.query(field, [...new Set(group.map((c) => c.link!.value))], fields));
